@@ -1,0 +1,100 @@
+/**
+ * Typed domain events. Every state change in the engine is announced here, stamped
+ * with the engine clock's time; subscribers persist them (store), fold them into
+ * metrics and push them to browsers (realtime). Subscribers never call back into the
+ * engine synchronously.
+ */
+import type { BeadStatus, MergeRequestStatus, PolecatState, Rig } from './model';
+
+interface Base {
+  /** Engine-clock time of the change, ms. */
+  at: number;
+}
+
+export type DomainEvent =
+  | (Base & { type: 'rig.added'; rig: string; repoPath: string })
+  | (Base & { type: 'rig.settings_changed'; rig: string; settings: Rig['settings'] })
+  | (Base & { type: 'polecat.added'; rig: string; polecat: string })
+  | (Base & { type: 'polecat.removed'; rig: string; polecat: string })
+  | (Base & {
+      type: 'polecat.state_changed';
+      rig: string;
+      polecat: string;
+      from: PolecatState;
+      to: PolecatState;
+      bead: string | null;
+    })
+  | (Base & { type: 'polecat.committed'; rig: string; polecat: string; bead: string; head: string })
+  | (Base & {
+      type: 'agent.usage';
+      rig: string;
+      polecat: string;
+      bead: string;
+      inputTokens: number;
+      outputTokens: number;
+      model: string;
+    })
+  | (Base & { type: 'agent.failed'; rig: string; polecat: string; bead: string; reason: string })
+  | (Base & { type: 'bead.created'; rig: string; bead: string; title: string; convoy: string | null })
+  | (Base & { type: 'bead.status_changed'; rig: string; bead: string; from: BeadStatus; to: BeadStatus })
+  | (Base & { type: 'convoy.created'; convoy: string; title: string; beads: number })
+  | (Base & { type: 'convoy.landed'; convoy: string })
+  | (Base & {
+      type: 'mr.enqueued';
+      rig: string;
+      mr: string;
+      bead: string;
+      polecat: string;
+      attempt: number;
+    })
+  | (Base & {
+      type: 'mr.state_changed';
+      rig: string;
+      mr: string;
+      from: MergeRequestStatus;
+      to: MergeRequestStatus;
+    })
+  | (Base & {
+      type: 'mr.merged';
+      rig: string;
+      mr: string;
+      bead: string;
+      mergeCommit: string;
+      attempts: number;
+      /** Engine ms from first enqueue to landing. */
+      queueMs: number;
+      /** Real ms the git merge path took (merge-tree, commit-tree, update-ref). */
+      mergeMs: number;
+    })
+  | (Base & { type: 'mr.conflicted'; rig: string; mr: string; bead: string; files: string[]; attempts: number })
+  | (Base & { type: 'mr.requeued'; rig: string; mr: string; reason: string })
+  | (Base & { type: 'refinery.ref_moved'; rig: string; mr: string; reason: string })
+  | (Base & { type: 'town.started'; rigs: number; polecats: number; resumed: boolean })
+  | (Base & { type: 'operator.action'; actor: string; action: string; ok: boolean });
+
+export type DomainEventType = DomainEvent['type'];
+export type EventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;
+
+export type EventListener = (event: DomainEvent) => void;
+
+/** Synchronous fan-out; a throwing listener is reported and does not stop the others. */
+export class EventBus {
+  private readonly listeners = new Set<EventListener>();
+
+  constructor(private readonly onListenerError: (err: unknown) => void = console.error) {}
+
+  subscribe(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  publish(event: DomainEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.onListenerError(err);
+      }
+    }
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * The engine's ports: everything it needs from the outside world, as interfaces.
+ * Adapters live beside the engine (server/git, server/store, server/agents); the
+ * composition root (server/main.ts) wires real ones, tests and simulations wire others.
+ */
+import type { Bead, Convoy, MergeRequest, Polecat, Rig } from './model';
+import type { DomainEvent } from './events';
+
+/** Result of merging a branch head into the target without a checkout. */
+export type MergeTreeResult =
+  | { clean: true; tree: string }
+  | { clean: false; conflictFiles: string[] };
+
+/** Git operations on one town's repositories. Every call uses argument arrays. */
+export interface GitPort {
+  /** Commit id a ref points at (e.g. `refs/heads/main`). */
+  resolveRef(repo: string, ref: string): Promise<string>;
+  /** Creates (or re-attaches) a worktree at `path` on `branch`, reset to `startPoint`. */
+  ensureWorktree(repo: string, path: string, branch: string, startPoint: string): Promise<void>;
+  /** Hard-resets the worktree (and its branch) to `commit`, removing untracked files. */
+  resetWorktree(path: string, commit: string): Promise<void>;
+  /** Removes the worktree directory and its admin data; the branch is kept. */
+  removeWorktree(repo: string, path: string): Promise<void>;
+  /** Stages everything in the worktree and commits; returns the new head, or null if nothing changed. */
+  commitAll(path: string, message: string, author: { name: string; email: string }): Promise<string | null>;
+  /** Three-way merge of `theirs` into `ours` without touching any worktree. */
+  mergeTree(repo: string, ours: string, theirs: string): Promise<MergeTreeResult>;
+  /** Writes a commit object for `tree` with the given parents; returns its id. */
+  commitTree(repo: string, tree: string, parents: string[], message: string): Promise<string>;
+  /** Moves `ref` to `newSha` only if it still points at `oldSha`. False when it had moved. */
+  compareAndSwapRef(repo: string, ref: string, newSha: string, oldSha: string): Promise<boolean>;
+  /** True when `ancestor` is reachable from `descendant`. */
+  isAncestor(repo: string, ancestor: string, descendant: string): Promise<boolean>;
+}
+
+/** What the engine reloads on start: everything that is still in play. */
+export interface TownState {
+  rigs: Rig[];
+  polecats: Polecat[];
+  /** Beads not yet done or closed (done ones are history, queried from the store). */
+  beads: Bead[];
+  convoys: Convoy[];
+  /** Merge requests not yet merged. */
+  mergeRequests: MergeRequest[];
+}
+
+export interface AuditRecord {
+  at: number;
+  actor: string;
+  role: string;
+  action: string;
+  input: unknown;
+  ok: boolean;
+  error: string | null;
+}
+
+export interface BeadQuery {
+  status?: Bead['status'][];
+  rig?: string;
+  /** Only beads updated (or closed, for done beads) at or after this time. */
+  since?: number;
+  limit?: number;
+}
+
+export interface EventQuery {
+  types?: string[];
+  rig?: string;
+  since?: number;
+  limit?: number;
+}
+
+export interface StoredEvent {
+  id: number;
+  at: number;
+  type: string;
+  rig: string | null;
+  data: DomainEvent;
+}
+
+/**
+ * Persistence. The persisted state is the truth: the engine writes through on every
+ * state change and reloads from here on start. Saves are upserts keyed by id.
+ */
+export interface TownStore {
+  loadTown(): Promise<TownState>;
+  saveRig(rig: Rig): Promise<void>;
+  savePolecat(polecat: Polecat): Promise<void>;
+  deletePolecat(id: string): Promise<void>;
+  saveBead(bead: Bead): Promise<void>;
+  saveConvoy(convoy: Convoy): Promise<void>;
+  saveMergeRequest(mr: MergeRequest): Promise<void>;
+  /** Append-only log of domain events. */
+  appendEvents(events: DomainEvent[]): Promise<void>;
+  appendAudit(record: AuditRecord): Promise<void>;
+  listBeads(query: BeadQuery): Promise<Bead[]>;
+  getBead(id: string): Promise<Bead | null>;
+  listEvents(query: EventQuery): Promise<StoredEvent[]>;
+  listAudit(limit: number): Promise<AuditRecord[]>;
+  /** Deletes events older than `before` (retention); returns how many went. */
+  pruneEvents(before: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** What an agent session is given: the bead as data, never as a shell string. */
+export interface AgentSession {
+  rig: Rig;
+  polecat: Polecat;
+  bead: Bead;
+  /** 'fresh' starts the bead; 'rework' re-applies it on a new target after a conflict. */
+  mode: 'fresh' | 'rework';
+  attempt: number;
+  /** Called whenever the agent shows life (output, edits). */
+  heartbeat(): void;
+  /** Called when the agent reports token usage. */
+  reportUsage(usage: { inputTokens: number; outputTokens: number; model: string }): void;
+}
+
+export type AgentOutcome =
+  | { kind: 'committed'; head: string }
+  | { kind: 'failed'; reason: string }
+  | { kind: 'cancelled' };
+
+export interface AgentHandle {
+  /** Settles when the agent is finished with this bead. */
+  readonly done: Promise<AgentOutcome>;
+  /** Stops the agent; `done` then settles with `cancelled`. */
+  cancel(): void;
+}
+
+/** Runs an agent on a bead inside the polecat's worktree. */
+export interface AgentRuntime {
+  start(session: AgentSession): AgentHandle;
+}
