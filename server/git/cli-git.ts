@@ -1,0 +1,251 @@
+/**
+ * GitPort on the real `git` command line (2.39+). The Refinery merges with plumbing
+ * only: `merge-tree --write-tree` computes the merge without a checkout, `commit-tree`
+ * writes the merge commit, and `update-ref <ref> <new> <old>` lands it as a
+ * compare-and-swap, so several Refinery workers (or processes) can race safely and the
+ * target branch never needs to be checked out anywhere.
+ */
+import { mkdir, realpath, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { GitPort, MergeTreeResult } from '../engine/ports';
+import { GitError, runGit } from './run-git';
+
+const OID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+/**
+ * Refuses revisions and refs that git would parse as options (`--upload-pack=...`).
+ * Argument arrays stop shell injection; this stops option injection.
+ */
+function rev(value: string): string {
+  if (value.length === 0 || value.startsWith('-')) {
+    throw new Error(`Refusing git revision ${JSON.stringify(value)}: empty or starts with "-"`);
+  }
+  return value;
+}
+
+/** Splits NUL-separated output (`-z`), which is immune to git's quoting of odd file names. */
+function splitNul(text: string): string[] {
+  return text.split('\0').filter((part) => part.length > 0);
+}
+
+// --- Per-repository mutex ----------------------------------------------------------
+// `git worktree add/remove/prune` take locks under .git/worktrees and on the config
+// file; two concurrent adds in one repository fail with "could not lock". Polecats are
+// spawned in bursts, so we queue worktree administration per repository in-process.
+const repoQueues = new Map<string, Promise<unknown>>();
+
+async function withRepoLock<T>(repo: string, task: () => Promise<T>): Promise<T> {
+  const key = path.resolve(repo);
+  const previous = repoQueues.get(key) ?? Promise.resolve();
+  const run = previous.catch(() => undefined).then(task);
+  const tail = run.catch(() => undefined);
+  repoQueues.set(key, tail);
+  try {
+    return await run;
+  } finally {
+    // Drop the entry once nothing is queued behind us, so the map stays bounded.
+    if (repoQueues.get(key) === tail) repoQueues.delete(key);
+  }
+}
+
+/** Another git process (an editor, a hook, a second server) may briefly hold a lock. */
+async function retryOnLock<T>(task: () => Promise<T>): Promise<T> {
+  try {
+    return await task();
+  } catch (error) {
+    if (!(error instanceof GitError) || !/lock/i.test(error.stderr)) throw error;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return task();
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Canonical form of a path for comparison with what git prints (symlinked tmp dirs). */
+async function canonical(p: string): Promise<string> {
+  try {
+    return await realpath(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+async function registeredWorktrees(repo: string): Promise<string[]> {
+  const { stdout } = await runGit(['worktree', 'list', '--porcelain', '-z'], { cwd: repo });
+  return splitNul(stdout)
+    .filter((line) => line.startsWith('worktree '))
+    .map((line) => line.slice('worktree '.length));
+}
+
+export class CliGit implements GitPort {
+  async resolveRef(repo: string, ref: string): Promise<string> {
+    const { stdout } = await runGit(['rev-parse', '--verify', `${rev(ref)}^{commit}`], { cwd: repo });
+    return stdout.trim();
+  }
+
+  /**
+   * Idempotent: a worktree that already exists is kept exactly as it is, uncommitted
+   * work included, so a restarted polecat resumes instead of starting over. Otherwise
+   * stale registrations are pruned and the worktree is (re)created with `-B`, which
+   * resets `branch` to `startPoint`.
+   */
+  async ensureWorktree(repo: string, worktreePath: string, branch: string, startPoint: string): Promise<void> {
+    await withRepoLock(repo, async () => {
+      const wanted = await canonical(worktreePath);
+      if (await exists(worktreePath)) {
+        const registered = await Promise.all((await registeredWorktrees(repo)).map(canonical));
+        if (registered.includes(wanted)) return;
+      }
+      await retryOnLock(() => runGit(['worktree', 'prune'], { cwd: repo }));
+      await mkdir(path.dirname(worktreePath), { recursive: true });
+      // An absolute path can never be mistaken for an option.
+      const target = path.resolve(worktreePath);
+      await retryOnLock(() =>
+        runGit(['worktree', 'add', '-q', '-B', rev(branch), target, rev(startPoint)], { cwd: repo }),
+      );
+    });
+  }
+
+  async resetWorktree(worktreePath: string, commit: string): Promise<void> {
+    await runGit(['reset', '-q', '--hard', rev(commit)], { cwd: worktreePath });
+    await runGit(['clean', '-fdq'], { cwd: worktreePath });
+  }
+
+  /** Tolerates a worktree that is already gone: removal is part of cleanup after crashes. */
+  async removeWorktree(repo: string, worktreePath: string): Promise<void> {
+    const target = path.resolve(worktreePath);
+    await withRepoLock(repo, async () => {
+      if (await exists(target)) {
+        await retryOnLock(async () => {
+          const args = ['worktree', 'remove', '--force', target];
+          const result = await runGit(args, { cwd: repo, allowExitCodes: [128] });
+          // A directory git no longer knows as a worktree is left alone, not an error.
+          if (result.code !== 0 && !/is not a working tree/.test(result.stderr)) {
+            throw new GitError(args, result.code, result.stderr);
+          }
+        });
+      }
+      await retryOnLock(() => runGit(['worktree', 'prune'], { cwd: repo }));
+    });
+  }
+
+  async commitAll(
+    worktreePath: string,
+    message: string,
+    author: { name: string; email: string },
+  ): Promise<string | null> {
+    await runGit(['add', '-A'], { cwd: worktreePath });
+    const staged = await runGit(['diff', '--cached', '--quiet'], { cwd: worktreePath, allowExitCodes: [1] });
+    if (staged.code === 0) return null;
+    await runGit(['commit', '-q', '-m', message], {
+      cwd: worktreePath,
+      env: { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email },
+    });
+    const { stdout } = await runGit(['rev-parse', 'HEAD'], { cwd: worktreePath });
+    return stdout.trim();
+  }
+
+  /**
+   * Exit 0: clean, the first field is the merged tree. Exit 1: conflicted, the fields
+   * after the tree are the conflicted paths (one per conflicted stage, hence the dedupe).
+   * git 2.39 also exits 1, with empty output, for a revision it cannot resolve, so a
+   * result without a tree id is an error, not a conflict.
+   */
+  async mergeTree(repo: string, ours: string, theirs: string): Promise<MergeTreeResult> {
+    const args = ['merge-tree', '--write-tree', '--name-only', '--no-messages', '-z', rev(ours), rev(theirs)];
+    const result = await runGit(args, { cwd: repo, allowExitCodes: [1] });
+    // With -z the tree id ends with NUL and each name is NUL-terminated; an empty
+    // field (double NUL) would start the informational messages we suppressed.
+    const [tree, ...rest] = result.stdout.split('\0');
+    if (!OID.test(tree)) throw new GitError(args, result.code, result.stderr || result.stdout);
+    if (result.code === 0) return { clean: true, tree };
+    const end = rest.indexOf('');
+    const names = end === -1 ? rest : rest.slice(0, end);
+    return { clean: false, conflictFiles: [...new Set(names)] };
+  }
+
+  async commitTree(repo: string, tree: string, parents: string[], message: string): Promise<string> {
+    const args = ['commit-tree', rev(tree), ...parents.flatMap((p) => ['-p', rev(p)]), '-m', message];
+    const { stdout } = await runGit(args, { cwd: repo });
+    return stdout.trim();
+  }
+
+  /**
+   * `update-ref <ref> <new> <old>` verifies the old value under the ref's lock. A ref
+   * that moved (or is locked by a concurrent lander) is an ordinary lost race: false.
+   */
+  async compareAndSwapRef(repo: string, ref: string, newSha: string, oldSha: string): Promise<boolean> {
+    const result = await runGit(['update-ref', rev(ref), rev(newSha), rev(oldSha)], {
+      cwd: repo,
+      allowExitCodes: [128],
+    });
+    if (result.code === 0) return true;
+    if (/but expected|cannot lock ref/.test(result.stderr)) return false;
+    throw new GitError(['update-ref', ref, newSha, oldSha], result.code, result.stderr);
+  }
+
+  async isAncestor(repo: string, ancestor: string, descendant: string): Promise<boolean> {
+    const result = await runGit(['merge-base', '--is-ancestor', rev(ancestor), rev(descendant)], {
+      cwd: repo,
+      allowExitCodes: [1],
+    });
+    return result.code === 0;
+  }
+}
+
+/** Paths that differ between two commits (both sides of a rename are listed). */
+export async function changedFiles(repo: string, base: string, head: string): Promise<string[]> {
+  const { stdout } = await runGit(['diff', '--name-only', '--no-renames', '-z', rev(base), rev(head)], {
+    cwd: repo,
+  });
+  return splitNul(stdout);
+}
+
+/**
+ * Creates a repository at `repoPath` holding `files` in one "Initial commit" on
+ * `branch`, and returns that commit. The primary worktree is left detached: the
+ * Refinery moves `branch` with update-ref and never checks it out, and a checked-out
+ * branch would go stale in that worktree (and block `worktree add` of the branch).
+ */
+export async function initRepository(
+  repoPath: string,
+  files: Record<string, string>,
+  branch = 'main',
+): Promise<string> {
+  if (await exists(path.join(repoPath, '.git'))) {
+    throw new Error(`Refusing to initialise ${repoPath}: it already holds a repository`);
+  }
+  await mkdir(repoPath, { recursive: true });
+  await runGit(['init', '-q', '-b', rev(branch)], { cwd: repoPath });
+  for (const [relative, content] of Object.entries(files)) {
+    const target = path.resolve(repoPath, relative);
+    if (!target.startsWith(path.resolve(repoPath) + path.sep)) {
+      throw new Error(`Refusing to write ${relative}: outside the repository`);
+    }
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFile(target, content);
+  }
+  await runGit(['add', '-A'], { cwd: repoPath });
+  await runGit(['commit', '-q', '--allow-empty', '-m', 'Initial commit'], { cwd: repoPath });
+  await runGit(['checkout', '-q', '--detach'], { cwd: repoPath });
+  const { stdout } = await runGit(['rev-parse', 'HEAD'], { cwd: repoPath });
+  return stdout.trim();
+}
+
+/** Object-store integrity check; `output` holds git's findings (dangling objects are fine). */
+export async function fsck(repo: string): Promise<{ ok: boolean; output: string }> {
+  try {
+    const result = await runGit(['fsck', '--no-progress'], { cwd: repo });
+    return { ok: true, output: (result.stdout + result.stderr).trim() };
+  } catch (error) {
+    if (!(error instanceof GitError)) throw error;
+    return { ok: false, output: error.stderr.trim() || error.message };
+  }
+}

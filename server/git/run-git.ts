@@ -1,0 +1,83 @@
+/**
+ * The one place that spawns git. Every call goes through `execFile` with an argument
+ * array (never a shell string), so bead titles, branch names and paths that reach git
+ * can never be interpreted by a shell.
+ */
+import { execFile } from 'node:child_process';
+
+export interface RunGitOptions {
+  cwd: string;
+  /** Extra environment, layered over the defaults below (e.g. a commit author). */
+  env?: Record<string, string>;
+  /**
+   * Exit codes the caller handles itself (0 is always allowed). Plumbing such as
+   * `merge-base --is-ancestor` and `merge-tree` answers questions with exit code 1.
+   */
+  allowExitCodes?: number[];
+}
+
+export interface GitResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+/** A git invocation that exited with a code the caller did not expect. */
+export class GitError extends Error {
+  readonly args: string[];
+  readonly code: number;
+  readonly stderr: string;
+
+  constructor(args: string[], code: number, stderr: string) {
+    const detail = stderr.trim().split('\n').slice(-3).join(' | ');
+    super(`git ${args.join(' ')} exited with ${code}${detail ? `: ${detail}` : ''}`);
+    this.name = 'GitError';
+    this.args = args;
+    this.code = code;
+    this.stderr = stderr;
+  }
+}
+
+/**
+ * Defaults that make git behave the same on every machine:
+ * - GIT_TERMINAL_PROMPT=0: a credential prompt would hang a headless server forever.
+ * - LC_ALL=C: we parse git's messages (e.g. "but expected"); they must not be translated.
+ * - a fixed identity: commit, commit-tree and merges must work on a fresh machine (or CI
+ *   container) with no user.name/user.email configured. Callers override the author.
+ */
+const BASE_ENV: Record<string, string> = {
+  GIT_TERMINAL_PROMPT: '0',
+  LC_ALL: 'C',
+  GIT_AUTHOR_NAME: 'Gas Town',
+  GIT_AUTHOR_EMAIL: 'gastown@localhost',
+  GIT_COMMITTER_NAME: 'Gas Town',
+  GIT_COMMITTER_EMAIL: 'gastown@localhost',
+};
+
+/** Diffs and fsck output of a big repository can be large; don't truncate them. */
+const MAX_BUFFER = 256 * 1024 * 1024;
+
+/** Runs `git <args>` in `opts.cwd`; rejects with GitError on an unexpected exit code. */
+export function runGit(args: string[], opts: RunGitOptions): Promise<GitResult> {
+  const env = { ...process.env, ...BASE_ENV, ...opts.env };
+  return new Promise((resolve, reject) => {
+    execFile(
+      'git',
+      args,
+      { cwd: opts.cwd, env, maxBuffer: MAX_BUFFER, encoding: 'utf8', windowsHide: true },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') {
+          // Spawn failure (git missing, cwd gone) or maxBuffer overflow: not an exit code.
+          reject(error);
+          return;
+        }
+        const code = error ? (error.code as number) : 0;
+        if (code !== 0 && !(opts.allowExitCodes ?? []).includes(code)) {
+          reject(new GitError(args, code, stderr));
+          return;
+        }
+        resolve({ stdout, stderr, code });
+      },
+    );
+  });
+}
