@@ -1,0 +1,83 @@
+/**
+ * Applies pending Prisma migrations at server start, so an empty data directory just
+ * works. We run the project's own Prisma CLI (`migrate deploy`) instead of re-implementing
+ * migration bookkeeping: it records applied migrations in `_prisma_migrations`, is a
+ * no-op when nothing is pending, and behaves the same on PostgreSQL later.
+ *
+ * The CLI runs on the JS engine through prisma.config.ts (see STACK-NOTES: the native
+ * engines cannot be downloaded here). It is spawned with an argument array, never a shell
+ * string, and with DATABASE_URL pointing at the absolute database path.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+export interface MigrateOptions {
+  /** Directory holding prisma.config.ts, prisma/ and node_modules/. Default: the working directory. */
+  projectRoot?: string;
+  /** Kills the CLI after this long. Default 60 s (a cold start takes about a second). */
+  timeoutMs?: number;
+}
+
+export class MigrationError extends Error {
+  constructor(
+    message: string,
+    readonly output: string,
+  ) {
+    super(`${message}\n--- prisma migrate deploy output ---\n${output.trim()}`);
+    this.name = 'MigrationError';
+  }
+}
+
+/** Brings the SQLite file at `databaseFile` (created if missing) up to the latest schema. */
+export async function migrateDatabase(databaseFile: string, options: MigrateOptions = {}): Promise<void> {
+  const root = path.resolve(options.projectRoot ?? process.cwd());
+  const cli = path.join(root, 'node_modules', 'prisma', 'build', 'index.js');
+  for (const needed of [cli, path.join(root, 'prisma.config.ts')]) {
+    if (!existsSync(needed)) {
+      throw new MigrationError(`cannot migrate: ${needed} not found (projectRoot is ${root})`, '');
+    }
+  }
+  const file = path.resolve(databaseFile);
+  mkdirSync(path.dirname(file), { recursive: true });
+
+  const { code, output } = await run(process.execPath, [cli, 'migrate', 'deploy'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATABASE_URL: `file:${file}`,
+      // No update checks or telemetry pings from a server start (and no network here).
+      CHECKPOINT_DISABLE: '1',
+      PRISMA_HIDE_UPDATE_MESSAGE: '1',
+    },
+    timeoutMs: options.timeoutMs ?? 60_000,
+  });
+  if (code !== 0) {
+    throw new MigrationError(`migrating ${file} failed (exit ${code})`, output);
+  }
+}
+
+function run(
+  command: string,
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => {
+      output += `\n(killed after ${opts.timeoutMs} ms)`;
+      child.kill('SIGKILL');
+    }, opts.timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(new MigrationError(`could not start the Prisma CLI: ${err.message}`, output));
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
