@@ -1,0 +1,219 @@
+/**
+ * Row <-> model mapping for PrismaStore. Rows keep JSON-shaped fields as strings and
+ * statuses as plain strings (portable across SQLite and PostgreSQL, no provider-specific
+ * Json or enum types); the engine's models keep them typed. Every field is listed by
+ * name on purpose: when a model gains a field, the `...FromRow` functions stop compiling
+ * instead of silently dropping it.
+ */
+import type {
+  Audit as AuditRow,
+  Bead as BeadRow,
+  Convoy as ConvoyRow,
+  Event as EventRow,
+  MergeRequest as MergeRequestRow,
+  Polecat as PolecatRow,
+  Rig as RigRow,
+} from './generated/client';
+import type {
+  Bead,
+  BeadStatus,
+  Convoy,
+  ConvoyStatus,
+  MergeRequest,
+  MergeRequestStatus,
+  Polecat,
+  PolecatState,
+  Rig,
+  RigStatus,
+} from '../engine/model';
+import type { DomainEvent } from '../engine/events';
+import type { AuditRecord, StoredEvent } from '../engine/ports';
+
+/** JSON text for a value; `undefined` becomes `null` so the column never holds "undefined". */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value ?? null);
+}
+
+function fromJson<T>(text: string): T {
+  return JSON.parse(text) as T;
+}
+
+export function rigToRow(rig: Rig): RigRow {
+  return {
+    name: rig.name,
+    repoPath: rig.repoPath,
+    targetBranch: rig.targetBranch,
+    status: rig.status,
+    settings: toJson(rig.settings),
+    counters: toJson(rig.counters),
+    createdAt: rig.createdAt,
+  };
+}
+
+export function rigFromRow(row: RigRow): Rig {
+  return {
+    name: row.name,
+    repoPath: row.repoPath,
+    targetBranch: row.targetBranch,
+    status: row.status as RigStatus,
+    settings: fromJson(row.settings),
+    counters: fromJson(row.counters),
+    createdAt: row.createdAt,
+  };
+}
+
+/** A polecat's columns are its fields one to one, so both directions share one field list. */
+export function polecatToRow(p: Polecat): PolecatRow {
+  return polecatFromRow(p);
+}
+
+export function polecatFromRow(row: PolecatRow): Polecat {
+  return {
+    id: row.id,
+    rig: row.rig,
+    name: row.name,
+    state: row.state as PolecatState,
+    beadId: row.beadId,
+    branch: row.branch,
+    worktreePath: row.worktreePath,
+    lastHeartbeatAt: row.lastHeartbeatAt,
+    lastProgressAt: row.lastProgressAt,
+    stateSince: row.stateSince,
+    tokensUsed: row.tokensUsed,
+  };
+}
+
+export function beadToRow(bead: Bead): BeadRow {
+  return {
+    id: bead.id,
+    title: bead.title,
+    description: bead.description,
+    status: bead.status,
+    priority: bead.priority,
+    labels: toJson(bead.labels),
+    dependsOn: toJson(bead.dependsOn),
+    paths: toJson(bead.paths),
+    rig: bead.rig,
+    assignee: bead.assignee,
+    convoyId: bead.convoyId,
+    createdAt: bead.createdAt,
+    updatedAt: bead.updatedAt,
+    closedAt: bead.closedAt,
+  };
+}
+
+export function beadFromRow(row: BeadRow): Bead {
+  return {
+    id: row.id,
+    title: row.title,
+    description: row.description,
+    status: row.status as BeadStatus,
+    priority: row.priority,
+    labels: fromJson(row.labels),
+    dependsOn: fromJson(row.dependsOn),
+    paths: fromJson(row.paths),
+    rig: row.rig,
+    assignee: row.assignee,
+    convoyId: row.convoyId,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    closedAt: row.closedAt,
+  };
+}
+
+export function convoyToRow(c: Convoy): ConvoyRow {
+  return {
+    id: c.id,
+    title: c.title,
+    status: c.status,
+    beadIds: toJson(c.beadIds),
+    createdAt: c.createdAt,
+    closedAt: c.closedAt,
+  };
+}
+
+export function convoyFromRow(row: ConvoyRow): Convoy {
+  return {
+    id: row.id,
+    title: row.title,
+    status: row.status as ConvoyStatus,
+    beadIds: fromJson(row.beadIds),
+    createdAt: row.createdAt,
+    closedAt: row.closedAt,
+  };
+}
+
+export function mergeRequestToRow(mr: MergeRequest): MergeRequestRow {
+  return {
+    id: mr.id,
+    rig: mr.rig,
+    polecatId: mr.polecatId,
+    beadId: mr.beadId,
+    branch: mr.branch,
+    headSha: mr.headSha,
+    status: mr.status,
+    priority: mr.priority,
+    attempts: mr.attempts,
+    mergeCommit: mr.mergeCommit,
+    conflictFiles: toJson(mr.conflictFiles),
+    enqueuedAt: mr.enqueuedAt,
+    updatedAt: mr.updatedAt,
+    landedAt: mr.landedAt,
+  };
+}
+
+export function mergeRequestFromRow(row: MergeRequestRow): MergeRequest {
+  return {
+    id: row.id,
+    rig: row.rig,
+    polecatId: row.polecatId,
+    beadId: row.beadId,
+    branch: row.branch,
+    headSha: row.headSha,
+    status: row.status as MergeRequestStatus,
+    priority: row.priority,
+    attempts: row.attempts,
+    mergeCommit: row.mergeCommit,
+    conflictFiles: fromJson(row.conflictFiles),
+    enqueuedAt: row.enqueuedAt,
+    updatedAt: row.updatedAt,
+    landedAt: row.landedAt,
+  };
+}
+
+/** The rig an event concerns, if any: indexed so a rig page can read its own history. */
+export function eventRig(event: DomainEvent): string | null {
+  return 'rig' in event && typeof event.rig === 'string' ? event.rig : null;
+}
+
+export function eventToRow(event: DomainEvent): Omit<EventRow, 'id'> {
+  return { at: event.at, type: event.type, rig: eventRig(event), data: toJson(event) };
+}
+
+export function eventFromRow(row: EventRow): StoredEvent {
+  return { id: row.id, at: row.at, type: row.type, rig: row.rig, data: fromJson(row.data) };
+}
+
+export function auditToRow(a: AuditRecord): Omit<AuditRow, 'id'> {
+  return {
+    at: a.at,
+    actor: a.actor,
+    role: a.role,
+    action: a.action,
+    input: toJson(a.input),
+    ok: a.ok,
+    error: a.error,
+  };
+}
+
+export function auditFromRow(row: AuditRow): AuditRecord {
+  return {
+    at: row.at,
+    actor: row.actor,
+    role: row.role,
+    action: row.action,
+    input: fromJson(row.input),
+    ok: row.ok,
+    error: row.error,
+  };
+}

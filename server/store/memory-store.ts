@@ -1,0 +1,140 @@
+/**
+ * TownStore in memory, for engine tests and simulations that need no database. It
+ * behaves like PrismaStore (same filters, same order, same history rules; the
+ * conformance suite runs both) and copies every record in and out, so a caller mutating
+ * a model after saving it, or a loaded model, cannot change what is stored: the same
+ * guarantee a database gives for free.
+ */
+import type { Bead, Convoy, MergeRequest, Polecat, Rig } from '../engine/model';
+import type { DomainEvent } from '../engine/events';
+import type { AuditRecord, BeadQuery, EventQuery, StoredEvent, TownState, TownStore } from '../engine/ports';
+import { eventRig } from './mapping';
+import { FINISHED_BEAD_STATUSES, FINISHED_CONVOY_STATUSES, FINISHED_MR_STATUSES, normalizeLimit } from './history';
+
+/** Copies through JSON, like a round trip through the database's JSON columns would. */
+function copy<T>(value: T): T {
+  return value === undefined ? (null as T) : (JSON.parse(JSON.stringify(value)) as T);
+}
+
+/** Numbers ascending, then ids ascending: the stores' stable order. */
+function byThenId<T>(key: (t: T) => number, id: (t: T) => string | number, dir: 1 | -1) {
+  return (a: T, b: T): number => {
+    const d = key(a) - key(b);
+    if (d !== 0) return d * dir;
+    const ia = id(a);
+    const ib = id(b);
+    return (ia < ib ? -1 : ia > ib ? 1 : 0) * dir;
+  };
+}
+
+function take<T>(items: T[], limit: number | undefined): T[] {
+  const n = normalizeLimit(limit);
+  return n === undefined ? items : items.slice(0, n);
+}
+
+export class MemoryStore implements TownStore {
+  private readonly rigs = new Map<string, Rig>();
+  private readonly polecats = new Map<string, Polecat>();
+  private readonly beads = new Map<string, Bead>();
+  private readonly convoys = new Map<string, Convoy>();
+  private readonly mergeRequests = new Map<string, MergeRequest>();
+  private events: StoredEvent[] = [];
+  private readonly audit: (AuditRecord & { id: number })[] = [];
+  private nextEventId = 1;
+  private nextAuditId = 1;
+
+  async loadTown(): Promise<TownState> {
+    const byId = <T extends { id: string }>(x: T): string => x.id;
+    return copy({
+      rigs: [...this.rigs.values()].sort(byThenId((r) => r.createdAt, (r) => r.name, 1)),
+      polecats: [...this.polecats.values()].sort(byThenId(() => 0, byId, 1)),
+      beads: [...this.beads.values()]
+        .filter((b) => !FINISHED_BEAD_STATUSES.includes(b.status))
+        .sort(byThenId((b) => b.createdAt, byId, 1)),
+      convoys: [...this.convoys.values()]
+        .filter((c) => !FINISHED_CONVOY_STATUSES.includes(c.status))
+        .sort(byThenId((c) => c.createdAt, byId, 1)),
+      mergeRequests: [...this.mergeRequests.values()]
+        .filter((m) => !FINISHED_MR_STATUSES.includes(m.status))
+        .sort(byThenId((m) => m.enqueuedAt, byId, 1)),
+    });
+  }
+
+  async saveRig(rig: Rig): Promise<void> {
+    this.rigs.set(rig.name, copy(rig));
+  }
+
+  async savePolecat(polecat: Polecat): Promise<void> {
+    this.polecats.set(polecat.id, copy(polecat));
+  }
+
+  async deletePolecat(id: string): Promise<void> {
+    this.polecats.delete(id);
+  }
+
+  async saveBead(bead: Bead): Promise<void> {
+    this.beads.set(bead.id, copy(bead));
+  }
+
+  async saveConvoy(convoy: Convoy): Promise<void> {
+    this.convoys.set(convoy.id, copy(convoy));
+  }
+
+  async saveMergeRequest(mr: MergeRequest): Promise<void> {
+    this.mergeRequests.set(mr.id, copy(mr));
+  }
+
+  async appendEvents(events: DomainEvent[]): Promise<void> {
+    for (const event of events) {
+      this.events.push({ id: this.nextEventId++, at: event.at, type: event.type, rig: eventRig(event), data: copy(event) });
+    }
+  }
+
+  async appendAudit(record: AuditRecord): Promise<void> {
+    this.audit.push({ ...copy(record), input: copy(record.input), id: this.nextAuditId++ });
+  }
+
+  async listBeads(query: BeadQuery): Promise<Bead[]> {
+    const matches = [...this.beads.values()].filter(
+      (b) =>
+        (!query.status || query.status.includes(b.status)) &&
+        (query.rig === undefined || b.rig === query.rig) &&
+        (query.since === undefined || beadTime(b) >= query.since),
+    );
+    return copy(take(matches.sort(byThenId((b) => b.updatedAt, (b) => b.id, -1)), query.limit));
+  }
+
+  async getBead(id: string): Promise<Bead | null> {
+    const bead = this.beads.get(id);
+    return bead ? copy(bead) : null;
+  }
+
+  async listEvents(query: EventQuery): Promise<StoredEvent[]> {
+    const matches = this.events.filter(
+      (e) =>
+        (!query.types || query.types.includes(e.type)) &&
+        (query.rig === undefined || e.rig === query.rig) &&
+        (query.since === undefined || e.at >= query.since),
+    );
+    return copy(take(matches.sort(byThenId((e) => e.at, (e) => e.id, -1)), query.limit));
+  }
+
+  async listAudit(limit: number): Promise<AuditRecord[]> {
+    const sorted = [...this.audit].sort(byThenId((a) => a.at, (a) => a.id, -1));
+    return take(sorted, limit).map(({ id: _id, ...record }) => copy(record));
+  }
+
+  async pruneEvents(before: number): Promise<number> {
+    const kept = this.events.filter((e) => e.at >= before);
+    const pruned = this.events.length - kept.length;
+    this.events = kept;
+    return pruned;
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** The time `since` is compared with; mirrors PrismaStore's sinceClause. */
+function beadTime(b: Bead): number {
+  return FINISHED_BEAD_STATUSES.includes(b.status) && b.closedAt !== null ? b.closedAt : b.updatedAt;
+}
