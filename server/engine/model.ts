@@ -92,7 +92,8 @@ export type MergeRequestStatus =
   | 'queued' // waiting for the Refinery
   | 'merging' // a Refinery worker holds it
   | 'merged' // landed on the target branch
-  | 'conflicted'; // sent back to its polecat for rework
+  | 'conflicted' // sent back to its polecat for rework
+  | 'abandoned'; // its polecat gave the bead up; a fresh request follows when the bead is redone
 
 export interface MergeRequest {
   id: string;

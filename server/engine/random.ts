@@ -49,8 +49,8 @@ export function pickSkewed(random: Random, n: number, skew = 1.2): number {
 
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 
-/** Short ids in the beads style: `gt-k3x9q`. */
-export function makeId(prefix: string, random: Random, length = 5): string {
+/** Short ids in the beads style: `gt-k3x9q2mz`. Eight base-36 characters keep collisions negligible over millions of ids. */
+export function makeId(prefix: string, random: Random, length = 8): string {
   let s = '';
   for (let i = 0; i < length; i++) s += ALPHABET[Math.floor(random.next() * ALPHABET.length)];
   return `${prefix}-${s}`;

@@ -1,0 +1,27 @@
+import { NextResponse } from 'next/server';
+import { z } from 'zod';
+import { errorResponse } from '@/lib/api';
+import { Duration, Limit, searchParams } from '@/lib/query-params';
+import { runtime } from '@/lib/runtime';
+
+export const dynamic = 'force-dynamic';
+
+const Query = z.strictObject({
+  type: z
+    .string()
+    .transform((s) => s.split(','))
+    .optional(),
+  rig: z.string().optional(),
+  since: Duration.optional(),
+  limit: Limit,
+});
+
+/** The engine's event log, newest first: `?type=mr.merged,mr.conflicted&rig=&since=1h`. */
+export async function GET(request: Request) {
+  const parsed = Query.safeParse(searchParams(request));
+  if (!parsed.success) return errorResponse('invalid', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  const rt = runtime();
+  const { type, rig, since, limit } = parsed.data;
+  const events = await rt.queries.events({ types: type, rig, limit, since: since === undefined ? undefined : rt.town.clock.now() - since });
+  return NextResponse.json(events);
+}

@@ -1,0 +1,5 @@
+import { TownOverview } from '@/components/TownOverview';
+
+export default function Page() {
+  return <TownOverview />;
+}

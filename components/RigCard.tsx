@@ -1,0 +1,53 @@
+/** One rig: its polecats by state, its queue and its Refinery's record. */
+import type { PolecatState } from '@/server/engine/model';
+import type { RigView } from '@/server/queries/town-view';
+
+const STATE_STYLE: Record<PolecatState, string> = {
+  idle: 'bg-slate-700 text-slate-300',
+  working: 'bg-sky-600 text-white',
+  submitted: 'bg-violet-600 text-white',
+  reworking: 'bg-amber-500 text-slate-950',
+  throttled: 'bg-orange-600 text-white',
+  stalled: 'bg-rose-600 text-white',
+};
+
+export function RigCard({ rig, now }: { rig: RigView; now: number }) {
+  return (
+    <section className="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900" data-testid={`rig-${rig.name}`}>
+      <header className="mb-3 flex items-baseline justify-between gap-2">
+        <h3 className="font-mono text-base font-semibold">{rig.name}</h3>
+        <span className="text-xs text-slate-500">
+          {rig.status} · target {rig.targetBranch} · Refinery {rig.refineryBusy ? 'merging' : 'idle'}
+        </span>
+      </header>
+      <dl className="mb-3 grid grid-cols-4 gap-2 text-center text-sm">
+        <Stat label="queue" value={rig.queueDepth} warn={rig.queueDepth >= 5} testId={`rig-${rig.name}-queue`} />
+        <Stat label="merged" value={rig.merged} testId={`rig-${rig.name}-merged`} />
+        <Stat label="conflicts" value={rig.conflicts} />
+        <Stat label="reworked & landed" value={rig.reworkedMerged} />
+      </dl>
+      <ul className="grid grid-cols-1 gap-1 sm:grid-cols-2">
+        {rig.polecats.map((p) => (
+          <li key={p.id} className="flex items-center gap-2 text-xs" data-testid={`polecat-${p.name}`}>
+            <span className={`w-20 rounded px-1.5 py-0.5 text-center font-medium ${STATE_STYLE[p.state]}`}>{p.state}</span>
+            <span className="font-mono">{p.name}</span>
+            <span className="truncate text-slate-500" title={p.beadTitle ?? ''}>
+              {p.beadId ? `${p.beadId} · ${Math.max(0, Math.round((now - p.stateSince) / 1000))}s` : ''}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function Stat({ label, value, warn, testId }: { label: string; value: number; warn?: boolean; testId?: string }) {
+  return (
+    <div className={`rounded bg-slate-100 p-2 dark:bg-slate-800 ${warn ? 'ring-2 ring-amber-500' : ''}`}>
+      <dd className="text-lg font-semibold tabular-nums" data-testid={testId}>
+        {value}
+      </dd>
+      <dt className="text-[11px] uppercase tracking-wide text-slate-500">{label}</dt>
+    </div>
+  );
+}

@@ -1,0 +1,17 @@
+/** Parsing of list filters shared by GET routes: `?status=a,b&since=1h&limit=50`. */
+import { z } from 'zod';
+
+const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `90s`, `15m`, `1h`, `7d` -> milliseconds. */
+export const Duration = z
+  .string()
+  .regex(/^\d+(s|m|h|d)$/, 'a duration such as 30s, 15m, 1h or 7d')
+  .transform((v) => Number(v.slice(0, -1)) * UNITS[v.slice(-1)]);
+
+export const Limit = z.coerce.number().int().min(1).max(1000).default(200);
+
+/** Query string to a plain object (first value of each key). */
+export function searchParams(request: Request): Record<string, string> {
+  return Object.fromEntries(new URL(request.url).searchParams.entries());
+}

@@ -1,0 +1,10 @@
+/** @type {import('next').NextConfig} */
+const nextConfig = {
+  // The engine runs in the custom server (server/main.ts); pages reach it through the
+  // runtime handle. Native and engine-side packages must never be bundled by Next.
+  serverExternalPackages: ['better-sqlite3', '@prisma/client', '@prisma/adapter-better-sqlite3', 'socket.io'],
+  poweredByHeader: false,
+  reactStrictMode: true,
+};
+
+export default nextConfig;

@@ -1,0 +1,116 @@
+/**
+ * The built-in scripted agent: a stand-in for a coding-agent CLI that makes the demo
+ * town and the tests real. Given a bead, it "works" for a simulated time on the engine
+ * clock (heartbeats and token usage along the way), really edits region files in the
+ * polecat's worktree (see edit-plan.ts) and commits. Concurrent polecats that pick the
+ * same region produce real git conflicts at the Refinery.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Clock, TimerHandle } from '../engine/clock';
+import type { AgentHandle, AgentOutcome, AgentRuntime, AgentSession, GitPort } from '../engine/ports';
+import { hashSeed, pickInt, seededRandom } from '../engine/random';
+import { regionCount, replaceRegion } from '../git/region-file';
+import { planEdits } from './edit-plan';
+
+export interface ScriptedAgentOptions {
+  clock: Clock;
+  git: GitPort;
+  /** Work is split into this many steps, each with a heartbeat and a usage report. */
+  steps?: number;
+  /** A rework (re-applying edits on a new target) takes this fraction of the work time. */
+  reworkFraction?: number;
+  model?: string;
+}
+
+const SKIP_DIRS = new Set(['.git', 'node_modules']);
+
+/** Region files under `root` (relative paths) with their region counts. */
+async function listRegionFiles(root: string): Promise<Map<string, number>> {
+  const found = new Map<string, number>();
+  async function walk(dir: string): Promise<void> {
+    for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+      if (SKIP_DIRS.has(entry.name)) continue;
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.isFile()) {
+        const regions = regionCount(await fs.readFile(full, 'utf8'));
+        if (regions > 0) found.set(path.relative(root, full).split(path.sep).join('/'), regions);
+      }
+    }
+  }
+  await walk(root);
+  return found;
+}
+
+export class ScriptedAgentRuntime implements AgentRuntime {
+  constructor(private readonly options: ScriptedAgentOptions) {}
+
+  start(session: AgentSession): AgentHandle {
+    const { clock } = this.options;
+    let cancelled = false;
+    let timer: TimerHandle | null = null;
+    let wake: (() => void) | null = null;
+
+    const sleep = (ms: number) =>
+      new Promise<void>((resolve) => {
+        wake = resolve;
+        timer = clock.setTimer(ms, resolve);
+      });
+
+    const done = this.run(session, sleep, () => cancelled);
+    return {
+      done,
+      cancel: () => {
+        cancelled = true;
+        if (timer) clock.clearTimer(timer);
+        wake?.();
+      },
+    };
+  }
+
+  private async run(session: AgentSession, sleep: (ms: number) => Promise<void>, isCancelled: () => boolean): Promise<AgentOutcome> {
+    const { git } = this.options;
+    const steps = this.options.steps ?? 3;
+    const random = seededRandom(hashSeed(`${session.bead.id}#${session.attempt}`));
+    const workMs = session.rig.settings.agentWorkMs * (0.5 + random.next());
+    const total = session.mode === 'rework' ? workMs * (this.options.reworkFraction ?? 0.25) : workMs;
+    try {
+      const files = await listRegionFiles(session.polecat.worktreePath);
+      const edits = planEdits(session.bead.id, session.bead.paths, files);
+      if (edits.length === 0) return { kind: 'failed', reason: 'no editable files in the bead paths' };
+      for (let step = 0; step < steps; step++) {
+        await sleep(total / steps);
+        if (isCancelled()) return { kind: 'cancelled' };
+        session.heartbeat();
+        session.reportUsage({
+          inputTokens: pickInt(random, 1500, 6000),
+          outputTokens: pickInt(random, 200, 1500),
+          model: this.options.model ?? 'claude-sonnet-4-5',
+        });
+      }
+      for (const edit of edits) {
+        const file = path.join(session.polecat.worktreePath, edit.file);
+        const content = await fs.readFile(file, 'utf8');
+        const ident = `${session.bead.id.replace(/[^a-z0-9]/gi, '_')}_${edit.region}`;
+        const lines = [
+          `// ${session.bead.id}: ${session.bead.title.replace(/[\r\n]+/g, ' ').slice(0, 80)}`,
+          `export const ${ident}_a = '${session.polecat.name}';`,
+          `export const ${ident}_b = ${edit.region};`,
+          `export const ${ident}_c = true;`,
+        ];
+        await fs.writeFile(file, replaceRegion(content, edit.region, lines));
+      }
+      if (isCancelled()) return { kind: 'cancelled' };
+      const head = await git.commitAll(session.polecat.worktreePath, `${session.bead.id}: ${session.bead.title}`.slice(0, 200), {
+        name: session.polecat.name,
+        email: `${session.polecat.name}@${session.rig.name}.gastown`,
+      });
+      if (!head) return { kind: 'failed', reason: 'the edits changed nothing' };
+      session.heartbeat();
+      return { kind: 'committed', head };
+    } catch (err) {
+      return { kind: 'failed', reason: err instanceof Error ? err.message : String(err) };
+    }
+  }
+}

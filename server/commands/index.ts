@@ -1,0 +1,13 @@
+/** The command catalogue: every operator action the product offers. */
+import { createBead } from './beads';
+import { CommandBus, type CommandDefinition } from './command';
+import { addPolecats } from './polecats';
+import type { Town } from '../engine/town';
+
+export const COMMANDS = [createBead, addPolecats] as unknown as CommandDefinition[];
+
+export function createCommandBus(town: Town): CommandBus {
+  return new CommandBus(town, COMMANDS);
+}
+
+export type { Actor, Role } from './command';

@@ -1,0 +1,63 @@
+/**
+ * The demo town a newcomer sees on first start: one rig `myproject` (a generated
+ * repository with core/, ui/ and tests/ areas), 8 scripted polecats and a convoy of
+ * beads. A feeder tops the backlog up with new convoys so the town never goes quiet.
+ */
+import path from 'node:path';
+import { hashSeed, pickInt, pickSkewed, seededRandom, type Random } from '../engine/random';
+import type { Town } from '../engine/town';
+import { demoRepositoryFiles } from '../git/demo-repo';
+import { initRepository } from '../git/cli-git';
+
+export const DEMO_RIG = 'myproject';
+const DEMO_POLECATS = 8;
+const CONVOY_SIZE = 16;
+
+const VERBS = ['Add', 'Fix', 'Refactor', 'Speed up', 'Harden', 'Document', 'Rename', 'Split', 'Cache', 'Validate'];
+const THINGS: Record<string, string[]> = {
+  core: ['the plugin registry', 'session tokens', 'the rate limiter', 'config loading', 'the API router', 'retry backoff', 'the job scheduler'],
+  ui: ['the settings page', 'the nav bar', 'table sorting', 'the dark theme', 'form validation', 'the toast stack', 'keyboard shortcuts'],
+  tests: ['fixture builders', 'the flaky login test', 'snapshot helpers', 'API contract tests', 'the e2e harness', 'coverage gates'],
+};
+const AREAS = ['core', 'ui', 'tests'];
+
+/** A plausible bead for one area (sometimes two), deterministic for a given random. */
+export function demoBead(random: Random) {
+  const area = AREAS[pickSkewed(random, AREAS.length, 0.6)];
+  const paths = [`${area}/`];
+  if (random.next() < 0.15) paths.push(`${AREAS[(AREAS.indexOf(area) + 1) % AREAS.length]}/`);
+  const things = THINGS[area];
+  return {
+    rig: DEMO_RIG,
+    title: `${VERBS[pickInt(random, 0, VERBS.length - 1)]} ${things[pickInt(random, 0, things.length - 1)]}`,
+    priority: pickSkewed(random, 5, 0.5),
+    labels: [area],
+    paths,
+  };
+}
+
+export async function seedDemoTown(town: Town, dataDir: string): Promise<void> {
+  const repoPath = path.join(dataDir, 'rigs', DEMO_RIG);
+  await initRepository(repoPath, demoRepositoryFiles());
+  await town.addRig({ name: DEMO_RIG, repoPath });
+  await town.addPolecats(DEMO_RIG, DEMO_POLECATS);
+  const random = seededRandom(hashSeed('demo-town'));
+  town.createConvoy('Demo sprint 1', Array.from({ length: CONVOY_SIZE * 2 }, () => demoBead(random)));
+}
+
+/** Keeps the demo rig's backlog at least as long as its crew; returns a stop function. */
+export function startDemoFeeder(town: Town): () => void {
+  let sprint = 1;
+  const random = seededRandom(hashSeed(`demo-feeder-${town.clock.now()}`));
+  return town.bus.subscribe((event) => {
+    if (event.type !== 'bead.status_changed' || event.rig !== DEMO_RIG || event.to !== 'done') return;
+    const rig = town.getRig(DEMO_RIG);
+    if (!rig || rig.status !== 'active') return;
+    const open = town.listActiveBeads().filter((b) => b.rig === DEMO_RIG && b.status === 'open').length;
+    if (open >= town.listPolecats(DEMO_RIG).length) return;
+    sprint++;
+    // Listeners must not re-enter the engine mid-change: top up after this tick.
+    const beads = Array.from({ length: CONVOY_SIZE }, () => demoBead(random));
+    queueMicrotask(() => town.createConvoy(`Demo sprint ${sprint}`, beads));
+  });
+}

@@ -1,0 +1,50 @@
+/**
+ * The polecat lifecycle as data plus one pure function.
+ *
+ *   state      | assign   | submit    | land | conflict  | fail | release
+ *   -----------+----------+-----------+------+-----------+------+--------
+ *   idle       | working  |           |      |           |      |
+ *   working    |          | submitted |      |           | idle | idle
+ *   submitted  |          |           | idle | reworking |      | idle
+ *   reworking  |          | submitted |      |           | idle | idle
+ *   throttled  |          |           |      |           | idle | idle
+ *   stalled    |          |           |      |           | idle | idle
+ *
+ * `release` returns the bead to the pool (operator restart, bead reassigned).
+ * Throttled and stalled are entered by the API limiter and the Witness (later issues).
+ */
+import { IllegalTransition } from './errors';
+import type { PolecatState } from './model';
+
+export type PolecatEvent = 'assign' | 'submit' | 'land' | 'conflict' | 'fail' | 'release';
+
+export function nextPolecatState(state: PolecatState, event: PolecatEvent): PolecatState {
+  switch (event) {
+    case 'assign':
+      if (state === 'idle') return 'working';
+      break;
+    case 'submit':
+      if (state === 'working' || state === 'reworking') return 'submitted';
+      break;
+    case 'land':
+      if (state === 'submitted') return 'idle';
+      break;
+    case 'conflict':
+      if (state === 'submitted') return 'reworking';
+      break;
+    case 'fail':
+    case 'release':
+      if (state !== 'idle') return 'idle';
+      break;
+    default: {
+      const never: never = event;
+      throw new Error(`unknown polecat event ${String(never)}`);
+    }
+  }
+  throw new IllegalTransition('polecat', state, event);
+}
+
+/** True when the polecat holds a bead that some part of the engine is acting on. */
+export function isBusy(state: PolecatState): boolean {
+  return state !== 'idle';
+}

@@ -1,0 +1,43 @@
+/**
+ * The handle through which Next.js route handlers and server components reach the one
+ * running engine. Next compiles `app/` into its own bundles, so importing the engine from
+ * there would create a second copy; the custom server publishes the live instances on
+ * globalThis instead, and only types cross this boundary.
+ */
+import type { CommandBus } from './commands/command';
+import type { Town } from './engine/town';
+import type { QueueSeries } from './metrics/queue-series';
+import type { ServerConfig } from './config';
+import type { BeadQuery, EventQuery, StoredEvent } from './engine/ports';
+import type { Bead } from './engine/model';
+import type { MergeQueueView, TownOverview } from './queries/town-view';
+import type { QueuePoint } from './metrics/queue-series';
+
+/** Read-only questions the pages and the API ask; answered by server/queries. */
+export interface Queries {
+  overview(): TownOverview;
+  mergeQueue(rig?: string): MergeQueueView[];
+  queueHistory(): QueuePoint[];
+  beads(query: BeadQuery): Promise<Bead[]>;
+  bead(id: string): Promise<Bead | null>;
+  events(query: EventQuery): Promise<StoredEvent[]>;
+}
+
+export interface Runtime {
+  town: Town;
+  commands: CommandBus;
+  queries: Queries;
+  series: QueueSeries;
+  config: ServerConfig;
+}
+
+const KEY = Symbol.for('gastown.runtime');
+type Holder = { [KEY]?: Runtime };
+
+export function publishRuntime(runtime: Runtime): void {
+  (globalThis as Holder)[KEY] = runtime;
+}
+
+export function getRuntime(): Runtime | undefined {
+  return (globalThis as Holder)[KEY];
+}
