@@ -11,7 +11,7 @@ import type { Clock, TimerHandle } from '../engine/clock';
 import type { AgentHandle, AgentOutcome, AgentRuntime, AgentSession, GitPort } from '../engine/ports';
 import { hashSeed, pickInt, seededRandom } from '../engine/random';
 import { regionCount, replaceRegion } from '../git/region-file';
-import { planEdits } from './edit-plan';
+import { planEdits, type RegionEdit } from './edit-plan';
 
 export interface ScriptedAgentOptions {
   clock: Clock;
@@ -76,7 +76,7 @@ export class ScriptedAgentRuntime implements AgentRuntime {
     const workMs = session.rig.settings.agentWorkMs * (0.5 + random.next());
     const total = session.mode === 'rework' ? workMs * (this.options.reworkFraction ?? 0.25) : workMs;
     try {
-      const files = await listRegionFiles(session.polecat.worktreePath);
+      const files = await session.track(listRegionFiles(session.polecat.worktreePath));
       const edits = planEdits(session.bead.id, session.bead.paths, files);
       if (edits.length === 0) return { kind: 'failed', reason: 'no editable files in the bead paths' };
       for (let step = 0; step < steps; step++) {
@@ -89,28 +89,31 @@ export class ScriptedAgentRuntime implements AgentRuntime {
           model: this.options.model ?? 'claude-sonnet-4-5',
         });
       }
-      for (const edit of edits) {
-        const file = path.join(session.polecat.worktreePath, edit.file);
-        const content = await fs.readFile(file, 'utf8');
-        const ident = `${session.bead.id.replace(/[^a-z0-9]/gi, '_')}_${edit.region}`;
-        const lines = [
-          `// ${session.bead.id}: ${session.bead.title.replace(/[\r\n]+/g, ' ').slice(0, 80)}`,
-          `export const ${ident}_a = '${session.polecat.name}';`,
-          `export const ${ident}_b = ${edit.region};`,
-          `export const ${ident}_c = true;`,
-        ];
-        await fs.writeFile(file, replaceRegion(content, edit.region, lines));
-      }
-      if (isCancelled()) return { kind: 'cancelled' };
-      const head = await git.commitAll(session.polecat.worktreePath, `${session.bead.id}: ${session.bead.title}`.slice(0, 200), {
-        name: session.polecat.name,
-        email: `${session.polecat.name}@${session.rig.name}.gastown`,
-      });
+      const head = await session.track(this.applyAndCommit(session, edits));
       if (!head) return { kind: 'failed', reason: 'the edits changed nothing' };
       session.heartbeat();
       return { kind: 'committed', head };
     } catch (err) {
       return { kind: 'failed', reason: err instanceof Error ? err.message : String(err) };
     }
+  }
+
+  private async applyAndCommit(session: AgentSession, edits: RegionEdit[]): Promise<string | null> {
+    for (const edit of edits) {
+      const file = path.join(session.polecat.worktreePath, edit.file);
+      const content = await fs.readFile(file, 'utf8');
+      const ident = `${session.bead.id.replace(/[^a-z0-9]/gi, '_')}_${edit.region}`;
+      const lines = [
+        `// ${session.bead.id}: ${session.bead.title.replace(/[\r\n]+/g, ' ').slice(0, 80)}`,
+        `export const ${ident}_a = '${session.polecat.name}';`,
+        `export const ${ident}_b = ${edit.region};`,
+        `export const ${ident}_c = true;`,
+      ];
+      await fs.writeFile(file, replaceRegion(content, edit.region, lines));
+    }
+    return this.options.git.commitAll(session.polecat.worktreePath, `${session.bead.id}: ${session.bead.title}`.slice(0, 200), {
+      name: session.polecat.name,
+      email: `${session.polecat.name}@${session.rig.name}.gastown`,
+    });
   }
 }

@@ -46,11 +46,21 @@ export class EngineContext {
     void p.finally(() => this.inFlight.delete(p));
   }
 
+  /** Like `track`, but hands the result (or the failure) back to the caller. */
+  during<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    void work.then(
+      () => this.inFlight.delete(work),
+      () => this.inFlight.delete(work),
+    );
+    return work;
+  }
+
   /** Waits until no tracked work is in flight and every write has landed. */
   async settle(): Promise<void> {
     for (;;) {
       if (this.inFlight.size > 0) {
-        await Promise.all([...this.inFlight]);
+        await Promise.allSettled([...this.inFlight]);
         continue;
       }
       await this.persistence.drain();

@@ -111,6 +111,11 @@ export interface AgentSession {
   attempt: number;
   /** Called whenever the agent shows life (output, edits). */
   heartbeat(): void;
+  /**
+   * Declares real I/O in flight (file edits, a commit): the engine waits for it before it
+   * calls itself settled or stopped. Waiting on the clock is not declared.
+   */
+  track<T>(work: Promise<T>): Promise<T>;
   /** Called when the agent reports token usage. */
   reportUsage(usage: { inputTokens: number; outputTokens: number; model: string }): void;
 }

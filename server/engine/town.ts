@@ -332,6 +332,7 @@ export class Town {
       bead,
       mode,
       attempt: mr ? mr.attempts + 1 : 1,
+      track: (work) => this.ctx.during(work),
       heartbeat: () => {
         polecat.lastHeartbeatAt = this.clock.now();
       },
@@ -342,9 +343,14 @@ export class Town {
       },
     });
     this.agents.set(polecat.id, handle);
-    const outcome = await handle.done;
-    this.agents.delete(polecat.id);
-    this.finishWork(polecat, bead, mode, outcome);
+    // Not tracked: an agent waits on the clock, and settle() must not wait for the clock.
+    void handle.done.then(
+      (outcome) => {
+        this.agents.delete(polecat.id);
+        this.finishWork(polecat, bead, mode, outcome);
+      },
+      (err: unknown) => this.ctx.log.error('agent crashed', { polecat: polecat.id, error: String(err) }),
+    );
   }
 
   private finishWork(polecat: Polecat, bead: Bead, mode: 'fresh' | 'rework', outcome: AgentOutcome): void {

@@ -7,8 +7,8 @@
 import type { BeadStatus, ConvoyStatus, MergeRequestStatus } from '../engine/model';
 
 export const FINISHED_BEAD_STATUSES: readonly BeadStatus[] = ['done', 'closed'];
-export const FINISHED_CONVOY_STATUSES: readonly ConvoyStatus[] = ['closed'];
-export const FINISHED_MR_STATUSES: readonly MergeRequestStatus[] = ['merged'];
+export const FINISHED_CONVOY_STATUSES: readonly ConvoyStatus[] = ['landed', 'closed'];
+export const FINISHED_MR_STATUSES: readonly MergeRequestStatus[] = ['merged', 'abandoned'];
 
 /** Caps a caller's limit to a non-negative integer (Prisma reads a negative `take` as "from the end"). */
 export function normalizeLimit(limit: number | undefined): number | undefined {

@@ -1,0 +1,105 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { GitPort } from '../../server/engine/ports';
+import { CliGit, fsck } from '../../server/git/cli-git';
+import { runGit } from '../../server/git/run-git';
+import { migrateDatabase } from '../../server/store/migrate';
+import { PrismaStore } from '../../server/store/prisma-store';
+import { openSqlitePrisma } from '../../server/store/sqlite';
+import { createHarness, runUntil, type Harness } from '../support/engine-harness';
+
+async function mergeCommitSubjects(repo: string): Promise<string[]> {
+  const { stdout } = await runGit(['log', '--merges', '--format=%s', 'main'], { cwd: repo });
+  return stdout.split('\n').filter(Boolean);
+}
+
+async function openStore(file: string): Promise<PrismaStore> {
+  return new PrismaStore(await openSqlitePrisma(file));
+}
+
+describe('restarting a town on SQLite', () => {
+  let h: Harness | undefined;
+  let dbDir: string | undefined;
+  afterEach(async () => {
+    await h?.cleanup();
+    if (dbDir) await rm(dbDir, { recursive: true, force: true });
+  });
+
+  it('keeps rigs, beads and history and lands everything exactly once after a stop and restart', async () => {
+    dbDir = await mkdtemp(path.join(os.tmpdir(), 'gt-db-'));
+    const dbFile = path.join(dbDir, 'gastown.db');
+    await migrateDatabase(dbFile);
+    const store1 = await openStore(dbFile);
+    h = await createHarness({ store: store1 });
+
+    const town1 = await h.open();
+    await town1.addRig({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 20_000 } });
+    await town1.addPolecats('myproject', 4);
+    town1.createConvoy('sprint', Array.from({ length: 12 }, (_, i) => ({ rig: 'myproject', title: `bead ${i}`, paths: ['core/'] })));
+    town1.start();
+    await runUntil(h.clock, town1, () => town1.getRig('myproject')!.counters.merged >= 4, 3_600_000);
+    const mergedBefore = town1.getRig('myproject')!.counters.merged;
+    expect(mergedBefore).toBeGreaterThanOrEqual(4);
+    expect(mergedBefore).toBeLessThan(12);
+    await town1.stop();
+    await store1.close();
+
+    const store2 = await openStore(dbFile);
+    const town2 = await h.open({ store: store2 });
+    expect(town2.listRigs().map((r) => r.name)).toEqual(['myproject']);
+    expect(town2.getRig('myproject')!.counters.merged).toBe(mergedBefore);
+    expect(town2.listActiveBeads()).toHaveLength(12 - mergedBefore);
+    town2.start();
+    await runUntil(h.clock, town2, () => town2.listActiveBeads().length === 0, 3_600_000);
+    await town2.stop();
+
+    const subjects = await mergeCommitSubjects(h.repoPath);
+    expect(subjects).toHaveLength(12);
+    expect(new Set(subjects).size).toBe(12);
+    expect(await store2.listBeads({ status: ['done'] })).toHaveLength(12);
+    expect((await store2.listEvents({ types: ['mr.merged'], limit: 100 })).length).toBe(12);
+    expect((await fsck(h.repoPath)).ok).toBe(true);
+    await store2.close();
+  });
+
+  it('marks a merge landed, not requeued, when the process died between the ref update and the database write', async () => {
+    // A git port that "dies" right after the ref moved: the database never hears of it.
+    const real = new CliGit();
+    let die = false;
+    const dying: GitPort = Object.assign(Object.create(real) as GitPort, {
+      async compareAndSwapRef(repo: string, ref: string, next: string, old: string) {
+        const moved = await real.compareAndSwapRef(repo, ref, next, old);
+        if (die && moved) return new Promise<boolean>(() => {}); // never returns: the crash
+        return moved;
+      },
+    });
+    dbDir = await mkdtemp(path.join(os.tmpdir(), 'gt-db-'));
+    const dbFile = path.join(dbDir, 'gastown.db');
+    await migrateDatabase(dbFile);
+    const store1 = await openStore(dbFile);
+    h = await createHarness({ store: store1, git: dying });
+    const town1 = await h.open();
+    await town1.addRig({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 10_000 } });
+    await town1.addPolecats('myproject', 1);
+    town1.createBead({ rig: 'myproject', title: 'the one', paths: ['ui/'] });
+    die = true;
+    town1.start();
+    // Step until the merge has been claimed and the ref moved (the port hangs after that).
+    for (let i = 0; i < 60 && (await mergeCommitSubjects(h.repoPath)).length === 0; i++) {
+      await h.clock.advance(1_000, () => Promise.race([town1.settle(), new Promise<void>((r) => setTimeout(r, 200))]));
+    }
+    expect(await mergeCommitSubjects(h.repoPath)).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 300)); // let the intent write land
+    // The "crashed" process is abandoned; a new one opens the same database.
+    const store2 = await openStore(dbFile);
+    const town2 = await h.open({ store: store2, git: real });
+    expect(town2.getRig('myproject')!.counters.merged).toBe(1);
+    expect(town2.listActiveBeads()).toHaveLength(0);
+    expect(await mergeCommitSubjects(h.repoPath)).toHaveLength(1);
+    await town2.stop();
+    await store2.close();
+    await store1.close().catch(() => {});
+  });
+});
