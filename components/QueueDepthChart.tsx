@@ -14,13 +14,36 @@ export function QueueDepthChart({ points, rigs }: { points: QueuePoint[]; rigs: 
       <ResponsiveContainer width="100%" height="100%">
         <LineChart data={data} margin={{ top: 8, right: 16, bottom: 0, left: -16 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="#33415555" />
-          <XAxis dataKey="at" type="number" domain={['dataMin', 'dataMax']} tickFormatter={time} tick={{ fontSize: 11 }} stroke="#94a3b8" />
+          <XAxis
+            dataKey="at"
+            type="number"
+            domain={['dataMin', 'dataMax']}
+            tickFormatter={time}
+            tick={{ fontSize: 11 }}
+            stroke="#94a3b8"
+          />
           <YAxis allowDecimals={false} tick={{ fontSize: 11 }} stroke="#94a3b8" domain={[0, (max: number) => Math.max(6, max)]} />
-          <Tooltip labelFormatter={(at) => time(Number(at))} contentStyle={{ background: '#0f172a', border: '1px solid #334155', fontSize: 12 }} />
+          <Tooltip
+            labelFormatter={(at) => time(Number(at))}
+            contentStyle={{ background: '#0f172a', border: '1px solid #334155', fontSize: 12 }}
+          />
           <Legend wrapperStyle={{ fontSize: 12 }} />
-          <ReferenceLine y={5} stroke="#f59e0b" strokeDasharray="4 4" label={{ value: 'split at 5+', fill: '#f59e0b', fontSize: 11, position: 'insideTopRight' }} />
+          <ReferenceLine
+            y={5}
+            stroke="#f59e0b"
+            strokeDasharray="4 4"
+            label={{ value: 'split at 5+', fill: '#f59e0b', fontSize: 11, position: 'insideTopRight' }}
+          />
           {rigs.map((rig, i) => (
-            <Line key={rig} type="stepAfter" dataKey={rig} stroke={COLORS[i % COLORS.length]} dot={false} isAnimationActive={false} strokeWidth={2} />
+            <Line
+              key={rig}
+              type="stepAfter"
+              dataKey={rig}
+              stroke={COLORS[i % COLORS.length]}
+              dot={false}
+              isAnimationActive={false}
+              strokeWidth={2}
+            />
           ))}
         </LineChart>
       </ResponsiveContainer>

@@ -13,7 +13,10 @@ const STATE_STYLE: Record<PolecatState, string> = {
 
 export function RigCard({ rig, now }: { rig: RigView; now: number }) {
   return (
-    <section className="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900" data-testid={`rig-${rig.name}`}>
+    <section
+      className="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
+      data-testid={`rig-${rig.name}`}
+    >
       <header className="mb-3 flex items-baseline justify-between gap-2">
         <h3 className="font-mono text-base font-semibold">{rig.name}</h3>
         <span className="text-xs text-slate-500">

@@ -15,7 +15,11 @@ export function TownOverview() {
         </div>
         <div className="flex items-center gap-2 text-sm">
           {overview && overview.timeScale !== 1 && (
-            <span className="rounded bg-fuchsia-700 px-2 py-0.5 font-medium text-white" data-testid="time-scale" title="Engine time runs faster than real time">
+            <span
+              className="rounded bg-fuchsia-700 px-2 py-0.5 font-medium text-white"
+              data-testid="time-scale"
+              title="Engine time runs faster than real time"
+            >
               time ×{overview.timeScale}
             </span>
           )}

@@ -69,8 +69,11 @@ export class ScriptedAgentRuntime implements AgentRuntime {
     };
   }
 
-  private async run(session: AgentSession, sleep: (ms: number) => Promise<void>, isCancelled: () => boolean): Promise<AgentOutcome> {
-    const { git } = this.options;
+  private async run(
+    session: AgentSession,
+    sleep: (ms: number) => Promise<void>,
+    isCancelled: () => boolean,
+  ): Promise<AgentOutcome> {
     const steps = this.options.steps ?? 3;
     const random = seededRandom(hashSeed(`${session.bead.id}#${session.attempt}`));
     const workMs = session.rig.settings.agentWorkMs * (0.5 + random.next());

@@ -15,9 +15,32 @@ const CONVOY_SIZE = 16;
 
 const VERBS = ['Add', 'Fix', 'Refactor', 'Speed up', 'Harden', 'Document', 'Rename', 'Split', 'Cache', 'Validate'];
 const THINGS: Record<string, string[]> = {
-  core: ['the plugin registry', 'session tokens', 'the rate limiter', 'config loading', 'the API router', 'retry backoff', 'the job scheduler'],
-  ui: ['the settings page', 'the nav bar', 'table sorting', 'the dark theme', 'form validation', 'the toast stack', 'keyboard shortcuts'],
-  tests: ['fixture builders', 'the flaky login test', 'snapshot helpers', 'API contract tests', 'the e2e harness', 'coverage gates'],
+  core: [
+    'the plugin registry',
+    'session tokens',
+    'the rate limiter',
+    'config loading',
+    'the API router',
+    'retry backoff',
+    'the job scheduler',
+  ],
+  ui: [
+    'the settings page',
+    'the nav bar',
+    'table sorting',
+    'the dark theme',
+    'form validation',
+    'the toast stack',
+    'keyboard shortcuts',
+  ],
+  tests: [
+    'fixture builders',
+    'the flaky login test',
+    'snapshot helpers',
+    'API contract tests',
+    'the e2e harness',
+    'coverage gates',
+  ],
 };
 const AREAS = ['core', 'ui', 'tests'];
 
@@ -42,7 +65,10 @@ export async function seedDemoTown(town: Town, dataDir: string): Promise<void> {
   await town.addRig({ name: DEMO_RIG, repoPath });
   await town.addPolecats(DEMO_RIG, DEMO_POLECATS);
   const random = seededRandom(hashSeed('demo-town'));
-  town.createConvoy('Demo sprint 1', Array.from({ length: CONVOY_SIZE * 2 }, () => demoBead(random)));
+  town.createConvoy(
+    'Demo sprint 1',
+    Array.from({ length: CONVOY_SIZE * 2 }, () => demoBead(random)),
+  );
 }
 
 /** Keeps the demo rig's backlog at least as long as its crew; returns a stop function. */

@@ -7,9 +7,7 @@ import type { Bead, Convoy, MergeRequest, Polecat, Rig } from './model';
 import type { DomainEvent } from './events';
 
 /** Result of merging a branch head into the target without a checkout. */
-export type MergeTreeResult =
-  | { clean: true; tree: string }
-  | { clean: false; conflictFiles: string[] };
+export type MergeTreeResult = { clean: true; tree: string } | { clean: false; conflictFiles: string[] };
 
 /** Git operations on one town's repositories. Every call uses argument arrays. */
 export interface GitPort {
@@ -120,10 +118,7 @@ export interface AgentSession {
   reportUsage(usage: { inputTokens: number; outputTokens: number; model: string }): void;
 }
 
-export type AgentOutcome =
-  | { kind: 'committed'; head: string }
-  | { kind: 'failed'; reason: string }
-  | { kind: 'cancelled' };
+export type AgentOutcome = { kind: 'committed'; head: string } | { kind: 'failed'; reason: string } | { kind: 'cancelled' };
 
 export interface AgentHandle {
   /** Settles when the agent is finished with this bead. */

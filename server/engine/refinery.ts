@@ -104,7 +104,13 @@ export class Refinery {
         this.hooks.landed(mr, queueMs);
         return;
       }
-      this.ctx.emit({ type: 'refinery.ref_moved', at: clock.now(), rig: this.rig.name, mr: mr.id, reason: 'target moved during merge' });
+      this.ctx.emit({
+        type: 'refinery.ref_moved',
+        at: clock.now(),
+        rig: this.rig.name,
+        mr: mr.id,
+        reason: 'target moved during merge',
+      });
     }
     await this.queue.transition(mr, 'requeue', { mergeCommit: null });
     this.ctx.emit({ type: 'mr.requeued', at: clock.now(), rig: this.rig.name, mr: mr.id, reason: 'target kept moving' });

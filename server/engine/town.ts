@@ -38,8 +38,26 @@ export const DEFAULT_RIG_SETTINGS: RigSettings = { refineryWorkers: 1, agentWork
 
 /** Names polecats are given, in order, per rig (Gas Town's are from Mad Max). */
 const POLECAT_NAMES = [
-  'furiosa', 'nux', 'slit', 'rictus', 'capable', 'toast', 'dag', 'cheedo', 'ace', 'morsov',
-  'keeper', 'valkyrie', 'corpus', 'scrotus', 'organic', 'prime', 'miss', 'giddy', 'glory', 'angharad',
+  'furiosa',
+  'nux',
+  'slit',
+  'rictus',
+  'capable',
+  'toast',
+  'dag',
+  'cheedo',
+  'ace',
+  'morsov',
+  'keeper',
+  'valkyrie',
+  'corpus',
+  'scrotus',
+  'organic',
+  'prime',
+  'miss',
+  'giddy',
+  'glory',
+  'angharad',
 ];
 
 const RIG_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
@@ -207,7 +225,9 @@ export class Town {
     const added: Polecat[] = [];
     const taken = new Set(this.listPolecats(rigName).map((p) => p.name));
     for (let i = 0; added.length < count; i++) {
-      const name = POLECAT_NAMES[i % POLECAT_NAMES.length] + (i >= POLECAT_NAMES.length ? `-${Math.floor(i / POLECAT_NAMES.length) + 1}` : '');
+      const name =
+        POLECAT_NAMES[i % POLECAT_NAMES.length] +
+        (i >= POLECAT_NAMES.length ? `-${Math.floor(i / POLECAT_NAMES.length) + 1}` : '');
       if (taken.has(name)) continue;
       taken.add(name);
       const polecat: Polecat = {
@@ -370,7 +390,15 @@ export class Town {
     this.ctx.emit({ type: 'polecat.committed', at: now, rig: rig.name, polecat: polecat.id, bead: bead.id, head: outcome.head });
     if (mode === 'rework' && existing) {
       void queue.transition(existing, 'resubmit', { headSha: outcome.head, attempts: existing.attempts + 1 });
-      this.ctx.emit({ type: 'mr.enqueued', at: now, rig: rig.name, mr: existing.id, bead: bead.id, polecat: polecat.id, attempt: existing.attempts });
+      this.ctx.emit({
+        type: 'mr.enqueued',
+        at: now,
+        rig: rig.name,
+        mr: existing.id,
+        bead: bead.id,
+        polecat: polecat.id,
+        attempt: existing.attempts,
+      });
     } else {
       queue.enqueue({
         id: this.newId('mr', (id) => queue.get(id) !== undefined),
@@ -449,7 +477,13 @@ export class Town {
           this.onLanded(rt, mr);
         } else {
           await rt.queue.transition(mr, 'requeue', { mergeCommit: null });
-          this.ctx.emit({ type: 'mr.requeued', at: this.clock.now(), rig: rt.rig.name, mr: mr.id, reason: 'restart before landing' });
+          this.ctx.emit({
+            type: 'mr.requeued',
+            at: this.clock.now(),
+            rig: rt.rig.name,
+            mr: mr.id,
+            reason: 'restart before landing',
+          });
         }
       }
     }

@@ -107,9 +107,7 @@ export class CliGit implements GitPort {
       await mkdir(path.dirname(worktreePath), { recursive: true });
       // An absolute path can never be mistaken for an option.
       const target = path.resolve(worktreePath);
-      await retryOnLock(() =>
-        runGit(['worktree', 'add', '-q', '-B', rev(branch), target, rev(startPoint)], { cwd: repo }),
-      );
+      await retryOnLock(() => runGit(['worktree', 'add', '-q', '-B', rev(branch), target, rev(startPoint)], { cwd: repo }));
     });
   }
 
@@ -136,11 +134,7 @@ export class CliGit implements GitPort {
     });
   }
 
-  async commitAll(
-    worktreePath: string,
-    message: string,
-    author: { name: string; email: string },
-  ): Promise<string | null> {
+  async commitAll(worktreePath: string, message: string, author: { name: string; email: string }): Promise<string | null> {
     await runGit(['add', '-A'], { cwd: worktreePath });
     const staged = await runGit(['diff', '--cached', '--quiet'], { cwd: worktreePath, allowExitCodes: [1] });
     if (staged.code === 0) return null;
@@ -214,11 +208,7 @@ export async function changedFiles(repo: string, base: string, head: string): Pr
  * Refinery moves `branch` with update-ref and never checks it out, and a checked-out
  * branch would go stale in that worktree (and block `worktree add` of the branch).
  */
-export async function initRepository(
-  repoPath: string,
-  files: Record<string, string>,
-  branch = 'main',
-): Promise<string> {
+export async function initRepository(repoPath: string, files: Record<string, string>, branch = 'main'): Promise<string> {
   if (await exists(path.join(repoPath, '.git'))) {
     throw new Error(`Refusing to initialise ${repoPath}: it already holds a repository`);
   }

@@ -28,7 +28,10 @@ const ANY_MARKER = /^\/\/ region \d+ (begin|end)$/;
 
 /** A valid identifier stem from a path: `tests/user-profile.test.ts` -> `userProfileTest`. */
 function identifierFor(filePath: string): string {
-  const base = filePath.split('/').pop()!.replace(/\.[^.]*$/, '');
+  const base = filePath
+    .split('/')
+    .pop()!
+    .replace(/\.[^.]*$/, '');
   const words = base.split(/[^A-Za-z0-9]+/).filter(Boolean);
   const camel = words.map((w, i) => (i === 0 ? w : w[0].toUpperCase() + w.slice(1))).join('');
   return /^[A-Za-z_]/.test(camel) ? camel : `m${camel}`;

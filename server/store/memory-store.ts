@@ -46,7 +46,13 @@ export class MemoryStore implements TownStore {
   async loadTown(): Promise<TownState> {
     const byId = <T extends { id: string }>(x: T): string => x.id;
     return copy({
-      rigs: [...this.rigs.values()].sort(byThenId((r) => r.createdAt, (r) => r.name, 1)),
+      rigs: [...this.rigs.values()].sort(
+        byThenId(
+          (r) => r.createdAt,
+          (r) => r.name,
+          1,
+        ),
+      ),
       polecats: [...this.polecats.values()].sort(byThenId(() => 0, byId, 1)),
       beads: [...this.beads.values()]
         .filter((b) => !FINISHED_BEAD_STATUSES.includes(b.status))
@@ -101,7 +107,18 @@ export class MemoryStore implements TownStore {
         (query.rig === undefined || b.rig === query.rig) &&
         (query.since === undefined || beadTime(b) >= query.since),
     );
-    return copy(take(matches.sort(byThenId((b) => b.updatedAt, (b) => b.id, -1)), query.limit));
+    return copy(
+      take(
+        matches.sort(
+          byThenId(
+            (b) => b.updatedAt,
+            (b) => b.id,
+            -1,
+          ),
+        ),
+        query.limit,
+      ),
+    );
   }
 
   async getBead(id: string): Promise<Bead | null> {
@@ -116,11 +133,28 @@ export class MemoryStore implements TownStore {
         (query.rig === undefined || e.rig === query.rig) &&
         (query.since === undefined || e.at >= query.since),
     );
-    return copy(take(matches.sort(byThenId((e) => e.at, (e) => e.id, -1)), query.limit));
+    return copy(
+      take(
+        matches.sort(
+          byThenId(
+            (e) => e.at,
+            (e) => e.id,
+            -1,
+          ),
+        ),
+        query.limit,
+      ),
+    );
   }
 
   async listAudit(limit: number): Promise<AuditRecord[]> {
-    const sorted = [...this.audit].sort(byThenId((a) => a.at, (a) => a.id, -1));
+    const sorted = [...this.audit].sort(
+      byThenId(
+        (a) => a.at,
+        (a) => a.id,
+        -1,
+      ),
+    );
     return take(sorted, limit).map(({ id: _id, ...record }) => copy(record));
   }
 

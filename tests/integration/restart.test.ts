@@ -37,7 +37,10 @@ describe('restarting a town on SQLite', () => {
     const town1 = await h.open();
     await town1.addRig({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 20_000 } });
     await town1.addPolecats('myproject', 4);
-    town1.createConvoy('sprint', Array.from({ length: 12 }, (_, i) => ({ rig: 'myproject', title: `bead ${i}`, paths: ['core/'] })));
+    town1.createConvoy(
+      'sprint',
+      Array.from({ length: 12 }, (_, i) => ({ rig: 'myproject', title: `bead ${i}`, paths: ['core/'] })),
+    );
     town1.start();
     await runUntil(h.clock, town1, () => town1.getRig('myproject')!.counters.merged >= 4, 3_600_000);
     const mergedBefore = town1.getRig('myproject')!.counters.merged;

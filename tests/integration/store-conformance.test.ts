@@ -71,7 +71,15 @@ function bead(over: Partial<Bead> = {}): Bead {
 }
 
 function convoy(over: Partial<Convoy> = {}): Convoy {
-  return { id: 'cv-1', title: 'Rate limiting', status: 'open', beadIds: ['gt-1', 'gt-2'], createdAt: T0, closedAt: null, ...over };
+  return {
+    id: 'cv-1',
+    title: 'Rate limiting',
+    status: 'open',
+    beadIds: ['gt-1', 'gt-2'],
+    createdAt: T0,
+    closedAt: null,
+    ...over,
+  };
 }
 
 function mergeRequest(over: Partial<MergeRequest> = {}): MergeRequest {
@@ -168,21 +176,33 @@ describe.each(factories)('$name', (factory) => {
 
     it('returns every field of every record kind unchanged when saved and loaded', async () => {
       await open();
-      const idle = polecat({ id: 'alpha/max', name: 'max', state: 'idle', beadId: null, lastHeartbeatAt: null, lastProgressAt: null });
+      const idle = polecat({
+        id: 'alpha/max',
+        name: 'max',
+        state: 'idle',
+        beadId: null,
+        lastHeartbeatAt: null,
+        lastProgressAt: null,
+      });
       await store.saveRig(rig());
       await store.savePolecat(polecat());
       await store.savePolecat(idle);
       await store.saveBead(bead());
       await store.saveConvoy(convoy());
       await store.saveMergeRequest(mergeRequest());
-      await store.saveMergeRequest(mergeRequest({ id: 'mr-2', status: 'queued', mergeCommit: null, conflictFiles: [], enqueuedAt: T0 + 300 }));
+      await store.saveMergeRequest(
+        mergeRequest({ id: 'mr-2', status: 'queued', mergeCommit: null, conflictFiles: [], enqueuedAt: T0 + 300 }),
+      );
 
       expect(await store.loadTown()).toEqual({
         rigs: [rig()],
         polecats: [idle, polecat()],
         beads: [bead()],
         convoys: [convoy()],
-        mergeRequests: [mergeRequest(), mergeRequest({ id: 'mr-2', status: 'queued', mergeCommit: null, conflictFiles: [], enqueuedAt: T0 + 300 })],
+        mergeRequests: [
+          mergeRequest(),
+          mergeRequest({ id: 'mr-2', status: 'queued', mergeCommit: null, conflictFiles: [], enqueuedAt: T0 + 300 }),
+        ],
       });
       expect(await store.getBead('gt-1')).toEqual(bead());
     });
@@ -195,7 +215,11 @@ describe.each(factories)('$name', (factory) => {
       await store.saveConvoy(convoy());
       await store.saveMergeRequest(mergeRequest());
 
-      const rig2 = rig({ status: 'parked', settings: { refineryWorkers: 1, agentWorkMs: 10 }, counters: { merged: 13, conflicts: 3, reworkedMerged: 2 } });
+      const rig2 = rig({
+        status: 'parked',
+        settings: { refineryWorkers: 1, agentWorkMs: 10 },
+        counters: { merged: 13, conflicts: 3, reworkedMerged: 2 },
+      });
       const polecat2 = polecat({ state: 'stalled', tokensUsed: 3_000_000_001, lastProgressAt: null });
       const bead2 = bead({ status: 'blocked', labels: [], assignee: null, updatedAt: T0 + 9000 });
       const convoy2 = convoy({ title: 'Rate limiting v2', beadIds: ['gt-1'] });
@@ -206,7 +230,13 @@ describe.each(factories)('$name', (factory) => {
       await store.saveConvoy(convoy2);
       await store.saveMergeRequest(mr2);
 
-      expect(await store.loadTown()).toEqual({ rigs: [rig2], polecats: [polecat2], beads: [bead2], convoys: [convoy2], mergeRequests: [mr2] });
+      expect(await store.loadTown()).toEqual({
+        rigs: [rig2],
+        polecats: [polecat2],
+        beads: [bead2],
+        convoys: [convoy2],
+        mergeRequests: [mr2],
+      });
     });
 
     it('forgets a polecat when it is deleted, and does not fail when it was already gone', async () => {

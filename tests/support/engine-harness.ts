@@ -53,7 +53,13 @@ export async function createHarness(options: { store?: TownStore; git?: GitPort 
 }
 
 /** Advances virtual time in steps until `done()` holds or `maxMs` has passed. */
-export async function runUntil(clock: VirtualClock, town: Town, done: () => boolean, maxMs: number, stepMs = 1_000): Promise<void> {
+export async function runUntil(
+  clock: VirtualClock,
+  town: Town,
+  done: () => boolean,
+  maxMs: number,
+  stepMs = 1_000,
+): Promise<void> {
   const until = clock.now() + maxMs;
   while (!done() && clock.now() < until) await clock.advance(stepMs, () => town.settle());
 }

@@ -23,7 +23,11 @@ async function runTown(h: Harness, polecats: number, beads: number): Promise<{ t
   // Hot paths only, so concurrent polecats collide the way a busy monorepo does.
   town.createConvoy(
     'sprint',
-    Array.from({ length: beads }, (_, i) => ({ rig: 'myproject', title: `bead ${i}`, paths: ['core/registry.ts', 'core/index.ts'] })),
+    Array.from({ length: beads }, (_, i) => ({
+      rig: 'myproject',
+      title: `bead ${i}`,
+      paths: ['core/registry.ts', 'core/index.ts'],
+    })),
   );
   town.start();
   await runUntil(h.clock, town, () => town.listActiveBeads().length === 0, 3_600_000);

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  REGION_LINES,
-  readRegion,
-  regionCount,
-  renderRegionFile,
-  replaceRegion,
-} from '@/server/git/region-file';
+import { REGION_LINES, readRegion, regionCount, renderRegionFile, replaceRegion } from '@/server/git/region-file';
 import { DEMO_AREAS, demoAreaFiles, demoRepositoryFiles } from '@/server/git/demo-repo';
 
 describe('region file', () => {

@@ -1,7 +1,7 @@
 import { NextResponse } from 'next/server';
 import { z } from 'zod';
-import { errorResponse, readJson, runCommand } from '@/lib/api';
-import { Duration, Limit, searchParams } from '@/lib/query-params';
+import { readJson, runCommand } from '@/lib/api';
+import { Duration, Limit, parseQuery } from '@/lib/query-params';
 import { runtime } from '@/lib/runtime';
 
 export const dynamic = 'force-dynamic';
@@ -21,11 +21,16 @@ const ListQuery = z.strictObject({
 
 /** Beads, newest first: `?status=done&since=1h&rig=myproject&limit=100`. */
 export async function GET(request: Request) {
-  const parsed = ListQuery.safeParse(searchParams(request));
-  if (!parsed.success) return errorResponse('invalid', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  const parsed = parseQuery(ListQuery, request);
+  if (!parsed.ok) return parsed.response;
   const rt = runtime();
   const { status, since, rig, limit } = parsed.data;
-  const beads = await rt.queries.beads({ status, rig, limit, since: since === undefined ? undefined : rt.town.clock.now() - since });
+  const beads = await rt.queries.beads({
+    status,
+    rig,
+    limit,
+    since: since === undefined ? undefined : rt.town.clock.now() - since,
+  });
   return NextResponse.json(beads);
 }
 

@@ -1,7 +1,6 @@
 import { NextResponse } from 'next/server';
 import { z } from 'zod';
-import { errorResponse } from '@/lib/api';
-import { Duration, Limit, searchParams } from '@/lib/query-params';
+import { Duration, Limit, parseQuery } from '@/lib/query-params';
 import { runtime } from '@/lib/runtime';
 
 export const dynamic = 'force-dynamic';
@@ -18,10 +17,15 @@ const Query = z.strictObject({
 
 /** The engine's event log, newest first: `?type=mr.merged,mr.conflicted&rig=&since=1h`. */
 export async function GET(request: Request) {
-  const parsed = Query.safeParse(searchParams(request));
-  if (!parsed.success) return errorResponse('invalid', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  const parsed = parseQuery(Query, request);
+  if (!parsed.ok) return parsed.response;
   const rt = runtime();
   const { type, rig, since, limit } = parsed.data;
-  const events = await rt.queries.events({ types: type, rig, limit, since: since === undefined ? undefined : rt.town.clock.now() - since });
+  const events = await rt.queries.events({
+    types: type,
+    rig,
+    limit,
+    since: since === undefined ? undefined : rt.town.clock.now() - since,
+  });
   return NextResponse.json(events);
 }
