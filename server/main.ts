@@ -25,6 +25,7 @@ import { publishRuntime } from './runtime';
 import { migrateDatabase } from './store/migrate';
 import { openSqlitePrisma } from './store/sqlite';
 import { PrismaStore } from './store/prisma-store';
+import { startEventRetention } from './store/retention';
 import { seedDemoTown, startDemoFeeder } from './demo/demo-town';
 
 const log: Logger = {
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
   const series = new QueueSeries(town, clock);
   town.start();
   series.start();
+  const stopRetention = startEventRetention(store, clock, log);
 
   process.env.NEXT_TELEMETRY_DISABLED ??= '1';
   const app = next({ dev: config.dev, dir: projectRoot, hostname: config.host, port: config.port });
@@ -90,6 +92,7 @@ async function main(): Promise<void> {
     server.close();
     server.closeAllConnections();
     stopFeeder();
+    stopRetention();
     series.stop();
     await realtime.close();
     await town.stop();
