@@ -41,7 +41,9 @@ if (isRoot && hasAptGet()) {
 
 console.error(
   `[find-chromium] no Chromium at ${wanted}. The browser tests need one: ` +
-    (isRoot ? 'apt-get could not install it. ' : 'run `sudo apt-get install -y chromium`, ') +
+    (isRoot
+      ? 'installing it with apt-get did not work (see above); install it yourself, '
+      : 'run `sudo apt-get install -y chromium`, ') +
     'or set CHROMIUM_PATH to an existing Chromium executable. (`npx playwright install` cannot download browsers here.)',
 );
 process.exit(1);
