@@ -27,7 +27,7 @@ export function RigCard({ rig, now }: { rig: RigView; now: number }) {
         <Stat label="queue" value={rig.queueDepth} warn={rig.queueDepth >= 5} testId={`rig-${rig.name}-queue`} />
         <Stat label="merged" value={rig.merged} testId={`rig-${rig.name}-merged`} />
         <Stat label="conflicts" value={rig.conflicts} />
-        <Stat label="reworked & landed" value={rig.reworkedMerged} />
+        <Stat label="reworked" value={rig.reworkedMerged} />
       </dl>
       <ul className="grid grid-cols-1 gap-1 sm:grid-cols-2">
         {rig.polecats.map((p) => (

@@ -1,5 +1,6 @@
 'use client';
 /** The town overview: totals, live queue-depth chart and every rig with its polecats. */
+import { LandingChart } from './LandingChart';
 import { QueueDepthChart } from './QueueDepthChart';
 import { RigCard } from './RigCard';
 import { useTownStream, type Connection } from './useTownStream';
@@ -42,10 +43,18 @@ export function TownOverview() {
             <Tile label="Open beads" value={overview.totals.openBeads} />
           </section>
 
-          <section className="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
-            <h2 className="mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500">Merge-queue depth per rig</h2>
-            <QueueDepthChart points={queue} rigs={overview.rigs.map((r) => r.name)} />
-          </section>
+          <div className="grid gap-4 lg:grid-cols-2">
+            <section className="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+              <h2 className="mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500">Merge-queue depth per rig</h2>
+              <QueueDepthChart points={queue} rigs={overview.rigs.map((r) => r.name)} />
+            </section>
+            <section className="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+              <h2 className="mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500">
+                Landed and conflicted per 2 s sample
+              </h2>
+              <LandingChart points={queue} />
+            </section>
+          </div>
 
           <section className="grid gap-4 lg:grid-cols-2" aria-label="Rigs">
             {overview.rigs.length === 0 ? (

@@ -2,12 +2,9 @@
  * The town overview against a real server and a live demo town (real git merges), and the
  * bead API refusing bad input without side effects.
  */
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import { expect, test, type Locator } from '@playwright/test';
+import { screenshot } from './screenshots';
 import { startServer, type RunningServer } from './server';
-
-const SCREENSHOT = path.resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots', 'overview.png');
 
 async function count(locator: Locator): Promise<number> {
   const text = (await locator.textContent()) ?? '';
@@ -55,8 +52,7 @@ test.describe('live demo town', () => {
     await expect(page.getByTestId('connection')).toHaveText('live');
     expect(await pointsAt()).toBeGreaterThan(firstPoints);
 
-    await mkdir(path.dirname(SCREENSHOT), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    await screenshot(page, 'overview');
   });
 });
 

@@ -247,7 +247,7 @@ describe.each(factories)('$name', (factory) => {
       expect((await store.loadTown()).polecats).toEqual([]);
     });
 
-    it('leaves merged requests, finished beads and closed convoys out when the town loads', async () => {
+    it('leaves merged and abandoned requests, finished beads and landed or closed convoys out when the town loads', async () => {
       await open();
       await store.saveBead(bead({ id: 'gt-open', status: 'open' }));
       await store.saveBead(bead({ id: 'gt-done', status: 'done', closedAt: T0 + 6000 }));
@@ -257,10 +257,11 @@ describe.each(factories)('$name', (factory) => {
       await store.saveConvoy(convoy({ id: 'cv-closed', status: 'closed', closedAt: T0 + 7000 }));
       await store.saveMergeRequest(mergeRequest({ id: 'mr-queued', status: 'queued' }));
       await store.saveMergeRequest(mergeRequest({ id: 'mr-merged', status: 'merged', landedAt: T0 + 8000 }));
+      await store.saveMergeRequest(mergeRequest({ id: 'mr-abandoned', status: 'abandoned' }));
 
       const town = await store.loadTown();
       expect(town.beads.map((b) => b.id)).toEqual(['gt-open']);
-      expect(town.convoys.map((c) => c.id)).toEqual(['cv-landed', 'cv-open']);
+      expect(town.convoys.map((c) => c.id)).toEqual(['cv-open']);
       expect(town.mergeRequests.map((m) => m.id)).toEqual(['mr-queued']);
       // History stays queryable.
       expect(await store.getBead('gt-done')).toEqual(bead({ id: 'gt-done', status: 'done', closedAt: T0 + 6000 }));
