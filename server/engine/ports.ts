@@ -31,6 +31,43 @@ export interface GitPort {
   isAncestor(repo: string, ancestor: string, descendant: string): Promise<boolean>;
 }
 
+/** A validation gate: a named command run against a merge result before it lands. */
+export interface GateSpec {
+  name: string;
+  /** argv: the program and its arguments, never a shell string. */
+  command: string[];
+  /** The gate fails when it runs longer than this. */
+  timeoutMs: number;
+}
+
+export interface GateRunResult {
+  ok: boolean;
+  /** Name of the first gate that failed (or timed out); null when all passed. */
+  failedGate: string | null;
+  /** Tail of the failing gate's stdout+stderr (bounded), or '' when all passed. */
+  output: string;
+  /** Real milliseconds spent running the gates. */
+  durationMs: number;
+}
+
+/**
+ * Runs a rig's validation gates in a scratch worktree checked out at a commit. Each
+ * Refinery worker slot has its own scratch worktree, so slots validate in parallel.
+ */
+export interface GatePort {
+  validate(request: {
+    repo: string;
+    rig: string;
+    slot: number;
+    commit: string;
+    gates: GateSpec[];
+    /** Aborting kills the running gate; the promise then rejects with an AbortError. */
+    signal?: AbortSignal;
+  }): Promise<GateRunResult>;
+  /** Removes the rig's scratch worktrees (rig removed, or fewer workers). */
+  dispose(repo: string, rig: string): Promise<void>;
+}
+
 /** What the engine reloads on start: everything that is still in play. */
 export interface TownState {
   rigs: Rig[];
