@@ -9,6 +9,7 @@ import type {
   Audit as AuditRow,
   Bead as BeadRow,
   Convoy as ConvoyRow,
+  Escalation as EscalationRow,
   Event as EventRow,
   MergeRequest as MergeRequestRow,
   Polecat as PolecatRow,
@@ -19,11 +20,15 @@ import type {
   BeadStatus,
   Convoy,
   ConvoyStatus,
+  Escalation,
+  EscalationSeverity,
+  EscalationStatus,
   MergeRequest,
   MergeRequestStatus,
   Polecat,
   PolecatState,
   Rig,
+  RigCounters,
   RigStatus,
 } from '../engine/model';
 import type { DomainEvent } from '../engine/events';
@@ -57,9 +62,17 @@ export function rigFromRow(row: RigRow): Rig {
     targetBranch: row.targetBranch,
     status: row.status as RigStatus,
     settings: fromJson(row.settings),
-    counters: fromJson(row.counters),
+    counters: rigCountersWithDefaults(fromJson(row.counters)),
     createdAt: row.createdAt,
   };
+}
+
+/**
+ * Counters stored before validation gates existed lack `rejected`; it reads as 0. Only
+ * that counter is defaulted here (shared with MemoryStore so both stores agree).
+ */
+export function rigCountersWithDefaults(stored: Omit<RigCounters, 'rejected'> & { rejected?: number }): RigCounters {
+  return { ...stored, rejected: stored.rejected ?? 0 };
 }
 
 /** A polecat's columns are its fields one to one, so both directions share one field list. */
@@ -156,6 +169,8 @@ export function mergeRequestToRow(mr: MergeRequest): MergeRequestRow {
     attempts: mr.attempts,
     mergeCommit: mr.mergeCommit,
     conflictFiles: toJson(mr.conflictFiles),
+    failedGate: mr.failedGate,
+    gateOutput: mr.gateOutput,
     enqueuedAt: mr.enqueuedAt,
     updatedAt: mr.updatedAt,
     landedAt: mr.landedAt,
@@ -175,9 +190,36 @@ export function mergeRequestFromRow(row: MergeRequestRow): MergeRequest {
     attempts: row.attempts,
     mergeCommit: row.mergeCommit,
     conflictFiles: fromJson(row.conflictFiles),
+    failedGate: row.failedGate,
+    gateOutput: row.gateOutput,
     enqueuedAt: row.enqueuedAt,
     updatedAt: row.updatedAt,
     landedAt: row.landedAt,
+  };
+}
+
+/** An escalation's columns are its fields one to one, like a polecat's. */
+export function escalationToRow(e: Escalation): EscalationRow {
+  return escalationFromRow(e);
+}
+
+export function escalationFromRow(row: EscalationRow): Escalation {
+  return {
+    id: row.id,
+    severity: row.severity as EscalationSeverity,
+    source: row.source,
+    reason: row.reason,
+    rig: row.rig,
+    beadId: row.beadId,
+    polecatId: row.polecatId,
+    mergeRequestId: row.mergeRequestId,
+    status: row.status as EscalationStatus,
+    createdAt: row.createdAt,
+    escalatedAt: row.escalatedAt,
+    acknowledgedBy: row.acknowledgedBy,
+    acknowledgedAt: row.acknowledgedAt,
+    resolvedBy: row.resolvedBy,
+    resolvedAt: row.resolvedAt,
   };
 }
 

@@ -5,11 +5,20 @@
  * a model after saving it, or a loaded model, cannot change what is stored: the same
  * guarantee a database gives for free.
  */
-import type { Bead, Convoy, MergeRequest, Polecat, Rig } from '../engine/model';
+import type { Bead, Convoy, Escalation, MergeRequest, Polecat, Rig } from '../engine/model';
 import type { DomainEvent } from '../engine/events';
 import type { AuditRecord, BeadQuery, EventQuery, StoredEvent, TownState, TownStore } from '../engine/ports';
-import { eventRig } from './mapping';
-import { FINISHED_BEAD_STATUSES, FINISHED_CONVOY_STATUSES, FINISHED_MR_STATUSES, normalizeLimit } from './history';
+import { eventRig, rigCountersWithDefaults } from './mapping';
+import {
+  FINISHED_BEAD_STATUSES,
+  FINISHED_CONVOY_STATUSES,
+  FINISHED_ESCALATION_STATUSES,
+  FINISHED_MR_STATUSES,
+  normalizeLimit,
+} from './history';
+
+type EscalationQuery = Parameters<TownStore['listEscalations']>[0];
+type MergeRequestQuery = Parameters<TownStore['listMergeRequests']>[0];
 
 /** Copies through JSON, like a round trip through the database's JSON columns would. */
 function copy<T>(value: T): T {
@@ -38,6 +47,7 @@ export class MemoryStore implements TownStore {
   private readonly beads = new Map<string, Bead>();
   private readonly convoys = new Map<string, Convoy>();
   private readonly mergeRequests = new Map<string, MergeRequest>();
+  private readonly escalations = new Map<string, Escalation>();
   private events: StoredEvent[] = [];
   private readonly audit: (AuditRecord & { id: number })[] = [];
   private nextEventId = 1;
@@ -46,13 +56,15 @@ export class MemoryStore implements TownStore {
   async loadTown(): Promise<TownState> {
     const byId = <T extends { id: string }>(x: T): string => x.id;
     return copy({
-      rigs: [...this.rigs.values()].sort(
-        byThenId(
-          (r) => r.createdAt,
-          (r) => r.name,
-          1,
-        ),
-      ),
+      rigs: [...this.rigs.values()]
+        .sort(
+          byThenId(
+            (r) => r.createdAt,
+            (r) => r.name,
+            1,
+          ),
+        )
+        .map((r) => ({ ...r, counters: rigCountersWithDefaults(r.counters) })),
       polecats: [...this.polecats.values()].sort(byThenId(() => 0, byId, 1)),
       beads: [...this.beads.values()]
         .filter((b) => !FINISHED_BEAD_STATUSES.includes(b.status))
@@ -63,6 +75,9 @@ export class MemoryStore implements TownStore {
       mergeRequests: [...this.mergeRequests.values()]
         .filter((m) => !FINISHED_MR_STATUSES.includes(m.status))
         .sort(byThenId((m) => m.enqueuedAt, byId, 1)),
+      escalations: [...this.escalations.values()]
+        .filter((e) => !FINISHED_ESCALATION_STATUSES.includes(e.status))
+        .sort(byThenId((e) => e.createdAt, byId, 1)),
     });
   }
 
@@ -88,6 +103,47 @@ export class MemoryStore implements TownStore {
 
   async saveMergeRequest(mr: MergeRequest): Promise<void> {
     this.mergeRequests.set(mr.id, copy(mr));
+  }
+
+  async saveEscalation(escalation: Escalation): Promise<void> {
+    this.escalations.set(escalation.id, copy(escalation));
+  }
+
+  async listEscalations(query: EscalationQuery): Promise<Escalation[]> {
+    const matches = [...this.escalations.values()].filter((e) => !query.status || query.status.includes(e.status));
+    return copy(
+      take(
+        matches.sort(
+          byThenId(
+            (e) => e.createdAt,
+            (e) => e.id,
+            -1,
+          ),
+        ),
+        query.limit,
+      ),
+    );
+  }
+
+  async listMergeRequests(query: MergeRequestQuery): Promise<MergeRequest[]> {
+    const matches = [...this.mergeRequests.values()].filter(
+      (m) =>
+        (query.rig === undefined || m.rig === query.rig) &&
+        (!query.status || query.status.includes(m.status)) &&
+        (query.since === undefined || m.updatedAt >= query.since),
+    );
+    return copy(
+      take(
+        matches.sort(
+          byThenId(
+            (m) => m.updatedAt,
+            (m) => m.id,
+            -1,
+          ),
+        ),
+        query.limit,
+      ),
+    );
   }
 
   async appendEvents(events: DomainEvent[]): Promise<void> {

@@ -9,7 +9,7 @@
  * queries newest first, ties broken by id.
  */
 import type { Prisma, PrismaClient } from './generated/client';
-import type { Bead, Convoy, MergeRequest, Polecat, Rig } from '../engine/model';
+import type { Bead, Convoy, Escalation, MergeRequest, Polecat, Rig } from '../engine/model';
 import type { DomainEvent } from '../engine/events';
 import type { AuditRecord, BeadQuery, EventQuery, StoredEvent, TownState, TownStore } from '../engine/ports';
 import {
@@ -19,6 +19,8 @@ import {
   beadToRow,
   convoyFromRow,
   convoyToRow,
+  escalationFromRow,
+  escalationToRow,
   eventFromRow,
   eventToRow,
   mergeRequestFromRow,
@@ -28,7 +30,16 @@ import {
   rigFromRow,
   rigToRow,
 } from './mapping';
-import { FINISHED_BEAD_STATUSES, FINISHED_CONVOY_STATUSES, FINISHED_MR_STATUSES, normalizeLimit } from './history';
+import {
+  FINISHED_BEAD_STATUSES,
+  FINISHED_CONVOY_STATUSES,
+  FINISHED_ESCALATION_STATUSES,
+  FINISHED_MR_STATUSES,
+  normalizeLimit,
+} from './history';
+
+type EscalationQuery = Parameters<TownStore['listEscalations']>[0];
+type MergeRequestQuery = Parameters<TownStore['listMergeRequests']>[0];
 
 /**
  * Upserts return only the key: the store never reads the row back, and trimming the
@@ -41,7 +52,7 @@ export class PrismaStore implements TownStore {
   constructor(private readonly prisma: PrismaClient) {}
 
   async loadTown(): Promise<TownState> {
-    const [rigs, polecats, beads, convoys, mergeRequests] = await Promise.all([
+    const [rigs, polecats, beads, convoys, mergeRequests, escalations] = await Promise.all([
       this.prisma.rig.findMany({ orderBy: [{ createdAt: 'asc' }, { name: 'asc' }] }),
       this.prisma.polecat.findMany({ orderBy: { id: 'asc' } }),
       this.prisma.bead.findMany({
@@ -56,6 +67,10 @@ export class PrismaStore implements TownStore {
         where: { status: { notIn: [...FINISHED_MR_STATUSES] } },
         orderBy: [{ enqueuedAt: 'asc' }, { id: 'asc' }],
       }),
+      this.prisma.escalation.findMany({
+        where: { status: { notIn: [...FINISHED_ESCALATION_STATUSES] } },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      }),
     ]);
     return {
       rigs: rigs.map(rigFromRow),
@@ -63,6 +78,7 @@ export class PrismaStore implements TownStore {
       beads: beads.map(beadFromRow),
       convoys: convoys.map(convoyFromRow),
       mergeRequests: mergeRequests.map(mergeRequestFromRow),
+      escalations: escalations.map(escalationFromRow),
     };
   }
 
@@ -94,6 +110,33 @@ export class PrismaStore implements TownStore {
   async saveMergeRequest(mr: MergeRequest): Promise<void> {
     const row = mergeRequestToRow(mr);
     await this.prisma.mergeRequest.upsert({ where: { id: row.id }, create: row, update: row, select: ID });
+  }
+
+  async saveEscalation(escalation: Escalation): Promise<void> {
+    const row = escalationToRow(escalation);
+    await this.prisma.escalation.upsert({ where: { id: row.id }, create: row, update: row, select: ID });
+  }
+
+  async listEscalations(query: EscalationQuery): Promise<Escalation[]> {
+    const rows = await this.prisma.escalation.findMany({
+      where: query.status ? { status: { in: query.status } } : {},
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: normalizeLimit(query.limit),
+    });
+    return rows.map(escalationFromRow);
+  }
+
+  async listMergeRequests(query: MergeRequestQuery): Promise<MergeRequest[]> {
+    const where: Prisma.MergeRequestWhereInput = {};
+    if (query.rig !== undefined) where.rig = query.rig;
+    if (query.status) where.status = { in: query.status };
+    if (query.since !== undefined) where.updatedAt = { gte: query.since };
+    const rows = await this.prisma.mergeRequest.findMany({
+      where,
+      orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],
+      take: normalizeLimit(query.limit),
+    });
+    return rows.map(mergeRequestFromRow);
   }
 
   /** One INSERT for the whole batch: the engine flushes events in batches, not one by one. */

@@ -4,15 +4,17 @@
  * PostgreSQL later). The SQLite files are real, migrated by the same migrateDatabase the
  * server runs at start.
  */
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Bead, Convoy, MergeRequest, Polecat, Rig } from '@/server/engine/model';
+import type { Bead, Convoy, Escalation, MergeRequest, Polecat, Rig } from '@/server/engine/model';
 import type { DomainEvent } from '@/server/engine/events';
 import type { AuditRecord, TownStore } from '@/server/engine/ports';
 import { MemoryStore } from '@/server/store/memory-store';
 import { PrismaStore } from '@/server/store/prisma-store';
+import type { PrismaClient } from '@/server/store/generated/client';
 import { openSqlitePrisma } from '@/server/store/sqlite';
 import { migrateDatabase } from '@/server/store/migrate';
 
@@ -26,9 +28,18 @@ function rig(over: Partial<Rig> = {}): Rig {
     repoPath: '/srv/rigs/alpha',
     targetBranch: 'main',
     status: 'active',
-    settings: { refineryWorkers: 3, agentWorkMs: 45_000 },
+    settings: {
+      refineryWorkers: 3,
+      mergeMode: 'speculative',
+      batchSize: 4,
+      gates: [{ name: 'typecheck', command: ['npx', 'tsc', '--noEmit'], timeoutMs: 120_000 }],
+      maxAttempts: 3,
+      agingStepMs: 60_000,
+      agentWorkMs: 45_000,
+      agentFailureRate: 0.05,
+    },
     createdAt: T0,
-    counters: { merged: 12, conflicts: 3, reworkedMerged: 2 },
+    counters: { merged: 12, conflicts: 3, rejected: 4, reworkedMerged: 2 },
     ...over,
   };
 }
@@ -95,12 +106,38 @@ function mergeRequest(over: Partial<MergeRequest> = {}): MergeRequest {
     attempts: 2,
     mergeCommit: 'b'.repeat(40),
     conflictFiles: ['src/api/client.ts'],
+    failedGate: null,
+    gateOutput: null,
     enqueuedAt: T0 + 100,
     updatedAt: T0 + 200,
     landedAt: null,
     ...over,
   };
 }
+
+function escalation(over: Partial<Escalation> = {}): Escalation {
+  return {
+    id: 'esc-1',
+    severity: 'high',
+    source: 'refinery',
+    reason: 'mr-1 failed the typecheck gate 3 times',
+    rig: 'alpha',
+    beadId: 'gt-1',
+    polecatId: 'alpha/nux',
+    mergeRequestId: 'mr-1',
+    status: 'acknowledged',
+    createdAt: T0 + 300.5,
+    escalatedAt: T0 + 400.25,
+    acknowledgedBy: 'ada',
+    acknowledgedAt: T0 + 500.75,
+    resolvedBy: null,
+    resolvedAt: null,
+    ...over,
+  };
+}
+
+/** The tail of a failing gate: several lines, quotes, non-ASCII, a trailing newline. */
+const GATE_OUTPUT = 'src/api/client.ts(3,7): error TS2322: Type "string" is not assignable.\n\tat — ünïcode ✓\n';
 
 const landed = (at: number): DomainEvent => ({ type: 'convoy.landed', at, convoy: 'cv-1' });
 const merged = (at: number, rigName = 'alpha'): DomainEvent => ({
@@ -135,19 +172,45 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'store-conformance-'));
 const template = path.join(tmp, 'template.db');
 let fileCounter = 0;
 
+/** A rig's counters as an older version stored them, before `rejected` existed. */
+const LEGACY_COUNTERS = { merged: 7, conflicts: 2, reworkedMerged: 1 };
+
 interface Factory {
   name: string;
   open(): Promise<TownStore>;
+  /** Stores `rig` with `counters` written as they are, the way an older version left them. */
+  saveLegacyRig(store: TownStore, rig: Rig, counters: object): Promise<void>;
 }
 
+/** The client under the PrismaStore the last `open()` returned, to write rows the old way. */
+let lastPrisma: PrismaClient | undefined;
+
 const factories: Factory[] = [
-  { name: 'MemoryStore', open: async () => new MemoryStore() },
+  {
+    name: 'MemoryStore',
+    open: async () => new MemoryStore(),
+    saveLegacyRig: (store, r, counters) => store.saveRig({ ...r, counters: counters as Rig['counters'] }),
+  },
   {
     name: 'PrismaStore on SQLite',
     open: async () => {
       const file = path.join(tmp, `t${++fileCounter}.db`);
       copyFileSync(template, file);
-      return new PrismaStore(await openSqlitePrisma(file));
+      lastPrisma = await openSqlitePrisma(file);
+      return new PrismaStore(lastPrisma);
+    },
+    saveLegacyRig: async (_store, r, counters) => {
+      await lastPrisma!.rig.create({
+        data: {
+          name: r.name,
+          repoPath: r.repoPath,
+          targetBranch: r.targetBranch,
+          status: r.status,
+          settings: JSON.stringify(r.settings),
+          counters: JSON.stringify(counters),
+          createdAt: r.createdAt,
+        },
+      });
     },
   },
 ];
@@ -171,7 +234,14 @@ describe.each(factories)('$name', (factory) => {
   describe('town state', () => {
     it('returns an empty town when nothing was saved', async () => {
       await open();
-      expect(await store.loadTown()).toEqual({ rigs: [], polecats: [], beads: [], convoys: [], mergeRequests: [] });
+      expect(await store.loadTown()).toEqual({
+        rigs: [],
+        polecats: [],
+        beads: [],
+        convoys: [],
+        mergeRequests: [],
+        escalations: [],
+      });
     });
 
     it('returns every field of every record kind unchanged when saved and loaded', async () => {
@@ -193,6 +263,7 @@ describe.each(factories)('$name', (factory) => {
       await store.saveMergeRequest(
         mergeRequest({ id: 'mr-2', status: 'queued', mergeCommit: null, conflictFiles: [], enqueuedAt: T0 + 300 }),
       );
+      await store.saveEscalation(escalation());
 
       expect(await store.loadTown()).toEqual({
         rigs: [rig()],
@@ -203,6 +274,7 @@ describe.each(factories)('$name', (factory) => {
           mergeRequest(),
           mergeRequest({ id: 'mr-2', status: 'queued', mergeCommit: null, conflictFiles: [], enqueuedAt: T0 + 300 }),
         ],
+        escalations: [escalation()],
       });
       expect(await store.getBead('gt-1')).toEqual(bead());
     });
@@ -214,21 +286,24 @@ describe.each(factories)('$name', (factory) => {
       await store.saveBead(bead());
       await store.saveConvoy(convoy());
       await store.saveMergeRequest(mergeRequest());
+      await store.saveEscalation(escalation());
 
       const rig2 = rig({
         status: 'parked',
-        settings: { refineryWorkers: 1, agentWorkMs: 10 },
-        counters: { merged: 13, conflicts: 3, reworkedMerged: 2 },
+        settings: { ...rig().settings, refineryWorkers: 1, mergeMode: 'batch', gates: [], agentWorkMs: 10 },
+        counters: { merged: 13, conflicts: 3, rejected: 5, reworkedMerged: 2 },
       });
       const polecat2 = polecat({ state: 'stalled', tokensUsed: 3_000_000_001, lastProgressAt: null });
       const bead2 = bead({ status: 'blocked', labels: [], assignee: null, updatedAt: T0 + 9000 });
       const convoy2 = convoy({ title: 'Rate limiting v2', beadIds: ['gt-1'] });
-      const mr2 = mergeRequest({ status: 'merging', attempts: 3, conflictFiles: [] });
+      const mr2 = mergeRequest({ status: 'merging', attempts: 3, conflictFiles: [], failedGate: 'lint', gateOutput: 'x' });
+      const esc2 = escalation({ severity: 'critical', status: 'open', acknowledgedBy: null, acknowledgedAt: null });
       await store.saveRig(rig2);
       await store.savePolecat(polecat2);
       await store.saveBead(bead2);
       await store.saveConvoy(convoy2);
       await store.saveMergeRequest(mr2);
+      await store.saveEscalation(esc2);
 
       expect(await store.loadTown()).toEqual({
         rigs: [rig2],
@@ -236,7 +311,9 @@ describe.each(factories)('$name', (factory) => {
         beads: [bead2],
         convoys: [convoy2],
         mergeRequests: [mr2],
+        escalations: [esc2],
       });
+      expect(await store.listEscalations({})).toEqual([esc2]);
     });
 
     it('forgets a polecat when it is deleted, and does not fail when it was already gone', async () => {
@@ -247,7 +324,7 @@ describe.each(factories)('$name', (factory) => {
       expect((await store.loadTown()).polecats).toEqual([]);
     });
 
-    it('leaves merged and abandoned requests, finished beads and landed or closed convoys out when the town loads', async () => {
+    it('leaves merged, abandoned and escalated requests, finished beads and landed or closed convoys out when the town loads', async () => {
       await open();
       await store.saveBead(bead({ id: 'gt-open', status: 'open' }));
       await store.saveBead(bead({ id: 'gt-done', status: 'done', closedAt: T0 + 6000 }));
@@ -258,13 +335,36 @@ describe.each(factories)('$name', (factory) => {
       await store.saveMergeRequest(mergeRequest({ id: 'mr-queued', status: 'queued' }));
       await store.saveMergeRequest(mergeRequest({ id: 'mr-merged', status: 'merged', landedAt: T0 + 8000 }));
       await store.saveMergeRequest(mergeRequest({ id: 'mr-abandoned', status: 'abandoned' }));
+      await store.saveMergeRequest(mergeRequest({ id: 'mr-escalated', status: 'escalated', failedGate: 'test' }));
+      await store.saveMergeRequest(mergeRequest({ id: 'mr-rejected', status: 'rejected', failedGate: 'test' }));
 
       const town = await store.loadTown();
       expect(town.beads.map((b) => b.id)).toEqual(['gt-open']);
       expect(town.convoys.map((c) => c.id)).toEqual(['cv-open']);
-      expect(town.mergeRequests.map((m) => m.id)).toEqual(['mr-queued']);
+      // A rejected request goes back to its polecat for rework: still in play.
+      expect(town.mergeRequests.map((m) => m.id)).toEqual(['mr-queued', 'mr-rejected']);
       // History stays queryable.
       expect(await store.getBead('gt-done')).toEqual(bead({ id: 'gt-done', status: 'done', closedAt: T0 + 6000 }));
+      expect((await store.listMergeRequests({ status: ['escalated'] })).map((m) => m.id)).toEqual(['mr-escalated']);
+    });
+
+    it('returns the gate that rejected a request and its output unchanged when saved and loaded', async () => {
+      await open();
+      const rejected = mergeRequest({ status: 'rejected', failedGate: 'typecheck', gateOutput: GATE_OUTPUT });
+      await store.saveMergeRequest(rejected);
+      expect((await store.loadTown()).mergeRequests).toEqual([rejected]);
+      expect(await store.listMergeRequests({})).toEqual([rejected]);
+
+      // Requeued for another attempt: the fields clear when the engine clears them.
+      const requeued = { ...rejected, status: 'queued' as const, attempts: 3, failedGate: null, gateOutput: null };
+      await store.saveMergeRequest(requeued);
+      expect((await store.loadTown()).mergeRequests).toEqual([requeued]);
+    });
+
+    it('reads a missing rejected counter as 0 when a rig stored before gates existed is loaded', async () => {
+      await open();
+      await factory.saveLegacyRig(store, rig(), LEGACY_COUNTERS);
+      expect((await store.loadTown()).rigs).toEqual([rig({ counters: { ...LEGACY_COUNTERS, rejected: 0 } })]);
     });
 
     it('keeps stored records unchanged when the caller mutates what it saved or loaded', async () => {
@@ -328,6 +428,96 @@ describe.each(factories)('$name', (factory) => {
       await seed();
       expect(ids(await store.listBeads({ rig: 'alpha', limit: 2 }))).toEqual(['a-old-done', 'a-busy']);
       expect(await store.listBeads({ limit: 0 })).toEqual([]);
+    });
+  });
+
+  describe('escalations', () => {
+    const seed = async () => {
+      // Saved out of creation order on purpose; esc-b and esc-c share a createdAt.
+      await store.saveEscalation(escalation({ id: 'esc-c', status: 'open', createdAt: T0 + 20 }));
+      await store.saveEscalation(
+        escalation({ id: 'esc-a', status: 'resolved', createdAt: T0 + 10, resolvedBy: 'ada', resolvedAt: T0 + 30 }),
+      );
+      await store.saveEscalation(escalation({ id: 'esc-d', status: 'acknowledged', createdAt: T0 + 40 }));
+      await store.saveEscalation(escalation({ id: 'esc-b', status: 'open', createdAt: T0 + 20 }));
+    };
+    const ids = (list: Escalation[]) => list.map((e) => e.id);
+
+    it('returns every escalation newest first, ties by id, when no filter is given', async () => {
+      await open();
+      await seed();
+      expect(ids(await store.listEscalations({}))).toEqual(['esc-d', 'esc-c', 'esc-b', 'esc-a']);
+    });
+
+    it('returns only escalations in the given statuses, at most limit, when filtered', async () => {
+      await open();
+      await seed();
+      expect(ids(await store.listEscalations({ status: ['open'] }))).toEqual(['esc-c', 'esc-b']);
+      expect(ids(await store.listEscalations({ status: ['resolved', 'acknowledged'] }))).toEqual(['esc-d', 'esc-a']);
+      expect(ids(await store.listEscalations({ limit: 2 }))).toEqual(['esc-d', 'esc-c']);
+      expect(ids(await store.listEscalations({ status: ['open'], limit: 1 }))).toEqual(['esc-c']);
+      expect(await store.listEscalations({ status: [] })).toEqual([]);
+      expect(await store.listEscalations({ limit: 0 })).toEqual([]);
+    });
+
+    it('loads unresolved escalations in creation order and leaves resolved ones out', async () => {
+      await open();
+      await seed();
+      expect(ids((await store.loadTown()).escalations)).toEqual(['esc-b', 'esc-c', 'esc-d']);
+    });
+
+    it('moves an escalation out of the town when it is saved again as resolved', async () => {
+      await open();
+      await store.saveEscalation(escalation({ status: 'open', acknowledgedBy: null, acknowledgedAt: null }));
+      const resolved = escalation({ status: 'resolved', resolvedBy: 'grace', resolvedAt: T0 + 900.5 });
+      await store.saveEscalation(resolved);
+      expect((await store.loadTown()).escalations).toEqual([]);
+      expect(await store.listEscalations({})).toEqual([resolved]);
+    });
+
+    it('keeps a stored escalation unchanged when the caller mutates what it saved or listed', async () => {
+      await open();
+      const e = escalation();
+      await store.saveEscalation(e);
+      e.reason = 'mutated';
+      (await store.listEscalations({}))[0].severity = 'low';
+      (await store.loadTown()).escalations[0].status = 'resolved';
+      expect(await store.listEscalations({})).toEqual([escalation()]);
+    });
+  });
+
+  describe('listMergeRequests', () => {
+    const seed = async () => {
+      await store.saveMergeRequest(mergeRequest({ id: 'a-merged', rig: 'alpha', status: 'merged', updatedAt: T0 + 10 }));
+      await store.saveMergeRequest(mergeRequest({ id: 'a-rejected', rig: 'alpha', status: 'rejected', updatedAt: T0 + 30 }));
+      await store.saveMergeRequest(mergeRequest({ id: 'b-merged', rig: 'beta', status: 'merged', updatedAt: T0 + 20 }));
+      await store.saveMergeRequest(mergeRequest({ id: 'a-queued', rig: 'alpha', status: 'queued', updatedAt: T0 + 20 }));
+      await store.saveMergeRequest(mergeRequest({ id: 'b-escalated', rig: 'beta', status: 'escalated', updatedAt: T0 + 5 }));
+    };
+    const ids = (list: MergeRequest[]) => list.map((m) => m.id);
+
+    it('returns every request, live and finished, newest update first, ties by id, when no filter is given', async () => {
+      await open();
+      await seed();
+      expect(ids(await store.listMergeRequests({}))).toEqual(['a-rejected', 'b-merged', 'a-queued', 'a-merged', 'b-escalated']);
+    });
+
+    it('returns only matching requests when rig, status, since and limit are given', async () => {
+      await open();
+      await seed();
+      expect(ids(await store.listMergeRequests({ rig: 'beta' }))).toEqual(['b-merged', 'b-escalated']);
+      expect(ids(await store.listMergeRequests({ status: ['merged', 'rejected'] }))).toEqual([
+        'a-rejected',
+        'b-merged',
+        'a-merged',
+      ]);
+      expect(ids(await store.listMergeRequests({ since: T0 + 20 }))).toEqual(['a-rejected', 'b-merged', 'a-queued']);
+      expect(ids(await store.listMergeRequests({ rig: 'alpha', status: ['merged'], since: T0 + 10 }))).toEqual(['a-merged']);
+      expect(ids(await store.listMergeRequests({ rig: 'alpha', status: ['merged'], since: T0 + 11 }))).toEqual([]);
+      expect(ids(await store.listMergeRequests({ limit: 2 }))).toEqual(['a-rejected', 'b-merged']);
+      expect(await store.listMergeRequests({ status: [] })).toEqual([]);
+      expect(await store.listMergeRequests({ rig: 'nope' })).toEqual([]);
+      expect(await store.listMergeRequests({ limit: 0 })).toEqual([]);
     });
   });
 
@@ -395,6 +585,7 @@ describe('PrismaStore on SQLite across a restart', () => {
     await first.saveBead(bead());
     await first.saveConvoy(convoy());
     await first.saveMergeRequest(mergeRequest());
+    await first.saveEscalation(escalation());
     await first.appendEvents([merged(T0 + 1)]);
     await first.appendAudit(audit());
     await first.close();
@@ -408,11 +599,100 @@ describe('PrismaStore on SQLite across a restart', () => {
         beads: [bead()],
         convoys: [convoy()],
         mergeRequests: [mergeRequest()],
+        escalations: [escalation()],
       });
       expect((await second.listEvents({})).map((e) => e.data)).toEqual([merged(T0 + 1)]);
       expect(await second.listAudit(5)).toEqual([audit()]);
     } finally {
       await second.close();
+    }
+  });
+});
+
+describe('PrismaStore on SQLite upgraded from the first migration', () => {
+  it('keeps a merge request written before gates existed and reads its gate fields as null', async () => {
+    // A project root holding only the first migration: migrateDatabase on it builds the
+    // database an early install had, with Prisma's own bookkeeping (_prisma_migrations),
+    // so the real migrateDatabase afterwards applies exactly the later migrations.
+    const root = process.cwd();
+    const migrations = path.join(root, 'prisma', 'migrations');
+    const first = readdirSync(migrations, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort()[0];
+    const oldRoot = path.join(tmp, 'old-root');
+    mkdirSync(path.join(oldRoot, 'prisma', 'migrations'), { recursive: true });
+    copyFileSync(path.join(root, 'prisma.config.ts'), path.join(oldRoot, 'prisma.config.ts'));
+    copyFileSync(path.join(root, 'prisma', 'schema.prisma'), path.join(oldRoot, 'prisma', 'schema.prisma'));
+    copyFileSync(path.join(migrations, 'migration_lock.toml'), path.join(oldRoot, 'prisma', 'migrations', 'migration_lock.toml'));
+    cpSync(path.join(migrations, first), path.join(oldRoot, 'prisma', 'migrations', first), { recursive: true });
+    symlinkSync(path.join(root, 'node_modules'), path.join(oldRoot, 'node_modules'), 'dir');
+
+    const file = path.join(tmp, 'upgrade', 'town.db');
+    await migrateDatabase(file, { projectRoot: oldRoot });
+
+    // The row as the first version wrote it: only the columns it knew.
+    const db = new Database(file);
+    try {
+      expect(db.prepare('SELECT migration_name FROM _prisma_migrations').all()).toEqual([{ migration_name: first }]);
+      db.prepare(
+        `INSERT INTO "MergeRequest" ("id", "rig", "polecatId", "beadId", "branch", "headSha", "status", "priority",
+           "attempts", "mergeCommit", "conflictFiles", "enqueuedAt", "updatedAt", "landedAt")
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        'mr-old',
+        'alpha',
+        'alpha/nux',
+        'gt-1',
+        'polecat/nux',
+        'a'.repeat(40),
+        'queued',
+        2,
+        1,
+        null,
+        '[]',
+        T0 + 100,
+        T0 + 200,
+        null,
+      );
+      db.prepare('INSERT INTO "Rig" VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+        'alpha',
+        '/srv/rigs/alpha',
+        'main',
+        'active',
+        JSON.stringify({ refineryWorkers: 1, agentWorkMs: 12_000 }),
+        JSON.stringify(LEGACY_COUNTERS),
+        T0,
+      );
+    } finally {
+      db.close();
+    }
+
+    await migrateDatabase(file);
+    const store = new PrismaStore(await openSqlitePrisma(file));
+    try {
+      const old = mergeRequest({
+        id: 'mr-old',
+        status: 'queued',
+        attempts: 1,
+        mergeCommit: null,
+        conflictFiles: [],
+        failedGate: null,
+        gateOutput: null,
+      });
+      const town = await store.loadTown();
+      expect(town.mergeRequests).toEqual([old]);
+      expect(town.escalations).toEqual([]);
+      expect(town.rigs.map((r) => r.counters)).toEqual([{ ...LEGACY_COUNTERS, rejected: 0 }]);
+      // The upgraded database takes the new fields and records.
+      await store.saveMergeRequest({ ...old, status: 'rejected', failedGate: 'test', gateOutput: GATE_OUTPUT });
+      await store.saveEscalation(escalation());
+      expect(await store.listMergeRequests({})).toEqual([
+        { ...old, status: 'rejected', failedGate: 'test', gateOutput: GATE_OUTPUT },
+      ]);
+      expect(await store.listEscalations({})).toEqual([escalation()]);
+    } finally {
+      await store.close();
     }
   });
 });
