@@ -16,7 +16,7 @@ const OID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
  * Refuses revisions and refs that git would parse as options (`--upload-pack=...`).
  * Argument arrays stop shell injection; this stops option injection.
  */
-function rev(value: string): string {
+export function rev(value: string): string {
   if (value.length === 0 || value.startsWith('-')) {
     throw new Error(`Refusing git revision ${JSON.stringify(value)}: empty or starts with "-"`);
   }
@@ -34,7 +34,7 @@ function splitNul(text: string): string[] {
 // spawned in bursts, so we queue worktree administration per repository in-process.
 const repoQueues = new Map<string, Promise<unknown>>();
 
-async function withRepoLock<T>(repo: string, task: () => Promise<T>): Promise<T> {
+export async function withRepoLock<T>(repo: string, task: () => Promise<T>): Promise<T> {
   const key = path.resolve(repo);
   const previous = repoQueues.get(key) ?? Promise.resolve();
   const run = previous.catch(() => undefined).then(task);
@@ -49,7 +49,7 @@ async function withRepoLock<T>(repo: string, task: () => Promise<T>): Promise<T>
 }
 
 /** Another git process (an editor, a hook, a second server) may briefly hold a lock. */
-async function retryOnLock<T>(task: () => Promise<T>): Promise<T> {
+export async function retryOnLock<T>(task: () => Promise<T>): Promise<T> {
   try {
     return await task();
   } catch (error) {
@@ -59,7 +59,7 @@ async function retryOnLock<T>(task: () => Promise<T>): Promise<T> {
   }
 }
 
-async function exists(p: string): Promise<boolean> {
+export async function exists(p: string): Promise<boolean> {
   try {
     await stat(p);
     return true;
@@ -69,7 +69,7 @@ async function exists(p: string): Promise<boolean> {
 }
 
 /** Canonical form of a path for comparison with what git prints (symlinked tmp dirs). */
-async function canonical(p: string): Promise<string> {
+export async function canonical(p: string): Promise<string> {
   try {
     return await realpath(p);
   } catch {
@@ -77,7 +77,7 @@ async function canonical(p: string): Promise<string> {
   }
 }
 
-async function registeredWorktrees(repo: string): Promise<string[]> {
+export async function registeredWorktrees(repo: string): Promise<string[]> {
   const { stdout } = await runGit(['worktree', 'list', '--porcelain', '-z'], { cwd: repo });
   return splitNul(stdout)
     .filter((line) => line.startsWith('worktree '))
