@@ -1,0 +1,347 @@
+/**
+ * GatePort on real processes: the Refinery's validation gates (tests, lint, a build...)
+ * run against a merge result in a scratch worktree, one per Refinery worker slot, at
+ * `<scratchRoot>/<rig>/slot-<n>`. Scratch worktrees are detached (no branch to go stale)
+ * and reused: the next validation force-checks-out its commit and cleans everything
+ * untracked, ignored files included, so a gate never sees a previous run's leftovers.
+ *
+ * Gates are spawned with argument arrays, never a shell, each in its own process group
+ * so a timeout or an abort kills the gate together with whatever it started.
+ */
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Readable } from 'node:stream';
+import type { GatePort, GateRunResult, GateSpec } from '../engine/ports';
+import { CliGit, canonical, exists, registeredWorktrees, retryOnLock, rev, withRepoLock } from '../git/cli-git';
+import { GitError, runGit } from '../git/run-git';
+
+/** How much of a gate's stdout+stderr we keep: the end is where failures are reported. */
+export const GATE_OUTPUT_LIMIT = 16 * 1024;
+
+/** After a gate exits, how long its pipes may stay open (held by an escaped grandchild). */
+const PIPE_GRACE_MS = 2_000;
+
+/** setTimeout's ceiling; a longer timeout would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface GateRunnerOptions {
+  /** Directory holding the scratch worktrees, one folder per rig. */
+  scratchRoot: string;
+}
+
+type ValidateRequest = Parameters<GatePort['validate']>[0];
+
+/** The outcome of one gate: `failure` is the line that says why, null when it passed. */
+interface GateOutcome {
+  failure: string | null;
+  output: string;
+  aborted: boolean;
+}
+
+function abortError(signal: AbortSignal): Error {
+  const error = new Error('gate validation aborted', { cause: signal.reason });
+  error.name = 'AbortError';
+  return error;
+}
+
+/** A rig name becomes a directory name: it must be one plain path segment. */
+function rigSegment(rig: string): string {
+  if (rig.length === 0 || rig === '.' || rig === '..' || rig !== path.basename(rig) || rig.includes('\\')) {
+    throw new Error(`Refusing rig name ${JSON.stringify(rig)} for a scratch directory`);
+  }
+  return rig;
+}
+
+/**
+ * Keeps the last `limit` bytes of a stream of chunks, so a gate that prints megabytes
+ * costs at most `limit` bytes of memory.
+ */
+class TailBuffer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private dropped = 0;
+
+  constructor(private readonly limit: number) {}
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size - this.chunks[0].length >= this.limit) {
+      const first = this.chunks.shift() as Buffer;
+      this.size -= first.length;
+      this.dropped += first.length;
+    }
+    // Only the oldest chunk can still reach past the limit: cut its front off.
+    const excess = this.size - this.limit;
+    if (excess > 0) {
+      this.chunks[0] = this.chunks[0].subarray(excess);
+      this.size -= excess;
+      this.dropped += excess;
+    }
+  }
+
+  /** Appends `line` on a line of its own. */
+  pushLine(line: string): void {
+    const last = this.chunks.at(-1);
+    const needsBreak = last !== undefined && last.length > 0 && last[last.length - 1] !== 0x0a;
+    this.push(Buffer.from(`${needsBreak ? '\n' : ''}${line}\n`));
+  }
+
+  text(): string {
+    const body = Buffer.concat(this.chunks).toString('utf8');
+    return this.dropped > 0 ? `[... ${this.dropped} bytes omitted]\n${body}` : body;
+  }
+}
+
+/**
+ * Serialises tasks per key. A waiter whose signal aborts leaves the queue at once; the
+ * ones behind it still wait for the task ahead of it, so two tasks never overlap.
+ */
+class KeyedLock {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  keys(): string[] {
+    return [...this.tails.keys()];
+  }
+
+  async run<T>(key: string, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const tail = previous.then(() => mine);
+    this.tails.set(key, tail);
+    try {
+      await untilAborted(previous, signal);
+      return await task();
+    } finally {
+      release();
+      // Drop the entry once nothing is queued behind us, so the map stays bounded.
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+}
+
+/** Waits for `promise`, or rejects with an AbortError as soon as `signal` aborts. */
+function untilAborted(promise: Promise<void>, signal?: AbortSignal): Promise<void> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
+}
+
+/** Kills the gate's whole process group (the gate and anything it spawned). */
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    if (process.platform === 'win32') process.kill(pid, 'SIGKILL');
+    else process.kill(-pid, 'SIGKILL');
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}
+
+function describeSpawnError(gate: GateSpec, error: NodeJS.ErrnoException): string {
+  const program = gate.command[0];
+  if (error.code === 'ENOENT') return `gate '${gate.name}' could not start: program not found: ${program}`;
+  if (error.code === 'EACCES') return `gate '${gate.name}' could not start: permission denied: ${program}`;
+  return `gate '${gate.name}' could not start: ${error.message}`;
+}
+
+/** Runs one gate to completion; never throws (a spawn error is a failed gate). */
+function runGate(gate: GateSpec, cwd: string, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<GateOutcome> {
+  const tail = new TailBuffer(GATE_OUTPUT_LIMIT);
+  const finish = (failure: string | null, aborted = false): GateOutcome => {
+    if (failure) tail.pushLine(failure);
+    return { failure, output: failure ? tail.text() : '', aborted };
+  };
+
+  if (!Array.isArray(gate.command) || gate.command.length === 0 || !gate.command[0]) {
+    return Promise.resolve(finish(`gate '${gate.name}' has no command`));
+  }
+  if (!(gate.timeoutMs > 0)) {
+    return Promise.resolve(finish(`gate '${gate.name}' has an invalid timeout: ${gate.timeoutMs}`));
+  }
+  if (signal?.aborted) return Promise.resolve(finish(null, true));
+
+  return new Promise((resolve) => {
+    let settled = false;
+    let timedOut = false;
+    let aborted = false;
+    let graceTimer: NodeJS.Timeout | undefined;
+
+    let child: ChildProcessByStdio<null, Readable, Readable>;
+    try {
+      child = spawn(gate.command[0], gate.command.slice(1), {
+        cwd,
+        env,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        windowsHide: true,
+      });
+    } catch (error) {
+      // Invalid arguments (a NUL byte, say) throw before any process exists.
+      resolve(finish(describeSpawnError(gate, error as NodeJS.ErrnoException)));
+      return;
+    }
+
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        killGroup(child.pid);
+      },
+      Math.min(gate.timeoutMs, MAX_TIMER_MS),
+    );
+
+    const onAbort = () => {
+      aborted = true;
+      killGroup(child.pid);
+    };
+    const settle = (outcome: GateOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      clearTimeout(graceTimer);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(outcome);
+    };
+
+    child.stdout.on('data', (chunk: Buffer) => tail.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => tail.push(chunk));
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      // Spawn failures (ENOENT, EACCES, a vanished cwd) arrive here, with no pid.
+      if (child.pid === undefined) settle(finish(describeSpawnError(gate, error), aborted));
+    });
+    child.on('exit', () => {
+      // Background processes the gate left behind must not outlive it (they would keep
+      // our pipes open and run on in a worktree that is about to be reset).
+      killGroup(child.pid);
+      graceTimer = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+      }, PIPE_GRACE_MS);
+    });
+    child.on('close', (code, killedBy) => {
+      if (aborted) settle(finish(null, true));
+      else if (timedOut) settle(finish(`gate '${gate.name}' timed out after ${gate.timeoutMs} ms`));
+      else if (code === 0) settle(finish(null));
+      else if (code !== null) settle(finish(`gate '${gate.name}' exited with code ${code}`));
+      else settle(finish(`gate '${gate.name}' was killed by ${killedBy ?? 'a signal'}`));
+    });
+  });
+}
+
+export class GateRunner implements GatePort {
+  private readonly scratchRoot: string;
+  private readonly slots = new KeyedLock();
+  private readonly git = new CliGit();
+
+  constructor(options: GateRunnerOptions) {
+    this.scratchRoot = path.resolve(options.scratchRoot);
+  }
+
+  /** Where a slot's scratch worktree lives. */
+  scratchPath(rig: string, slot: number): string {
+    if (!Number.isSafeInteger(slot) || slot < 0) throw new Error(`Refusing scratch slot ${slot}`);
+    return path.join(this.scratchRoot, rigSegment(rig), `slot-${slot}`);
+  }
+
+  async validate({ repo, rig, slot, commit, gates, signal }: ValidateRequest): Promise<GateRunResult> {
+    if (gates.length === 0) return { ok: true, failedGate: null, output: '', durationMs: 0 };
+    const scratch = this.scratchPath(rig, slot);
+    // One checkout per slot: a second validation of the same slot waits its turn.
+    return this.slots.run(
+      scratch,
+      async () => {
+        const started = performance.now();
+        const elapsed = () => performance.now() - started;
+        if (signal?.aborted) throw abortError(signal);
+        await this.checkout(repo, scratch, commit);
+        const env = { ...process.env, GT_GATE_COMMIT: commit, GT_RIG: rig };
+        for (const gate of gates) {
+          if (signal?.aborted) throw abortError(signal);
+          const outcome = await runGate(gate, scratch, env, signal);
+          if (outcome.aborted && signal) throw abortError(signal);
+          if (outcome.failure) return { ok: false, failedGate: gate.name, output: outcome.output, durationMs: elapsed() };
+        }
+        return { ok: true, failedGate: null, output: '', durationMs: elapsed() };
+      },
+      signal,
+    );
+  }
+
+  /**
+   * Removes the rig's scratch worktrees. Validations in flight on its slots finish first
+   * (their slot locks are taken, in a fixed order so two disposals cannot deadlock).
+   */
+  async dispose(repo: string, rig: string): Promise<void> {
+    const rigDir = path.join(this.scratchRoot, rigSegment(rig));
+    const prefix = rigDir + path.sep;
+    const held = this.slots
+      .keys()
+      .filter((key) => key.startsWith(prefix))
+      .sort();
+    const holdAll = (keys: string[]): Promise<void> =>
+      keys.length === 0 ? this.removeRigWorktrees(repo, rigDir) : this.slots.run(keys[0], () => holdAll(keys.slice(1)));
+    await holdAll(held);
+  }
+
+  private async removeRigWorktrees(repo: string, rigDir: string): Promise<void> {
+    if (await exists(repo)) {
+      const inside = (await canonical(rigDir)) + path.sep;
+      const registered = await Promise.all((await registeredWorktrees(repo)).map(canonical));
+      for (const worktree of registered.filter((p) => p.startsWith(inside))) {
+        await this.git.removeWorktree(repo, worktree);
+      }
+    }
+    // Whatever is left (a half-created slot, a directory git no longer knows) is ours.
+    await rm(rigDir, { recursive: true, force: true });
+    if (await exists(repo)) {
+      await withRepoLock(repo, () => retryOnLock(() => runGit(['worktree', 'prune'], { cwd: repo })));
+    }
+  }
+
+  /** Puts the slot's scratch worktree at exactly `commit`, with nothing untracked. */
+  private async checkout(repo: string, scratch: string, commit: string): Promise<void> {
+    rev(commit);
+    if (await this.isScratchWorktree(repo, scratch)) {
+      try {
+        await runGit(['checkout', '-q', '--detach', '-f', commit], { cwd: scratch });
+        await runGit(['clean', '-fdxq'], { cwd: scratch });
+        return;
+      } catch (error) {
+        if (!(error instanceof GitError)) throw error;
+        // A gate killed in the middle of its own git command leaves index.lock behind;
+        // a damaged scratch checkout is cheaper to recreate than to diagnose.
+      }
+    }
+    await withRepoLock(repo, async () => {
+      // A directory git does not know as a worktree (an interrupted add, a crash
+      // mid-remove) would make `worktree add` fail; it lives in our scratch area.
+      await rm(scratch, { recursive: true, force: true });
+      await retryOnLock(() => runGit(['worktree', 'prune'], { cwd: repo }));
+      await mkdir(path.dirname(scratch), { recursive: true });
+      await retryOnLock(() => runGit(['worktree', 'add', '-q', '--detach', scratch, commit], { cwd: repo }));
+    });
+  }
+
+  /**
+   * True only for a registered worktree of `repo`. A plain directory must never get
+   * `checkout -f` and `clean -fdx`: git would walk up to whatever repository encloses it.
+   */
+  private async isScratchWorktree(repo: string, scratch: string): Promise<boolean> {
+    if (!(await exists(path.join(scratch, '.git')))) return false;
+    const wanted = await canonical(scratch);
+    const registered = await Promise.all((await registeredWorktrees(repo)).map(canonical));
+    return registered.includes(wanted);
+  }
+}

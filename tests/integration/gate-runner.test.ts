@@ -1,0 +1,280 @@
+/**
+ * GateRunner against a real repository and real processes: the Refinery's validation
+ * gates in per-slot scratch worktrees, with timeouts, aborts and hostile arguments.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { GateSpec } from '@/server/engine/ports';
+import { CliGit, initRepository, registeredWorktrees } from '@/server/git/cli-git';
+import { demoRepositoryFiles } from '@/server/git/demo-repo';
+import { runGit } from '@/server/git/run-git';
+import { GATE_OUTPUT_LIMIT, GateRunner } from '@/server/gates/gate-runner';
+
+const NODE = process.execPath;
+const DEMO_CHECK = path.resolve(import.meta.dirname, '../../server/gates/demo-check.mjs');
+const RIG = 'alpha';
+const git = new CliGit();
+const author = { name: 'polecat', email: 'polecat@localhost' };
+
+let dir: string;
+let repo: string;
+let initial: string;
+let runner: GateRunner;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'gastown-gates-'));
+  repo = path.join(dir, 'repo');
+  initial = await initRepository(repo, demoRepositoryFiles());
+  runner = new GateRunner({ scratchRoot: path.join(dir, 'scratch') });
+});
+
+afterEach(async () => {
+  await runner.dispose(repo, RIG);
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A gate running `node -e <script> ...args`. */
+function nodeGate(name: string, script: string, args: string[] = [], timeoutMs = 10_000): GateSpec {
+  return { name, command: [NODE, '-e', script, ...args], timeoutMs };
+}
+
+const passing = (name: string) => nodeGate(name, 'console.log("all good")');
+
+/** Commits `files` on top of the repository's detached HEAD; returns the new commit. */
+async function commitFiles(files: Record<string, string>, message: string): Promise<string> {
+  for (const [relative, content] of Object.entries(files)) await writeFile(path.join(repo, relative), content);
+  const head = await git.commitAll(repo, message, author);
+  if (!head) throw new Error('expected a commit');
+  return head;
+}
+
+function validate(commit: string, gates: GateSpec[], slot = 0, signal?: AbortSignal) {
+  return runner.validate({ repo, rig: RIG, slot, commit, gates, signal });
+}
+
+/** True while `pid` is a live (not zombie) process. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) [ZX] /.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+describe('GateRunner', () => {
+  it('passes when every gate exits 0', async () => {
+    const result = await validate(initial, [passing('lint'), passing('test')]);
+    expect(result).toMatchObject({ ok: true, failedGate: null, output: '' });
+    expect(result.durationMs).toBeGreaterThan(0);
+  });
+
+  it('returns ok without touching git when there are no gates', async () => {
+    const result = await runner.validate({ repo: path.join(dir, 'no-such-repo'), rig: RIG, slot: 0, commit: initial, gates: [] });
+    expect(result).toEqual({ ok: true, failedGate: null, output: '', durationMs: 0 });
+    expect(existsSync(path.join(dir, 'scratch'))).toBe(false);
+  });
+
+  it("reports the failing gate's name and output and skips the rest when one exits 1", async () => {
+    const thirdRan = path.join(dir, 'third-ran');
+    const result = await validate(initial, [
+      passing('build'),
+      nodeGate('lint', 'console.log("src/a.ts: 3 problems"); console.error("lint failed"); process.exit(1)'),
+      nodeGate('test', 'require("fs").writeFileSync(process.argv[1], "")', [thirdRan]),
+    ]);
+    expect(result.ok).toBe(false);
+    expect(result.failedGate).toBe('lint');
+    expect(result.output).toContain('src/a.ts: 3 problems');
+    expect(result.output).toContain('lint failed');
+    expect(result.output).toContain("gate 'lint' exited with code 1");
+    expect(existsSync(thirdRan)).toBe(false);
+  });
+
+  it('fails with a timeout message, within about the timeout, when a gate sleeps past it', async () => {
+    // The gate starts a grandchild: the whole process group must die with it.
+    const script = `
+      const child = require('child_process').spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'inherit' });
+      console.log('grandchild ' + child.pid);
+      setTimeout(() => {}, 30000);`;
+    const started = performance.now();
+    const result = await validate(initial, [nodeGate('slow', script, [], 400)]);
+    const elapsed = performance.now() - started;
+    expect(result.ok).toBe(false);
+    expect(result.failedGate).toBe('slow');
+    expect(result.output).toContain("gate 'slow' timed out after 400 ms");
+    expect(elapsed).toBeGreaterThanOrEqual(400);
+    expect(elapsed).toBeLessThan(1_500);
+    const grandchild = Number(/grandchild (\d+)/.exec(result.output)?.[1]);
+    expect(grandchild).toBeGreaterThan(0);
+    if (existsSync('/proc')) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(alive(grandchild)).toBe(false);
+    }
+  });
+
+  it('fails with a clear message instead of throwing when the program does not exist', async () => {
+    const result = await validate(initial, [
+      { name: 'missing', command: ['gt-no-such-program-xyz', '--check'], timeoutMs: 5_000 },
+    ]);
+    expect(result.ok).toBe(false);
+    expect(result.failedGate).toBe('missing');
+    expect(result.output).toContain("gate 'missing' could not start: program not found: gt-no-such-program-xyz");
+  });
+
+  it('kills the running gate and rejects with AbortError when the signal aborts', async () => {
+    const pidFile = path.join(dir, 'gate.pid');
+    const script = 'require("fs").writeFileSync(process.argv[1], String(process.pid)); setTimeout(() => {}, 30000)';
+    const controller = new AbortController();
+    const run = validate(initial, [nodeGate('hang', script, [pidFile], 60_000)], 0, controller.signal);
+    run.catch(() => undefined);
+    // Abort only once the gate is really running (node can take a while to start).
+    let pid = 0;
+    while (!(pid > 0)) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      pid = existsSync(pidFile) ? Number(await readFile(pidFile, 'utf8')) : 0;
+    }
+    const aborted = performance.now();
+    controller.abort();
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    expect(performance.now() - aborted).toBeLessThan(500);
+    if (existsSync('/proc')) expect(alive(pid)).toBe(false);
+  });
+
+  it('rejects with AbortError before running anything when the signal has already aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(validate(initial, [passing('lint')], 0, controller.signal)).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('rejects a queued validation with AbortError at once when it is aborted while the slot is busy', async () => {
+    const busy = validate(initial, [{ name: 'sleep', command: ['sleep', '0.6'], timeoutMs: 10_000 }], 0);
+    const controller = new AbortController();
+    const queued = validate(initial, [passing('never')], 0, controller.signal);
+    const started = performance.now();
+    setTimeout(() => controller.abort(), 100);
+    await expect(queued).rejects.toMatchObject({ name: 'AbortError' });
+    expect(performance.now() - started).toBeLessThan(400);
+    expect((await busy).ok).toBe(true);
+  });
+
+  it('fails the demo-check gate when the commit contains the marker and passes when it does not', async () => {
+    const broken = await commitFiles({ 'broken.ts': 'export const x = 1;\n// GT_GATE_FAIL simulated break\n' }, 'broken change');
+    const demo: GateSpec = { name: 'demo-check', command: [NODE, DEMO_CHECK, '--duration-ms', '50'], timeoutMs: 10_000 };
+
+    const failed = await validate(broken, [demo]);
+    expect(failed.ok).toBe(false);
+    expect(failed.failedGate).toBe('demo-check');
+    expect(failed.output).toContain('broken.ts:2:');
+
+    const passed = await validate(initial, [demo]);
+    expect(passed).toMatchObject({ ok: true, failedGate: null });
+  });
+
+  it('runs validations in parallel when their slots differ and serially when they share one', async () => {
+    // `sleep` rather than node: node's start-up time would dominate what we measure.
+    const sleep = (seconds: string): GateSpec[] => [{ name: 'sleep', command: ['sleep', seconds], timeoutMs: 10_000 }];
+    // Warm up: create both scratch worktrees, so the timings below measure the gates.
+    await Promise.all([validate(initial, sleep('0'), 0), validate(initial, sleep('0'), 1)]);
+
+    let started = performance.now();
+    const results = await Promise.all([validate(initial, sleep('0.5'), 0), validate(initial, sleep('0.5'), 1)]);
+    const parallel = performance.now() - started;
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(parallel).toBeLessThan(800);
+
+    started = performance.now();
+    await Promise.all([validate(initial, sleep('0.3'), 0), validate(initial, sleep('0.3'), 0)]);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(600);
+  });
+
+  it('checks out exactly the requested commit when a previous run left files behind', async () => {
+    const next = await commitFiles({ '.gitignore': '*.log\n', 'added.txt': 'new file\n' }, 'add files');
+    const observed = path.join(dir, 'observed.json');
+    const observe = nodeGate(
+      'observe',
+      `const { execFileSync } = require('child_process');
+       const fs = require('fs');
+       const git = (...args) => execFileSync('git', args, { encoding: 'utf8' }).trim();
+       fs.writeFileSync(process.argv[1], JSON.stringify({
+         head: git('rev-parse', 'HEAD'),
+         status: git('status', '--porcelain', '--ignored'),
+         commitEnv: process.env.GT_GATE_COMMIT,
+         rigEnv: process.env.GT_RIG,
+         files: ['added.txt', 'leftover.txt', 'build.log'].filter((f) => fs.existsSync(f)),
+       }));`,
+      [observed],
+    );
+    const litter = nodeGate(
+      'litter',
+      `const fs = require('fs');
+       fs.writeFileSync('leftover.txt', 'untracked');
+       fs.writeFileSync('build.log', 'ignored');
+       fs.appendFileSync('README.md', 'modified');`,
+    );
+    const look = async () => JSON.parse(await readFile(observed, 'utf8'));
+
+    expect((await validate(next, [litter])).ok).toBe(true);
+    expect((await validate(initial, [observe])).ok).toBe(true);
+    expect(await look()).toEqual({ head: initial, status: '', commitEnv: initial, rigEnv: RIG, files: [] });
+
+    expect((await validate(next, [litter])).ok).toBe(true);
+    expect((await validate(next, [observe])).ok).toBe(true);
+    expect(await look()).toEqual({ head: next, status: '', commitEnv: next, rigEnv: RIG, files: ['added.txt'] });
+  });
+
+  it("recreates the scratch checkout when a killed gate left git's index lock behind", async () => {
+    expect((await validate(initial, [passing('first')])).ok).toBe(true);
+    const scratch = runner.scratchPath(RIG, 0);
+    const { stdout } = await runGit(['rev-parse', '--absolute-git-dir'], { cwd: scratch });
+    await writeFile(path.join(stdout.trim(), 'index.lock'), '');
+    const next = await commitFiles({ 'added.txt': 'new file\n' }, 'add a file');
+    const check = nodeGate('check', 'process.exitCode = require("fs").existsSync("added.txt") ? 0 : 1');
+    expect(await validate(next, [check])).toMatchObject({ ok: true, failedGate: null });
+  });
+
+  it('fails with a clear message instead of throwing when an argument holds a NUL byte', async () => {
+    const result = await validate(initial, [nodeGate('nul', 'console.log(1)', ['a\0b'])]);
+    expect(result.ok).toBe(false);
+    expect(result.failedGate).toBe('nul');
+    expect(result.output).toMatch(/gate 'nul' could not start: .*null bytes/);
+  });
+
+  it('passes arguments to the program as literal argv when they hold shell syntax', async () => {
+    const hostile = ["'; rm -rf / #", '$(whoami)', '`id`', 'line one\nline two', '"quoted" && echo pwned', '*', '|| true', ''];
+    const echo = nodeGate('echo', 'process.stdout.write(JSON.stringify(process.argv.slice(1))); process.exitCode = 1', hostile);
+    const result = await validate(initial, [echo]);
+    expect(result.failedGate).toBe('echo');
+    expect(JSON.parse(result.output.split('\n')[0])).toEqual(hostile);
+  });
+
+  it('keeps only the tail of the output when a gate prints a lot', async () => {
+    const loud = nodeGate(
+      'loud',
+      'for (let i = 0; i < 5000; i++) console.log("line " + i + " " + "x".repeat(40)); process.exitCode = 3',
+    );
+    const result = await validate(initial, [loud]);
+    expect(result.failedGate).toBe('loud');
+    expect(Buffer.byteLength(result.output)).toBeLessThan(GATE_OUTPUT_LIMIT + 100);
+    expect(result.output).toContain('line 4999 ');
+    expect(result.output).not.toContain('line 0 ');
+    expect(result.output).toMatch(/bytes omitted/);
+    expect(result.output.trimEnd().endsWith("gate 'loud' exited with code 3")).toBe(true);
+  });
+
+  it("removes the rig's scratch worktrees when disposed", async () => {
+    await Promise.all([validate(initial, [passing('a')], 0), validate(initial, [passing('a')], 2)]);
+    expect(await registeredWorktrees(repo)).toHaveLength(3);
+    await runner.dispose(repo, RIG);
+    expect(await registeredWorktrees(repo)).toHaveLength(1);
+    expect(existsSync(path.join(dir, 'scratch', RIG))).toBe(false);
+    await runner.dispose(repo, RIG);
+    // A disposed slot is recreated on demand.
+    expect((await validate(initial, [passing('a')], 0)).ok).toBe(true);
+    const { stdout } = await runGit(['worktree', 'list', '--porcelain'], { cwd: repo });
+    expect(stdout).toContain(path.join('scratch', RIG, 'slot-0'));
+  });
+});
