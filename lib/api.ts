@@ -55,3 +55,8 @@ export async function runCommand(request: Request, name: string, input: unknown,
     return toErrorResponse(err);
   }
 }
+
+/** A JSON object body with a path parameter merged in (`{ ...body, rig }`); anything else as it is, for zod to refuse. */
+export function withParam(body: unknown, key: string, value: string): unknown {
+  return typeof body === 'object' && body !== null && !Array.isArray(body) ? { ...body, [key]: value } : body;
+}

@@ -17,6 +17,7 @@ import { ScaledRealClock } from './engine/clock';
 import type { Logger } from './engine/context';
 import { Town } from './engine/town';
 import { CliGit } from './git/cli-git';
+import { GateRunner } from './gates/gate-runner';
 import { ScriptedAgentRuntime } from './agents/scripted-agent';
 import { QueueSeries } from './metrics/queue-series';
 import { createQueries } from './queries';
@@ -50,11 +51,12 @@ async function main(): Promise<void> {
     git,
     store,
     agents: new ScriptedAgentRuntime({ clock, git }),
+    gates: new GateRunner({ scratchRoot: path.join(config.dataDir, 'scratch') }),
     workDir: config.dataDir,
     log,
   });
   const fresh = town.listRigs().length === 0;
-  if (fresh && config.demo) await seedDemoTown(town, config.dataDir);
+  if (fresh && config.demo) await seedDemoTown(town, config.dataDir, projectRoot);
   const stopFeeder = config.demo ? startDemoFeeder(town) : () => {};
   const series = new QueueSeries(town, clock);
   town.start();

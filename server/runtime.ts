@@ -10,13 +10,14 @@ import type { QueueSeries } from './metrics/queue-series';
 import type { ServerConfig } from './config';
 import type { BeadQuery, EventQuery, StoredEvent } from './engine/ports';
 import type { Bead } from './engine/model';
-import type { MergeQueueView, TownOverview } from './queries/town-view';
+import type { MergeQueueView, RefineryStatsView, TownOverview } from './queries/town-view';
 import type { QueuePoint } from './metrics/queue-series';
 
 /** Read-only questions the pages and the API ask; answered by server/queries. */
 export interface Queries {
   overview(): TownOverview;
   mergeQueue(rig?: string): MergeQueueView[];
+  refineryStats(rig?: string): RefineryStatsView;
   queueHistory(): QueuePoint[];
   beads(query: BeadQuery): Promise<Bead[]>;
   bead(id: string): Promise<Bead | null>;

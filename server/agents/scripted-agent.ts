@@ -92,7 +92,9 @@ export class ScriptedAgentRuntime implements AgentRuntime {
           model: this.options.model ?? 'claude-sonnet-4-5',
         });
       }
-      const head = await session.track(this.applyAndCommit(session, edits));
+      // A fresh change is broken with the rig's failure rate; a rework after a rejection fixes it.
+      const broken = session.mode === 'fresh' && random.next() < session.rig.settings.agentFailureRate;
+      const head = await session.track(this.applyAndCommit(session, edits, broken));
       if (!head) return { kind: 'failed', reason: 'the edits changed nothing' };
       session.heartbeat();
       return { kind: 'committed', head };
@@ -101,8 +103,8 @@ export class ScriptedAgentRuntime implements AgentRuntime {
     }
   }
 
-  private async applyAndCommit(session: AgentSession, edits: RegionEdit[]): Promise<string | null> {
-    for (const edit of edits) {
+  private async applyAndCommit(session: AgentSession, edits: RegionEdit[], broken: boolean): Promise<string | null> {
+    for (const [n, edit] of edits.entries()) {
       const file = path.join(session.polecat.worktreePath, edit.file);
       const content = await fs.readFile(file, 'utf8');
       const ident = `${session.bead.id.replace(/[^a-z0-9]/gi, '_')}_${edit.region}`;
@@ -110,7 +112,10 @@ export class ScriptedAgentRuntime implements AgentRuntime {
         `// ${session.bead.id}: ${session.bead.title.replace(/[\r\n]+/g, ' ').slice(0, 80)}`,
         `export const ${ident}_a = '${session.polecat.name}';`,
         `export const ${ident}_b = ${edit.region};`,
-        `export const ${ident}_c = true;`,
+        // The demo gate (server/gates/demo-check.mjs) fails on this marker.
+        broken && n === 0
+          ? `export const ${ident}_c = 'GT_GATE_FAIL: simulated broken change';`
+          : `export const ${ident}_c = true;`,
       ];
       await fs.writeFile(file, replaceRegion(content, edit.region, lines));
     }

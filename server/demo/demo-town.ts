@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { hashSeed, pickInt, pickSkewed, seededRandom, type Random } from '../engine/random';
+import type { GateSpec } from '../engine/model';
 import type { Town } from '../engine/town';
 import { demoRepositoryFiles } from '../git/demo-repo';
 import { initRepository } from '../git/cli-git';
@@ -59,10 +60,28 @@ export function demoBead(random: Random) {
   };
 }
 
-export async function seedDemoTown(town: Town, dataDir: string): Promise<void> {
+/**
+ * The demo rig's validation gate: a real process that takes `durationMs` of real time and
+ * fails on changes the scripted agent marked as broken. With 8 polecats and one Refinery
+ * worker the queue builds past 5; with 3 workers it drains.
+ */
+export function demoGate(projectRoot: string, durationMs = 2_500): GateSpec {
+  return {
+    name: 'checks',
+    command: [process.execPath, path.join(projectRoot, 'server', 'gates', 'demo-check.mjs'), '--duration-ms', String(durationMs)],
+    timeoutMs: 60_000,
+  };
+}
+
+export async function seedDemoTown(town: Town, dataDir: string, projectRoot: string): Promise<void> {
   const repoPath = path.join(dataDir, 'rigs', DEMO_RIG);
   await initRepository(repoPath, demoRepositoryFiles());
-  await town.addRig({ name: DEMO_RIG, repoPath });
+  await town.addRig({
+    name: DEMO_RIG,
+    repoPath,
+    // One change in ten breaks the checks, so rejections and reworks show up too.
+    settings: { gates: [demoGate(projectRoot)], agentFailureRate: 0.1 },
+  });
   await town.addPolecats(DEMO_RIG, DEMO_POLECATS);
   const random = seededRandom(hashSeed('demo-town'));
   town.createConvoy(

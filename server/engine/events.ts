@@ -68,6 +68,39 @@ export type DomainEvent =
     })
   | (Base & { type: 'mr.conflicted'; rig: string; mr: string; bead: string; files: string[]; attempts: number })
   | (Base & { type: 'mr.requeued'; rig: string; mr: string; reason: string })
+  | (Base & {
+      type: 'mr.rejected';
+      rig: string;
+      mr: string;
+      bead: string;
+      gate: string;
+      /** Tail of the gate's output (bounded). */
+      output: string;
+      attempts: number;
+    })
+  | (Base & { type: 'mr.escalated'; rig: string; mr: string; bead: string; attempts: number; reason: string })
+  | (Base & {
+      type: 'refinery.validated';
+      rig: string;
+      mr: string;
+      slot: number;
+      ok: boolean;
+      /** Real ms the gates took. */
+      durationMs: number;
+      /** How many requests this gate run covered (1, or a batch). */
+      covers: number;
+    })
+  | (Base & { type: 'refinery.workers_changed'; rig: string; from: number; to: number; actor: string })
+  | (Base & { type: 'escalation.acknowledged'; escalation: string; by: string })
+  | (Base & { type: 'escalation.resolved'; escalation: string; by: string })
+  | (Base & {
+      type: 'escalation.raised';
+      escalation: string;
+      severity: string;
+      source: string;
+      reason: string;
+      rig: string | null;
+    })
   | (Base & { type: 'refinery.ref_moved'; rig: string; mr: string; reason: string })
   | (Base & { type: 'town.started'; rigs: number; polecats: number; resumed: boolean })
   | (Base & { type: 'operator.action'; actor: string; action: string; ok: boolean });

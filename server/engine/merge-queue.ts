@@ -4,7 +4,7 @@
  * history is in the store.
  */
 import type { EngineContext } from './context';
-import { compareQueueOrder, isInQueue, nextMergeRequestStatus, type MergeRequestEvent } from './merge-request';
+import { compareQueueOrder, isFinished, isInQueue, nextMergeRequestStatus, type MergeRequestEvent } from './merge-request';
 import type { MergeRequest } from './model';
 
 export class MergeQueue {
@@ -68,7 +68,7 @@ export class MergeQueue {
     const to = nextMergeRequestStatus(from, event);
     Object.assign(mr, patch, { status: to, updatedAt: this.ctx.clock.now() });
     const saved = this.ctx.persistence.write((s) => s.saveMergeRequest({ ...mr }));
-    if (to === 'merged' || to === 'abandoned') this.items.delete(mr.id);
+    if (isFinished(to)) this.items.delete(mr.id);
     this.ctx.emit({ type: 'mr.state_changed', at: mr.updatedAt, rig: this.rig, mr: mr.id, from, to });
     return saved;
   }

@@ -6,11 +6,35 @@
 
 export type RigStatus = 'active' | 'parked' | 'retired';
 
+/** A validation gate: a named command run against a merge result before it lands. */
+export interface GateSpec {
+  name: string;
+  /** argv: the program and its arguments, never a shell string. */
+  command: string[];
+  /** The gate fails when it runs longer than this. */
+  timeoutMs: number;
+}
+
 export interface RigSettings {
-  /** Number of Refinery workers. The Foundation Refinery is sequential: 1. */
+  /** Refinery workers (1-16): how many merge requests are validated at once. */
   refineryWorkers: number;
+  /**
+   * `speculative`: each request is validated on top of the ones ahead of it, in parallel,
+   * and lands alone. `batch`: up to `batchSize` requests are validated together (one gate
+   * run) and land together; a failing batch is bisected.
+   */
+  mergeMode: 'speculative' | 'batch';
+  batchSize: number;
+  /** Validation gates run against every merge result before it lands, in order. */
+  gates: GateSpec[];
+  /** Submissions (first + reworks) before a merge request is escalated instead of retried. */
+  maxAttempts: number;
+  /** Every this-many ms of waiting raises a request one priority level, so none starves. */
+  agingStepMs: number;
   /** Scripted agent: mean simulated work time per bead, ms of engine time. */
   agentWorkMs: number;
+  /** Scripted agent: chance that a change breaks the gates (0-1). */
+  agentFailureRate: number;
 }
 
 export interface Rig {
@@ -28,6 +52,8 @@ export interface Rig {
 export interface RigCounters {
   merged: number;
   conflicts: number;
+  /** Submissions a validation gate rejected. */
+  rejected: number;
   /** Conflicted merge requests that later landed after rework. */
   reworkedMerged: number;
 }
@@ -93,6 +119,8 @@ export type MergeRequestStatus =
   | 'merging' // a Refinery worker holds it
   | 'merged' // landed on the target branch
   | 'conflicted' // sent back to its polecat for rework
+  | 'rejected' // a validation gate failed; sent back to its polecat with the output
+  | 'escalated' // failed maxAttempts times; a person has to look
   | 'abandoned'; // its polecat gave the bead up; a fresh request follows when the bead is redone
 
 export interface MergeRequest {
@@ -110,7 +138,34 @@ export interface MergeRequest {
   /** Merge commit written before the ref moved; lets a restart tell whether it landed. */
   mergeCommit: string | null;
   conflictFiles: string[];
+  /** The gate that rejected the last submission, and the tail of its output. */
+  failedGate: string | null;
+  gateOutput: string | null;
   enqueuedAt: number;
   updatedAt: number;
   landedAt: number | null;
+}
+
+export type EscalationSeverity = 'low' | 'medium' | 'high' | 'critical';
+export type EscalationStatus = 'open' | 'acknowledged' | 'resolved';
+
+/** A stall or failure routed up the supervision tree for a person to handle. */
+export interface Escalation {
+  id: string;
+  severity: EscalationSeverity;
+  /** Which role raised it: `refinery`, `witness`, `deacon`, ... */
+  source: string;
+  reason: string;
+  rig: string | null;
+  beadId: string | null;
+  polecatId: string | null;
+  mergeRequestId: string | null;
+  status: EscalationStatus;
+  createdAt: number;
+  /** Last time the severity was raised (re-escalation when left unacknowledged). */
+  escalatedAt: number;
+  acknowledgedBy: string | null;
+  acknowledgedAt: number | null;
+  resolvedBy: string | null;
+  resolvedAt: number | null;
 }

@@ -1,22 +1,23 @@
 /**
  * The polecat lifecycle as data plus one pure function.
  *
- *   state      | assign   | submit    | land | conflict  | fail | release
- *   -----------+----------+-----------+------+-----------+------+--------
- *   idle       | working  |           |      |           |      |
- *   working    |          | submitted |      |           | idle | idle
- *   submitted  |          |           | idle | reworking |      | idle
- *   reworking  |          | submitted |      |           | idle | idle
- *   throttled  |          |           |      |           | idle | idle
- *   stalled    |          |           |      |           | idle | idle
+ *   state      | assign   | submit    | land | conflict, reject | fail | release
+ *   -----------+----------+-----------+------+------------------+------+--------
+ *   idle       | working  |           |      |                  |      |
+ *   working    |          | submitted |      |                  | idle | idle
+ *   submitted  |          |           | idle | reworking        |      | idle
+ *   reworking  |          | submitted |      |                  | idle | idle
+ *   throttled  |          |           |      |                  | idle | idle
+ *   stalled    |          |           |      |                  | idle | idle
  *
- * `release` returns the bead to the pool (operator restart, bead reassigned).
+ * `conflict` and `reject` (a validation gate failed) both send the merge request back for
+ * rework. `release` returns the bead to the pool (operator restart, escalation).
  * Throttled and stalled are entered by the API limiter and the Witness (later issues).
  */
 import { IllegalTransition } from './errors';
 import type { PolecatState } from './model';
 
-export type PolecatEvent = 'assign' | 'submit' | 'land' | 'conflict' | 'fail' | 'release';
+export type PolecatEvent = 'assign' | 'submit' | 'land' | 'conflict' | 'reject' | 'fail' | 'release';
 
 export function nextPolecatState(state: PolecatState, event: PolecatEvent): PolecatState {
   switch (event) {
@@ -30,6 +31,7 @@ export function nextPolecatState(state: PolecatState, event: PolecatEvent): Pole
       if (state === 'submitted') return 'idle';
       break;
     case 'conflict':
+    case 'reject':
       if (state === 'submitted') return 'reworking';
       break;
     case 'fail':

@@ -3,8 +3,10 @@
  * Adapters live beside the engine (server/git, server/store, server/agents); the
  * composition root (server/main.ts) wires real ones, tests and simulations wire others.
  */
-import type { Bead, Convoy, MergeRequest, Polecat, Rig } from './model';
+import type { Bead, Convoy, Escalation, GateSpec, MergeRequest, Polecat, Rig } from './model';
 import type { DomainEvent } from './events';
+
+export type { GateSpec } from './model';
 
 /** Result of merging a branch head into the target without a checkout. */
 export type MergeTreeResult = { clean: true; tree: string } | { clean: false; conflictFiles: string[] };
@@ -29,15 +31,6 @@ export interface GitPort {
   compareAndSwapRef(repo: string, ref: string, newSha: string, oldSha: string): Promise<boolean>;
   /** True when `ancestor` is reachable from `descendant`. */
   isAncestor(repo: string, ancestor: string, descendant: string): Promise<boolean>;
-}
-
-/** A validation gate: a named command run against a merge result before it lands. */
-export interface GateSpec {
-  name: string;
-  /** argv: the program and its arguments, never a shell string. */
-  command: string[];
-  /** The gate fails when it runs longer than this. */
-  timeoutMs: number;
 }
 
 export interface GateRunResult {
@@ -75,8 +68,10 @@ export interface TownState {
   /** Beads not yet done or closed (done ones are history, queried from the store). */
   beads: Bead[];
   convoys: Convoy[];
-  /** Merge requests not yet merged. */
+  /** Merge requests still in play (not merged, abandoned or escalated). */
   mergeRequests: MergeRequest[];
+  /** Escalations not yet resolved. */
+  escalations: Escalation[];
 }
 
 export interface AuditRecord {
@@ -124,6 +119,16 @@ export interface TownStore {
   saveBead(bead: Bead): Promise<void>;
   saveConvoy(convoy: Convoy): Promise<void>;
   saveMergeRequest(mr: MergeRequest): Promise<void>;
+  saveEscalation(escalation: Escalation): Promise<void>;
+  /** Escalations, newest first; all statuses unless given. */
+  listEscalations(query: { status?: Escalation['status'][]; limit?: number }): Promise<Escalation[]>;
+  /** Merge requests of a rig that finished (merged, rejected...) at or after `since`, newest first. */
+  listMergeRequests(query: {
+    rig?: string;
+    status?: MergeRequest['status'][];
+    since?: number;
+    limit?: number;
+  }): Promise<MergeRequest[]>;
   /** Append-only log of domain events. */
   appendEvents(events: DomainEvent[]): Promise<void>;
   appendAudit(record: AuditRecord): Promise<void>;

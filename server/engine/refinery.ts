@@ -1,118 +1,442 @@
 /**
- * The Refinery: a rig's merge-queue processor. Landing order is queue order.
+ * The Refinery: a rig's merge-queue processor. Requests land on the target branch
+ * strictly in queue order; several workers validate them in parallel.
  *
- * Algorithm (sequential, one worker): take the head of the queue, merge it onto the
- * target branch's current tip without a checkout (merge-tree --write-tree, then
- * commit-tree), write the merge commit id down as an intent, then move the target ref
- * by compare-and-swap (update-ref <ref> <new> <old>). If the ref moved in between
- * (another writer), redo the merge on the new tip. A conflicted request goes back to its
- * polecat for rework. Because the intent is persisted before the ref moves, a restart
- * can tell "landed" from "not landed" by asking git whether the intent commit is on the
- * target (see Town.reconcile): every request lands exactly once.
+ * Algorithm: a dependent pipeline with speculative bases (after Zuul's dependent
+ * pipeline and merge trains). The first W requests of the queue form the window
+ * (W = workers, or the batch size in batch mode); their order is pinned once they enter
+ * it. Request k is merged (merge-tree --write-tree + commit-tree, no checkout) on top of
+ * the speculative result of the nearest request ahead of it that is not failing, so it
+ * is validated against exactly what the target will hold when its turn comes. Each
+ * worker runs the rig's validation gates on one speculative commit in its own scratch
+ * worktree. The longest validated prefix of the window lands with one compare-and-swap
+ * of the target ref to the last commit of that prefix: order is kept, and the target
+ * never holds half of a prefix. When a request ahead fails or conflicts, the ones that
+ * were speculated on top of it are re-based and re-validated. A request that conflicts
+ * with, or fails on, the current target itself goes back to its polecat.
+ *
+ * Batch mode validates the whole window with one gate run on its last commit; a failing
+ * batch is bisected (validate the first half, land it if it passes, and so on) until the
+ * failing request is found and rejected.
+ *
+ * Crash safety: each request's speculative commit is persisted as its merge intent
+ * before the ref moves. On restart (Town.reconcile) a request caught mid-merge landed iff
+ * its intent commit is on the target; everything else goes back to the queue.
  */
 import type { EngineContext } from './context';
 import type { MergeQueue } from './merge-queue';
+import { queueOrder } from './merge-request';
 import type { MergeRequest, Rig } from './model';
+import type { GatePort } from './ports';
+import type { RefineryStats } from './refinery-stats';
 
 export interface RefineryHooks {
   /** The request's merge commit is on the target branch. */
-  landed(mr: MergeRequest, queueMs: number): void;
+  landed(mr: MergeRequest): void;
   /** The request conflicts with the target; its polecat must rework it. */
   conflicted(mr: MergeRequest, files: string[]): void;
+  /** A validation gate failed on the request over the current target. */
+  rejected(mr: MergeRequest, gate: string, output: string): void;
 }
 
-/** How many times the ref may move under one merge before it is requeued. */
-const MAX_CAS_RETRIES = 5;
+export type Stage = 'speculating' | 'speculated' | 'validating' | 'passed' | 'failed' | 'blocked';
+
+/** A request a worker holds, with its speculative state. */
+interface WindowItem {
+  mr: MergeRequest;
+  slot: number;
+  /** The commit it was merged onto (target tip or the speculative commit ahead of it). */
+  base: string | null;
+  /** The speculative merge commit: base + this request. */
+  spec: string | null;
+  stage: Stage;
+  /** Bumped whenever the base changes, so late results of an older speculation are ignored. */
+  gen: number;
+  abort: AbortController | null;
+  failure: { gate: string; output: string } | null;
+  conflictFiles: string[];
+  /** Real ms spent on this request's git merge path. */
+  mergeMs: number;
+}
+
+export interface WindowView {
+  mr: MergeRequest;
+  stage: Stage;
+  worker: number;
+}
 
 export class Refinery {
-  private running = false;
+  private window: WindowItem[] = [];
+  private tip: string | null = null;
+  private resolvingTip = false;
+  private landing = false;
   private stopped = false;
+  private scheduled = false;
+  /** Batch mode: bisection limit (index into the window) while hunting a failing request. */
+  private probeLimit: number | null = null;
+  private casStalls = 0;
+  /** After a swap failed on an unmoved ref (a stale lock), no landing before this time. */
+  private stalledUntil = 0;
 
   constructor(
     private readonly ctx: EngineContext,
     private readonly rig: Rig,
     private readonly queue: MergeQueue,
+    private readonly gates: GatePort,
+    readonly stats: RefineryStats,
     private readonly hooks: RefineryHooks,
   ) {}
 
+  private get ref(): string {
+    return `refs/heads/${this.rig.targetBranch}`;
+  }
+
+  /** Requests held by workers, in landing order. */
+  inFlight(): WindowView[] {
+    return this.window.map((i) => ({ mr: i.mr, stage: i.stage, worker: i.slot }));
+  }
+
+  /** Requests waiting for a worker, in the order they will be taken. */
+  pending(): MergeRequest[] {
+    return this.queue
+      .all()
+      .filter((mr) => mr.status === 'queued')
+      .sort(queueOrder(this.ctx.clock.now(), this.rig.settings.agingStepMs));
+  }
+
+  /** The whole queue in landing order. */
+  landingOrder(): MergeRequest[] {
+    return [...this.window.map((i) => i.mr), ...this.pending()];
+  }
+
+  /** Workers currently merging or running gates. */
+  busyWorkers(): number {
+    return this.window.filter((i) => i.stage === 'speculating' || i.stage === 'validating').length;
+  }
+
   get busy(): boolean {
-    return this.running;
+    return this.window.length > 0;
   }
 
-  /** Asks the Refinery to look at its queue; cheap and idempotent. */
+  /** Asks the Refinery to look at its queue; cheap, coalesced and idempotent. */
   kick(): void {
-    if (this.running || this.stopped || this.rig.status !== 'active') return;
-    if (!this.queue.head()) return;
-    this.running = true;
-    this.ctx.track(this.drain(), `refinery ${this.rig.name}`);
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      this.pump();
+    });
   }
 
-  /** Stops taking new work; the merge in hand finishes (Town.stop waits for it). */
+  /** Stops taking work and kills running gates; a landing in progress finishes. */
   stop(): void {
     this.stopped = true;
+    for (const item of this.window) item.abort?.abort();
   }
 
-  private async drain(): Promise<void> {
-    try {
-      for (;;) {
-        if (this.stopped || this.rig.status !== 'active') return;
-        const mr = this.queue.head();
-        if (!mr) return;
-        await this.process(mr);
-      }
-    } finally {
-      this.running = false;
+  // ------------------------------------------------------------------ the pump
+
+  /** One reconciliation pass: decide what to do next from the current state. */
+  private pump(): void {
+    if (this.stopped || this.rig.status !== 'active') return;
+    if (this.tip === null) {
+      this.refreshTip();
+      return;
+    }
+    this.resolveHead();
+    this.resize();
+    this.speculate();
+    if (this.rig.settings.mergeMode === 'batch') this.probeBatch();
+    else this.validateEach();
+    this.landPrefix();
+  }
+
+  private refreshTip(): void {
+    if (this.resolvingTip) return;
+    this.resolvingTip = true;
+    this.ctx.track(
+      this.ctx.git.resolveRef(this.rig.repoPath, this.ref).then((tip) => {
+        this.tip = tip;
+        this.resolvingTip = false;
+        this.kick();
+      }),
+      `refinery ${this.rig.name}: read target`,
+    );
+  }
+
+  /** The head of the window failed against the target itself: send it back. */
+  private resolveHead(): void {
+    for (;;) {
+      const head = this.window[0];
+      if (!head || head.base !== this.tip) return;
+      if (head.stage === 'blocked') {
+        this.remove(head);
+        void this.queue.transition(head.mr, 'conflict', { conflictFiles: head.conflictFiles });
+        this.stats.recordAttempt(this.ctx.clock.now(), 'conflicted');
+        this.hooks.conflicted(head.mr, head.conflictFiles);
+      } else if (head.stage === 'failed' && head.failure) {
+        const { gate, output } = head.failure;
+        this.remove(head);
+        void this.queue.transition(head.mr, 'reject', { failedGate: gate, gateOutput: output });
+        this.stats.recordAttempt(this.ctx.clock.now(), 'rejected');
+        this.hooks.rejected(head.mr, gate, output);
+      } else return;
     }
   }
 
-  private async process(mr: MergeRequest): Promise<void> {
-    const { git, clock } = this.ctx;
-    const ref = `refs/heads/${this.rig.targetBranch}`;
-    await this.queue.transition(mr, 'claim');
-    const started = performance.now();
-    for (let attempt = 0; attempt <= MAX_CAS_RETRIES; attempt++) {
-      const tip = await git.resolveRef(this.rig.repoPath, ref);
-      const merged = await git.mergeTree(this.rig.repoPath, tip, mr.headSha);
-      if (!merged.clean) {
-        await this.queue.transition(mr, 'conflict', { conflictFiles: merged.conflictFiles });
-        this.hooks.conflicted(mr, merged.conflictFiles);
-        return;
-      }
-      const commit = await git.commitTree(
-        this.rig.repoPath,
-        merged.tree,
-        [tip, mr.headSha],
-        `Merge ${mr.branch} (${mr.beadId}) via ${mr.id}`,
+  /** Trims the window to capacity (workers went down) and fills it from the queue. */
+  private resize(): void {
+    const { mergeMode, batchSize, refineryWorkers } = this.rig.settings;
+    const capacity = mergeMode === 'batch' ? batchSize : refineryWorkers;
+    while (!this.landing && this.window.length > capacity) {
+      const item = this.window[this.window.length - 1];
+      this.remove(item);
+      void this.queue.transition(item.mr, 'requeue', { mergeCommit: null });
+    }
+    const pending = this.window.length < capacity ? this.pending() : [];
+    while (this.window.length < capacity && pending.length > 0) {
+      const mr = pending.shift()!;
+      void this.queue.transition(mr, 'claim');
+      this.window.push({
+        mr,
+        slot: this.freeSlot(),
+        base: null,
+        spec: null,
+        stage: 'speculating',
+        gen: 0,
+        abort: null,
+        failure: null,
+        conflictFiles: [],
+        mergeMs: 0,
+      });
+    }
+  }
+
+  private freeSlot(): number {
+    const used = new Set(this.window.map((i) => i.slot));
+    let slot = 0;
+    while (used.has(slot)) slot++;
+    return slot;
+  }
+
+  private remove(item: WindowItem): void {
+    item.abort?.abort();
+    item.gen++;
+    this.window = this.window.filter((i) => i !== item);
+  }
+
+  /**
+   * The base a request must be validated on: the speculative commit of the nearest request
+   * ahead of it that is not failing, or the target tip. Undefined while that one is still
+   * being merged (the request waits for it).
+   */
+  private expectedBase(index: number): string | undefined {
+    for (let j = index - 1; j >= 0; j--) {
+      const ahead = this.window[j];
+      if (ahead.stage === 'failed' || ahead.stage === 'blocked') continue;
+      return ahead.spec ?? undefined;
+    }
+    return this.tip ?? undefined;
+  }
+
+  private speculate(): void {
+    for (let i = 0; i < this.window.length; i++) {
+      const item = this.window[i];
+      const base = this.expectedBase(i);
+      if (base === undefined) return; // everything behind waits for the one ahead
+      if (item.base === base && item.stage !== 'speculating') continue;
+      if (item.base === base && item.stage === 'speculating') return; // in progress
+      item.abort?.abort();
+      item.gen++;
+      item.base = base;
+      item.spec = null;
+      item.stage = 'speculating';
+      item.failure = null;
+      if (this.rig.settings.mergeMode === 'batch') this.probeLimit = null;
+      this.ctx.track(this.mergeOnto(item, item.gen, base), `refinery ${this.rig.name}: merge ${item.mr.id}`);
+      return; // the ones behind need this result first
+    }
+  }
+
+  private async mergeOnto(item: WindowItem, gen: number, base: string): Promise<void> {
+    const { git } = this.ctx;
+    const started = performance.now(); // real time on purpose: this measures git, not the town
+    const merged = await git.mergeTree(this.rig.repoPath, base, item.mr.headSha);
+    if (item.gen !== gen) return;
+    if (!merged.clean) {
+      item.stage = 'blocked';
+      item.conflictFiles = merged.conflictFiles;
+      item.mergeMs += performance.now() - started;
+      this.kick();
+      return;
+    }
+    const commit = await git.commitTree(
+      this.rig.repoPath,
+      merged.tree,
+      [base, item.mr.headSha],
+      `Merge ${item.mr.branch} (${item.mr.beadId}) via ${item.mr.id}`,
+    );
+    if (item.gen !== gen) return;
+    item.mergeMs += performance.now() - started;
+    item.spec = commit;
+    item.stage = 'speculated';
+    this.kick();
+  }
+
+  // ------------------------------------------------------------------ validation
+
+  private validateEach(): void {
+    for (const item of this.window) {
+      if (item.stage === 'speculated') this.startValidation(item, [item]);
+    }
+  }
+
+  /** Batch mode: one gate run covers every request up to the probe (bisecting on failure). */
+  private probeBatch(): void {
+    if (this.window.some((i) => i.stage === 'validating' || i.stage === 'speculating')) return;
+    const limit = this.probeLimit ?? Number.POSITIVE_INFINITY;
+    const covered = this.window.filter((i, idx) => idx <= limit && (i.stage === 'speculated' || i.stage === 'passed'));
+    if (covered.length === 0 || covered.every((i) => i.stage === 'passed')) return;
+    this.startValidation(covered[covered.length - 1], covered);
+  }
+
+  private startValidation(probe: WindowItem, covered: WindowItem[]): void {
+    const gens = covered.map((i) => i.gen);
+    const current = () => covered.every((item, k) => item.gen === gens[k] && this.window.includes(item));
+    const abort = new AbortController();
+    probe.abort = abort;
+    probe.stage = 'validating';
+    const slot = this.rig.settings.mergeMode === 'batch' ? 0 : probe.slot;
+    const run = this.gates
+      .validate({
+        repo: this.rig.repoPath,
+        rig: this.rig.name,
+        slot,
+        commit: probe.spec!,
+        gates: this.rig.settings.gates,
+        signal: abort.signal,
+      })
+      .then(
+        (result) => {
+          if (!current()) {
+            // Something it covered was re-based meanwhile: this result is void; probe again.
+            if (probe.stage === 'validating' && probe.gen === gens[covered.indexOf(probe)]) probe.stage = 'speculated';
+            this.kick();
+            return;
+          }
+          probe.abort = null;
+          const now = this.ctx.clock.now();
+          this.stats.recordValidation(now, result.ok, result.durationMs);
+          this.ctx.emit({
+            type: 'refinery.validated',
+            at: now,
+            rig: this.rig.name,
+            mr: probe.mr.id,
+            slot,
+            ok: result.ok,
+            durationMs: result.durationMs,
+            covers: covered.length,
+          });
+          this.settleValidation(probe, covered, result.ok ? null : { gate: result.failedGate ?? 'gate', output: result.output });
+          this.kick();
+        },
+        (err: unknown) => {
+          if (err instanceof Error && err.name === 'AbortError') return; // superseded: a newer speculation runs
+          throw err;
+        },
       );
-      // Intent before effect: if we die after update-ref, the restart finds this commit on the target.
-      await this.queue.update(mr, { mergeCommit: commit });
-      if (await git.compareAndSwapRef(this.rig.repoPath, ref, commit, tip)) {
-        const queueMs = clock.now() - mr.enqueuedAt;
-        const mergeMs = performance.now() - started;
-        await this.queue.transition(mr, 'land', { landedAt: clock.now(), conflictFiles: [] });
-        this.ctx.emit({
-          type: 'mr.merged',
-          at: clock.now(),
-          rig: this.rig.name,
-          mr: mr.id,
-          bead: mr.beadId,
-          mergeCommit: commit,
-          attempts: mr.attempts,
-          queueMs,
-          mergeMs,
-        });
-        this.hooks.landed(mr, queueMs);
-        return;
-      }
+    this.ctx.track(run, `refinery ${this.rig.name}: validate ${probe.mr.id}`);
+  }
+
+  private settleValidation(probe: WindowItem, covered: WindowItem[], failure: WindowItem['failure']): void {
+    if (!failure) {
+      for (const item of covered) item.stage = 'passed';
+      return;
+    }
+    if (covered.length === 1) {
+      probe.stage = 'failed';
+      probe.failure = failure;
+      return;
+    }
+    // Bisect: validate the first half next; the probe and the rest wait as 'speculated'.
+    for (const item of covered) if (item.stage !== 'passed') item.stage = 'speculated';
+    const half = covered[Math.ceil(covered.length / 2) - 1];
+    this.probeLimit = this.window.indexOf(half);
+  }
+
+  // ------------------------------------------------------------------ landing
+
+  /** Lands the longest validated prefix of the window with one compare-and-swap. */
+  private landPrefix(): void {
+    if (this.landing) return;
+    const prefix: WindowItem[] = [];
+    for (const item of this.window) {
+      if (item.stage !== 'passed') break;
+      prefix.push(item);
+    }
+    if (prefix.length === 0 || prefix[0].base !== this.tip) return;
+    if (this.ctx.clock.now() < this.stalledUntil) return;
+    this.landing = true;
+    this.ctx.track(
+      this.land(prefix).finally(() => {
+        this.landing = false;
+        this.kick();
+      }),
+      `refinery ${this.rig.name}: land`,
+    );
+  }
+
+  private async land(prefix: WindowItem[]): Promise<void> {
+    const { git, clock } = this.ctx;
+    const oldTip = this.tip!;
+    const last = prefix[prefix.length - 1];
+    const started = performance.now();
+    // Intent before effect: if we die after update-ref, the restart finds these commits on the target.
+    await Promise.all(prefix.map((item) => this.queue.update(item.mr, { mergeCommit: item.spec })));
+    const moved = await git.compareAndSwapRef(this.rig.repoPath, this.ref, last.spec!, oldTip);
+    if (!moved) {
+      await Promise.all(prefix.map((item) => this.queue.update(item.mr, { mergeCommit: null })));
+      const now = await git.resolveRef(this.rig.repoPath, this.ref);
       this.ctx.emit({
         type: 'refinery.ref_moved',
         at: clock.now(),
         rig: this.rig.name,
-        mr: mr.id,
-        reason: 'target moved during merge',
+        mr: prefix[0].mr.id,
+        reason: 'target moved',
       });
+      if (now === oldTip) {
+        // The ref did not move yet the swap failed: a stale lock. Back off instead of spinning.
+        this.casStalls++;
+        const backoff = Math.min(60_000, 1_000 * 2 ** this.casStalls);
+        this.stalledUntil = clock.now() + backoff;
+        this.ctx.clock.setTimer(backoff, () => this.kick());
+        this.ctx.log.warn(`refinery ${this.rig.name}: cannot update ${this.ref} (locked?)`, { stalls: this.casStalls });
+      }
+      this.tip = now;
+      return;
     }
-    await this.queue.transition(mr, 'requeue', { mergeCommit: null });
-    this.ctx.emit({ type: 'mr.requeued', at: clock.now(), rig: this.rig.name, mr: mr.id, reason: 'target kept moving' });
+    this.casStalls = 0;
+    this.tip = last.spec;
+    this.probeLimit = null;
+    const casMs = (performance.now() - started) / prefix.length;
+    for (const item of prefix) {
+      this.remove(item);
+      const now = clock.now();
+      const queueMs = now - item.mr.enqueuedAt;
+      await this.queue.transition(item.mr, 'land', { landedAt: now, conflictFiles: [], failedGate: null, gateOutput: null });
+      this.stats.recordAttempt(now, 'merged', queueMs);
+      this.ctx.emit({
+        type: 'mr.merged',
+        at: now,
+        rig: this.rig.name,
+        mr: item.mr.id,
+        bead: item.mr.beadId,
+        mergeCommit: item.spec!,
+        attempts: item.mr.attempts,
+        queueMs,
+        mergeMs: item.mergeMs + casMs,
+      });
+      this.hooks.landed(item.mr);
+    }
   }
 }

@@ -15,10 +15,12 @@ import { conflict, invalid, notFound } from './errors';
 import { EventBus } from './events';
 import { MergeQueue } from './merge-queue';
 import { planDispatch } from './mayor';
-import type { Bead, BeadStatus, Convoy, MergeRequest, Polecat, Rig, RigSettings } from './model';
+import type { Bead, BeadStatus, Convoy, MergeRequest, Polecat, Rig, RigCounters, RigSettings } from './model';
 import { nextPolecatState, type PolecatEvent } from './polecat';
 import { Persistence } from './persistence';
-import type { AgentHandle, AgentOutcome, AgentRuntime, GitPort, TownStore } from './ports';
+import type { AgentHandle, AgentOutcome, AgentRuntime, GatePort, GitPort, TownStore } from './ports';
+import { EscalationBook } from './escalations';
+import { RefineryStats, combineStats, type RefineryStatsSnapshot } from './refinery-stats';
 import { makeId, seededRandom, type Random } from './random';
 import { Refinery } from './refinery';
 
@@ -27,6 +29,7 @@ export interface TownOptions {
   git: GitPort;
   store: TownStore;
   agents: AgentRuntime;
+  gates: GatePort;
   /** Where polecat worktrees live: `<workDir>/worktrees/<rig>/<polecat>`. */
   workDir: string;
   random?: Random;
@@ -34,7 +37,22 @@ export interface TownOptions {
   log?: Logger;
 }
 
-export const DEFAULT_RIG_SETTINGS: RigSettings = { refineryWorkers: 1, agentWorkMs: 12_000 };
+export const DEFAULT_RIG_SETTINGS: RigSettings = {
+  refineryWorkers: 1,
+  mergeMode: 'speculative',
+  batchSize: 4,
+  gates: [],
+  maxAttempts: 4,
+  // 10 minutes of waiting is worth one priority level (see effectivePriority).
+  agingStepMs: 10 * 60_000,
+  agentWorkMs: 12_000,
+  agentFailureRate: 0,
+};
+
+const ZERO_COUNTERS: RigCounters = { merged: 0, conflicts: 0, rejected: 0, reworkedMerged: 0 };
+
+/** Upper bound on Refinery workers per rig (the seed's "multiple Refinery instances"). */
+export const MAX_REFINERY_WORKERS = 16;
 
 /** Names polecats are given, in order, per rig (Gas Town's are from Mad Max). */
 const POLECAT_NAMES = [
@@ -68,6 +86,13 @@ interface RigRuntime {
   refinery: Refinery;
 }
 
+export interface QueueState {
+  /** Waiting for a worker. */
+  pending: MergeRequest[];
+  /** Held by workers (merging, validating, passed and waiting for their turn). */
+  inFlight: Array<{ mr: MergeRequest; stage: string; worker: number }>;
+}
+
 export class Town {
   readonly ctx: EngineContext;
   private readonly rigs = new Map<string, RigRuntime>();
@@ -75,6 +100,7 @@ export class Town {
   private readonly beads = new Map<string, Bead>();
   private readonly convoys = new Map<string, Convoy>();
   private readonly agents = new Map<string, AgentHandle>();
+  private escalationBook!: EscalationBook;
   private dispatchPending = false;
   private running = false;
   private resumed = false;
@@ -98,12 +124,15 @@ export class Town {
     const town = new Town(options);
     const state = await options.store.loadTown();
     for (const rig of state.rigs) {
+      rig.settings = { ...DEFAULT_RIG_SETTINGS, ...rig.settings };
+      rig.counters = { ...ZERO_COUNTERS, ...rig.counters };
       const mrs = state.mergeRequests.filter((mr) => mr.rig === rig.name);
       town.attachRig(rig, mrs);
     }
     for (const p of state.polecats) town.polecats.set(p.id, p);
     for (const b of state.beads) town.beads.set(b.id, b);
     for (const c of state.convoys) town.convoys.set(c.id, c);
+    town.escalationBook = new EscalationBook(town.ctx, state.escalations);
     town.resumed = state.rigs.length > 0;
     await town.reconcile();
     return town;
@@ -145,9 +174,14 @@ export class Town {
     return [...this.convoys.values()];
   }
 
-  /** A rig's merge queue in landing order (queued and merging). */
+  /** A rig's merge queue in landing order (held by workers first, then waiting). */
   mergeQueue(rig: string): MergeRequest[] {
-    return this.rigRuntime(rig).queue.ordered();
+    return this.rigRuntime(rig).refinery.landingOrder();
+  }
+
+  queueState(rig: string): QueueState {
+    const { refinery } = this.rigRuntime(rig);
+    return { pending: refinery.pending(), inFlight: refinery.inFlight() };
   }
 
   queueDepth(rig: string): number {
@@ -156,6 +190,24 @@ export class Town {
 
   refineryBusy(rig: string): boolean {
     return this.rigRuntime(rig).refinery.busy;
+  }
+
+  busyWorkers(rig: string): number {
+    return this.rigRuntime(rig).refinery.busyWorkers();
+  }
+
+  /** Sliding-window Refinery statistics of one rig, or of the whole town. */
+  refineryStats(rig?: string): RefineryStatsSnapshot {
+    const now = this.clock.now();
+    if (rig) return this.rigRuntime(rig).refinery.stats.snapshot(now);
+    return combineStats(
+      [...this.rigs.values()].map((rt) => rt.refinery.stats),
+      now,
+    );
+  }
+
+  get escalations(): EscalationBook {
+    return this.escalationBook;
   }
 
   // ---------------------------------------------------------------- life cycle
@@ -210,7 +262,7 @@ export class Town {
       status: 'active',
       settings: { ...DEFAULT_RIG_SETTINGS, ...input.settings },
       createdAt: this.clock.now(),
-      counters: { merged: 0, conflicts: 0, reworkedMerged: 0 },
+      counters: { ...ZERO_COUNTERS },
     };
     this.attachRig(rig, []);
     this.saveRig(rig);
@@ -251,6 +303,32 @@ export class Town {
     }
     this.scheduleDispatch();
     return added;
+  }
+
+  /** Scales the rig's Refinery: 1 to MAX_REFINERY_WORKERS workers validating in parallel. */
+  setRefineryWorkers(rigName: string, workers: number, actor: string): Rig {
+    const rt = this.rigRuntime(rigName);
+    if (!Number.isInteger(workers) || workers < 1 || workers > MAX_REFINERY_WORKERS) {
+      throw invalid(`refinery workers must be an integer from 1 to ${MAX_REFINERY_WORKERS}, got ${workers}`);
+    }
+    if (rt.rig.status === 'retired') throw conflict(`rig '${rigName}' is retired`);
+    const from = rt.rig.settings.refineryWorkers;
+    rt.rig.settings = { ...rt.rig.settings, refineryWorkers: workers };
+    this.saveRig(rt.rig);
+    this.ctx.emit({ type: 'refinery.workers_changed', at: this.clock.now(), rig: rigName, from, to: workers, actor });
+    this.ctx.emit({ type: 'rig.settings_changed', at: this.clock.now(), rig: rigName, settings: rt.rig.settings });
+    rt.refinery.kick();
+    return rt.rig;
+  }
+
+  /** Changes rig settings other than the worker count (gates, merge mode, agent tuning). */
+  updateRigSettings(rigName: string, patch: Partial<RigSettings>): Rig {
+    const rt = this.rigRuntime(rigName);
+    rt.rig.settings = { ...rt.rig.settings, ...patch };
+    this.saveRig(rt.rig);
+    this.ctx.emit({ type: 'rig.settings_changed', at: this.clock.now(), rig: rigName, settings: rt.rig.settings });
+    rt.refinery.kick();
+    return rt.rig;
   }
 
   // ---------------------------------------------------------------- beads and convoys
@@ -412,6 +490,8 @@ export class Town {
         attempts: 1,
         mergeCommit: null,
         conflictFiles: [],
+        failedGate: null,
+        gateOutput: null,
         enqueuedAt: now,
         updatedAt: now,
         landedAt: null,
@@ -437,10 +517,71 @@ export class Town {
   private onConflicted(rt: RigRuntime, mr: MergeRequest): void {
     rt.rig.counters.conflicts++;
     this.saveRig(rt.rig);
+    this.ctx.emit({
+      type: 'mr.conflicted',
+      at: this.clock.now(),
+      rig: rt.rig.name,
+      mr: mr.id,
+      bead: mr.beadId,
+      files: mr.conflictFiles,
+      attempts: mr.attempts,
+    });
+    this.sendBack(rt, mr, 'conflict', `conflicts in ${mr.conflictFiles.join(', ') || 'the target'}`);
+  }
+
+  private onRejected(rt: RigRuntime, mr: MergeRequest, gate: string, output: string): void {
+    rt.rig.counters.rejected++;
+    this.saveRig(rt.rig);
+    this.ctx.emit({
+      type: 'mr.rejected',
+      at: this.clock.now(),
+      rig: rt.rig.name,
+      mr: mr.id,
+      bead: mr.beadId,
+      gate,
+      output: output.slice(-2_000),
+      attempts: mr.attempts,
+    });
+    this.sendBack(rt, mr, 'reject', `gate '${gate}' failed`);
+  }
+
+  /**
+   * The conflict loop: a request that conflicted or failed a gate goes back to its
+   * polecat for rework (rebase on the new target, resubmit), until it has been submitted
+   * `maxAttempts` times; then it is escalated and the bead is blocked for a person.
+   */
+  private sendBack(rt: RigRuntime, mr: MergeRequest, event: 'conflict' | 'reject', why: string): void {
     const polecat = this.polecats.get(mr.polecatId);
     const bead = this.beads.get(mr.beadId);
+    if (mr.attempts >= rt.rig.settings.maxAttempts) {
+      void rt.queue.transition(mr, 'escalate');
+      const reason = `${mr.id} for ${mr.beadId} failed ${mr.attempts} times (last: ${why})`;
+      this.ctx.emit({
+        type: 'mr.escalated',
+        at: this.clock.now(),
+        rig: rt.rig.name,
+        mr: mr.id,
+        bead: mr.beadId,
+        attempts: mr.attempts,
+        reason,
+      });
+      this.escalationBook.raise({
+        severity: 'high',
+        source: 'refinery',
+        reason,
+        rig: rt.rig.name,
+        beadId: mr.beadId,
+        polecatId: mr.polecatId,
+        mergeRequestId: mr.id,
+      });
+      if (bead) this.setBeadStatus(bead, 'blocked', { assignee: null });
+      if (polecat && polecat.beadId === mr.beadId && polecat.state !== 'idle')
+        this.movePolecat(polecat, 'release', { beadId: null });
+      this.scheduleDispatch();
+      return;
+    }
     if (!polecat || !bead || polecat.beadId !== bead.id) return;
-    this.movePolecat(polecat, 'conflict');
+    this.movePolecat(polecat, event);
     if (this.running) this.ctx.track(this.beginWork(polecat, bead, 'rework', true), `rework of ${bead.id}`);
   }
 
@@ -505,7 +646,7 @@ export class Town {
     }
     const mr = this.mergeRequestFor(p);
     if (p.state === 'submitted') {
-      if (mr?.status === 'conflicted') this.onConflictedResume(p, bead);
+      if (mr?.status === 'conflicted' || mr?.status === 'rejected') this.onConflictedResume(p, bead);
       else if (!mr) this.ctx.track(this.beginWork(p, bead, 'fresh', false), `resume ${bead.id}`);
       return;
     }
@@ -523,9 +664,10 @@ export class Town {
   private attachRig(rig: Rig, mrs: MergeRequest[]): void {
     const queue = new MergeQueue(this.ctx, rig.name, mrs);
     const rt: RigRuntime = { rig, queue, refinery: undefined as unknown as Refinery };
-    rt.refinery = new Refinery(this.ctx, rig, queue, {
+    rt.refinery = new Refinery(this.ctx, rig, queue, this.options.gates, new RefineryStats(this.clock.now()), {
       landed: (mr) => this.onLanded(rt, mr),
       conflicted: (mr) => this.onConflicted(rt, mr),
+      rejected: (mr, gate, output) => this.onRejected(rt, mr, gate, output),
     });
     this.rigs.set(rig.name, rt);
   }

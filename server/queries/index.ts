@@ -3,7 +3,7 @@ import type { TownStore } from '../engine/ports';
 import type { Town } from '../engine/town';
 import type { QueueSeries } from '../metrics/queue-series';
 import type { Queries } from '../runtime';
-import { mergeQueueView, townOverview } from './town-view';
+import { mergeQueueView, refineryStatsView, townOverview } from './town-view';
 
 export function createQueries(town: Town, store: TownStore, series: QueueSeries): Queries {
   return {
@@ -12,6 +12,7 @@ export function createQueries(town: Town, store: TownStore, series: QueueSeries)
       if (rig !== undefined && !town.getRig(rig)) return [];
       return mergeQueueView(town, rig);
     },
+    refineryStats: (rig) => refineryStatsView(town, rig),
     queueHistory: () => series.history(),
     // Beads in play are answered from memory (fresh to the tick); history from the store.
     beads: (query) => store.listBeads(query),

@@ -22,6 +22,11 @@ export interface RigView {
   targetBranch: string;
   refineryWorkers: number;
   refineryBusy: boolean;
+  workersBusy: number;
+  mergeMode: string;
+  rejected: number;
+  conflictRate: { rate: number | null; sample: number };
+  mergesPerHour: number;
   queueDepth: number;
   merged: number;
   conflicts: number;
@@ -50,6 +55,7 @@ export interface TownOverview {
 export function townOverview(town: Town): TownOverview {
   const beads = town.listActiveBeads();
   const rigs: RigView[] = town.listRigs().map((rig) => {
+    const stats = town.refineryStats(rig.name);
     const polecats = town.listPolecats(rig.name).map((p): PolecatView => ({
       id: p.id,
       name: p.name,
@@ -68,6 +74,11 @@ export function townOverview(town: Town): TownOverview {
       targetBranch: rig.targetBranch,
       refineryWorkers: rig.settings.refineryWorkers,
       refineryBusy: town.refineryBusy(rig.name),
+      workersBusy: town.busyWorkers(rig.name),
+      mergeMode: rig.settings.mergeMode,
+      rejected: rig.counters.rejected,
+      conflictRate: { rate: stats.conflictRate.rate, sample: stats.conflictRate.sample },
+      mergesPerHour: Math.round(stats.mergesPerHour * 10) / 10,
       queueDepth: town.queueDepth(rig.name),
       merged: rig.counters.merged,
       conflicts: rig.counters.conflicts,
@@ -97,11 +108,16 @@ export function townOverview(town: Town): TownOverview {
 
 export interface MergeQueueView {
   rig: string;
+  /** 1-based landing position. */
   position: number;
   id: string;
   bead: string;
   polecat: string;
   status: MergeRequest['status'];
+  /** Refinery stage for requests held by a worker; `waiting` otherwise. */
+  stage: string;
+  /** Worker slot holding it, if any. */
+  worker: number | null;
   priority: number;
   attempts: number;
   enqueuedAt: number;
@@ -112,18 +128,90 @@ export interface MergeQueueView {
 export function mergeQueueView(town: Town, rig?: string): MergeQueueView[] {
   const now = town.clock.now();
   const rigs = rig ? [rig] : town.listRigs().map((r) => r.name);
-  return rigs.flatMap((name) =>
-    town.mergeQueue(name).map((mr, i) => ({
+  return rigs.flatMap((name) => {
+    const { pending, inFlight } = town.queueState(name);
+    const rows = [
+      ...inFlight.map((i) => ({ mr: i.mr, stage: i.stage, worker: i.worker as number | null })),
+      ...pending.map((mr) => ({ mr, stage: 'waiting', worker: null })),
+    ];
+    return rows.map(({ mr, stage, worker }, i) => ({
       rig: name,
       position: i + 1,
       id: mr.id,
       bead: mr.beadId,
       polecat: mr.polecatId,
       status: mr.status,
+      stage,
+      worker,
       priority: mr.priority,
       attempts: mr.attempts,
       enqueuedAt: mr.enqueuedAt,
       ageMs: now - mr.enqueuedAt,
-    })),
-  );
+    }));
+  });
+}
+
+/** What `gt refinery stats --json` prints: snake_case, stable, every rate with its sample. */
+export interface RefineryStatsView {
+  rig: string | null;
+  window_ms: number;
+  /** Conflicted attempts / all attempts in the window, 0-1; null with no attempts. */
+  conflict_rate: number | null;
+  conflict_sample: number;
+  conflicts: number;
+  gate_failure_rate: number | null;
+  gate_runs: number;
+  merges_per_hour: number;
+  time_in_queue_ms: { p50: number | null; p95: number | null; sample: number };
+  gate_duration_ms: { p50: number | null; sample: number };
+  queue: { pending: number; in_flight: number; blocked: number };
+  head_of_line_age_ms: number | null;
+  workers: number;
+  workers_busy: number;
+  totals: { merged: number; conflicts: number; rejected: number };
+}
+
+const BLOCKED_STAGES = new Set(['blocked', 'failed']);
+
+export function refineryStatsView(town: Town, rig?: string): RefineryStatsView {
+  const stats = town.refineryStats(rig);
+  const rigs = rig ? [town.getRig(rig)!] : town.listRigs();
+  const now = town.clock.now();
+  let pending = 0;
+  let inFlight = 0;
+  let blocked = 0;
+  let oldest: number | null = null;
+  let workers = 0;
+  let busy = 0;
+  const totals = { merged: 0, conflicts: 0, rejected: 0 };
+  for (const r of rigs) {
+    const q = town.queueState(r.name);
+    pending += q.pending.length;
+    inFlight += q.inFlight.filter((i) => !BLOCKED_STAGES.has(i.stage)).length;
+    blocked += q.inFlight.filter((i) => BLOCKED_STAGES.has(i.stage)).length;
+    const head = q.inFlight[0]?.mr ?? q.pending[0];
+    if (head && (oldest === null || head.enqueuedAt < oldest)) oldest = head.enqueuedAt;
+    workers += r.settings.refineryWorkers;
+    busy += town.busyWorkers(r.name);
+    totals.merged += r.counters.merged;
+    totals.conflicts += r.counters.conflicts;
+    totals.rejected += r.counters.rejected;
+  }
+  return {
+    rig: rig ?? null,
+    window_ms: stats.windowMs,
+    conflict_rate: stats.conflictRate.rate,
+    conflict_sample: stats.conflictRate.sample,
+    conflicts: stats.conflictRate.count,
+    gate_failure_rate: stats.gateFailureRate.rate,
+    gate_runs: stats.gateFailureRate.sample,
+    merges_per_hour: Math.round(stats.mergesPerHour * 10) / 10,
+    time_in_queue_ms: stats.timeInQueueMs,
+    gate_duration_ms: stats.gateDurationMs,
+    queue: { pending, in_flight: inFlight, blocked },
+    head_of_line_age_ms: oldest === null ? null : now - oldest,
+    workers,
+    workers_busy: busy,
+    totals,
+  };
 }

@@ -10,7 +10,12 @@ import type { TownStore } from '../engine/ports';
 export const DEFAULT_EVENT_RETENTION_MS = 7 * 24 * 3_600_000;
 const PRUNE_EVERY_MS = 10 * 60_000;
 
-export function startEventRetention(store: TownStore, clock: Clock, log: Logger, retentionMs = DEFAULT_EVENT_RETENTION_MS): () => void {
+export function startEventRetention(
+  store: TownStore,
+  clock: Clock,
+  log: Logger,
+  retentionMs = DEFAULT_EVENT_RETENTION_MS,
+): () => void {
   let timer: TimerHandle | null = null;
   const prune = () => {
     store

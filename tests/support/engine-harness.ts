@@ -12,6 +12,7 @@ import type { GitPort, TownStore } from '../../server/engine/ports';
 import { seededRandom } from '../../server/engine/random';
 import { Town } from '../../server/engine/town';
 import { CliGit, initRepository } from '../../server/git/cli-git';
+import { GateRunner } from '../../server/gates/gate-runner';
 import { demoRepositoryFiles } from '../../server/git/demo-repo';
 import { MemoryStore } from '../../server/store/memory-store';
 
@@ -45,6 +46,7 @@ export async function createHarness(options: { store?: TownStore; git?: GitPort 
         git: over.git ?? git,
         store: over.store ?? store,
         agents: new ScriptedAgentRuntime({ clock, git: over.git ?? git }),
+        gates: new GateRunner({ scratchRoot: path.join(dir, 'scratch') }),
         workDir: dir,
         random: seededRandom(42),
       }),
@@ -52,14 +54,25 @@ export async function createHarness(options: { store?: TownStore; git?: GitPort 
   };
 }
 
-/** Advances virtual time in steps until `done()` holds or `maxMs` has passed. */
+/**
+ * Advances virtual time in steps until `done()` holds or `maxMs` has passed. By default
+ * async work settles after every timer (fully deterministic). With `overlap`, it settles
+ * only once per step, so work started by timers of one step runs concurrently (merge
+ * requests arrive while others are still being validated), as in a real town.
+ */
 export async function runUntil(
   clock: VirtualClock,
   town: Town,
   done: () => boolean,
   maxMs: number,
   stepMs = 1_000,
+  options: { overlap?: boolean } = {},
 ): Promise<void> {
   const until = clock.now() + maxMs;
-  while (!done() && clock.now() < until) await clock.advance(stepMs, () => town.settle());
+  while (!done() && clock.now() < until) {
+    if (options.overlap) {
+      await clock.advance(stepMs);
+      await town.settle();
+    } else await clock.advance(stepMs, () => town.settle());
+  }
 }

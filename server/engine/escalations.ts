@@ -1,0 +1,99 @@
+/**
+ * Escalations: stalls and failures routed up the supervision tree to people. Raised by a
+ * role (Refinery, Witness, Deacon) with a severity; acknowledged (who and when) and
+ * resolved by operators. Open ones are kept in memory; all are persisted.
+ */
+import type { EngineContext } from './context';
+import { conflict, notFound } from './errors';
+import type { Escalation, EscalationSeverity } from './model';
+import { makeId } from './random';
+
+export interface RaiseInput {
+  severity: EscalationSeverity;
+  source: string;
+  reason: string;
+  rig?: string | null;
+  beadId?: string | null;
+  polecatId?: string | null;
+  mergeRequestId?: string | null;
+}
+
+export class EscalationBook {
+  private readonly open = new Map<string, Escalation>();
+
+  constructor(
+    private readonly ctx: EngineContext,
+    initial: Escalation[] = [],
+  ) {
+    for (const e of initial) this.open.set(e.id, e);
+  }
+
+  list(): Escalation[] {
+    return [...this.open.values()];
+  }
+
+  get(id: string): Escalation | undefined {
+    return this.open.get(id);
+  }
+
+  raise(input: RaiseInput): Escalation {
+    const now = this.ctx.clock.now();
+    let id: string;
+    do id = makeId('esc', this.ctx.random);
+    while (this.open.has(id));
+    const escalation: Escalation = {
+      id,
+      severity: input.severity,
+      source: input.source,
+      reason: input.reason,
+      rig: input.rig ?? null,
+      beadId: input.beadId ?? null,
+      polecatId: input.polecatId ?? null,
+      mergeRequestId: input.mergeRequestId ?? null,
+      status: 'open',
+      createdAt: now,
+      escalatedAt: now,
+      acknowledgedBy: null,
+      acknowledgedAt: null,
+      resolvedBy: null,
+      resolvedAt: null,
+    };
+    this.open.set(id, escalation);
+    this.save(escalation);
+    this.ctx.emit({
+      type: 'escalation.raised',
+      at: now,
+      escalation: id,
+      severity: escalation.severity,
+      source: escalation.source,
+      reason: escalation.reason,
+      rig: escalation.rig,
+    });
+    return escalation;
+  }
+
+  acknowledge(id: string, who: string): Escalation {
+    const e = this.open.get(id);
+    if (!e) throw notFound('open escalation', id);
+    if (e.status === 'acknowledged') throw conflict(`escalation '${id}' was already acknowledged by ${e.acknowledgedBy}`);
+    Object.assign(e, { status: 'acknowledged', acknowledgedBy: who, acknowledgedAt: this.ctx.clock.now() });
+    this.save(e);
+    this.ctx.emit({ type: 'escalation.acknowledged', at: this.ctx.clock.now(), escalation: id, by: who });
+    return e;
+  }
+
+  resolve(id: string, who: string): Escalation {
+    const e = this.open.get(id);
+    if (!e) throw notFound('open escalation', id);
+    Object.assign(e, { status: 'resolved', resolvedBy: who, resolvedAt: this.ctx.clock.now() });
+    this.open.delete(id);
+    this.save(e);
+    this.ctx.emit({ type: 'escalation.resolved', at: this.ctx.clock.now(), escalation: id, by: who });
+    return e;
+  }
+
+  private save(e: Escalation): void {
+    const copy = { ...e };
+    void this.ctx.persistence.write((s) => s.saveEscalation(copy));
+  }
+}

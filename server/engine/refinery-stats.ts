@@ -1,0 +1,131 @@
+/**
+ * Sliding-window statistics of one Refinery: what the seed asks operators to watch
+ * (conflict rate, throughput) plus what explains it (time in queue, gate failures).
+ * Every rate carries its sample size: 50% over 2 attempts is not a signal.
+ * Bounded: entries older than the window, or beyond `maxEntries`, are dropped.
+ */
+
+export type AttemptOutcome = 'merged' | 'conflicted' | 'rejected';
+
+interface Attempt {
+  at: number;
+  outcome: AttemptOutcome;
+  /** Engine ms from first enqueue to landing (merged only). */
+  queueMs: number | null;
+}
+
+interface Validation {
+  at: number;
+  ok: boolean;
+  durationMs: number;
+}
+
+export interface Rate {
+  /** 0-1, or null when there is no sample. */
+  rate: number | null;
+  count: number;
+  sample: number;
+}
+
+export interface RefineryStatsSnapshot {
+  windowMs: number;
+  attempts: number;
+  conflictRate: Rate;
+  gateFailureRate: Rate;
+  mergesPerHour: number;
+  timeInQueueMs: { p50: number | null; p95: number | null; sample: number };
+  gateDurationMs: { p50: number | null; sample: number };
+}
+
+export const DEFAULT_STATS_WINDOW_MS = 3_600_000;
+const MAX_ENTRIES = 5_000;
+
+export function rate(count: number, sample: number): Rate {
+  return { rate: sample > 0 ? count / sample : null, count, sample };
+}
+
+export function percentile(values: number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+export class RefineryStats {
+  private attempts: Attempt[] = [];
+  private validations: Validation[] = [];
+
+  /** @param startedAt when recording began: throughput over a shorter life is not diluted. */
+  constructor(
+    private readonly startedAt: number,
+    readonly windowMs = DEFAULT_STATS_WINDOW_MS,
+  ) {}
+
+  recordAttempt(at: number, outcome: AttemptOutcome, queueMs: number | null = null): void {
+    this.attempts.push({ at, outcome, queueMs });
+    if (this.attempts.length > MAX_ENTRIES) this.attempts.splice(0, this.attempts.length - MAX_ENTRIES);
+  }
+
+  recordValidation(at: number, ok: boolean, durationMs: number): void {
+    this.validations.push({ at, ok, durationMs });
+    if (this.validations.length > MAX_ENTRIES) this.validations.splice(0, this.validations.length - MAX_ENTRIES);
+  }
+
+  snapshot(now: number): RefineryStatsSnapshot {
+    const since = now - this.windowMs;
+    this.attempts = this.attempts.filter((a) => a.at >= since);
+    this.validations = this.validations.filter((v) => v.at >= since);
+    return summarize(this.attempts, this.validations, this.windowMs, this.observedMs(now));
+  }
+
+  /** How much of the window this Refinery has actually been observed for. */
+  observedMs(now: number): number {
+    return Math.max(1, Math.min(this.windowMs, now - this.startedAt));
+  }
+
+  /** Raw entries in the window, to combine several rigs into town-wide figures. */
+  entries(now: number): { attempts: readonly Attempt[]; validations: readonly Validation[] } {
+    this.snapshot(now);
+    return { attempts: this.attempts, validations: this.validations };
+  }
+}
+
+function summarize(
+  attempts: readonly Attempt[],
+  validations: readonly Validation[],
+  windowMs: number,
+  observedMs: number,
+): RefineryStatsSnapshot {
+  const merged = attempts.filter((a) => a.outcome === 'merged');
+  const conflicts = attempts.filter((a) => a.outcome === 'conflicted').length;
+  const failedGates = validations.filter((v) => !v.ok).length;
+  const queueTimes = merged.map((a) => a.queueMs).filter((q): q is number => q !== null);
+  return {
+    windowMs,
+    attempts: attempts.length,
+    conflictRate: rate(conflicts, attempts.length),
+    gateFailureRate: rate(failedGates, validations.length),
+    mergesPerHour: (merged.length * 3_600_000) / observedMs,
+    timeInQueueMs: { p50: percentile(queueTimes, 50), p95: percentile(queueTimes, 95), sample: queueTimes.length },
+    gateDurationMs: {
+      p50: percentile(
+        validations.map((v) => v.durationMs),
+        50,
+      ),
+      sample: validations.length,
+    },
+  };
+}
+
+/** Town-wide figures over several rigs' windows. */
+export function combineStats(all: RefineryStats[], now: number, windowMs = DEFAULT_STATS_WINDOW_MS): RefineryStatsSnapshot {
+  const attempts: Attempt[] = [];
+  const validations: Validation[] = [];
+  let observedMs = 1;
+  for (const s of all) {
+    const e = s.entries(now);
+    attempts.push(...e.attempts);
+    validations.push(...e.validations);
+    observedMs = Math.max(observedMs, s.observedMs(now));
+  }
+  return summarize(attempts, validations, windowMs, observedMs);
+}

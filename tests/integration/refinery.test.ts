@@ -1,0 +1,138 @@
+/**
+ * The Refinery on real git with real gate processes, on virtual time: ordered landing
+ * under parallel workers with random conflicts and gate failures, exactly-once landing,
+ * rejection with the gate's output, bisection in batch mode, and escalation at the cap.
+ */
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DomainEvent } from '../../server/engine/events';
+import type { GateSpec, RigSettings } from '../../server/engine/model';
+import type { Town } from '../../server/engine/town';
+import { fsck } from '../../server/git/cli-git';
+import { runGit } from '../../server/git/run-git';
+import { createHarness, runUntil, type Harness } from '../support/engine-harness';
+
+const CHECK: GateSpec = {
+  name: 'checks',
+  command: [process.execPath, path.resolve('server/gates/demo-check.mjs'), '--duration-ms', '0'],
+  timeoutMs: 30_000,
+};
+
+/** Merge request ids in the order their merge commits sit on the target (first-parent, oldest first). */
+async function landedOnTarget(repo: string): Promise<string[]> {
+  const { stdout } = await runGit(['log', '--first-parent', '--reverse', '--merges', '--format=%s', 'main'], { cwd: repo });
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((s) => /via (mr-[a-z0-9]+)/.exec(s)![1]);
+}
+
+async function runRig(h: Harness, settings: Partial<RigSettings>, polecats: number, beads: number, seedPaths = ['core/', 'ui/']) {
+  const town = await h.open();
+  const events: DomainEvent[] = [];
+  town.bus.subscribe((e) => events.push(e));
+  await town.addRig({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 20_000, gates: [CHECK], ...settings } });
+  await town.addPolecats('myproject', polecats);
+  town.createConvoy(
+    'sprint',
+    Array.from({ length: beads }, (_, i) => ({ rig: 'myproject', title: `bead ${i}`, paths: [seedPaths[i % seedPaths.length]] })),
+  );
+  town.start();
+  const settled = () => town.listActiveBeads().every((b) => b.status === 'blocked');
+  // Coarse steps with overlap: requests pile up while others are validated, as in a busy town.
+  await runUntil(h.clock, town, settled, 6 * 3_600_000, 30_000, { overlap: true });
+  return { town, events };
+}
+
+/** Claim order: the order requests last entered a worker's window. */
+function claimOrder(events: DomainEvent[]): string[] {
+  const order: string[] = [];
+  for (const e of events) {
+    if (e.type === 'mr.state_changed' && e.to === 'merging') {
+      const at = order.indexOf(e.mr);
+      if (at >= 0) order.splice(at, 1);
+      order.push(e.mr);
+    }
+  }
+  return order;
+}
+
+function isSubsequence(sub: string[], of: string[]): boolean {
+  let i = 0;
+  for (const x of of) if (x === sub[i]) i++;
+  return i === sub.length;
+}
+
+describe('the Refinery with parallel workers', () => {
+  let h: Harness;
+  let town: Town | undefined;
+  afterEach(async () => {
+    await town?.stop();
+    await h?.cleanup();
+  });
+
+  it.each([1, 3])('lands every request once, in queue order, with %i workers, conflicts and gate failures', async (workers) => {
+    h = await createHarness();
+    const run = await runRig(h, { refineryWorkers: workers, agentFailureRate: 0.25 }, 6, 16);
+    town = run.town;
+    const landed = await landedOnTarget(h.repoPath);
+    const mergedEvents = run.events.filter((e) => e.type === 'mr.merged').map((e) => (e as { mr: string }).mr);
+    expect(landed).toEqual(mergedEvents);
+    expect(new Set(landed).size).toBe(landed.length);
+    expect(isSubsequence(landed, claimOrder(run.events))).toBe(true);
+    const rig = town.getRig('myproject')!;
+    expect(rig.counters.rejected).toBeGreaterThan(0);
+    const escalated = run.events.filter((e) => e.type === 'mr.escalated').length;
+    expect(landed.length + escalated).toBe(16);
+    expect((await fsck(h.repoPath)).ok).toBe(true);
+  });
+
+  it('validates requests in parallel when it has more than one worker', async () => {
+    h = await createHarness();
+    const run = await runRig(h, { refineryWorkers: 3 }, 6, 12);
+    town = run.town;
+    const slots = new Set(run.events.filter((e) => e.type === 'refinery.validated').map((e) => (e as { slot: number }).slot));
+    expect([...slots].sort()).toEqual([0, 1, 2]);
+  });
+
+  it('sends a broken change back with the gate output, and lands the reworked one', async () => {
+    h = await createHarness();
+    const run = await runRig(h, { agentFailureRate: 1 }, 1, 1);
+    town = run.town;
+    const rejected = run.events.find((e) => e.type === 'mr.rejected');
+    expect(rejected).toMatchObject({ gate: 'checks' });
+    expect((rejected as { output: string }).output).toContain('GT_GATE_FAIL');
+    expect(run.events.filter((e) => e.type === 'mr.merged')).toHaveLength(1);
+    expect(town.getRig('myproject')!.counters).toMatchObject({ merged: 1, rejected: 1, reworkedMerged: 1 });
+  });
+
+  it('escalates a request and blocks its bead once it has failed maxAttempts times', async () => {
+    h = await createHarness();
+    const run = await runRig(h, { agentFailureRate: 1, maxAttempts: 1 }, 1, 1);
+    town = run.town;
+    expect(run.events.some((e) => e.type === 'mr.escalated')).toBe(true);
+    const [escalation] = town.escalations.list();
+    expect(escalation).toMatchObject({ severity: 'high', source: 'refinery', status: 'open' });
+    expect(town.listActiveBeads()[0].status).toBe('blocked');
+    expect(town.listPolecats()[0].state).toBe('idle');
+  });
+
+  it('lands passing batches together and bisects a failing one in batch mode', async () => {
+    h = await createHarness();
+    const run = await runRig(h, { mergeMode: 'batch', batchSize: 4, agentFailureRate: 0.2 }, 6, 16);
+    town = run.town;
+    const landed = await landedOnTarget(h.repoPath);
+    expect(isSubsequence(landed, claimOrder(run.events))).toBe(true);
+    const validations = run.events.filter((e) => e.type === 'refinery.validated') as Array<{ covers: number; ok: boolean }>;
+    expect(validations.some((v) => v.covers > 1 && v.ok)).toBe(true);
+    // A failing batch was bisected down to the broken request, which was sent back.
+    expect(validations.some((v) => v.covers > 1 && !v.ok)).toBe(true);
+    expect(validations.some((v) => v.covers === 1 && !v.ok)).toBe(true);
+    expect(town.getRig('myproject')!.counters.rejected).toBeGreaterThan(0);
+    const escalated = run.events.filter((e) => e.type === 'mr.escalated').length;
+    expect(landed.length + escalated).toBe(16);
+    // Fewer gate runs than landings: batches share one run.
+    expect(validations.length).toBeLessThan(landed.length + town.getRig('myproject')!.counters.rejected * 3);
+    expect((await fsck(h.repoPath)).ok).toBe(true);
+  });
+});
