@@ -8,7 +8,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Clock, TimerHandle } from '../engine/clock';
-import type { AgentHandle, AgentOutcome, AgentRuntime, AgentSession, GitPort } from '../engine/ports';
+import type { AgentHandle, AgentOutcome, AgentRuntime, AgentSession, GitPort, InjectedFailure } from '../engine/ports';
 import { hashSeed, pickInt, seededRandom } from '../engine/random';
 import { regionCount, replaceRegion } from '../git/region-file';
 import { planEdits, type RegionEdit } from './edit-plan';
@@ -43,60 +43,112 @@ async function listRegionFiles(root: string): Promise<Map<string, number>> {
   return found;
 }
 
+/** A running session's controls: cancellation and injected failures. */
+interface SessionControl {
+  cancelled: boolean;
+  failure: InjectedFailure | null;
+  alive: boolean;
+  wake: (() => void) | null;
+}
+
 export class ScriptedAgentRuntime implements AgentRuntime {
+  private readonly sessions = new Map<string, SessionControl>();
+  /** Failures that survive restarts, per polecat. */
+  private readonly sticky = new Map<string, InjectedFailure>();
+
   constructor(private readonly options: ScriptedAgentOptions) {}
+
+  inject(polecatId: string, failure: InjectedFailure, sticky: boolean): void {
+    if (sticky) this.sticky.set(polecatId, failure);
+    const ctl = this.sessions.get(polecatId);
+    if (ctl) ctl.failure = failure;
+  }
+
+  /** Clears a polecat's sticky failure (the operator fixed the agent). */
+  heal(polecatId: string): void {
+    this.sticky.delete(polecatId);
+  }
 
   start(session: AgentSession): AgentHandle {
     const { clock } = this.options;
-    let cancelled = false;
+    const ctl: SessionControl = {
+      cancelled: false,
+      failure: this.sticky.get(session.polecat.id) ?? null,
+      alive: true,
+      wake: null,
+    };
+    this.sessions.set(session.polecat.id, ctl);
     let timer: TimerHandle | null = null;
-    let wake: (() => void) | null = null;
 
     const sleep = (ms: number) =>
       new Promise<void>((resolve) => {
-        wake = resolve;
+        ctl.wake = resolve;
         timer = clock.setTimer(ms, resolve);
       });
+    /** Waits until cancelled: a hung or dead agent never finishes on its own. */
+    const forever = () =>
+      new Promise<void>((resolve) => {
+        ctl.wake = resolve;
+      });
 
-    const done = this.run(session, sleep, () => cancelled);
+    const done = this.run(session, ctl, sleep, forever).finally(() => {
+      if (this.sessions.get(session.polecat.id) === ctl) this.sessions.delete(session.polecat.id);
+    });
     return {
       done,
       cancel: () => {
-        cancelled = true;
+        ctl.cancelled = true;
         if (timer) clock.clearTimer(timer);
-        wake?.();
+        ctl.wake?.();
+      },
+      alive: () => ctl.alive,
+      nudge: () => {
+        // A scripted agent has nobody to read the nudge; a real one gets a message in its session.
       },
     };
   }
 
   private async run(
     session: AgentSession,
+    ctl: SessionControl,
     sleep: (ms: number) => Promise<void>,
-    isCancelled: () => boolean,
+    forever: () => Promise<void>,
   ): Promise<AgentOutcome> {
     const steps = this.options.steps ?? 3;
     const random = seededRandom(hashSeed(`${session.bead.id}#${session.attempt}`));
     const workMs = session.rig.settings.agentWorkMs * (0.5 + random.next());
     const total = session.mode === 'rework' ? workMs * (this.options.reworkFraction ?? 0.25) : workMs;
+    const usage = (scale: number) =>
+      session.reportUsage({
+        inputTokens: pickInt(random, 1500, 6000) * scale,
+        outputTokens: pickInt(random, 200, 1500) * scale,
+        model: this.options.model ?? 'claude-sonnet-4-5',
+      });
     try {
       const files = await session.track(listRegionFiles(session.polecat.worktreePath));
       const edits = planEdits(session.bead.id, session.bead.paths, files);
       if (edits.length === 0) return { kind: 'failed', reason: 'no editable files in the bead paths' };
-      for (let step = 0; step < steps; step++) {
+      for (let step = 0; step < steps || ctl.failure === 'loop'; step++) {
         await sleep(total / steps);
-        if (isCancelled()) return { kind: 'cancelled' };
+        if (ctl.cancelled) return { kind: 'cancelled' };
+        if (ctl.failure === 'hang' || ctl.failure === 'die') {
+          ctl.alive = ctl.failure !== 'die';
+          await forever();
+          return { kind: 'cancelled' };
+        }
         session.heartbeat();
-        session.reportUsage({
-          inputTokens: pickInt(random, 1500, 6000),
-          outputTokens: pickInt(random, 200, 1500),
-          model: this.options.model ?? 'claude-sonnet-4-5',
-        });
+        if (ctl.failure === 'loop') {
+          usage(3); // retrying the same broken step: tokens burn, nothing changes
+          continue;
+        }
+        usage(1);
+        session.progress();
       }
       // A fresh change is broken with the rig's failure rate; a rework after a rejection fixes it.
       const broken = session.mode === 'fresh' && random.next() < session.rig.settings.agentFailureRate;
       const head = await session.track(this.applyAndCommit(session, edits, broken));
       if (!head) return { kind: 'failed', reason: 'the edits changed nothing' };
-      session.heartbeat();
+      session.progress();
       return { kind: 'committed', head };
     } catch (err) {
       return { kind: 'failed', reason: err instanceof Error ? err.message : String(err) };

@@ -8,6 +8,8 @@ import { conflict, notFound } from './errors';
 import type { Escalation, EscalationSeverity } from './model';
 import { makeId } from './random';
 
+const SEVERITIES: EscalationSeverity[] = ['low', 'medium', 'high', 'critical'];
+
 export interface RaiseInput {
   severity: EscalationSeverity;
   source: string;
@@ -90,6 +92,23 @@ export class EscalationBook {
     this.save(e);
     this.ctx.emit({ type: 'escalation.resolved', at: this.ctx.clock.now(), escalation: id, by: who });
     return e;
+  }
+
+  /** Raises every escalation left unacknowledged for `afterMs` one severity level. */
+  reescalate(afterMs: number): Escalation[] {
+    const now = this.ctx.clock.now();
+    const raised: Escalation[] = [];
+    for (const e of this.open.values()) {
+      if (e.status !== 'open' || now - e.escalatedAt < afterMs) continue;
+      const next = SEVERITIES[SEVERITIES.indexOf(e.severity) + 1];
+      if (!next) continue;
+      const from = e.severity;
+      Object.assign(e, { severity: next, escalatedAt: now });
+      this.save(e);
+      this.ctx.emit({ type: 'escalation.reescalated', at: now, escalation: e.id, from, to: next });
+      raised.push(e);
+    }
+    return raised;
   }
 
   private save(e: Escalation): void {

@@ -91,6 +91,43 @@ export type DomainEvent =
       covers: number;
     })
   | (Base & { type: 'refinery.workers_changed'; rig: string; from: number; to: number; actor: string })
+  | (Base & {
+      type: 'witness.detected';
+      rig: string;
+      polecat: string;
+      kind: 'unresponsive' | 'stalled' | 'zombie';
+      /** Engine ms since the last heartbeat (unresponsive, zombie) or progress (stalled). */
+      idleMs: number;
+      action: 'nudge' | 'restart' | 'escalate';
+      strikes: number;
+    })
+  | (Base & { type: 'witness.patrolled'; rig: string; checked: number; findings: number; intervalMs: number })
+  | (Base & { type: 'polecat.recovered'; rig: string; polecat: string })
+  | (Base & { type: 'polecat.restarted'; rig: string; polecat: string; bead: string | null; by: string })
+  | (Base & { type: 'polecat.failure_injected'; rig: string; polecat: string; failure: string; sticky: boolean })
+  | (Base & {
+      type: 'deacon.patrolled';
+      rig: string;
+      tier: 'hot' | 'warm' | 'cold';
+      /** Engine ms the rig's patrol took. */
+      durationMs: number;
+      gatesOpened: number;
+      findings: string[];
+    })
+  | (Base & { type: 'deacon.cycle'; tier: 'hot' | 'warm' | 'cold' | 'all'; rigs: number; durationMs: number })
+  | (Base & { type: 'gate.created'; gate: string; kind: string; title: string; holds: number; rig: string | null })
+  | (Base & {
+      type: 'gate.opened';
+      gate: string;
+      kind: string;
+      rig: string | null;
+      /** Engine ms from the moment the gate could open to the moment it opened. */
+      latencyMs: number;
+      by: string;
+    })
+  | (Base & { type: 'rig.status_changed'; rig: string; from: string; to: string; by: string })
+  | (Base & { type: 'town.settings_changed'; by: string })
+  | (Base & { type: 'escalation.reescalated'; escalation: string; from: string; to: string })
   | (Base & { type: 'escalation.acknowledged'; escalation: string; by: string })
   | (Base & { type: 'escalation.resolved'; escalation: string; by: string })
   | (Base & {

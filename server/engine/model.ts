@@ -35,6 +35,35 @@ export interface RigSettings {
   agentWorkMs: number;
   /** Scripted agent: chance that a change breaks the gates (0-1). */
   agentFailureRate: number;
+  /** Witness patrol interval in ms; null = automatic (5 min, shorter past 15 polecats). */
+  witnessIntervalMs: number | null;
+  /** A working polecat with no heartbeat for this long is unresponsive. */
+  heartbeatTimeoutMs: number;
+  /** A polecat with heartbeats but no progress (edits, commits) for this long is stalled. */
+  progressTimeoutMs: number;
+  /** Deacon patrol tier: `auto` follows activity (hot with working polecats, warm, cold when parked). */
+  tier: 'auto' | PatrolTier;
+}
+
+export type PatrolTier = 'hot' | 'warm' | 'cold';
+
+/** Town-wide settings (the Deacon's and the Mayor's). */
+export interface TownSettings {
+  /** `tiered`: hot/warm/cold rigs patrolled on their own cadences; `sequential`: one loop over every rig (the seed's baseline). */
+  deaconMode: 'tiered' | 'sequential';
+  /** Patrol cadence per tier, ms. */
+  tierIntervalsMs: Record<PatrolTier, number>;
+  /**
+   * Modelled time for the Deacon to inspect one rig (its patrol agent reads the rig's
+   * state): what makes a sequential patrol grow with the number of rigs, as in the seed.
+   */
+  rigPatrolMs: number;
+  /** A cold (parked) rig only gets a health check, this long. */
+  coldPatrolMs: number;
+  /** Open gates as soon as their condition holds (event-driven), with patrols as backstop. */
+  gateFastPath: boolean;
+  /** An unacknowledged escalation is raised one severity level after this long. */
+  reescalateAfterMs: number;
 }
 
 export interface Rig {
@@ -66,6 +95,9 @@ export type PolecatState =
   | 'throttled' // waiting on an API provider limit (not a stall)
   | 'stalled'; // detected by the Witness: no progress
 
+/** What the Witness last concluded about a polecat. */
+export type PolecatHealth = 'ok' | 'unresponsive' | 'stalled' | 'zombie';
+
 export interface Polecat {
   /** Unique within the town: `<rig>/<name>`. */
   id: string;
@@ -79,6 +111,9 @@ export interface Polecat {
   lastProgressAt: number | null;
   stateSince: number;
   tokensUsed: number;
+  health: PolecatHealth;
+  /** Consecutive Witness patrols that found it unhealthy: the rung of the ladder it is on. */
+  strikes: number;
 }
 
 export type BeadStatus = 'open' | 'hooked' | 'in_progress' | 'blocked' | 'done' | 'closed';
@@ -168,4 +203,29 @@ export interface Escalation {
   acknowledgedAt: number | null;
   resolvedBy: string | null;
   resolvedAt: number | null;
+}
+
+export type GateKind = 'timer' | 'merge_landed' | 'bead_closed' | 'human';
+
+/** A condition that holds work (beads) until it opens. */
+export interface Gate {
+  id: string;
+  kind: GateKind;
+  /** Human-readable purpose, e.g. "Wave 2 of convoy cv-..." */
+  title: string;
+  status: 'waiting' | 'open';
+  /** Beads held until the gate opens. */
+  holds: string[];
+  /** timer: opens at `until`. */
+  until: number | null;
+  /** merge_landed: the merge requests of these beads have all landed; bead_closed: these beads are closed. */
+  beads: string[];
+  rig: string | null;
+  convoyId: string | null;
+  createdAt: number;
+  /** When the condition first held (from the records); null while it does not. */
+  readyAt: number | null;
+  openedAt: number | null;
+  /** Who opened it: `deacon`, `fast-path`, or the approving operator. */
+  openedBy: string | null;
 }

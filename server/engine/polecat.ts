@@ -10,6 +10,9 @@
  *   throttled  |          |           |      |                  | idle | idle
  *   stalled    |          |           |      |                  | idle | idle
  *
+ *   stall:  working | reworking -> stalled   (the Witness escalated it; the worktree is kept)
+ *   resume: stalled -> working               (an operator restarts it on the same bead)
+ *
  * `conflict` and `reject` (a validation gate failed) both send the merge request back for
  * rework. `release` returns the bead to the pool (operator restart, escalation).
  * Throttled and stalled are entered by the API limiter and the Witness (later issues).
@@ -17,7 +20,7 @@
 import { IllegalTransition } from './errors';
 import type { PolecatState } from './model';
 
-export type PolecatEvent = 'assign' | 'submit' | 'land' | 'conflict' | 'reject' | 'fail' | 'release';
+export type PolecatEvent = 'assign' | 'submit' | 'land' | 'conflict' | 'reject' | 'fail' | 'release' | 'stall' | 'resume';
 
 export function nextPolecatState(state: PolecatState, event: PolecatEvent): PolecatState {
   switch (event) {
@@ -33,6 +36,12 @@ export function nextPolecatState(state: PolecatState, event: PolecatEvent): Pole
     case 'conflict':
     case 'reject':
       if (state === 'submitted') return 'reworking';
+      break;
+    case 'stall':
+      if (state === 'working' || state === 'reworking') return 'stalled';
+      break;
+    case 'resume':
+      if (state === 'stalled') return 'working';
       break;
     case 'fail':
     case 'release':

@@ -3,7 +3,7 @@
  * Adapters live beside the engine (server/git, server/store, server/agents); the
  * composition root (server/main.ts) wires real ones, tests and simulations wire others.
  */
-import type { Bead, Convoy, Escalation, GateSpec, MergeRequest, Polecat, Rig } from './model';
+import type { Bead, Convoy, Escalation, Gate, GateSpec, MergeRequest, Polecat, Rig, TownSettings } from './model';
 import type { DomainEvent } from './events';
 
 export type { GateSpec } from './model';
@@ -72,6 +72,10 @@ export interface TownState {
   mergeRequests: MergeRequest[];
   /** Escalations not yet resolved. */
   escalations: Escalation[];
+  /** Gates still waiting. */
+  gates: Gate[];
+  /** Town-wide settings; null on a new town (defaults apply). */
+  settings: TownSettings | null;
 }
 
 export interface AuditRecord {
@@ -120,6 +124,10 @@ export interface TownStore {
   saveConvoy(convoy: Convoy): Promise<void>;
   saveMergeRequest(mr: MergeRequest): Promise<void>;
   saveEscalation(escalation: Escalation): Promise<void>;
+  saveGate(gate: Gate): Promise<void>;
+  /** Gates, newest first; all statuses unless given. */
+  listGates(query: { status?: Gate['status'][]; limit?: number }): Promise<Gate[]>;
+  saveTownSettings(settings: TownSettings): Promise<void>;
   /** Escalations, newest first; all statuses unless given. */
   listEscalations(query: { status?: Escalation['status'][]; limit?: number }): Promise<Escalation[]>;
   /** Merge requests of a rig that finished (merged, rejected...) at or after `since`, newest first. */
@@ -149,8 +157,10 @@ export interface AgentSession {
   /** 'fresh' starts the bead; 'rework' re-applies it on a new target after a conflict. */
   mode: 'fresh' | 'rework';
   attempt: number;
-  /** Called whenever the agent shows life (output, edits). */
+  /** Called whenever the agent shows life (output, a tool call). */
   heartbeat(): void;
+  /** Called when the agent makes progress on the bead (edits, commits); a heartbeat too. */
+  progress(): void;
   /**
    * Declares real I/O in flight (file edits, a commit): the engine waits for it before it
    * calls itself settled or stopped. Waiting on the clock is not declared.
@@ -167,9 +177,22 @@ export interface AgentHandle {
   readonly done: Promise<AgentOutcome>;
   /** Stops the agent; `done` then settles with `cancelled`. */
   cancel(): void;
+  /** False when the agent's process is gone without reporting an outcome (a zombie). */
+  alive(): boolean;
+  /** Pokes a quiet agent (the Witness's first rung): a message into its session. */
+  nudge(): void;
 }
+
+/** Failures a runtime can simulate for tests and demos. */
+export type InjectedFailure = 'hang' | 'die' | 'loop';
 
 /** Runs an agent on a bead inside the polecat's worktree. */
 export interface AgentRuntime {
   start(session: AgentSession): AgentHandle;
+  /**
+   * Makes a polecat's current session misbehave: `hang` (silent, no progress), `die`
+   * (process gone), `loop` (spends tokens and heartbeats without progress). `sticky`
+   * keeps it across restarts. Runtimes that cannot simulate failures leave this out.
+   */
+  inject?(polecatId: string, failure: InjectedFailure, sticky: boolean): void;
 }

@@ -57,6 +57,8 @@ interface WindowItem {
   conflictFiles: string[];
   /** Real ms spent on this request's git merge path. */
   mergeMs: number;
+  /** Engine time its current validation started, if validating. */
+  validatingSince: number | null;
 }
 
 export interface WindowView {
@@ -114,6 +116,20 @@ export class Refinery {
     return this.window.filter((i) => i.stage === 'speculating' || i.stage === 'validating').length;
   }
 
+  /** What a patrol should know: a locked target ref, validations running past their timeouts. */
+  health(): string[] {
+    const findings: string[] = [];
+    if (this.casStalls > 0) findings.push(`target ${this.ref} could not be updated ${this.casStalls} times (stale lock?)`);
+    const limit = this.rig.settings.gates.reduce((sum, g) => sum + g.timeoutMs, 0) + 60_000;
+    const now = this.ctx.clock.now();
+    for (const item of this.window) {
+      if (item.stage === 'validating' && item.validatingSince !== null && now - item.validatingSince > limit) {
+        findings.push(`validation of ${item.mr.id} running for ${Math.round((now - item.validatingSince) / 1000)} s`);
+      }
+    }
+    return findings;
+  }
+
   get busy(): boolean {
     return this.window.length > 0;
   }
@@ -138,7 +154,7 @@ export class Refinery {
 
   /** One reconciliation pass: decide what to do next from the current state. */
   private pump(): void {
-    if (this.stopped || this.rig.status !== 'active') return;
+    if (this.stopped || this.rig.status === 'retired') return;
     if (this.tip === null) {
       this.refreshTip();
       return;
@@ -208,6 +224,7 @@ export class Refinery {
         failure: null,
         conflictFiles: [],
         mergeMs: 0,
+        validatingSince: null,
       });
     }
   }
@@ -306,6 +323,7 @@ export class Refinery {
     const abort = new AbortController();
     probe.abort = abort;
     probe.stage = 'validating';
+    probe.validatingSince = this.ctx.clock.now();
     const slot = this.rig.settings.mergeMode === 'batch' ? 0 : probe.slot;
     const run = this.gates
       .validate({

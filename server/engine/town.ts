@@ -1,8 +1,8 @@
 /**
- * The Town: the aggregate root of the engine. It owns the records in play (rigs,
- * polecats, beads, convoys, merge queues), wires the roles (Refinery per rig, the
- * Mayor's dispatch, polecat work) and is the only place that changes them. Every change
- * is written through to the store and announced on the event bus.
+ * The Town: the aggregate root of the engine and its one public face. It loads the
+ * records (records.ts), wires the roles (a Refinery and a Witness per rig, polecat work,
+ * the Deacon's supervision, gates, escalations) and exposes what operators may read and
+ * do. Every change is written through to the store and announced on the event bus.
  *
  * Life cycle: `Town.open` loads the persisted state and reconciles it with git (the store
  * is the truth for intent, git for what landed); `start` resumes work; `stop` lets the
@@ -12,17 +12,20 @@ import path from 'node:path';
 import type { Clock } from './clock';
 import { EngineContext, silentLogger, type Logger } from './context';
 import { conflict, invalid, notFound } from './errors';
-import { EventBus } from './events';
-import { MergeQueue } from './merge-queue';
-import { planDispatch } from './mayor';
-import type { Bead, BeadStatus, Convoy, MergeRequest, Polecat, Rig, RigCounters, RigSettings } from './model';
-import { nextPolecatState, type PolecatEvent } from './polecat';
-import { Persistence } from './persistence';
-import type { AgentHandle, AgentOutcome, AgentRuntime, GatePort, GitPort, TownStore } from './ports';
 import { EscalationBook } from './escalations';
-import { RefineryStats, combineStats, type RefineryStatsSnapshot } from './refinery-stats';
-import { makeId, seededRandom, type Random } from './random';
+import { EventBus } from './events';
+import { GateBook, type GateInput } from './gate';
+import { MergeQueue } from './merge-queue';
+import type { Bead, Convoy, MergeRequest, PatrolTier, Polecat, Rig, RigCounters, RigSettings, TownSettings } from './model';
+import { Persistence } from './persistence';
+import { PolecatWork } from './polecat-work';
+import type { AgentRuntime, GatePort, GitPort, InjectedFailure, TownStore } from './ports';
+import { seededRandom, type Random } from './random';
+import { TownRecords, type RigRuntime } from './records';
 import { Refinery } from './refinery';
+import { RefineryStats, combineStats, type RefineryStatsSnapshot } from './refinery-stats';
+import { DEFAULT_TOWN_SETTINGS, Supervision } from './supervision';
+import type { DeaconStatus } from './deacon';
 
 export interface TownOptions {
   clock: Clock;
@@ -47,6 +50,10 @@ export const DEFAULT_RIG_SETTINGS: RigSettings = {
   agingStepMs: 10 * 60_000,
   agentWorkMs: 12_000,
   agentFailureRate: 0,
+  witnessIntervalMs: null,
+  heartbeatTimeoutMs: 3 * 60_000,
+  progressTimeoutMs: 10 * 60_000,
+  tier: 'auto',
 };
 
 const ZERO_COUNTERS: RigCounters = { merged: 0, conflicts: 0, rejected: 0, reworkedMerged: 0 };
@@ -55,36 +62,12 @@ const ZERO_COUNTERS: RigCounters = { merged: 0, conflicts: 0, rejected: 0, rewor
 export const MAX_REFINERY_WORKERS = 16;
 
 /** Names polecats are given, in order, per rig (Gas Town's are from Mad Max). */
-const POLECAT_NAMES = [
-  'furiosa',
-  'nux',
-  'slit',
-  'rictus',
-  'capable',
-  'toast',
-  'dag',
-  'cheedo',
-  'ace',
-  'morsov',
-  'keeper',
-  'valkyrie',
-  'corpus',
-  'scrotus',
-  'organic',
-  'prime',
-  'miss',
-  'giddy',
-  'glory',
-  'angharad',
-];
+const POLECAT_NAMES =
+  'furiosa nux slit rictus capable toast dag cheedo ace morsov keeper valkyrie corpus scrotus organic prime miss giddy glory angharad'.split(
+    ' ',
+  );
 
 const RIG_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
-
-interface RigRuntime {
-  rig: Rig;
-  queue: MergeQueue;
-  refinery: Refinery;
-}
 
 export interface QueueState {
   /** Waiting for a worker. */
@@ -93,15 +76,25 @@ export interface QueueState {
   inFlight: Array<{ mr: MergeRequest; stage: string; worker: number }>;
 }
 
+export type BeadInput = {
+  title: string;
+  description?: string;
+  priority?: number;
+  labels?: string[];
+  dependsOn?: string[];
+  paths?: string[];
+  rig: string;
+  convoyId?: string | null;
+};
+
 export class Town {
   readonly ctx: EngineContext;
-  private readonly rigs = new Map<string, RigRuntime>();
-  private readonly polecats = new Map<string, Polecat>();
-  private readonly beads = new Map<string, Bead>();
-  private readonly convoys = new Map<string, Convoy>();
-  private readonly agents = new Map<string, AgentHandle>();
+  private readonly records: TownRecords;
   private escalationBook!: EscalationBook;
-  private dispatchPending = false;
+  private gateBook!: GateBook;
+  private work!: PolecatWork;
+  private supervision!: Supervision;
+  private townSettings: TownSettings = DEFAULT_TOWN_SETTINGS;
   private running = false;
   private resumed = false;
 
@@ -117,22 +110,39 @@ export class Town {
       options.bus ?? new EventBus((err) => log.error('event listener failed', { error: String(err) })),
       log,
     );
+    this.records = new TownRecords(this.ctx);
   }
 
   /** Loads the persisted town and reconciles it with git. Does not start work. */
   static async open(options: TownOptions): Promise<Town> {
     const town = new Town(options);
     const state = await options.store.loadTown();
+    town.townSettings = { ...DEFAULT_TOWN_SETTINGS, ...state.settings };
+    town.escalationBook = new EscalationBook(town.ctx, state.escalations);
+    town.gateBook = new GateBook(town.ctx, town.records, state.gates);
+    town.work = new PolecatWork(town.ctx, town.records, town.escalationBook, {
+      isHeld: (bead) => town.gateBook.isHeld(bead),
+      beadFinished: () => town.openGatesFast(),
+    });
+    town.supervision = new Supervision(
+      town.ctx,
+      town.records,
+      town.work,
+      town.gateBook,
+      town.escalationBook,
+      () => town.townSettings,
+    );
     for (const rig of state.rigs) {
       rig.settings = { ...DEFAULT_RIG_SETTINGS, ...rig.settings };
       rig.counters = { ...ZERO_COUNTERS, ...rig.counters };
-      const mrs = state.mergeRequests.filter((mr) => mr.rig === rig.name);
-      town.attachRig(rig, mrs);
+      town.attachRig(
+        rig,
+        state.mergeRequests.filter((mr) => mr.rig === rig.name),
+      );
     }
-    for (const p of state.polecats) town.polecats.set(p.id, p);
-    for (const b of state.beads) town.beads.set(b.id, b);
-    for (const c of state.convoys) town.convoys.set(c.id, c);
-    town.escalationBook = new EscalationBook(town.ctx, state.escalations);
+    for (const p of state.polecats) town.records.polecats.set(p.id, { ...p, health: p.health ?? 'ok', strikes: p.strikes ?? 0 });
+    for (const b of state.beads) town.records.beads.set(b.id, b);
+    for (const c of state.convoys) town.records.convoys.set(c.id, c);
     town.resumed = state.rigs.length > 0;
     await town.reconcile();
     return town;
@@ -149,59 +159,58 @@ export class Town {
   // ---------------------------------------------------------------- reading
 
   listRigs(): Rig[] {
-    return [...this.rigs.values()].map((r) => r.rig);
+    return [...this.records.rigs.values()].map((r) => r.rig);
   }
 
   getRig(name: string): Rig | undefined {
-    return this.rigs.get(name)?.rig;
+    return this.records.rigs.get(name)?.rig;
   }
 
   listPolecats(rig?: string): Polecat[] {
-    const all = [...this.polecats.values()];
-    return rig ? all.filter((p) => p.rig === rig) : all;
+    return rig ? this.records.polecatsOf(rig) : [...this.records.polecats.values()];
   }
 
   /** Beads still in play (not done or closed). */
   listActiveBeads(): Bead[] {
-    return [...this.beads.values()];
+    return [...this.records.beads.values()];
   }
 
   getActiveBead(id: string): Bead | undefined {
-    return this.beads.get(id);
+    return this.records.beads.get(id);
   }
 
   listConvoys(): Convoy[] {
-    return [...this.convoys.values()];
+    return [...this.records.convoys.values()];
   }
 
   /** A rig's merge queue in landing order (held by workers first, then waiting). */
   mergeQueue(rig: string): MergeRequest[] {
-    return this.rigRuntime(rig).refinery.landingOrder();
+    return this.records.rig(rig).refinery.landingOrder();
   }
 
   queueState(rig: string): QueueState {
-    const { refinery } = this.rigRuntime(rig);
+    const { refinery } = this.records.rig(rig);
     return { pending: refinery.pending(), inFlight: refinery.inFlight() };
   }
 
   queueDepth(rig: string): number {
-    return this.rigRuntime(rig).queue.depth();
+    return this.records.rig(rig).queue.depth();
   }
 
   refineryBusy(rig: string): boolean {
-    return this.rigRuntime(rig).refinery.busy;
+    return this.records.rig(rig).refinery.busy;
   }
 
   busyWorkers(rig: string): number {
-    return this.rigRuntime(rig).refinery.busyWorkers();
+    return this.records.rig(rig).refinery.busyWorkers();
   }
 
   /** Sliding-window Refinery statistics of one rig, or of the whole town. */
   refineryStats(rig?: string): RefineryStatsSnapshot {
     const now = this.clock.now();
-    if (rig) return this.rigRuntime(rig).refinery.stats.snapshot(now);
+    if (rig) return this.records.rig(rig).refinery.stats.snapshot(now);
     return combineStats(
-      [...this.rigs.values()].map((rt) => rt.refinery.stats),
+      [...this.records.rigs.values()].map((rt) => rt.refinery.stats),
       now,
     );
   }
@@ -210,33 +219,58 @@ export class Town {
     return this.escalationBook;
   }
 
+  get gates(): GateBook {
+    return this.gateBook;
+  }
+
+  get settings(): TownSettings {
+    return this.townSettings;
+  }
+
+  deaconStatus(): DeaconStatus {
+    return this.supervision.status();
+  }
+
+  tierOf(rig: string): PatrolTier {
+    return this.supervision.tierOf(this.records.rig(rig).rig);
+  }
+
+  witnessStatus(rig: string): { intervalMs: number; lastPatrolAt: number | null } {
+    const { witness } = this.records.rig(rig);
+    return { intervalMs: witness.intervalMs, lastPatrolAt: witness.lastPatrolAt };
+  }
+
   // ---------------------------------------------------------------- life cycle
 
-  /** Resumes agents, Refineries and dispatch. */
+  /** Resumes agents, Refineries, patrols and dispatch. */
   start(): void {
     if (this.running) return;
     this.running = true;
-    for (const p of this.polecats.values()) this.resumePolecat(p);
-    for (const rt of this.rigs.values()) rt.refinery.kick();
-    this.scheduleDispatch();
+    this.work.running = true;
+    for (const p of this.records.polecats.values()) this.work.resume(p);
+    for (const rt of this.records.rigs.values()) rt.refinery.kick();
+    this.supervision.start();
+    this.work.scheduleDispatch();
     this.ctx.emit({
       type: 'town.started',
       at: this.clock.now(),
-      rigs: this.rigs.size,
-      polecats: this.polecats.size,
+      rigs: this.records.rigs.size,
+      polecats: this.records.polecats.size,
       resumed: this.resumed,
     });
   }
 
   /**
-   * Graceful stop: no new work is taken, the merge in hand finishes (so the target never
-   * holds a half-landed request), agents are cancelled with their worktrees kept, and
-   * every write is flushed. The store stays open; its owner closes it.
+   * Graceful stop: no new work is taken, patrols stop, the landing in hand finishes (so
+   * the target never holds half a prefix), agents are cancelled with their worktrees
+   * kept, and every write is flushed. The store stays open; its owner closes it.
    */
   async stop(): Promise<void> {
     this.running = false;
-    for (const rt of this.rigs.values()) rt.refinery.stop();
-    for (const handle of this.agents.values()) handle.cancel();
+    this.work.running = false;
+    this.supervision.stop();
+    for (const rt of this.records.rigs.values()) rt.refinery.stop();
+    this.work.cancelAll();
     await this.ctx.settle();
   }
 
@@ -250,7 +284,7 @@ export class Town {
   /** Adds a rig for an existing git repository whose target branch exists. */
   async addRig(input: { name: string; repoPath: string; targetBranch?: string; settings?: Partial<RigSettings> }): Promise<Rig> {
     if (!RIG_NAME.test(input.name)) throw invalid(`rig name '${input.name}' must match ${RIG_NAME}`);
-    if (this.rigs.has(input.name)) throw conflict(`rig '${input.name}' already exists`);
+    if (this.records.rigs.has(input.name)) throw conflict(`rig '${input.name}' already exists`);
     const targetBranch = input.targetBranch ?? 'main';
     await this.ctx.git.resolveRef(input.repoPath, `refs/heads/${targetBranch}`).catch(() => {
       throw invalid(`'${input.repoPath}' is not a git repository with a branch '${targetBranch}'`);
@@ -264,22 +298,22 @@ export class Town {
       createdAt: this.clock.now(),
       counters: { ...ZERO_COUNTERS },
     };
-    this.attachRig(rig, []);
-    this.saveRig(rig);
+    const rt = this.attachRig(rig, []);
+    this.records.saveRig(rig);
     this.ctx.emit({ type: 'rig.added', at: rig.createdAt, rig: rig.name, repoPath: rig.repoPath });
+    if (this.running) rt.witness.start();
     return rig;
   }
 
   /** Adds `count` polecats to a rig, each with its own worktree and branch. */
   async addPolecats(rigName: string, count: number): Promise<Polecat[]> {
-    const { rig } = this.rigRuntime(rigName);
+    const { rig } = this.records.rig(rigName);
     const tip = await this.ctx.git.resolveRef(rig.repoPath, `refs/heads/${rig.targetBranch}`);
     const added: Polecat[] = [];
     const taken = new Set(this.listPolecats(rigName).map((p) => p.name));
     for (let i = 0; added.length < count; i++) {
-      const name =
-        POLECAT_NAMES[i % POLECAT_NAMES.length] +
-        (i >= POLECAT_NAMES.length ? `-${Math.floor(i / POLECAT_NAMES.length) + 1}` : '');
+      const round = Math.floor(i / POLECAT_NAMES.length);
+      const name = POLECAT_NAMES[i % POLECAT_NAMES.length] + (round > 0 ? `-${round + 1}` : '');
       if (taken.has(name)) continue;
       taken.add(name);
       const polecat: Polecat = {
@@ -294,62 +328,84 @@ export class Town {
         lastProgressAt: null,
         stateSince: this.clock.now(),
         tokensUsed: 0,
+        health: 'ok',
+        strikes: 0,
       };
       await this.ctx.git.ensureWorktree(rig.repoPath, polecat.worktreePath, polecat.branch, tip);
-      this.polecats.set(polecat.id, polecat);
-      this.savePolecat(polecat);
+      this.records.polecats.set(polecat.id, polecat);
+      this.records.savePolecat(polecat);
       this.ctx.emit({ type: 'polecat.added', at: this.clock.now(), rig: rigName, polecat: polecat.id });
       added.push(polecat);
     }
-    this.scheduleDispatch();
+    this.work.scheduleDispatch();
     return added;
   }
 
   /** Scales the rig's Refinery: 1 to MAX_REFINERY_WORKERS workers validating in parallel. */
   setRefineryWorkers(rigName: string, workers: number, actor: string): Rig {
-    const rt = this.rigRuntime(rigName);
+    const rt = this.records.rig(rigName);
     if (!Number.isInteger(workers) || workers < 1 || workers > MAX_REFINERY_WORKERS) {
       throw invalid(`refinery workers must be an integer from 1 to ${MAX_REFINERY_WORKERS}, got ${workers}`);
     }
     if (rt.rig.status === 'retired') throw conflict(`rig '${rigName}' is retired`);
     const from = rt.rig.settings.refineryWorkers;
-    rt.rig.settings = { ...rt.rig.settings, refineryWorkers: workers };
-    this.saveRig(rt.rig);
+    this.updateRigSettings(rigName, { refineryWorkers: workers });
     this.ctx.emit({ type: 'refinery.workers_changed', at: this.clock.now(), rig: rigName, from, to: workers, actor });
-    this.ctx.emit({ type: 'rig.settings_changed', at: this.clock.now(), rig: rigName, settings: rt.rig.settings });
-    rt.refinery.kick();
     return rt.rig;
   }
 
-  /** Changes rig settings other than the worker count (gates, merge mode, agent tuning). */
+  /** Changes rig settings (gates, merge mode, Witness interval, tier, agent tuning). */
   updateRigSettings(rigName: string, patch: Partial<RigSettings>): Rig {
-    const rt = this.rigRuntime(rigName);
+    const rt = this.records.rig(rigName);
+    const intervalBefore = rt.witness.intervalMs;
     rt.rig.settings = { ...rt.rig.settings, ...patch };
-    this.saveRig(rt.rig);
+    this.records.saveRig(rt.rig);
     this.ctx.emit({ type: 'rig.settings_changed', at: this.clock.now(), rig: rigName, settings: rt.rig.settings });
+    if (this.running && rt.witness.intervalMs !== intervalBefore) rt.witness.reschedule();
     rt.refinery.kick();
     return rt.rig;
   }
 
-  // ---------------------------------------------------------------- beads and convoys
+  /** Changes town-wide settings (the Deacon's mode and cadences, the gate fast path). */
+  updateSettings(patch: Partial<TownSettings>, by: string): TownSettings {
+    this.townSettings = { ...this.townSettings, ...patch };
+    const copy = structuredClone(this.townSettings);
+    void this.ctx.persistence.write((s) => s.saveTownSettings(copy));
+    this.ctx.emit({ type: 'town.settings_changed', at: this.clock.now(), by });
+    if (this.running) this.supervision.deacon.restart();
+    return this.townSettings;
+  }
 
-  createBead(input: {
-    title: string;
-    description?: string;
-    priority?: number;
-    labels?: string[];
-    dependsOn?: string[];
-    paths?: string[];
-    rig: string;
-    convoyId?: string | null;
-  }): Bead {
-    this.rigRuntime(input.rig);
+  parkRig(rig: string, by: string): Rig {
+    return this.supervision.park(rig, by);
+  }
+
+  unparkRig(rig: string, by: string): Rig {
+    return this.supervision.unpark(rig, by);
+  }
+
+  restartPolecat(polecatId: string, by: string): Polecat {
+    return this.supervision.restartPolecat(polecatId, by);
+  }
+
+  nudgePolecat(polecatId: string): Polecat {
+    return this.supervision.nudgePolecat(polecatId);
+  }
+
+  injectFailure(polecatId: string, failure: InjectedFailure, sticky = false): void {
+    this.supervision.injectFailure(polecatId, failure, sticky);
+  }
+
+  // ---------------------------------------------------------------- beads, convoys, gates
+
+  createBead(input: BeadInput): Bead {
+    this.records.rig(input.rig);
     for (const dep of input.dependsOn ?? []) {
-      if (!this.beads.has(dep)) throw invalid(`dependency '${dep}' is not an open bead`);
+      if (!this.records.beads.has(dep)) throw invalid(`dependency '${dep}' is not an open bead`);
     }
     const now = this.clock.now();
     const bead: Bead = {
-      id: this.newId('gt', (id) => this.beads.has(id)),
+      id: this.records.newId('gt', (id) => this.records.beads.has(id)),
       title: input.title,
       description: input.description ?? '',
       status: 'open',
@@ -364,238 +420,54 @@ export class Town {
       updatedAt: now,
       closedAt: null,
     };
-    this.beads.set(bead.id, bead);
-    this.saveBead(bead);
+    this.records.beads.set(bead.id, bead);
+    this.records.saveBead(bead);
     this.ctx.emit({ type: 'bead.created', at: now, rig: bead.rig, bead: bead.id, title: bead.title, convoy: bead.convoyId });
-    this.scheduleDispatch();
+    this.work.scheduleDispatch();
     return bead;
   }
 
   /** Creates a convoy and as many beads as given, tracked together. */
-  createConvoy(title: string, beads: Array<Omit<Parameters<Town['createBead']>[0], 'convoyId'>>): Convoy {
-    for (const b of beads) this.rigRuntime(b.rig);
+  createConvoy(title: string, beads: Array<Omit<BeadInput, 'convoyId'>>): Convoy {
+    for (const b of beads) this.records.rig(b.rig);
     const convoy: Convoy = {
-      id: this.newId('cv', (id) => this.convoys.has(id)),
+      id: this.records.newId('cv', (id) => this.records.convoys.has(id)),
       title,
       status: 'open',
       beadIds: [],
       createdAt: this.clock.now(),
       closedAt: null,
     };
-    this.convoys.set(convoy.id, convoy);
+    this.records.convoys.set(convoy.id, convoy);
     for (const b of beads) convoy.beadIds.push(this.createBead({ ...b, convoyId: convoy.id }).id);
-    this.saveConvoy(convoy);
+    this.records.saveConvoy(convoy);
     this.ctx.emit({ type: 'convoy.created', at: convoy.createdAt, convoy: convoy.id, title, beads: beads.length });
     return convoy;
   }
 
-  // ---------------------------------------------------------------- dispatch and work
-
-  private scheduleDispatch(): void {
-    if (this.dispatchPending || !this.running) return;
-    this.dispatchPending = true;
-    // A zero-delay timer coalesces a burst of triggers into one dispatch pass.
-    this.clock.setTimer(0, () => {
-      this.dispatchPending = false;
-      if (this.running) this.dispatch();
-    });
-  }
-
-  private dispatch(): void {
-    const assignments = planDispatch({
-      rigs: this.listRigs(),
-      beads: this.beads.values(),
-      idlePolecats: (rig) => this.listPolecats(rig).filter((p) => p.state === 'idle'),
-      beadStatus: (id) => this.beads.get(id)?.status,
-    });
-    for (const { bead, polecat } of assignments) {
-      this.setBeadStatus(bead, 'hooked', { assignee: polecat.id });
-      this.movePolecat(polecat, 'assign', { beadId: bead.id });
-      this.ctx.track(this.beginWork(polecat, bead, 'fresh', true), `work on ${bead.id}`);
+  /** Holds beads until a condition (timer, merges landed, beads closed, approval) holds. */
+  createGate(input: GateInput): ReturnType<GateBook['create']> {
+    for (const id of [...input.holds, ...(input.beads ?? [])]) {
+      if (!this.records.beads.has(id)) throw invalid(`bead '${id}' is not in play`);
     }
-  }
-
-  /** Prepares the worktree and runs the agent; `reset` starts from the target's tip. */
-  private async beginWork(polecat: Polecat, bead: Bead, mode: 'fresh' | 'rework', reset: boolean): Promise<void> {
-    const { rig } = this.rigRuntime(polecat.rig);
-    const tip = await this.ctx.git.resolveRef(rig.repoPath, `refs/heads/${rig.targetBranch}`);
-    await this.ctx.git.ensureWorktree(rig.repoPath, polecat.worktreePath, polecat.branch, tip);
-    if (reset) await this.ctx.git.resetWorktree(polecat.worktreePath, tip);
-    if (!this.running) return; // stopped meanwhile: the polecat resumes on next start
-    if (bead.status === 'hooked') this.setBeadStatus(bead, 'in_progress');
-    const mr = mode === 'rework' ? this.mergeRequestFor(polecat) : undefined;
-    const handle = this.ctx.agents.start({
-      rig,
-      polecat,
-      bead,
-      mode,
-      attempt: mr ? mr.attempts + 1 : 1,
-      track: (work) => this.ctx.during(work),
-      heartbeat: () => {
-        polecat.lastHeartbeatAt = this.clock.now();
-      },
-      reportUsage: (usage) => {
-        polecat.tokensUsed += usage.inputTokens + usage.outputTokens;
-        polecat.lastHeartbeatAt = this.clock.now();
-        this.ctx.emit({ type: 'agent.usage', at: this.clock.now(), rig: rig.name, polecat: polecat.id, bead: bead.id, ...usage });
-      },
-    });
-    this.agents.set(polecat.id, handle);
-    // Not tracked: an agent waits on the clock, and settle() must not wait for the clock.
-    void handle.done.then(
-      (outcome) => {
-        this.agents.delete(polecat.id);
-        this.finishWork(polecat, bead, mode, outcome);
-      },
-      (err: unknown) => this.ctx.log.error('agent crashed', { polecat: polecat.id, error: String(err) }),
-    );
-  }
-
-  private finishWork(polecat: Polecat, bead: Bead, mode: 'fresh' | 'rework', outcome: AgentOutcome): void {
-    if (outcome.kind === 'cancelled') return; // stop(): state stays, work resumes on restart
-    const { queue, refinery, rig } = this.rigRuntime(polecat.rig);
-    const now = this.clock.now();
-    const existing = this.mergeRequestFor(polecat);
-    if (outcome.kind === 'failed') {
-      this.ctx.emit({ type: 'agent.failed', at: now, rig: rig.name, polecat: polecat.id, bead: bead.id, reason: outcome.reason });
-      if (existing) void queue.transition(existing, 'abandon');
-      this.setBeadStatus(bead, 'open', { assignee: null });
-      this.movePolecat(polecat, 'fail', { beadId: null });
-      this.scheduleDispatch();
-      return;
+    if (input.rig != null) this.records.rig(input.rig);
+    const gate = this.gateBook.create(input);
+    if (gate.kind === 'timer' && gate.until !== null && this.townSettings.gateFastPath) {
+      this.clock.setTimer(Math.max(0, gate.until - this.clock.now()), () => this.openGatesFast());
     }
-    polecat.lastProgressAt = now;
-    this.ctx.emit({ type: 'polecat.committed', at: now, rig: rig.name, polecat: polecat.id, bead: bead.id, head: outcome.head });
-    if (mode === 'rework' && existing) {
-      void queue.transition(existing, 'resubmit', { headSha: outcome.head, attempts: existing.attempts + 1 });
-      this.ctx.emit({
-        type: 'mr.enqueued',
-        at: now,
-        rig: rig.name,
-        mr: existing.id,
-        bead: bead.id,
-        polecat: polecat.id,
-        attempt: existing.attempts,
-      });
-    } else {
-      queue.enqueue({
-        id: this.newId('mr', (id) => queue.get(id) !== undefined),
-        rig: rig.name,
-        polecatId: polecat.id,
-        beadId: bead.id,
-        branch: polecat.branch,
-        headSha: outcome.head,
-        status: 'queued',
-        priority: bead.priority,
-        attempts: 1,
-        mergeCommit: null,
-        conflictFiles: [],
-        failedGate: null,
-        gateOutput: null,
-        enqueuedAt: now,
-        updatedAt: now,
-        landedAt: null,
-      });
-    }
-    this.movePolecat(polecat, 'submit');
-    refinery.kick();
+    return gate;
   }
 
-  private onLanded(rt: RigRuntime, mr: MergeRequest): void {
-    rt.rig.counters.merged++;
-    if (mr.attempts > 1) rt.rig.counters.reworkedMerged++;
-    this.saveRig(rt.rig);
-    const bead = this.beads.get(mr.beadId);
-    if (bead) this.completeBead(bead);
-    const polecat = this.polecats.get(mr.polecatId);
-    if (polecat && polecat.beadId === mr.beadId && polecat.state === 'submitted') {
-      this.movePolecat(polecat, 'land', { beadId: null });
-    }
-    this.scheduleDispatch();
+  approveGate(id: string, who: string): ReturnType<GateBook['approve']> {
+    const gate = this.gateBook.approve(id, who);
+    this.work.scheduleDispatch();
+    return gate;
   }
 
-  private onConflicted(rt: RigRuntime, mr: MergeRequest): void {
-    rt.rig.counters.conflicts++;
-    this.saveRig(rt.rig);
-    this.ctx.emit({
-      type: 'mr.conflicted',
-      at: this.clock.now(),
-      rig: rt.rig.name,
-      mr: mr.id,
-      bead: mr.beadId,
-      files: mr.conflictFiles,
-      attempts: mr.attempts,
-    });
-    this.sendBack(rt, mr, 'conflict', `conflicts in ${mr.conflictFiles.join(', ') || 'the target'}`);
-  }
-
-  private onRejected(rt: RigRuntime, mr: MergeRequest, gate: string, output: string): void {
-    rt.rig.counters.rejected++;
-    this.saveRig(rt.rig);
-    this.ctx.emit({
-      type: 'mr.rejected',
-      at: this.clock.now(),
-      rig: rt.rig.name,
-      mr: mr.id,
-      bead: mr.beadId,
-      gate,
-      output: output.slice(-2_000),
-      attempts: mr.attempts,
-    });
-    this.sendBack(rt, mr, 'reject', `gate '${gate}' failed`);
-  }
-
-  /**
-   * The conflict loop: a request that conflicted or failed a gate goes back to its
-   * polecat for rework (rebase on the new target, resubmit), until it has been submitted
-   * `maxAttempts` times; then it is escalated and the bead is blocked for a person.
-   */
-  private sendBack(rt: RigRuntime, mr: MergeRequest, event: 'conflict' | 'reject', why: string): void {
-    const polecat = this.polecats.get(mr.polecatId);
-    const bead = this.beads.get(mr.beadId);
-    if (mr.attempts >= rt.rig.settings.maxAttempts) {
-      void rt.queue.transition(mr, 'escalate');
-      const reason = `${mr.id} for ${mr.beadId} failed ${mr.attempts} times (last: ${why})`;
-      this.ctx.emit({
-        type: 'mr.escalated',
-        at: this.clock.now(),
-        rig: rt.rig.name,
-        mr: mr.id,
-        bead: mr.beadId,
-        attempts: mr.attempts,
-        reason,
-      });
-      this.escalationBook.raise({
-        severity: 'high',
-        source: 'refinery',
-        reason,
-        rig: rt.rig.name,
-        beadId: mr.beadId,
-        polecatId: mr.polecatId,
-        mergeRequestId: mr.id,
-      });
-      if (bead) this.setBeadStatus(bead, 'blocked', { assignee: null });
-      if (polecat && polecat.beadId === mr.beadId && polecat.state !== 'idle')
-        this.movePolecat(polecat, 'release', { beadId: null });
-      this.scheduleDispatch();
-      return;
-    }
-    if (!polecat || !bead || polecat.beadId !== bead.id) return;
-    this.movePolecat(polecat, event);
-    if (this.running) this.ctx.track(this.beginWork(polecat, bead, 'rework', true), `rework of ${bead.id}`);
-  }
-
-  private completeBead(bead: Bead): void {
-    this.setBeadStatus(bead, 'done', { closedAt: this.clock.now() });
-    this.beads.delete(bead.id);
-    const convoy = bead.convoyId ? this.convoys.get(bead.convoyId) : undefined;
-    if (convoy && convoy.status === 'open' && convoy.beadIds.every((id) => !this.beads.has(id))) {
-      convoy.status = 'landed';
-      convoy.closedAt = this.clock.now();
-      this.saveConvoy(convoy);
-      this.convoys.delete(convoy.id);
-      this.ctx.emit({ type: 'convoy.landed', at: convoy.closedAt, convoy: convoy.id });
-    }
+  /** The event-driven fast path: open whatever gates can open now. */
+  private openGatesFast(): void {
+    if (!this.townSettings.gateFastPath) return;
+    if (this.gateBook.evaluate('fast-path').length > 0) this.work.scheduleDispatch();
   }
 
   // ---------------------------------------------------------------- restart
@@ -607,15 +479,14 @@ export class Town {
    * - a bead marked as taken by a polecat that no longer holds it goes back to open.
    */
   private async reconcile(): Promise<void> {
-    for (const rt of this.rigs.values()) {
-      const target = `refs/heads/${rt.rig.targetBranch}`;
-      const tip = await this.ctx.git.resolveRef(rt.rig.repoPath, target);
+    for (const rt of this.records.rigs.values()) {
+      const tip = await this.ctx.git.resolveRef(rt.rig.repoPath, `refs/heads/${rt.rig.targetBranch}`);
       for (const mr of rt.queue.all()) {
         if (mr.status !== 'merging') continue;
         const landed = mr.mergeCommit !== null && (await this.ctx.git.isAncestor(rt.rig.repoPath, mr.mergeCommit, tip));
         if (landed) {
           await rt.queue.transition(mr, 'land', { landedAt: this.clock.now() });
-          this.onLanded(rt, mr);
+          this.work.landed(rt, mr);
         } else {
           await rt.queue.transition(mr, 'requeue', { mergeCommit: null });
           this.ctx.emit({
@@ -628,103 +499,33 @@ export class Town {
         }
       }
     }
-    for (const bead of this.beads.values()) {
+    for (const bead of this.records.beads.values()) {
       if (bead.status !== 'hooked' && bead.status !== 'in_progress') continue;
-      const holder = bead.assignee ? this.polecats.get(bead.assignee) : undefined;
-      if (!holder || holder.beadId !== bead.id) this.setBeadStatus(bead, 'open', { assignee: null });
+      const holder = bead.assignee ? this.records.polecats.get(bead.assignee) : undefined;
+      if (!holder || holder.beadId !== bead.id) this.records.setBeadStatus(bead, 'open', { assignee: null });
     }
     await this.ctx.settle();
   }
 
-  /** Picks a polecat's work up again after a restart, keeping its worktree as it is. */
-  private resumePolecat(p: Polecat): void {
-    const bead = p.beadId ? this.beads.get(p.beadId) : undefined;
-    if (p.state === 'idle') return;
-    if (!bead) {
-      this.movePolecat(p, 'release', { beadId: null });
-      return;
-    }
-    const mr = this.mergeRequestFor(p);
-    if (p.state === 'submitted') {
-      if (mr?.status === 'conflicted' || mr?.status === 'rejected') this.onConflictedResume(p, bead);
-      else if (!mr) this.ctx.track(this.beginWork(p, bead, 'fresh', false), `resume ${bead.id}`);
-      return;
-    }
-    const mode = p.state === 'reworking' ? 'rework' : 'fresh';
-    this.ctx.track(this.beginWork(p, bead, mode, false), `resume ${bead.id}`);
-  }
-
-  private onConflictedResume(p: Polecat, bead: Bead): void {
-    this.movePolecat(p, 'conflict');
-    this.ctx.track(this.beginWork(p, bead, 'rework', true), `rework of ${bead.id}`);
-  }
-
   // ---------------------------------------------------------------- helpers
 
-  private attachRig(rig: Rig, mrs: MergeRequest[]): void {
+  private attachRig(rig: Rig, mrs: MergeRequest[]): RigRuntime {
     const queue = new MergeQueue(this.ctx, rig.name, mrs);
-    const rt: RigRuntime = { rig, queue, refinery: undefined as unknown as Refinery };
+    const rt = { rig, queue } as RigRuntime;
     rt.refinery = new Refinery(this.ctx, rig, queue, this.options.gates, new RefineryStats(this.clock.now()), {
-      landed: (mr) => this.onLanded(rt, mr),
-      conflicted: (mr) => this.onConflicted(rt, mr),
-      rejected: (mr, gate, output) => this.onRejected(rt, mr, gate, output),
+      landed: (mr) => this.work.landed(rt, mr),
+      conflicted: (mr) => this.work.conflicted(rt, mr),
+      rejected: (mr, gate, output) => this.work.rejected(rt, mr, gate, output),
     });
-    this.rigs.set(rig.name, rt);
-  }
-
-  private rigRuntime(name: string): RigRuntime {
-    const rt = this.rigs.get(name);
-    if (!rt) throw notFound('rig', name);
+    rt.witness = this.supervision.witnessFor(rig);
+    this.records.rigs.set(rig.name, rt);
     return rt;
   }
 
-  /** The polecat's unfinished merge request for its current bead, if any. */
-  private mergeRequestFor(polecat: Polecat): MergeRequest | undefined {
-    if (!polecat.beadId) return undefined;
-    return this.rigRuntime(polecat.rig)
-      .queue.all()
-      .find((mr) => mr.polecatId === polecat.id && mr.beadId === polecat.beadId);
-  }
-
-  private movePolecat(p: Polecat, event: PolecatEvent, patch: Partial<Polecat> = {}): void {
-    const from = p.state;
-    const to = nextPolecatState(from, event);
-    Object.assign(p, patch, { state: to, stateSince: this.clock.now() });
-    this.savePolecat(p);
-    this.ctx.emit({ type: 'polecat.state_changed', at: p.stateSince, rig: p.rig, polecat: p.id, from, to, bead: p.beadId });
-  }
-
-  private setBeadStatus(bead: Bead, to: BeadStatus, patch: Partial<Bead> = {}): void {
-    const from = bead.status;
-    Object.assign(bead, patch, { status: to, updatedAt: this.clock.now() });
-    this.saveBead(bead);
-    if (from !== to) this.ctx.emit({ type: 'bead.status_changed', at: bead.updatedAt, rig: bead.rig, bead: bead.id, from, to });
-  }
-
-  private newId(prefix: string, taken: (id: string) => boolean): string {
-    for (;;) {
-      const id = makeId(prefix, this.ctx.random);
-      if (!taken(id)) return id;
-    }
-  }
-
-  private saveRig(rig: Rig): void {
-    const copy = structuredClone(rig);
-    void this.ctx.persistence.write((s) => s.saveRig(copy));
-  }
-
-  private savePolecat(p: Polecat): void {
-    const copy = { ...p };
-    void this.ctx.persistence.write((s) => s.savePolecat(copy));
-  }
-
-  private saveBead(b: Bead): void {
-    const copy = structuredClone(b);
-    void this.ctx.persistence.write((s) => s.saveBead(copy));
-  }
-
-  private saveConvoy(c: Convoy): void {
-    const copy = structuredClone(c);
-    void this.ctx.persistence.write((s) => s.saveConvoy(copy));
+  /** Throws not_found for an unknown rig (for commands that only need to check). */
+  requireRig(name: string): Rig {
+    const rig = this.getRig(name);
+    if (!rig) throw notFound('rig', name);
+    return rig;
   }
 }

@@ -1,0 +1,287 @@
+/**
+ * The work cycle of polecats: the Mayor's assignments carried out, agents started in
+ * their worktrees, finished work submitted to the Refinery, and the Refinery's verdicts
+ * answered. The conflict loop lives here: a request that conflicted or failed a gate
+ * goes back to its polecat (rebase on the new target, resubmit) until it has been
+ * submitted `maxAttempts` times; then it is escalated and its bead blocked for a person.
+ */
+import type { EngineContext } from './context';
+import type { EscalationBook } from './escalations';
+import { planDispatch } from './mayor';
+import type { Bead, MergeRequest, Polecat } from './model';
+import type { AgentHandle, AgentOutcome } from './ports';
+import type { RigRuntime, TownRecords } from './records';
+
+export interface WorkHooks {
+  /** Whether a bead is held by a waiting gate (not dispatchable). */
+  isHeld(beadId: string): boolean;
+  /** A bead finished: gates waiting on it may open (fast path). */
+  beadFinished(beadId: string): void;
+}
+
+type Mode = 'fresh' | 'rework';
+
+export class PolecatWork {
+  private readonly agents = new Map<string, AgentHandle>();
+  private dispatchPending = false;
+  running = false;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly records: TownRecords,
+    private readonly escalations: EscalationBook,
+    private readonly hooks: WorkHooks,
+  ) {}
+
+  /** The agent session a polecat is running, if any. */
+  agent(polecatId: string): AgentHandle | undefined {
+    return this.agents.get(polecatId);
+  }
+
+  /** Stops every agent; their worktrees and states stay, so work resumes on restart. */
+  cancelAll(): void {
+    for (const handle of this.agents.values()) handle.cancel();
+  }
+
+  // ------------------------------------------------------------------ dispatch
+
+  scheduleDispatch(): void {
+    if (this.dispatchPending || !this.running) return;
+    this.dispatchPending = true;
+    // A zero-delay timer coalesces a burst of triggers into one dispatch pass.
+    this.ctx.clock.setTimer(0, () => {
+      this.dispatchPending = false;
+      if (this.running) this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    const { records } = this;
+    const assignments = planDispatch({
+      rigs: [...records.rigs.values()].map((rt) => rt.rig),
+      beads: [...records.beads.values()].filter((b) => !this.hooks.isHeld(b.id)),
+      idlePolecats: (rig) => records.polecatsOf(rig).filter((p) => p.state === 'idle'),
+      beadStatus: (id) => records.beads.get(id)?.status,
+    });
+    for (const { bead, polecat } of assignments) {
+      records.setBeadStatus(bead, 'hooked', { assignee: polecat.id });
+      records.movePolecat(polecat, 'assign', { beadId: bead.id });
+      this.ctx.track(this.begin(polecat, bead, 'fresh', true), `work on ${bead.id}`);
+    }
+  }
+
+  // ------------------------------------------------------------------ running agents
+
+  /** Prepares the worktree and runs the agent; `reset` starts from the target's tip. */
+  async begin(polecat: Polecat, bead: Bead, mode: Mode, reset: boolean): Promise<void> {
+    const { rig } = this.records.rig(polecat.rig);
+    const { git, clock } = this.ctx;
+    const tip = await git.resolveRef(rig.repoPath, `refs/heads/${rig.targetBranch}`);
+    await git.ensureWorktree(rig.repoPath, polecat.worktreePath, polecat.branch, tip);
+    if (reset) await git.resetWorktree(polecat.worktreePath, tip);
+    if (!this.running) return; // stopped meanwhile: the polecat resumes on next start
+    if (bead.status === 'hooked') this.records.setBeadStatus(bead, 'in_progress');
+    const mr = mode === 'rework' ? this.records.mergeRequestFor(polecat) : undefined;
+    this.agents.get(polecat.id)?.cancel();
+    const handle = this.ctx.agents.start({
+      rig,
+      polecat,
+      bead,
+      mode,
+      attempt: mr ? mr.attempts + 1 : 1,
+      track: (work) => this.ctx.during(work),
+      heartbeat: () => {
+        polecat.lastHeartbeatAt = clock.now();
+      },
+      progress: () => {
+        polecat.lastHeartbeatAt = clock.now();
+        polecat.lastProgressAt = clock.now();
+      },
+      reportUsage: (usage) => {
+        polecat.tokensUsed += usage.inputTokens + usage.outputTokens;
+        polecat.lastHeartbeatAt = clock.now();
+        this.ctx.emit({ type: 'agent.usage', at: clock.now(), rig: rig.name, polecat: polecat.id, bead: bead.id, ...usage });
+      },
+    });
+    this.agents.set(polecat.id, handle);
+    // Not tracked: an agent waits on the clock, and settle() must not wait for the clock.
+    void handle.done.then(
+      (outcome) => {
+        if (this.agents.get(polecat.id) === handle) this.agents.delete(polecat.id);
+        this.finish(polecat, bead, mode, outcome);
+      },
+      (err: unknown) => this.ctx.log.error('agent crashed', { polecat: polecat.id, error: String(err) }),
+    );
+  }
+
+  /** Restart-first: a new agent session on the same bead, in the same worktree (work kept). */
+  restart(polecat: Polecat, by: string): void {
+    const bead = polecat.beadId ? this.records.beads.get(polecat.beadId) : undefined;
+    this.ctx.emit({
+      type: 'polecat.restarted',
+      at: this.ctx.clock.now(),
+      rig: polecat.rig,
+      polecat: polecat.id,
+      bead: bead?.id ?? null,
+      by,
+    });
+    this.agents.get(polecat.id)?.cancel();
+    this.agents.delete(polecat.id);
+    if (!bead) return;
+    if (polecat.state === 'stalled') this.records.movePolecat(polecat, 'resume');
+    const mode: Mode = polecat.state === 'reworking' ? 'rework' : 'fresh';
+    if (this.running) this.ctx.track(this.begin(polecat, bead, mode, false), `restart ${polecat.id}`);
+  }
+
+  private finish(polecat: Polecat, bead: Bead, mode: Mode, outcome: AgentOutcome): void {
+    if (outcome.kind === 'cancelled') return; // stopped or restarted: someone else carries on
+    const { records } = this;
+    const { queue, refinery, rig } = records.rig(polecat.rig);
+    const now = this.ctx.clock.now();
+    const existing = records.mergeRequestFor(polecat);
+    if (outcome.kind === 'failed') {
+      this.ctx.emit({ type: 'agent.failed', at: now, rig: rig.name, polecat: polecat.id, bead: bead.id, reason: outcome.reason });
+      if (existing) void queue.transition(existing, 'abandon');
+      records.setBeadStatus(bead, 'open', { assignee: null });
+      records.movePolecat(polecat, 'fail', { beadId: null });
+      this.scheduleDispatch();
+      return;
+    }
+    polecat.lastProgressAt = now;
+    this.ctx.emit({ type: 'polecat.committed', at: now, rig: rig.name, polecat: polecat.id, bead: bead.id, head: outcome.head });
+    if (mode === 'rework' && existing) {
+      void queue.transition(existing, 'resubmit', { headSha: outcome.head, attempts: existing.attempts + 1 });
+      this.ctx.emit({
+        type: 'mr.enqueued',
+        at: now,
+        rig: rig.name,
+        mr: existing.id,
+        bead: bead.id,
+        polecat: polecat.id,
+        attempt: existing.attempts,
+      });
+    } else {
+      queue.enqueue({
+        id: records.newId('mr', (id) => queue.get(id) !== undefined),
+        rig: rig.name,
+        polecatId: polecat.id,
+        beadId: bead.id,
+        branch: polecat.branch,
+        headSha: outcome.head,
+        status: 'queued',
+        priority: bead.priority,
+        attempts: 1,
+        mergeCommit: null,
+        conflictFiles: [],
+        failedGate: null,
+        gateOutput: null,
+        enqueuedAt: now,
+        updatedAt: now,
+        landedAt: null,
+      });
+    }
+    records.movePolecat(polecat, 'submit');
+    refinery.kick();
+  }
+
+  // ------------------------------------------------------------------ the Refinery's verdicts
+
+  landed(rt: RigRuntime, mr: MergeRequest): void {
+    rt.rig.counters.merged++;
+    if (mr.attempts > 1) rt.rig.counters.reworkedMerged++;
+    this.records.saveRig(rt.rig);
+    const bead = this.records.beads.get(mr.beadId);
+    if (bead) {
+      this.records.finishBead(bead, 'done');
+      this.hooks.beadFinished(bead.id);
+    }
+    const polecat = this.records.polecats.get(mr.polecatId);
+    if (polecat && polecat.beadId === mr.beadId && polecat.state === 'submitted') {
+      this.records.movePolecat(polecat, 'land', { beadId: null });
+    }
+    this.scheduleDispatch();
+  }
+
+  conflicted(rt: RigRuntime, mr: MergeRequest): void {
+    rt.rig.counters.conflicts++;
+    this.records.saveRig(rt.rig);
+    this.ctx.emit({
+      type: 'mr.conflicted',
+      at: this.ctx.clock.now(),
+      rig: rt.rig.name,
+      mr: mr.id,
+      bead: mr.beadId,
+      files: mr.conflictFiles,
+      attempts: mr.attempts,
+    });
+    this.sendBack(rt, mr, 'conflict', `conflicts in ${mr.conflictFiles.join(', ') || 'the target'}`);
+  }
+
+  rejected(rt: RigRuntime, mr: MergeRequest, gate: string, output: string): void {
+    rt.rig.counters.rejected++;
+    this.records.saveRig(rt.rig);
+    this.ctx.emit({
+      type: 'mr.rejected',
+      at: this.ctx.clock.now(),
+      rig: rt.rig.name,
+      mr: mr.id,
+      bead: mr.beadId,
+      gate,
+      output: output.slice(-2_000),
+      attempts: mr.attempts,
+    });
+    this.sendBack(rt, mr, 'reject', `gate '${gate}' failed`);
+  }
+
+  private sendBack(rt: RigRuntime, mr: MergeRequest, event: 'conflict' | 'reject', why: string): void {
+    const { records } = this;
+    const polecat = records.polecats.get(mr.polecatId);
+    const bead = records.beads.get(mr.beadId);
+    if (mr.attempts >= rt.rig.settings.maxAttempts) {
+      void rt.queue.transition(mr, 'escalate');
+      const reason = `${mr.id} for ${mr.beadId} failed ${mr.attempts} times (last: ${why})`;
+      const at = this.ctx.clock.now();
+      this.ctx.emit({ type: 'mr.escalated', at, rig: rt.rig.name, mr: mr.id, bead: mr.beadId, attempts: mr.attempts, reason });
+      this.escalations.raise({
+        severity: 'high',
+        source: 'refinery',
+        reason,
+        rig: rt.rig.name,
+        beadId: mr.beadId,
+        polecatId: mr.polecatId,
+        mergeRequestId: mr.id,
+      });
+      if (bead) records.setBeadStatus(bead, 'blocked', { assignee: null });
+      if (polecat && polecat.beadId === mr.beadId && polecat.state !== 'idle')
+        records.movePolecat(polecat, 'release', { beadId: null });
+      this.scheduleDispatch();
+      return;
+    }
+    if (!polecat || !bead || polecat.beadId !== bead.id) return;
+    records.movePolecat(polecat, event);
+    if (this.running) this.ctx.track(this.begin(polecat, bead, 'rework', true), `rework of ${bead.id}`);
+  }
+
+  // ------------------------------------------------------------------ restart of the town
+
+  /** Picks a polecat's work up again after a server restart, keeping its worktree as it is. */
+  resume(p: Polecat): void {
+    const { records } = this;
+    if (p.state === 'idle' || p.state === 'stalled') return; // stalled ones wait for a person
+    const bead = p.beadId ? records.beads.get(p.beadId) : undefined;
+    if (!bead) {
+      records.movePolecat(p, 'release', { beadId: null });
+      return;
+    }
+    const mr = records.mergeRequestFor(p);
+    if (p.state === 'submitted') {
+      if (mr?.status === 'conflicted' || mr?.status === 'rejected') {
+        records.movePolecat(p, mr.status === 'conflicted' ? 'conflict' : 'reject');
+        this.ctx.track(this.begin(p, bead, 'rework', true), `rework of ${bead.id}`);
+      } else if (!mr) this.ctx.track(this.begin(p, bead, 'fresh', false), `resume ${bead.id}`);
+      return;
+    }
+    const mode: Mode = p.state === 'reworking' ? 'rework' : 'fresh';
+    this.ctx.track(this.begin(p, bead, mode, false), `resume ${bead.id}`);
+  }
+}
