@@ -11,6 +11,7 @@ import type {
   Convoy as ConvoyRow,
   Escalation as EscalationRow,
   Event as EventRow,
+  Gate as GateRow,
   MergeRequest as MergeRequestRow,
   Polecat as PolecatRow,
   Rig as RigRow,
@@ -23,13 +24,17 @@ import type {
   Escalation,
   EscalationSeverity,
   EscalationStatus,
+  Gate,
+  GateKind,
   MergeRequest,
   MergeRequestStatus,
   Polecat,
+  PolecatHealth,
   PolecatState,
   Rig,
   RigCounters,
   RigStatus,
+  TownSettings,
 } from '../engine/model';
 import type { DomainEvent } from '../engine/events';
 import type { AuditRecord, StoredEvent } from '../engine/ports';
@@ -75,7 +80,11 @@ export function rigCountersWithDefaults(stored: Omit<RigCounters, 'rejected'> & 
   return { ...stored, rejected: stored.rejected ?? 0 };
 }
 
-/** A polecat's columns are its fields one to one, so both directions share one field list. */
+/**
+ * A polecat's columns are its fields one to one, so both directions share one field list.
+ * Rows written before the Witness tracked health got `health` 'ok' and `strikes` 0 from
+ * the column defaults when the migration added them.
+ */
 export function polecatToRow(p: Polecat): PolecatRow {
   return polecatFromRow(p);
 }
@@ -93,6 +102,8 @@ export function polecatFromRow(row: PolecatRow): Polecat {
     lastProgressAt: row.lastProgressAt,
     stateSince: row.stateSince,
     tokensUsed: row.tokensUsed,
+    health: row.health as PolecatHealth,
+    strikes: row.strikes,
   };
 }
 
@@ -221,6 +232,55 @@ export function escalationFromRow(row: EscalationRow): Escalation {
     resolvedBy: row.resolvedBy,
     resolvedAt: row.resolvedAt,
   };
+}
+
+export function gateToRow(g: Gate): GateRow {
+  return {
+    id: g.id,
+    kind: g.kind,
+    title: g.title,
+    status: g.status,
+    holds: toJson(g.holds),
+    until: g.until,
+    beads: toJson(g.beads),
+    rig: g.rig,
+    convoyId: g.convoyId,
+    createdAt: g.createdAt,
+    readyAt: g.readyAt,
+    openedAt: g.openedAt,
+    openedBy: g.openedBy,
+  };
+}
+
+export function gateFromRow(row: GateRow): Gate {
+  return {
+    id: row.id,
+    kind: row.kind as GateKind,
+    title: row.title,
+    status: row.status as Gate['status'],
+    holds: fromJson(row.holds),
+    until: row.until,
+    beads: fromJson(row.beads),
+    rig: row.rig,
+    convoyId: row.convoyId,
+    createdAt: row.createdAt,
+    readyAt: row.readyAt,
+    openedAt: row.openedAt,
+    openedBy: row.openedBy,
+  };
+}
+
+/** The Town row's id: the installation is one row. */
+export const TOWN_ID = 'town';
+/** The Town row's name, written with the first settings save. */
+export const TOWN_NAME = 'Gas Town';
+
+export function townSettingsToJson(settings: TownSettings): string {
+  return toJson(settings);
+}
+
+export function townSettingsFromJson(text: string): TownSettings {
+  return fromJson(text);
 }
 
 /** The rig an event concerns, if any: indexed so a rig page can read its own history. */

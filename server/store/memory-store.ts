@@ -5,7 +5,7 @@
  * a model after saving it, or a loaded model, cannot change what is stored: the same
  * guarantee a database gives for free.
  */
-import type { Bead, Convoy, Escalation, MergeRequest, Polecat, Rig } from '../engine/model';
+import type { Bead, Convoy, Escalation, Gate, MergeRequest, Polecat, Rig, TownSettings } from '../engine/model';
 import type { DomainEvent } from '../engine/events';
 import type { AuditRecord, BeadQuery, EventQuery, StoredEvent, TownState, TownStore } from '../engine/ports';
 import { eventRig, rigCountersWithDefaults } from './mapping';
@@ -13,12 +13,14 @@ import {
   FINISHED_BEAD_STATUSES,
   FINISHED_CONVOY_STATUSES,
   FINISHED_ESCALATION_STATUSES,
+  FINISHED_GATE_STATUSES,
   FINISHED_MR_STATUSES,
   normalizeLimit,
 } from './history';
 
 type EscalationQuery = Parameters<TownStore['listEscalations']>[0];
 type MergeRequestQuery = Parameters<TownStore['listMergeRequests']>[0];
+type GateQuery = Parameters<TownStore['listGates']>[0];
 
 /** Copies through JSON, like a round trip through the database's JSON columns would. */
 function copy<T>(value: T): T {
@@ -48,6 +50,8 @@ export class MemoryStore implements TownStore {
   private readonly convoys = new Map<string, Convoy>();
   private readonly mergeRequests = new Map<string, MergeRequest>();
   private readonly escalations = new Map<string, Escalation>();
+  private readonly gates = new Map<string, Gate>();
+  private settings: TownSettings | null = null;
   private events: StoredEvent[] = [];
   private readonly audit: (AuditRecord & { id: number })[] = [];
   private nextEventId = 1;
@@ -78,6 +82,10 @@ export class MemoryStore implements TownStore {
       escalations: [...this.escalations.values()]
         .filter((e) => !FINISHED_ESCALATION_STATUSES.includes(e.status))
         .sort(byThenId((e) => e.createdAt, byId, 1)),
+      gates: [...this.gates.values()]
+        .filter((g) => !FINISHED_GATE_STATUSES.includes(g.status))
+        .sort(byThenId((g) => g.createdAt, byId, 1)),
+      settings: this.settings,
     });
   }
 
@@ -107,6 +115,30 @@ export class MemoryStore implements TownStore {
 
   async saveEscalation(escalation: Escalation): Promise<void> {
     this.escalations.set(escalation.id, copy(escalation));
+  }
+
+  async saveGate(gate: Gate): Promise<void> {
+    this.gates.set(gate.id, copy(gate));
+  }
+
+  async listGates(query: GateQuery): Promise<Gate[]> {
+    const matches = [...this.gates.values()].filter((g) => !query.status || query.status.includes(g.status));
+    return copy(
+      take(
+        matches.sort(
+          byThenId(
+            (g) => g.createdAt,
+            (g) => g.id,
+            -1,
+          ),
+        ),
+        query.limit,
+      ),
+    );
+  }
+
+  async saveTownSettings(settings: TownSettings): Promise<void> {
+    this.settings = copy(settings);
   }
 
   async listEscalations(query: EscalationQuery): Promise<Escalation[]> {

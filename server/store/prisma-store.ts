@@ -9,7 +9,7 @@
  * queries newest first, ties broken by id.
  */
 import type { Prisma, PrismaClient } from './generated/client';
-import type { Bead, Convoy, Escalation, MergeRequest, Polecat, Rig } from '../engine/model';
+import type { Bead, Convoy, Escalation, Gate, MergeRequest, Polecat, Rig, TownSettings } from '../engine/model';
 import type { DomainEvent } from '../engine/events';
 import type { AuditRecord, BeadQuery, EventQuery, StoredEvent, TownState, TownStore } from '../engine/ports';
 import {
@@ -23,23 +23,31 @@ import {
   escalationToRow,
   eventFromRow,
   eventToRow,
+  gateFromRow,
+  gateToRow,
   mergeRequestFromRow,
   mergeRequestToRow,
   polecatFromRow,
   polecatToRow,
   rigFromRow,
   rigToRow,
+  TOWN_ID,
+  TOWN_NAME,
+  townSettingsFromJson,
+  townSettingsToJson,
 } from './mapping';
 import {
   FINISHED_BEAD_STATUSES,
   FINISHED_CONVOY_STATUSES,
   FINISHED_ESCALATION_STATUSES,
+  FINISHED_GATE_STATUSES,
   FINISHED_MR_STATUSES,
   normalizeLimit,
 } from './history';
 
 type EscalationQuery = Parameters<TownStore['listEscalations']>[0];
 type MergeRequestQuery = Parameters<TownStore['listMergeRequests']>[0];
+type GateQuery = Parameters<TownStore['listGates']>[0];
 
 /**
  * Upserts return only the key: the store never reads the row back, and trimming the
@@ -52,7 +60,7 @@ export class PrismaStore implements TownStore {
   constructor(private readonly prisma: PrismaClient) {}
 
   async loadTown(): Promise<TownState> {
-    const [rigs, polecats, beads, convoys, mergeRequests, escalations] = await Promise.all([
+    const [rigs, polecats, beads, convoys, mergeRequests, escalations, gates, town] = await Promise.all([
       this.prisma.rig.findMany({ orderBy: [{ createdAt: 'asc' }, { name: 'asc' }] }),
       this.prisma.polecat.findMany({ orderBy: { id: 'asc' } }),
       this.prisma.bead.findMany({
@@ -71,6 +79,11 @@ export class PrismaStore implements TownStore {
         where: { status: { notIn: [...FINISHED_ESCALATION_STATUSES] } },
         orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
       }),
+      this.prisma.gate.findMany({
+        where: { status: { notIn: [...FINISHED_GATE_STATUSES] } },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      }),
+      this.prisma.town.findUnique({ where: { id: TOWN_ID }, select: { settings: true } }),
     ]);
     return {
       rigs: rigs.map(rigFromRow),
@@ -79,6 +92,8 @@ export class PrismaStore implements TownStore {
       convoys: convoys.map(convoyFromRow),
       mergeRequests: mergeRequests.map(mergeRequestFromRow),
       escalations: escalations.map(escalationFromRow),
+      gates: gates.map(gateFromRow),
+      settings: town ? townSettingsFromJson(town.settings) : null,
     };
   }
 
@@ -115,6 +130,31 @@ export class PrismaStore implements TownStore {
   async saveEscalation(escalation: Escalation): Promise<void> {
     const row = escalationToRow(escalation);
     await this.prisma.escalation.upsert({ where: { id: row.id }, create: row, update: row, select: ID });
+  }
+
+  async saveGate(gate: Gate): Promise<void> {
+    const row = gateToRow(gate);
+    await this.prisma.gate.upsert({ where: { id: row.id }, create: row, update: row, select: ID });
+  }
+
+  async listGates(query: GateQuery): Promise<Gate[]> {
+    const rows = await this.prisma.gate.findMany({
+      where: query.status ? { status: { in: query.status } } : {},
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: normalizeLimit(query.limit),
+    });
+    return rows.map(gateFromRow);
+  }
+
+  /** The Town row is created by the first save (its createdAt is then); later saves change only the settings. */
+  async saveTownSettings(settings: TownSettings): Promise<void> {
+    const json = townSettingsToJson(settings);
+    await this.prisma.town.upsert({
+      where: { id: TOWN_ID },
+      create: { id: TOWN_ID, name: TOWN_NAME, createdAt: Date.now(), settings: json },
+      update: { settings: json },
+      select: ID,
+    });
   }
 
   async listEscalations(query: EscalationQuery): Promise<Escalation[]> {

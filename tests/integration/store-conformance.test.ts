@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Bead, Convoy, Escalation, MergeRequest, Polecat, Rig } from '@/server/engine/model';
+import type { Bead, Convoy, Escalation, Gate, MergeRequest, Polecat, Rig, TownSettings } from '@/server/engine/model';
 import type { DomainEvent } from '@/server/engine/events';
 import type { AuditRecord, TownStore } from '@/server/engine/ports';
 import { MemoryStore } from '@/server/store/memory-store';
@@ -37,6 +37,10 @@ function rig(over: Partial<Rig> = {}): Rig {
       agingStepMs: 60_000,
       agentWorkMs: 45_000,
       agentFailureRate: 0.05,
+      witnessIntervalMs: null,
+      heartbeatTimeoutMs: 90_000,
+      progressTimeoutMs: 600_000.5,
+      tier: 'auto',
     },
     createdAt: T0,
     counters: { merged: 12, conflicts: 3, rejected: 4, reworkedMerged: 2 },
@@ -57,6 +61,8 @@ function polecat(over: Partial<Polecat> = {}): Polecat {
     lastProgressAt: T0 + 900,
     stateSince: T0 + 10,
     tokensUsed: 3_000_000_000, // past 2^31 on purpose
+    health: 'unresponsive',
+    strikes: 2,
     ...over,
   };
 }
@@ -132,6 +138,53 @@ function escalation(over: Partial<Escalation> = {}): Escalation {
     acknowledgedAt: T0 + 500.75,
     resolvedBy: null,
     resolvedAt: null,
+    ...over,
+  };
+}
+
+function gate(over: Partial<Gate> = {}): Gate {
+  return {
+    id: 'gate-1',
+    kind: 'merge_landed',
+    title: 'Wave 2 of convoy cv-1',
+    status: 'waiting',
+    holds: ['gt-3', 'gt-4'],
+    until: null,
+    beads: ['gt-1', 'gt-2'],
+    rig: 'alpha',
+    convoyId: 'cv-1',
+    createdAt: T0 + 600.5,
+    readyAt: null,
+    openedAt: null,
+    openedBy: null,
+    ...over,
+  };
+}
+
+/** A timer gate with every nullable field set. */
+function timerGate(over: Partial<Gate> = {}): Gate {
+  return gate({
+    id: 'gate-timer',
+    kind: 'timer',
+    title: 'Cool-down before the release wave',
+    holds: ['gt-9'],
+    until: T0 + 3_600_000.75,
+    beads: [],
+    rig: null,
+    convoyId: null,
+    readyAt: T0 + 3_600_000.75,
+    ...over,
+  });
+}
+
+function townSettings(over: Partial<TownSettings> = {}): TownSettings {
+  return {
+    deaconMode: 'tiered',
+    tierIntervalsMs: { hot: 30_000, warm: 300_000, cold: 3_600_000 },
+    rigPatrolMs: 2_500.5,
+    coldPatrolMs: 250,
+    gateFastPath: true,
+    reescalateAfterMs: 1_800_000,
     ...over,
   };
 }
@@ -241,6 +294,8 @@ describe.each(factories)('$name', (factory) => {
         convoys: [],
         mergeRequests: [],
         escalations: [],
+        gates: [],
+        settings: null,
       });
     });
 
@@ -253,6 +308,8 @@ describe.each(factories)('$name', (factory) => {
         beadId: null,
         lastHeartbeatAt: null,
         lastProgressAt: null,
+        health: 'ok',
+        strikes: 0,
       });
       await store.saveRig(rig());
       await store.savePolecat(polecat());
@@ -264,6 +321,9 @@ describe.each(factories)('$name', (factory) => {
         mergeRequest({ id: 'mr-2', status: 'queued', mergeCommit: null, conflictFiles: [], enqueuedAt: T0 + 300 }),
       );
       await store.saveEscalation(escalation());
+      await store.saveGate(timerGate());
+      await store.saveGate(gate());
+      await store.saveTownSettings(townSettings());
 
       expect(await store.loadTown()).toEqual({
         rigs: [rig()],
@@ -275,6 +335,8 @@ describe.each(factories)('$name', (factory) => {
           mergeRequest({ id: 'mr-2', status: 'queued', mergeCommit: null, conflictFiles: [], enqueuedAt: T0 + 300 }),
         ],
         escalations: [escalation()],
+        gates: [gate(), timerGate()],
+        settings: townSettings(),
       });
       expect(await store.getBead('gt-1')).toEqual(bead());
     });
@@ -287,13 +349,29 @@ describe.each(factories)('$name', (factory) => {
       await store.saveConvoy(convoy());
       await store.saveMergeRequest(mergeRequest());
       await store.saveEscalation(escalation());
+      await store.saveGate(gate());
+      await store.saveTownSettings(townSettings());
 
       const rig2 = rig({
         status: 'parked',
-        settings: { ...rig().settings, refineryWorkers: 1, mergeMode: 'batch', gates: [], agentWorkMs: 10 },
+        settings: {
+          ...rig().settings,
+          refineryWorkers: 1,
+          mergeMode: 'batch',
+          gates: [],
+          agentWorkMs: 10,
+          witnessIntervalMs: 60_000,
+          tier: 'cold',
+        },
         counters: { merged: 13, conflicts: 3, rejected: 5, reworkedMerged: 2 },
       });
-      const polecat2 = polecat({ state: 'stalled', tokensUsed: 3_000_000_001, lastProgressAt: null });
+      const polecat2 = polecat({
+        state: 'stalled',
+        tokensUsed: 3_000_000_001,
+        lastProgressAt: null,
+        health: 'zombie',
+        strikes: 3,
+      });
       const bead2 = bead({ status: 'blocked', labels: [], assignee: null, updatedAt: T0 + 9000 });
       const convoy2 = convoy({ title: 'Rate limiting v2', beadIds: ['gt-1'] });
       const mr2 = mergeRequest({ status: 'merging', attempts: 3, conflictFiles: [], failedGate: 'lint', gateOutput: 'x' });
@@ -304,6 +382,10 @@ describe.each(factories)('$name', (factory) => {
       await store.saveConvoy(convoy2);
       await store.saveMergeRequest(mr2);
       await store.saveEscalation(esc2);
+      const gate2 = gate({ title: 'Wave 2, retitled', holds: ['gt-3'], beads: ['gt-1'], readyAt: T0 + 700 });
+      const settings2 = townSettings({ deaconMode: 'sequential', gateFastPath: false, coldPatrolMs: 0 });
+      await store.saveGate(gate2);
+      await store.saveTownSettings(settings2);
 
       expect(await store.loadTown()).toEqual({
         rigs: [rig2],
@@ -312,8 +394,11 @@ describe.each(factories)('$name', (factory) => {
         convoys: [convoy2],
         mergeRequests: [mr2],
         escalations: [esc2],
+        gates: [gate2],
+        settings: settings2,
       });
       expect(await store.listEscalations({})).toEqual([esc2]);
+      expect(await store.listGates({})).toEqual([gate2]);
     });
 
     it('forgets a polecat when it is deleted, and does not fail when it was already gone', async () => {
@@ -486,6 +571,92 @@ describe.each(factories)('$name', (factory) => {
     });
   });
 
+  describe('gates', () => {
+    const seed = async () => {
+      // Saved out of creation order on purpose; gate-b and gate-c share a createdAt.
+      await store.saveGate(gate({ id: 'gate-c', createdAt: T0 + 20 }));
+      await store.saveGate(
+        gate({ id: 'gate-a', status: 'open', createdAt: T0 + 10, readyAt: T0 + 25, openedAt: T0 + 30, openedBy: 'deacon' }),
+      );
+      await store.saveGate(timerGate({ id: 'gate-d', createdAt: T0 + 40 }));
+      await store.saveGate(gate({ id: 'gate-b', kind: 'human', beads: [], createdAt: T0 + 20 }));
+      await store.saveGate(
+        gate({ id: 'gate-e', status: 'open', createdAt: T0 + 50, readyAt: T0 + 55, openedAt: T0 + 55, openedBy: 'fast-path' }),
+      );
+    };
+    const ids = (list: Gate[]) => list.map((g) => g.id);
+
+    it('returns every gate newest first, ties by id, when no filter is given', async () => {
+      await open();
+      await seed();
+      expect(ids(await store.listGates({}))).toEqual(['gate-e', 'gate-d', 'gate-c', 'gate-b', 'gate-a']);
+    });
+
+    it('returns only gates in the given statuses, at most limit, when filtered', async () => {
+      await open();
+      await seed();
+      expect(ids(await store.listGates({ status: ['waiting'] }))).toEqual(['gate-d', 'gate-c', 'gate-b']);
+      expect(ids(await store.listGates({ status: ['open'] }))).toEqual(['gate-e', 'gate-a']);
+      expect(ids(await store.listGates({ limit: 2 }))).toEqual(['gate-e', 'gate-d']);
+      expect(ids(await store.listGates({ status: ['waiting'], limit: 1 }))).toEqual(['gate-d']);
+      expect(await store.listGates({ status: [] })).toEqual([]);
+      expect(await store.listGates({ limit: 0 })).toEqual([]);
+    });
+
+    it('loads waiting gates in creation order and leaves open ones out', async () => {
+      await open();
+      await seed();
+      expect(ids((await store.loadTown()).gates)).toEqual(['gate-b', 'gate-c', 'gate-d']);
+    });
+
+    it('moves a gate out of the town when it is saved again as open, and keeps it listed', async () => {
+      await open();
+      await store.saveGate(gate());
+      const opened = gate({ status: 'open', readyAt: T0 + 800.25, openedAt: T0 + 800.5, openedBy: 'ada' });
+      await store.saveGate(opened);
+      expect((await store.loadTown()).gates).toEqual([]);
+      expect(await store.listGates({})).toEqual([opened]);
+    });
+
+    it('keeps a stored gate unchanged when the caller mutates what it saved, listed or loaded', async () => {
+      await open();
+      const g = gate();
+      await store.saveGate(g);
+      g.holds.push('mutated');
+      g.title = 'mutated';
+      (await store.listGates({}))[0].beads.push('mutated');
+      (await store.loadTown()).gates[0].status = 'open';
+      expect(await store.listGates({})).toEqual([gate()]);
+    });
+  });
+
+  describe('town settings', () => {
+    it('loads null settings when none were saved', async () => {
+      await open();
+      await store.saveRig(rig());
+      expect((await store.loadTown()).settings).toBeNull();
+    });
+
+    it('returns the settings last saved, every field unchanged', async () => {
+      await open();
+      await store.saveTownSettings(townSettings());
+      expect((await store.loadTown()).settings).toEqual(townSettings());
+      const next = townSettings({ deaconMode: 'sequential', tierIntervalsMs: { hot: 1, warm: 2, cold: 3 } });
+      await store.saveTownSettings(next);
+      expect((await store.loadTown()).settings).toEqual(next);
+    });
+
+    it('keeps stored settings unchanged when the caller mutates what it saved or loaded', async () => {
+      await open();
+      const s = townSettings();
+      await store.saveTownSettings(s);
+      s.tierIntervalsMs.hot = 1;
+      s.gateFastPath = false;
+      (await store.loadTown()).settings!.tierIntervalsMs.warm = 2;
+      expect((await store.loadTown()).settings).toEqual(townSettings());
+    });
+  });
+
   describe('listMergeRequests', () => {
     const seed = async () => {
       await store.saveMergeRequest(mergeRequest({ id: 'a-merged', rig: 'alpha', status: 'merged', updatedAt: T0 + 10 }));
@@ -586,6 +757,9 @@ describe('PrismaStore on SQLite across a restart', () => {
     await first.saveConvoy(convoy());
     await first.saveMergeRequest(mergeRequest());
     await first.saveEscalation(escalation());
+    await first.saveGate(gate());
+    await first.saveGate(gate({ id: 'gate-open', status: 'open', openedAt: T0 + 700, openedBy: 'deacon' }));
+    await first.saveTownSettings(townSettings());
     await first.appendEvents([merged(T0 + 1)]);
     await first.appendAudit(audit());
     await first.close();
@@ -600,7 +774,10 @@ describe('PrismaStore on SQLite across a restart', () => {
         convoys: [convoy()],
         mergeRequests: [mergeRequest()],
         escalations: [escalation()],
+        gates: [gate()],
+        settings: townSettings(),
       });
+      expect((await second.listGates({})).map((g) => g.id)).toEqual(['gate-open', 'gate-1']);
       expect((await second.listEvents({})).map((e) => e.data)).toEqual([merged(T0 + 1)]);
       expect(await second.listAudit(5)).toEqual([audit()]);
     } finally {
@@ -609,8 +786,43 @@ describe('PrismaStore on SQLite across a restart', () => {
   });
 });
 
+describe('PrismaStore on SQLite town row', () => {
+  it('creates the one Town row on the first settings save and keeps its name and creation time after', async () => {
+    const file = path.join(tmp, 'town-row', 'town.db');
+    await migrateDatabase(file);
+    const store = new PrismaStore(await openSqlitePrisma(file));
+    const rows = () => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return db.prepare('SELECT "id", "name", "createdAt", "settings" FROM "Town"').all() as {
+          id: string;
+          name: string;
+          createdAt: number;
+          settings: string;
+        }[];
+      } finally {
+        db.close();
+      }
+    };
+    try {
+      expect(rows()).toEqual([]);
+      const before = Date.now();
+      await store.saveTownSettings(townSettings());
+      const [created] = rows();
+      expect(created).toMatchObject({ id: 'town', name: 'Gas Town' });
+      expect(created.createdAt).toBeGreaterThanOrEqual(before);
+      expect(created.createdAt).toBeLessThanOrEqual(Date.now());
+
+      await store.saveTownSettings(townSettings({ deaconMode: 'sequential' }));
+      expect(rows()).toEqual([{ ...created, settings: JSON.stringify(townSettings({ deaconMode: 'sequential' })) }]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('PrismaStore on SQLite upgraded from the first migration', () => {
-  it('keeps a merge request written before gates existed and reads its gate fields as null', async () => {
+  it('keeps records written before gates and the Witness existed and reads their new fields as defaults', async () => {
     // A project root holding only the first migration: migrateDatabase on it builds the
     // database an early install had, with Prisma's own bookkeeping (_prisma_migrations),
     // so the real migrateDatabase afterwards applies exactly the later migrations.
@@ -664,6 +876,24 @@ describe('PrismaStore on SQLite upgraded from the first migration', () => {
         JSON.stringify(LEGACY_COUNTERS),
         T0,
       );
+      // Before the Witness: no health, no strikes.
+      db.prepare(
+        `INSERT INTO "Polecat" ("id", "rig", "name", "state", "beadId", "branch", "worktreePath", "lastHeartbeatAt",
+           "lastProgressAt", "stateSince", "tokensUsed")
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        'alpha/nux',
+        'alpha',
+        'nux',
+        'working',
+        'gt-1',
+        'polecat/nux',
+        '/srv/rigs/alpha/.worktrees/nux',
+        T0 + 1000.5,
+        T0 + 900,
+        T0 + 10,
+        3_000_000_000,
+      );
     } finally {
       db.close();
     }
@@ -684,6 +914,9 @@ describe('PrismaStore on SQLite upgraded from the first migration', () => {
       expect(town.mergeRequests).toEqual([old]);
       expect(town.escalations).toEqual([]);
       expect(town.rigs.map((r) => r.counters)).toEqual([{ ...LEGACY_COUNTERS, rejected: 0 }]);
+      expect(town.polecats).toEqual([polecat({ health: 'ok', strikes: 0 })]);
+      expect(town.gates).toEqual([]);
+      expect(town.settings).toBeNull();
       // The upgraded database takes the new fields and records.
       await store.saveMergeRequest({ ...old, status: 'rejected', failedGate: 'test', gateOutput: GATE_OUTPUT });
       await store.saveEscalation(escalation());
@@ -691,6 +924,13 @@ describe('PrismaStore on SQLite upgraded from the first migration', () => {
         { ...old, status: 'rejected', failedGate: 'test', gateOutput: GATE_OUTPUT },
       ]);
       expect(await store.listEscalations({})).toEqual([escalation()]);
+      await store.savePolecat(polecat());
+      await store.saveGate(gate());
+      await store.saveTownSettings(townSettings());
+      const upgraded = await store.loadTown();
+      expect(upgraded.polecats).toEqual([polecat()]);
+      expect(upgraded.gates).toEqual([gate()]);
+      expect(upgraded.settings).toEqual(townSettings());
     } finally {
       await store.close();
     }
