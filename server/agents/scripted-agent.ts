@@ -25,6 +25,9 @@ export interface ScriptedAgentOptions {
 
 const SKIP_DIRS = new Set(['.git', 'node_modules']);
 
+/** Engine ms between signs of life of a working scripted agent. */
+const HEARTBEAT_EVERY_MS = 20_000;
+
 /** Region files under `root` (relative paths) with their region counts. */
 async function listRegionFiles(root: string): Promise<Map<string, number>> {
   const found = new Map<string, number>();
@@ -114,14 +117,16 @@ export class ScriptedAgentRuntime implements AgentRuntime {
     sleep: (ms: number) => Promise<void>,
     forever: () => Promise<void>,
   ): Promise<AgentOutcome> {
-    const steps = this.options.steps ?? 3;
     const random = seededRandom(hashSeed(`${session.bead.id}#${session.attempt}`));
     const workMs = session.rig.settings.agentWorkMs * (0.5 + random.next());
     const total = session.mode === 'rework' ? workMs * (this.options.reworkFraction ?? 0.25) : workMs;
+    // A live agent shows life often (output, tool calls): at least every HEARTBEAT_EVERY_MS.
+    const steps = Math.max(this.options.steps ?? 3, Math.ceil(total / HEARTBEAT_EVERY_MS));
+    const share = 3 / steps; // token usage per bead does not depend on how often it reports
     const usage = (scale: number) =>
       session.reportUsage({
-        inputTokens: pickInt(random, 1500, 6000) * scale,
-        outputTokens: pickInt(random, 200, 1500) * scale,
+        inputTokens: Math.round(pickInt(random, 1500, 6000) * scale * share),
+        outputTokens: Math.round(pickInt(random, 200, 1500) * scale * share),
         model: this.options.model ?? 'claude-sonnet-4-5',
       });
     try {
