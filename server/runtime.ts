@@ -12,12 +12,17 @@ import type { BeadQuery, EventQuery, StoredEvent } from './engine/ports';
 import type { Bead } from './engine/model';
 import type { MergeQueueView, RefineryStatsView, TownOverview } from './queries/town-view';
 import type { QueuePoint } from './metrics/queue-series';
+import type { StatusView } from './queries/status-view';
+import type { Escalation, Gate } from './engine/model';
 
 /** Read-only questions the pages and the API ask; answered by server/queries. */
 export interface Queries {
   overview(): TownOverview;
   mergeQueue(rig?: string): MergeQueueView[];
   refineryStats(rig?: string): RefineryStatsView;
+  status(): StatusView;
+  escalations(query: { status?: Escalation['status'][]; limit?: number }): Promise<Escalation[]>;
+  gates(query: { status?: Gate['status'][]; limit?: number }): Promise<Gate[]>;
   queueHistory(): QueuePoint[];
   beads(query: BeadQuery): Promise<Bead[]>;
   bead(id: string): Promise<Bead | null>;

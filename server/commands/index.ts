@@ -3,9 +3,40 @@ import { createBead } from './beads';
 import { CommandBus, type CommandDefinition } from './command';
 import { addPolecats } from './polecats';
 import { configureRefinery, scaleRefinery } from './refinery';
+import {
+  acknowledgeEscalation,
+  approveGate,
+  configureDeacon,
+  configureWitness,
+  createGate,
+  injectFailure,
+  nudgePolecat,
+  parkRig,
+  resolveEscalation,
+  restartPolecat,
+  setTier,
+  unparkRig,
+} from './supervision';
 import type { Town } from '../engine/town';
 
-export const COMMANDS = [createBead, addPolecats, scaleRefinery, configureRefinery] as unknown as CommandDefinition[];
+export const COMMANDS = [
+  createBead,
+  addPolecats,
+  scaleRefinery,
+  configureRefinery,
+  parkRig,
+  unparkRig,
+  setTier,
+  configureWitness,
+  configureDeacon,
+  restartPolecat,
+  nudgePolecat,
+  injectFailure,
+  acknowledgeEscalation,
+  resolveEscalation,
+  createGate,
+  approveGate,
+] as unknown as CommandDefinition[];
 
 export function createCommandBus(town: Town): CommandBus {
   return new CommandBus(town, COMMANDS);

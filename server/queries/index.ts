@@ -3,6 +3,7 @@ import type { TownStore } from '../engine/ports';
 import type { Town } from '../engine/town';
 import type { QueueSeries } from '../metrics/queue-series';
 import type { Queries } from '../runtime';
+import { statusView } from './status-view';
 import { mergeQueueView, refineryStatsView, townOverview } from './town-view';
 
 export function createQueries(town: Town, store: TownStore, series: QueueSeries): Queries {
@@ -13,6 +14,14 @@ export function createQueries(town: Town, store: TownStore, series: QueueSeries)
       return mergeQueueView(town, rig);
     },
     refineryStats: (rig) => refineryStatsView(town, rig),
+    status: () => statusView(town),
+    // Open ones from memory (current to the tick), history from the store.
+    escalations: async (query) => {
+      const stored = await store.listEscalations(query);
+      const live = new Map(town.escalations.list().map((e) => [e.id, e]));
+      return stored.map((e) => live.get(e.id) ?? e);
+    },
+    gates: (query) => store.listGates(query),
     queueHistory: () => series.history(),
     // Beads in play are answered from memory (fresh to the tick); history from the store.
     beads: (query) => store.listBeads(query),

@@ -1,0 +1,161 @@
+/**
+ * Commands on supervision: park and unpark rigs, pin a rig's patrol tier or its Witness
+ * interval, configure the Deacon, restart or nudge a polecat, inject failures (tests and
+ * demos), acknowledge and resolve escalations, create and approve gates.
+ */
+import { z } from 'zod';
+import { RigName } from './beads';
+import { defineCommand } from './command';
+
+const PolecatId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}\/[a-z0-9-]{1,40}$/, 'a polecat id is <rig>/<name>');
+const Duration = (what: string, min: number, max: number) =>
+  z
+    .number({ error: `${what} must be a number of milliseconds` })
+    .int(`${what} must be a whole number of milliseconds`)
+    .min(min, `${what} must be at least ${min} ms`)
+    .max(max, `${what} must be at most ${max} ms`);
+
+export const parkRig = defineCommand({
+  name: 'rig.park',
+  summary: 'Park a rig: no new dispatch, cold-tier health checks only',
+  role: 'operator',
+  input: z.strictObject({ rig: RigName }),
+  run: (town, { rig }, actor) => town.parkRig(rig, actor.name),
+});
+
+export const unparkRig = defineCommand({
+  name: 'rig.unpark',
+  summary: 'Unpark a rig: dispatch and patrols resume',
+  role: 'operator',
+  input: z.strictObject({ rig: RigName }),
+  run: (town, { rig }, actor) => town.unparkRig(rig, actor.name),
+});
+
+export const setTier = defineCommand({
+  name: 'rig.tier',
+  summary: "Pin a rig's Deacon patrol tier (hot, warm, cold) or return it to auto",
+  role: 'operator',
+  input: z.strictObject({
+    rig: RigName,
+    tier: z.enum(['auto', 'hot', 'warm', 'cold'], { error: 'tier is one of auto, hot, warm, cold' }),
+  }),
+  run: (town, { rig, tier }) => {
+    town.requireRig(rig);
+    town.updateRigSettings(rig, { tier });
+    return { rig, tier, effective: town.tierOf(rig) };
+  },
+});
+
+export const configureWitness = defineCommand({
+  name: 'witness.configure',
+  summary: "Set a rig's Witness patrol interval (null: automatic) and stall thresholds",
+  role: 'operator',
+  input: z
+    .strictObject({
+      rig: RigName,
+      intervalMs: Duration('intervalMs', 1_000, 24 * 3_600_000)
+        .nullable()
+        .optional(),
+      heartbeatTimeoutMs: Duration('heartbeatTimeoutMs', 1_000, 24 * 3_600_000).optional(),
+      progressTimeoutMs: Duration('progressTimeoutMs', 1_000, 24 * 3_600_000).optional(),
+    })
+    .refine((v) => Object.keys(v).length > 1, { message: 'nothing to change' }),
+  run: (town, { rig, intervalMs, ...rest }) => {
+    town.requireRig(rig);
+    const patch = { ...rest, ...(intervalMs !== undefined ? { witnessIntervalMs: intervalMs } : {}) };
+    town.updateRigSettings(rig, patch);
+    return { rig, ...town.witnessStatus(rig) };
+  },
+});
+
+export const configureDeacon = defineCommand({
+  name: 'deacon.configure',
+  summary: "Set the Deacon's mode (tiered or sequential), tier cadences, patrol cost and gate fast path",
+  role: 'operator',
+  input: z
+    .strictObject({
+      mode: z.enum(['tiered', 'sequential']).optional(),
+      tierIntervalsMs: z
+        .strictObject({
+          hot: Duration('hot interval', 1_000, 24 * 3_600_000),
+          warm: Duration('warm interval', 1_000, 24 * 3_600_000),
+          cold: Duration('cold interval', 1_000, 24 * 3_600_000),
+        })
+        .optional(),
+      rigPatrolMs: Duration('rigPatrolMs', 0, 3_600_000).optional(),
+      gateFastPath: z.boolean().optional(),
+    })
+    .refine((v) => Object.keys(v).length > 0, { message: 'nothing to change' }),
+  run: (town, { mode, ...rest }, actor) => town.updateSettings({ ...rest, ...(mode ? { deaconMode: mode } : {}) }, actor.name),
+});
+
+export const restartPolecat = defineCommand({
+  name: 'polecat.restart',
+  summary: 'Restart a polecat on its bead, keeping its worktree',
+  role: 'operator',
+  input: z.strictObject({ polecat: PolecatId }),
+  run: (town, { polecat }, actor) => town.restartPolecat(polecat, actor.name),
+});
+
+export const nudgePolecat = defineCommand({
+  name: 'polecat.nudge',
+  summary: "Nudge a quiet polecat's agent",
+  role: 'operator',
+  input: z.strictObject({ polecat: PolecatId }),
+  run: (town, { polecat }) => town.nudgePolecat(polecat),
+});
+
+export const injectFailure = defineCommand({
+  name: 'polecat.inject',
+  summary: 'Make a scripted polecat hang, die or loop (tests and demos)',
+  role: 'operator',
+  input: z.strictObject({ polecat: PolecatId, failure: z.enum(['hang', 'die', 'loop']), sticky: z.boolean().default(false) }),
+  run: (town, { polecat, failure, sticky }) => {
+    town.injectFailure(polecat, failure, sticky);
+    return { polecat, failure, sticky };
+  },
+});
+
+const EscalationId = z.strictObject({ id: z.string().min(1).max(40) });
+
+export const acknowledgeEscalation = defineCommand({
+  name: 'escalation.ack',
+  summary: 'Acknowledge an escalation (records who and when)',
+  role: 'operator',
+  input: EscalationId,
+  run: (town, { id }, actor) => town.escalations.acknowledge(id, actor.name),
+});
+
+export const resolveEscalation = defineCommand({
+  name: 'escalation.resolve',
+  summary: 'Resolve an escalation',
+  role: 'operator',
+  input: EscalationId,
+  run: (town, { id }, actor) => town.escalations.resolve(id, actor.name),
+});
+
+export const createGate = defineCommand({
+  name: 'gate.create',
+  summary: 'Hold beads behind a gate: a timer, merges landed, beads closed, or human approval',
+  role: 'operator',
+  input: z
+    .strictObject({
+      kind: z.enum(['timer', 'merge_landed', 'bead_closed', 'human']),
+      title: z.string().trim().min(1).max(200),
+      holds: z.array(z.string().min(1).max(40)).min(1).max(500),
+      beads: z.array(z.string().min(1).max(40)).max(500).optional(),
+      /** For timer gates: engine ms from now. */
+      inMs: Duration('inMs', 0, 30 * 24 * 3_600_000).optional(),
+      rig: RigName.optional(),
+    })
+    .refine((v) => v.kind !== 'timer' || v.inMs !== undefined, { message: 'a timer gate needs inMs', path: ['inMs'] }),
+  run: (town, { inMs, ...input }) => town.createGate({ ...input, until: inMs === undefined ? null : town.clock.now() + inMs }),
+});
+
+export const approveGate = defineCommand({
+  name: 'gate.approve',
+  summary: 'Approve (open) a human gate',
+  role: 'operator',
+  input: z.strictObject({ id: z.string().min(1).max(40) }),
+  run: (town, { id }, actor) => town.approveGate(id, actor.name),
+});

@@ -1,0 +1,95 @@
+/**
+ * The command API refuses bad input with a typed error and changes nothing: the Refinery's
+ * scale action, supervision settings, and the audit record every attempt leaves.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCommandBus } from '../../server/commands';
+import type { CommandBus } from '../../server/commands/command';
+import type { Town } from '../../server/engine/town';
+import { createHarness, type Harness } from '../support/engine-harness';
+
+const operator = { name: 'ada', role: 'operator' as const };
+const viewer = { name: 'vic', role: 'viewer' as const };
+
+describe('the command API', () => {
+  let h: Harness;
+  let town: Town;
+  let bus: CommandBus;
+  beforeEach(async () => {
+    h = await createHarness();
+    town = await h.open();
+    await town.addRig({ name: 'myproject', repoPath: h.repoPath });
+    bus = createCommandBus(town);
+  });
+  afterEach(async () => {
+    await town.stop();
+    await h.cleanup();
+  });
+
+  const refusal = (name: string, input: unknown, actor = operator) =>
+    bus.execute(name, input, actor).then(
+      () => null,
+      (err: { code: string; message: string }) => ({ code: err.code, message: err.message }),
+    );
+
+  it('scales the Refinery and records who did it', async () => {
+    await expect(bus.execute('refinery.scale', { rig: 'myproject', workers: 3 }, operator)).resolves.toEqual({
+      rig: 'myproject',
+      refineryWorkers: 3,
+    });
+    await town.settle();
+    const [audit] = await h.store.listAudit(1);
+    expect(audit).toMatchObject({ actor: 'ada', action: 'refinery.scale', ok: true });
+  });
+
+  it.each([
+    [{ rig: 'myproject', workers: 0 }, 'invalid', /at least 1/],
+    [{ rig: 'myproject', workers: 17 }, 'invalid', /at most 16/],
+    [{ rig: 'myproject', workers: 2.5 }, 'invalid', /whole number/],
+    [{ rig: 'myproject', workers: 'three' }, 'invalid', /must be a number/],
+    [{ rig: 'nope', workers: 2 }, 'not_found', /rig 'nope' does not exist/],
+    [{ rig: 'myproject' }, 'invalid', /workers/],
+  ])('refuses scale input %j and changes nothing', async (input, code, message) => {
+    const err = await refusal('refinery.scale', input);
+    expect(err?.code).toBe(code);
+    expect(err?.message).toMatch(message);
+    expect(town.getRig('myproject')!.settings.refineryWorkers).toBe(1);
+  });
+
+  it.each([
+    ['rig.tier', { rig: 'myproject', tier: 'lukewarm' }, 'invalid'],
+    ['rig.tier', { rig: 'nope', tier: 'hot' }, 'not_found'],
+    ['witness.configure', { rig: 'myproject', intervalMs: 0 }, 'invalid'],
+    ['witness.configure', { rig: 'myproject', intervalMs: -5_000 }, 'invalid'],
+    ['witness.configure', { rig: 'nope', intervalMs: 60_000 }, 'not_found'],
+    ['rig.park', { rig: 'nope' }, 'not_found'],
+    ['deacon.configure', { rigPatrolMs: -1 }, 'invalid'],
+    ['deacon.configure', { mode: 'round-robin' }, 'invalid'],
+    ['polecat.restart', { polecat: 'myproject/ghost' }, 'not_found'],
+    ['escalation.ack', { id: 'esc-nope' }, 'not_found'],
+    ['gate.create', { kind: 'timer', title: 't', holds: ['gt-none'] }, 'invalid'],
+  ])('refuses %s with %j as %s and changes nothing', async (name, input, code) => {
+    const before = structuredClone(town.getRig('myproject'));
+    const settings = structuredClone(town.settings);
+    expect((await refusal(name, input))?.code).toBe(code);
+    expect(town.getRig('myproject')).toEqual(before);
+    expect(town.settings).toEqual(settings);
+  });
+
+  it('lets a viewer read but not act', async () => {
+    expect((await refusal('refinery.scale', { rig: 'myproject', workers: 2 }, viewer))?.code).toBe('forbidden');
+    expect(town.getRig('myproject')!.settings.refineryWorkers).toBe(1);
+    await town.settle();
+    const [audit] = await h.store.listAudit(1);
+    expect(audit).toMatchObject({ actor: 'vic', ok: false });
+  });
+
+  it('pins a tier and a Witness interval', async () => {
+    await bus.execute('rig.tier', { rig: 'myproject', tier: 'cold' }, operator);
+    expect(town.tierOf('myproject')).toBe('cold');
+    await bus.execute('witness.configure', { rig: 'myproject', intervalMs: 60_000 }, operator);
+    expect(town.witnessStatus('myproject').intervalMs).toBe(60_000);
+    await bus.execute('witness.configure', { rig: 'myproject', intervalMs: null }, operator);
+    expect(town.witnessStatus('myproject').intervalMs).toBe(5 * 60_000);
+  });
+});
