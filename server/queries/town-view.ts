@@ -2,7 +2,8 @@
  * Read models: what the pages, the JSON API and the CLI show. Plain JSON, derived from
  * the engine on demand; nothing here changes state.
  */
-import type { MergeRequest, PolecatState } from '../engine/model';
+import type { DeaconStatus } from '../engine/deacon';
+import type { Escalation, MergeRequest, PatrolTier, PolecatHealth, PolecatState } from '../engine/model';
 import type { Town } from '../engine/town';
 
 export interface PolecatView {
@@ -13,7 +14,10 @@ export interface PolecatView {
   beadTitle: string | null;
   stateSince: number;
   lastHeartbeatAt: number | null;
+  lastProgressAt: number | null;
   tokensUsed: number;
+  health: PolecatHealth;
+  strikes: number;
 }
 
 export interface RigView {
@@ -34,12 +38,19 @@ export interface RigView {
   polecats: PolecatView[];
   polecatStates: Partial<Record<PolecatState, number>>;
   openBeads: number;
+  tier: PatrolTier;
+  tierPinned: boolean;
+  witness: { intervalMs: number; lastPatrolAt: number | null };
 }
 
 export interface TownOverview {
   now: number;
   timeScale: number;
   rigs: RigView[];
+  deacon: DeaconStatus;
+  /** Escalations not yet resolved, most severe first. */
+  escalations: Escalation[];
+  gatesWaiting: number;
   totals: {
     rigs: number;
     polecats: number;
@@ -51,6 +62,8 @@ export interface TownOverview {
     openBeads: number;
   };
 }
+
+const SEVERITY_RANK: Record<Escalation['severity'], number> = { low: 0, medium: 1, high: 2, critical: 3 };
 
 export function townOverview(town: Town): TownOverview {
   const beads = town.listActiveBeads();
@@ -64,7 +77,10 @@ export function townOverview(town: Town): TownOverview {
       beadTitle: p.beadId ? (town.getActiveBead(p.beadId)?.title ?? null) : null,
       stateSince: p.stateSince,
       lastHeartbeatAt: p.lastHeartbeatAt,
+      lastProgressAt: p.lastProgressAt,
       tokensUsed: p.tokensUsed,
+      health: p.health,
+      strikes: p.strikes,
     }));
     const polecatStates: RigView['polecatStates'] = {};
     for (const p of polecats) polecatStates[p.state] = (polecatStates[p.state] ?? 0) + 1;
@@ -86,6 +102,9 @@ export function townOverview(town: Town): TownOverview {
       polecats,
       polecatStates,
       openBeads: beads.filter((b) => b.rig === rig.name && b.status === 'open').length,
+      tier: town.tierOf(rig.name),
+      tierPinned: rig.settings.tier !== 'auto',
+      witness: town.witnessStatus(rig.name),
     };
   });
   const sum = (f: (r: RigView) => number) => rigs.reduce((n, r) => n + f(r), 0);
@@ -93,6 +112,9 @@ export function townOverview(town: Town): TownOverview {
     now: town.clock.now(),
     timeScale: town.clock.scale,
     rigs,
+    deacon: town.deaconStatus(),
+    escalations: town.escalations.list().sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.createdAt - b.createdAt),
+    gatesWaiting: town.gates.list().length,
     totals: {
       rigs: rigs.length,
       polecats: sum((r) => r.polecats.length),

@@ -4,12 +4,12 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCommandBus } from '../../server/commands';
-import type { CommandBus } from '../../server/commands/command';
+import type { Actor, CommandBus } from '../../server/commands/command';
 import type { Town } from '../../server/engine/town';
 import { createHarness, type Harness } from '../support/engine-harness';
 
-const operator = { name: 'ada', role: 'operator' as const };
-const viewer = { name: 'vic', role: 'viewer' as const };
+const operator: Actor = { name: 'ada', role: 'operator' };
+const viewer: Actor = { name: 'vic', role: 'viewer' };
 
 describe('the command API', () => {
   let h: Harness;
