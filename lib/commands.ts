@@ -1,0 +1,25 @@
+'use client';
+/**
+ * Calls an operator action from the browser through the one command endpoint and turns
+ * the answer into a line a person can read ("done" or the server's reason).
+ */
+export interface CommandResult {
+  ok: boolean;
+  message: string;
+  data?: unknown;
+}
+
+export async function callCommand(name: string, input: unknown): Promise<CommandResult> {
+  try {
+    const res = await fetch(`/api/commands/${encodeURIComponent(name)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(input),
+    });
+    const body = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
+    if (!res.ok) return { ok: false, message: body.error?.message ?? `failed (${res.status})` };
+    return { ok: true, message: 'done', data: body };
+  } catch {
+    return { ok: false, message: 'the server is unreachable' };
+  }
+}
