@@ -1,8 +1,9 @@
-/** One rig: its polecats by state, its queue and its Refinery's record. */
+/** One rig: its polecats by state, its queue and its Refinery's record; its name opens the rig's page. */
+import Link from 'next/link';
 import type { PolecatState } from '@/server/engine/model';
 import type { RigView } from '@/server/queries/town-view';
 
-const STATE_STYLE: Record<PolecatState, string> = {
+export const STATE_STYLE: Record<PolecatState, string> = {
   idle: 'bg-slate-700 text-slate-300',
   working: 'bg-sky-600 text-white',
   submitted: 'bg-violet-600 text-white',
@@ -18,7 +19,15 @@ export function RigCard({ rig, now }: { rig: RigView; now: number }) {
       data-testid={`rig-${rig.name}`}
     >
       <header className="mb-3 flex items-baseline justify-between gap-2">
-        <h3 className="font-mono text-base font-semibold">{rig.name}</h3>
+        <h3 className="font-mono text-base font-semibold">
+          <Link
+            href={`/rigs/${encodeURIComponent(rig.name)}`}
+            className="text-sky-700 underline-offset-4 hover:underline dark:text-sky-300"
+            data-testid={`rig-link-${rig.name}`}
+          >
+            {rig.name}
+          </Link>
+        </h3>
         <span className="text-xs text-slate-500">
           {rig.status} · target {rig.targetBranch} · Refinery {rig.refineryBusy ? 'merging' : 'idle'}
         </span>

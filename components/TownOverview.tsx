@@ -1,9 +1,10 @@
 'use client';
 /** The town overview: totals, live queue-depth chart and every rig with its polecats. */
+import { ConnectionBadge, TimeScaleBadge } from './ConnectionBadge';
 import { LandingChart } from './LandingChart';
 import { QueueDepthChart } from './QueueDepthChart';
 import { RigCard } from './RigCard';
-import { useTownStream, type Connection } from './useTownStream';
+import { useTownStream } from './useTownStream';
 
 export function TownOverview() {
   const { connection, overview, queue } = useTownStream();
@@ -15,15 +16,7 @@ export function TownOverview() {
           <p className="text-sm text-slate-500">Town overview</p>
         </div>
         <div className="flex items-center gap-2 text-sm">
-          {overview && overview.timeScale !== 1 && (
-            <span
-              className="rounded bg-fuchsia-700 px-2 py-0.5 font-medium text-white"
-              data-testid="time-scale"
-              title="Engine time runs faster than real time"
-            >
-              time ×{overview.timeScale}
-            </span>
-          )}
+          {overview && <TimeScaleBadge timeScale={overview.timeScale} />}
           <ConnectionBadge connection={connection} />
         </div>
       </header>
@@ -77,15 +70,5 @@ function Tile({ label, value, testId }: { label: string; value: number | string;
       </div>
       <div className="text-xs uppercase tracking-wide text-slate-500">{label}</div>
     </div>
-  );
-}
-
-function ConnectionBadge({ connection }: { connection: Connection }) {
-  const style = connection === 'live' ? 'bg-emerald-600' : connection === 'connecting' ? 'bg-slate-600' : 'bg-rose-600';
-  const text = connection === 'live' ? 'live' : connection === 'connecting' ? 'connecting' : 'disconnected, reconnecting';
-  return (
-    <span className={`rounded px-2 py-0.5 font-medium text-white ${style}`} data-testid="connection" role="status">
-      {text}
-    </span>
   );
 }
