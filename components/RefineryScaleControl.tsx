@@ -1,0 +1,85 @@
+'use client';
+/**
+ * The worker-count control of a rig's Refinery. The server validates (1-16, whole
+ * numbers) and its message is shown as it is; the input only suggests the range, so a
+ * bad value gets the same clear answer here as from the API or the CLI.
+ */
+import { useId, useState, type FormEvent } from 'react';
+
+type Result = { ok: boolean; text: string };
+
+export function RefineryScaleControl({ rig, workers }: { rig: string; workers: number }) {
+  // null until the operator types: until then the field follows the live worker count.
+  const [draft, setDraft] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+  const [result, setResult] = useState<Result | null>(null);
+  const value = draft ?? String(workers);
+  const inputId = useId();
+
+  async function apply(event: FormEvent) {
+    event.preventDefault();
+    if (pending) return;
+    setPending(true);
+    setResult(null);
+    const trimmed = value.trim();
+    try {
+      const response = await fetch(`/api/rigs/${encodeURIComponent(rig)}/refinery/scale`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ workers: trimmed === '' ? null : Number(trimmed) }),
+      });
+      const body = await response.json().catch(() => null);
+      if (response.ok) {
+        const n = body?.refineryWorkers ?? Number(trimmed);
+        setResult({ ok: true, text: `Refinery scaled to ${n} worker${n === 1 ? '' : 's'}` });
+        setDraft(null);
+      } else {
+        setResult({ ok: false, text: body?.error?.message ?? `The server answered ${response.status}` });
+      }
+    } catch {
+      setResult({ ok: false, text: 'Could not reach the server; nothing was changed' });
+    } finally {
+      setPending(false);
+    }
+  }
+
+  return (
+    <form onSubmit={apply} noValidate className="space-y-2" aria-label="Scale the Refinery">
+      <label htmlFor={inputId} className="block text-xs uppercase tracking-wide text-slate-500">
+        Refinery workers (1–16)
+      </label>
+      <div className="flex items-center gap-2">
+        <input
+          id={inputId}
+          type="number"
+          min={1}
+          max={16}
+          step={1}
+          inputMode="numeric"
+          value={value}
+          onChange={(e) => setDraft(e.target.value)}
+          disabled={pending}
+          className="w-20 rounded border border-slate-300 bg-white px-2 py-1 text-base text-slate-900 tabular-nums focus:outline-none focus:ring-2 focus:ring-sky-500 disabled:opacity-50 dark:border-slate-700 dark:bg-slate-950 dark:text-slate-100"
+          data-testid="workers-input"
+        />
+        <button
+          type="submit"
+          disabled={pending}
+          className="rounded bg-sky-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-600 focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-400 disabled:cursor-not-allowed disabled:opacity-50"
+          data-testid="workers-apply"
+        >
+          {pending ? 'Applying…' : 'Apply'}
+        </button>
+        <span className="text-sm text-slate-500">now {workers}</span>
+      </div>
+      <p
+        role="status"
+        aria-live="polite"
+        data-testid="scale-result"
+        className={`min-h-5 text-sm ${result === null ? '' : result.ok ? 'text-emerald-400' : 'text-rose-400'}`}
+      >
+        {result?.text}
+      </p>
+    </form>
+  );
+}

@@ -1,0 +1,11 @@
+/** How the pages write durations: short and human. */
+
+/** Engine milliseconds as "42 s", "3 min", "2 h 5 min" (rounded down; under a second is "0 s"). */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const min = Math.floor(s / 60);
+  if (min < 60) return `${min} min`;
+  const h = Math.floor(min / 60);
+  return min % 60 === 0 ? `${h} h` : `${h} h ${min % 60} min`;
+}
