@@ -29,7 +29,7 @@ export function RigCard({ rig, now }: { rig: RigView; now: number }) {
           </Link>
         </h3>
         <span className="text-xs text-slate-500">
-          {rig.status} · target {rig.targetBranch} · Refinery {rig.refineryBusy ? 'merging' : 'idle'}
+          {rig.status} · {rig.tier} tier · {rig.workersBusy}/{rig.refineryWorkers} workers busy
         </span>
       </header>
       <dl className="mb-3 grid grid-cols-4 gap-2 text-center text-sm">
@@ -43,6 +43,7 @@ export function RigCard({ rig, now }: { rig: RigView; now: number }) {
           <li key={p.id} className="flex items-center gap-2 text-xs" data-testid={`polecat-${p.name}`}>
             <span className={`w-20 rounded px-1.5 py-0.5 text-center font-medium ${STATE_STYLE[p.state]}`}>{p.state}</span>
             <span className="font-mono">{p.name}</span>
+            {p.health !== 'ok' && <span className="rounded bg-rose-700 px-1 text-white">{p.health}</span>}
             <span className="truncate text-slate-500" title={p.beadTitle ?? ''}>
               {p.beadId ? `${p.beadId} · ${Math.max(0, Math.round((now - p.stateSince) / 1000))}s` : ''}
             </span>

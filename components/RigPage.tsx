@@ -11,7 +11,8 @@ import { formatDuration } from '@/lib/format';
 import { ConnectionBadge, TimeScaleBadge } from './ConnectionBadge';
 import { MergeQueueTable } from './MergeQueueTable';
 import { RefineryScaleControl } from './RefineryScaleControl';
-import { STATE_STYLE } from './RigCard';
+import { PolecatList } from './PolecatList';
+import { RigSupervision } from './RigSupervision';
 import { useRigStream } from './useRigStream';
 
 const PANEL = 'rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900';
@@ -103,23 +104,14 @@ export function RigPage({ rig }: { rig: string }) {
                   <RefineryScaleControl rig={rig} workers={detail.rig.refineryWorkers} />
                 </section>
 
+                <section className={PANEL} aria-label="Supervision">
+                  <h2 className={PANEL_TITLE}>Supervision</h2>
+                  <RigSupervision rig={detail.rig} now={detail.now + elapsedMs} />
+                </section>
+
                 <section className={PANEL} aria-label="Polecats">
                   <h2 className={PANEL_TITLE}>Polecats ({detail.rig.polecats.length})</h2>
-                  <ul className="space-y-1">
-                    {detail.rig.polecats.map((p) => (
-                      <li key={p.id} className="flex items-center gap-2 text-xs" data-testid={`polecat-${p.name}`}>
-                        <span className={`w-20 shrink-0 rounded px-1.5 py-0.5 text-center font-medium ${STATE_STYLE[p.state]}`}>
-                          {p.state}
-                        </span>
-                        <span className="w-16 shrink-0 font-mono">{p.name}</span>
-                        <span className="truncate text-slate-500" title={p.beadTitle ?? ''}>
-                          {p.beadId
-                            ? `${p.beadId} · ${p.beadTitle ?? ''} · ${formatDuration(detail.now + elapsedMs - p.stateSince)}`
-                            : ''}
-                        </span>
-                      </li>
-                    ))}
-                  </ul>
+                  <PolecatList polecats={detail.rig.polecats} now={detail.now + elapsedMs} />
                 </section>
               </div>
             </div>

@@ -1,6 +1,8 @@
 'use client';
 /** The town overview: totals, live queue-depth chart and every rig with its polecats. */
 import { ConnectionBadge, TimeScaleBadge } from './ConnectionBadge';
+import { DeaconPanel } from './DeaconPanel';
+import { EscalationsPanel } from './EscalationsPanel';
 import { LandingChart } from './LandingChart';
 import { QueueDepthChart } from './QueueDepthChart';
 import { RigCard } from './RigCard';
@@ -36,6 +38,8 @@ export function TownOverview() {
             <Tile label="Open beads" value={overview.totals.openBeads} />
           </section>
 
+          <EscalationsPanel escalations={overview.escalations} now={overview.now} />
+
           <div className="grid gap-4 lg:grid-cols-2">
             <section className="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
               <h2 className="mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500">Merge-queue depth per rig</h2>
@@ -49,13 +53,16 @@ export function TownOverview() {
             </section>
           </div>
 
-          <section className="grid gap-4 lg:grid-cols-2" aria-label="Rigs">
-            {overview.rigs.length === 0 ? (
-              <p className="text-slate-500">No rigs yet. Start with GT_DEMO=1 for a demo town.</p>
-            ) : (
-              overview.rigs.map((rig) => <RigCard key={rig.name} rig={rig} now={overview.now} />)
-            )}
-          </section>
+          <div className="grid gap-4 lg:grid-cols-3">
+            <DeaconPanel deacon={overview.deacon} />
+            <section className="grid gap-4 lg:col-span-2 xl:grid-cols-2" aria-label="Rigs">
+              {overview.rigs.length === 0 ? (
+                <p className="text-slate-500">No rigs yet. Start with GT_DEMO=1 for a demo town.</p>
+              ) : (
+                overview.rigs.map((rig) => <RigCard key={rig.name} rig={rig} now={overview.now} />)
+              )}
+            </section>
+          </div>
         </>
       )}
     </main>

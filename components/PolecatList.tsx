@@ -1,0 +1,66 @@
+'use client';
+/**
+ * A rig's polecats: state, bead, time in state, tokens, and the Witness's verdict when
+ * it is not healthy, with the two levers an operator pulls on a quiet agent: nudge and
+ * restart (restart-first: the worktree is kept).
+ */
+import { useState } from 'react';
+import type { PolecatView } from '@/server/queries/town-view';
+import { callCommand } from '@/lib/commands';
+import { formatDuration } from '@/lib/format';
+import { STATE_STYLE } from './RigCard';
+
+const BUTTON = 'rounded bg-slate-700 px-1.5 py-0.5 text-[11px] font-medium hover:bg-slate-600 disabled:opacity-40';
+
+export function PolecatList({ polecats, now }: { polecats: PolecatView[]; now: number }) {
+  const [result, setResult] = useState<string | null>(null);
+  const act = async (action: 'polecat.restart' | 'polecat.nudge', polecat: string) => {
+    const r = await callCommand(action, { polecat });
+    setResult(r.ok ? `${polecat}: ${action === 'polecat.restart' ? 'restarted' : 'nudged'}` : r.message);
+  };
+  return (
+    <>
+      <ul className="space-y-1">
+        {polecats.map((p) => (
+          <li key={p.id} className="flex items-center gap-2 text-xs" data-testid={`polecat-${p.name}`}>
+            <span className={`w-20 shrink-0 rounded px-1.5 py-0.5 text-center font-medium ${STATE_STYLE[p.state]}`}>
+              {p.state}
+            </span>
+            <span className="w-16 shrink-0 font-mono">{p.name}</span>
+            {p.health !== 'ok' && (
+              <span
+                className="shrink-0 rounded bg-rose-700 px-1.5 py-0.5 font-medium text-white"
+                data-testid={`health-${p.name}`}
+              >
+                {p.health} ×{p.strikes}
+              </span>
+            )}
+            <span className="min-w-0 flex-1 truncate text-slate-500" title={p.beadTitle ?? ''}>
+              {p.beadId ? `${p.beadId} · ${formatDuration(now - p.stateSince)} · ${Math.round(p.tokensUsed / 1000)}k tok` : ''}
+            </span>
+            {p.beadId && (
+              <span className="flex shrink-0 gap-1">
+                <button
+                  type="button"
+                  className={BUTTON}
+                  onClick={() => act('polecat.nudge', p.id)}
+                  disabled={p.state === 'stalled'}
+                >
+                  Nudge
+                </button>
+                <button type="button" className={BUTTON} onClick={() => act('polecat.restart', p.id)}>
+                  Restart
+                </button>
+              </span>
+            )}
+          </li>
+        ))}
+      </ul>
+      {result && (
+        <p role="status" className="mt-2 text-xs text-slate-400">
+          {result}
+        </p>
+      )}
+    </>
+  );
+}
