@@ -43,7 +43,13 @@ export function RigCard({ rig, now }: { rig: RigView; now: number }) {
           <li key={p.id} className="flex items-center gap-2 text-xs" data-testid={`polecat-${p.name}`}>
             <span className={`w-20 rounded px-1.5 py-0.5 text-center font-medium ${STATE_STYLE[p.state]}`}>{p.state}</span>
             <span className="font-mono">{p.name}</span>
-            {p.health !== 'ok' && <span className="rounded bg-rose-700 px-1 text-white">{p.health}</span>}
+            {p.health !== 'ok' && (
+              <span
+                className="h-2 w-2 shrink-0 rounded-full bg-rose-500"
+                title={`${p.health} (Witness strike ${p.strikes})`}
+                aria-label={p.health}
+              />
+            )}
             <span className="truncate text-slate-500" title={p.beadTitle ?? ''}>
               {p.beadId ? `${p.beadId} · ${Math.max(0, Math.round((now - p.stateSince) / 1000))}s` : ''}
             </span>
