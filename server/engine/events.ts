@@ -39,6 +39,22 @@ export type DomainEvent =
   | (Base & { type: 'bead.status_changed'; rig: string; bead: string; from: BeadStatus; to: BeadStatus })
   | (Base & { type: 'convoy.created'; convoy: string; title: string; beads: number })
   | (Base & { type: 'convoy.landed'; convoy: string })
+  | (Base & { type: 'convoy.dispatched'; convoy: string; waveSize: number | null; waves: number; by: string })
+  | (Base & { type: 'convoy.restaggered'; convoy: string; waveSize: number | null; replanned: number; by: string })
+  | (Base & { type: 'convoy.changed'; convoy: string; added: string[]; removed: string[] })
+  | (Base & { type: 'wave.started'; convoy: string; wave: number })
+  | (Base & {
+      type: 'wave.landed';
+      convoy: string;
+      wave: number;
+      merged: number;
+      conflicts: number;
+      rejections: number;
+      /** Engine ms from the wave's first dispatch to its last landing. */
+      durationMs: number;
+    })
+  | (Base & { type: 'polecat.retry_loop'; rig: string; polecat: string; tokensWithoutProgress: number })
+  | (Base & { type: 'mayor.dispatched'; assignments: number; decisionMs: number })
   | (Base & {
       type: 'mr.enqueued';
       rig: string;

@@ -40,7 +40,7 @@ export class GateBook {
     private readonly beads: BeadLookup,
     initial: Gate[] = [],
   ) {
-    for (const g of initial) this.track(g);
+    for (const g of initial) if (g.status === 'waiting') this.track(g);
   }
 
   list(): Gate[] {
@@ -108,7 +108,8 @@ export class GateBook {
         return null; // only an approval opens it
       case 'merge_landed':
       case 'bead_closed': {
-        let latest = 0;
+        // Never earlier than the gate itself: what it waits for may have finished before it existed.
+        let latest = gate.createdAt;
         for (const bead of gate.beads) {
           const at = this.beads.finishedAt(bead);
           if (at === undefined) return null;
@@ -131,6 +132,43 @@ export class GateBook {
     return opened;
   }
 
+  /** Holds more beads behind a waiting gate. */
+  addHolds(id: string, beads: string[]): void {
+    const gate = this.waiting.get(id);
+    if (!gate) return;
+    for (const b of beads) {
+      if (gate.holds.includes(b)) continue;
+      gate.holds.push(b);
+      this.held.set(b, (this.held.get(b) ?? 0) + 1);
+    }
+    this.save(gate);
+  }
+
+  /** A bead left the plan: no gate holds it or waits for it any more. */
+  forget(beadId: string): void {
+    for (const gate of this.waiting.values()) {
+      const held = gate.holds.includes(beadId);
+      if (!held && !gate.beads.includes(beadId)) continue;
+      gate.holds = gate.holds.filter((b) => b !== beadId);
+      gate.beads = gate.beads.filter((b) => b !== beadId);
+      if (held) {
+        const n = (this.held.get(beadId) ?? 1) - 1;
+        if (n > 0) this.held.set(beadId, n);
+        else this.held.delete(beadId);
+      }
+      this.save(gate);
+    }
+  }
+
+  /** Withdraws a waiting gate (its beads are no longer held by it). */
+  cancel(id: string): void {
+    const gate = this.waiting.get(id);
+    if (!gate) return;
+    gate.status = 'cancelled';
+    this.release(gate);
+    this.save(gate);
+  }
+
   /** A person opens a human-approval gate. */
   approve(id: string, who: string): Gate {
     const gate = this.waiting.get(id);
@@ -142,12 +180,7 @@ export class GateBook {
   private open(gate: Gate, readyAt: number, by: string): Gate {
     const now = this.ctx.clock.now();
     Object.assign(gate, { status: 'open', readyAt, openedAt: now, openedBy: by });
-    this.waiting.delete(gate.id);
-    for (const bead of gate.holds) {
-      const n = (this.held.get(bead) ?? 1) - 1;
-      if (n > 0) this.held.set(bead, n);
-      else this.held.delete(bead);
-    }
+    this.release(gate);
     this.save(gate);
     if (gate.kind !== 'human') {
       // A person's approval is not evaluation latency; everything else is.
@@ -156,6 +189,15 @@ export class GateBook {
     }
     this.ctx.emit({ type: 'gate.opened', at: now, gate: gate.id, kind: gate.kind, rig: gate.rig, latencyMs: now - readyAt, by });
     return gate;
+  }
+
+  private release(gate: Gate): void {
+    this.waiting.delete(gate.id);
+    for (const bead of gate.holds) {
+      const n = (this.held.get(bead) ?? 1) - 1;
+      if (n > 0) this.held.set(bead, n);
+      else this.held.delete(bead);
+    }
   }
 
   private track(gate: Gate): void {

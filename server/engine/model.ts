@@ -43,6 +43,10 @@ export interface RigSettings {
   progressTimeoutMs: number;
   /** Deacon patrol tier: `auto` follows activity (hot with working polecats, warm, cold when parked). */
   tier: 'auto' | PatrolTier;
+  /** Path scope: globs of the repository this rig owns (empty: all of it). Routes beads. */
+  scope: string[];
+  /** The API provider its agents use (for the town's concurrency and token limits). */
+  provider: string;
 }
 
 export type PatrolTier = 'hot' | 'warm' | 'cold';
@@ -64,6 +68,14 @@ export interface TownSettings {
   gateFastPath: boolean;
   /** An unacknowledged escalation is raised one severity level after this long. */
   reescalateAfterMs: number;
+  /** API provider limits, by provider name. */
+  providers: Record<string, ProviderLimits>;
+  /** Daily spend the town plans for, USD; null: none set. */
+  dailyBudgetUsd: number | null;
+  /** Spend per day at which the budget alert fires, USD (`gt costs --alert-threshold`). */
+  budgetAlertUsd: number | null;
+  /** Tokens a polecat may spend without progress before it is flagged as a retry loop. */
+  retryLoopTokens: number;
 }
 
 export interface Rig {
@@ -92,7 +104,7 @@ export type PolecatState =
   | 'working' // agent running on a fresh bead
   | 'submitted' // merge request queued at the Refinery, waiting to land
   | 'reworking' // its merge request conflicted; re-applying on the new target
-  | 'throttled' // waiting on an API provider limit (not a stall)
+  | 'throttled' // waiting on an API provider limit (not a stall; the Witness leaves it be)
   | 'stalled'; // detected by the Witness: no progress
 
 /** What the Witness last concluded about a polecat. */
@@ -147,6 +159,54 @@ export interface Convoy {
   beadIds: string[];
   createdAt: number;
   closedAt: number | null;
+  /** Null until dispatched: a convoy can be created on hold and dispatched later. */
+  dispatchedAt: number | null;
+  /** Null: all at once; N: staggered in waves of N beads. */
+  waveSize: number | null;
+  /** The wave plan, in order (one wave when dispatched all at once). */
+  waves: Wave[];
+}
+
+/**
+ * One slice of a staggered convoy. Wave N+1 is held by a merge-landed gate on wave N's
+ * beads, so it builds on code that has already landed.
+ */
+export interface Wave {
+  /** 1-based. */
+  index: number;
+  beads: string[];
+  /** The gate holding it (null for a wave nothing holds). */
+  gateId: string | null;
+  /** When its first bead was taken by a polecat. */
+  dispatchedAt: number | null;
+  /** When its last bead landed. */
+  landedAt: number | null;
+  /** Merge attempts of its beads, by outcome: how much rework the wave cost. */
+  merged: number;
+  conflicts: number;
+  rejections: number;
+}
+
+/** Token usage and cost, summed per day, rig, polecat, convoy and model. */
+export interface UsageRecord {
+  /** UTC day on the engine clock, YYYY-MM-DD. */
+  day: string;
+  rig: string;
+  polecatId: string;
+  convoyId: string | null;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  /** Null when the model has no known price (never shown as zero). */
+  costUsd: number | null;
+}
+
+/** An API provider's limits, shared by every polecat of the town that uses it. */
+export interface ProviderLimits {
+  /** Concurrent agent sessions; null: unlimited. */
+  maxSessions: number | null;
+  /** Tokens per minute across its sessions; null: unlimited. */
+  tokensPerMinute: number | null;
 }
 
 export type MergeRequestStatus =
@@ -213,7 +273,8 @@ export interface Gate {
   kind: GateKind;
   /** Human-readable purpose, e.g. "Wave 2 of convoy cv-..." */
   title: string;
-  status: 'waiting' | 'open';
+  /** `cancelled`: withdrawn (a convoy was re-staggered); it holds nothing any more. */
+  status: 'waiting' | 'open' | 'cancelled';
   /** Beads held until the gate opens. */
   holds: string[];
   /** timer: opens at `until`. */

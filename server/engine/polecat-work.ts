@@ -6,17 +6,30 @@
  * submitted `maxAttempts` times; then it is escalated and its bead blocked for a person.
  */
 import type { EngineContext } from './context';
+import type { CostMeter } from './costs';
 import type { EscalationBook } from './escalations';
+import type { ProviderLimiter } from './limiter';
 import { planDispatch } from './mayor';
-import type { Bead, MergeRequest, Polecat } from './model';
+import type { Bead, Convoy, MergeRequest, Polecat } from './model';
 import type { AgentHandle, AgentOutcome } from './ports';
 import type { RigRuntime, TownRecords } from './records';
 
 export interface WorkHooks {
-  /** Whether a bead is held by a waiting gate (not dispatchable). */
-  isHeld(beadId: string): boolean;
-  /** A bead finished: gates waiting on it may open (fast path). */
-  beadFinished(beadId: string): void;
+  /** Whether a bead is held (by a waiting gate, or an undispatched convoy). */
+  isHeld(bead: Bead): boolean;
+  /** A convoy bead moved: its wave counts it. */
+  beadEvent(beadId: string, event: 'hooked' | 'merged' | 'conflicted' | 'rejected'): void;
+  /** A bead finished (with its convoy as it was): gates may open, its wave may have landed. */
+  beadFinished(beadId: string, convoy: Convoy | undefined): void;
+}
+
+/** What the Mayor's dispatch costs: the seed's "coordination overhead". */
+export interface MayorStats {
+  passes: number;
+  assignments: number;
+  /** Real ms per dispatch decision (planning one pass). */
+  decisionMs: { last: number | null; mean: number | null };
+  assignmentsLastMinute: number;
 }
 
 type Mode = 'fresh' | 'rework';
@@ -24,14 +37,37 @@ type Mode = 'fresh' | 'rework';
 export class PolecatWork {
   private readonly agents = new Map<string, AgentHandle>();
   private dispatchPending = false;
+  private readonly mayor = {
+    passes: 0,
+    assignments: 0,
+    decisionMsTotal: 0,
+    lastDecisionMs: null as number | null,
+    recent: [] as number[],
+  };
   running = false;
 
   constructor(
     private readonly ctx: EngineContext,
     private readonly records: TownRecords,
     private readonly escalations: EscalationBook,
+    private readonly limiter: ProviderLimiter,
+    private readonly costs: CostMeter,
     private readonly hooks: WorkHooks,
   ) {}
+
+  mayorStats(): MayorStats {
+    const since = this.ctx.clock.now() - 60_000;
+    this.mayor.recent = this.mayor.recent.filter((at) => at >= since);
+    return {
+      passes: this.mayor.passes,
+      assignments: this.mayor.assignments,
+      decisionMs: {
+        last: this.mayor.lastDecisionMs,
+        mean: this.mayor.passes ? this.mayor.decisionMsTotal / this.mayor.passes : null,
+      },
+      assignmentsLastMinute: this.mayor.recent.length,
+    };
+  }
 
   /** The agent session a polecat is running, if any. */
   agent(polecatId: string): AgentHandle | undefined {
@@ -40,7 +76,11 @@ export class PolecatWork {
 
   /** Stops every agent; their worktrees and states stay, so work resumes on restart. */
   cancelAll(): void {
-    for (const handle of this.agents.values()) handle.cancel();
+    for (const [id, handle] of this.agents) {
+      handle.cancel();
+      this.limiter.releaseSession(this.records.rig(this.records.polecat(id).rig).rig.settings.provider, id);
+    }
+    this.agents.clear();
   }
 
   // ------------------------------------------------------------------ dispatch
@@ -57,17 +97,29 @@ export class PolecatWork {
 
   private dispatch(): void {
     const { records } = this;
+    const started = performance.now(); // real time on purpose: the Mayor's own cost
     const assignments = planDispatch({
       rigs: [...records.rigs.values()].map((rt) => rt.rig),
-      beads: [...records.beads.values()].filter((b) => !this.hooks.isHeld(b.id)),
+      beads: [...records.beads.values()].filter((b) => !this.hooks.isHeld(b)),
       idlePolecats: (rig) => records.polecatsOf(rig).filter((p) => p.state === 'idle'),
       beadStatus: (id) => records.beads.get(id)?.status,
     });
+    const decisionMs = performance.now() - started;
+    const now = this.ctx.clock.now();
+    Object.assign(this.mayor, {
+      passes: this.mayor.passes + 1,
+      assignments: this.mayor.assignments + assignments.length,
+      decisionMsTotal: this.mayor.decisionMsTotal + decisionMs,
+      lastDecisionMs: decisionMs,
+    });
     for (const { bead, polecat } of assignments) {
+      this.mayor.recent.push(now);
       records.setBeadStatus(bead, 'hooked', { assignee: polecat.id });
       records.movePolecat(polecat, 'assign', { beadId: bead.id });
+      this.hooks.beadEvent(bead.id, 'hooked');
       this.ctx.track(this.begin(polecat, bead, 'fresh', true), `work on ${bead.id}`);
     }
+    if (assignments.length > 0) this.ctx.emit({ type: 'mayor.dispatched', at: now, assignments: assignments.length, decisionMs });
   }
 
   // ------------------------------------------------------------------ running agents
@@ -75,12 +127,34 @@ export class PolecatWork {
   /** Prepares the worktree and runs the agent; `reset` starts from the target's tip. */
   async begin(polecat: Polecat, bead: Bead, mode: Mode, reset: boolean): Promise<void> {
     const { rig } = this.records.rig(polecat.rig);
-    const { git, clock } = this.ctx;
+    const { git } = this.ctx;
     const tip = await git.resolveRef(rig.repoPath, `refs/heads/${rig.targetBranch}`);
     await git.ensureWorktree(rig.repoPath, polecat.worktreePath, polecat.branch, tip);
     if (reset) await git.resetWorktree(polecat.worktreePath, tip);
     if (!this.running) return; // stopped meanwhile: the polecat resumes on next start
     if (bead.status === 'hooked') this.records.setBeadStatus(bead, 'in_progress');
+    // Waiting for a session slot waits on other agents (the clock): not tracked.
+    void this.limiter
+      .acquireSession(rig.settings.provider, polecat.id, () => this.throttle(polecat))
+      .then(() => {
+        this.unthrottle(polecat, mode);
+        if (this.running && polecat.beadId === bead.id) this.startAgent(polecat, bead, mode);
+        else this.limiter.releaseSession(rig.settings.provider, polecat.id);
+      });
+  }
+
+  private throttle(polecat: Polecat): void {
+    if (polecat.state === 'working' || polecat.state === 'reworking') this.records.movePolecat(polecat, 'throttle');
+  }
+
+  private unthrottle(polecat: Polecat, mode: Mode): void {
+    if (polecat.state === 'throttled') this.records.movePolecat(polecat, mode === 'rework' ? 'unthrottle-rework' : 'unthrottle');
+  }
+
+  private startAgent(polecat: Polecat, bead: Bead, mode: Mode): void {
+    const { rig } = this.records.rig(polecat.rig);
+    const { clock } = this.ctx;
+    const provider = rig.settings.provider;
     const mr = mode === 'rework' ? this.records.mergeRequestFor(polecat) : undefined;
     this.agents.get(polecat.id)?.cancel();
     const handle = this.ctx.agents.start({
@@ -96,10 +170,15 @@ export class PolecatWork {
       progress: () => {
         polecat.lastHeartbeatAt = clock.now();
         polecat.lastProgressAt = clock.now();
+        this.costs.progressed(polecat.id);
       },
+      waitForCapacity: () =>
+        this.limiter.waitForTokens(provider, () => this.throttle(polecat)).then(() => this.unthrottle(polecat, mode)),
       reportUsage: (usage) => {
         polecat.tokensUsed += usage.inputTokens + usage.outputTokens;
         polecat.lastHeartbeatAt = clock.now();
+        this.limiter.recordTokens(provider, usage.inputTokens + usage.outputTokens);
+        this.costs.record({ rig: rig.name, polecatId: polecat.id, convoyId: bead.convoyId, ...usage });
         this.ctx.emit({ type: 'agent.usage', at: clock.now(), rig: rig.name, polecat: polecat.id, bead: bead.id, ...usage });
       },
     });
@@ -107,7 +186,10 @@ export class PolecatWork {
     // Not tracked: an agent waits on the clock, and settle() must not wait for the clock.
     void handle.done.then(
       (outcome) => {
-        if (this.agents.get(polecat.id) === handle) this.agents.delete(polecat.id);
+        if (this.agents.get(polecat.id) === handle) {
+          this.agents.delete(polecat.id);
+          this.limiter.releaseSession(provider, polecat.id);
+        }
         this.finish(polecat, bead, mode, outcome);
       },
       (err: unknown) => this.ctx.log.error('agent crashed', { polecat: polecat.id, error: String(err) }),
@@ -126,7 +208,8 @@ export class PolecatWork {
       by,
     });
     this.agents.get(polecat.id)?.cancel();
-    this.agents.delete(polecat.id);
+    if (this.agents.delete(polecat.id))
+      this.limiter.releaseSession(this.records.rig(polecat.rig).rig.settings.provider, polecat.id);
     if (!bead) return;
     if (polecat.state === 'stalled') this.records.movePolecat(polecat, 'resume');
     const mode: Mode = polecat.state === 'reworking' ? 'rework' : 'fresh';
@@ -192,8 +275,10 @@ export class PolecatWork {
     this.records.saveRig(rt.rig);
     const bead = this.records.beads.get(mr.beadId);
     if (bead) {
+      this.hooks.beadEvent(bead.id, 'merged');
+      const convoy = bead.convoyId ? this.records.convoys.get(bead.convoyId) : undefined;
       this.records.finishBead(bead, 'done');
-      this.hooks.beadFinished(bead.id);
+      this.hooks.beadFinished(bead.id, convoy);
     }
     const polecat = this.records.polecats.get(mr.polecatId);
     if (polecat && polecat.beadId === mr.beadId && polecat.state === 'submitted') {
@@ -214,6 +299,7 @@ export class PolecatWork {
       files: mr.conflictFiles,
       attempts: mr.attempts,
     });
+    this.hooks.beadEvent(mr.beadId, 'conflicted');
     this.sendBack(rt, mr, 'conflict', `conflicts in ${mr.conflictFiles.join(', ') || 'the target'}`);
   }
 
@@ -230,6 +316,7 @@ export class PolecatWork {
       output: output.slice(-2_000),
       attempts: mr.attempts,
     });
+    this.hooks.beadEvent(mr.beadId, 'rejected');
     this.sendBack(rt, mr, 'reject', `gate '${gate}' failed`);
   }
 
@@ -281,7 +368,8 @@ export class PolecatWork {
       } else if (!mr) this.ctx.track(this.begin(p, bead, 'fresh', false), `resume ${bead.id}`);
       return;
     }
-    const mode: Mode = p.state === 'reworking' ? 'rework' : 'fresh';
+    const returned = mr?.status === 'conflicted' || mr?.status === 'rejected';
+    const mode: Mode = p.state === 'reworking' || returned ? 'rework' : 'fresh';
     this.ctx.track(this.begin(p, bead, mode, false), `resume ${bead.id}`);
   }
 }

@@ -12,6 +12,8 @@
  *
  *   stall:  working | reworking -> stalled   (the Witness escalated it; the worktree is kept)
  *   resume: stalled -> working               (an operator restarts it on the same bead)
+ *   throttle: working | reworking -> throttled   (waiting on an API provider limit)
+ *   unthrottle / unthrottle-rework: throttled -> working / reworking
  *
  * `conflict` and `reject` (a validation gate failed) both send the merge request back for
  * rework. `release` returns the bead to the pool (operator restart, escalation).
@@ -20,7 +22,19 @@
 import { IllegalTransition } from './errors';
 import type { PolecatState } from './model';
 
-export type PolecatEvent = 'assign' | 'submit' | 'land' | 'conflict' | 'reject' | 'fail' | 'release' | 'stall' | 'resume';
+export type PolecatEvent =
+  | 'assign'
+  | 'submit'
+  | 'land'
+  | 'conflict'
+  | 'reject'
+  | 'fail'
+  | 'release'
+  | 'stall'
+  | 'resume'
+  | 'throttle'
+  | 'unthrottle'
+  | 'unthrottle-rework';
 
 export function nextPolecatState(state: PolecatState, event: PolecatEvent): PolecatState {
   switch (event) {
@@ -42,6 +56,15 @@ export function nextPolecatState(state: PolecatState, event: PolecatEvent): Pole
       break;
     case 'resume':
       if (state === 'stalled') return 'working';
+      break;
+    case 'throttle':
+      if (state === 'working' || state === 'reworking') return 'throttled';
+      break;
+    case 'unthrottle':
+      if (state === 'throttled') return 'working';
+      break;
+    case 'unthrottle-rework':
+      if (state === 'throttled') return 'reworking';
       break;
     case 'fail':
     case 'release':

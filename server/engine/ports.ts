@@ -3,7 +3,7 @@
  * Adapters live beside the engine (server/git, server/store, server/agents); the
  * composition root (server/main.ts) wires real ones, tests and simulations wire others.
  */
-import type { Bead, Convoy, Escalation, Gate, GateSpec, MergeRequest, Polecat, Rig, TownSettings } from './model';
+import type { Bead, Convoy, Escalation, Gate, GateSpec, MergeRequest, Polecat, Rig, TownSettings, UsageRecord } from './model';
 import type { DomainEvent } from './events';
 
 export type { GateSpec } from './model';
@@ -128,6 +128,12 @@ export interface TownStore {
   /** Gates, newest first; all statuses unless given. */
   listGates(query: { status?: Gate['status'][]; limit?: number }): Promise<Gate[]>;
   saveTownSettings(settings: TownSettings): Promise<void>;
+  /** Adds usage to the per-day sums (same day, rig, polecat, convoy and model add up). */
+  addUsage(records: UsageRecord[]): Promise<void>;
+  /** Usage sums from day `since` (YYYY-MM-DD, inclusive) on. */
+  listUsage(query: { since?: string }): Promise<UsageRecord[]>;
+  listConvoys(query: { status?: Convoy['status'][]; limit?: number }): Promise<Convoy[]>;
+  getConvoy(id: string): Promise<Convoy | null>;
   /** Escalations, newest first; all statuses unless given. */
   listEscalations(query: { status?: Escalation['status'][]; limit?: number }): Promise<Escalation[]>;
   /** Merge requests of a rig that finished (merged, rejected...) at or after `since`, newest first. */
@@ -166,6 +172,11 @@ export interface AgentSession {
    * calls itself settled or stopped. Waiting on the clock is not declared.
    */
   track<T>(work: Promise<T>): Promise<T>;
+  /**
+   * Resolves when the API provider has room for more tokens (the town's tokens-per-minute
+   * limit); the polecat shows as throttled meanwhile. Agents call it before each request.
+   */
+  waitForCapacity(): Promise<void>;
   /** Called when the agent reports token usage. */
   reportUsage(usage: { inputTokens: number; outputTokens: number; model: string }): void;
 }

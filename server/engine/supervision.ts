@@ -23,6 +23,11 @@ export const DEFAULT_TOWN_SETTINGS: TownSettings = {
   coldPatrolMs: 2_000,
   gateFastPath: true,
   reescalateAfterMs: 4 * 3_600_000,
+  providers: {},
+  dailyBudgetUsd: null,
+  budgetAlertUsd: null,
+  // About what ten healthy polecats spend on a bead each, burned without a single edit.
+  retryLoopTokens: 150_000,
 };
 
 export class Supervision {

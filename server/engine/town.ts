@@ -14,7 +14,11 @@ import { EngineContext, silentLogger, type Logger } from './context';
 import { conflict, invalid, notFound } from './errors';
 import { EscalationBook } from './escalations';
 import { EventBus } from './events';
+import { CostMeter } from './costs';
+import { Convoys, type WaveSizeChoice } from './convoys';
 import { GateBook, type GateInput } from './gate';
+import { ProviderLimiter } from './limiter';
+import { matchesAny } from './paths';
 import { MergeQueue } from './merge-queue';
 import type { Bead, Convoy, MergeRequest, PatrolTier, Polecat, Rig, RigCounters, RigSettings, TownSettings } from './model';
 import { Persistence } from './persistence';
@@ -54,6 +58,8 @@ export const DEFAULT_RIG_SETTINGS: RigSettings = {
   heartbeatTimeoutMs: 3 * 60_000,
   progressTimeoutMs: 10 * 60_000,
   tier: 'auto',
+  scope: [],
+  provider: 'anthropic',
 };
 
 const ZERO_COUNTERS: RigCounters = { merged: 0, conflicts: 0, rejected: 0, reworkedMerged: 0 };
@@ -94,6 +100,9 @@ export class Town {
   private gateBook!: GateBook;
   private work!: PolecatWork;
   private supervision!: Supervision;
+  private convoyBook!: Convoys;
+  readonly limiter: ProviderLimiter;
+  readonly costs: CostMeter;
   private townSettings: TownSettings = DEFAULT_TOWN_SETTINGS;
   private running = false;
   private resumed = false;
@@ -111,6 +120,9 @@ export class Town {
       log,
     );
     this.records = new TownRecords(this.ctx);
+    const unlimited = { maxSessions: null, tokensPerMinute: null };
+    this.limiter = new ProviderLimiter(this.ctx.clock, (provider) => this.townSettings.providers[provider] ?? unlimited);
+    this.costs = new CostMeter(this.ctx, () => this.townSettings.retryLoopTokens);
   }
 
   /** Loads the persisted town and reconciles it with git. Does not start work. */
@@ -120,9 +132,22 @@ export class Town {
     town.townSettings = { ...DEFAULT_TOWN_SETTINGS, ...state.settings };
     town.escalationBook = new EscalationBook(town.ctx, state.escalations);
     town.gateBook = new GateBook(town.ctx, town.records, state.gates);
-    town.work = new PolecatWork(town.ctx, town.records, town.escalationBook, {
-      isHeld: (bead) => town.gateBook.isHeld(bead),
-      beadFinished: () => town.openGatesFast(),
+    town.costs.seedToday(await options.store.listUsage({ since: new Date(options.clock.now()).toISOString().slice(0, 10) }));
+    town.convoyBook = new Convoys(town.ctx, town.records, town.gateBook, {
+      dispatchSoon: () => town.work.scheduleDispatch(),
+      throughput: (rig) => ({
+        mergesPerHour: town.refineryStats(rig).mergesPerHour,
+        workMs: town.records.rig(rig).rig.settings.agentWorkMs,
+        idlePolecats: town.records.polecatsOf(rig).filter((p) => p.state === 'idle').length,
+      }),
+    });
+    town.work = new PolecatWork(town.ctx, town.records, town.escalationBook, town.limiter, town.costs, {
+      isHeld: (bead) => town.gateBook.isHeld(bead.id) || town.convoyBook.isHeld(bead),
+      beadEvent: (bead, event) => town.convoyBook.beadEvent(bead, event),
+      beadFinished: (bead, convoy) => {
+        town.convoyBook.beadFinished(convoy, bead);
+        town.openGatesFast();
+      },
     });
     town.supervision = new Supervision(
       town.ctx,
@@ -225,6 +250,18 @@ export class Town {
 
   get settings(): TownSettings {
     return this.townSettings;
+  }
+
+  mayorStats(): ReturnType<PolecatWork['mayorStats']> {
+    return this.work.mayorStats();
+  }
+
+  getConvoy(id: string): Convoy | undefined {
+    return this.records.convoys.get(id);
+  }
+
+  suggestWaveSize(convoyId: string): number {
+    return this.convoyBook.suggestWaveSize(this.convoyBook.get(convoyId));
   }
 
   deaconStatus(): DeaconStatus {
@@ -369,6 +406,7 @@ export class Town {
   /** Changes town-wide settings (the Deacon's mode and cadences, the gate fast path). */
   updateSettings(patch: Partial<TownSettings>, by: string): TownSettings {
     this.townSettings = { ...this.townSettings, ...patch };
+    this.limiter.limitsChanged();
     const copy = structuredClone(this.townSettings);
     void this.ctx.persistence.write((s) => s.saveTownSettings(copy));
     this.ctx.emit({ type: 'town.settings_changed', at: this.clock.now(), by });
@@ -400,6 +438,7 @@ export class Town {
 
   createBead(input: BeadInput): Bead {
     this.records.rig(input.rig);
+    if (this.records.rig(input.rig).rig.status === 'retired') throw conflict(`rig '${input.rig}' is retired`);
     for (const dep of input.dependsOn ?? []) {
       if (!this.records.beads.has(dep)) throw invalid(`dependency '${dep}' is not an open bead`);
     }
@@ -427,8 +466,24 @@ export class Town {
     return bead;
   }
 
-  /** Creates a convoy and as many beads as given, tracked together. */
-  createConvoy(title: string, beads: Array<Omit<BeadInput, 'convoyId'>>): Convoy {
+  /** The rig whose path scope owns every path of a bead (the Mayor's routing). */
+  routeBead(paths: string[]): string {
+    const owners = this.listRigs().filter(
+      (r) =>
+        r.status !== 'retired' &&
+        (r.settings.scope.length === 0 || paths.every((p) => matchesAny(p.replace(/\/$/, '/x'), r.settings.scope))),
+    );
+    const scoped = owners.filter((r) => r.settings.scope.length > 0);
+    const pick = scoped[0] ?? owners[0];
+    if (!pick) throw invalid(`no rig owns the paths ${paths.join(', ') || '(none)'}; name a rig`);
+    return pick.name;
+  }
+
+  /**
+   * Creates a convoy and its beads, tracked together. Dispatched at once unless `hold`:
+   * a held convoy waits for `dispatchConvoy` (all at once or in waves).
+   */
+  createConvoy(title: string, beads: Array<Omit<BeadInput, 'convoyId'>>, options: { hold?: boolean; by?: string } = {}): Convoy {
     for (const b of beads) this.records.rig(b.rig);
     const convoy: Convoy = {
       id: this.records.newId('cv', (id) => this.records.convoys.has(id)),
@@ -437,12 +492,47 @@ export class Town {
       beadIds: [],
       createdAt: this.clock.now(),
       closedAt: null,
+      dispatchedAt: null,
+      waveSize: null,
+      waves: [],
     };
     this.records.convoys.set(convoy.id, convoy);
     for (const b of beads) convoy.beadIds.push(this.createBead({ ...b, convoyId: convoy.id }).id);
     this.records.saveConvoy(convoy);
     this.ctx.emit({ type: 'convoy.created', at: convoy.createdAt, convoy: convoy.id, title, beads: beads.length });
+    if (!options.hold) this.convoyBook.dispatch(convoy.id, null, options.by ?? 'mayor');
     return convoy;
+  }
+
+  /** Dispatches a held convoy: all at once (null), in waves of N, or `auto`-sized waves. */
+  dispatchConvoy(id: string, waveSize: WaveSizeChoice, by: string): Convoy {
+    return this.convoyBook.dispatch(id, waveSize, by);
+  }
+
+  /** Re-plans the part of a convoy not yet dispatched into waves of N (null: all at once). */
+  staggerConvoy(id: string, waveSize: WaveSizeChoice, by: string): Convoy {
+    return this.convoyBook.stagger(id, waveSize, by);
+  }
+
+  addToConvoy(id: string, beadIds: string[]): Convoy {
+    return this.convoyBook.add(id, beadIds);
+  }
+
+  removeFromConvoy(id: string, beadId: string): Convoy {
+    return this.convoyBook.remove(id, beadId);
+  }
+
+  /** Closes a bead that will not be done (bd close): it leaves the pool and its convoy. */
+  closeBead(id: string): Bead {
+    const bead = this.records.beads.get(id);
+    if (!bead) throw notFound('open bead', id);
+    if (bead.status === 'hooked' || bead.status === 'in_progress')
+      throw conflict(`bead '${id}' is being worked on by ${bead.assignee}`);
+    const convoy = bead.convoyId ? this.records.convoys.get(bead.convoyId) : undefined;
+    this.records.finishBead(bead, 'closed');
+    this.convoyBook.beadFinished(convoy, id);
+    this.openGatesFast();
+    return bead;
   }
 
   /** Holds beads until a condition (timer, merges landed, beads closed, approval) holds. */

@@ -113,7 +113,9 @@ export function townOverview(town: Town): TownOverview {
     timeScale: town.clock.scale,
     rigs,
     deacon: town.deaconStatus(),
-    escalations: town.escalations.list().sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.createdAt - b.createdAt),
+    escalations: town.escalations
+      .list()
+      .sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.createdAt - b.createdAt),
     gatesWaiting: town.gates.list().length,
     totals: {
       rigs: rigs.length,

@@ -13,7 +13,7 @@ export const FINISHED_CONVOY_STATUSES: readonly ConvoyStatus[] = ['landed', 'clo
 export const FINISHED_MR_STATUSES: readonly MergeRequestStatus[] = ['merged', 'abandoned', 'escalated'];
 export const FINISHED_ESCALATION_STATUSES: readonly EscalationStatus[] = ['resolved'];
 /** An open gate has released its beads: only waiting gates are live. */
-export const FINISHED_GATE_STATUSES: readonly Gate['status'][] = ['open'];
+export const FINISHED_GATE_STATUSES: readonly Gate['status'][] = ['open', 'cancelled'];
 
 /** Caps a caller's limit to a non-negative integer (Prisma reads a negative `take` as "from the end"). */
 export function normalizeLimit(limit: number | undefined): number | undefined {

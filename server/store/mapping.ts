@@ -9,6 +9,7 @@ import type {
   Audit as AuditRow,
   Bead as BeadRow,
   Convoy as ConvoyRow,
+  Usage as UsageRow,
   Escalation as EscalationRow,
   Event as EventRow,
   Gate as GateRow,
@@ -20,6 +21,7 @@ import type {
   Bead,
   BeadStatus,
   Convoy,
+  UsageRecord,
   ConvoyStatus,
   Escalation,
   EscalationSeverity,
@@ -153,6 +155,9 @@ export function convoyToRow(c: Convoy): ConvoyRow {
     beadIds: toJson(c.beadIds),
     createdAt: c.createdAt,
     closedAt: c.closedAt,
+    dispatchedAt: c.dispatchedAt,
+    waveSize: c.waveSize,
+    waves: toJson(c.waves),
   };
 }
 
@@ -164,6 +169,27 @@ export function convoyFromRow(row: ConvoyRow): Convoy {
     beadIds: fromJson(row.beadIds),
     createdAt: row.createdAt,
     closedAt: row.closedAt,
+    dispatchedAt: row.dispatchedAt,
+    waveSize: row.waveSize,
+    waves: fromJson(row.waves),
+  };
+}
+
+/** The unique key of a usage sum; '' stands for "no convoy" (keys cannot be null). */
+export function usageKey(u: UsageRecord): string {
+  return [u.day, u.rig, u.polecatId, u.convoyId ?? '', u.model].join('\u0000');
+}
+
+export function usageFromRow(row: UsageRow): UsageRecord {
+  return {
+    day: row.day,
+    rig: row.rig,
+    polecatId: row.polecatId,
+    convoyId: row.convoyId === '' ? null : row.convoyId,
+    model: row.model,
+    inputTokens: row.inputTokens,
+    outputTokens: row.outputTokens,
+    costUsd: row.costUsd,
   };
 }
 

@@ -5,10 +5,10 @@
  * a model after saving it, or a loaded model, cannot change what is stored: the same
  * guarantee a database gives for free.
  */
-import type { Bead, Convoy, Escalation, Gate, MergeRequest, Polecat, Rig, TownSettings } from '../engine/model';
+import type { Bead, Convoy, Escalation, Gate, MergeRequest, Polecat, Rig, TownSettings, UsageRecord } from '../engine/model';
 import type { DomainEvent } from '../engine/events';
 import type { AuditRecord, BeadQuery, EventQuery, StoredEvent, TownState, TownStore } from '../engine/ports';
-import { eventRig, rigCountersWithDefaults } from './mapping';
+import { eventRig, rigCountersWithDefaults, usageKey } from './mapping';
 import {
   FINISHED_BEAD_STATUSES,
   FINISHED_CONVOY_STATUSES,
@@ -51,6 +51,7 @@ export class MemoryStore implements TownStore {
   private readonly mergeRequests = new Map<string, MergeRequest>();
   private readonly escalations = new Map<string, Escalation>();
   private readonly gates = new Map<string, Gate>();
+  private readonly usage = new Map<string, UsageRecord>();
   private settings: TownSettings | null = null;
   private events: StoredEvent[] = [];
   private readonly audit: (AuditRecord & { id: number })[] = [];
@@ -139,6 +140,46 @@ export class MemoryStore implements TownStore {
 
   async saveTownSettings(settings: TownSettings): Promise<void> {
     this.settings = copy(settings);
+  }
+
+  async addUsage(records: UsageRecord[]): Promise<void> {
+    for (const u of records) {
+      const key = usageKey(u);
+      const sum = this.usage.get(key);
+      if (!sum) this.usage.set(key, copy(u));
+      else {
+        sum.inputTokens += u.inputTokens;
+        sum.outputTokens += u.outputTokens;
+        if (u.costUsd !== null) sum.costUsd = (sum.costUsd ?? 0) + u.costUsd;
+      }
+    }
+  }
+
+  async listUsage(query: { since?: string }): Promise<UsageRecord[]> {
+    return copy(
+      [...this.usage.values()].filter((u) => !query.since || u.day >= query.since).sort((a, b) => a.day.localeCompare(b.day)),
+    );
+  }
+
+  async listConvoys(query: { status?: Convoy['status'][]; limit?: number }): Promise<Convoy[]> {
+    const matches = [...this.convoys.values()].filter((c) => !query.status || query.status.includes(c.status));
+    return copy(
+      take(
+        matches.sort(
+          byThenId(
+            (c) => c.createdAt,
+            (c) => c.id,
+            -1,
+          ),
+        ),
+        query.limit,
+      ),
+    );
+  }
+
+  async getConvoy(id: string): Promise<Convoy | null> {
+    const c = this.convoys.get(id);
+    return c ? copy(c) : null;
   }
 
   async listEscalations(query: EscalationQuery): Promise<Escalation[]> {

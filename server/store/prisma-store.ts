@@ -9,7 +9,7 @@
  * queries newest first, ties broken by id.
  */
 import type { Prisma, PrismaClient } from './generated/client';
-import type { Bead, Convoy, Escalation, Gate, MergeRequest, Polecat, Rig, TownSettings } from '../engine/model';
+import type { Bead, Convoy, Escalation, Gate, MergeRequest, Polecat, Rig, TownSettings, UsageRecord } from '../engine/model';
 import type { DomainEvent } from '../engine/events';
 import type { AuditRecord, BeadQuery, EventQuery, StoredEvent, TownState, TownStore } from '../engine/ports';
 import {
@@ -33,6 +33,7 @@ import {
   rigToRow,
   TOWN_ID,
   TOWN_NAME,
+  usageFromRow,
   townSettingsFromJson,
   townSettingsToJson,
 } from './mapping';
@@ -155,6 +156,47 @@ export class PrismaStore implements TownStore {
       update: { settings: json },
       select: ID,
     });
+  }
+
+  async addUsage(records: UsageRecord[]): Promise<void> {
+    // One transaction per batch: a usage report is never half-counted.
+    await this.prisma.$transaction(
+      records.map((u) => {
+        const key = { day: u.day, rig: u.rig, polecatId: u.polecatId, convoyId: u.convoyId ?? '', model: u.model };
+        return this.prisma.usage.upsert({
+          where: { day_rig_polecatId_convoyId_model: key },
+          create: { ...key, inputTokens: u.inputTokens, outputTokens: u.outputTokens, costUsd: u.costUsd },
+          update: {
+            inputTokens: { increment: u.inputTokens },
+            outputTokens: { increment: u.outputTokens },
+            ...(u.costUsd === null ? {} : { costUsd: { increment: u.costUsd } }),
+          },
+          select: ID,
+        });
+      }),
+    );
+  }
+
+  async listUsage(query: { since?: string }): Promise<UsageRecord[]> {
+    const rows = await this.prisma.usage.findMany({
+      where: query.since ? { day: { gte: query.since } } : {},
+      orderBy: [{ day: 'asc' }, { id: 'asc' }],
+    });
+    return rows.map(usageFromRow);
+  }
+
+  async listConvoys(query: { status?: Convoy['status'][]; limit?: number }): Promise<Convoy[]> {
+    const rows = await this.prisma.convoy.findMany({
+      where: query.status ? { status: { in: query.status } } : {},
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: normalizeLimit(query.limit),
+    });
+    return rows.map(convoyFromRow);
+  }
+
+  async getConvoy(id: string): Promise<Convoy | null> {
+    const row = await this.prisma.convoy.findUnique({ where: { id } });
+    return row ? convoyFromRow(row) : null;
   }
 
   async listEscalations(query: EscalationQuery): Promise<Escalation[]> {

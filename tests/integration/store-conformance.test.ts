@@ -9,7 +9,17 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Bead, Convoy, Escalation, Gate, MergeRequest, Polecat, Rig, TownSettings } from '@/server/engine/model';
+import type {
+  Bead,
+  Convoy,
+  Escalation,
+  Gate,
+  MergeRequest,
+  Polecat,
+  Rig,
+  TownSettings,
+  UsageRecord,
+} from '@/server/engine/model';
 import type { DomainEvent } from '@/server/engine/events';
 import type { AuditRecord, TownStore } from '@/server/engine/ports';
 import { MemoryStore } from '@/server/store/memory-store';
@@ -41,6 +51,8 @@ function rig(over: Partial<Rig> = {}): Rig {
       heartbeatTimeoutMs: 90_000,
       progressTimeoutMs: 600_000.5,
       tier: 'auto',
+      scope: ['core/**', 'lib/*.ts'],
+      provider: 'anthropic',
     },
     createdAt: T0,
     counters: { merged: 12, conflicts: 3, rejected: 4, reworkedMerged: 2 },
@@ -95,6 +107,30 @@ function convoy(over: Partial<Convoy> = {}): Convoy {
     beadIds: ['gt-1', 'gt-2'],
     createdAt: T0,
     closedAt: null,
+    dispatchedAt: T0 + 10,
+    waveSize: 1,
+    waves: [
+      {
+        index: 1,
+        beads: ['gt-1'],
+        gateId: null,
+        dispatchedAt: T0 + 20,
+        landedAt: T0 + 900.5,
+        merged: 1,
+        conflicts: 2,
+        rejections: 0,
+      },
+      {
+        index: 2,
+        beads: ['gt-2'],
+        gateId: 'gate-w2',
+        dispatchedAt: null,
+        landedAt: null,
+        merged: 0,
+        conflicts: 0,
+        rejections: 0,
+      },
+    ],
     ...over,
   };
 }
@@ -185,6 +221,10 @@ function townSettings(over: Partial<TownSettings> = {}): TownSettings {
     coldPatrolMs: 250,
     gateFastPath: true,
     reescalateAfterMs: 1_800_000,
+    providers: { anthropic: { maxSessions: 20, tokensPerMinute: null } },
+    dailyBudgetUsd: 250.5,
+    budgetAlertUsd: 200,
+    retryLoopTokens: 150_000,
     ...over,
   };
 }
@@ -934,5 +974,47 @@ describe('PrismaStore on SQLite upgraded from the first migration', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe.each(factories)('$name usage and convoy history', (factory) => {
+  let store: TownStore;
+  afterEach(async () => {
+    await store?.close();
+  });
+
+  const usage = (over: Partial<UsageRecord> = {}): UsageRecord => ({
+    day: '2026-11-27',
+    rig: 'alpha',
+    polecatId: 'alpha/nux',
+    convoyId: 'cv-1',
+    model: 'claude-sonnet-4-5',
+    inputTokens: 1000,
+    outputTokens: 200,
+    costUsd: 0.006,
+    ...over,
+  });
+
+  it('adds usage up per day, rig, polecat, convoy and model', async () => {
+    store = await factory.open();
+    await store.addUsage([usage(), usage({ convoyId: null }), usage({ model: 'mystery-model', costUsd: null })]);
+    await store.addUsage([usage({ inputTokens: 500, outputTokens: 100, costUsd: 0.003 }), usage({ day: '2026-11-28' })]);
+    const all = await store.listUsage({});
+    const main = all.find((u) => u.day === '2026-11-27' && u.convoyId === 'cv-1' && u.model === 'claude-sonnet-4-5')!;
+    expect(main).toMatchObject({ inputTokens: 1500, outputTokens: 300 });
+    expect(main.costUsd).toBeCloseTo(0.009, 9);
+    expect(all.find((u) => u.convoyId === null)).toMatchObject({ inputTokens: 1000 });
+    expect(all.find((u) => u.model === 'mystery-model')!.costUsd).toBeNull();
+    expect(await store.listUsage({ since: '2026-11-28' })).toHaveLength(1);
+  });
+
+  it('lists convoys newest first and finds one by id, waves included', async () => {
+    store = await factory.open();
+    await store.saveConvoy(convoy({ id: 'cv-old', createdAt: T0 }));
+    await store.saveConvoy(convoy({ id: 'cv-new', createdAt: T0 + 1, status: 'landed' }));
+    expect((await store.listConvoys({})).map((c) => c.id)).toEqual(['cv-new', 'cv-old']);
+    expect((await store.listConvoys({ status: ['landed'] })).map((c) => c.id)).toEqual(['cv-new']);
+    expect(await store.getConvoy('cv-old')).toEqual(convoy({ id: 'cv-old', createdAt: T0 }));
+    expect(await store.getConvoy('cv-none')).toBeNull();
   });
 });
