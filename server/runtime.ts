@@ -13,6 +13,8 @@ import type { Bead } from './engine/model';
 import type { MergeQueueView, RefineryStatsView, TownOverview } from './queries/town-view';
 import type { QueuePoint } from './metrics/queue-series';
 import type { StatusView } from './queries/status-view';
+import type { ConvoySummary, ConvoyView } from './queries/convoy-view';
+import type { CostGroup, CostRange, CostsView } from './queries/costs-view';
 import type { Escalation, Gate } from './engine/model';
 
 /** Read-only questions the pages and the API ask; answered by server/queries. */
@@ -21,6 +23,9 @@ export interface Queries {
   mergeQueue(rig?: string): MergeQueueView[];
   refineryStats(rig?: string): RefineryStatsView;
   status(): StatusView;
+  convoys(): Promise<ConvoySummary[]>;
+  convoy(id: string): Promise<ConvoyView | null>;
+  costs(by: CostGroup, range: CostRange): Promise<CostsView>;
   escalations(query: { status?: Escalation['status'][]; limit?: number }): Promise<Escalation[]>;
   gates(query: { status?: Gate['status'][]; limit?: number }): Promise<Gate[]>;
   queueHistory(): QueuePoint[];

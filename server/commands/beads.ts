@@ -14,7 +14,8 @@ export const RepoPath = z
 export const RigName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'rig names are lower-case letters, digits and dashes');
 
 const BeadInput = z.strictObject({
-  rig: RigName,
+  /** Omitted: the Mayor routes the bead to the rig whose scope owns its paths. */
+  rig: RigName.optional(),
   title: z.string().trim().min(1, 'a bead needs a title').max(200),
   description: z.string().max(20_000).default(''),
   priority: z.number().int().min(0).max(4).default(2),
@@ -28,5 +29,5 @@ export const createBead = defineCommand({
   summary: 'Create a bead (a unit of work) on a rig',
   role: 'operator',
   input: BeadInput,
-  run: (town, input) => town.createBead(input),
+  run: (town, { rig, ...input }) => town.createBead({ ...input, rig: rig ?? town.routeBead(input.paths) }),
 });

@@ -1,6 +1,17 @@
 /** The command catalogue: every operator action the product offers. */
 import { createBead } from './beads';
 import { CommandBus, type CommandDefinition } from './command';
+import {
+  addToConvoy,
+  closeBead,
+  createConvoy,
+  dependBead,
+  dispatchConvoy,
+  limitProvider,
+  removeFromConvoy,
+  setBudget,
+  staggerConvoy,
+} from './convoys';
 import { addPolecats } from './polecats';
 import { configureRefinery, scaleRefinery } from './refinery';
 import {
@@ -36,6 +47,15 @@ export const COMMANDS = [
   resolveEscalation,
   createGate,
   approveGate,
+  createConvoy,
+  dispatchConvoy,
+  staggerConvoy,
+  addToConvoy,
+  removeFromConvoy,
+  closeBead,
+  dependBead,
+  setBudget,
+  limitProvider,
 ] as unknown as CommandDefinition[];
 
 export function createCommandBus(town: Town): CommandBus {

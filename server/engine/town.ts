@@ -522,6 +522,31 @@ export class Town {
     return this.convoyBook.remove(id, beadId);
   }
 
+  /**
+   * Makes a bead wait for others. Refused when it would close a cycle (the bead would
+   * wait for itself) or when the bead has started.
+   */
+  addDependencies(id: string, on: string[]): Bead {
+    const bead = this.records.beads.get(id);
+    if (!bead) throw notFound('open bead', id);
+    if (bead.status !== 'open' && bead.status !== 'blocked') throw conflict(`bead '${id}' has started; its dependencies are fixed`);
+    for (const dep of on) {
+      if (!this.records.beads.has(dep)) throw invalid(`dependency '${dep}' is not an open bead`);
+      if (dep === id || this.dependsOn(dep, id)) throw invalid(`'${id}' -> '${dep}' would make a dependency cycle`);
+    }
+    bead.dependsOn = [...new Set([...bead.dependsOn, ...on])];
+    this.records.saveBead(bead);
+    return bead;
+  }
+
+  /** Whether `from` waits, directly or not, on `to`. */
+  private dependsOn(from: string, to: string, seen = new Set<string>()): boolean {
+    if (seen.has(from)) return false;
+    seen.add(from);
+    const bead = this.records.beads.get(from);
+    return !!bead && bead.dependsOn.some((d) => d === to || this.dependsOn(d, to, seen));
+  }
+
   /** Closes a bead that will not be done (bd close): it leaves the pool and its convoy. */
   closeBead(id: string): Bead {
     const bead = this.records.beads.get(id);

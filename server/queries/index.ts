@@ -3,6 +3,8 @@ import type { TownStore } from '../engine/ports';
 import type { Town } from '../engine/town';
 import type { QueueSeries } from '../metrics/queue-series';
 import type { Queries } from '../runtime';
+import { convoyList, convoyView } from './convoy-view';
+import { costsView } from './costs-view';
 import { statusView } from './status-view';
 import { mergeQueueView, refineryStatsView, townOverview } from './town-view';
 
@@ -15,6 +17,9 @@ export function createQueries(town: Town, store: TownStore, series: QueueSeries)
     },
     refineryStats: (rig) => refineryStatsView(town, rig),
     status: () => statusView(town),
+    convoys: () => convoyList(town, store),
+    convoy: (id) => convoyView(town, store, id),
+    costs: (by, range) => costsView(town, store, by, range),
     // Open ones from memory (current to the tick), history from the store.
     escalations: async (query) => {
       const stored = await store.listEscalations(query);

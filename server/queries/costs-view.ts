@@ -1,0 +1,69 @@
+/**
+ * What `gt costs` prints and the costs page shows: tokens and cost grouped by agent, rig,
+ * convoy, model or day, over today or the last week, with the budget beside it. Cost of a
+ * model without a known price is reported as unknown, never as zero.
+ */
+import { dayOf } from '../engine/costs';
+import type { TownStore } from '../engine/ports';
+import type { Town } from '../engine/town';
+
+export type CostGroup = 'agent' | 'rig' | 'convoy' | 'model' | 'day';
+export type CostRange = 'today' | 'week';
+
+export interface CostRow {
+  key: string;
+  inputTokens: number;
+  outputTokens: number;
+  /** Sum of priced usage, USD. */
+  costUsd: number;
+  /** Tokens of models with no known price (their cost is unknown). */
+  unpricedTokens: number;
+}
+
+export async function costsView(town: Town, store: TownStore, by: CostGroup, range: CostRange) {
+  const now = town.clock.now();
+  const since = dayOf(now - (range === 'week' ? 6 * 86_400_000 : 0));
+  const usage = await store.listUsage({ since });
+  const groups = new Map<string, CostRow>();
+  for (const u of usage) {
+    const key =
+      by === 'agent'
+        ? u.polecatId
+        : by === 'rig'
+          ? u.rig
+          : by === 'convoy'
+            ? (u.convoyId ?? '(none)')
+            : by === 'model'
+              ? u.model
+              : u.day;
+    const row = groups.get(key) ?? { key, inputTokens: 0, outputTokens: 0, costUsd: 0, unpricedTokens: 0 };
+    row.inputTokens += u.inputTokens;
+    row.outputTokens += u.outputTokens;
+    if (u.costUsd === null) row.unpricedTokens += u.inputTokens + u.outputTokens;
+    else row.costUsd += u.costUsd;
+    groups.set(key, row);
+  }
+  const rows = [...groups.values()].sort((a, b) => b.costUsd - a.costUsd || a.key.localeCompare(b.key));
+  const today = town.costs.todaySpend();
+  const { dailyBudgetUsd, budgetAlertUsd } = town.settings;
+  return {
+    by,
+    range,
+    since,
+    rows,
+    total: rows.reduce((t, r) => ({ costUsd: t.costUsd + r.costUsd, tokens: t.tokens + r.inputTokens + r.outputTokens }), {
+      costUsd: 0,
+      tokens: 0,
+    }),
+    today: { ...today, costUsd: Math.round(today.costUsd * 10_000) / 10_000 },
+    budget: {
+      dailyBudgetUsd,
+      alertThresholdUsd: budgetAlertUsd,
+      /** Share of the daily budget spent today (null without a budget). */
+      usedFraction: dailyBudgetUsd ? today.costUsd / dailyBudgetUsd : null,
+      overThreshold: budgetAlertUsd !== null && today.costUsd >= budgetAlertUsd,
+    },
+  };
+}
+
+export type CostsView = Awaited<ReturnType<typeof costsView>>;
