@@ -8,7 +8,7 @@
  * stopped (the merge in hand finishes, agents parked) -> writes drained -> database closed.
  */
 import { createServer } from 'node:http';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import next from 'next';
 import { createCommandBus } from './commands';
@@ -76,6 +76,8 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  // Where `gt` and `bd` find this server when run on the same machine (see cli/client.ts).
+  await writeFile(path.join(config.dataDir, 'cli.json'), JSON.stringify({ url: `http://${config.host}:${port}` }, null, 2), { mode: 0o600 });
   log.info(`Gas Town Fleet listening on http://${config.host}:${port}`, {
     dataDir: config.dataDir,
     timeScale: config.timeScale,

@@ -1,0 +1,272 @@
+/**
+ * `gt`: the town from a shell. Every command talks to the running server's JSON API;
+ * `--json` prints the API's JSON as is (stable; see docs/cli.md), for jq and cron.
+ *
+ *   gt status --json | jq '.deacon.last_patrol_duration'
+ *   gt mq list --json | jq '.pending | length'
+ *   gt refinery stats --json | jq '.conflict_rate'
+ *   gt rig scale myproject --refinery-workers 3
+ *   gt costs --by-agent ; gt costs --alert-threshold 50
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { api, command } from './client';
+import { colour, json, pct, secs, table, usd } from './output';
+import { int, run } from './run';
+import type { StatusView } from '../server/queries/status-view';
+import type { MergeQueueView, RefineryStatsView, TownOverview } from '../server/queries/town-view';
+import type { ConvoySummary, ConvoyView } from '../server/queries/convoy-view';
+import type { CostsView } from '../server/queries/costs-view';
+import type { Escalation } from '../server/engine/model';
+
+const program = new Command('gt')
+  .description('Gas Town: rigs, merge queues, convoys and costs of a running town')
+  .version('0.1.0');
+const withJson = (c: Command) => c.option('--json', 'print JSON (stable, for jq)');
+
+withJson(program.command('status').description('the town: rigs, agents, the Deacon and a summary')).action(
+  async (opts: { json?: boolean }) => {
+    const s = await api<StatusView>('GET', '/api/status');
+    if (opts.json) return json(s);
+    console.log(
+      `${colour.bold('Deacon')} ${s.deacon.mode}, last patrol ${s.deacon.last_patrol_duration ?? '—'} s, gate latency p95 ${s.deacon.gate_latency_s.p95 ?? '—'} s (n=${s.deacon.gate_latency_s.sample})`,
+    );
+    console.log(
+      `${colour.bold('Agents')} ${s.agents.total}: ${
+        Object.entries(s.agents.by_state)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(', ') || 'none'
+      }`,
+    );
+    if (s.escalations.open > 0) console.log(colour.yellow(`${s.escalations.open} open escalation(s)`));
+    table(
+      ['RIG', 'STATUS', 'TIER', 'POLECATS', 'QUEUE', 'WORKERS', 'WITNESS'],
+      s.rigs.map((r) => [
+        r.name,
+        r.status,
+        r.tier + (r.tier_pinned ? '*' : ''),
+        r.polecats,
+        r.queue_depth,
+        r.refinery_workers,
+        `${r.witness.interval_s}s`,
+      ]),
+    );
+  },
+);
+
+const mq = program.command('mq').description('merge queues');
+withJson(
+  mq.command('list').description('the merge queue in landing order (all rigs unless one is named)').argument('[rig]'),
+).action(async (rig: string | undefined, opts: { json?: boolean }) => {
+  const q = await api<{ pending: MergeQueueView[]; in_flight: MergeQueueView[] }>(
+    'GET',
+    `/api/mq${rig ? `?rig=${encodeURIComponent(rig)}` : ''}`,
+  );
+  if (opts.json) return json(q);
+  table(
+    ['RIG', 'POS', 'MR', 'BEAD', 'POLECAT', 'STAGE', 'WORKER', 'ATTEMPTS', 'AGE'],
+    [...q.in_flight, ...q.pending].map((m) => [
+      m.rig,
+      m.position,
+      m.id,
+      m.bead,
+      m.polecat,
+      m.stage,
+      m.worker,
+      m.attempts,
+      secs(m.ageMs),
+    ]),
+  );
+});
+
+const refinery = program.command('refinery').description('the Refineries');
+withJson(
+  refinery.command('stats').description('conflict rate (with sample), throughput, time in queue, workers').argument('[rig]'),
+).action(async (rig: string | undefined, opts: { json?: boolean }) => {
+  const s = await api<RefineryStatsView>('GET', `/api/refinery/stats${rig ? `?rig=${encodeURIComponent(rig)}` : ''}`);
+  if (opts.json) return json(s);
+  table(
+    ['CONFLICT RATE', 'MERGES/H', 'QUEUE (PENDING/IN FLIGHT/BLOCKED)', 'TIME IN QUEUE P50/P95', 'GATE FAILURES', 'WORKERS BUSY'],
+    [
+      [
+        `${pct(s.conflict_rate)} (n=${s.conflict_sample})`,
+        s.merges_per_hour,
+        `${s.queue.pending}/${s.queue.in_flight}/${s.queue.blocked}`,
+        `${secs(s.time_in_queue_ms.p50)}/${secs(s.time_in_queue_ms.p95)}`,
+        `${pct(s.gate_failure_rate)} (n=${s.gate_runs})`,
+        `${s.workers_busy}/${s.workers}`,
+      ],
+    ],
+  );
+});
+
+const rig = program.command('rig').description('rigs');
+withJson(rig.command('list').description('every rig')).action(async (opts: { json?: boolean }) => {
+  const o = await api<TownOverview>('GET', '/api/town');
+  if (opts.json) return json(o.rigs);
+  table(
+    ['RIG', 'STATUS', 'TIER', 'POLECATS', 'QUEUE', 'MERGED', 'CONFLICTS', 'WORKERS'],
+    o.rigs.map((r) => [r.name, r.status, r.tier, r.polecats.length, r.queueDepth, r.merged, r.conflicts, r.refineryWorkers]),
+  );
+});
+withJson(
+  rig
+    .command('scale')
+    .description('set the number of Refinery workers')
+    .argument('<rig>')
+    .requiredOption('--refinery-workers <n>', 'workers, 1-16', int('--refinery-workers')),
+).action(async (name: string, opts: { refineryWorkers: number; json?: boolean }) => {
+  const r = await command<{ rig: string; refineryWorkers: number }>('refinery.scale', {
+    rig: name,
+    workers: opts.refineryWorkers,
+  });
+  if (opts.json) return json(r);
+  console.log(`${r.rig}: ${r.refineryWorkers} Refinery workers`);
+});
+for (const [verb, action, done] of [
+  ['park', 'rig.park', 'parked'],
+  ['unpark', 'rig.unpark', 'active'],
+] as const) {
+  withJson(rig.command(verb).description(`${verb} a rig`).argument('<rig>')).action(
+    async (name: string, opts: { json?: boolean }) => {
+      const r = await command(action, { rig: name });
+      if (opts.json) return json(r);
+      console.log(`${name}: ${done}`);
+    },
+  );
+}
+withJson(
+  rig.command('tier').description('pin a rig’s Deacon tier: auto, hot, warm or cold').argument('<rig>').argument('<tier>'),
+).action(async (name: string, tier: string, opts: { json?: boolean }) => {
+  const r = await command<{ effective: string }>('rig.tier', { rig: name, tier });
+  if (opts.json) return json(r);
+  console.log(`${name}: tier ${tier} (now ${r.effective})`);
+});
+
+const convoy = program.command('convoy').description('convoys');
+withJson(convoy.command('list').description('open and recent convoys')).action(async (opts: { json?: boolean }) => {
+  const list = await api<ConvoySummary[]>('GET', '/api/convoys');
+  if (opts.json) return json(list);
+  table(
+    ['CONVOY', 'TITLE', 'STATUS', 'PROGRESS', 'WAVES'],
+    list.map((c) => [
+      c.id,
+      c.title,
+      c.status,
+      `${c.progress.done}/${c.progress.total}`,
+      c.waveSize === null ? 'all at once' : `${c.waves} of ${c.waveSize}`,
+    ]),
+  );
+});
+withJson(convoy.command('status').description('a convoy’s beads and waves').argument('<id>')).action(
+  async (id: string, opts: { json?: boolean }) => {
+    const c = await api<ConvoyView>('GET', `/api/convoys/${encodeURIComponent(id)}`);
+    if (opts.json) return json(c);
+    console.log(`${colour.bold(c.id)} ${c.title}: ${c.status}, ${c.progress.done}/${c.progress.total} done`);
+    table(
+      ['WAVE', 'STATE', 'DONE', 'MERGED', 'CONFLICTS', 'REJECTED', 'CONFLICT RATE'],
+      c.waves.map((w) => [w.index, w.state, `${w.done}/${w.beads}`, w.merged, w.conflicts, w.rejections, pct(w.conflictRate)]),
+    );
+  },
+);
+withJson(
+  convoy
+    .command('create')
+    .description('create a convoy of beads (one --bead per bead title)')
+    .argument('<title>')
+    .requiredOption('--bead <title...>', 'bead titles')
+    .option('--rig <rig>', 'rig for every bead (default: routed by --path)')
+    .option('--path <path...>', 'paths the beads touch')
+    .option('--hold', 'create it held; dispatch it later'),
+).action(async (title: string, opts: { bead: string[]; rig?: string; path?: string[]; hold?: boolean; json?: boolean }) => {
+  const c = await command<{ id: string }>('convoy.create', {
+    title,
+    hold: opts.hold ?? false,
+    beads: opts.bead.map((t) => ({ title: t, ...(opts.rig ? { rig: opts.rig } : {}), paths: opts.path ?? [] })),
+  });
+  if (opts.json) return json(c);
+  console.log(c.id);
+});
+const waveSize = (v: string) => (v === 'auto' ? 'auto' : int('--wave-size')(v));
+withJson(
+  convoy
+    .command('dispatch')
+    .description('dispatch a held convoy')
+    .argument('<id>')
+    .option('--wave-size <n|auto>', 'waves of N beads (default: all at once)', waveSize),
+).action(async (id: string, opts: { waveSize?: number | 'auto'; json?: boolean }) => {
+  const c = await command<{ waves: unknown[] }>('convoy.dispatch', { id, waveSize: opts.waveSize ?? null });
+  if (opts.json) return json(c);
+  console.log(`${id}: dispatched in ${c.waves.length} wave(s)`);
+});
+withJson(
+  convoy
+    .command('stagger')
+    .description('re-plan the undispatched beads into waves')
+    .argument('<id>')
+    .requiredOption('--wave-size <n|auto>', 'beads per wave', waveSize),
+).action(async (id: string, opts: { waveSize: number | 'auto'; json?: boolean }) => {
+  const c = await command<{ waves: unknown[] }>('convoy.stagger', { id, waveSize: opts.waveSize });
+  if (opts.json) return json(c);
+  console.log(`${id}: ${c.waves.length} wave(s)`);
+});
+
+withJson(
+  program
+    .command('costs')
+    .description('tokens and cost, today or this week; or set the daily alert threshold')
+    .option('--by-agent', 'per polecat')
+    .option('--by-rig', 'per rig (default)')
+    .option('--by-convoy', 'per convoy')
+    .option('--today', 'today (default)')
+    .option('--week', 'the last 7 days')
+    .option('--alert-threshold <usd>', 'set the daily spend at which the budget alert fires', (v) => {
+      if (!/^\d+(\.\d+)?$/.test(v)) throw new InvalidArgumentError('an amount in USD, such as 50 or 12.5.');
+      return Number(v);
+    }),
+).action(async (opts: { byAgent?: boolean; byConvoy?: boolean; week?: boolean; alertThreshold?: number; json?: boolean }) => {
+  if (opts.alertThreshold !== undefined) {
+    const r = await command('costs.budget', { alertThresholdUsd: opts.alertThreshold });
+    return opts.json ? json(r) : console.log(`daily alert threshold: ${usd(opts.alertThreshold)}`);
+  }
+  const by = opts.byAgent ? 'agent' : opts.byConvoy ? 'convoy' : 'rig';
+  const c = await api<CostsView>('GET', `/api/costs?by=${by}&range=${opts.week ? 'week' : 'today'}`);
+  if (opts.json) return json(c);
+  table(
+    [by.toUpperCase(), 'INPUT', 'OUTPUT', 'COST'],
+    c.rows.map((r) => [
+      r.key,
+      r.inputTokens,
+      r.outputTokens,
+      r.unpricedTokens > 0 ? `${usd(r.costUsd)} + unknown` : usd(r.costUsd),
+    ]),
+  );
+  console.log(
+    `today ${usd(c.today.costUsd)}${c.budget.dailyBudgetUsd !== null ? ` of ${usd(c.budget.dailyBudgetUsd)}` : ''}${c.budget.alertThresholdUsd !== null ? `, alert at ${usd(c.budget.alertThresholdUsd)}` : ''}`,
+  );
+});
+
+const escalations = program.command('escalations').description('escalations');
+withJson(escalations.command('list').description('open and acknowledged escalations')).action(
+  async (opts: { json?: boolean }) => {
+    const list = await api<Escalation[]>('GET', '/api/escalations?status=open,acknowledged');
+    if (opts.json) return json(list);
+    table(
+      ['ID', 'SEVERITY', 'SOURCE', 'RIG', 'STATUS', 'REASON'],
+      list.map((e) => [e.id, e.severity, e.source, e.rig, e.status, e.reason]),
+    );
+  },
+);
+for (const [verb, action] of [
+  ['ack', 'escalation.ack'],
+  ['resolve', 'escalation.resolve'],
+] as const) {
+  withJson(escalations.command(verb).description(`${verb} an escalation`).argument('<id>')).action(
+    async (id: string, opts: { json?: boolean }) => {
+      const e = await command<Escalation>(action, { id });
+      if (opts.json) return json(e);
+      console.log(`${e.id}: ${e.status}`);
+    },
+  );
+}
+
+void run(program, process.argv);
