@@ -1,18 +1,7 @@
 // Makes sure a Chromium is available for Playwright (see scripts/chromium-path.mjs).
 // On a fresh machine, as root with apt-get, it installs Debian's `chromium` package.
-import { spawnSync } from 'node:child_process';
+import { aptInstall, isRoot } from './apt.mjs';
 import { chromiumInstalled, chromiumPath } from './chromium-path.mjs';
-
-function run(command, args) {
-  console.log(`[find-chromium] $ ${command} ${args.join(' ')}`);
-  const r = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  if (r.error) console.error(`[find-chromium] ${command} could not run: ${r.error.message}`);
-  return r.status === 0;
-}
-
-function hasAptGet() {
-  return spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
-}
 
 const wanted = chromiumPath();
 if (chromiumInstalled()) {
@@ -27,16 +16,10 @@ if (process.env.CHROMIUM_PATH) {
   process.exit(1);
 }
 
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-if (isRoot && hasAptGet()) {
-  console.log(`[find-chromium] ${wanted} is missing: installing Debian's chromium package…`);
-  // A failed `apt-get update` (one unreachable mirror) may still leave usable lists.
-  if (!run('apt-get', ['update'])) console.warn('[find-chromium] apt-get update failed; trying the install anyway');
-  run('apt-get', ['install', '-y', 'chromium']);
-  if (chromiumInstalled()) {
-    console.log(`[find-chromium] installed; using ${wanted}`);
-    process.exit(0);
-  }
+console.log(`[find-chromium] ${wanted} is missing: installing Debian's chromium package…`);
+if (aptInstall('find-chromium', 'chromium', () => chromiumInstalled())) {
+  console.log(`[find-chromium] installed; using ${wanted}`);
+  process.exit(0);
 }
 
 console.error(

@@ -2,6 +2,7 @@
 //   1. vitest run                      unit + integration tests
 //   2. node scripts/ensure-build.mjs   production build for the browser tests (if missing)
 //   3. node scripts/find-chromium.mjs  Debian's Chromium (installed with apt-get when root)
+//      node scripts/ensure-jq.mjs      jq, for the CLI tests that pipe the seed's commands into it
 //   4. playwright test                 browser tests against the real server
 // Each runner prints its own summary; the last line adds them up: `N passed, M failed`.
 import { spawnSync } from 'node:child_process';
@@ -25,6 +26,7 @@ const steps = [
   },
   { name: 'production build', command: process.execPath, args: ['scripts/ensure-build.mjs'] },
   { name: 'chromium', command: process.execPath, args: ['scripts/find-chromium.mjs'] },
+  { name: 'jq', command: process.execPath, args: ['scripts/ensure-jq.mjs'] },
   {
     name: 'browser (playwright)',
     command: bin('playwright'),
