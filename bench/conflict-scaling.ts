@@ -2,7 +2,9 @@
  * The seed's first table, measured on the real engine: polecats on one rig, real git,
  * the built-in scripted agent, virtual time. Reports the conflict rate (conflicts per
  * merge attempt, with the sample size), merge throughput, the Refinery's git merge path
- * (merge-tree + commit-tree + update-ref, real ms) and the wall time of the run.
+ * (merge-tree + commit-tree + update-ref, real ms) and the wall time of the run. The run
+ * ends when no bead can move any more: every bead landed, or is blocked because its
+ * merge request failed `maxAttempts` times and was escalated (counted as `escalated`).
  */
 import { demoBead } from '../server/demo/demo-town';
 import { hashSeed, seededRandom } from '../server/engine/random';
@@ -15,6 +17,8 @@ export interface ConflictRow {
   attempts: number;
   conflicts: number;
   conflictRate: number;
+  /** Beads blocked after their merge request failed `maxAttempts` times (escalated to a person). */
+  escalated: number;
   mergePathP50Ms: number;
   virtualHours: number;
   wallSeconds: number;
@@ -44,7 +48,10 @@ export async function conflictScaling(polecats: number, beadsPerPolecat = 4): Pr
     );
     const startAt = h.clock.now();
     town.start();
-    await runUntil(h.clock, town, () => town.listActiveBeads().length === 0, 7 * 24 * 3_600_000, 10_000);
+    // Done when no bead can move any more: all landed, or blocked by an escalation.
+    const settled = () => town.listActiveBeads().every((b) => b.status === 'blocked');
+    await runUntil(h.clock, town, settled, 7 * 24 * 3_600_000, 10_000);
+    const escalated = town.listActiveBeads().length;
     const { merged, conflicts } = town.getRig('myproject')!.counters;
     const virtualHours = (h.clock.now() - startAt) / 3_600_000;
     await town.stop();
@@ -54,6 +61,7 @@ export async function conflictScaling(polecats: number, beadsPerPolecat = 4): Pr
       attempts: merged + conflicts,
       conflicts,
       conflictRate: conflicts / (merged + conflicts),
+      escalated,
       mergePathP50Ms: percentile(mergeMs, 50),
       virtualHours,
       wallSeconds: (performance.now() - wallStart) / 1000,
