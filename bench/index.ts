@@ -3,16 +3,41 @@
  * side by side in one run with the peak resident memory. Results are recorded in
  * docs/benchmarks.md with the date and machine.
  */
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
 import { conflictScaling } from './conflict-scaling';
+import { mergePath, type MergePathRow } from './merge-path';
+import { refineryWorkers, speculativeTheory, type WorkersRow } from './refinery-workers';
+import { MARKER } from './support';
 
 const SEED_CONFLICT_RATE: Record<number, string> = { 5: '~10%', 15: '~30%', 30: '~50%+' };
 
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
 
-async function main() {
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+const f1 = (n: number) => n.toFixed(1);
+const f2 = (n: number) => n.toFixed(2);
+const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+
+function header(): void {
+  const git = execFileSync('git', ['--version'], { encoding: 'utf8' }).trim();
+  const cpus = os.cpus();
+  console.log(`date: ${new Date().toISOString()}`);
+  console.log(
+    `machine: ${cpus.length} x ${cpus[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
+      `${os.platform()} ${os.release()}, Node ${process.version}, ${git}`,
+  );
+  console.log(`load average at start (1/5/15 min): ${load()}\n`);
+}
+
+async function conflictTable(): Promise<void> {
   console.log('Conflict rate against polecats on one rig (real git, scripted agents, virtual time)\n');
-  console.log('polecats  beads  attempts  conflicts  conflict rate  seed says  merge path p50  virtual h  wall s');
+  console.log('polecats  beads  attempts  conflicts  conflict rate  seed says  escalated  merge path p50  virtual h  wall s');
   for (const polecats of [5, 15, 30]) {
     const r = await conflictScaling(polecats);
     console.log(
@@ -23,14 +48,179 @@ async function main() {
         String(r.conflicts).padStart(10),
         `${(r.conflictRate * 100).toFixed(1)}% (n=${r.attempts})`.padStart(14),
         SEED_CONFLICT_RATE[polecats].padStart(10),
+        String(r.escalated).padStart(10),
         `${r.mergePathP50Ms.toFixed(1)} ms`.padStart(15),
         r.virtualHours.toFixed(1).padStart(10),
         r.wallSeconds.toFixed(1).padStart(7),
       ].join(' '),
     );
   }
+}
+
+async function mergePathTables(): Promise<void> {
+  console.log('\nMerge path: ms per landed branch (real git; methods take turns, median of 6 rounds of 8)\n');
+  console.log('  files  spawn  floor  refinery  checkout+rebase  refinery/floor  rebase/refinery  mr.merged mergeMs p50');
+  const rows: MergePathRow[] = [];
+  for (const files of [500, 5_000, 20_000]) {
+    const r = await mergePath(files);
+    rows.push(r);
+    console.log(
+      [
+        files.toLocaleString('en-US').padStart(7),
+        f1(r.spawnMs).padStart(6),
+        f1(r.floorMs).padStart(6),
+        f1(r.refineryMs).padStart(9),
+        f1(r.rebaseMs).padStart(16),
+        `${f2(r.refineryMs / r.floorMs)}x`.padStart(15),
+        `${f1(r.rebaseMs / r.refineryMs)}x`.padStart(16),
+        f1(r.refineryEventMsP50).padStart(23),
+      ].join(' '),
+    );
+  }
+
+  console.log('\nWhere the time goes, per landed branch: calls x mean ms (total ms)\n');
+  for (const r of rows) {
+    const calls = (m: Record<string, { perMerge: number; ms: number }>) =>
+      Object.entries(m)
+        .map(([name, c]) => `${name} ${f1(c.perMerge)}x ${f1(c.ms / Math.max(c.perMerge, 1e-9))} (${f1(c.ms)})`)
+        .join(', ');
+    const steps = (m: Record<string, number>) =>
+      Object.entries(m)
+        .map(([name, ms]) => `${name} ${f1(ms)}`)
+        .join(', ');
+    const gitMs = Object.values(r.refineryGit).reduce((a, c) => a + c.ms, 0);
+    const storeMs = Object.values(r.refineryStore).reduce((a, c) => a + c.ms, 0);
+    console.log(`${r.files.toLocaleString('en-US')} files`);
+    console.log(`  floor:            ${steps(r.floorSteps)}`);
+    console.log(`  refinery git:     ${calls(r.refineryGit)}`);
+    console.log(`  refinery store:   ${calls(r.refineryStore)}`);
+    console.log(
+      `  refinery:         git ${f1(gitMs)} + store ${f1(storeMs)} + engine/event loop ${f1(r.refineryMeanMs - gitMs - storeMs)}` +
+        ` = ${f1(r.refineryMeanMs)} ms (mean of all rounds)`,
+    );
+    console.log(`  checkout+rebase:  ${steps(r.rebaseSteps)}`);
+  }
+  const within2x = rows.every((r) => r.refineryMs <= 2 * r.floorMs);
+  const at5k = rows.find((r) => r.files === 5_000)!;
+  console.log(
+    `\ntarget: refinery within 2x of the floor at every size: ${verdict(within2x)} ` +
+      `(${rows.map((r) => `${f2(r.refineryMs / r.floorMs)}x`).join(', ')})`,
+  );
+  console.log(
+    `target: refinery >= 5x faster than checkout-and-rebase at 5,000 files: ` +
+      `${verdict(at5k.rebaseMs >= 5 * at5k.refineryMs)} (${f1(at5k.rebaseMs / at5k.refineryMs)}x)`,
+  );
+}
+
+interface WorkersRun {
+  label: string;
+  r: WorkersRow;
+  theory: number;
+  /** Throughput relative to 1 worker with the same kind of gate. */
+  ratio: number;
+}
+
+function workersRow({ label, r, theory, ratio }: WorkersRun): string {
+  return [
+    label.padStart(9),
+    r.gate.padStart(7),
+    `${r.failing}/${r.requests}`.padStart(8),
+    String(r.landed).padStart(7),
+    String(r.rejected).padStart(9),
+    f1(r.seconds).padStart(7),
+    f2(r.perSecond).padStart(6),
+    `${f2(ratio)}x`.padStart(12),
+    `${f2(theory)}x`.padStart(7),
+    `${r.gateRunsStarted}/${r.gateRunsCompleted}`.padStart(21),
+    f1(r.gateMsP50).padStart(12),
+    (r.orderIdentical ? 'identical' : 'DIFFERS').padStart(10),
+  ].join(' ');
+}
+
+function phasesRow({ label, r }: WorkersRun): string {
+  const ph = r.phases;
+  const held = ph.waitBase + ph.merge + ph.wasted + ph.validate + ph.toResolve;
+  return [
+    label.padStart(9),
+    r.gate.padStart(7),
+    f1(ph.waitBase).padStart(10),
+    f1(ph.merge).padStart(6),
+    f1(ph.wasted).padStart(7),
+    f1(ph.validate).padStart(9),
+    f1(ph.toResolve).padStart(11),
+    f1(held).padStart(7),
+    f1(ph.rejectedHold).padStart(14),
+    `${(r.slotIdle * 100).toFixed(0)}%`.padStart(10),
+    (r.cpu ? `${r.cpu.node.toFixed(0)} + ${r.cpu.children.toFixed(0)}` : 'n/a').padStart(20),
+  ].join(' ');
+}
+
+async function workersTables(): Promise<void> {
+  const p = 0.1;
+  console.log(
+    `\nRefinery workers: draining 60 queued requests, ${p * 100}% failing, real time. ` +
+      `Gate "process": sleep 0.3 then test ! -e ${MARKER} in the slot's scratch worktree; ` +
+      `gate "timer": a 300 ms in-process wait, no process and no checkout (diagnostic)\n`,
+  );
+  const measured: Array<{ label: string; r: WorkersRow }> = [];
+  const run = async (workers: number, gate: 'process' | 'timer', label = String(workers)) => {
+    measured.push({ label, r: await refineryWorkers(workers, { failureRate: p, gate }) });
+  };
+  // 1 and 3 workers (the target) run twice, in a symmetric order, and are averaged: other
+  // load on the machine drifts, and a parallel run suffers from it more.
+  await run(1, 'process');
+  for (const w of [2, 3, 4, 8]) await run(w, 'process');
+  await run(3, 'process', '3 again');
+  await run(1, 'process', '1 again');
+  for (const w of [1, 3, 8]) await run(w, 'timer');
+
+  const meanRate = (gate: string, labels: string[]) => {
+    const of = measured.filter((x) => x.r.gate === gate && labels.includes(x.label));
+    return of.reduce((a, x) => a + x.r.perSecond, 0) / of.length;
+  };
+  const baseline = { process: meanRate('process', ['1', '1 again']), timer: meanRate('timer', ['1']) };
+  const runs: WorkersRun[] = measured.map(({ label, r }) => ({
+    label,
+    r,
+    theory: speculativeTheory(r.workers, p),
+    ratio: r.perSecond / baseline[r.gate],
+  }));
+  const threeRatio = meanRate('process', ['3', '3 again']) / baseline.process;
+  const timerThree = runs.find((x) => x.r.gate === 'timer' && x.r.workers === 3)!;
+
+  console.log(
+    '  workers     gate  failing  landed  rejected  wall s  req/s  vs 1 worker  theory  gate runs start/done  gate p50 ms  order',
+  );
+  for (const x of runs) console.log(workersRow(x));
+  console.log(
+    `(vs 1 worker: against 1 worker with the same gate; process baseline = mean of its two runs, ` +
+      `${f2(baseline.process)} req/s)`,
+  );
+  console.log(`order: ${runs.every((x) => x.r.orderIdentical) ? 'identical' : 'DIFFERS'} (every run: landed = queue order)`);
+
+  console.log('\nWhere a worker slot goes, mean ms per request from claim to resolution; CPU ms per request\n');
+  console.log(
+    '  workers     gate  wait base  merge  wasted  validate  to resolve  = held  rejected hold  slot idle  cpu node + children',
+  );
+  for (const x of runs) console.log(phasesRow(x));
+
+  console.log(
+    `\ntarget: 3 workers >= 2.6x of 1 worker: ${verdict(threeRatio >= 2.6)} ` +
+      `(${f2(threeRatio)}x with process gates, mean of two runs; ${f2(timerThree.ratio)}x with the timer gate; ` +
+      `theory ${f2(speculativeTheory(3, p))}x)`,
+  );
+}
+
+async function main() {
+  const started = performance.now();
+  header();
+  await conflictTable();
+  await mergePathTables();
+  await workersTables();
   clearInterval(sampler);
-  console.log(`\npeak RSS: ${(peakRss / 1024 / 1024).toFixed(0)} MB`);
+  console.log(`\nload average at end (1/5/15 min): ${load()}`);
+  console.log(`total wall: ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`peak RSS: ${(peakRss / 1024 / 1024).toFixed(0)} MB`);
 }
 
 main().catch((err) => {
