@@ -244,6 +244,11 @@ export class GateRunner implements GatePort {
   private readonly scratchRoot: string;
   private readonly slots = new KeyedLock();
   private readonly git = new CliGit();
+  /**
+   * Scratch worktrees this runner created or verified: they skip the `git worktree list`
+   * check (one spawn of the five a validation costs) until a checkout there fails.
+   */
+  private readonly verified = new Set<string>();
 
   constructor(options: GateRunnerOptions) {
     this.scratchRoot = path.resolve(options.scratchRoot);
@@ -304,6 +309,7 @@ export class GateRunner implements GatePort {
       }
     }
     // Whatever is left (a half-created slot, a directory git no longer knows) is ours.
+    for (const key of [...this.verified]) if (key.startsWith(rigDir + path.sep)) this.verified.delete(key);
     await rm(rigDir, { recursive: true, force: true });
     if (await exists(repo)) {
       await withRepoLock(repo, () => retryOnLock(() => runGit(['worktree', 'prune'], { cwd: repo })));
@@ -313,12 +319,15 @@ export class GateRunner implements GatePort {
   /** Puts the slot's scratch worktree at exactly `commit`, with nothing untracked. */
   private async checkout(repo: string, scratch: string, commit: string): Promise<void> {
     rev(commit);
-    if (await this.isScratchWorktree(repo, scratch)) {
+    const known = this.verified.has(scratch) && (await exists(path.join(scratch, '.git')));
+    if (known || (await this.isScratchWorktree(repo, scratch))) {
       try {
         await runGit(['checkout', '-q', '--detach', '-f', commit], { cwd: scratch });
         await runGit(['clean', '-fdxq'], { cwd: scratch });
+        this.verified.add(scratch);
         return;
       } catch (error) {
+        this.verified.delete(scratch);
         if (!(error instanceof GitError)) throw error;
         // A gate killed in the middle of its own git command leaves index.lock behind;
         // a damaged scratch checkout is cheaper to recreate than to diagnose.
@@ -332,6 +341,7 @@ export class GateRunner implements GatePort {
       await mkdir(path.dirname(scratch), { recursive: true });
       await retryOnLock(() => runGit(['worktree', 'add', '-q', '--detach', scratch, commit], { cwd: repo }));
     });
+    this.verified.add(scratch);
   }
 
   /**
