@@ -1,6 +1,8 @@
 'use client';
 /** The town overview: totals, live queue-depth chart and every rig with its polecats. */
+import Link from 'next/link';
 import { ConnectionBadge, TimeScaleBadge } from './ConnectionBadge';
+import { CostsTile } from './CostsPanel';
 import { DeaconPanel } from './DeaconPanel';
 import { EscalationsPanel } from './EscalationsPanel';
 import { LandingChart } from './LandingChart';
@@ -15,7 +17,23 @@ export function TownOverview() {
       <header className="flex flex-wrap items-center justify-between gap-3">
         <div>
           <h1 className="text-2xl font-bold tracking-tight">Gas Town Fleet</h1>
-          <p className="text-sm text-slate-500">Town overview</p>
+          <nav className="flex gap-3 text-sm text-slate-500" aria-label="Pages">
+            <span>Town overview</span>
+            <Link
+              href="/convoys"
+              className="text-sky-700 underline-offset-4 hover:underline dark:text-sky-300"
+              data-testid="nav-convoys"
+            >
+              Convoys
+            </Link>
+            <Link
+              href="/costs"
+              className="text-sky-700 underline-offset-4 hover:underline dark:text-sky-300"
+              data-testid="nav-costs"
+            >
+              Costs
+            </Link>
+          </nav>
         </div>
         <div className="flex items-center gap-2 text-sm">
           {overview && <TimeScaleBadge timeScale={overview.timeScale} />}
@@ -54,7 +72,10 @@ export function TownOverview() {
           </div>
 
           <div className="grid gap-4 lg:grid-cols-3">
-            <DeaconPanel deacon={overview.deacon} />
+            <div className="space-y-4">
+              <CostsTile overview={overview} connection={connection} />
+              <DeaconPanel deacon={overview.deacon} />
+            </div>
             <section className="grid gap-4 lg:col-span-2 xl:grid-cols-2" aria-label="Rigs">
               {overview.rigs.length === 0 ? (
                 <p className="text-slate-500">No rigs yet. Start with GT_DEMO=1 for a demo town.</p>
