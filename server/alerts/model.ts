@@ -1,0 +1,79 @@
+/**
+ * Alerts, silences and recommendations as plain, serialisable records (what the store
+ * persists, the API answers and the socket pushes). Times are engine-clock ms.
+ */
+import type { Severity } from './rules';
+
+/** A remedy from the seed, offered on the alert: one click runs a command or opens a page. */
+export type Recommendation = {
+  label: string;
+  /** Why this helps, in the seed's words. */
+  why: string;
+} & ({ kind: 'command'; command: string; input: Record<string, unknown> } | { kind: 'link'; href: string });
+
+/** One episode of an alert, from the moment its condition held to its resolution. */
+export interface Alert {
+  id: string;
+  ruleId: string;
+  ruleName: string;
+  severity: Severity;
+  /** `{ rig }` for a per-rig rule; `{}` for a town-wide one. */
+  labels: Record<string, string>;
+  state: 'pending' | 'firing' | 'resolved';
+  /** "Merge queue depth 7 > 5 on myproject" as of the last evaluation. */
+  summary: string;
+  /** The first condition's metric value at the last evaluation. */
+  value: number | null;
+  activeAt: number;
+  firedAt: number | null;
+  resolvedAt: number | null;
+  keepFiringSince: number | null;
+  lastEvaluatedAt: number;
+  acknowledgedBy: string | null;
+  acknowledgedAt: number | null;
+  /** Whether the webhook was told it fired. */
+  notified: boolean;
+  recommendations: Recommendation[];
+}
+
+export interface SilenceMatcher {
+  /** `rule` (the rule id), `severity`, or a label such as `rig`. */
+  name: string;
+  value: string;
+}
+
+/** Mutes matching alerts (no banner, no webhook) from startsAt until endsAt. */
+export interface Silence {
+  id: string;
+  matchers: SilenceMatcher[];
+  reason: string;
+  createdBy: string;
+  createdAt: number;
+  startsAt: number;
+  endsAt: number;
+  /** Who ended it before its time, if anyone (endsAt is then when they did). */
+  expiredBy: string | null;
+}
+
+/** An alert as the pages show it: with whether a silence or a more severe alert mutes it. */
+export interface AlertView extends Alert {
+  silencedBy: string | null;
+  inhibitedBy: string | null;
+}
+
+export type AlertChange =
+  | { type: 'pending' | 'firing' | 'resolved' | 'cleared' | 'acknowledged' | 'updated'; alert: AlertView }
+  | { type: 'silence_created' | 'silence_expired'; silence: Silence }
+  | { type: 'rules_changed'; ruleId: string | null };
+
+/** What the alerts page and banners start from (the `alerts` stream's snapshot). */
+export interface AlertsView {
+  /** Engine-clock time of the view. */
+  now: number;
+  /** Engine ms per real ms (null on virtual time), so a page can age the view between pushes. */
+  timeScale: number | null;
+  /** Pending and firing alerts, most severe first. */
+  active: AlertView[];
+  /** Silences in force or scheduled. */
+  silences: Silence[];
+}

@@ -1,0 +1,181 @@
+/**
+ * The outgoing webhook (GT_ALERT_WEBHOOK_URL): a JSON POST when an alert fires and when it
+ * resolves, retried with exponential backoff (1 s, 2 s, 4 s, 8 s by default), each attempt
+ * with a timeout. Deliveries of one alert go out in order (its "resolved" never overtakes
+ * its "firing"). Every delivery is kept in a bounded log with its attempts and last error,
+ * which the alerts page and /api/alerts/webhook show and /metrics counts: a receiver that
+ * is down is visible, not silent.
+ *
+ * Network time is real time on purpose: a receiver's outage does not speed up with the
+ * engine's GT_TIME_SCALE.
+ */
+import type { AlertView } from './model';
+
+export interface WebhookPayload {
+  version: 1;
+  status: 'firing' | 'resolved';
+  alert: AlertView;
+  /** Where to see it: the alerts page of this town (when the server knows its URL). */
+  url: string | null;
+  /** Wall-clock ms the delivery was first attempted. */
+  sentAt: number;
+}
+
+export interface Delivery {
+  id: number;
+  alertId: string;
+  ruleId: string;
+  status: 'firing' | 'resolved';
+  attempts: number;
+  /** null while still being attempted. */
+  ok: boolean | null;
+  lastError: string | null;
+  /** Wall-clock ms. */
+  firstAttemptAt: number;
+  lastAttemptAt: number | null;
+}
+
+export interface WebhookOptions {
+  url: string;
+  /** Link to the alerts page, carried in the payload. */
+  pageUrl?: string | null;
+  maxAttempts?: number;
+  baseDelayMs?: number;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+  onFailure?: (delivery: Delivery) => void;
+}
+
+const LOG_SIZE = 100;
+
+export class WebhookNotifier {
+  private readonly log: Delivery[] = [];
+  private readonly perAlert = new Map<string, Promise<void>>();
+  private nextId = 1;
+  private counts = { delivered: 0, failed: 0, retries: 0 };
+  private stopped = false;
+  /** Backoff waits in progress; `stop` ends them at once. */
+  private readonly sleeping = new Map<NodeJS.Timeout, () => void>();
+  private readonly maxAttempts: number;
+  private readonly baseDelayMs: number;
+  private readonly timeoutMs: number;
+  private readonly doFetch: typeof fetch;
+
+  constructor(private readonly options: WebhookOptions) {
+    this.maxAttempts = options.maxAttempts ?? 5;
+    this.baseDelayMs = options.baseDelayMs ?? 1_000;
+    this.timeoutMs = options.timeoutMs ?? 5_000;
+    this.doFetch = options.fetch ?? fetch;
+  }
+
+  /** The receiver without its path and query (which often carry a secret, as Slack's do). */
+  get target(): string {
+    try {
+      return new URL(this.options.url).origin;
+    } catch {
+      return '(invalid URL)';
+    }
+  }
+
+  notify(status: 'firing' | 'resolved', alert: AlertView): void {
+    if (this.stopped) return;
+    const delivery: Delivery = {
+      id: this.nextId++,
+      alertId: alert.id,
+      ruleId: alert.ruleId,
+      status,
+      attempts: 0,
+      ok: null,
+      lastError: null,
+      firstAttemptAt: Date.now(),
+      lastAttemptAt: null,
+    };
+    this.log.unshift(delivery);
+    if (this.log.length > LOG_SIZE) this.log.length = LOG_SIZE;
+    const payload: WebhookPayload = {
+      version: 1,
+      status,
+      alert,
+      url: this.options.pageUrl ?? null,
+      sentAt: delivery.firstAttemptAt,
+    };
+    const body = JSON.stringify(payload);
+    const previous = this.perAlert.get(alert.id) ?? Promise.resolve();
+    const next = previous.then(() => this.deliver(delivery, body));
+    this.perAlert.set(alert.id, next);
+    void next.finally(() => {
+      if (this.perAlert.get(alert.id) === next) this.perAlert.delete(alert.id);
+    });
+  }
+
+  private async deliver(delivery: Delivery, body: string): Promise<void> {
+    for (;;) {
+      if (this.stopped) {
+        delivery.ok = false;
+        delivery.lastError ??= 'server stopped before delivery';
+        return;
+      }
+      delivery.attempts++;
+      delivery.lastAttemptAt = Date.now();
+      try {
+        const res = await this.doFetch(this.options.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'user-agent': 'gastown-fleet-alerts/1' },
+          body,
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+        if (res.ok) {
+          delivery.ok = true;
+          delivery.lastError = null;
+          this.counts.delivered++;
+          return;
+        }
+        delivery.lastError = `HTTP ${res.status}`;
+      } catch (err) {
+        delivery.lastError = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      }
+      if (delivery.attempts >= this.maxAttempts) {
+        delivery.ok = false;
+        this.counts.failed++;
+        this.options.onFailure?.(delivery);
+        return;
+      }
+      this.counts.retries++;
+      await this.sleep(this.baseDelayMs * 2 ** (delivery.attempts - 1));
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.sleeping.delete(t);
+        resolve();
+      }, ms);
+      this.sleeping.set(t, resolve);
+    });
+  }
+
+  /** Newest first, bounded. */
+  deliveries(): Delivery[] {
+    return this.log.map((d) => ({ ...d }));
+  }
+
+  stats(): { target: string; delivered: number; failed: number; retries: number; inFlight: number } {
+    return { target: this.target, ...this.counts, inFlight: this.log.filter((d) => d.ok === null).length };
+  }
+
+  /** Waits for deliveries in progress (tests, shutdown after `stop`). */
+  async idle(): Promise<void> {
+    while (this.perAlert.size > 0) await Promise.allSettled([...this.perAlert.values()]);
+  }
+
+  /** Stops retrying: waiting retries end at once, marked failed. */
+  stop(): void {
+    this.stopped = true;
+    for (const [t, wake] of this.sleeping) {
+      clearTimeout(t);
+      wake();
+    }
+    this.sleeping.clear();
+  }
+}
