@@ -29,6 +29,7 @@ import {
   unparkRig,
 } from './supervision';
 import type { Town } from '../engine/town';
+import { ALERT_COMMANDS } from '../alerts/commands';
 
 export const COMMANDS = [
   createBead,
@@ -56,6 +57,7 @@ export const COMMANDS = [
   dependBead,
   setBudget,
   limitProvider,
+  ...ALERT_COMMANDS,
 ] as unknown as CommandDefinition[];
 
 export function createCommandBus(town: Town): CommandBus {

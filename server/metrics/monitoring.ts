@@ -1,0 +1,118 @@
+/**
+ * Monitoring, assembled: the sampler (metric registry on the engine clock), the series
+ * recorder (persisted, downsampled, pruned), the alert manager (rules, silences,
+ * recommendations) and its webhook, wired so each sample is recorded and evaluated. One
+ * options object in, one object out with `load`, `start` and `stop`; the composition root
+ * (server/main.ts) and the tests build it the same way.
+ */
+import type { Clock } from '../engine/clock';
+import { silentLogger, type Logger } from '../engine/context';
+import type { TownStore } from '../engine/ports';
+import type { Town } from '../engine/town';
+import { AlertManager } from '../alerts/manager';
+import { recommend } from '../alerts/recommendations';
+import { attachAlertManager } from '../alerts/registry';
+import type { AlertStore } from '../alerts/store';
+import { WebhookNotifier } from '../alerts/webhook';
+import { DEFAULT_SAMPLE_INTERVAL_MS, MetricsSampler } from './sampler';
+import { SeriesRecorder } from './series';
+import type { MetricsStore } from './series-store';
+import { THROUGHPUT_WINDOW_MS } from './catalog';
+
+export interface MonitoringOptions {
+  town: Town;
+  /** Where finished beads are read from, to seed the throughput window on start. */
+  townStore: TownStore;
+  metricsStore: MetricsStore;
+  alertStore: AlertStore;
+  log?: Logger;
+  /** Whether the command API offers a command (recommendations only offer those). */
+  hasCommand?: (name: string) => boolean;
+  /** GT_ALERT_WEBHOOK_URL. */
+  webhookUrl?: string | null;
+  /** The alerts page's URL, carried in webhook payloads. */
+  pageUrl?: string | null;
+  /** Engine ms between samples (default 10 s; see sampleIntervalFor). */
+  sampleIntervalMs?: number;
+  webhook?: Partial<Omit<ConstructorParameters<typeof WebhookNotifier>[0], 'url'>>;
+}
+
+/**
+ * 10 s of engine time, but never more often than every 100 ms of real time: at
+ * GT_TIME_SCALE=600 sampling every 10 engine seconds would be 60 samples a real second.
+ */
+export function sampleIntervalFor(clock: Clock): number {
+  return Number.isFinite(clock.scale)
+    ? Math.max(DEFAULT_SAMPLE_INTERVAL_MS, Math.ceil(100 * clock.scale))
+    : DEFAULT_SAMPLE_INTERVAL_MS;
+}
+
+export function createMonitoring(options: MonitoringOptions) {
+  const { town } = options;
+  const clock = town.clock;
+  const log = options.log ?? silentLogger;
+  const sampler = new MetricsSampler({
+    town,
+    intervalMs: options.sampleIntervalMs ?? sampleIntervalFor(clock),
+    onError: (err) => log.error('metrics listener failed', { error: String(err) }),
+  });
+  const recorder = new SeriesRecorder({ store: options.metricsStore, clock, log });
+  const webhook = options.webhookUrl
+    ? new WebhookNotifier({
+        url: options.webhookUrl,
+        pageUrl: options.pageUrl ?? null,
+        onFailure: (d) =>
+          log.warn('alert webhook delivery failed', {
+            alert: d.alertId,
+            status: d.status,
+            attempts: d.attempts,
+            error: d.lastError,
+          }),
+        ...options.webhook,
+      })
+    : null;
+  const hasCommand = options.hasCommand ?? (() => true);
+  const alerts = new AlertManager({
+    store: options.alertStore,
+    clock,
+    log,
+    recommend: (rule, labels) => recommend(rule, labels, { town, hasCommand }),
+    notify: webhook ? (status, alert) => webhook.notify(status, alert) : undefined,
+  });
+  const detach = attachAlertManager(town, alerts);
+  let offSnapshot: (() => void) | null = null;
+
+  return {
+    sampler,
+    recorder,
+    alerts,
+    webhook,
+    /** Loads rules, alerts in play and silences; seeds the throughput window with the last hour's beads. */
+    async load(): Promise<void> {
+      await alerts.load();
+      const since = clock.now() - THROUGHPUT_WINDOW_MS;
+      const done = await options.townStore.listBeads({ status: ['done'], since });
+      sampler.seedCompletions(done.map((b) => ({ rig: b.rig, closedAt: b.closedAt })));
+    },
+    start(): void {
+      offSnapshot = sampler.onSnapshot((snapshot) => {
+        recorder.record(snapshot);
+        alerts.evaluate(snapshot);
+      });
+      recorder.start();
+      alerts.start();
+      sampler.start();
+    },
+    async stop(): Promise<void> {
+      sampler.stop();
+      offSnapshot?.();
+      recorder.stop();
+      alerts.stop();
+      webhook?.stop();
+      detach();
+      await Promise.all([recorder.flush(), alerts.flush(), webhook?.idle()]);
+    },
+  };
+}
+
+export type Monitoring = ReturnType<typeof createMonitoring>;

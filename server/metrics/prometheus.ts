@@ -1,0 +1,165 @@
+/**
+ * /metrics in the Prometheus text format (prom-client), so an existing Prometheus and
+ * Grafana can scrape the town. Every catalogue metric is exported as `gt_<name>` with a
+ * unit suffix (`_seconds`, `_ratio`, ...), per rig with a `rig` label or town-wide without
+ * one, from the sampler's latest snapshot (the same numbers the alert rules saw). Beside
+ * them: the alerts in play (`gt_alerts`, one series per alert, like Prometheus's own
+ * ALERTS), the webhook's deliveries, the live streams, and Node's process metrics.
+ *
+ * Per-rig values are not summed into a town series here: Prometheus does that
+ * (`sum(gt_queue_depth)`), and a conflict rate is re-weighted with `gt_conflict_sample`.
+ */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AlertManager } from '../alerts/manager';
+import type { WebhookNotifier } from '../alerts/webhook';
+import type { Town } from '../engine/town';
+import { METRICS, METRIC_NAMES, type MetricName, type MetricUnit } from './catalog';
+import type { MetricsSampler } from './sampler';
+
+export interface PrometheusDeps {
+  sampler: MetricsSampler;
+  town: Town;
+  alerts?: AlertManager | null;
+  webhook?: WebhookNotifier | null;
+  /** Live-stream figures (socket.io clients, topics, buffered items). */
+  streams?: (() => { clients: number; topics: number; bufferedItems: number; behindClients: number }) | null;
+  /** Node's process metrics (CPU, memory, event-loop lag); off in tests that build many registries. */
+  processMetrics?: boolean;
+}
+
+const SUFFIX: Record<MetricUnit, string> = {
+  count: '',
+  seconds: '_seconds',
+  ratio: '_ratio',
+  per_hour: '_per_hour',
+  usd: '_usd',
+  tokens: '',
+};
+
+/** `gt_<metric>` with its unit's suffix, unless the name already says it (`budget_ratio`). */
+export function prometheusName(metric: MetricName): string {
+  const suffix = SUFFIX[METRICS[metric].unit];
+  return `gt_${metric}${metric.endsWith(suffix) ? '' : suffix}`;
+}
+
+export function createPrometheusRegistry(deps: PrometheusDeps): Registry {
+  const register = new Registry();
+  if (deps.processMetrics !== false) collectDefaultMetrics({ register });
+
+  for (const metric of METRIC_NAMES) {
+    const def = METRICS[metric];
+    const perRig = def.scope === 'rig';
+    new Gauge({
+      name: prometheusName(metric),
+      help: def.help,
+      labelNames: perRig ? ['rig'] : [],
+      registers: [register],
+      collect() {
+        this.reset();
+        const snapshot = deps.sampler.latest();
+        if (!snapshot) return;
+        if (perRig) {
+          for (const [rig, values] of Object.entries(snapshot.rigs)) {
+            const v = values[metric];
+            if (typeof v === 'number') this.set({ rig }, v);
+          }
+        } else {
+          const v = snapshot.town[metric];
+          if (typeof v === 'number') this.set(v);
+        }
+      },
+    });
+  }
+
+  new Gauge({
+    name: 'gt_metrics_sample_age_seconds',
+    help: 'Engine-clock age of the snapshot these values come from',
+    registers: [register],
+    collect() {
+      const snapshot = deps.sampler.latest();
+      if (snapshot) this.set((deps.town.clock.now() - snapshot.at) / 1000);
+    },
+  });
+
+  new Gauge({
+    name: 'gt_deacon_loop_last_cycle_seconds',
+    help: "The Deacon's last patrol cycle per loop (hot, warm, cold; all when sequential)",
+    labelNames: ['loop'],
+    registers: [register],
+    collect() {
+      this.reset();
+      for (const [loop, l] of Object.entries(deps.town.deaconStatus().loops)) {
+        if (l.lastCycleMs !== null) this.set({ loop }, l.lastCycleMs / 1000);
+      }
+    },
+  });
+
+  if (deps.alerts) {
+    const alerts = deps.alerts;
+    new Gauge({
+      name: 'gt_alerts',
+      help: 'Alerts in play: 1 per pending or firing alert (like Prometheus ALERTS)',
+      labelNames: ['rule', 'rig', 'severity', 'state', 'silenced'],
+      registers: [register],
+      collect() {
+        this.reset();
+        for (const a of alerts.activeView().active) {
+          this.set(
+            {
+              rule: a.ruleId,
+              rig: a.labels.rig ?? '',
+              severity: a.severity,
+              state: a.state,
+              silenced: String(!!(a.silencedBy || a.inhibitedBy)),
+            },
+            1,
+          );
+        }
+      },
+    });
+  }
+
+  if (deps.webhook) {
+    const webhook = deps.webhook;
+    new Counter({
+      name: 'gt_alert_webhook_deliveries_total',
+      help: 'Alert webhook deliveries by result (failed: every retry used up)',
+      labelNames: ['result'],
+      registers: [register],
+      collect() {
+        const s = webhook.stats();
+        this.reset();
+        this.inc({ result: 'delivered' }, s.delivered);
+        this.inc({ result: 'failed' }, s.failed);
+      },
+    });
+    new Counter({
+      name: 'gt_alert_webhook_retries_total',
+      help: 'Alert webhook attempts that were retried',
+      registers: [register],
+      collect() {
+        this.reset();
+        this.inc(webhook.stats().retries);
+      },
+    });
+  }
+
+  if (deps.streams) {
+    const streams = deps.streams;
+    const gauge = (name: string, help: string, read: (s: ReturnType<typeof streams>) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [register],
+        collect() {
+          this.set(read(streams()));
+        },
+      });
+    gauge('gt_stream_clients', 'Connected socket.io clients', (s) => s.clients);
+    gauge('gt_stream_topics', 'Live-stream topics tracked', (s) => s.topics);
+    gauge('gt_stream_buffered_items', 'Items held in the replay buffers and waiting to be pushed', (s) => s.bufferedItems);
+    gauge('gt_stream_clients_behind', 'Clients skipped because their socket buffer is full', (s) => s.behindClients);
+  }
+
+  return register;
+}
