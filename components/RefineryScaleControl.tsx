@@ -5,6 +5,7 @@
  * bad value gets the same clear answer here as from the API or the CLI.
  */
 import { useId, useState, type FormEvent } from 'react';
+import { csrfHeaders } from '@/lib/session';
 
 type Result = { ok: boolean; text: string };
 
@@ -25,7 +26,7 @@ export function RefineryScaleControl({ rig, workers }: { rig: string; workers: n
     try {
       const response = await fetch(`/api/rigs/${encodeURIComponent(rig)}/refinery/scale`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(await csrfHeaders()) },
         body: JSON.stringify({ workers: trimmed === '' ? null : Number(trimmed) }),
       });
       const body = await response.json().catch(() => null);

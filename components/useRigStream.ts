@@ -1,12 +1,12 @@
 'use client';
 /**
- * One rig as a live stream: subscribes to the rig's room on every (re)connect, keeps the
- * latest `rig:detail`, and reports the connection so the page can say "reconnecting"
- * instead of presenting a stale view as live.
+ * One rig as a live stream (topic `rig:<name>`): its detail on join, then refreshed
+ * details as the rig's events arrive, resumed without a gap after a reconnect. Reports the
+ * connection so the page can say "reconnecting" instead of presenting a stale view as live.
  */
 import { useEffect, useState } from 'react';
-import { io } from 'socket.io-client';
-import type { RigDetail, RigSubscribeAck } from '@/server/realtime/socket';
+import type { RigDetail } from '@/server/realtime/protocol';
+import { streamClient } from '@/lib/stream-client';
 import type { Connection } from './useTownStream';
 
 export interface RigStream {
@@ -22,23 +22,25 @@ export function useRigStream(rig: string): RigStream {
   const [state, setState] = useState<RigStream>({ connection: 'connecting', detail: null, receivedAt: null, error: null });
 
   useEffect(() => {
-    const socket = io({ transports: ['websocket', 'polling'] });
-    // Rooms do not survive a reconnect: subscribe again each time.
-    socket.on('connect', () => {
-      setState((s) => ({ ...s, connection: 'live' }));
-      socket.emit('rig:subscribe', rig, (ack: RigSubscribeAck) => {
-        if (!ack.ok) setState((s) => ({ ...s, error: ack.error }));
-      });
-    });
-    socket.on('disconnect', () => setState((s) => ({ ...s, connection: 'reconnecting' })));
-    socket.on('connect_error', () => setState((s) => ({ ...s, connection: 'reconnecting' })));
-    socket.on('rig:detail', (detail: RigDetail) => {
-      if (detail.rig.name !== rig) return;
+    const client = streamClient();
+    const offConnection = client.onConnection((connection) => setState((s) => ({ ...s, connection })));
+    const accept = (detail: RigDetail | null | undefined) => {
+      if (detail === undefined) return;
+      if (detail === null || detail.rig.name !== rig) {
+        setState((s) => ({ ...s, error: `rig '${rig}' does not exist` }));
+        return;
+      }
       setState({ connection: 'live', detail, receivedAt: Date.now(), error: null });
+    };
+    const off = client.subscribe<RigDetail | null>(`rig:${rig}`, {
+      snapshot: accept,
+      delta: (_items, view) => accept(view),
+      refused: (error) => setState((s) => ({ ...s, error })),
     });
+    if (client.connection !== 'connecting') setState((s) => ({ ...s, connection: client.connection }));
     return () => {
-      socket.emit('rig:unsubscribe', rig);
-      socket.disconnect();
+      off();
+      offConnection();
     };
   }, [rig]);
 

@@ -1,15 +1,17 @@
 'use client';
 /**
- * The town as a live stream: a snapshot on connect, then overview updates and queue
- * samples. Connection state is part of the result so pages can say "reconnecting"
- * instead of showing a stale view as if it were live.
+ * The town as a live stream (topic `town`): a snapshot on join, then overview updates and
+ * queue samples, resumed without a gap after a reconnect (lib/stream-client.ts).
+ * Connection state is part of the result so pages can say "reconnecting" instead of
+ * showing a stale view as if it were live.
  */
 import { useEffect, useState } from 'react';
-import { io } from 'socket.io-client';
 import type { QueuePoint } from '@/server/metrics/queue-series';
 import type { TownOverview } from '@/server/queries/town-view';
+import type { TownView } from '@/server/realtime/topics';
+import { streamClient, type Connection } from '@/lib/stream-client';
 
-export type Connection = 'connecting' | 'live' | 'reconnecting';
+export type { Connection } from '@/lib/stream-client';
 
 export interface TownStream {
   connection: Connection;
@@ -26,18 +28,32 @@ export function useTownStream(): TownStream {
   const [state, setState] = useState<TownStream>({ connection: 'connecting', overview: null, queue: [], receivedAt: null });
 
   useEffect(() => {
-    const socket = io({ transports: ['websocket', 'polling'] });
-    socket.on('connect', () => setState((s) => ({ ...s, connection: 'live' })));
-    socket.on('disconnect', () => setState((s) => ({ ...s, connection: 'reconnecting' })));
-    socket.on('town:snapshot', (snap: { overview: TownOverview; queue: QueuePoint[] }) =>
-      setState({ connection: 'live', overview: snap.overview, queue: snap.queue.slice(-MAX_POINTS), receivedAt: Date.now() }),
-    );
-    socket.on('town:overview', (overview: TownOverview) => setState((s) => ({ ...s, overview, receivedAt: Date.now() })));
-    socket.on('queue:point', (point: QueuePoint) =>
-      setState((s) => ({ ...s, queue: [...s.queue.slice(-(MAX_POINTS - 1)), point], receivedAt: Date.now() })),
-    );
+    const client = streamClient();
+    const offConnection = client.onConnection((connection) => setState((s) => ({ ...s, connection })));
+    const off = client.subscribe<TownView>('town', {
+      snapshot: (view) =>
+        setState({
+          connection: 'live',
+          overview: view.overview,
+          queue: (view.queue ?? []).slice(-MAX_POINTS),
+          receivedAt: Date.now(),
+        }),
+      delta: (items, view) =>
+        setState((s) => {
+          const points = items.flatMap((i) => (i.kind === 'queue' ? [i.point] : []));
+          return {
+            ...s,
+            connection: 'live',
+            overview: view?.overview ?? s.overview,
+            queue: points.length > 0 ? [...s.queue, ...points].slice(-MAX_POINTS) : s.queue,
+            receivedAt: Date.now(),
+          };
+        }),
+    });
+    if (client.connection !== 'connecting') setState((s) => ({ ...s, connection: client.connection }));
     return () => {
-      socket.disconnect();
+      off();
+      offConnection();
     };
   }, []);
 

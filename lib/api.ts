@@ -3,9 +3,18 @@
  */
 import { NextResponse } from 'next/server';
 import type { Actor } from '@/server/commands';
+import { monitoring } from './monitoring';
 import { runtime } from './runtime';
 
-const STATUS: Record<string, number> = { invalid: 400, forbidden: 403, not_found: 404, conflict: 409, unavailable: 503 };
+const STATUS: Record<string, number> = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  csrf: 403,
+  not_found: 404,
+  conflict: 409,
+  unavailable: 503,
+};
 
 /** JSON error body every route uses: `{ error: { code, message, details? } }`. */
 export function errorResponse(code: string, message: string, details?: unknown): NextResponse {
@@ -23,15 +32,18 @@ export function toErrorResponse(err: unknown): NextResponse {
 }
 
 /**
- * Who is asking. When GT_OPERATOR_TOKEN is set, operator actions need
- * `Authorization: Bearer <token>`; without it everyone on this (loopback-bound) server
- * is the local operator.
+ * Who is asking: a bearer token (scripts, the CLI) or the browser's session cookie, as the
+ * server's Authenticator reads them (server/auth). The custom server's gate has already
+ * refused the unauthenticated, cross-origin writes and writes without their CSRF token;
+ * the CommandBus checks the role. Null: nobody we know.
  */
 export function actorFor(request: Request): Actor | null {
-  const token = runtime().config.operatorToken;
-  if (!token) return { name: 'local-operator', role: 'operator' };
-  const header = request.headers.get('authorization') ?? '';
-  return header === `Bearer ${token}` ? { name: 'operator', role: 'operator' } : { name: 'anonymous', role: 'viewer' };
+  const who = monitoring().auth.authenticate({
+    cookie: request.headers.get('cookie'),
+    authorization: request.headers.get('authorization'),
+    actorName: request.headers.get('x-gt-actor'),
+  });
+  return who?.actor ?? null;
 }
 
 /** Reads a JSON body; a malformed one is a clear 400, not a crash. */
@@ -47,7 +59,7 @@ export async function readJson(request: Request): Promise<{ ok: true; body: unkn
 /** Runs one command with the request's actor and maps the outcome to a response. */
 export async function runCommand(request: Request, name: string, input: unknown, status = 200): Promise<NextResponse> {
   const actor = actorFor(request);
-  if (!actor) return errorResponse('forbidden', 'not allowed');
+  if (!actor) return errorResponse('unauthorized', 'sign in first');
   try {
     const result = await runtime().commands.execute(name, input, actor);
     return NextResponse.json(result ?? { ok: true }, { status });

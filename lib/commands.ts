@@ -1,8 +1,11 @@
 'use client';
 /**
  * Calls an operator action from the browser through the one command endpoint and turns
- * the answer into a line a person can read ("done" or the server's reason).
+ * the answer into a line a person can read ("done" or the server's reason). Writes carry
+ * the session's CSRF token (lib/session.ts).
  */
+import { csrfHeaders } from './session';
+
 export interface CommandResult {
   ok: boolean;
   message: string;
@@ -13,7 +16,7 @@ export async function callCommand(name: string, input: unknown): Promise<Command
   try {
     const res = await fetch(`/api/commands/${encodeURIComponent(name)}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await csrfHeaders()) },
       body: JSON.stringify(input),
     });
     const body = (await res.json().catch(() => ({}))) as { error?: { message?: string } };

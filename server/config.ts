@@ -14,6 +14,12 @@ const EnvSchema = z.object({
   GT_TIME_SCALE: z.coerce.number().positive().max(10_000).default(1),
   GT_DEMO: boolFlag.default(true),
   GT_OPERATOR_TOKEN: z.string().min(8).optional(),
+  GT_VIEWER_TOKEN: z.string().min(8).optional(),
+  GT_SESSION_SECRET: z.string().min(16).optional(),
+  GT_AUTH: z.enum(['on', 'off']).default('on'),
+  GT_ALERT_WEBHOOK_URL: z.url().optional(),
+  GT_METRICS_PUBLIC: boolFlag.default(false),
+  GT_PUBLIC_URL: z.url().optional(),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
 });
 
@@ -24,7 +30,18 @@ export interface ServerConfig {
   databaseFile: string;
   timeScale: number;
   demo: boolean;
+  /** Tokens and the session key; unset ones are generated into <dataDir>/auth.json (server/auth). */
   operatorToken: string | null;
+  viewerToken: string | null;
+  sessionSecret: string | null;
+  /** `off`: no authentication, every request is the local operator (loopback HOST only). */
+  authMode: 'on' | 'off';
+  /** Where alerts are POSTed when they fire and resolve. */
+  alertWebhookUrl: string | null;
+  /** /metrics without a token (a trusted network's Prometheus). */
+  metricsPublic: boolean;
+  /** The URL people reach this server at (printed, and linked from webhooks); default http://HOST:PORT. */
+  publicUrl: string | null;
   dev: boolean;
 }
 
@@ -44,6 +61,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
     timeScale: e.GT_TIME_SCALE,
     demo: e.GT_DEMO,
     operatorToken: e.GT_OPERATOR_TOKEN ?? null,
+    viewerToken: e.GT_VIEWER_TOKEN ?? null,
+    sessionSecret: e.GT_SESSION_SECRET ?? null,
+    authMode: e.GT_AUTH,
+    alertWebhookUrl: e.GT_ALERT_WEBHOOK_URL ?? null,
+    metricsPublic: e.GT_METRICS_PUBLIC,
+    publicUrl: e.GT_PUBLIC_URL?.replace(/\/$/, '') ?? null,
     dev: e.NODE_ENV !== 'production',
   };
 }

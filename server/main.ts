@@ -2,12 +2,15 @@
  * The composition root: one process, one HTTP server carrying the Next.js pages, the
  * JSON API (route handlers under app/api) and socket.io, with the engine embedded.
  *
- * Start order: config -> data directory -> migrations -> store -> engine (reconciled with
- * git) -> demo seed on an empty town -> engine started -> Next prepared -> listen.
- * Stop order (SIGINT/SIGTERM): stop accepting requests -> realtime closed -> engine
- * stopped (the merge in hand finishes, agents parked) -> writes drained -> database closed.
+ * Start order: config -> data directory -> credentials -> migrations -> store -> engine
+ * (reconciled with git) -> demo seed on an empty town -> monitoring (metrics, alert rules)
+ * -> engine started -> Next prepared -> listen (behind the auth gate) -> sign-in URL printed.
+ * Stop order (SIGINT/SIGTERM): stop accepting requests -> realtime closed -> monitoring
+ * stopped -> engine stopped (the merge in hand finishes, agents parked) -> writes drained
+ * -> database closed.
  */
 import { createServer } from 'node:http';
+import os from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import next from 'next';
@@ -28,6 +31,14 @@ import { openSqlitePrisma } from './store/sqlite';
 import { PrismaStore } from './store/prisma-store';
 import { startEventRetention } from './store/retention';
 import { seedDemoTown, startDemoFeeder } from './demo/demo-town';
+import { PrismaAlertStore } from './alerts/prisma-store';
+import { Authenticator } from './auth/authenticator';
+import { resolveCredentials } from './auth/credentials';
+import { createAuthGate } from './auth/http-gate';
+import { publishMonitoring } from './metrics/handle';
+import { createMonitoring } from './metrics/monitoring';
+import { PrismaMetricsStore } from './metrics/prisma-series-store';
+import { createPrometheusRegistry } from './metrics/prometheus';
 
 const log: Logger = {
   info: (message, fields) => console.log(`[gastown] ${message}`, fields ?? ''),
@@ -39,6 +50,15 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const projectRoot = path.resolve(import.meta.dirname, '..');
   await mkdir(config.dataDir, { recursive: true });
+  const credentials = await resolveCredentials({
+    dataDir: config.dataDir,
+    mode: config.authMode,
+    host: config.host,
+    operatorToken: config.operatorToken,
+    viewerToken: config.viewerToken,
+    sessionSecret: config.sessionSecret,
+  });
+  const auth = new Authenticator(credentials);
 
   await migrateDatabase(config.databaseFile, { projectRoot });
   const prisma = await openSqlitePrisma(config.databaseFile);
@@ -59,6 +79,19 @@ async function main(): Promise<void> {
   if (fresh && config.demo) await seedDemoTown(town, config.dataDir, projectRoot);
   const stopFeeder = config.demo ? startDemoFeeder(town) : () => {};
   const series = new QueueSeries(town, clock);
+  const commands = createCommandBus(town);
+  const commandNames = new Set(commands.list().map((c) => c.name));
+  const monitoring = createMonitoring({
+    town,
+    townStore: store,
+    metricsStore: new PrismaMetricsStore(prisma),
+    alertStore: new PrismaAlertStore(prisma),
+    log,
+    hasCommand: (name) => commandNames.has(name),
+    webhookUrl: config.alertWebhookUrl,
+  });
+  await monitoring.load();
+  monitoring.start();
   town.start();
   series.start();
   const stopRetention = startEventRetention(store, clock, log);
@@ -68,21 +101,65 @@ async function main(): Promise<void> {
   const handle = app.getRequestHandler();
   await app.prepare();
 
-  const commands = createCommandBus(town);
   publishRuntime({ town, commands, queries: createQueries(town, store, series), series, config });
 
-  const server = createServer((req, res) => void handle(req, res));
-  const realtime = attachRealtime(server, town, series);
+  const gate = createAuthGate({ auth, metricsPublic: config.metricsPublic });
+  const server = createServer((req, res) => {
+    gate(req, res).then(
+      (answered) => {
+        if (!answered) void handle(req, res);
+      },
+      (err: unknown) => {
+        log.error('auth gate failed', { error: String(err) });
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { code: 'internal', message: 'internal error' } }));
+      },
+    );
+  });
+  const realtime = attachRealtime({ httpServer: server, town, store, series, auth, alerts: monitoring.alerts });
+  const prometheus = createPrometheusRegistry({
+    sampler: monitoring.sampler,
+    town,
+    alerts: monitoring.alerts,
+    webhook: monitoring.webhook,
+    streams: () => ({ clients: realtime.io.engine.clientsCount, ...realtime.hub.stats() }),
+  });
+  publishMonitoring({
+    auth,
+    alerts: monitoring.alerts,
+    series: monitoring.recorder,
+    webhook: monitoring.webhook,
+    clock,
+    prometheus: async () => ({ contentType: prometheus.contentType, body: await prometheus.metrics() }),
+  });
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   // Where `gt` and `bd` find this server when run on the same machine (see cli/client.ts).
-  await writeFile(path.join(config.dataDir, 'cli.json'), JSON.stringify({ url: `http://${config.host}:${port}` }, null, 2), { mode: 0o600 });
+  await writeFile(
+    path.join(config.dataDir, 'cli.json'),
+    JSON.stringify({ url: `http://${config.host}:${port}`, token: credentials.operatorToken }, null, 2),
+    { mode: 0o600 },
+  );
   log.info(`Gas Town Fleet listening on http://${config.host}:${port}`, {
     dataDir: config.dataDir,
     timeScale: config.timeScale,
     town: fresh ? (config.demo ? 'new demo town' : 'new empty town') : 'resumed',
   });
+  const base = config.publicUrl ?? `http://${['0.0.0.0', '::'].includes(config.host) ? os.hostname() : config.host}:${port}`;
+  if (credentials.mode === 'off') {
+    log.warn(`authentication is OFF (GT_AUTH=off): anyone who can reach ${base} is the operator`);
+  } else {
+    const signIn = (role: string, token: string, stored: boolean, env: string) =>
+      stored ? `${base}/?token=${token}` : `(the token in ${env})`;
+    log.info(
+      `sign in as operator: ${signIn('operator', credentials.operatorToken, credentials.stored.operator, 'GT_OPERATOR_TOKEN')}`,
+    );
+    log.info(
+      `read-only (viewer) link: ${signIn('viewer', credentials.viewerToken, credentials.stored.viewer, 'GT_VIEWER_TOKEN')}`,
+    );
+    if (credentials.createdFile) log.info(`tokens generated and kept in ${credentials.file} (mode 0600)`);
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -99,6 +176,7 @@ async function main(): Promise<void> {
     stopRetention();
     series.stop();
     await realtime.close();
+    await monitoring.stop();
     await town.stop();
     clock.clearAll();
     await store.close();

@@ -1,0 +1,187 @@
+/**
+ * The live streams with a real socket.io client against a real town (real git, virtual
+ * time): a client joins a rig's topic, gets a snapshot and then deltas; its connection
+ * drops while the town keeps working; it reconnects and, resumed from its cursor, has
+ * received every one of the rig's events exactly once and in order. Too far behind, it
+ * gets a fresh snapshot instead. Unauthenticated connections are refused; the first
+ * protocol's events still work.
+ */
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { io as connect } from 'socket.io-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Authenticator } from '@/server/auth/authenticator';
+import type { Credentials } from '@/server/auth/credentials';
+import type { DomainEvent } from '@/server/engine/events';
+import type { Town } from '@/server/engine/town';
+import { QueueSeries } from '@/server/metrics/queue-series';
+import type { JoinAck } from '@/server/realtime/protocol';
+import { attachRealtime, type Realtime, type RigDetail } from '@/server/realtime/socket';
+import { StreamClient } from '@/lib/stream-client';
+import { createHarness, runUntil, type Harness } from '../support/engine-harness';
+
+const credentials: Credentials = {
+  mode: 'on',
+  operatorToken: 'operator-token-for-tests',
+  viewerToken: 'viewer-token-for-tests',
+  sessionSecret: 'a-session-secret-of-some-length',
+  file: '/dev/null',
+  stored: { operator: false, viewer: false },
+  createdFile: false,
+};
+
+async function waitFor(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const key = (e: DomainEvent) => JSON.stringify(e);
+
+describe('live streams', () => {
+  let h: Harness;
+  let town: Town;
+  let http: HttpServer;
+  let realtime: Realtime;
+  let url: string;
+  const clients: Array<{ close(): void }> = [];
+
+  async function setUp(hub: Parameters<typeof attachRealtime>[0]['hub'] = {}) {
+    h = await createHarness();
+    town = await h.open();
+    await town.addRig({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 20_000 } });
+    await town.addPolecats('myproject', 3);
+    town.createConvoy(
+      'sprint',
+      Array.from({ length: 12 }, (_, i) => ({ rig: 'myproject', title: `bead ${i}`, paths: [i % 2 ? 'core/' : 'ui/'] })),
+    );
+    http = createServer((_req, res) => res.writeHead(404).end());
+    realtime = attachRealtime({
+      httpServer: http,
+      town,
+      store: h.store,
+      series: new QueueSeries(town, h.clock),
+      auth: new Authenticator(credentials),
+      hub: { coalesceMs: 10, viewIntervalMs: 10, ...hub },
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  }
+
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    await realtime?.close();
+    await new Promise((r) => http?.close(r));
+    await town?.stop();
+    await h?.cleanup();
+  });
+
+  function follow(topic: string) {
+    const client = new StreamClient(url, { token: credentials.viewerToken });
+    clients.push(client);
+    const got = { snapshots: [] as unknown[], events: [] as DomainEvent[], views: [] as unknown[], acks: [] as JoinAck[] };
+    client.subscribe(topic, {
+      snapshot: (view) => got.snapshots.push(view),
+      delta: (items, view) => {
+        for (const i of items) if (i.kind === 'event') got.events.push(i.event);
+        if (view) got.views.push(view);
+      },
+      joined: (ack) => got.acks.push(ack),
+    });
+    return { client, got };
+  }
+
+  it('gives a rig room a snapshot, then deltas, and misses nothing across a reconnect', async () => {
+    await setUp();
+    const published: DomainEvent[] = [];
+    town.bus.subscribe((e) => {
+      if ('rig' in e && e.rig === 'myproject') published.push(e);
+    });
+    const { client, got } = follow('rig:myproject');
+    await waitFor('the snapshot', () => got.snapshots.length === 1);
+    expect((got.snapshots[0] as RigDetail).rig.name).toBe('myproject');
+    expect(got.acks[0]).toEqual({ ok: true, mode: 'snapshot', replayed: 0 });
+
+    town.start();
+    await runUntil(h.clock, town, () => town.getRig('myproject')!.counters.merged >= 2, 3_600_000);
+    await waitFor('the deltas to catch up', () => got.events.length === published.length);
+    expect(got.events.map(key)).toEqual(published.map(key));
+    expect(got.views.length).toBeGreaterThan(0);
+    expect((got.views.at(-1) as RigDetail).rig.merged).toBe(town.getRig('myproject')!.counters.merged);
+
+    // The connection drops; the town keeps working while the client is away.
+    client.socket.io.engine.close();
+    await waitFor('the disconnect', () => !client.socket.connected);
+    const before = published.length;
+    await runUntil(h.clock, town, () => town.getRig('myproject')!.counters.merged >= 5, 3_600_000);
+    expect(published.length).toBeGreaterThan(before);
+
+    await waitFor('the reconnect and the replay', () => got.events.length === published.length, 30_000);
+    expect(got.events.map(key)).toEqual(published.map(key)); // every event, once, in order
+    const resumed = got.acks.at(-1)!;
+    expect(resumed).toMatchObject({ ok: true, mode: 'resume' });
+    expect(resumed.ok && resumed.replayed).toBeGreaterThan(0);
+    expect(got.snapshots.length).toBe(2); // a fresh view after the replay
+  });
+
+  it('sends a fresh snapshot to a client too far behind for the replay buffer', async () => {
+    await setUp({ ringEntries: 2 });
+    const { client, got } = follow('rig:myproject');
+    await waitFor('the snapshot', () => got.snapshots.length === 1);
+    client.socket.io.engine.close();
+    await waitFor('the disconnect', () => !client.socket.connected);
+    town.start();
+    // Many pushes while away (each step's events are flushed before the next).
+    for (let i = 0; i < 40 && town.getRig('myproject')!.counters.merged < 3; i++) {
+      await runUntil(h.clock, town, () => false, 20_000);
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    await waitFor('the reconnect', () => got.acks.length === 2, 30_000);
+    expect(got.acks[1]).toEqual({ ok: true, mode: 'snapshot', replayed: 0 });
+    await waitFor('the fresh snapshot', () => got.snapshots.length === 2);
+    expect((got.snapshots[1] as RigDetail).rig.merged).toBe(town.getRig('myproject')!.counters.merged);
+  });
+
+  it('refuses unknown topics and unauthenticated connections', async () => {
+    await setUp();
+    const { got } = follow('rig:atlantis');
+    await waitFor('the refusal', () => got.acks.length === 1);
+    expect(got.acks[0]).toEqual({ ok: false, error: "no such topic 'rig:atlantis'" });
+
+    const stranger = connect(url, { transports: ['websocket'], reconnection: false, auth: { token: 'guess' } });
+    clients.push({ close: () => stranger.close() });
+    const error = await new Promise<Error>((resolve) => stranger.on('connect_error', resolve));
+    expect(error.message).toBe('unauthorized');
+
+    const foreign = connect(url, {
+      transports: ['polling'],
+      reconnection: false,
+      auth: { token: credentials.operatorToken },
+      extraHeaders: { origin: 'https://evil.example' },
+    });
+    clients.push({ close: () => foreign.close() });
+    const refused = await new Promise<Error>((resolve) => foreign.on('connect_error', resolve));
+    expect(refused.message).toMatch(/xhr poll error|refused|forbidden/i);
+  });
+
+  it('still serves the first protocol: town:snapshot on connect, rig:subscribe and rig:detail', async () => {
+    await setUp();
+    const legacy = connect(url, { transports: ['websocket'], auth: { token: credentials.viewerToken } });
+    clients.push({ close: () => legacy.close() });
+    const snapshot = await new Promise<{ overview: { rigs: Array<{ name: string }> } }>((resolve) =>
+      legacy.on('town:snapshot', resolve),
+    );
+    expect(snapshot.overview.rigs.map((r) => r.name)).toEqual(['myproject']);
+    const details: RigDetail[] = [];
+    legacy.on('rig:detail', (d: RigDetail) => details.push(d));
+    const ack = await legacy.emitWithAck('rig:subscribe', 'myproject');
+    expect(ack).toEqual({ ok: true });
+    await waitFor('a rig detail', () => details.length >= 1);
+    town.start();
+    await runUntil(h.clock, town, () => town.getRig('myproject')!.counters.merged >= 1, 3_600_000);
+    await waitFor('a pushed rig detail', () => details.some((d) => d.rig.merged >= 1));
+    expect(await legacy.emitWithAck('rig:subscribe', 'atlantis')).toEqual({ ok: false, error: "rig 'atlantis' does not exist" });
+  });
+});
