@@ -38,7 +38,7 @@ test.describe('gt and bd', () => {
     });
     return { out: r.stdout.trim(), err: r.stderr.trim(), code: r.status };
   };
-  const apiJson = async (route: string) => (await fetch(server.url + route)).json();
+  const apiJson = async (route: string) => (await fetch(server.url + route, { headers: server.authHeaders() })).json();
 
   test('runs the seed’s monitoring lines verbatim and prints what the API says', async () => {
     test.setTimeout(240_000);

@@ -2,7 +2,15 @@
  * Starts the real Gas Town Fleet server (server/main.ts under tsx, production mode) for one
  * spec: a free port, a fresh temporary data directory, and a stop() that shuts it down and
  * cleans up. Needs a production build (`node scripts/ensure-build.mjs`).
+ *
+ * Signing in: the server is given the run's operator and viewer tokens (GT_OPERATOR_TOKEN,
+ * GT_VIEWER_TOKEN). playwright.config.ts sends the operator's as a bearer header from every
+ * page and `request` (the server then also sets the session cookie the page's socket uses),
+ * so specs need no sign-in step. A spec that wants another role opens its own context with
+ * `extraHTTPHeaders: {}` and signs in through `signInUrl(role)`, as a person would with the
+ * URL the server prints.
  */
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,9 +23,19 @@ const START_TIMEOUT_MS = 90_000;
 const STOP_GRACE_MS = 15_000;
 const OUTPUT_LIMIT = 20_000;
 
+/** The run's tokens: the operator's comes from playwright.config.ts (shared with the workers through the environment). */
+export const E2E_OPERATOR_TOKEN = (process.env.GT_E2E_OPERATOR_TOKEN ??= `gto_e2e_${randomBytes(18).toString('base64url')}`);
+export const E2E_VIEWER_TOKEN = (process.env.GT_E2E_VIEWER_TOKEN ??= `gtv_e2e_${randomBytes(18).toString('base64url')}`);
+
 export interface RunningServer {
   url: string;
   dataDir: string;
+  operatorToken: string;
+  viewerToken: string;
+  /** Headers for Node's fetch (the browser and `request` already send the operator's). */
+  authHeaders(role?: 'operator' | 'viewer'): Record<string, string>;
+  /** The sign-in URL the server prints at start, for a role (and a page path). */
+  signInUrl(role: 'operator' | 'viewer', path?: string, name?: string): string;
   /** Everything the server printed so far (stdout and stderr). */
   output(): string;
   stop(): Promise<void>;
@@ -58,6 +76,8 @@ export async function startServer({ env = {} }: { env?: Record<string, string> }
       PORT: String(port),
       GT_DATA_DIR: dataDir,
       NEXT_TELEMETRY_DISABLED: '1',
+      GT_OPERATOR_TOKEN: env.GT_OPERATOR_TOKEN ?? E2E_OPERATOR_TOKEN,
+      GT_VIEWER_TOKEN: env.GT_VIEWER_TOKEN ?? E2E_VIEWER_TOKEN,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so a last-resort SIGKILL also reaches the node process tsx runs.
@@ -118,5 +138,18 @@ export async function startServer({ env = {} }: { env?: Record<string, string> }
     throw new Error(`Gas Town Fleet server ${(err as Error).message}. Its output:\n${output}`);
   }
 
-  return { url, dataDir, output: () => output, stop };
+  const operatorToken = env.GT_OPERATOR_TOKEN ?? E2E_OPERATOR_TOKEN;
+  const viewerToken = env.GT_VIEWER_TOKEN ?? E2E_VIEWER_TOKEN;
+  const tokenOf = (role: 'operator' | 'viewer') => (role === 'operator' ? operatorToken : viewerToken);
+  return {
+    url,
+    dataDir,
+    operatorToken,
+    viewerToken,
+    authHeaders: (role = 'operator') => ({ authorization: `Bearer ${tokenOf(role)}` }),
+    signInUrl: (role, pagePath = '/', name) =>
+      `${url}${pagePath}?token=${encodeURIComponent(tokenOf(role))}${name ? `&name=${encodeURIComponent(name)}` : ''}`,
+    output: () => output,
+    stop,
+  };
 }
