@@ -3,12 +3,14 @@
  * repository with core/, ui/ and tests/ areas), 8 scripted polecats and a convoy of
  * beads. A feeder tops the backlog up with new convoys so the town never goes quiet.
  */
+import { existsSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { hashSeed, pickInt, pickSkewed, seededRandom, type Random } from '../engine/random';
 import type { GateSpec } from '../engine/model';
 import type { Town } from '../engine/town';
 import { demoRepositoryFiles } from '../git/demo-repo';
-import { initRepository } from '../git/cli-git';
+import { CliGit, initRepository } from '../git/cli-git';
 
 export const DEMO_RIG = 'myproject';
 const DEMO_POLECATS = 8;
@@ -73,21 +75,49 @@ export function demoGate(projectRoot: string, durationMs = 2_500): GateSpec {
   };
 }
 
-export async function seedDemoTown(town: Town, dataDir: string, projectRoot: string): Promise<void> {
+/**
+ * Seeds the demo town on a first start, idempotently: a first start cut short (a crash
+ * while seeding) is finished on the next one, step by step, and a marker file says when
+ * it is complete. A town with rigs of its own is never given the demo.
+ */
+export async function ensureDemoTown(town: Town, dataDir: string, projectRoot: string): Promise<boolean> {
+  const marker = path.join(dataDir, 'demo-seeded');
+  if (existsSync(marker)) return false;
+  if (town.listRigs().some((r) => r.name !== DEMO_RIG)) {
+    await writeFile(marker, 'skipped: the town has rigs of its own\n');
+    return false;
+  }
   const repoPath = path.join(dataDir, 'rigs', DEMO_RIG);
-  await initRepository(repoPath, demoRepositoryFiles());
-  await town.addRig({
-    name: DEMO_RIG,
-    repoPath,
-    // One change in ten breaks the checks, so rejections and reworks show up too.
-    settings: { gates: [demoGate(projectRoot)], agentFailureRate: 0.1 },
-  });
-  await town.addPolecats(DEMO_RIG, DEMO_POLECATS);
-  const random = seededRandom(hashSeed('demo-town'));
-  town.createConvoy(
-    'Demo sprint 1',
-    Array.from({ length: CONVOY_SIZE * 2 }, () => demoBead(random)),
-  );
+  if (!town.getRig(DEMO_RIG)) {
+    const git = new CliGit();
+    const usable = await git.resolveRef(repoPath, 'refs/heads/main').then(
+      () => true,
+      () => false,
+    );
+    if (!usable) {
+      // Half-made by an interrupted first start: it holds nothing of anyone's; start it over.
+      await rm(repoPath, { recursive: true, force: true });
+      await initRepository(repoPath, demoRepositoryFiles());
+    }
+    await town.addRig({
+      name: DEMO_RIG,
+      repoPath,
+      // One change in ten breaks the checks, so rejections and reworks show up too.
+      settings: { gates: [demoGate(projectRoot)], agentFailureRate: 0.1 },
+    });
+  }
+  const missing = DEMO_POLECATS - town.listPolecats(DEMO_RIG).length;
+  if (missing > 0) await town.addPolecats(DEMO_RIG, missing);
+  if (town.listConvoys().length === 0 && town.listActiveBeads().length === 0) {
+    const random = seededRandom(hashSeed('demo-town'));
+    town.createConvoy(
+      'Demo sprint 1',
+      Array.from({ length: CONVOY_SIZE * 2 }, () => demoBead(random)),
+    );
+  }
+  await town.settle();
+  await writeFile(marker, 'seeded\n');
+  return true;
 }
 
 /** Keeps the demo rig's backlog at least as long as its crew; returns a stop function. */

@@ -225,8 +225,10 @@ export class PolecatWork {
     if (outcome.kind === 'failed') {
       this.ctx.emit({ type: 'agent.failed', at: now, rig: rig.name, polecat: polecat.id, bead: bead.id, reason: outcome.reason });
       if (existing) void queue.transition(existing, 'abandon');
-      records.setBeadStatus(bead, 'open', { assignee: null });
+      // The polecat lets go before the bead is reopened: a crash between the two writes
+      // must never leave a bead open for dispatch while a polecat still holds it.
       records.movePolecat(polecat, 'fail', { beadId: null });
+      records.setBeadStatus(bead, 'open', { assignee: null });
       this.scheduleDispatch();
       return;
     }
@@ -338,9 +340,9 @@ export class PolecatWork {
         polecatId: mr.polecatId,
         mergeRequestId: mr.id,
       });
-      if (bead) records.setBeadStatus(bead, 'blocked', { assignee: null });
       if (polecat && polecat.beadId === mr.beadId && polecat.state !== 'idle')
         records.movePolecat(polecat, 'release', { beadId: null });
+      if (bead) records.setBeadStatus(bead, 'blocked', { assignee: null });
       this.scheduleDispatch();
       return;
     }

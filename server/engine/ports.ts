@@ -31,6 +31,12 @@ export interface GitPort {
   compareAndSwapRef(repo: string, ref: string, newSha: string, oldSha: string): Promise<boolean>;
   /** True when `ancestor` is reachable from `descendant`. */
   isAncestor(repo: string, ancestor: string, descendant: string): Promise<boolean>;
+  /**
+   * Removes lock files a killed git process left in the repository (its index, refs and
+   * worktrees' admin data); returns what it removed. Only safe while no git command of
+   * the town runs on it: the Town calls it once, when it opens.
+   */
+  clearStaleLocks(repo: string): Promise<string[]>;
 }
 
 export interface GateRunResult {
@@ -141,6 +147,8 @@ export interface TownStore {
     rig?: string;
     status?: MergeRequest['status'][];
     since?: number;
+    /** Only requests for these beads. */
+    beadIds?: string[];
     limit?: number;
   }): Promise<MergeRequest[]>;
   /** Append-only log of domain events. */

@@ -529,7 +529,8 @@ export class Town {
   addDependencies(id: string, on: string[]): Bead {
     const bead = this.records.beads.get(id);
     if (!bead) throw notFound('open bead', id);
-    if (bead.status !== 'open' && bead.status !== 'blocked') throw conflict(`bead '${id}' has started; its dependencies are fixed`);
+    if (bead.status !== 'open' && bead.status !== 'blocked')
+      throw conflict(`bead '${id}' has started; its dependencies are fixed`);
     for (const dep of on) {
       if (!this.records.beads.has(dep)) throw invalid(`dependency '${dep}' is not an open bead`);
       if (dep === id || this.dependsOn(dep, id)) throw invalid(`'${id}' -> '${dep}' would make a dependency cycle`);
@@ -588,17 +589,29 @@ export class Town {
   // ---------------------------------------------------------------- restart
 
   /**
-   * Makes the loaded state agree with git after a stop or a crash:
+   * Makes the loaded state agree with git after a stop or a crash. A landing and the
+   * bookkeeping around it are several writes; whichever of them a crash cut off, this
+   * finishes the job:
+   * - lock files a killed git left behind are removed (nothing of ours runs yet);
    * - a request caught mid-merge landed iff its recorded merge commit is on the target;
    *   otherwise it goes back to the queue (never lands twice, never lost);
-   * - a bead marked as taken by a polecat that no longer holds it goes back to open.
+   * - a request recorded as merged whose bead is still in play completes its bead;
+   * - a polecat and its bead agree on who holds whom: a polecat holding an open,
+   *   unassigned bead takes it back (its worktree has the work); one holding a bead
+   *   assigned elsewhere (or blocked) lets go; a bead marked as taken by a polecat that
+   *   does not hold it goes back to open.
    */
   private async reconcile(): Promise<void> {
+    const { git } = this.ctx;
+    for (const repo of new Set(this.listRigs().map((r) => r.repoPath))) {
+      const removed = await git.clearStaleLocks(repo);
+      if (removed.length) this.ctx.log.warn('removed lock files a killed git process left behind', { repo, removed });
+    }
     for (const rt of this.records.rigs.values()) {
-      const tip = await this.ctx.git.resolveRef(rt.rig.repoPath, `refs/heads/${rt.rig.targetBranch}`);
+      const tip = await git.resolveRef(rt.rig.repoPath, `refs/heads/${rt.rig.targetBranch}`);
       for (const mr of rt.queue.all()) {
         if (mr.status !== 'merging') continue;
-        const landed = mr.mergeCommit !== null && (await this.ctx.git.isAncestor(rt.rig.repoPath, mr.mergeCommit, tip));
+        const landed = mr.mergeCommit !== null && (await git.isAncestor(rt.rig.repoPath, mr.mergeCommit, tip));
         if (landed) {
           await rt.queue.transition(mr, 'land', { landedAt: this.clock.now() });
           this.work.landed(rt, mr);
@@ -613,6 +626,21 @@ export class Town {
           });
         }
       }
+    }
+    const inPlay = [...this.records.beads.keys()];
+    if (inPlay.length > 0) {
+      for (const mr of await this.options.store.listMergeRequests({ status: ['merged'], beadIds: inPlay })) {
+        const rt = this.records.rigs.get(mr.rig);
+        if (rt && this.records.beads.has(mr.beadId)) this.work.landed(rt, mr);
+      }
+    }
+    for (const p of this.records.polecats.values()) {
+      const bead = p.beadId ? this.records.beads.get(p.beadId) : undefined;
+      if (!bead || bead.assignee === p.id) continue;
+      if (bead.status === 'open' && bead.assignee === null && p.state !== 'idle') {
+        this.records.setBeadStatus(bead, 'in_progress', { assignee: p.id });
+      } else if (p.state !== 'idle') this.records.movePolecat(p, 'release', { beadId: null });
+      else Object.assign(p, { beadId: null });
     }
     for (const bead of this.records.beads.values()) {
       if (bead.status !== 'hooked' && bead.status !== 'in_progress') continue;

@@ -5,7 +5,8 @@
  * compare-and-swap, so several Refinery workers (or processes) can race safely and the
  * target branch never needs to be checked out anywhere.
  */
-import { mkdir, realpath, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
 import path from 'node:path';
 import type { GitPort, MergeTreeResult } from '../engine/ports';
 import { GitError, runGit } from './run-git';
@@ -85,6 +86,33 @@ export async function registeredWorktrees(repo: string): Promise<string[]> {
 }
 
 export class CliGit implements GitPort {
+  async clearStaleLocks(repo: string): Promise<string[]> {
+    const { stdout } = await runGit(['rev-parse', '--git-common-dir'], { cwd: repo });
+    const gitDir = path.resolve(repo, stdout.trim());
+    const removed: string[] = [];
+    // Lock files are `<name>.lock` next to what they lock: the index, HEAD, config,
+    // packed-refs, every ref, and the same inside each worktree's admin directory.
+    const walk = async (dir: string, depth: number): Promise<void> => {
+      let entries: Dirent[];
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const entry of entries) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) {
+          if (entry.name !== 'objects' && depth < 8) await walk(full, depth + 1);
+        } else if (entry.name.endsWith('.lock')) {
+          await rm(full, { force: true });
+          removed.push(path.relative(gitDir, full));
+        }
+      }
+    };
+    await walk(gitDir, 0);
+    return removed;
+  }
+
   async resolveRef(repo: string, ref: string): Promise<string> {
     const { stdout } = await runGit(['rev-parse', '--verify', `${rev(ref)}^{commit}`], { cwd: repo });
     return stdout.trim();

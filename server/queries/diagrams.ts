@@ -27,9 +27,9 @@ export function waveDiagram(waves: WaveView[]): string {
   }
   waves.forEach((w, i) => {
     const id = `W${w.index}`;
-    const rate = w.conflictRate === null ? '' : ` · ${Math.round(w.conflictRate * 100)}% conflicts`;
+    const rate = w.conflictRate === null ? '' : ` · ${label(`${Math.round(w.conflictRate * 100)}% conflicts`)}`;
     lines.push(
-      `  ${id}["Wave ${w.index}: ${w.beads} beads<br/>${w.state} ${w.done}/${w.beads}${label(rate)}"]:::${STATE_CLASS[w.state]}`,
+      `  ${id}["Wave ${w.index}: ${w.beads} beads<br/>${w.state} ${w.done}/${w.beads}${rate}"]:::${STATE_CLASS[w.state]}`,
     );
     if (i < waves.length - 1) {
       const merged = `M${w.index}`;

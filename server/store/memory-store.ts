@@ -203,7 +203,8 @@ export class MemoryStore implements TownStore {
       (m) =>
         (query.rig === undefined || m.rig === query.rig) &&
         (!query.status || query.status.includes(m.status)) &&
-        (query.since === undefined || m.updatedAt >= query.since),
+        (query.since === undefined || m.updatedAt >= query.since) &&
+        (!query.beadIds || query.beadIds.includes(m.beadId)),
     );
     return copy(
       take(

@@ -213,6 +213,7 @@ export class PrismaStore implements TownStore {
     if (query.rig !== undefined) where.rig = query.rig;
     if (query.status) where.status = { in: query.status };
     if (query.since !== undefined) where.updatedAt = { gte: query.since };
+    if (query.beadIds) where.beadId = { in: query.beadIds };
     const rows = await this.prisma.mergeRequest.findMany({
       where,
       orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],
