@@ -30,7 +30,7 @@ import { migrateDatabase } from './store/migrate';
 import { openSqlitePrisma } from './store/sqlite';
 import { PrismaStore } from './store/prisma-store';
 import { startEventRetention } from './store/retention';
-import { seedDemoTown, startDemoFeeder } from './demo/demo-town';
+import { ensureDemoTown, startDemoFeeder } from './demo/demo-town';
 import { PrismaAlertStore } from './alerts/prisma-store';
 import { Authenticator } from './auth/authenticator';
 import { resolveCredentials } from './auth/credentials';
@@ -64,7 +64,10 @@ async function main(): Promise<void> {
   const prisma = await openSqlitePrisma(config.databaseFile);
   const store = new PrismaStore(prisma);
 
-  const clock = new ScaledRealClock(config.timeScale);
+  // Engine time never runs backwards across restarts: a sped-up clock ran ahead of the
+  // wall clock, so it resumes from the last event's time when that is later.
+  const [lastEvent] = await store.listEvents({ limit: 1 });
+  const clock = new ScaledRealClock(config.timeScale, Math.max(Date.now(), (lastEvent?.at ?? 0) + 1));
   const git = new CliGit();
   const town = await Town.open({
     clock,
@@ -76,7 +79,7 @@ async function main(): Promise<void> {
     log,
   });
   const fresh = town.listRigs().length === 0;
-  if (fresh && config.demo) await seedDemoTown(town, config.dataDir, projectRoot);
+  if (config.demo) await ensureDemoTown(town, config.dataDir, projectRoot);
   const stopFeeder = config.demo ? startDemoFeeder(town) : () => {};
   const series = new QueueSeries(town, clock);
   const commands = createCommandBus(town);
