@@ -17,6 +17,7 @@ import type { MergeQueueView, RefineryStatsView, TownOverview } from '../server/
 import type { ConvoySummary, ConvoyView } from '../server/queries/convoy-view';
 import type { CostsView } from '../server/queries/costs-view';
 import type { Escalation } from '../server/engine/model';
+import type { Alert } from '../server/alerts/model';
 
 const program = new Command('gt')
   .description('Gas Town: rigs, merge queues, convoys and costs of a running town')
@@ -243,6 +244,54 @@ withJson(
   console.log(
     `today ${usd(c.today.costUsd)}${c.budget.dailyBudgetUsd !== null ? ` of ${usd(c.budget.dailyBudgetUsd)}` : ''}${c.budget.alertThresholdUsd !== null ? `, alert at ${usd(c.budget.alertThresholdUsd)}` : ''}`,
   );
+});
+
+const alerts = program.command('alerts').description('alerts: firing, pending and past');
+withJson(
+  alerts.command('list').description('alerts in play (or --all for history too)').option('--all', 'include resolved alerts'),
+).action(async (opts: { all?: boolean; json?: boolean }) => {
+  const list = await api<Alert[]>('GET', `/api/alerts${opts.all ? '' : '?state=pending,firing'}`);
+  if (opts.json) return json(list);
+  table(
+    ['ID', 'STATE', 'SEVERITY', 'RULE', 'WHERE', 'SINCE', 'ACK', 'SUMMARY'],
+    list.map((a) => [
+      a.id,
+      a.state,
+      a.severity,
+      a.ruleId,
+      a.labels.rig ?? 'town',
+      new Date(a.firedAt ?? a.activeAt).toISOString(),
+      a.acknowledgedBy,
+      a.summary,
+    ]),
+  );
+});
+withJson(alerts.command('ack').description('acknowledge an alert').argument('<id>')).action(
+  async (id: string, opts: { json?: boolean }) => {
+    const a = await command<Alert>('alert.ack', { id });
+    if (opts.json) return json(a);
+    console.log(`${a.id}: acknowledged by ${a.acknowledgedBy}`);
+  },
+);
+const minutes = (v: string) => {
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('a whole number of minutes, at least 1.');
+  return Number(v);
+};
+withJson(
+  alerts
+    .command('silence')
+    .description('silence an alert for a while, with a reason')
+    .argument('<id>')
+    .requiredOption('--reason <text>', 'why (recorded with your name)')
+    .option('--minutes <n>', 'how long (default 60)', minutes, 60),
+).action(async (id: string, opts: { reason: string; minutes: number; json?: boolean }) => {
+  const silence = await command<{ id: string; endsAt: number }>('alert.silence', {
+    alertId: id,
+    reason: opts.reason,
+    durationMs: opts.minutes * 60_000,
+  });
+  if (opts.json) return json(silence);
+  console.log(`${id}: silenced for ${opts.minutes} min (${silence.id})`);
 });
 
 const escalations = program.command('escalations').description('escalations');

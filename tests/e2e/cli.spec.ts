@@ -114,6 +114,10 @@ test.describe('gt and bd', () => {
     expect(sh('bd show gt-nope').code).toBe(3);
     expect(sh('gt status', { GT_URL: 'http://127.0.0.1:9' }).code).toBe(2);
     expect(sh('gt status --help').out).toContain('Usage: gt status');
+    expect(sh('gt alerts silence some-alert').code).toBe(1); // no --reason
+    expect(sh('gt alerts ack alert-nope').code).toBe(3);
+    const alerts = sh("gt alerts list --all --json | jq 'type'");
+    expect(alerts.out).toBe('"array"');
     expect(await workers()).toBe(before);
   });
 });
