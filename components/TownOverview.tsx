@@ -1,6 +1,5 @@
 'use client';
 /** The town overview: totals, live queue-depth chart and every rig with its polecats. */
-import Link from 'next/link';
 import { ConnectionBadge, TimeScaleBadge } from './ConnectionBadge';
 import { CostsTile } from './CostsPanel';
 import { DeaconPanel } from './DeaconPanel';
@@ -17,23 +16,7 @@ export function TownOverview() {
       <header className="flex flex-wrap items-center justify-between gap-3">
         <div>
           <h1 className="text-2xl font-bold tracking-tight">Gas Town Fleet</h1>
-          <nav className="flex gap-3 text-sm text-slate-500" aria-label="Pages">
-            <span>Town overview</span>
-            <Link
-              href="/convoys"
-              className="text-sky-700 underline-offset-4 hover:underline dark:text-sky-300"
-              data-testid="nav-convoys"
-            >
-              Convoys
-            </Link>
-            <Link
-              href="/costs"
-              className="text-sky-700 underline-offset-4 hover:underline dark:text-sky-300"
-              data-testid="nav-costs"
-            >
-              Costs
-            </Link>
-          </nav>
+          <p className="text-sm text-slate-500">Town overview</p>
         </div>
         <div className="flex items-center gap-2 text-sm">
           {overview && <TimeScaleBadge timeScale={overview.timeScale} />}
