@@ -8,7 +8,7 @@ import type { CommandBus } from './commands/command';
 import type { Town } from './engine/town';
 import type { QueueSeries } from './metrics/queue-series';
 import type { ServerConfig } from './config';
-import type { BeadQuery, EventQuery, StoredEvent } from './engine/ports';
+import type { AuditRecord, BeadQuery, EventQuery, StoredEvent } from './engine/ports';
 import type { Bead } from './engine/model';
 import type { MergeQueueView, RefineryStatsView, TownOverview } from './queries/town-view';
 import type { QueuePoint } from './metrics/queue-series';
@@ -32,6 +32,8 @@ export interface Queries {
   beads(query: BeadQuery): Promise<Bead[]>;
   bead(id: string): Promise<Bead | null>;
   events(query: EventQuery): Promise<StoredEvent[]>;
+  /** Operator actions (accepted and refused), newest first. */
+  audit(limit: number): Promise<AuditRecord[]>;
 }
 
 export interface Runtime {

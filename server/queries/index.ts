@@ -32,5 +32,6 @@ export function createQueries(town: Town, store: TownStore, series: QueueSeries)
     beads: (query) => store.listBeads(query),
     bead: async (id) => town.getActiveBead(id) ?? (await store.getBead(id)),
     events: (query) => store.listEvents(query),
+    audit: (limit) => store.listAudit(limit),
   };
 }
