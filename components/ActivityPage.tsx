@@ -120,7 +120,9 @@ export function ActivityPage() {
               No operator actions match.
             </p>
           ) : (
-            <ul className={`divide-y divide-slate-200 text-sm dark:divide-slate-800 ${auditLive ? '' : 'opacity-60'}`}>
+            <ul
+              className={`max-h-[70vh] divide-y divide-slate-200 overflow-y-auto pr-1 text-sm dark:divide-slate-800 ${auditLive ? '' : 'opacity-60'}`}
+            >
               {actions.map((a, i) => (
                 <li
                   key={`${a.at}-${i}`}
@@ -167,7 +169,9 @@ export function ActivityPage() {
               No events match.
             </p>
           ) : (
-            <ul className={`divide-y divide-slate-200 text-sm dark:divide-slate-800 ${live ? '' : 'opacity-60'}`}>
+            <ul
+              className={`max-h-[70vh] divide-y divide-slate-200 overflow-y-auto pr-1 text-sm dark:divide-slate-800 ${live ? '' : 'opacity-60'}`}
+            >
               {events.data.map((e) => (
                 <li key={e.id} className="py-1.5" data-testid="event-row" data-type={e.type}>
                   <div className="flex flex-wrap items-baseline gap-2">

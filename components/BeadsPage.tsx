@@ -96,9 +96,9 @@ export function BeadsPage() {
               No beads match these filters.
             </p>
           ) : (
-            <div className={`overflow-x-auto ${live ? '' : 'opacity-60'}`}>
+            <div className={`max-h-[70vh] overflow-auto ${live ? '' : 'opacity-60'}`}>
               <table className="w-full text-left text-sm">
-                <thead className="text-xs uppercase tracking-wide text-slate-500">
+                <thead className="sticky top-0 bg-white text-xs uppercase tracking-wide text-slate-500 dark:bg-slate-900">
                   <tr>
                     <th className="py-1 pr-3">Id</th>
                     <th className="py-1 pr-3">Title</th>

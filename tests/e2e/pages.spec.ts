@@ -65,6 +65,8 @@ test.describe('navigation, beads, activity and theme', () => {
     await expect(row).toHaveCount(1, { timeout: 15_000 });
     await expect(row).toContainText(RIG);
     await expect(row).toContainText('P1');
+    await page.getByTestId('filter-text').fill('');
+    await expect(page.getByTestId('bead-row').nth(1)).toBeVisible();
     await screenshot(page, 'beads');
 
     // An empty title: the server's reason on the page, and no bead without a title anywhere.
@@ -98,6 +100,9 @@ test.describe('navigation, beads, activity and theme', () => {
     await expect(page.getByTestId('event-row').first()).toBeVisible({ timeout: 15_000 });
     await expect(page.locator('[data-testid=event-row]:not([data-type="bead.created"])')).toHaveCount(0, { timeout: 15_000 });
     await page.getByTestId('filter-type').fill('');
+    await expect(page.locator('[data-testid=event-row]:not([data-type="bead.created"])').first()).toBeVisible({
+      timeout: 15_000,
+    });
     await screenshot(page, 'activity');
     await page.getByTestId('filter-actor').fill('nobody-at-all');
     await expect(page.getByTestId('audit-empty')).toBeVisible({ timeout: 15_000 });
