@@ -9,6 +9,7 @@ import { conflictScaling } from './conflict-scaling';
 import { mergePath, type MergePathRow } from './merge-path';
 import { refineryWorkers, speculativeTheory, type WorkersRow } from './refinery-workers';
 import { MARKER } from './support';
+import { printRealtimeLatency } from './realtime-latency';
 
 const SEED_CONFLICT_RATE: Record<number, string> = { 5: '~10%', 15: '~30%', 30: '~50%+' };
 
@@ -217,6 +218,7 @@ async function main() {
   await conflictTable();
   await mergePathTables();
   await workersTables();
+  await printRealtimeLatency();
   clearInterval(sampler);
   console.log(`\nload average at end (1/5/15 min): ${load()}`);
   console.log(`total wall: ${((performance.now() - started) / 1000).toFixed(0)} s`);
