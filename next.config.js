@@ -4,6 +4,7 @@ const nextConfig = {
   // runtime handle. Native and engine-side packages must never be bundled by Next.
   serverExternalPackages: ['better-sqlite3', '@prisma/client', '@prisma/adapter-better-sqlite3', 'socket.io'],
   poweredByHeader: false,
+  typescript: { tsconfigPath: 'tsconfig.next.json' },
   reactStrictMode: true,
 };
 

@@ -7,6 +7,7 @@ const useColour = process.stdout.isTTY === true && !process.env.NO_COLOR;
 const wrap = (code: number) => (text: string) => (useColour ? `\u001b[${code}m${text}\u001b[0m` : text);
 export const colour = { bold: wrap(1), dim: wrap(2), red: wrap(31), green: wrap(32), yellow: wrap(33), cyan: wrap(36) };
 
+// eslint-disable-next-line no-control-regex -- ANSI colour codes are exactly what this strips
 const visible = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '').length;
 
 /** Prints rows as a table with a header; columns padded to their widest cell. */

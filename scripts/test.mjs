@@ -1,4 +1,5 @@
 // `npm test`: the whole suite, in order, stopping at the first failing step with its exit code.
+//   0. tsc, eslint and prettier over the whole tree
 //   1. vitest run                      unit + integration tests
 //   2. node scripts/ensure-build.mjs   production build for the browser tests (if missing)
 //   3. node scripts/find-chromium.mjs  Debian's Chromium (installed with apt-get when root)
@@ -19,6 +20,9 @@ rmSync(REPORTS, { recursive: true, force: true });
 mkdirSync(REPORTS, { recursive: true });
 
 const steps = [
+  { name: 'typecheck (tsc)', command: bin('tsc'), args: ['--noEmit', '-p', '.'] },
+  { name: 'lint (eslint + prettier)', command: bin('eslint'), args: ['.'] },
+  { name: 'format (prettier)', command: bin('prettier'), args: ['--check', '.', '--log-level', 'warn'] },
   {
     name: 'unit + integration (vitest)',
     command: bin('vitest'),
