@@ -40,6 +40,14 @@ async function waitFor(what: string, check: () => boolean, timeoutMs = 20_000): 
 
 const key = (e: DomainEvent) => JSON.stringify(e);
 
+/** Drops the client's connection (as a network outage would) and keeps it down until `socket.connect()`. */
+async function dropConnection(client: StreamClient): Promise<void> {
+  client.socket.io.reconnection(false);
+  client.socket.io.engine.close();
+  await waitFor('the disconnect', () => !client.socket.connected);
+  client.socket.io.reconnection(true);
+}
+
 describe('live streams', () => {
   let h: Harness;
   let town: Town;
@@ -111,12 +119,12 @@ describe('live streams', () => {
     expect(got.views.length).toBeGreaterThan(0);
     expect((got.views.at(-1) as RigDetail).rig.merged).toBe(town.getRig('myproject')!.counters.merged);
 
-    // The connection drops; the town keeps working while the client is away.
-    client.socket.io.engine.close();
-    await waitFor('the disconnect', () => !client.socket.connected);
+    // The connection drops; the town keeps working while the client is away; then it comes back.
+    await dropConnection(client);
     const before = published.length;
     await runUntil(h.clock, town, () => town.getRig('myproject')!.counters.merged >= 5, 3_600_000);
     expect(published.length).toBeGreaterThan(before);
+    client.socket.connect();
 
     await waitFor('the reconnect and the replay', () => got.events.length === published.length, 30_000);
     expect(got.events.map(key)).toEqual(published.map(key)); // every event, once, in order
@@ -130,14 +138,14 @@ describe('live streams', () => {
     await setUp({ ringEntries: 2 });
     const { client, got } = follow('rig:myproject');
     await waitFor('the snapshot', () => got.snapshots.length === 1);
-    client.socket.io.engine.close();
-    await waitFor('the disconnect', () => !client.socket.connected);
+    await dropConnection(client);
     town.start();
     // Many pushes while away (each step's events are flushed before the next).
     for (let i = 0; i < 40 && town.getRig('myproject')!.counters.merged < 3; i++) {
       await runUntil(h.clock, town, () => false, 20_000);
       await new Promise((r) => setTimeout(r, 30));
     }
+    client.socket.connect();
     await waitFor('the reconnect', () => got.acks.length === 2, 30_000);
     expect(got.acks[1]).toEqual({ ok: true, mode: 'snapshot', replayed: 0 });
     await waitFor('the fresh snapshot', () => got.snapshots.length === 2);
