@@ -27,14 +27,18 @@ export function AlertBanner() {
       {shown.map((alert) => (
         <AlertBannerItem key={alert.id} alert={alert} now={now} canAct={session.role === 'operator'} />
       ))}
-      <p className="flex flex-wrap gap-2 text-xs text-slate-400">
+      <p className="flex flex-wrap gap-2 text-xs text-slate-500 dark:text-slate-400">
         {connection !== 'live' && (
-          <span className="font-medium text-rose-300" data-testid="alert-feed-down">
+          <span className="font-medium text-rose-700 dark:text-rose-300" data-testid="alert-feed-down">
             Alerts feed reconnecting: these banners may be out of date.
           </span>
         )}
         {muted > 0 && <span data-testid="alert-muted-count">{muted} more firing but silenced.</span>}
-        <Link href="/alerts" className="text-sky-300 underline-offset-4 hover:underline" data-testid="alerts-link">
+        <Link
+          href="/alerts"
+          className="text-sky-700 underline-offset-4 hover:underline dark:text-sky-300"
+          data-testid="alerts-link"
+        >
           All alerts, silences and rules →
         </Link>
       </p>

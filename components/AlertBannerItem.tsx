@@ -13,9 +13,15 @@ import { callCommand } from '@/lib/commands';
 import { formatDuration } from '@/lib/format';
 
 export const SEVERITY_STYLE: Record<Severity, { box: string; chip: string }> = {
-  critical: { box: 'border-rose-500 bg-rose-950/80 text-rose-50', chip: 'bg-rose-600 text-white' },
-  warning: { box: 'border-amber-500 bg-amber-950/80 text-amber-50', chip: 'bg-amber-500 text-slate-950' },
-  info: { box: 'border-sky-500 bg-sky-950/80 text-sky-50', chip: 'bg-sky-600 text-white' },
+  critical: {
+    box: 'border-rose-500 bg-rose-50 text-rose-950 dark:bg-rose-950/80 dark:text-rose-50',
+    chip: 'bg-rose-600 text-white',
+  },
+  warning: {
+    box: 'border-amber-500 bg-amber-50 text-amber-950 dark:bg-amber-950/80 dark:text-amber-50',
+    chip: 'bg-amber-500 text-slate-950',
+  },
+  info: { box: 'border-sky-500 bg-sky-50 text-sky-950 dark:bg-sky-950/80 dark:text-sky-50', chip: 'bg-sky-600 text-white' },
 };
 
 const SILENCE_DURATIONS: Array<[string, number]> = [
@@ -154,13 +160,13 @@ export function AlertBannerItem({
             onChange={(e) => setReason(e.target.value)}
             placeholder="Why (e.g. known, fix deploying)"
             aria-label="Reason"
-            className="min-w-64 flex-1 rounded border border-slate-600 bg-slate-950 px-2 py-1 text-xs text-slate-100"
+            className="min-w-64 flex-1 rounded border border-slate-400 bg-white px-2 py-1 text-xs text-slate-900 dark:border-slate-600 dark:bg-slate-950 dark:text-slate-100"
           />
           <select
             value={duration}
             onChange={(e) => setDuration(Number(e.target.value))}
             aria-label="Duration"
-            className="rounded border border-slate-600 bg-slate-950 px-2 py-1 text-xs text-slate-100"
+            className="rounded border border-slate-400 bg-white px-2 py-1 text-xs text-slate-900 dark:border-slate-600 dark:bg-slate-950 dark:text-slate-100"
           >
             {SILENCE_DURATIONS.map(([label, ms]) => (
               <option key={ms} value={ms}>
@@ -168,7 +174,11 @@ export function AlertBannerItem({
               </option>
             ))}
           </select>
-          <button type="submit" className={`${BUTTON} bg-slate-100 text-slate-900 hover:bg-white`} disabled={busy}>
+          <button
+            type="submit"
+            className={`${BUTTON} bg-slate-900 text-white hover:bg-slate-700 dark:bg-slate-100 dark:text-slate-900 dark:hover:bg-white`}
+            disabled={busy}
+          >
             Silence
           </button>
         </form>

@@ -88,7 +88,7 @@ export function AlertsMetricChart() {
                 contentStyle={{ background: '#0f172a', border: '1px solid #334155', fontSize: 12 }}
               />
               <Line
-                type="monotone"
+                type="linear"
                 dataKey="value"
                 name="average"
                 stroke="#38bdf8"
@@ -98,7 +98,7 @@ export function AlertsMetricChart() {
                 connectNulls
               />
               <Line
-                type="monotone"
+                type="linear"
                 dataKey="max"
                 name="max"
                 stroke="#f472b6"

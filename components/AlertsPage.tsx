@@ -114,7 +114,12 @@ export function AlertsPage() {
             </thead>
             <tbody>
               {history.data.map((a) => (
-                <tr key={a.id} data-testid="history-row" data-rule={a.ruleId} className="border-t border-slate-800">
+                <tr
+                  key={a.id}
+                  data-testid="history-row"
+                  data-rule={a.ruleId}
+                  className="border-t border-slate-200 dark:border-slate-800"
+                >
                   <td className="py-1">
                     <span className={`mr-2 rounded px-1 text-xs uppercase ${SEVERITY_STYLE[a.severity].chip}`}>
                       {a.severity[0]}
@@ -154,9 +159,9 @@ export function AlertsPage() {
               </span>
               , {webhook.data.stats!.retries} retries
             </p>
-            <ul className="mt-2 space-y-0.5 text-xs text-slate-400">
+            <ul className="mt-2 space-y-0.5 text-xs text-slate-500 dark:text-slate-400">
               {webhook.data.deliveries.slice(0, 10).map((d) => (
-                <li key={d.id} className={d.ok === false ? 'text-rose-300' : ''}>
+                <li key={d.id} className={d.ok === false ? 'text-rose-700 dark:text-rose-300' : ''}>
                   {new Date(d.firstAttemptAt).toLocaleTimeString()} · {d.status} {d.ruleId} ·{' '}
                   {d.ok === null ? 'retrying' : d.ok ? 'delivered' : 'FAILED'} after {d.attempts} attempt
                   {d.attempts === 1 ? '' : 's'}

@@ -110,7 +110,7 @@ export function AlertsRulesEditor({
             ) : (
               <tr
                 key={rule.id}
-                className={`border-t border-slate-800 ${rule.enabled ? '' : 'opacity-50'}`}
+                className={`border-t border-slate-200 dark:border-slate-800 ${rule.enabled ? '' : 'opacity-50'}`}
                 data-testid={`rule-${rule.id}`}
               >
                 <td className="py-1.5" title={rule.description}>
@@ -131,7 +131,11 @@ export function AlertsRulesEditor({
                 <td>{rule.scope}</td>
                 <td className="text-right">
                   {canAct && (
-                    <button type="button" className="text-xs text-sky-300 hover:underline" onClick={() => setEditing(rule.id)}>
+                    <button
+                      type="button"
+                      className="text-xs text-sky-700 hover:underline dark:text-sky-300"
+                      onClick={() => setEditing(rule.id)}
+                    >
                       Edit
                     </button>
                   )}
@@ -208,7 +212,7 @@ function RuleForm({
   return (
     <form
       onSubmit={submit}
-      className="my-2 flex flex-wrap items-center gap-3 rounded border border-slate-700 p-3"
+      className="my-2 flex flex-wrap items-center gap-3 rounded border border-slate-300 p-3 dark:border-slate-700"
       aria-label={`Edit ${rule.name}`}
     >
       <strong className="w-full">{rule.name}</strong>
@@ -283,7 +287,7 @@ function NewRuleForm({ onCreate }: { onCreate: (rule: Record<string, unknown>) =
   return (
     <form
       onSubmit={submit}
-      className="mb-3 flex flex-wrap items-center gap-2 rounded border border-sky-800 p-3"
+      className="mb-3 flex flex-wrap items-center gap-2 rounded border border-sky-300 p-3 dark:border-sky-800"
       aria-label="New rule"
     >
       <input

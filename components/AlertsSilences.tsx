@@ -68,23 +68,26 @@ export function AlertsSilences({
           {silences.map((s) => (
             <li
               key={s.id}
-              className="flex flex-wrap items-center justify-between gap-2 border-t border-slate-800 pt-2"
+              className="flex flex-wrap items-center justify-between gap-2 border-t border-slate-200 pt-2 dark:border-slate-800"
               data-testid="silence-row"
             >
               <div>
                 <p>
                   {s.matchers.map((m) => (
-                    <code key={m.name} className="mr-1 rounded bg-slate-800 px-1 text-xs text-slate-200">
+                    <code
+                      key={m.name}
+                      className="mr-1 rounded bg-slate-200 px-1 text-xs text-slate-800 dark:bg-slate-800 dark:text-slate-200"
+                    >
                       {m.name}={m.value}
                     </code>
                   ))}
-                  <span className="text-slate-400">
+                  <span className="text-slate-500 dark:text-slate-400">
                     by {s.createdBy} ·{' '}
                     {now === null ? '' : s.startsAt > now ? `starts in ${formatDuration(s.startsAt - now)} · ` : ''}
                     ends in {now === null ? '…' : formatDuration(s.endsAt - now)}
                   </span>
                 </p>
-                <p className="text-slate-300">“{s.reason}”</p>
+                <p className="text-slate-700 dark:text-slate-300">“{s.reason}”</p>
               </div>
               {canAct && (
                 <button
