@@ -21,7 +21,7 @@ mkdirSync(REPORTS, { recursive: true });
 
 const steps = [
   { name: 'typecheck (tsc)', command: bin('tsc'), args: ['--noEmit', '-p', '.'] },
-  { name: 'lint (eslint + prettier)', command: bin('eslint'), args: ['.'] },
+  { name: 'lint (eslint)', command: bin('eslint'), args: ['.'] },
   { name: 'format (prettier)', command: bin('prettier'), args: ['--check', '.', '--log-level', 'warn'] },
   {
     name: 'unit + integration (vitest)',
