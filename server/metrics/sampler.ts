@@ -194,7 +194,9 @@ export class MetricsSampler {
       // Only a polecat whose agent is running owes heartbeats (as the Witness sees it): a
       // submitted one waits on the Refinery, a throttled one on the API provider.
       if (p.state !== 'working' && p.state !== 'reworking' && p.state !== 'stalled') continue;
-      const silence = now - (p.lastHeartbeatAt ?? p.stateSince);
+      // Silent since its last heartbeat, but never since before it entered this state: a
+      // heartbeat from its previous bead (before a long wait in the merge queue) is not a silence.
+      const silence = now - Math.max(p.lastHeartbeatAt ?? 0, p.stateSince);
       maxSilence = Math.max(maxSilence ?? 0, silence);
       if (silence > UNRESPONSIVE_AFTER_MS) unresponsive++;
     }
