@@ -290,8 +290,15 @@ export async function printRealtimeLatency(): Promise<RealtimeRow> {
   console.log(
     '\nLive streams: engine event to socket.io client, 200 scripted polecats on 20 rigs (real git, SQLite, real clock)\n',
   );
+  const load = () =>
+    os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ');
+  const loadBefore = load();
   const loaded = await realtimeLatency();
   const alone = await realtimeLatency({ clients: 0 });
+  console.log(`(load average 1/5/15 min: ${loadBefore} before, ${load()} after)`);
   console.log(
     'run                    clients  events/s  merged  items received  deltas  p50 ms  p95 ms  p99 ms  max ms  loop lag p99 ms  lag max ms  peak RSS MB',
   );
