@@ -152,6 +152,21 @@ describe('live streams', () => {
     expect((got.snapshots[1] as RigDetail).rig.merged).toBe(town.getRig('myproject')!.counters.merged);
   });
 
+  it('streams a convoy: its view on join, then the events of its beads as they move', async () => {
+    await setUp();
+    const convoy = town.listConvoys()[0];
+    const { got } = follow(`convoy:${convoy.id}`);
+    await waitFor('the snapshot', () => got.snapshots.length === 1);
+    expect(got.snapshots[0]).toMatchObject({ id: convoy.id, title: 'sprint', progress: { done: 0, total: 12 } });
+    town.start();
+    await runUntil(h.clock, town, () => town.getRig('myproject')!.counters.merged >= 2, 3_600_000);
+    await waitFor('bead events', () => got.events.some((e) => e.type === 'bead.status_changed' && e.to === 'done'));
+    const beads = new Set(convoy.beadIds);
+    for (const e of got.events)
+      expect('bead' in e ? beads.has(e.bead as string) : 'convoy' in e && e.convoy === convoy.id).toBe(true);
+    await waitFor('a view with progress', () => got.views.some((v) => (v as { progress: { done: number } }).progress.done >= 1));
+  });
+
   it('refuses unknown topics and unauthenticated connections', async () => {
     await setUp();
     const { got } = follow('rig:atlantis');
