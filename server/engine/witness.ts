@@ -101,7 +101,9 @@ export class Witness {
 
   private inspect(p: Polecat, now: number): Finding | null {
     const handle = this.host.agent(p.id);
-    const lastBeat = p.lastHeartbeatAt ?? p.stateSince;
+    // Silence counts from the later of its last heartbeat and the start of its current
+    // state: a heartbeat from its previous bead says nothing about this one.
+    const lastBeat = Math.max(p.lastHeartbeatAt ?? 0, p.stateSince);
     if (!handle || !handle.alive()) return { kind: 'zombie', idleMs: now - lastBeat };
     if (now - lastBeat > this.rig.settings.heartbeatTimeoutMs) return { kind: 'unresponsive', idleMs: now - lastBeat };
     const lastProgress = Math.max(p.lastProgressAt ?? 0, p.stateSince);
