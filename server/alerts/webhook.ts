@@ -1,6 +1,6 @@
 /**
  * The outgoing webhook (GT_ALERT_WEBHOOK_URL): a JSON POST when an alert fires and when it
- * resolves, retried with exponential backoff (1 s, 2 s, 4 s, 8 s by default), each attempt
+ * resolves, and when an escalation is raised, raised a level, acknowledged or resolved, retried with exponential backoff (1 s, 2 s, 4 s, 8 s by default), each attempt
  * with a timeout. Deliveries of one alert go out in order (its "resolved" never overtakes
  * its "firing"). Every delivery is kept in a bounded log with its attempts and last error,
  * which the alerts page and /api/alerts/webhook show and /metrics counts: a receiver that
@@ -9,10 +9,24 @@
  * Network time is real time on purpose: a receiver's outage does not speed up with the
  * engine's GT_TIME_SCALE.
  */
+import type { Escalation } from '../engine/model';
 import type { AlertView } from './model';
+
+export type EscalationEvent = 'raised' | 'reescalated' | 'acknowledged' | 'resolved';
+
+/** What an escalation sends: its event and the record as it is now. */
+export interface EscalationPayload {
+  version: 1;
+  kind: 'escalation';
+  event: EscalationEvent;
+  escalation: Escalation;
+  url: string | null;
+  sentAt: number;
+}
 
 export interface WebhookPayload {
   version: 1;
+  kind: 'alert';
   status: 'firing' | 'resolved';
   alert: AlertView;
   /** Where to see it: the alerts page of this town (when the server knows its URL). */
@@ -23,9 +37,11 @@ export interface WebhookPayload {
 
 export interface Delivery {
   id: number;
+  /** The alert's id, or the escalation's. */
   alertId: string;
+  /** The rule's id, or `escalation`. */
   ruleId: string;
-  status: 'firing' | 'resolved';
+  status: 'firing' | 'resolved' | EscalationEvent;
   attempts: number;
   /** null while still being attempted. */
   ok: boolean | null;
@@ -78,11 +94,40 @@ export class WebhookNotifier {
   }
 
   notify(status: 'firing' | 'resolved', alert: AlertView): void {
+    this.enqueue(alert.id, alert.ruleId, status, (sentAt) => ({
+      version: 1,
+      kind: 'alert',
+      status,
+      alert,
+      url: this.options.pageUrl ?? null,
+      sentAt,
+    }));
+  }
+
+  /** Routes an escalation to the receiver (the dashboard and the event log have it already). */
+  notifyEscalation(event: EscalationEvent, escalation: Escalation): void {
+    this.enqueue(escalation.id, 'escalation', event, (sentAt) => ({
+      version: 1,
+      kind: 'escalation',
+      event,
+      escalation,
+      url: this.options.pageUrl ?? null,
+      sentAt,
+    }));
+  }
+
+  /** Deliveries about one alert or escalation go out in order. */
+  private enqueue(
+    key: string,
+    ruleId: string,
+    status: Delivery['status'],
+    payload: (sentAt: number) => WebhookPayload | EscalationPayload,
+  ): void {
     if (this.stopped) return;
     const delivery: Delivery = {
       id: this.nextId++,
-      alertId: alert.id,
-      ruleId: alert.ruleId,
+      alertId: key,
+      ruleId,
       status,
       attempts: 0,
       ok: null,
@@ -92,19 +137,12 @@ export class WebhookNotifier {
     };
     this.log.unshift(delivery);
     if (this.log.length > LOG_SIZE) this.log.length = LOG_SIZE;
-    const payload: WebhookPayload = {
-      version: 1,
-      status,
-      alert,
-      url: this.options.pageUrl ?? null,
-      sentAt: delivery.firstAttemptAt,
-    };
-    const body = JSON.stringify(payload);
-    const previous = this.perAlert.get(alert.id) ?? Promise.resolve();
+    const body = JSON.stringify(payload(delivery.firstAttemptAt));
+    const previous = this.perAlert.get(key) ?? Promise.resolve();
     const next = previous.then(() => this.deliver(delivery, body));
-    this.perAlert.set(alert.id, next);
+    this.perAlert.set(key, next);
     void next.finally(() => {
-      if (this.perAlert.get(alert.id) === next) this.perAlert.delete(alert.id);
+      if (this.perAlert.get(key) === next) this.perAlert.delete(key);
     });
   }
 

@@ -22,6 +22,8 @@ export interface RaiseInput {
 
 export class EscalationBook {
   private readonly open = new Map<string, Escalation>();
+  /** The last few resolved, so listeners of `escalation.resolved` can still read them. */
+  private readonly resolved = new Map<string, Escalation>();
 
   constructor(
     private readonly ctx: EngineContext,
@@ -36,6 +38,10 @@ export class EscalationBook {
 
   get(id: string): Escalation | undefined {
     return this.open.get(id);
+  }
+
+  recentlyResolved(id: string): Escalation | undefined {
+    return this.resolved.get(id);
   }
 
   raise(input: RaiseInput): Escalation {
@@ -89,6 +95,8 @@ export class EscalationBook {
     if (!e) throw notFound('open escalation', id);
     Object.assign(e, { status: 'resolved', resolvedBy: who, resolvedAt: this.ctx.clock.now() });
     this.open.delete(id);
+    this.resolved.set(id, e);
+    if (this.resolved.size > 50) this.resolved.delete(this.resolved.keys().next().value!);
     this.save(e);
     this.ctx.emit({ type: 'escalation.resolved', at: this.ctx.clock.now(), escalation: id, by: who });
     return e;

@@ -80,6 +80,21 @@ export function createMonitoring(options: MonitoringOptions) {
     notify: webhook ? (status, alert) => webhook.notify(status, alert) : undefined,
   });
   const detach = attachAlertManager(town, alerts);
+  // Escalations go to the same receiver: the dashboard and the event log have them already.
+  const ESCALATION_EVENTS = {
+    'escalation.raised': 'raised',
+    'escalation.reescalated': 'reescalated',
+    'escalation.acknowledged': 'acknowledged',
+    'escalation.resolved': 'resolved',
+  } as const;
+  const offEscalations = webhook
+    ? town.bus.subscribe((event) => {
+        if (!(event.type in ESCALATION_EVENTS)) return;
+        const id = (event as { escalation: string }).escalation;
+        const record = town.escalations.get(id) ?? town.escalations.recentlyResolved(id);
+        if (record) webhook.notifyEscalation(ESCALATION_EVENTS[event.type as keyof typeof ESCALATION_EVENTS], { ...record });
+      })
+    : () => {};
   let offSnapshot: (() => void) | null = null;
 
   return {
@@ -110,6 +125,7 @@ export function createMonitoring(options: MonitoringOptions) {
       alerts.stop();
       webhook?.stop();
       detach();
+      offEscalations();
       await Promise.all([recorder.flush(), alerts.flush(), webhook?.idle()]);
     },
   };

@@ -16,7 +16,7 @@ import type { Alert, AlertView, Silence } from '@/server/alerts/model';
 import { PrismaAlertStore } from '@/server/alerts/prisma-store';
 import { DEFAULT_RULES } from '@/server/alerts/rules';
 import { MemoryAlertStore, type AlertStore } from '@/server/alerts/store';
-import { WebhookNotifier, type WebhookPayload } from '@/server/alerts/webhook';
+import { WebhookNotifier, type EscalationPayload, type WebhookPayload } from '@/server/alerts/webhook';
 import { createCommandBus, type Actor } from '@/server/commands';
 import { VirtualClock } from '@/server/engine/clock';
 import type { Town } from '@/server/engine/town';
@@ -215,6 +215,46 @@ describe('the alert webhook', () => {
     expect(fired).toMatchObject({ status: 'firing', ok: true, attempts: 3, lastError: null });
     expect(resolved).toMatchObject({ status: 'resolved', ok: true, attempts: 1 });
     expect(hook.stats()).toMatchObject({ target: new URL(url).origin, delivered: 2, failed: 0, retries: 2 });
+  });
+
+  it('routes escalations to the same receiver: raised, acknowledged, resolved, in order', async () => {
+    const h = await createHarness();
+    const town = await h.open();
+    const monitoring = createMonitoring({
+      town,
+      townStore: h.store,
+      metricsStore: new MemoryMetricsStore(),
+      alertStore: new MemoryAlertStore(),
+      webhookUrl: url,
+      webhook: { baseDelayMs: 5 },
+    });
+    try {
+      const e = town.escalations.raise({
+        severity: 'high',
+        source: 'witness',
+        reason: 'furiosa silent for 20 min',
+        rig: 'myproject',
+      });
+      town.escalations.acknowledge(e.id, 'ada');
+      town.escalations.resolve(e.id, 'ada');
+      await monitoring.webhook!.idle();
+      const events = (received as unknown as EscalationPayload[]).filter((p) => p.kind === 'escalation');
+      expect(events.map((p) => [p.event, p.escalation.status])).toEqual([
+        ['raised', 'open'],
+        ['acknowledged', 'acknowledged'],
+        ['resolved', 'resolved'],
+      ]);
+      expect(events[0].escalation).toMatchObject({
+        id: e.id,
+        severity: 'high',
+        source: 'witness',
+        reason: 'furiosa silent for 20 min',
+      });
+      expect(events[2].escalation).toMatchObject({ resolvedBy: 'ada' });
+    } finally {
+      await monitoring.stop();
+      await h.cleanup();
+    }
   });
 
   it('gives up after its attempts and shows the failure', async () => {
