@@ -65,6 +65,12 @@ export interface GatePort {
   }): Promise<GateRunResult>;
   /** Removes the rig's scratch worktrees (rig removed, or fewer workers). */
   dispose(repo: string, rig: string): Promise<void>;
+  /**
+   * True for adapters whose validations take engine-clock time (simulations, virtual-time
+   * tests). Their promises resolve only when the clock moves, so `settle()` must not wait
+   * for them: the Refinery then leaves them untracked.
+   */
+  readonly waitsOnClock?: boolean;
 }
 
 /** What the engine reloads on start: everything that is still in play. */

@@ -363,7 +363,8 @@ export class Refinery {
           throw err;
         },
       );
-    this.ctx.track(run, `refinery ${this.rig.name}: validate ${probe.mr.id}`);
+    if (this.gates.waitsOnClock) run.catch((err: unknown) => this.ctx.log.error('validation failed', { error: String(err) }));
+    else this.ctx.track(run, `refinery ${this.rig.name}: validate ${probe.mr.id}`);
   }
 
   private settleValidation(probe: WindowItem, covered: WindowItem[], failure: WindowItem['failure']): void {

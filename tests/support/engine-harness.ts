@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ScriptedAgentRuntime } from '../../server/agents/scripted-agent';
 import { VirtualClock } from '../../server/engine/clock';
-import type { GitPort, TownStore } from '../../server/engine/ports';
+import type { GatePort, GitPort, TownStore } from '../../server/engine/ports';
 import { seededRandom } from '../../server/engine/random';
 import { Town } from '../../server/engine/town';
 import { CliGit, initRepository } from '../../server/git/cli-git';
@@ -27,7 +27,13 @@ export interface Harness {
   cleanup(): Promise<void>;
 }
 
-export async function createHarness(options: { store?: TownStore; git?: GitPort } = {}): Promise<Harness> {
+export async function createHarness(
+  options: {
+    store?: TownStore;
+    git?: GitPort;
+    /** Default: real gate processes. */ gates?: (clock: VirtualClock) => GatePort;
+  } = {},
+): Promise<Harness> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'gt-engine-'));
   const repoPath = path.join(dir, 'repo');
   await initRepository(repoPath, demoRepositoryFiles());
@@ -46,7 +52,7 @@ export async function createHarness(options: { store?: TownStore; git?: GitPort 
         git: over.git ?? git,
         store: over.store ?? store,
         agents: new ScriptedAgentRuntime({ clock, git: over.git ?? git }),
-        gates: new GateRunner({ scratchRoot: path.join(dir, 'scratch') }),
+        gates: options.gates?.(clock) ?? new GateRunner({ scratchRoot: path.join(dir, 'scratch') }),
         workDir: dir,
         random: seededRandom(42),
       }),

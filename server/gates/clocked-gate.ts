@@ -1,0 +1,44 @@
+/**
+ * GatePort on the engine's clock: every validation takes a modelled duration of engine
+ * time and passes unless `fails` says otherwise. For virtual-time runs (deterministic
+ * tests, what-if simulations) where real gate processes would make time meaningless.
+ */
+import type { Clock } from '../engine/clock';
+import type { GatePort, GateRunResult } from '../engine/ports';
+
+type ValidateRequest = Parameters<GatePort['validate']>[0];
+
+export interface ClockedGateOptions {
+  /** Engine ms one validation takes. */
+  durationMs: (request: ValidateRequest) => number;
+  /** Name of the gate that fails on this request, or null when it passes. */
+  fails?: (request: ValidateRequest) => string | null;
+}
+
+export class ClockedGate implements GatePort {
+  readonly waitsOnClock = true;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly options: ClockedGateOptions,
+  ) {}
+
+  validate(request: ValidateRequest): Promise<GateRunResult> {
+    const durationMs = this.options.durationMs(request);
+    return new Promise((resolve, reject) => {
+      const timer = this.clock.setTimer(durationMs, () => {
+        request.signal?.removeEventListener('abort', onAbort);
+        const failedGate = this.options.fails?.(request) ?? null;
+        resolve({ ok: failedGate === null, failedGate, output: failedGate ? `${failedGate} failed` : '', durationMs });
+      });
+      const onAbort = () => {
+        this.clock.clearTimer(timer);
+        reject(Object.assign(new Error('validation aborted'), { name: 'AbortError' }));
+      };
+      if (request.signal?.aborted) onAbort();
+      else request.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  async dispose(): Promise<void> {}
+}
