@@ -5,6 +5,7 @@ import { CostsTile } from './CostsPanel';
 import { DeaconPanel } from './DeaconPanel';
 import { EscalationsPanel } from './EscalationsPanel';
 import { LandingChart } from './LandingChart';
+import { MermaidDiagram } from './MermaidDiagram';
 import { QueueDepthChart } from './QueueDepthChart';
 import { RigCard } from './RigCard';
 import { useTownStream } from './useTownStream';
@@ -54,6 +55,16 @@ export function TownOverview() {
             </section>
           </div>
 
+          <section
+            className="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
+            aria-label="Rig partitions"
+          >
+            <h2 className="mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500">
+              Rig partitions · town → rigs → Refineries → target branch
+            </h2>
+            <MermaidDiagram text={overview.partitionDiagram} label="Rig partition diagram" testId="partition-diagram" />
+          </section>
+
           <div className="grid gap-4 lg:grid-cols-3">
             <div className="space-y-4">
               <CostsTile overview={overview} connection={connection} />
@@ -63,7 +74,9 @@ export function TownOverview() {
               {overview.rigs.length === 0 ? (
                 <p className="text-slate-500">No rigs yet. Start with GT_DEMO=1 for a demo town.</p>
               ) : (
-                overview.rigs.map((rig) => <RigCard key={rig.name} rig={rig} now={overview.now} />)
+                overview.rigs
+                  .filter((rig) => rig.status !== 'retired')
+                  .map((rig) => <RigCard key={rig.name} rig={rig} now={overview.now} />)
               )}
             </section>
           </div>

@@ -14,6 +14,7 @@ import {
 } from './convoys';
 import { addPolecats } from './polecats';
 import { configureRefinery, scaleRefinery } from './refinery';
+import { mergeRig, splitRig } from './rigs';
 import {
   acknowledgeEscalation,
   approveGate,
@@ -36,6 +37,8 @@ export const COMMANDS = [
   addPolecats,
   scaleRefinery,
   configureRefinery,
+  splitRig,
+  mergeRig,
   parkRig,
   unparkRig,
   setTier,

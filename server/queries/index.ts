@@ -5,6 +5,7 @@ import type { QueueSeries } from '../metrics/queue-series';
 import type { Queries } from '../runtime';
 import { convoyList, convoyView } from './convoy-view';
 import { costsView } from './costs-view';
+import { splitPreview, splitSuggestion } from './split-view';
 import { statusView } from './status-view';
 import { mergeQueueView, refineryStatsView, townOverview } from './town-view';
 
@@ -33,5 +34,7 @@ export function createQueries(town: Town, store: TownStore, series: QueueSeries)
     bead: async (id) => town.getActiveBead(id) ?? (await store.getBead(id)),
     events: (query) => store.listEvents(query),
     audit: (limit) => store.listAudit(limit),
+    splitPreview: (rig, input) => splitPreview(town, rig, input),
+    splitSuggestion: (rig) => splitSuggestion(town, rig),
   };
 }

@@ -3,7 +3,9 @@
  * the engine on demand; nothing here changes state.
  */
 import type { DeaconStatus } from '../engine/deacon';
-import type { Escalation, MergeRequest, PatrolTier, PolecatHealth, PolecatState } from '../engine/model';
+import path from 'node:path';
+import type { Escalation, MergeRequest, PatrolTier, PolecatHealth, PolecatState, RigLineage } from '../engine/model';
+import { describeScope, partitionDiagram } from './diagrams';
 import type { Town } from '../engine/town';
 
 export interface PolecatView {
@@ -24,6 +26,14 @@ export interface RigView {
   name: string;
   status: string;
   targetBranch: string;
+  /** Repository folder name (partitions of one repository share it). */
+  repository: string;
+  /** Path scope in words, and as globs. */
+  scopeText: string;
+  scope: string[];
+  scopeExclude: string[];
+  /** Splits and merges it took part in. */
+  lineage: RigLineage | null;
   refineryWorkers: number;
   refineryBusy: boolean;
   workersBusy: number;
@@ -47,6 +57,8 @@ export interface TownOverview {
   now: number;
   timeScale: number;
   rigs: RigView[];
+  /** Mermaid: town -> rigs (scope, polecats) -> Refinery -> target branch, for rigs not retired. */
+  partitionDiagram: string;
   deacon: DeaconStatus;
   /** Escalations not yet resolved, most severe first. */
   escalations: Escalation[];
@@ -88,6 +100,11 @@ export function townOverview(town: Town): TownOverview {
       name: rig.name,
       status: rig.status,
       targetBranch: rig.targetBranch,
+      repository: path.basename(rig.repoPath),
+      scopeText: describeScope(rig.settings.scope, rig.settings.scopeExclude),
+      scope: rig.settings.scope,
+      scopeExclude: rig.settings.scopeExclude,
+      lineage: rig.lineage,
       refineryWorkers: rig.settings.refineryWorkers,
       refineryBusy: town.refineryBusy(rig.name),
       workersBusy: town.busyWorkers(rig.name),
@@ -112,6 +129,19 @@ export function townOverview(town: Town): TownOverview {
     now: town.clock.now(),
     timeScale: town.clock.scale,
     rigs,
+    partitionDiagram: partitionDiagram(
+      rigs
+        .filter((r) => r.status !== 'retired')
+        .map((r) => ({
+          name: r.name,
+          scope: r.scopeText,
+          polecats: r.polecats.length,
+          workers: r.refineryWorkers,
+          queueDepth: r.queueDepth,
+          state: r.status === 'parked' ? 'parked' : 'active',
+          target: `${r.repository} ${r.targetBranch}`,
+        })),
+    ),
     deacon: town.deaconStatus(),
     escalations: town.escalations
       .list()
