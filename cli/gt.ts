@@ -142,7 +142,10 @@ for (const [verb, action, done] of [
 /** `NAME=GLOB[,GLOB...]` for --partition. */
 function partitionArg(value: string, previous: Array<{ name: string; globs: string[] }> = []) {
   const at = value.indexOf('=');
-  const globs = value.slice(at + 1).split(',').filter(Boolean);
+  const globs = value
+    .slice(at + 1)
+    .split(',')
+    .filter(Boolean);
   if (at <= 0 || globs.length === 0) throw new InvalidArgumentError(`expected NAME=GLOB[,GLOB...], got '${value}'`);
   return [...previous, { name: value.slice(0, at), globs }];
 }
@@ -159,7 +162,11 @@ withJson(
     .command('split')
     .description('split a rig into path partitions, each with its own Refinery, Witness and merge queue')
     .argument('<rig>')
-    .option('--partition <name=globs>', 'a partition: NAME=GLOB[,GLOB...] (repeat); files matching none go to a remainder', partitionArg)
+    .option(
+      '--partition <name=globs>',
+      'a partition: NAME=GLOB[,GLOB...] (repeat); files matching none go to a remainder',
+      partitionArg,
+    )
     .option('--suggest', 'use the partitions suggested from the rig’s history')
     .option('--remainder <name>', 'name of the remainder partition (default <rig>-rest)')
     .option('--spanning <where>', "where work spanning partitions goes: a partition, or 'stay' (keep the rig for it)")
@@ -213,7 +220,9 @@ withJson(rig.command('merge').description('merge a split rig’s partitions back
   async (name: string, opts: { json?: boolean }) => {
     const r = await command<MergeResult>('rig.merge', { rig: name });
     if (opts.json) return json(r);
-    console.log(`${r.from.join(', ')} merged back into ${r.rig}: ${r.beads} beads, ${r.mergeRequests} merge requests, ${r.polecats} polecats`);
+    console.log(
+      `${r.from.join(', ')} merged back into ${r.rig}: ${r.beads} beads, ${r.mergeRequests} merge requests, ${r.polecats} polecats`,
+    );
   },
 );
 withJson(

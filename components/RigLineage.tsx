@@ -15,7 +15,11 @@ const BUTTON =
   'rounded px-3 py-1.5 text-sm font-medium focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-400 disabled:opacity-50';
 
 const rigLink = (name: string) => (
-  <Link key={name} href={`/rigs/${encodeURIComponent(name)}`} className="font-mono text-sky-700 hover:underline dark:text-sky-300">
+  <Link
+    key={name}
+    href={`/rigs/${encodeURIComponent(name)}`}
+    className="font-mono text-sky-700 hover:underline dark:text-sky-300"
+  >
     {name}
   </Link>
 );

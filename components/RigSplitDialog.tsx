@@ -26,7 +26,9 @@ async function post<T>(url: string, body: unknown): Promise<Answer<T>> {
       body: JSON.stringify(body),
     });
     const json = await res.json().catch(() => null);
-    return res.ok ? { ok: true, data: json as T } : { ok: false, message: json?.error?.message ?? `The server answered ${res.status}` };
+    return res.ok
+      ? { ok: true, data: json as T }
+      : { ok: false, message: json?.error?.message ?? `The server answered ${res.status}` };
   } catch {
     return { ok: false, message: 'Could not reach the server; nothing was changed' };
   }
@@ -37,7 +39,15 @@ const INPUT =
 const BUTTON =
   'rounded px-3 py-1.5 text-sm font-medium focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-400 disabled:cursor-not-allowed disabled:opacity-50';
 
-export function RigSplitDialog({ rig, onClose, onApplied }: { rig: string; onClose: () => void; onApplied: (message: string) => void }) {
+export function RigSplitDialog({
+  rig,
+  onClose,
+  onApplied,
+}: {
+  rig: string;
+  onClose: () => void;
+  onApplied: (message: string) => void;
+}) {
   const [rows, setRows] = useState<Row[] | null>(null);
   const [spanning, setSpanning] = useState('');
   const [preview, setPreview] = useState<Answer<SplitPreview> | null>(null);
@@ -49,7 +59,9 @@ export function RigSplitDialog({ rig, onClose, onApplied }: { rig: string; onClo
   useEffect(() => {
     fetch(`${base}/suggest`)
       .then((r) => (r.ok ? (r.json() as Promise<SuggestedSplit>) : null))
-      .then((s) => setRows(s?.partitions.map((p) => ({ name: p.name, globs: p.globs.join(', ') })) ?? [{ name: `${rig}-a`, globs: '' }]))
+      .then((s) =>
+        setRows(s?.partitions.map((p) => ({ name: p.name, globs: p.globs.join(', ') })) ?? [{ name: `${rig}-a`, globs: '' }]),
+      )
       .catch(() => setRows([{ name: `${rig}-a`, globs: '' }]));
     dialog.current?.focus();
   }, [base, rig]);
@@ -111,11 +123,15 @@ export function RigSplitDialog({ rig, onClose, onApplied }: { rig: string; onClo
           <div>
             <h2 className="text-lg font-semibold">Split {rig} into partitions</h2>
             <p className="text-sm text-slate-500">
-              Each partition gets its own Refinery, Witness and merge queue and lands on the same target branch. Files no partition
-              matches go to a remainder partition. Suggested from the files this rig’s work touched.
+              Each partition gets its own Refinery, Witness and merge queue and lands on the same target branch. Files no
+              partition matches go to a remainder partition. Suggested from the files this rig’s work touched.
             </p>
           </div>
-          <button type="button" onClick={onClose} className={`${BUTTON} text-slate-500 hover:text-slate-900 dark:hover:text-white`}>
+          <button
+            type="button"
+            onClick={onClose}
+            className={`${BUTTON} text-slate-500 hover:text-slate-900 dark:hover:text-white`}
+          >
             Close
           </button>
         </header>
@@ -162,7 +178,12 @@ export function RigSplitDialog({ rig, onClose, onApplied }: { rig: string; onClo
               </button>
               <label className="text-sm text-slate-500">
                 Work spanning partitions goes to{' '}
-                <select className={INPUT} value={spanning} onChange={(e) => setSpanning(e.target.value)} data-testid="split-spanning">
+                <select
+                  className={INPUT}
+                  value={spanning}
+                  onChange={(e) => setSpanning(e.target.value)}
+                  data-testid="split-spanning"
+                >
                   <option value="">the remainder (default)</option>
                   {rows.map((r, i) => (
                     <option key={i} value={r.name.trim()}>
@@ -177,7 +198,11 @@ export function RigSplitDialog({ rig, onClose, onApplied }: { rig: string; onClo
         )}
 
         {preview && !preview.ok && (
-          <p role="alert" className="rounded border border-rose-400 bg-rose-50 px-3 py-2 text-sm text-rose-800 dark:border-rose-800 dark:bg-rose-950 dark:text-rose-200" data-testid="split-error">
+          <p
+            role="alert"
+            className="rounded border border-rose-400 bg-rose-50 px-3 py-2 text-sm text-rose-800 dark:border-rose-800 dark:bg-rose-950 dark:text-rose-200"
+            data-testid="split-error"
+          >
             {preview.message}
           </p>
         )}

@@ -32,17 +32,15 @@ export async function splitPreview(town: Town, rigName: string, input: unknown):
     state: rig.status === 'parked' ? 'parked' : 'active',
     target,
   };
-  const after = plan.partitions.map(
-    (p): PartitionNode => ({
-      name: p.name,
-      scope: describeScope(p.scope, p.scopeExclude),
-      polecats: p.polecats,
-      workers: rig.settings.refineryWorkers,
-      queueDepth: p.queueDepth,
-      state: p.role === 'integration' ? 'integration' : 'new',
-      target,
-    }),
-  );
+  const after = plan.partitions.map((p): PartitionNode => ({
+    name: p.name,
+    scope: describeScope(p.scope, p.scopeExclude),
+    polecats: p.polecats,
+    workers: rig.settings.refineryWorkers,
+    queueDepth: p.queueDepth,
+    state: p.role === 'integration' ? 'integration' : 'new',
+    target,
+  }));
   return { plan, diagram: { before: partitionDiagram([before]), after: partitionDiagram(after) } };
 }
 

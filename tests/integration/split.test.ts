@@ -94,6 +94,8 @@ describe('splitting a rig', () => {
     expect(after.depthPerRig).toBeLessThan(before.depthPerRig * 0.5);
     expect(after.merged).toBeGreaterThan(before.merged * 1.4);
     expect(rate(after)).toBeLessThan(rate(before) * 0.8);
+    // The partitions share one target ref: when a sibling moved it, only the merge was redone.
+    expect(events.some((e) => e.type === 'refinery.ref_moved' && /another partition/.test(e.reason))).toBe(true);
     expect((await fsck(h.repoPath)).ok).toBe(true);
   }, 300_000);
 
