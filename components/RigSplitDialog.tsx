@@ -14,6 +14,8 @@ import { MermaidDiagram } from './MermaidDiagram';
 interface Row {
   name: string;
   globs: string;
+  /** Polecats wanted; '' = in proportion to its work. */
+  polecats: string;
 }
 
 type Answer<T> = { ok: true; data: T } | { ok: false; message: string };
@@ -60,9 +62,13 @@ export function RigSplitDialog({
     fetch(`${base}/suggest`)
       .then((r) => (r.ok ? (r.json() as Promise<SuggestedSplit>) : null))
       .then((s) =>
-        setRows(s?.partitions.map((p) => ({ name: p.name, globs: p.globs.join(', ') })) ?? [{ name: `${rig}-a`, globs: '' }]),
+        setRows(
+          s?.partitions.map((p) => ({ name: p.name, globs: p.globs.join(', '), polecats: '' })) ?? [
+            { name: `${rig}-a`, globs: '', polecats: '' },
+          ],
+        ),
       )
-      .catch(() => setRows([{ name: `${rig}-a`, globs: '' }]));
+      .catch(() => setRows([{ name: `${rig}-a`, globs: '', polecats: '' }]));
     dialog.current?.focus();
   }, [base, rig]);
 
@@ -76,6 +82,9 @@ export function RigSplitDialog({
           .filter(Boolean),
       })),
       ...(spanning ? { spanning } : {}),
+      polecats: Object.fromEntries(
+        (rows ?? []).filter((r) => r.polecats.trim() !== '').map((r) => [r.name.trim(), Number(r.polecats)]),
+      ),
     }),
     [rows, spanning],
   );
@@ -157,6 +166,18 @@ export function RigSplitDialog({
                   onChange={(e) => edit(i, { globs: e.target.value })}
                   data-testid={`partition-globs-${i}`}
                 />
+                <input
+                  aria-label={`Partition ${i + 1} polecats`}
+                  className={`${INPUT} w-24`}
+                  type="number"
+                  min={0}
+                  max={50}
+                  value={row.polecats}
+                  placeholder="auto"
+                  title="Polecats for this partition (empty: in proportion to its work)"
+                  onChange={(e) => edit(i, { polecats: e.target.value })}
+                  data-testid={`partition-polecats-${i}`}
+                />
                 <button
                   type="button"
                   className={`${BUTTON} text-rose-600 hover:bg-rose-50 dark:text-rose-300 dark:hover:bg-rose-950`}
@@ -171,7 +192,7 @@ export function RigSplitDialog({
               <button
                 type="button"
                 className={`${BUTTON} border border-slate-300 hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800`}
-                onClick={() => setRows((rs) => [...rs!, { name: `${rig}-${rs!.length + 1}`, globs: '' }])}
+                onClick={() => setRows((rs) => [...rs!, { name: `${rig}-${rs!.length + 1}`, globs: '', polecats: '' }])}
                 data-testid="partition-add"
               >
                 Add partition
