@@ -108,3 +108,42 @@ export function describeScope(scope: readonly string[], exclude: readonly string
   const inc = scope.length === 0 ? 'whole repository' : scope.join(', ');
   return exclude.length === 0 ? inc : `${scope.length === 0 ? 'all' : inc} but ${exclude.join(', ')}`;
 }
+
+/** A Deacon loop as the patrol diagram draws it. */
+export interface PatrolLoop {
+  name: 'hot' | 'warm' | 'cold' | 'all';
+  intervalMs: number | null;
+  lastCycleMs: number | null;
+  rigs: string[];
+}
+
+const seconds = (ms: number) => (ms >= 60_000 ? `${Math.round(ms / 6_000) / 10} min` : `${Math.round(ms / 100) / 10} s`);
+
+/**
+ * The Deacon's patrols as the seed draws its tiered strategy: Deacon -> each loop (its
+ * cadence and last cycle) -> the rigs it covers. A sequential Deacon is one loop over all.
+ */
+export function patrolDiagram(mode: 'tiered' | 'sequential', loops: PatrolLoop[]): string {
+  const lines = ['flowchart LR', `  D["Deacon<br/>${mode}"]:::town`];
+  const LABEL = { hot: 'Hot', warm: 'Warm', cold: 'Cold', all: 'All rigs' } as const;
+  const CLASS = { hot: 'hot', warm: 'active', cold: 'held', all: 'pending' } as const;
+  for (const loop of loops) {
+    const cadence = loop.intervalMs === null ? 'continuous' : `every ${seconds(loop.intervalMs)}`;
+    const last = loop.lastCycleMs === null ? '' : ` · last ${seconds(loop.lastCycleMs)}`;
+    const shown = loop.rigs.slice(0, 6).map(label);
+    const more = loop.rigs.length > 6 ? `<br/>+${loop.rigs.length - 6} more` : '';
+    const rigs = loop.rigs.length === 0 ? 'no rigs' : shown.join(', ') + more;
+    lines.push(
+      `  L_${loop.name}["${LABEL[loop.name]}: ${loop.rigs.length} rig${loop.rigs.length === 1 ? '' : 's'}<br/>${rigs}"]:::${CLASS[loop.name]}`,
+      `  D -->|"${cadence}${last}"| L_${loop.name}`,
+    );
+  }
+  lines.push(
+    '  classDef town fill:#1e293b,stroke:#f59e0b,color:#fef3c7',
+    '  classDef hot fill:#7c2d12,stroke:#fb923c,color:#fff7ed',
+    '  classDef active fill:#0c4a6e,stroke:#38bdf8,color:#f0f9ff',
+    '  classDef held fill:#1e293b,stroke:#475569,color:#94a3b8,stroke-dasharray:4 3',
+    '  classDef pending fill:#3f3f46,stroke:#a1a1aa,color:#fafafa',
+  );
+  return lines.join('\n');
+}

@@ -7,11 +7,11 @@ import { convoyList, convoyView } from './convoy-view';
 import { costsView } from './costs-view';
 import { splitPreview, splitSuggestion } from './split-view';
 import { statusView } from './status-view';
-import { mergeQueueView, refineryStatsView, townOverview } from './town-view';
+import { mergeQueueView, refineryStatsView, townOverview, type FleetReadings } from './town-view';
 
-export function createQueries(town: Town, store: TownStore, series: QueueSeries): Queries {
+export function createQueries(town: Town, store: TownStore, series: QueueSeries, fleet?: FleetReadings): Queries {
   return {
-    overview: () => townOverview(town),
+    overview: () => townOverview(town, fleet),
     mergeQueue: (rig) => {
       if (rig !== undefined && !town.getRig(rig)) return [];
       return mergeQueueView(town, rig);
