@@ -6,6 +6,7 @@
 import Link from 'next/link';
 import type { ConvoySummary } from '@/server/queries/convoy-view';
 import { formatDuration } from '@/lib/format';
+import { useCanAct } from '@/lib/session';
 import { ConvoyNewForm } from './ConvoyNewForm';
 import { LINK, PageHeader, PANEL, PANEL_TITLE, Pill, ProgressBar, StaleNotice } from './ConvoyParts';
 import { useBrowserNow, useLiveQuery } from './useConvoyFeed';
@@ -13,6 +14,7 @@ import { useBrowserNow, useLiveQuery } from './useConvoyFeed';
 export function ConvoyList() {
   const query = useLiveQuery<ConvoySummary[]>('/api/convoys');
   const browserNow = useBrowserNow();
+  const canAct = useCanAct();
   const { data: convoys, live, overview, overviewAt } = query;
   const now =
     overview && overviewAt ? overview.now + (live ? Math.max(0, browserNow - overviewAt) * overview.timeScale : 0) : null;
@@ -48,7 +50,11 @@ export function ConvoyList() {
             </div>
             <section className={`${PANEL} self-start`} aria-label="New convoy">
               <h2 className={PANEL_TITLE}>New convoy</h2>
-              <ConvoyNewForm rigs={overview?.rigs.map((r) => r.name) ?? []} />
+              {canAct ? (
+                <ConvoyNewForm rigs={overview?.rigs.filter((r) => r.status !== 'retired').map((r) => r.name) ?? []} />
+              ) : (
+                <p className="text-sm text-slate-500">Operators create convoys; you are signed in as a viewer.</p>
+              )}
             </section>
           </div>
         </>

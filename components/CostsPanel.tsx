@@ -9,6 +9,7 @@ import { useId, useState, type FormEvent } from 'react';
 import type { CostGroup, CostRange, CostRow, CostsView } from '@/server/queries/costs-view';
 import type { TownOverview } from '@/server/queries/town-view';
 import { callCommand } from '@/lib/commands';
+import { useCanAct } from '@/lib/session';
 import { BUTTON, INPUT, LINK, PageHeader, PANEL, PANEL_TITLE, StaleNotice } from './ConvoyParts';
 import type { Connection } from './useTownStream';
 import { useBrowserNow, useLiveJson, useLiveQuery } from './useConvoyFeed';
@@ -60,6 +61,7 @@ export function CostsPage() {
   const [range, setRange] = useState<CostRange>('today');
   const url = `/api/costs?by=${by}&range=${range}`;
   const query = useLiveQuery<CostsView>(url, 2_000);
+  const canAct = useCanAct();
   const browserNow = useBrowserNow();
   const { data: costs, live } = query;
 
@@ -106,10 +108,12 @@ export function CostsPage() {
                 <h2 className={PANEL_TITLE}>Today · {costs.today.day}</h2>
                 <BudgetBar costs={costs} />
               </section>
-              <section className={PANEL} aria-label="Budget">
-                <h2 className={PANEL_TITLE}>Daily budget</h2>
-                <BudgetForm budget={costs.budget} onChanged={query.refresh} />
-              </section>
+              {canAct && (
+                <section className={PANEL} aria-label="Budget">
+                  <h2 className={PANEL_TITLE}>Daily budget</h2>
+                  <BudgetForm budget={costs.budget} onChanged={query.refresh} />
+                </section>
+              )}
             </div>
           </div>
         </>

@@ -8,6 +8,7 @@ import { useState } from 'react';
 import type { Escalation } from '@/server/engine/model';
 import { callCommand } from '@/lib/commands';
 import { formatDuration } from '@/lib/format';
+import { useCanAct } from '@/lib/session';
 
 const SEVERITY_STYLE: Record<Escalation['severity'], string> = {
   low: 'border-slate-500 bg-slate-800/60',
@@ -17,6 +18,7 @@ const SEVERITY_STYLE: Record<Escalation['severity'], string> = {
 };
 
 export function EscalationsPanel({ escalations, now }: { escalations: Escalation[]; now: number }) {
+  const canAct = useCanAct();
   const [result, setResult] = useState<string | null>(null);
   const [pending, setPending] = useState<string | null>(null);
   if (escalations.length === 0) return null;
@@ -53,10 +55,12 @@ export function EscalationsPanel({ escalations, now }: { escalations: Escalation
               <span className="text-slate-400">{formatDuration(now - e.createdAt)} ago</span>
             </p>
             <div className="flex gap-2">
-              {e.status === 'open' ? (
+              {!canAct ? (
+                e.status !== 'open' && <span className="text-xs text-slate-400">acknowledged by {e.acknowledgedBy}</span>
+              ) : e.status === 'open' ? (
                 <button
                   type="button"
-                  className="rounded bg-slate-700 px-2 py-1 text-xs font-medium hover:bg-slate-600 disabled:opacity-50"
+                  className="rounded bg-slate-700 px-2 py-1 text-xs font-medium text-white hover:bg-slate-600 disabled:opacity-50"
                   disabled={pending === e.id}
                   onClick={() => act('escalation.ack', e.id)}
                 >
@@ -65,14 +69,16 @@ export function EscalationsPanel({ escalations, now }: { escalations: Escalation
               ) : (
                 <span className="text-xs text-slate-400">acknowledged by {e.acknowledgedBy}</span>
               )}
-              <button
-                type="button"
-                className="rounded bg-emerald-700 px-2 py-1 text-xs font-medium hover:bg-emerald-600 disabled:opacity-50"
-                disabled={pending === e.id}
-                onClick={() => act('escalation.resolve', e.id)}
-              >
-                Resolve
-              </button>
+              {canAct && (
+                <button
+                  type="button"
+                  className="rounded bg-emerald-700 px-2 py-1 text-xs font-medium text-white hover:bg-emerald-600 disabled:opacity-50"
+                  disabled={pending === e.id}
+                  onClick={() => act('escalation.resolve', e.id)}
+                >
+                  Resolve
+                </button>
+              )}
             </div>
           </div>
           <p className="mt-1">{e.reason}</p>

@@ -8,11 +8,13 @@ import { useState } from 'react';
 import type { PolecatView } from '@/server/queries/town-view';
 import { callCommand } from '@/lib/commands';
 import { formatDuration } from '@/lib/format';
+import { useCanAct } from '@/lib/session';
 import { STATE_STYLE } from './RigCard';
 
 const BUTTON = 'rounded bg-slate-700 px-1.5 py-0.5 text-[11px] font-medium hover:bg-slate-600 disabled:opacity-40';
 
 export function PolecatList({ polecats, now }: { polecats: PolecatView[]; now: number }) {
+  const canAct = useCanAct();
   const [result, setResult] = useState<string | null>(null);
   const act = async (action: 'polecat.restart' | 'polecat.nudge', polecat: string) => {
     const r = await callCommand(action, { polecat });
@@ -38,7 +40,7 @@ export function PolecatList({ polecats, now }: { polecats: PolecatView[]; now: n
             <span className="min-w-0 flex-1 truncate text-slate-500" title={p.beadTitle ?? ''}>
               {p.beadId ? `${p.beadId} · ${formatDuration(now - p.stateSince)} · ${Math.round(p.tokensUsed / 1000)}k tok` : ''}
             </span>
-            {p.beadId && (
+            {canAct && p.beadId && (
               <span className="flex shrink-0 gap-1">
                 <button
                   type="button"

@@ -8,6 +8,7 @@ import { useState } from 'react';
 import type { RigView } from '@/server/queries/town-view';
 import { callCommand } from '@/lib/commands';
 import { formatDuration } from '@/lib/format';
+import { useCanAct } from '@/lib/session';
 
 export function RigSupervision({ rig, now }: { rig: RigView; now: number }) {
   const [result, setResult] = useState<string | null>(null);
@@ -19,39 +20,44 @@ export function RigSupervision({ rig, now }: { rig: RigView; now: number }) {
     setResult(r.ok ? done : r.message);
   };
   const parked = rig.status === 'parked';
+  const canAct = useCanAct();
   return (
     <div className="space-y-3 text-sm" data-testid="supervision">
       <p>
         Deacon tier <strong data-testid="tier">{rig.tier}</strong>
         {rig.tierPinned ? ' (pinned)' : ' (automatic)'}
       </p>
-      <label className="flex items-center gap-2">
-        <span className="text-slate-500">Pin tier</span>
-        <select
-          className="rounded border border-slate-700 bg-slate-950 px-2 py-1"
-          value={rig.tierPinned ? rig.tier : 'auto'}
-          disabled={pending}
-          onChange={(e) => run('rig.tier', { rig: rig.name, tier: e.target.value }, `tier set to ${e.target.value}`)}
-        >
-          {['auto', 'hot', 'warm', 'cold'].map((t) => (
-            <option key={t} value={t}>
-              {t}
-            </option>
-          ))}
-        </select>
-      </label>
+      {canAct && (
+        <label className="flex items-center gap-2">
+          <span className="text-slate-500">Pin tier</span>
+          <select
+            className="rounded border border-slate-300 bg-white px-2 py-1 text-slate-900 dark:border-slate-700 dark:bg-slate-950 dark:text-slate-100"
+            value={rig.tierPinned ? rig.tier : 'auto'}
+            disabled={pending}
+            onChange={(e) => run('rig.tier', { rig: rig.name, tier: e.target.value }, `tier set to ${e.target.value}`)}
+          >
+            {['auto', 'hot', 'warm', 'cold'].map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       <p data-testid="witness">
         Witness every {formatDuration(rig.witness.intervalMs)}, last patrol{' '}
         {rig.witness.lastPatrolAt === null ? 'not yet' : `${formatDuration(now - rig.witness.lastPatrolAt)} ago`}
       </p>
-      <button
-        type="button"
-        className="rounded bg-slate-700 px-3 py-1 text-sm font-medium hover:bg-slate-600 disabled:opacity-50"
-        disabled={pending}
-        onClick={() => run(parked ? 'rig.unpark' : 'rig.park', { rig: rig.name }, parked ? 'rig unparked' : 'rig parked')}
-      >
-        {parked ? 'Unpark rig' : 'Park rig'}
-      </button>
+      {canAct && (
+        <button
+          type="button"
+          className="rounded bg-slate-700 px-3 py-1 text-sm font-medium text-white hover:bg-slate-600 disabled:opacity-50"
+          disabled={pending}
+          onClick={() => run(parked ? 'rig.unpark' : 'rig.park', { rig: rig.name }, parked ? 'rig unparked' : 'rig parked')}
+        >
+          {parked ? 'Unpark rig' : 'Park rig'}
+        </button>
+      )}
       {result && (
         <p role="status" className="text-xs text-slate-400">
           {result}

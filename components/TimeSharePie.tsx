@@ -54,8 +54,8 @@ export function TimeSharePie({ share, now }: { share: TimeShareView | null; now:
               <thead className="text-xs uppercase tracking-wide text-slate-500">
                 <tr>
                   <th className="text-left font-medium" />
-                  <th className="text-right font-medium">Measured</th>
-                  <th className="text-right font-medium">Seed</th>
+                  <th className="pl-3 text-right font-medium">Measured</th>
+                  <th className="pl-3 text-right font-medium">Seed</th>
                 </tr>
               </thead>
               <tbody className="tabular-nums">
