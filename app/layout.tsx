@@ -3,6 +3,7 @@ import type { ReactNode } from 'react';
 import { AlertBanner } from '@/components/AlertBanner';
 import { NavBar } from '@/components/NavBar';
 import { THEME_SCRIPT } from '@/components/ThemeToggle';
+import { Toaster } from '@/components/Toaster';
 import './globals.css';
 
 export const metadata: Metadata = {
@@ -21,6 +22,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
         <NavBar />
         <AlertBanner />
         {children}
+        <Toaster />
       </body>
     </html>
   );

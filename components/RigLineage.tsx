@@ -9,6 +9,7 @@ import { useState } from 'react';
 import type { RigView } from '@/server/queries/town-view';
 import { callCommand } from '@/lib/commands';
 import { useCanAct } from '@/lib/session';
+import { toast } from '@/lib/toast';
 import { RigSplitDialog } from './RigSplitDialog';
 
 const BUTTON =
@@ -89,6 +90,7 @@ export function RigLineage({ rig }: { rig: RigView }) {
           onApplied={(text) => {
             setSplitting(false);
             setMessage({ ok: true, text });
+            toast(text);
           }}
         />
       )}

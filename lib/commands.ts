@@ -5,6 +5,7 @@
  * the session's CSRF token (lib/session.ts).
  */
 import { csrfHeaders } from './session';
+import { toast } from './toast';
 
 export interface CommandResult {
   ok: boolean;
@@ -20,9 +21,15 @@ export async function callCommand(name: string, input: unknown): Promise<Command
       body: JSON.stringify(input),
     });
     const body = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
-    if (!res.ok) return { ok: false, message: body.error?.message ?? `failed (${res.status})` };
-    return { ok: true, message: 'done', data: body };
+    if (!res.ok) return said({ ok: false, message: body.error?.message ?? `failed (${res.status})` }, name);
+    return said({ ok: true, message: 'done', data: body }, name);
   } catch {
-    return { ok: false, message: 'the server is unreachable' };
+    return said({ ok: false, message: 'the server is unreachable' }, name);
   }
+}
+
+/** Every action's outcome is also a toast, wherever the operator looks next. */
+function said(result: CommandResult, name: string): CommandResult {
+  toast(result.ok ? `${name}: done` : `${name} refused: ${result.message}`, result.ok);
+  return result;
 }
