@@ -1,0 +1,163 @@
+/**
+ * Modelled agents: an AgentRuntime whose sessions take a drawn amount of engine time and
+ * tokens, edit regions chosen by the scripted agent's hotspot law (edit-plan.ts) in the
+ * modelled git, and misbehave the way real coding agents do:
+ *   - a fresh change breaks the gates with `failureRate` (a rework fixes it);
+ *   - a session hangs (silent, no progress) with `stallRate`; a nudge revives it half of
+ *     the time, otherwise the Witness's restart gives the polecat a fresh session;
+ *   - every step first asks the town's provider limiter for room, so a tokens-per-minute
+ *     cap throttles many polecats at once, as the seed warns past 20 agents.
+ * Work time is log-normal (a median and a spread): most beads take about the median, a
+ * few take several times longer, as agent sessions do.
+ */
+import type { Clock, TimerHandle } from '../engine/clock';
+import type { AgentHandle, AgentOutcome, AgentRuntime, AgentSession } from '../engine/ports';
+import { hashSeed, seededRandom, type Random } from '../engine/random';
+import { planEdits } from '../agents/edit-plan';
+import { regionKey, type SimGit } from './sim-git';
+
+export interface AgentModel {
+  /** Median engine ms a fresh bead takes. */
+  workMedianMs: number;
+  /** Log-normal sigma of the work time (0: every bead takes the median). */
+  workSpread: number;
+  /** A rework (re-applying the edits on the new target) takes this fraction of the work. */
+  reworkFraction: number;
+  /** Mean tokens per bead (input + output). */
+  tokensPerBead: number;
+  /** Chance a fresh change breaks the gates (0-1). */
+  failureRate: number;
+  /** Chance a session hangs partway (0-1). */
+  stallRate: number;
+}
+
+export const DEFAULT_AGENT_MODEL: AgentModel = {
+  workMedianMs: 30 * 60_000,
+  workSpread: 0.35,
+  reworkFraction: 0.25,
+  tokensPerBead: 40_000,
+  failureRate: 0.03,
+  stallRate: 0.01,
+};
+
+/** Engine ms between signs of life: under the Witness's 3-minute heartbeat timeout. */
+const STEP_MS = 2 * 60_000;
+/** A nudge brings a hung session back this often (a real agent reads the nudge, or not). */
+const NUDGE_REVIVES = 0.5;
+
+/** A normal draw (Box-Muller), for the log-normal work time. */
+function normal(random: Random): number {
+  const u = 1 - random.next();
+  const v = random.next();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
+export interface SimAgentOptions {
+  clock: Clock;
+  git: SimGit;
+  /** Region files of each modelled repository, by repo path. */
+  files: (repo: string) => Map<string, number>;
+  model: AgentModel;
+  /** The run's seed: sessions draw from it, so runs repeat exactly. */
+  seed: number;
+  modelName?: string;
+}
+
+interface SessionState {
+  timer: TimerHandle | null;
+  cancelled: boolean;
+  hung: boolean;
+  wake: (() => void) | null;
+}
+
+export class SimAgentRuntime implements AgentRuntime {
+  /** Sessions started per polecat: a restarted session draws afresh. */
+  private readonly sessionsStarted = new Map<string, number>();
+  stats = { sessions: 0, hangs: 0, revived: 0, broken: 0 };
+
+  constructor(private readonly options: SimAgentOptions) {}
+
+  start(session: AgentSession): AgentHandle {
+    const n = (this.sessionsStarted.get(session.polecat.id) ?? 0) + 1;
+    this.sessionsStarted.set(session.polecat.id, n);
+    this.stats.sessions++;
+    const random = seededRandom(
+      hashSeed(`${this.options.seed}:${session.bead.id}:${session.attempt}:${session.polecat.id}:${n}`),
+    );
+    const st: SessionState = { timer: null, cancelled: false, hung: false, wake: null };
+    const done = this.run(session, st, random);
+    return {
+      done,
+      cancel: () => {
+        st.cancelled = true;
+        if (st.timer) this.options.clock.clearTimer(st.timer);
+        st.wake?.();
+      },
+      alive: () => true,
+      nudge: () => {
+        if (st.hung && random.next() < NUDGE_REVIVES) {
+          this.stats.revived++;
+          st.hung = false;
+          st.wake?.();
+        }
+      },
+    };
+  }
+
+  private sleep(st: SessionState, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      st.wake = resolve;
+      st.timer = this.options.clock.setTimer(ms, () => {
+        st.timer = null;
+        resolve();
+      });
+    });
+  }
+
+  /** Waits until nudged back to life or cancelled. */
+  private hang(st: SessionState): Promise<void> {
+    this.stats.hangs++;
+    st.hung = true;
+    return new Promise((resolve) => {
+      st.wake = resolve;
+    });
+  }
+
+  private async run(session: AgentSession, st: SessionState, random: Random): Promise<AgentOutcome> {
+    const { model, git } = this.options;
+    const work = model.workMedianMs * Math.exp(model.workSpread * normal(random));
+    const total = session.mode === 'rework' ? work * model.reworkFraction : work;
+    const steps = Math.max(1, Math.ceil(total / STEP_MS));
+    const hangAtStep = random.next() < model.stallRate ? Math.floor(random.next() * steps) : -1;
+    const tokensPerStep = (model.tokensPerBead * (total / work) * (0.5 + random.next())) / steps;
+    for (let step = 0; step < steps; step++) {
+      await session.waitForCapacity();
+      if (st.cancelled) return { kind: 'cancelled' };
+      await this.sleep(st, total / steps);
+      if (st.cancelled) return { kind: 'cancelled' };
+      if (step === hangAtStep) {
+        await this.hang(st);
+        if (st.cancelled) return { kind: 'cancelled' };
+      }
+      session.reportUsage({
+        inputTokens: Math.round(tokensPerStep * 0.8),
+        outputTokens: Math.round(tokensPerStep * 0.2),
+        model: this.options.modelName ?? 'claude-sonnet-4-5',
+      });
+      session.progress();
+    }
+    const edits = planEdits(session.bead.id, session.bead.paths, this.options.files(session.rig.repoPath));
+    if (edits.length === 0) return { kind: 'failed', reason: 'no editable files in the bead paths' };
+    const broken = session.mode === 'fresh' && random.next() < model.failureRate;
+    if (broken) this.stats.broken++;
+    git.edit(
+      session.polecat.worktreePath,
+      edits.map((e) => regionKey(e.file, e.region)),
+      broken,
+    );
+    const head = await session.track(git.commitAll(session.polecat.worktreePath));
+    if (!head) return { kind: 'failed', reason: 'the edits changed nothing' };
+    session.progress();
+    return { kind: 'committed', head };
+  }
+}
