@@ -16,6 +16,7 @@ import type { StatusView } from './queries/status-view';
 import type { ConvoySummary, ConvoyView } from './queries/convoy-view';
 import type { CostGroup, CostRange, CostsView } from './queries/costs-view';
 import type { Escalation, Gate } from './engine/model';
+import type { LabService } from './lab/service';
 
 /** Read-only questions the pages and the API ask; answered by server/queries. */
 export interface Queries {
@@ -42,6 +43,8 @@ export interface Runtime {
   queries: Queries;
   series: QueueSeries;
   config: ServerConfig;
+  /** The what-if lab: the same engine on a virtual clock (server/lab). */
+  lab: LabService;
 }
 
 const KEY = Symbol.for('gastown.runtime');

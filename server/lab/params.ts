@@ -100,9 +100,16 @@ export type LabParams = z.output<typeof labParamsSchema>;
 
 /** Thrown for parameters outside the stated limits; the message names every problem. */
 export class LabParamsError extends Error {
+  /** The API maps this code to 400 (lib/api.ts), like the engine's `invalid` errors. */
+  readonly code = 'invalid';
+
   constructor(readonly issues: string[]) {
     super(`invalid what-if parameters: ${issues.join('; ')}`);
     this.name = 'LabParamsError';
+  }
+
+  get details(): string[] {
+    return this.issues;
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import { ClockedGate } from '../gates/clocked-gate';
 import type { DomainEvent } from '../engine/events';
+import type { TownStore } from '../engine/ports';
 import { hashSeed, seededRandom, type Random } from '../engine/random';
 import { Town } from '../engine/town';
 import { parseLabParams, type LabParams, type LabParamsInput } from './params';
@@ -68,8 +69,15 @@ function beadFor(plan: RigPlan, random: Random, n: number) {
   return { title: `${area} change #${n}`, rig: plan.name, paths: [`${area}/`], priority: 2 };
 }
 
+export interface RunOptions {
+  /** Default: a SimStore (no event log). A MemoryStore keeps the history, for calibration tests. */
+  store?: TownStore;
+  /** Sees the simulated town once it is built (tests read it after the run). */
+  onOpen?: (town: Town) => void;
+}
+
 /** Runs a what-if; throws LabParamsError for parameters outside the stated limits. */
-export async function runLab(input: LabParamsInput | LabParams): Promise<LabResult> {
+export async function runLab(input: LabParamsInput | LabParams, options: RunOptions = {}): Promise<LabResult> {
   const p = parseLabParams(input);
   const wallStart = performance.now();
   const clock = new SimClock();
@@ -100,8 +108,9 @@ export async function runLab(input: LabParamsInput | LabParams): Promise<LabResu
     durationMs: () => p.mergeSeconds * 1000 + p.gateMinutes * 60_000 * (0.75 + gateRandom.next() / 2),
     fails: (req) => (git.isBroken(req.commit) ? 'tests' : null),
   });
-  const store = new SimStore();
+  const store = options.store ?? new SimStore();
   const town = await Town.open({ clock, git, store, agents, gates, workDir: '/sim/work', random: seededRandom(p.seed) });
+  options.onOpen?.(town);
   town.updateSettings(
     {
       deaconMode: p.deaconMode,

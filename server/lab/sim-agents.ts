@@ -105,9 +105,13 @@ export class SimAgentRuntime implements AgentRuntime {
   }
 
   private sleep(st: SessionState, ms: number): Promise<void> {
+    const { clock } = this.options;
+    // Wake on a whole second: agents' steps then share instants, and the lab settles the
+    // town once per instant rather than once per agent (a second is below what we model).
+    const delay = Math.ceil((clock.now() + ms) / 1000) * 1000 - clock.now();
     return new Promise((resolve) => {
       st.wake = resolve;
-      st.timer = this.options.clock.setTimer(ms, () => {
+      st.timer = clock.setTimer(delay, () => {
         st.timer = null;
         resolve();
       });

@@ -15,6 +15,7 @@ import type { GitPort, MergeTreeResult } from '../engine/ports';
 
 interface Commit {
   id: string;
+  repo: string;
   parents: string[];
   /** Regions changed against the first parent. */
   changes: ReadonlySet<string>;
@@ -48,10 +49,12 @@ export class SimGit implements GitPort {
   private nextId = 1;
   /** Git operations served: the model's cost counter. */
   operations = 0;
+  /** Commit count that triggers the next prune (amortised: it doubles with what is kept). */
+  private pruneAt = 4_096;
 
   /** Creates a modelled repository with one root commit on `branch`. */
   initRepository(repo: string, branch = 'main'): string {
-    const root = this.newCommit([], new Set(), false);
+    const root = this.newCommit(repo, [], new Set(), false);
     this.repos.set(repo, { refs: new Map([[`refs/heads/${branch}`, root.id]]) });
     return root.id;
   }
@@ -99,7 +102,7 @@ export class SimGit implements GitPort {
     this.operations++;
     const wt = this.worktree(path);
     if (wt.edits.size === 0) return null;
-    const c = this.newCommit([wt.head], wt.edits, wt.broken || this.commit(wt.head).broken);
+    const c = this.newCommit(wt.repo, [wt.head], wt.edits, wt.broken || this.commit(wt.head).broken);
     Object.assign(wt, { head: c.id, edits: new Set(), broken: false });
     return c.id;
   }
@@ -117,12 +120,12 @@ export class SimGit implements GitPort {
     return { clean: true, tree };
   }
 
-  async commitTree(_repo: string, tree: string, parents: string[], _message?: string): Promise<string> {
+  async commitTree(repo: string, tree: string, parents: string[], _message?: string): Promise<string> {
     this.operations++;
     const t = this.trees.get(tree);
     if (!t) throw new Error(`unknown tree ${tree}`);
     this.trees.delete(tree); // each merge result is committed once
-    return this.newCommit(parents, t.changes, t.broken).id;
+    return this.newCommit(repo, parents, t.changes, t.broken).id;
   }
 
   async compareAndSwapRef(repo: string, ref: string, newSha: string, oldSha: string): Promise<boolean> {
@@ -145,11 +148,30 @@ export class SimGit implements GitPort {
 
   // ------------------------------------------------------------------ history
 
-  private newCommit(parents: string[], changes: ReadonlySet<string>, broken: boolean): Commit {
+  /** `changes` is kept as given (never mutated afterwards), not copied: a day of a big town makes many commits. */
+  private newCommit(repo: string, parents: string[], changes: ReadonlySet<string>, broken: boolean): Commit {
     const first = parents[0] ? this.commit(parents[0]) : null;
-    const c: Commit = { id: `c${this.nextId++}`, parents, changes: new Set(changes), depth: first ? first.depth + 1 : 0, broken };
+    const c: Commit = { id: `c${this.nextId++}`, repo, parents, changes, depth: first ? first.depth + 1 : 0, broken };
     this.commits.set(c.id, c);
+    if (this.commits.size >= this.pruneAt) this.prune();
     return c;
+  }
+
+  /**
+   * Forgets history no one can reach any more, so a long run's memory stays flat: per
+   * repository, commits deeper than every ref and worktree head (the oldest base a
+   * polecat may still merge from) are never a merge base again. Speculative commits sit
+   * above the target tip, and queued heads are still their polecats' worktree heads.
+   */
+  private prune(): void {
+    const floor = new Map<string, number>();
+    const lower = (repo: string, depth: number) => floor.set(repo, Math.min(floor.get(repo) ?? depth, depth));
+    for (const [path, r] of this.repos) for (const sha of r.refs.values()) lower(path, this.commit(sha).depth);
+    for (const wt of this.worktrees.values()) lower(wt.repo, this.commit(wt.head).depth - 1);
+    for (const [id, c] of this.commits) {
+      if (c.depth < (floor.get(c.repo) ?? 0) - 1) this.commits.delete(id);
+    }
+    this.pruneAt = Math.max(4_096, this.commits.size * 2);
   }
 
   /** Whether `target` is `from` or reachable from it (first parents, plus merged heads). */

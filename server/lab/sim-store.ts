@@ -7,7 +7,7 @@
  * behaves as MemoryStore does.
  */
 import type { DomainEvent } from '../engine/events';
-import type { Bead, MergeRequest, Polecat, UsageRecord } from '../engine/model';
+import type { Bead, MergeRequest, Polecat, Rig, UsageRecord } from '../engine/model';
 import { MemoryStore } from '../store/memory-store';
 
 export class SimStore extends MemoryStore {
@@ -17,6 +17,8 @@ export class SimStore extends MemoryStore {
   override async appendEvents(events: DomainEvent[]): Promise<void> {
     this.eventsWritten += events.length;
   }
+
+  override async saveRig(_rig: Rig): Promise<void> {}
 
   override async savePolecat(_polecat: Polecat): Promise<void> {}
 
