@@ -40,8 +40,8 @@ export const DEFAULT_AGENT_MODEL: AgentModel = {
   stallRate: 0.01,
 };
 
-/** Engine ms between signs of life: under the Witness's 3-minute heartbeat timeout. */
-const STEP_MS = 2 * 60_000;
+/** Engine ms between signs of life: under the Witness's 3-minute heartbeat timeout, with room for rounding to a second. */
+const STEP_MS = 150_000;
 /** A nudge brings a hung session back this often (a real agent reads the nudge, or not). */
 const NUDGE_REVIVES = 0.5;
 
