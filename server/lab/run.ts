@@ -9,7 +9,7 @@ import type { DomainEvent } from '../engine/events';
 import type { TownStore } from '../engine/ports';
 import { hashSeed, seededRandom, type Random } from '../engine/random';
 import { Town } from '../engine/town';
-import { parseLabParams, type LabParams, type LabParamsInput } from './params';
+import { LabParamsError, parseLabParams, type LabParams, type LabParamsInput } from './params';
 import { SimAgentRuntime } from './sim-agents';
 import { SimClock } from './sim-clock';
 import { SimGit } from './sim-git';
@@ -137,6 +137,7 @@ export async function runLab(input: LabParamsInput | LabParams, options: RunOpti
   if (p.convoy) {
     // One convoy over the active rigs' areas, dispatched all at once or in waves.
     const targets = plans.filter((r) => r.active && r.polecats > 0);
+    if (targets.length === 0) throw new LabParamsError(['convoy: no active rig has polecats to work on it']);
     const beads = Array.from({ length: p.convoy.beads }, (_, i) => beadFor(targets[i % targets.length], workRandom, ++made));
     const convoy = town.createConvoy('what-if convoy', beads, { hold: true, by: 'lab' });
     town.dispatchConvoy(convoy.id, p.convoy.waveSize, 'lab');

@@ -106,6 +106,7 @@ describe('what-if runs', () => {
     [{ split: 5, areas: 3 }, /split/],
     [{ convoy: { beads: 10, waveSize: 20 } }, /waveSize/],
     [{ polecats: 5 }, /polecats/],
+    [{ polecatsPerRig: 0, convoy: { beads: 5, waveSize: null } }, /no active rig has polecats/],
   ])('refuses %j with a clear error', async (params, message) => {
     const run = runLab(params as never);
     await expect(run).rejects.toBeInstanceOf(LabParamsError);
