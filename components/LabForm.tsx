@@ -42,9 +42,12 @@ export const DEFAULT_FORM: FormParams = {
   stallRate: 0.01,
 };
 
-function Field({ label, hint, children }: { label: string; hint?: string; children: ReactNode }) {
+function Field({ label, hint, wide, children }: { label: string; hint?: string; wide?: boolean; children: ReactNode }) {
   return (
-    <label className="flex flex-col gap-1 text-xs uppercase tracking-wide text-slate-500" title={hint}>
+    <label
+      className={`flex flex-col gap-1 text-xs uppercase tracking-wide text-slate-500 ${wide ? 'sm:col-span-2' : ''}`}
+      title={hint}
+    >
       {label}
       {children}
     </label>
@@ -71,7 +74,7 @@ function NumberInput({
       value={value ?? ''}
       placeholder={placeholder}
       onChange={(e) => onChange(e.target.value === '' ? null : Number(e.target.value))}
-      className={`${INPUT} w-24`}
+      className={`${INPUT} w-28`}
       data-testid={testId}
     />
   );
@@ -133,7 +136,7 @@ export function LabForm({ value, onChange }: { value: FormParams; onChange: (nex
           <option value="sequential">sequential</option>
         </select>
       </Field>
-      <Field label="Hot / warm / cold (s)">
+      <Field label="Hot / warm / cold tiers (s)" wide>
         <span className="flex gap-1">
           {(['hot', 'warm', 'cold'] as const).map((tier) => (
             <input
@@ -142,7 +145,7 @@ export function LabForm({ value, onChange }: { value: FormParams; onChange: (nex
               aria-label={`${tier} tier seconds`}
               value={value.tiers[tier]}
               onChange={(e) => set({ tiers: { ...value.tiers, [tier]: Number(e.target.value) } })}
-              className={`${INPUT} w-16`}
+              className={`${INPUT} w-20`}
               data-testid={`lab-tier-${tier}`}
             />
           ))}

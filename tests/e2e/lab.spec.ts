@@ -37,7 +37,8 @@ test.describe('the what-if lab', () => {
     await expect(page.getByTestId('lab-run-name')).toHaveText(['5 polecats', '15 polecats', '30 polecats'], { timeout: 60_000 });
     await expect(page.getByTestId('lab-cell-seed-says').first()).toContainText('~10% (conflict rate)');
     await expect(page.getByTestId('lab-cell-conflict-rate').first()).toHaveText(/^\d+% \(n=\d+\)$/);
-    await expect(page.locator('[data-testid=lab-bars] svg.recharts-surface')).toBeVisible();
+    await expect(page.getByTestId('lab-bars').getByRole('application')).toBeVisible();
+    await expect(page.locator('[data-testid=lab-bars] .recharts-bar-rectangle').first()).toBeVisible();
     await expect(page.locator('[data-testid=lab-queue-chart] .recharts-line')).toHaveCount(3);
     await screenshot(page, 'lab');
   });
