@@ -43,6 +43,14 @@ const SPREADS = [0, 2, 4, 8, 16, 32, 64, 128, 256, REPO_LIMITS.modulesPerArea];
 const FIT_HOURS = 4;
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+
+/** Beads a calibrated what-if works through: enough for rates to mean something, few enough to answer in a second or two. */
+const PREVIEW_BEADS = 3_000;
+
+/** Virtual hours for a calibrated what-if: a working day, shorter when beads are quick (a demo rig's take seconds). */
+export function previewHours(polecats: number, workMinutes: number): number {
+  return clamp((PREVIEW_BEADS * workMinutes) / 60 / polecats, 0.25, 8);
+}
 const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : null);
 
 export async function calibrate(town: Town, store: TownStore, rigName: string, seed = 1): Promise<Calibration> {
@@ -83,12 +91,13 @@ export async function calibrate(town: Town, store: TownStore, rigName: string, s
   const gateMs = median(gates);
   if (gateMs === null) notes.push('no validations recorded yet: the lab default gate time');
 
+  const workMinutes = clamp(workMs / 60_000, 0.05, 600);
   const base = parseLabParams({
     seed,
-    hours: 8,
+    hours: previewHours(Math.max(1, polecats), workMinutes),
     polecatsPerRig: clamp(polecats, 1, LAB_LIMITS.polecatsPerRig),
     workers: rig.settings.refineryWorkers,
-    workMinutes: clamp(workMs / 60_000, 0.05, 600),
+    workMinutes,
     gateMinutes: gateMs === null ? undefined : clamp(gateMs / 60_000, 0.05, 240),
     // A speculative merge costs about nothing next to gates that run for real.
     mergeSeconds: gateMs === null ? undefined : 0,

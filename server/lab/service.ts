@@ -15,6 +15,8 @@ import { SCENARIOS, findScenario, runScenario, type ScenarioReport } from './sce
 
 /** Polecat-hours one interactive run may simulate (a few seconds of CPU at most). */
 export const INTERACTIVE_POLECAT_HOURS = 4_000;
+/** Beads one interactive run may work through (quick beads make many events per hour). */
+export const INTERACTIVE_BEADS = 20_000;
 
 export interface ScenarioSummary {
   id: string;
@@ -46,6 +48,12 @@ export class LabService {
     if (polecatHours > INTERACTIVE_POLECAT_HOURS) {
       throw new LabParamsError([
         `${polecatHours} polecat-hours is too big for an interactive run (at most ${INTERACTIVE_POLECAT_HOURS}); run larger what-ifs with npm run bench`,
+      ]);
+    }
+    const beads = (polecatHours * 60) / params.workMinutes;
+    if (beads > INTERACTIVE_BEADS) {
+      throw new LabParamsError([
+        `about ${Math.round(beads)} beads is too big for an interactive run (at most ${INTERACTIVE_BEADS}): fewer hours or polecats, or longer work`,
       ]);
     }
     return this.inTurn(() => runLab(params));

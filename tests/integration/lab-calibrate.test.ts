@@ -79,5 +79,6 @@ describe('calibration from a live rig', () => {
     await expect(lab.preview({ rig: 'myproject', change: { kind: 'teleport' } })).rejects.toBeInstanceOf(LabParamsError);
     await expect(lab.run({ rigs: 100, polecatsPerRig: 10, hours: 24 })).rejects.toThrow(/too big for an interactive run/);
     await expect(lab.runScenario('nope', {})).rejects.toThrow(/scenario 'nope' does not exist/);
+    await expect(lab.run({ polecatsPerRig: 50, hours: 8, workMinutes: 0.1 })).rejects.toThrow(/beads is too big/);
   });
 });
