@@ -53,7 +53,7 @@ export const labParamsSchema = z
       .default(null),
     workMinutes: z
       .number()
-      .min(0.5)
+      .min(0.05)
       .max(600)
       .default(DEFAULT_AGENT_MODEL.workMedianMs / 60_000),
     workSpread: z.number().min(0).max(2).default(DEFAULT_AGENT_MODEL.workSpread),
