@@ -94,6 +94,7 @@ export async function runLab(input: LabParamsInput | LabParams, options: RunOpti
     git,
     files: () => files,
     seed: p.seed,
+    usageEveryStep: p.tokensPerMinute !== null,
     model: {
       workMedianMs: p.workMinutes * 60_000,
       workSpread: p.workSpread,

@@ -42,6 +42,7 @@ export const DEFAULT_AGENT_MODEL: AgentModel = {
 
 /** Engine ms between signs of life: under the Witness's 3-minute heartbeat timeout, with room for rounding to a second. */
 const STEP_MS = 150_000;
+const MAX_PLANS = 20_000;
 /** A nudge brings a hung session back this often (a real agent reads the nudge, or not). */
 const NUDGE_REVIVES = 0.5;
 
@@ -60,6 +61,8 @@ export interface SimAgentOptions {
   model: AgentModel;
   /** The run's seed: sessions draw from it, so runs repeat exactly. */
   seed: number;
+  /** Report token usage after every step (needed when a provider caps tokens per minute). */
+  usageEveryStep?: boolean;
   modelName?: string;
 }
 
@@ -71,6 +74,8 @@ interface SessionState {
 }
 
 export class SimAgentRuntime implements AgentRuntime {
+  /** Edit plans by bead, reused by its reworks (bounded: oldest dropped first). */
+  private readonly plans = new Map<string, string[]>();
   /** Sessions started per polecat: a restarted session draws afresh. */
   private readonly sessionsStarted = new Map<string, number>();
   stats = { sessions: 0, hangs: 0, revived: 0, broken: 0 };
@@ -104,6 +109,19 @@ export class SimAgentRuntime implements AgentRuntime {
     };
   }
 
+  /** The regions a bead edits: the same on every attempt (edit-plan is deterministic per bead), so planned once. */
+  private editsOf(session: AgentSession): string[] {
+    const key = `${session.rig.repoPath}|${session.bead.id}|${session.bead.paths.join(',')}`;
+    let regions = this.plans.get(key);
+    if (!regions) {
+      const edits = planEdits(session.bead.id, session.bead.paths, this.options.files(session.rig.repoPath));
+      regions = edits.map((e) => regionKey(e.file, e.region));
+      this.plans.set(key, regions);
+      if (this.plans.size > MAX_PLANS) this.plans.delete(this.plans.keys().next().value!);
+    }
+    return regions;
+  }
+
   private sleep(st: SessionState, ms: number): Promise<void> {
     const { clock } = this.options;
     // Wake on a whole second: agents' steps then share instants, and the lab settles the
@@ -134,6 +152,7 @@ export class SimAgentRuntime implements AgentRuntime {
     const steps = Math.max(1, Math.ceil(total / STEP_MS));
     const hangAtStep = random.next() < model.stallRate ? Math.floor(random.next() * steps) : -1;
     const tokensPerStep = (model.tokensPerBead * (total / work) * (0.5 + random.next())) / steps;
+    let unreported = 0;
     for (let step = 0; step < steps; step++) {
       await session.waitForCapacity();
       if (st.cancelled) return { kind: 'cancelled' };
@@ -143,22 +162,24 @@ export class SimAgentRuntime implements AgentRuntime {
         await this.hang(st);
         if (st.cancelled) return { kind: 'cancelled' };
       }
-      session.reportUsage({
-        inputTokens: Math.round(tokensPerStep * 0.8),
-        outputTokens: Math.round(tokensPerStep * 0.2),
-        model: this.options.modelName ?? 'claude-sonnet-4-5',
-      });
+      unreported += tokensPerStep;
+      // Under a tokens-per-minute cap the limiter must see usage as it happens; without
+      // one, a single report per session costs the engine far less and sums the same.
+      if (this.options.usageEveryStep || step === steps - 1) {
+        session.reportUsage({
+          inputTokens: Math.round(unreported * 0.8),
+          outputTokens: Math.round(unreported * 0.2),
+          model: this.options.modelName ?? 'claude-sonnet-4-5',
+        });
+        unreported = 0;
+      }
       session.progress();
     }
-    const edits = planEdits(session.bead.id, session.bead.paths, this.options.files(session.rig.repoPath));
-    if (edits.length === 0) return { kind: 'failed', reason: 'no editable files in the bead paths' };
+    const regions = this.editsOf(session);
+    if (regions.length === 0) return { kind: 'failed', reason: 'no editable files in the bead paths' };
     const broken = session.mode === 'fresh' && random.next() < model.failureRate;
     if (broken) this.stats.broken++;
-    git.edit(
-      session.polecat.worktreePath,
-      edits.map((e) => regionKey(e.file, e.region)),
-      broken,
-    );
+    git.edit(session.polecat.worktreePath, regions, broken);
     const head = await session.track(git.commitAll(session.polecat.worktreePath));
     if (!head) return { kind: 'failed', reason: 'the edits changed nothing' };
     session.progress();
