@@ -76,6 +76,9 @@ interface SessionState {
 export class SimAgentRuntime implements AgentRuntime {
   /** Edit plans by bead, reused by its reworks (bounded: oldest dropped first). */
   private readonly plans = new Map<string, string[]>();
+  /** Sessions at work, in start order (the pulse heartbeats them). */
+  private readonly live = new Map<SessionState, AgentSession>();
+  private pulseArmed = false;
   /** Sessions started per polecat: a restarted session draws afresh. */
   private readonly sessionsStarted = new Map<string, number>();
   stats = { sessions: 0, hangs: 0, revived: 0, broken: 0 };
@@ -146,35 +149,95 @@ export class SimAgentRuntime implements AgentRuntime {
   }
 
   private async run(session: AgentSession, st: SessionState, random: Random): Promise<AgentOutcome> {
-    const { model, git } = this.options;
+    const { model } = this.options;
     const work = model.workMedianMs * Math.exp(model.workSpread * normal(random));
     const total = session.mode === 'rework' ? work * model.reworkFraction : work;
+    const hangAt = random.next() < model.stallRate ? random.next() * total : -1;
+    const tokens = model.tokensPerBead * (total / work) * (0.5 + random.next());
+    this.live.set(st, session);
+    this.armPulse();
+    try {
+      const worked = this.options.usageEveryStep
+        ? await this.workInSteps(session, st, total, hangAt, tokens)
+        : await this.workAtOnce(session, st, total, hangAt, tokens);
+      if (!worked) return { kind: 'cancelled' };
+    } finally {
+      this.live.delete(st);
+    }
+    return this.commit(session, random);
+  }
+
+  /**
+   * Without a token cap the session is one sleep (split where it hangs), and the shared
+   * pulse gives its signs of life: a thousand polecats cost one timer per pulse instead
+   * of one per polecat per step.
+   */
+  private async workAtOnce(
+    session: AgentSession,
+    st: SessionState,
+    total: number,
+    hangAt: number,
+    tokens: number,
+  ): Promise<boolean> {
+    await session.waitForCapacity();
+    if (hangAt >= 0) {
+      await this.sleep(st, hangAt);
+      if (st.cancelled) return false;
+      await this.hang(st);
+      if (st.cancelled) return false;
+    }
+    await this.sleep(st, total - Math.max(0, hangAt));
+    if (st.cancelled) return false;
+    this.report(session, tokens);
+    return true;
+  }
+
+  /** Under a tokens-per-minute cap the limiter must see usage as it happens: step by step. */
+  private async workInSteps(
+    session: AgentSession,
+    st: SessionState,
+    total: number,
+    hangAt: number,
+    tokens: number,
+  ): Promise<boolean> {
     const steps = Math.max(1, Math.ceil(total / STEP_MS));
-    const hangAtStep = random.next() < model.stallRate ? Math.floor(random.next() * steps) : -1;
-    const tokensPerStep = (model.tokensPerBead * (total / work) * (0.5 + random.next())) / steps;
-    let unreported = 0;
+    const hangStep = hangAt < 0 ? -1 : Math.floor((hangAt / total) * steps);
     for (let step = 0; step < steps; step++) {
       await session.waitForCapacity();
-      if (st.cancelled) return { kind: 'cancelled' };
+      if (st.cancelled) return false;
       await this.sleep(st, total / steps);
-      if (st.cancelled) return { kind: 'cancelled' };
-      if (step === hangAtStep) {
+      if (st.cancelled) return false;
+      if (step === hangStep) {
         await this.hang(st);
-        if (st.cancelled) return { kind: 'cancelled' };
+        if (st.cancelled) return false;
       }
-      unreported += tokensPerStep;
-      // Under a tokens-per-minute cap the limiter must see usage as it happens; without
-      // one, a single report per session costs the engine far less and sums the same.
-      if (this.options.usageEveryStep || step === steps - 1) {
-        session.reportUsage({
-          inputTokens: Math.round(unreported * 0.8),
-          outputTokens: Math.round(unreported * 0.2),
-          model: this.options.modelName ?? 'claude-sonnet-4-5',
-        });
-        unreported = 0;
-      }
-      session.progress();
+      this.report(session, tokens / steps);
     }
+    return true;
+  }
+
+  private report(session: AgentSession, tokens: number): void {
+    session.reportUsage({
+      inputTokens: Math.round(tokens * 0.8),
+      outputTokens: Math.round(tokens * 0.2),
+      model: this.options.modelName ?? 'claude-sonnet-4-5',
+    });
+    session.progress();
+  }
+
+  /** Signs of life of every working session that is not hung, every STEP_MS. */
+  private armPulse(): void {
+    if (this.pulseArmed) return;
+    this.pulseArmed = true;
+    this.options.clock.setTimer(STEP_MS, () => {
+      this.pulseArmed = false;
+      for (const [st, session] of this.live) if (!st.hung && !st.cancelled) session.progress();
+      if (this.live.size > 0) this.armPulse();
+    });
+  }
+
+  private async commit(session: AgentSession, random: Random): Promise<AgentOutcome> {
+    const { model, git } = this.options;
     const regions = this.editsOf(session);
     if (regions.length === 0) return { kind: 'failed', reason: 'no editable files in the bead paths' };
     const broken = session.mode === 'fresh' && random.next() < model.failureRate;
