@@ -222,6 +222,6 @@ export function formatReport(report: ScenarioReport): string {
     line(widths.map((w) => '-'.repeat(w))),
     ...body.map(line),
     '',
-    `random seed ${seeds}; virtual hours ${hours}; ${(report.wallMs / 1000).toFixed(1)} s of wall time`,
+    `random seed ${seeds}; virtual hours ${hours}; ${(report.wallMs / 1000).toFixed(2)} s of wall time`,
   ].join('\n');
 }
