@@ -88,7 +88,7 @@ export function WhatIfPreview({ rig, change, label = 'Preview' }: { rig: string;
           <table className="w-full text-left tabular-nums">
             <thead className="text-xs uppercase tracking-wide text-slate-500">
               <tr>
-                <th className="py-1 font-medium">What-if, {preview.before.params.hours} virtual h</th>
+                <th className="py-1 font-medium">What-if, {Number(preview.before.params.hours.toFixed(1))} virtual h</th>
                 <th className="py-1 font-medium">Now</th>
                 <th className="py-1 font-medium">After</th>
               </tr>
@@ -111,7 +111,8 @@ export function WhatIfPreview({ rig, change, label = 'Preview' }: { rig: string;
               ? `work ≈ ${one(preview.calibration.recorded.workMinutes.value)} min (n=${preview.calibration.recorded.workMinutes.sample})`
               : 'work time from settings'}
             , conflict rate {pct(preview.calibration.recorded.conflictRate.value)} (n=
-            {preview.calibration.recorded.conflictRate.sample}). {preview.notes.join('; ')}
+            {preview.calibration.recorded.conflictRate.sample}).
+            {preview.notes.length > 0 && ` Note: ${preview.notes.join('; ')}.`}
           </p>
         </div>
       )}

@@ -49,7 +49,8 @@ const PREVIEW_BEADS = 3_000;
 
 /** Virtual hours for a calibrated what-if: a working day, shorter when beads are quick (a demo rig's take seconds). */
 export function previewHours(polecats: number, workMinutes: number): number {
-  return clamp((PREVIEW_BEADS * workMinutes) / 60 / polecats, 0.25, 8);
+  // Quarter hours: a what-if of "1.54 virtual hours" reads as noise.
+  return clamp(Math.round(((PREVIEW_BEADS * workMinutes) / 60 / polecats) * 4) / 4, 0.25, 8);
 }
 const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : null);
 

@@ -86,4 +86,15 @@ test.describe('the what-if lab', () => {
     expect(body.after.params.workers).toBe(3);
     expect(typeof body.after.figures.mergesPerHour).toBe('number');
   });
+
+  test('previews more Refinery workers from the rig page before they are applied', async ({ page }) => {
+    test.setTimeout(120_000);
+    await page.goto(`${server.url}/rigs/${RIG}`);
+    await page.getByLabel('Refinery workers (1–16)').fill('3');
+    await page.getByTestId('whatif-preview-run').click();
+    const result = page.getByTestId('whatif-preview-result');
+    await expect(result).toContainText('Merges / hour', { timeout: 60_000 });
+    await expect(result).toContainText(`Simulated from ${RIG}`);
+    await screenshot(page, 'rig-preview');
+  });
 });
