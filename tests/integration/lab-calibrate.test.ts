@@ -51,6 +51,21 @@ describe('calibration from a live rig', () => {
     expect(town.getRig('myproject')!.settings.refineryWorkers).toBe(before);
   });
 
+  it('previews staggering a held convoy in waves: fewer conflicts than all at once, landing later', async () => {
+    const { town, store } = await liveTown({ polecatsPerRig: 20, hours: 2, seed: 6 });
+    const beads = Array.from({ length: 20 }, (_, i) => ({ title: `sprint ${i}`, rig: 'myproject', paths: ['core/'] }));
+    const convoy = town.createConvoy('sprint', beads, { hold: true, by: 'test' });
+    const lab = new LabService(town, store);
+    const p = await lab.preview({ rig: 'myproject', change: { kind: 'stagger', convoy: convoy.id, waveSize: 5 } });
+    expect(p.before.params.convoy).toEqual({ beads: 20, waveSize: null });
+    expect(p.after.params.convoy).toEqual({ beads: 20, waveSize: 5 });
+    expect(p.after.figures.conflicts).toBeLessThan(p.before.figures.conflicts);
+    expect(p.after.figures.convoyLandedMs!).toBeGreaterThan(p.before.figures.convoyLandedMs!);
+    await expect(lab.preview({ rig: 'myproject', change: { kind: 'stagger', convoy: 'cv-nope', waveSize: 5 } })).rejects.toThrow(
+      /does not exist/,
+    );
+  });
+
   it('previews a split into partitions with the polecats divided', async () => {
     const { town, store } = await liveTown({ polecatsPerRig: 12, hours: 3, seed: 5 });
     const lab = new LabService(town, store);
