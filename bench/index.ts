@@ -10,6 +10,7 @@ import { mergePath, type MergePathRow } from './merge-path';
 import { refineryWorkers, speculativeTheory, type WorkersRow } from './refinery-workers';
 import { MARKER } from './support';
 import { printRealtimeLatency } from './realtime-latency';
+import { printLabBench } from './lab';
 
 const SEED_CONFLICT_RATE: Record<number, string> = { 5: '~10%', 15: '~30%', 30: '~50%+' };
 
@@ -215,10 +216,14 @@ async function workersTables(): Promise<void> {
 async function main() {
   const started = performance.now();
   header();
-  await conflictTable();
-  await mergePathTables();
-  await workersTables();
-  await printRealtimeLatency();
+  // `npm run bench -- lab` runs the what-if lab's benchmark alone.
+  if (process.argv[2] !== 'lab') {
+    await conflictTable();
+    await mergePathTables();
+    await workersTables();
+    await printRealtimeLatency();
+  }
+  await printLabBench();
   clearInterval(sampler);
   console.log(`\nload average at end (1/5/15 min): ${load()}`);
   console.log(`total wall: ${((performance.now() - started) / 1000).toFixed(0)} s`);

@@ -6,6 +6,7 @@
  * (a whole number from 1 to the beads still to do, or "auto") and its reason is shown as
  * it is, so the page, the API and the CLI answer bad input alike.
  */
+import { WhatIfPreview } from './WhatIfPreview';
 import { useId, useState, type FormEvent } from 'react';
 import type { ConvoyView } from '@/server/queries/convoy-view';
 import { callCommand } from '@/lib/commands';
@@ -127,6 +128,13 @@ export function ConvoyActions({ convoy, onChanged, live }: { convoy: ConvoyView;
           </button>
         )}
       </div>
+      {convoy.status === 'open' && convoy.beads[0] && (
+        <WhatIfPreview
+          rig={convoy.beads[0].rig}
+          change={{ kind: 'stagger', convoy: convoy.id, waveSize: auto ? convoy.suggestedWaveSize : Number(value) || null }}
+          label="Preview this wave size"
+        />
+      )}
       <p className="text-xs text-slate-500">
         {convoy.suggestedWaveSize !== null
           ? `Suggested: ${convoy.suggestedWaveSize} (from the Refinery’s recent merge throughput; “auto” uses it).`

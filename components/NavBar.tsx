@@ -11,6 +11,7 @@ const PAGES = [
   { href: '/costs', label: 'Costs', id: 'costs' },
   { href: '/alerts', label: 'Alerts', id: 'alerts' },
   { href: '/activity', label: 'Activity', id: 'activity' },
+  { href: '/lab', label: 'Lab', id: 'lab' },
 ] as const;
 
 /** A rig belongs to the overview; every other page owns its sub-paths. */

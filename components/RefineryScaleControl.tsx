@@ -6,6 +6,7 @@
  */
 import { useId, useState, type FormEvent } from 'react';
 import { csrfHeaders } from '@/lib/session';
+import { WhatIfPreview } from './WhatIfPreview';
 
 type Result = { ok: boolean; text: string };
 
@@ -81,6 +82,7 @@ export function RefineryScaleControl({ rig, workers }: { rig: string; workers: n
       >
         {result?.text}
       </p>
+      <WhatIfPreview rig={rig} change={{ kind: 'scale', workers: Number(value) }} label={`Preview ${value || '?'} workers`} />
     </form>
   );
 }

@@ -42,6 +42,7 @@ import { publishMonitoring } from './metrics/handle';
 import { createMonitoring } from './metrics/monitoring';
 import { PrismaMetricsStore } from './metrics/prisma-series-store';
 import { createPrometheusRegistry } from './metrics/prometheus';
+import { LabService } from './lab/service';
 
 const log: Logger = {
   info: (message, fields) => console.log(`[gastown] ${message}`, fields ?? ''),
@@ -112,7 +113,8 @@ async function main(): Promise<void> {
   const handle = app.getRequestHandler();
   await app.prepare();
 
-  publishRuntime({ town, commands, queries: createQueries(town, store, series, fleet), series, config });
+  const lab = new LabService(town, store);
+  publishRuntime({ town, commands, queries: createQueries(town, store, series, fleet), series, config, lab });
 
   const gate = createAuthGate({ auth, metricsPublic: config.metricsPublic });
   const server = createServer((req, res) => {

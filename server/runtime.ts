@@ -18,6 +18,7 @@ import type { CostGroup, CostRange, CostsView } from './queries/costs-view';
 import type { Escalation, Gate } from './engine/model';
 import type { SplitPreview } from './queries/split-view';
 import type { SuggestedSplit } from './engine/partitions';
+import type { LabService } from './lab/service';
 
 /** Read-only questions the pages and the API ask; answered by server/queries. */
 export interface Queries {
@@ -48,6 +49,8 @@ export interface Runtime {
   queries: Queries;
   series: QueueSeries;
   config: ServerConfig;
+  /** The what-if lab: the same engine on a virtual clock (server/lab). */
+  lab: LabService;
 }
 
 const KEY = Symbol.for('gastown.runtime');

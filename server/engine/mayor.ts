@@ -31,12 +31,15 @@ export function planDispatch(view: DispatchView): Assignment[] {
   const ready = [...view.beads]
     .filter((b) => isReady(b, view))
     .sort((a, b) => a.priority - b.priority || a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+  const active = new Set(view.rigs.filter((r) => r.status === 'active').map((r) => r.name));
+  // Idle polecats are listed only for rigs that have a ready bead: a town of a hundred
+  // rigs dispatches after every landing, and most rigs have nothing to hand out.
   const idleByRig = new Map<string, Polecat[]>();
-  for (const rig of view.rigs) {
-    if (rig.status === 'active') idleByRig.set(rig.name, [...view.idlePolecats(rig.name)]);
-  }
   for (const bead of ready) {
-    const polecat = idleByRig.get(bead.rig)?.shift();
+    if (!active.has(bead.rig)) continue;
+    let idle = idleByRig.get(bead.rig);
+    if (!idle) idleByRig.set(bead.rig, (idle = [...view.idlePolecats(bead.rig)]));
+    const polecat = idle.shift();
     if (polecat) assignments.push({ bead, polecat });
   }
   return assignments;

@@ -100,7 +100,9 @@ export class PolecatWork {
     const started = performance.now(); // real time on purpose: the Mayor's own cost
     const assignments = planDispatch({
       rigs: [...records.rigs.values()].map((rt) => rt.rig),
-      beads: [...records.beads.values()].filter((b) => !this.hooks.isHeld(b)),
+      // Only open beads can be assigned: asking the gates about the rest is wasted work
+      // (most beads in play are being worked on).
+      beads: [...records.beads.values()].filter((b) => b.status === 'open' && !this.hooks.isHeld(b)),
       idlePolecats: (rig) => records.polecatsOf(rig).filter((p) => p.state === 'idle'),
       beadStatus: (id) => records.beads.get(id)?.status,
     });

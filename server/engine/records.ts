@@ -21,9 +21,46 @@ export interface RigRuntime {
   witness: Witness;
 }
 
+/**
+ * Polecats by id, indexed by rig as well: patrols, tiering and every dispatch pass ask
+ * for one rig's polecats, and a scan of the whole town each time made a town of a
+ * thousand polecats quadratic. A polecat never changes rig, so the index follows set/delete.
+ */
+class PolecatMap extends Map<string, Polecat> {
+  private readonly byRig = new Map<string, Map<string, Polecat>>();
+
+  override set(id: string, p: Polecat): this {
+    const before = super.get(id);
+    super.set(id, p);
+    // Map's constructor calls set before byRig exists; this map is always built empty.
+    if (this.byRig) {
+      if (before && before.rig !== p.rig) this.byRig.get(before.rig)?.delete(id);
+      let list = this.byRig.get(p.rig);
+      if (!list) this.byRig.set(p.rig, (list = new Map()));
+      list.set(id, p);
+    }
+    return this;
+  }
+
+  override delete(id: string): boolean {
+    const p = this.get(id);
+    if (p) this.byRig.get(p.rig)?.delete(id);
+    return super.delete(id);
+  }
+
+  override clear(): void {
+    this.byRig.clear();
+    super.clear();
+  }
+
+  ofRig(rig: string): Polecat[] {
+    return [...(this.byRig.get(rig)?.values() ?? [])];
+  }
+}
+
 export class TownRecords {
   readonly rigs = new Map<string, RigRuntime>();
-  readonly polecats = new Map<string, Polecat>();
+  readonly polecats: Map<string, Polecat> = new PolecatMap();
   /** Beads in play; done and closed ones are history in the store. */
   readonly beads = new Map<string, Bead>();
   /** Open convoys. */
@@ -46,7 +83,7 @@ export class TownRecords {
   }
 
   polecatsOf(rig: string): Polecat[] {
-    return [...this.polecats.values()].filter((p) => p.rig === rig);
+    return (this.polecats as PolecatMap).ofRig(rig);
   }
 
   /** The polecat's unfinished merge request for its current bead, if any. */

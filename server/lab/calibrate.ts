@@ -1,0 +1,149 @@
+/**
+ * Calibration: a what-if that starts from a live rig's reality. The rig's recorded
+ * history (its event log) gives how long its polecats work on a bead, how long its gates
+ * take and how often they fail, and its conflict rate; its settings give polecats and
+ * Refinery workers. The conflict rate is then matched by fitting the one thing the lab
+ * cannot read off the log, how spread out the edits are (the modelled repository's size),
+ * with a few short runs of the real engine.
+ */
+import type { Town } from '../engine/town';
+import type { TownStore } from '../engine/ports';
+import { notFound } from '../engine/errors';
+import { LAB_LIMITS, parseLabParams, type LabParams } from './params';
+import { runLab } from './run';
+import { REPO_LIMITS } from './sim-repo';
+
+export interface Recorded {
+  value: number | null;
+  /** How many observations it rests on (a rate over 2 attempts is not a signal). */
+  sample: number;
+}
+
+export interface Calibration {
+  rig: string;
+  params: LabParams;
+  recorded: {
+    workMinutes: Recorded;
+    gateMinutes: Recorded;
+    gateFailureRate: Recorded;
+    conflictRate: Recorded;
+    polecats: number;
+    workers: number;
+  };
+  /** Conflict rate the calibrated model gives (null when there was nothing to fit). */
+  fittedConflictRate: number | null;
+  notes: string[];
+}
+
+/** Below this many merge attempts the recorded conflict rate is not fitted (defaults stand). */
+const MIN_ATTEMPTS_TO_FIT = 10;
+const HISTORY_LIMIT = 5_000;
+/** Edit spreads tried when fitting, densest first (modules per area). */
+const SPREADS = [0, 2, 4, 8, 16, 32, 64, 128, 256, REPO_LIMITS.modulesPerArea];
+const FIT_HOURS = 4;
+
+const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+
+/** Beads a calibrated what-if works through: enough for rates to mean something, few enough to answer in a second or two. */
+const PREVIEW_BEADS = 3_000;
+
+/** Virtual hours for a calibrated what-if: a working day, shorter when beads are quick (a demo rig's take seconds). */
+export function previewHours(polecats: number, workMinutes: number): number {
+  // Quarter hours: a what-if of "1.54 virtual hours" reads as noise.
+  return clamp(Math.round(((PREVIEW_BEADS * workMinutes) / 60 / polecats) * 4) / 4, 0.25, 8);
+}
+const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : null);
+
+export async function calibrate(town: Town, store: TownStore, rigName: string, seed = 1): Promise<Calibration> {
+  const rig = town.getRig(rigName);
+  if (!rig) throw notFound('rig', rigName);
+  const notes: string[] = [];
+  const scale = Number.isFinite(town.clock.scale) ? town.clock.scale : 1;
+  const events = await store.listEvents({
+    rig: rigName,
+    types: ['polecat.state_changed', 'mr.merged', 'mr.conflicted', 'mr.rejected', 'refinery.validated'],
+    limit: HISTORY_LIMIT,
+  });
+  events.reverse(); // oldest first
+
+  // Work time: from a polecat starting a bead (-> working) to submitting it.
+  const startedAt = new Map<string, number>();
+  const work: number[] = [];
+  const gates: number[] = [];
+  let merged = 0;
+  let conflicts = 0;
+  let rejected = 0;
+  for (const { data: e } of events) {
+    if (e.type === 'polecat.state_changed') {
+      if (e.to === 'working' && e.from === 'idle') startedAt.set(e.polecat, e.at);
+      else if (e.from === 'working' && e.to === 'submitted' && startedAt.has(e.polecat)) {
+        work.push(e.at - startedAt.get(e.polecat)!);
+        startedAt.delete(e.polecat);
+      }
+    } else if (e.type === 'mr.merged') merged++;
+    else if (e.type === 'mr.conflicted') conflicts++;
+    else if (e.type === 'mr.rejected') rejected++;
+    else if (e.type === 'refinery.validated') gates.push(e.durationMs * scale); // real ms -> engine ms
+  }
+  const attempts = merged + conflicts + rejected;
+  const polecats = town.listPolecats(rigName).length;
+  const workMs = median(work) ?? rig.settings.agentWorkMs;
+  if (work.length === 0) notes.push('no finished work recorded yet: work time from the rig settings');
+  const gateMs = median(gates);
+  if (gateMs === null) notes.push('no validations recorded yet: the lab default gate time');
+
+  const workMinutes = clamp(workMs / 60_000, 0.05, 600);
+  const base = parseLabParams({
+    seed,
+    hours: previewHours(Math.max(1, polecats), workMinutes),
+    polecatsPerRig: clamp(polecats, 1, LAB_LIMITS.polecatsPerRig),
+    workers: rig.settings.refineryWorkers,
+    workMinutes,
+    gateMinutes: gateMs === null ? undefined : clamp(gateMs / 60_000, 0.05, 240),
+    // A speculative merge costs about nothing next to gates that run for real.
+    mergeSeconds: gateMs === null ? undefined : 0,
+    failureRate: attempts > 0 ? rejected / attempts : rig.settings.agentFailureRate,
+    stallRate: 0,
+  });
+  if (polecats === 0) notes.push('the rig has no polecats: the what-if gives it one');
+
+  let params = base;
+  let fitted: number | null = null;
+  if (attempts >= MIN_ATTEMPTS_TO_FIT) {
+    const target = conflicts / attempts;
+    const tried = new Map<number, number>();
+    const rateAt = async (i: number) => {
+      if (!tried.has(i)) {
+        const r = await runLab({ ...base, hours: FIT_HOURS, modulesPerArea: SPREADS[i] });
+        tried.set(i, r.figures.conflictRate ?? 0);
+      }
+      return tried.get(i)!;
+    };
+    // Conflicts fall as edits spread out: binary search for the nearest spread.
+    let lo = 0;
+    let hi = SPREADS.length - 1;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if ((await rateAt(mid)) > target) lo = mid;
+      else hi = mid;
+    }
+    const best = Math.abs((await rateAt(lo)) - target) <= Math.abs((await rateAt(hi)) - target) ? lo : hi;
+    params = { ...base, modulesPerArea: SPREADS[best] };
+    fitted = tried.get(best)!;
+  } else notes.push(`only ${attempts} merge attempts recorded: conflict rate not fitted (lab default repository)`);
+
+  return {
+    rig: rigName,
+    params,
+    recorded: {
+      workMinutes: { value: work.length ? workMs / 60_000 : null, sample: work.length },
+      gateMinutes: { value: gateMs === null ? null : gateMs / 60_000, sample: gates.length },
+      gateFailureRate: { value: attempts ? rejected / attempts : null, sample: attempts },
+      conflictRate: { value: attempts ? conflicts / attempts : null, sample: attempts },
+      polecats,
+      workers: rig.settings.refineryWorkers,
+    },
+    fittedConflictRate: fitted,
+    notes,
+  };
+}
