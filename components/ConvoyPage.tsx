@@ -9,6 +9,7 @@ import Link from 'next/link';
 import type { ReactNode } from 'react';
 import type { ConvoyView } from '@/server/queries/convoy-view';
 import { ConvoyActions } from './ConvoyActions';
+import { useCanAct } from '@/lib/session';
 import { ConvoyBeads } from './ConvoyBeads';
 import { LINK, PageHeader, PANEL, PANEL_TITLE, Pill, ProgressBar, RateText, StaleNotice } from './ConvoyParts';
 import { WaveTable, WaveTimelineChart } from './ConvoyWaves';
@@ -18,6 +19,7 @@ import { useBrowserNow, useLiveQuery } from './useConvoyFeed';
 export function ConvoyPage({ id }: { id: string }) {
   const query = useLiveQuery<ConvoyView>(`/api/convoys/${encodeURIComponent(id)}`);
   const browserNow = useBrowserNow();
+  const canAct = useCanAct();
   const { data: convoy, live, overview, overviewAt } = query;
   // Engine time now: the last push's, moved on by the time since (frozen while not live).
   const now = overview && overviewAt ? overview.now + (live ? Math.max(0, browserNow - overviewAt) * overview.timeScale : 0) : 0;
@@ -92,10 +94,12 @@ export function ConvoyPage({ id }: { id: string }) {
                 <h2 className={PANEL_TITLE}>Wave plan</h2>
                 <MermaidDiagram text={convoy.diagram} label="The convoy's waves and their gates" testId="wave-diagram" />
               </section>
-              <section className={`${PANEL} lg:col-span-2`} aria-label="Dispatch">
-                <h2 className={PANEL_TITLE}>{convoy.dispatched ? 'Stagger' : 'Dispatch'}</h2>
-                <ConvoyActions convoy={convoy} onChanged={query.refresh} live={live} />
-              </section>
+              {canAct && (
+                <section className={`${PANEL} lg:col-span-2`} aria-label="Dispatch">
+                  <h2 className={PANEL_TITLE}>{convoy.dispatched ? 'Stagger' : 'Dispatch'}</h2>
+                  <ConvoyActions convoy={convoy} onChanged={query.refresh} live={live} />
+                </section>
+              )}
             </div>
 
             <section className={PANEL} aria-label="Wave timeline">

@@ -14,6 +14,7 @@ import { RefineryScaleControl } from './RefineryScaleControl';
 import { PolecatList } from './PolecatList';
 import { RigSupervision } from './RigSupervision';
 import { RigLineage } from './RigLineage';
+import { useCanAct } from '@/lib/session';
 import { useRigStream } from './useRigStream';
 
 const PANEL = 'rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900';
@@ -34,6 +35,7 @@ function useNow(): number {
 export function RigPage({ rig }: { rig: string }) {
   const { connection, detail, receivedAt, error } = useRigStream(rig);
   const browserNow = useNow();
+  const canAct = useCanAct();
   const live = connection === 'live';
   // Engine time passed since the detail was taken; frozen while the socket is down.
   const elapsedMs = live && detail && receivedAt ? Math.max(0, browserNow - receivedAt) * detail.timeScale : 0;
@@ -103,7 +105,13 @@ export function RigPage({ rig }: { rig: string }) {
                     Each worker validates one merge request on a speculative base; landing order is kept. More workers drain a
                     long queue faster.
                   </p>
-                  <RefineryScaleControl rig={rig} workers={detail.rig.refineryWorkers} />
+                  {canAct ? (
+                    <RefineryScaleControl rig={rig} workers={detail.rig.refineryWorkers} />
+                  ) : (
+                    <p className="text-sm" data-testid="workers-readonly">
+                      {detail.rig.refineryWorkers} worker{detail.rig.refineryWorkers === 1 ? '' : 's'} · operators scale
+                    </p>
+                  )}
                 </section>
 
                 <section className={PANEL} aria-label="Supervision">
