@@ -10,6 +10,7 @@ import type { SuggestedSplit } from '@/server/engine/partitions';
 import type { SplitPreview } from '@/server/queries/split-view';
 import { csrfHeaders } from '@/lib/session';
 import { MermaidDiagram } from './MermaidDiagram';
+import { WhatIfPreview } from './WhatIfPreview';
 
 interface Row {
   name: string;
@@ -283,6 +284,14 @@ export function RigSplitDialog({
               {plan.retire ? `${plan.rig} is retired (kept in history, merge back any time).` : `${plan.rig} stays for them.`}
               {plan.removedPolecats.length > 0 && ` ${plan.removedPolecats.length} idle polecats are removed.`}
             </p>
+            <WhatIfPreview
+              rig={rig}
+              label="What-if: simulate the split from this rig’s history"
+              change={{
+                kind: 'split',
+                partitions: plan.partitions.map((p) => ({ name: p.name, globs: p.scope.length > 0 ? p.scope : ['**'] })),
+              }}
+            />
             {plan.warnings.map((w) => (
               <p key={w} className="text-sm text-amber-700 dark:text-amber-300">
                 {w}
