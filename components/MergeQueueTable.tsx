@@ -32,6 +32,7 @@ const COLUMNS: Array<[string, 'left' | 'right']> = [
   ['Worker', 'right'],
   ['Attempts', 'right'],
   ['Age', 'right'],
+  ['Lands in', 'right'],
 ];
 
 export function MergeQueueTable({
@@ -99,7 +100,14 @@ export function MergeQueueTable({
                 <td className={`py-1.5 pr-3 text-right tabular-nums ${mr.attempts > 1 ? 'text-amber-500' : ''}`}>
                   {mr.attempts}
                 </td>
-                <td className="py-1.5 text-right tabular-nums">{formatDuration(mr.ageMs + elapsedMs)}</td>
+                <td className="py-1.5 pr-3 text-right tabular-nums">{formatDuration(mr.ageMs + elapsedMs)}</td>
+                <td
+                  className="py-1.5 text-right tabular-nums text-slate-500"
+                  data-testid="queue-eta"
+                  title="Its position at the rig's recorded landing rate"
+                >
+                  {mr.etaMs === null ? '—' : `~${formatDuration(Math.max(0, mr.etaMs - elapsedMs))}`}
+                </td>
               </tr>
             );
           })}

@@ -227,6 +227,11 @@ export interface MergeQueueView {
   attempts: number;
   enqueuedAt: number;
   ageMs: number;
+  /**
+   * Estimated engine ms until it lands: its position at the rig's recorded landing rate
+   * (merges per hour over the Refinery window); null while nothing has landed to go by.
+   */
+  etaMs: number | null;
 }
 
 /** The merge queue in landing order; across all rigs when `rig` is not given. */
@@ -235,6 +240,7 @@ export function mergeQueueView(town: Town, rig?: string): MergeQueueView[] {
   const rigs = rig ? [rig] : town.listRigs().map((r) => r.name);
   return rigs.flatMap((name) => {
     const { pending, inFlight } = town.queueState(name);
+    const perHour = town.refineryStats(name).mergesPerHour;
     const rows = [
       ...inFlight.map((i) => ({ mr: i.mr, stage: i.stage, worker: i.worker as number | null })),
       ...pending.map((mr) => ({ mr, stage: 'waiting', worker: null })),
@@ -252,6 +258,7 @@ export function mergeQueueView(town: Town, rig?: string): MergeQueueView[] {
       attempts: mr.attempts,
       enqueuedAt: mr.enqueuedAt,
       ageMs: now - mr.enqueuedAt,
+      etaMs: perHour > 0 ? Math.round(((i + 1) / perHour) * 3_600_000) : null,
     }));
   });
 }
