@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance as perfHooks } from 'node:perf_hooks';
 import { ScriptedAgentRuntime } from '../server/agents/scripted-agent';
 import { PrismaAlertStore } from '../server/alerts/prisma-store';
 import { Authenticator } from '../server/auth/authenticator';
@@ -62,6 +62,12 @@ export interface RealtimeRow {
   spawnBlockShare: number;
   /** Processes started through the spawner instead (git and gates), per second. */
   spawnerRequestsPerSecond: number;
+  /**
+   * CPU of the server process over the window, as a share of one core, and its event-loop
+   * utilisation: less sensitive to the machine's other load than the lag is.
+   */
+  serverCpuShare: number;
+  eventLoopUtilisation: number;
   peakRssMb: number;
   setupSeconds: number;
 }
@@ -213,11 +219,15 @@ export async function realtimeLatency(
     const runner = processRunner();
     const viaSpawner = () => (runner instanceof Spawner ? runner.stats().viaSpawner : 0);
     const spawnerBefore = viaSpawner();
+    const cpuBefore = process.cpuUsage();
+    const eluBefore = perfHooks.eventLoopUtilization();
     const lag = monitorEventLoopDelay({ resolution: 10 });
     lag.enable();
     child?.send({ type: 'record' });
     await new Promise((r) => setTimeout(r, seconds * 1000));
     lag.disable();
+    const cpu = process.cpuUsage(cpuBefore);
+    const elu = perfHooks.eventLoopUtilization(eluBefore);
     proto.spawn = originalSpawn;
     const spawnerRequests = viaSpawner() - spawnerBefore;
     countEvents();
@@ -250,6 +260,8 @@ export async function realtimeLatency(
       spawnBlockMaxMs: spawnMs.at(-1) ?? 0,
       spawnBlockShare: spawnMs.reduce((a, b) => a + b, 0) / (seconds * 1000),
       spawnerRequestsPerSecond: spawnerRequests / seconds,
+      serverCpuShare: (cpu.user + cpu.system) / 1000 / (seconds * 1000),
+      eventLoopUtilisation: elu.utilization,
       peakRssMb: peakRss / 1024 / 1024,
       setupSeconds,
     };
@@ -320,7 +332,8 @@ export async function printRealtimeLatency(): Promise<RealtimeRow> {
     console.log(
       `${label}: ${r.spawnsPerSecond.toFixed(0)} process spawns/s (git), each blocking the loop p50 ${r.spawnBlockP50Ms.toFixed(1)} ms, ` +
         `max ${r.spawnBlockMaxMs.toFixed(1)} ms: ${(r.spawnBlockShare * 100).toFixed(0)}% of the window; ` +
-        `${r.spawnerRequestsPerSecond.toFixed(0)} processes/s started by the spawner`,
+        `${r.spawnerRequestsPerSecond.toFixed(0)} processes/s started by the spawner; ` +
+        `server CPU ${(r.serverCpuShare * 100).toFixed(0)}% of a core, event loop utilisation ${(r.eventLoopUtilisation * 100).toFixed(0)}%`,
     );
   }
   console.log(`target: event-to-client p95 < 250 ms: ${verdict((loaded.p95Ms ?? Infinity) < 250)} (${loaded.p95Ms} ms)`);

@@ -70,7 +70,8 @@ async function main(): Promise<void> {
           `${spawner}  load ${before} -> ${load()}  p50 ${r.p50Ms} ms  p95 ${r.p95Ms} ms  loop lag p99 ${(r.loopLagP99Ms as number).toFixed(1)} ms` +
             `  max ${(r.loopLagMaxMs as number).toFixed(0)} ms  events/s ${(r.eventsPerSecond as number).toFixed(1)}  merged ${r.merged}` +
             `  spawn() in server ${(r.spawnsPerSecond as number).toFixed(0)}/s blocking ${((r.spawnBlockShare as number) * 100).toFixed(0)}%` +
-            `  via spawner ${(r.spawnerRequestsPerSecond as number).toFixed(0)}/s  peak RSS ${(r.peakRssMb as number).toFixed(0)} MB`,
+            `  via spawner ${(r.spawnerRequestsPerSecond as number).toFixed(0)}/s  server CPU ${((r.serverCpuShare as number) * 100).toFixed(0)}%` +
+            `  ELU ${((r.eventLoopUtilisation as number) * 100).toFixed(0)}%  peak RSS ${(r.peakRssMb as number).toFixed(0)} MB`,
         );
       } else {
         type Row = { perSecond: number; cpu: { node: number; children: number } | null; phases: Record<string, number> };

@@ -160,12 +160,20 @@ export class Spawner implements ProcessRunner {
     });
   }
 
-  /** Stops the spawner; requests still running in it fail with SpawnerDiedError. */
+  /**
+   * Stops the spawner (it exits when its channel closes); requests still running or
+   * waiting fail with SpawnerDiedError. A later request starts a new one.
+   */
   close(): void {
     const child = this.child;
-    if (!child) return;
-    this.onDeath(child, 'was closed');
-    child.disconnect?.();
+    this.child = null;
+    this.ready = false;
+    for (const job of [...this.inFlight.values(), ...this.queued.splice(0)]) {
+      if (job.request.killGroup) killProcessGroup(job.pid);
+      this.finish(job);
+      job.reject(new SpawnerDiedError(job.request.argv, 'was closed'));
+    }
+    if (child?.connected) child.disconnect();
   }
 
   private pump(): void {
@@ -225,6 +233,8 @@ export class Spawner implements ProcessRunner {
     child.on('error', (error) => {
       clearTimeout(startTimer);
       this.onDeath(child, `failed: ${error.message}`);
+      // A channel error leaves a spawner we no longer talk to: make sure it is gone.
+      child.kill('SIGKILL');
     });
     child.on('exit', (code, signal) => {
       clearTimeout(startTimer);
