@@ -5,7 +5,7 @@
  * thread, and a fork costs time in proportion to the forking process's resident memory
  * (page tables to copy). The server holds Next.js, the engine, Prisma and socket.io (200+
  * MB), and a busy town runs git ~45 times a second: measured, each spawn blocked the loop
- * 7 ms at the median, a third of the time, and that was most of the loop's p99 lag. So the
+ * 7 ms at the median, a third of the time (18% of its CPU profile, its largest item). So the
  * server hands its processes to a **spawner**: a bare `node` (about 40 MB, no TypeScript
  * loader) started once, which forks cheaply, off the server's loop. The server only sends
  * an argument array over IPC and receives the bounded result.
