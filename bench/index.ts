@@ -34,6 +34,8 @@ function header(): void {
     `machine: ${cpus.length} x ${cpus[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
       `${os.platform()} ${os.release()}, Node ${process.version}, ${git}`,
   );
+  // The spawner (server/spawner) moves every fork off the loop; the figures depend on it.
+  console.log(`processes: ${process.env.GT_SPAWNER === 'off' ? 'spawned directly (GT_SPAWNER=off)' : 'through the spawner'}`);
   console.log(`load average at start (1/5/15 min): ${load()}\n`);
 }
 

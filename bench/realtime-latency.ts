@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance as perfHooks } from 'node:perf_hooks';
 import { ScriptedAgentRuntime } from '../server/agents/scripted-agent';
 import { PrismaAlertStore } from '../server/alerts/prisma-store';
 import { Authenticator } from '../server/auth/authenticator';
@@ -32,6 +32,7 @@ import { createMonitoring } from '../server/metrics/monitoring';
 import { PrismaMetricsStore } from '../server/metrics/prisma-series-store';
 import { QueueSeries } from '../server/metrics/queue-series';
 import { attachRealtime } from '../server/realtime/socket';
+import { processRunner, Spawner } from '../server/spawner/spawner';
 import { migrateDatabase } from '../server/store/migrate';
 import { PrismaStore } from '../server/store/prisma-store';
 import { openSqlitePrisma } from '../server/store/sqlite';
@@ -59,6 +60,14 @@ export interface RealtimeRow {
   spawnBlockMaxMs: number;
   /** Share of the window the loop spent blocked in spawn(). */
   spawnBlockShare: number;
+  /** Processes started through the spawner instead (git and gates), per second. */
+  spawnerRequestsPerSecond: number;
+  /**
+   * CPU of the server process over the window, as a share of one core, and its event-loop
+   * utilisation: less sensitive to the machine's other load than the lag is.
+   */
+  serverCpuShare: number;
+  eventLoopUtilisation: number;
   peakRssMb: number;
   setupSeconds: number;
 }
@@ -207,12 +216,20 @@ export async function realtimeLatency(
         spawnMs.push(performance.now() - t);
       }
     };
+    const runner = processRunner();
+    const viaSpawner = () => (runner instanceof Spawner ? runner.stats().viaSpawner : 0);
+    const spawnerBefore = viaSpawner();
+    const cpuBefore = process.cpuUsage();
+    const eluBefore = perfHooks.eventLoopUtilization();
     const lag = monitorEventLoopDelay({ resolution: 10 });
     lag.enable();
     child?.send({ type: 'record' });
     await new Promise((r) => setTimeout(r, seconds * 1000));
     lag.disable();
+    const cpu = process.cpuUsage(cpuBefore);
+    const elu = perfHooks.eventLoopUtilization(eluBefore);
     proto.spawn = originalSpawn;
+    const spawnerRequests = viaSpawner() - spawnerBefore;
     countEvents();
     spawnMs.sort((a, b) => a - b);
     let report: Report | null = null;
@@ -242,6 +259,9 @@ export async function realtimeLatency(
       spawnBlockP50Ms: spawnMs[Math.floor(spawnMs.length / 2)] ?? 0,
       spawnBlockMaxMs: spawnMs.at(-1) ?? 0,
       spawnBlockShare: spawnMs.reduce((a, b) => a + b, 0) / (seconds * 1000),
+      spawnerRequestsPerSecond: spawnerRequests / seconds,
+      serverCpuShare: (cpu.user + cpu.system) / 1000 / (seconds * 1000),
+      eventLoopUtilisation: elu.utilization,
       peakRssMb: peakRss / 1024 / 1024,
       setupSeconds,
     };
@@ -311,7 +331,9 @@ export async function printRealtimeLatency(): Promise<RealtimeRow> {
   ] as const) {
     console.log(
       `${label}: ${r.spawnsPerSecond.toFixed(0)} process spawns/s (git), each blocking the loop p50 ${r.spawnBlockP50Ms.toFixed(1)} ms, ` +
-        `max ${r.spawnBlockMaxMs.toFixed(1)} ms: ${(r.spawnBlockShare * 100).toFixed(0)}% of the window`,
+        `max ${r.spawnBlockMaxMs.toFixed(1)} ms: ${(r.spawnBlockShare * 100).toFixed(0)}% of the window; ` +
+        `${r.spawnerRequestsPerSecond.toFixed(0)} processes/s started by the spawner; ` +
+        `server CPU ${(r.serverCpuShare * 100).toFixed(0)}% of a core, event loop utilisation ${(r.eventLoopUtilisation * 100).toFixed(0)}%`,
     );
   }
   console.log(`target: event-to-client p95 < 250 ms: ${verdict((loaded.p95Ms ?? Infinity) < 250)} (${loaded.p95Ms} ms)`);

@@ -19,6 +19,7 @@ import type { GateSpec } from '../server/engine/model';
 import type { GateRunResult } from '../server/engine/ports';
 import { CliGit } from '../server/git/cli-git';
 import { GateRunner } from '../server/gates/gate-runner';
+import { processRunner, Spawner } from '../server/spawner/spawner';
 import {
   MARKER,
   generateRepository,
@@ -185,9 +186,17 @@ class TracedGateRunner extends GateRunner {
  */
 function cpuTimes(): { node: number; children: number } | null {
   try {
-    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
-    const ms = (i: number) => Number(fields[i]) * 10;
-    return { node: ms(11) + ms(12), children: ms(13) + ms(14) };
+    const stat = (pid: number | 'self') => {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (i: number) => Number(fields[i]) * 10;
+    };
+    const ms = stat('self');
+    // With the spawner, git and the gates are its children, not ours: count the spawner
+    // (itself and the children it has reaped) with the children.
+    const runner = processRunner();
+    const spawner = runner instanceof Spawner && runner.pid !== undefined ? stat(runner.pid) : null;
+    const viaSpawner = spawner ? spawner(11) + spawner(12) + spawner(13) + spawner(14) : 0;
+    return { node: ms(11) + ms(12), children: ms(13) + ms(14) + viaSpawner };
   } catch {
     return null;
   }

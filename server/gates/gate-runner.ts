@@ -5,26 +5,23 @@
  * and reused: the next validation force-checks-out its commit and cleans everything
  * untracked, ignored files included, so a gate never sees a previous run's leftovers.
  *
- * Gates are spawned with argument arrays, never a shell, each in its own process group
- * so a timeout or an abort kills the gate together with whatever it started.
+ * Gates are started with argument arrays, never a shell, each in its own process group
+ * so a timeout or an abort kills the gate together with whatever it started. Like git,
+ * they are started by the spawner (server/spawner), off the server's event loop.
  */
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Readable } from 'node:stream';
 import type { GatePort, GateRunResult, GateSpec } from '../engine/ports';
 import { CliGit, canonical, exists, registeredWorktrees, retryOnLock, rev, withRepoLock } from '../git/cli-git';
 import { GitError, runGit } from '../git/run-git';
+import { processRunner, SpawnerDiedError, type ProcessResult } from '../spawner/spawner';
 
 /** How much of a gate's stdout+stderr we keep: the end is where failures are reported. */
 export const GATE_OUTPUT_LIMIT = 16 * 1024;
 
 /** After a gate exits, how long its pipes may stay open (held by an escaped grandchild). */
 const PIPE_GRACE_MS = 2_000;
-
-/** setTimeout's ceiling; a longer timeout would fire at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface GateRunnerOptions {
   /** Directory holding the scratch worktrees, one folder per rig. */
@@ -64,6 +61,11 @@ class TailBuffer {
   private dropped = 0;
 
   constructor(private readonly limit: number) {}
+
+  /** Counts bytes cut off before this buffer saw them (the spawner keeps only a tail). */
+  skipped(bytes: number): void {
+    this.dropped += bytes;
+  }
 
   push(chunk: Buffer): void {
     this.chunks.push(chunk);
@@ -137,25 +139,17 @@ function untilAborted(promise: Promise<void>, signal?: AbortSignal): Promise<voi
   });
 }
 
-/** Kills the gate's whole process group (the gate and anything it spawned). */
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    if (process.platform === 'win32') process.kill(pid, 'SIGKILL');
-    else process.kill(-pid, 'SIGKILL');
-  } catch {
-    // ESRCH: the group is already gone.
-  }
-}
-
-function describeSpawnError(gate: GateSpec, error: NodeJS.ErrnoException): string {
+function describeSpawnError(gate: GateSpec, error: { code?: string; message: string }): string {
   const program = gate.command[0];
   if (error.code === 'ENOENT') return `gate '${gate.name}' could not start: program not found: ${program}`;
   if (error.code === 'EACCES') return `gate '${gate.name}' could not start: permission denied: ${program}`;
   return `gate '${gate.name}' could not start: ${error.message}`;
 }
 
-/** Runs one gate to completion; never throws (a spawn error is a failed gate). */
+/**
+ * Runs one gate to completion. A spawn error is a failed gate; only a spawner that dies
+ * mid-run rejects (SpawnerDiedError: the outcome is unknown, the validation is retried).
+ */
 function runGate(gate: GateSpec, cwd: string, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<GateOutcome> {
   const tail = new TailBuffer(GATE_OUTPUT_LIMIT);
   const finish = (failure: string | null, aborted = false): GateOutcome => {
@@ -171,72 +165,27 @@ function runGate(gate: GateSpec, cwd: string, env: NodeJS.ProcessEnv, signal?: A
   }
   if (signal?.aborted) return Promise.resolve(finish(null, true));
 
-  return new Promise((resolve) => {
-    let settled = false;
-    let timedOut = false;
-    let aborted = false;
-    let graceTimer: NodeJS.Timeout | undefined;
-
-    let child: ChildProcessByStdio<null, Readable, Readable>;
-    try {
-      child = spawn(gate.command[0], gate.command.slice(1), {
-        cwd,
-        env,
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        windowsHide: true,
-      });
-    } catch (error) {
-      // Invalid arguments (a NUL byte, say) throw before any process exists.
-      resolve(finish(describeSpawnError(gate, error as NodeJS.ErrnoException)));
-      return;
-    }
-
-    const timer = setTimeout(
-      () => {
-        timedOut = true;
-        killGroup(child.pid);
-      },
-      Math.min(gate.timeoutMs, MAX_TIMER_MS),
-    );
-
-    const onAbort = () => {
-      aborted = true;
-      killGroup(child.pid);
-    };
-    const settle = (outcome: GateOutcome) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      clearTimeout(graceTimer);
-      signal?.removeEventListener('abort', onAbort);
-      resolve(outcome);
-    };
-
-    child.stdout.on('data', (chunk: Buffer) => tail.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => tail.push(chunk));
-    signal?.addEventListener('abort', onAbort, { once: true });
-
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      // Spawn failures (ENOENT, EACCES, a vanished cwd) arrive here, with no pid.
-      if (child.pid === undefined) settle(finish(describeSpawnError(gate, error), aborted));
-    });
-    child.on('exit', () => {
-      // Background processes the gate left behind must not outlive it (they would keep
-      // our pipes open and run on in a worktree that is about to be reset).
-      killGroup(child.pid);
-      graceTimer = setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
-      }, PIPE_GRACE_MS);
-    });
-    child.on('close', (code, killedBy) => {
-      if (aborted) settle(finish(null, true));
-      else if (timedOut) settle(finish(`gate '${gate.name}' timed out after ${gate.timeoutMs} ms`));
-      else if (code === 0) settle(finish(null));
-      else if (code !== null) settle(finish(`gate '${gate.name}' exited with code ${code}`));
-      else settle(finish(`gate '${gate.name}' was killed by ${killedBy ?? 'a signal'}`));
-    });
+  const result: Promise<ProcessResult> = processRunner().run(
+    {
+      argv: gate.command,
+      cwd,
+      env,
+      timeoutMs: gate.timeoutMs,
+      killGroup: true,
+      output: { mode: 'tail', limit: GATE_OUTPUT_LIMIT },
+      pipeGraceMs: PIPE_GRACE_MS,
+    },
+    signal,
+  );
+  return result.then((r) => {
+    tail.skipped(r.dropped ?? 0);
+    if (r.output && r.output.length > 0) tail.push(Buffer.from(r.output.buffer, r.output.byteOffset, r.output.length));
+    if (r.spawnError) return finish(describeSpawnError(gate, r.spawnError), r.aborted);
+    if (r.aborted) return finish(null, true);
+    if (r.timedOut) return finish(`gate '${gate.name}' timed out after ${gate.timeoutMs} ms`);
+    if (r.code === 0) return finish(null);
+    if (r.code !== null) return finish(`gate '${gate.name}' exited with code ${r.code}`);
+    return finish(`gate '${gate.name}' was killed by ${r.signal ?? 'a signal'}`);
   });
 }
 
@@ -268,20 +217,36 @@ export class GateRunner implements GatePort {
       scratch,
       async () => {
         const started = performance.now();
-        const elapsed = () => performance.now() - started;
-        if (signal?.aborted) throw abortError(signal);
-        await this.checkout(repo, scratch, commit);
-        const env = { ...process.env, GT_GATE_COMMIT: commit, GT_RIG: rig };
-        for (const gate of gates) {
-          if (signal?.aborted) throw abortError(signal);
-          const outcome = await runGate(gate, scratch, env, signal);
-          if (outcome.aborted && signal) throw abortError(signal);
-          if (outcome.failure) return { ok: false, failedGate: gate.name, output: outcome.output, durationMs: elapsed() };
+        try {
+          return await this.validateIn(scratch, { repo, rig, commit, gates, signal }, started);
+        } catch (error) {
+          // The spawner died under this validation: its outcome is unknown, and a validation
+          // has no effect outside its scratch worktree, so it is simply run once more.
+          if (!(error instanceof SpawnerDiedError)) throw error;
+          this.verified.delete(scratch);
+          return this.validateIn(scratch, { repo, rig, commit, gates, signal }, started);
         }
-        return { ok: true, failedGate: null, output: '', durationMs: elapsed() };
       },
       signal,
     );
+  }
+
+  private async validateIn(
+    scratch: string,
+    { repo, rig, commit, gates, signal }: Omit<ValidateRequest, 'slot'>,
+    started: number,
+  ): Promise<GateRunResult> {
+    const elapsed = () => performance.now() - started;
+    if (signal?.aborted) throw abortError(signal);
+    await this.checkout(repo, scratch, commit);
+    const env = { ...process.env, GT_GATE_COMMIT: commit, GT_RIG: rig };
+    for (const gate of gates) {
+      if (signal?.aborted) throw abortError(signal);
+      const outcome = await runGate(gate, scratch, env, signal);
+      if (outcome.aborted && signal) throw abortError(signal);
+      if (outcome.failure) return { ok: false, failedGate: gate.name, output: outcome.output, durationMs: elapsed() };
+    }
+    return { ok: true, failedGate: null, output: '', durationMs: elapsed() };
   }
 
   /**

@@ -1,9 +1,10 @@
 /**
- * The one place that spawns git. Every call goes through `execFile` with an argument
- * array (never a shell string), so bead titles, branch names and paths that reach git
- * can never be interpreted by a shell.
+ * The one place that runs git. Every call is an argument array (never a shell string), so
+ * bead titles, branch names and paths that reach git can never be interpreted by a shell.
+ * The process is started by the spawner (server/spawner), not forked from the server, so
+ * the fork's cost stays off the server's event loop.
  */
-import { execFile } from 'node:child_process';
+import { processRunner } from '../spawner/spawner';
 
 export interface RunGitOptions {
   cwd: string;
@@ -57,27 +58,35 @@ const BASE_ENV: Record<string, string> = {
 /** Diffs and fsck output of a big repository can be large; don't truncate them. */
 const MAX_BUFFER = 256 * 1024 * 1024;
 
+/** What execFile reports for output past maxBuffer: not an exit code, an error. */
+function overflowError(args: string[]): Error {
+  const error = new Error(`git ${args.join(' ')}: stdout or stderr exceeded ${MAX_BUFFER} bytes`);
+  (error as NodeJS.ErrnoException).code = 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER';
+  return error;
+}
+
 /** Runs `git <args>` in `opts.cwd`; rejects with GitError on an unexpected exit code. */
-export function runGit(args: string[], opts: RunGitOptions): Promise<GitResult> {
+export async function runGit(args: string[], opts: RunGitOptions): Promise<GitResult> {
   const env = { ...process.env, ...BASE_ENV, ...opts.env };
-  return new Promise((resolve, reject) => {
-    execFile(
-      'git',
-      args,
-      { cwd: opts.cwd, env, maxBuffer: MAX_BUFFER, encoding: 'utf8', windowsHide: true },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') {
-          // Spawn failure (git missing, cwd gone) or maxBuffer overflow: not an exit code.
-          reject(error);
-          return;
-        }
-        const code = error ? (error.code as number) : 0;
-        if (code !== 0 && !(opts.allowExitCodes ?? []).includes(code)) {
-          reject(new GitError(args, code, stderr));
-          return;
-        }
-        resolve({ stdout, stderr, code });
-      },
-    );
+  const result = await processRunner().run({
+    argv: ['git', ...args],
+    cwd: opts.cwd,
+    env,
+    output: { mode: 'full', limit: MAX_BUFFER },
   });
+  if (result.spawnError) {
+    // Spawn failure (git missing, cwd gone, a NUL in an argument): not an exit code.
+    const error = new Error(result.spawnError.message);
+    (error as NodeJS.ErrnoException).code = result.spawnError.code;
+    throw error;
+  }
+  if (result.overflow) throw overflowError(args);
+  if (result.code === null) {
+    const error = new Error(`git ${args.join(' ')} was killed by ${result.signal ?? 'a signal'}`);
+    Object.assign(error, { signal: result.signal, stderr: result.stderr });
+    throw error;
+  }
+  const { code, stdout, stderr } = result;
+  if (code !== 0 && !(opts.allowExitCodes ?? []).includes(code)) throw new GitError(args, code, stderr);
+  return { stdout, stderr, code };
 }

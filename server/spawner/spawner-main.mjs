@@ -1,0 +1,49 @@
+/**
+ * The spawner process: a small, long-lived `node` that starts git and gate processes on
+ * the server's behalf (see spawner.ts for why). It talks to the server over the IPC
+ * channel only:
+ *
+ *   server -> spawner  { type: 'run', id, request }   start request.argv (run-process.mjs)
+ *                      { type: 'abort', id }           kill it (its group with killGroup)
+ *   spawner -> server  { type: 'ready' }               once, at start
+ *                      { type: 'started', id, pid }    the process exists
+ *                      { type: 'done', id, result }    it ended; output already bounded
+ *
+ * When the server goes away (the channel disconnects, even after a SIGKILL), it kills the
+ * process groups it runs (gates: nobody would enforce their timeouts any more) and exits.
+ * Plain git commands are left to finish: killing one mid-write would leave a lock behind.
+ */
+import { killProcessGroup, runProcess } from './run-process.mjs';
+
+/** Running requests by id: their abort handle and whether they own a process group. */
+const running = new Map();
+
+function send(message) {
+  // The server may be gone already; its requests are then nobody's business.
+  if (process.connected) process.send(message);
+}
+
+process.on('message', (message) => {
+  if (message.type === 'run') {
+    const { id, request } = message;
+    let pid;
+    const handle = runProcess(request, (started) => {
+      pid = started;
+      send({ type: 'started', id, pid });
+    });
+    running.set(id, { abort: handle.abort, killGroup: Boolean(request.killGroup), pid: () => pid });
+    handle.result.then((result) => {
+      running.delete(id);
+      send({ type: 'done', id, result });
+    });
+  } else if (message.type === 'abort') {
+    running.get(message.id)?.abort();
+  }
+});
+
+process.on('disconnect', () => {
+  for (const entry of running.values()) if (entry.killGroup) killProcessGroup(entry.pid());
+  process.exit(0);
+});
+
+send({ type: 'ready' });
