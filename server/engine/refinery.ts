@@ -65,6 +65,10 @@ interface WindowItem {
    * partition landed): the merge is redone on the new tip and the validation kept.
    */
   carried: boolean;
+  /** The gates could not run this many times in a row (infrastructure, not the request). */
+  runErrors: number;
+  /** No new validation before this engine time (backing off after `runErrors`). */
+  notBefore: number;
 }
 
 export interface WindowView {
@@ -132,6 +136,7 @@ export class Refinery {
       if (item.stage === 'validating' && item.validatingSince !== null && now - item.validatingSince > limit) {
         findings.push(`validation of ${item.mr.id} running for ${Math.round((now - item.validatingSince) / 1000)} s`);
       }
+      if (item.runErrors >= 3) findings.push(`the gates of ${item.mr.id} failed to run ${item.runErrors} times`);
     }
     return findings;
   }
@@ -253,6 +258,8 @@ export class Refinery {
         mergeMs: 0,
         validatingSince: null,
         carried: false,
+        runErrors: 0,
+        notBefore: 0,
       });
     }
   }
@@ -333,8 +340,9 @@ export class Refinery {
   // ------------------------------------------------------------------ validation
 
   private validateEach(): void {
+    const now = this.ctx.clock.now();
     for (const item of this.window) {
-      if (item.stage === 'speculated') this.startValidation(item, [item]);
+      if (item.stage === 'speculated' && item.notBefore <= now) this.startValidation(item, [item]);
     }
   }
 
@@ -344,6 +352,7 @@ export class Refinery {
     const limit = this.probeLimit ?? Number.POSITIVE_INFINITY;
     const covered = this.window.filter((i, idx) => idx <= limit && (i.stage === 'speculated' || i.stage === 'passed'));
     if (covered.length === 0 || covered.every((i) => i.stage === 'passed')) return;
+    if (covered[covered.length - 1].notBefore > this.ctx.clock.now()) return;
     this.startValidation(covered[covered.length - 1], covered);
   }
 
@@ -373,6 +382,7 @@ export class Refinery {
             return;
           }
           probe.abort = null;
+          probe.runErrors = 0;
           const now = this.ctx.clock.now();
           this.stats.recordValidation(now, result.ok, result.durationMs);
           this.ctx.emit({
@@ -390,7 +400,17 @@ export class Refinery {
         },
         (err: unknown) => {
           if (err instanceof Error && err.name === 'AbortError') return; // superseded: a newer speculation runs
-          throw err;
+          // The gates could not run at all (a process could not start, a scratch worktree
+          // broke): not the request's fault. Validate again after a backoff rather than
+          // leave it "validating" for ever; health() reports it when it keeps happening.
+          this.ctx.log.warn(`refinery ${this.rig.name}: gates of ${probe.mr.id} could not run`, { error: String(err) });
+          probe.abort = null;
+          if (probe.stage !== 'validating' || !current()) return this.kick();
+          probe.runErrors++;
+          const backoff = Math.min(60_000, 1_000 * 2 ** probe.runErrors);
+          probe.notBefore = this.ctx.clock.now() + backoff;
+          for (const item of covered) if (item.stage === 'validating') item.stage = 'speculated';
+          this.ctx.clock.setTimer(backoff, () => this.kick());
         },
       );
     if (this.gates.waitsOnClock) run.catch((err: unknown) => this.ctx.log.error('validation failed', { error: String(err) }));

@@ -10,6 +10,7 @@ import type { GateSpec, RigSettings } from '../../server/engine/model';
 import type { Town } from '../../server/engine/town';
 import { fsck } from '../../server/git/cli-git';
 import { runGit } from '../../server/git/run-git';
+import { ClockedGate } from '../../server/gates/clocked-gate';
 import { createHarness, runUntil, type Harness } from '../support/engine-harness';
 
 const CHECK: GateSpec = {
@@ -134,5 +135,24 @@ describe('the Refinery with parallel workers', () => {
     // Fewer gate runs than landings: batches share one run.
     expect(validations.length).toBeLessThan(landed.length + town.getRig('myproject')!.counters.rejected * 3);
     expect((await fsck(h.repoPath)).ok).toBe(true);
+  });
+  it('validates again after a backoff when the gates could not run, and lands the request', async () => {
+    // A gate infrastructure failure (a process that cannot start) twice, then the gates run.
+    let failures = 2;
+    h = await createHarness({
+      gates: (clock) => {
+        const gate = new ClockedGate(clock, { durationMs: () => 5_000 });
+        return {
+          waitsOnClock: true,
+          dispose: () => gate.dispose(),
+          validate: (request) => (failures-- > 0 ? Promise.reject(new Error('spawn EAGAIN')) : gate.validate(request)),
+        };
+      },
+    });
+    const run = await runRig(h, { gates: [] }, 1, 1);
+    town = run.town;
+    expect(failures).toBeLessThan(0);
+    expect(run.events.filter((e) => e.type === 'mr.merged')).toHaveLength(1);
+    expect(town.listActiveBeads()).toEqual([]);
   });
 });
