@@ -22,6 +22,8 @@ import { Town } from './engine/town';
 import { CliGit } from './git/cli-git';
 import { GateRunner } from './gates/gate-runner';
 import { ScriptedAgentRuntime } from './agents/scripted-agent';
+import { CommandAgentRuntime } from './agents/command-agent';
+import { RigAgentRuntime } from './agents/rig-runtime';
 import { QueueSeries } from './metrics/queue-series';
 import { createQueries } from './queries';
 import { attachRealtime } from './realtime/socket';
@@ -73,7 +75,11 @@ async function main(): Promise<void> {
     clock,
     git,
     store,
-    agents: new ScriptedAgentRuntime({ clock, git }),
+    // Each rig picks its agent: the scripted one (the demo) or an external CLI (docs/agents.md).
+    agents: new RigAgentRuntime(
+      new ScriptedAgentRuntime({ clock, git }),
+      new CommandAgentRuntime({ logRoot: path.join(config.dataDir, 'agents') }),
+    ),
     gates: new GateRunner({ scratchRoot: path.join(config.dataDir, 'scratch') }),
     workDir: config.dataDir,
     log,

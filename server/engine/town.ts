@@ -60,6 +60,10 @@ export const DEFAULT_RIG_SETTINGS: RigSettings = {
   tier: 'auto',
   scope: [],
   provider: 'anthropic',
+  agent: { kind: 'scripted' },
+  maxConcurrency: null,
+  // A real agent on one bead: long enough for a large change, short enough to free a hung slot.
+  agentTimeoutMs: 60 * 60_000,
 };
 
 const ZERO_COUNTERS: RigCounters = { merged: 0, conflicts: 0, rejected: 0, reworkedMerged: 0 };

@@ -1,0 +1,119 @@
+/**
+ * A polecat's agent log: everything its agent printed (stdout and stderr, as they came)
+ * plus our own `[gastown]` lines (start, usage problems, exit), at
+ * `<root>/<rig>/<polecat>/agent.log`. Rotated: past `maxBytes` the file becomes
+ * `agent.log.1` (replacing the previous one), so a chatty agent costs at most twice
+ * `maxBytes` of disk. The prompt file of the current attempt lives beside it, outside
+ * the worktree, so an agent's `git add -A` never commits it.
+ */
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, stat } from 'node:fs/promises';
+import path from 'node:path';
+
+export const DEFAULT_LOG_BYTES = 1024 * 1024;
+/** What the rig page shows of a log: its last lines, not megabytes. */
+export const DEFAULT_TAIL_BYTES = 16 * 1024;
+
+const SEGMENT = /^[a-z0-9][a-z0-9-]{0,39}$/;
+
+/** The directory of one polecat's agent files; refuses anything but plain rig and polecat names. */
+export function polecatAgentDir(root: string, rig: string, polecat: string): string {
+  if (!SEGMENT.test(rig) || !SEGMENT.test(polecat)) throw new Error(`refusing agent directory for ${rig}/${polecat}`);
+  return path.join(root, rig, polecat);
+}
+
+export class AgentLog {
+  private size = -1;
+  private chain: Promise<void> = Promise.resolve();
+  readonly file: string;
+
+  constructor(
+    readonly dir: string,
+    private readonly maxBytes = DEFAULT_LOG_BYTES,
+  ) {
+    this.file = path.join(dir, 'agent.log');
+  }
+
+  /** Appends in order; writes never overlap and a failed write never stops the next. */
+  append(data: string | Buffer): Promise<void> {
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    this.chain = this.chain.then(
+      () => this.write(bytes),
+      () => this.write(bytes),
+    );
+    return this.chain;
+  }
+
+  /** One line of our own, marked so it reads apart from the agent's output. */
+  note(line: string): Promise<void> {
+    return this.append(`[gastown ${new Date().toISOString()}] ${line}\n`);
+  }
+
+  /** Resolves when everything appended so far is on disk. */
+  flush(): Promise<void> {
+    return this.chain.catch(() => {});
+  }
+
+  private async write(bytes: Buffer): Promise<void> {
+    if (this.size < 0) {
+      await mkdir(this.dir, { recursive: true });
+      this.size = await stat(this.file).then(
+        (s) => s.size,
+        () => 0,
+      );
+    }
+    if (this.size > 0 && this.size + bytes.length > this.maxBytes) {
+      await rename(this.file, `${this.file}.1`).catch(() => {});
+      this.size = 0;
+    }
+    // A single chunk bigger than the whole log keeps only its end.
+    const kept = bytes.length > this.maxBytes ? bytes.subarray(bytes.length - this.maxBytes) : bytes;
+    const handle = await open(this.file, 'a');
+    try {
+      await handle.write(kept);
+    } finally {
+      await handle.close();
+    }
+    this.size += kept.length;
+  }
+}
+
+async function readEnd(file: string, bytes: number): Promise<{ text: Buffer; size: number; mtimeMs: number } | null> {
+  const info = await stat(file).catch(() => null);
+  if (!info) return null;
+  const start = Math.max(0, info.size - bytes);
+  const chunks: Buffer[] = [];
+  if (info.size > 0) {
+    for await (const chunk of createReadStream(file, { start, end: info.size - 1 })) chunks.push(chunk as Buffer);
+  }
+  return { text: Buffer.concat(chunks), size: info.size, mtimeMs: info.mtimeMs };
+}
+
+export interface LogTail {
+  /** The last lines (up to `bytes`), from the rotated file too when the current one is short. */
+  text: string;
+  /** Bytes of log before the tail that are not shown. */
+  omittedBytes: number;
+  /** Wall-clock time of the last write; null when the polecat has no log yet. */
+  updatedAt: number | null;
+}
+
+/** The end of a polecat's agent log, for the rig page. */
+export async function readLogTail(dir: string, bytes = DEFAULT_TAIL_BYTES): Promise<LogTail> {
+  const file = path.join(dir, 'agent.log');
+  const current = await readEnd(file, bytes);
+  const rotated = current && current.size >= bytes ? null : await readEnd(`${file}.1`, bytes - (current?.size ?? 0));
+  if (!current && !rotated) return { text: '', omittedBytes: 0, updatedAt: null };
+  let text = Buffer.concat([rotated?.text ?? Buffer.alloc(0), current?.text ?? Buffer.alloc(0)]).toString('utf8');
+  const total = (rotated?.size ?? 0) + (current?.size ?? 0);
+  let omitted = total - Buffer.byteLength(text);
+  // Start at a line boundary when we cut into the middle of one.
+  if (omitted > 0) {
+    const cut = text.indexOf('\n');
+    if (cut >= 0) {
+      omitted += Buffer.byteLength(text.slice(0, cut + 1));
+      text = text.slice(cut + 1);
+    }
+  }
+  return { text, omittedBytes: omitted, updatedAt: current?.mtimeMs ?? rotated?.mtimeMs ?? null };
+}
