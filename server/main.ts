@@ -24,6 +24,7 @@ import { GateRunner } from './gates/gate-runner';
 import { ScriptedAgentRuntime } from './agents/scripted-agent';
 import { CommandAgentRuntime } from './agents/command-agent';
 import { RigAgentRuntime } from './agents/rig-runtime';
+import { agentLogRoot } from './agents/agent-log';
 import { QueueSeries } from './metrics/queue-series';
 import { createQueries } from './queries';
 import { attachRealtime } from './realtime/socket';
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
     // Each rig picks its agent: the scripted one (the demo) or an external CLI (docs/agents.md).
     agents: new RigAgentRuntime(
       new ScriptedAgentRuntime({ clock, git }),
-      new CommandAgentRuntime({ logRoot: path.join(config.dataDir, 'agents') }),
+      new CommandAgentRuntime({ logRoot: agentLogRoot(config.dataDir) }),
     ),
     gates: new GateRunner({ scratchRoot: path.join(config.dataDir, 'scratch') }),
     workDir: config.dataDir,

@@ -16,6 +16,11 @@ export const DEFAULT_TAIL_BYTES = 16 * 1024;
 
 const SEGMENT = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
+/** Where a town keeps its agents' logs and prompt files. */
+export function agentLogRoot(dataDir: string): string {
+  return path.join(dataDir, 'agents');
+}
+
 /** The directory of one polecat's agent files; refuses anything but plain rig and polecat names. */
 export function polecatAgentDir(root: string, rig: string, polecat: string): string {
   if (!SEGMENT.test(rig) || !SEGMENT.test(polecat)) throw new Error(`refusing agent directory for ${rig}/${polecat}`);

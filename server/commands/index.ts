@@ -1,4 +1,5 @@
 /** The command catalogue: every operator action the product offers. */
+import { configureAgents } from './agents';
 import { createBead } from './beads';
 import { CommandBus, type CommandDefinition } from './command';
 import {
@@ -36,6 +37,7 @@ export const COMMANDS = [
   addPolecats,
   scaleRefinery,
   configureRefinery,
+  configureAgents,
   parkRig,
   unparkRig,
   setTier,

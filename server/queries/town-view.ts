@@ -15,7 +15,8 @@ export interface PolecatView {
   stateSince: number;
   lastHeartbeatAt: number | null;
   lastProgressAt: number | null;
-  tokensUsed: number;
+  /** Null when the polecat's agent does not report usage: unknown, never zero. */
+  tokensUsed: number | null;
   health: PolecatHealth;
   strikes: number;
 }
@@ -78,7 +79,7 @@ export function townOverview(town: Town): TownOverview {
       stateSince: p.stateSince,
       lastHeartbeatAt: p.lastHeartbeatAt,
       lastProgressAt: p.lastProgressAt,
-      tokensUsed: p.tokensUsed,
+      tokensUsed: town.usageKnown(p) ? p.tokensUsed : null,
       health: p.health,
       strikes: p.strikes,
     }));
