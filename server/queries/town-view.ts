@@ -3,7 +3,8 @@
  * the engine on demand; nothing here changes state.
  */
 import type { DeaconStatus } from '../engine/deacon';
-import type { Escalation, MergeRequest, PatrolTier, PolecatHealth, PolecatState } from '../engine/model';
+import { describeAgent } from '../agents/presets';
+import type { AgentSpec, Escalation, MergeRequest, PatrolTier, PolecatHealth, PolecatState } from '../engine/model';
 import type { Town } from '../engine/town';
 
 export interface PolecatView {
@@ -42,6 +43,8 @@ export interface RigView {
   tier: PatrolTier;
   tierPinned: boolean;
   witness: { intervalMs: number; lastPatrolAt: number | null };
+  /** Which agent runs its beads (docs/agents.md), its concurrency cap and timeout. */
+  agent: { spec: AgentSpec; description: string; maxConcurrency: number | null; timeoutMs: number };
 }
 
 export interface TownOverview {
@@ -106,6 +109,12 @@ export function townOverview(town: Town): TownOverview {
       tier: town.tierOf(rig.name),
       tierPinned: rig.settings.tier !== 'auto',
       witness: town.witnessStatus(rig.name),
+      agent: {
+        spec: rig.settings.agent,
+        description: describeAgent(rig.settings.agent),
+        maxConcurrency: rig.settings.maxConcurrency,
+        timeoutMs: rig.settings.agentTimeoutMs,
+      },
     };
   });
   const sum = (f: (r: RigView) => number) => rigs.reduce((n, r) => n + f(r), 0);
