@@ -24,6 +24,7 @@ import { AgentLog, DEFAULT_LOG_BYTES, polecatAgentDir } from './agent-log';
 import { agentEnvironment, renderPrompt } from './bead-handoff';
 import { fillTemplate, resolveProgram, templateOf, type TemplateValues } from './presets';
 import { LineSplitter, parseUsageLine } from './usage-protocol';
+import { clearAgentPid, recordAgentPid, stopLeftoverAgent } from './leftover-agent';
 
 export interface CommandAgentOptions {
   /** Logs and prompt files: `<logRoot>/<rig>/<polecat>/`. */
@@ -131,6 +132,9 @@ export class CommandAgentRuntime implements AgentRuntime {
     };
     const argv = fillTemplate(templateOf(spec), values);
     const program = resolveProgram(argv[0], polecat.worktreePath);
+    const leftover = await session.track(stopLeftoverAgent(dir, polecat.worktreePath));
+    if (leftover !== null)
+      await log.note(`stopped agent process ${leftover}, left running in this worktree by an earlier server`);
     const baseline = await session.track(this.fingerprint(session));
     // The provider's tokens-per-minute cap: wait before starting, not mid-run.
     await session.waitForCapacity();
@@ -183,6 +187,8 @@ export class CommandAgentRuntime implements AgentRuntime {
         return;
       }
       control.child = child;
+      const { pid } = child;
+      if (pid !== undefined) void recordAgentPid(log.dir, pid).catch(() => {});
       if (control.cancelled) this.stop(control);
 
       let last = baseline;
@@ -242,6 +248,7 @@ export class CommandAgentRuntime implements AgentRuntime {
         void log.note(`could not start: ${why}`).then(() => resolve({ kind: 'failed', reason: `agent could not start: ${why}` }));
       });
       child.on('close', (code, signal) => {
+        if (pid !== undefined) void clearAgentPid(log.dir, pid).catch(() => {});
         clearInterval(poll);
         clearTimeout(timer);
         clearTimeout(grace);

@@ -5,10 +5,12 @@
  * time over real git; the agents take real time, so the driver below advances the
  * clock in steps and gives the processes real milliseconds in between.
  */
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { readLogTail, polecatAgentDir } from '../../server/agents/agent-log';
 import { CommandAgentRuntime } from '../../server/agents/command-agent';
 import { RigAgentRuntime } from '../../server/agents/rig-runtime';
@@ -265,6 +267,43 @@ describe('a rig running a command agent', () => {
     const usage = await run.h.store.listUsage({});
     expect(usage[0]).toMatchObject({ model: 'claude-sonnet-4-5' });
     expect(usage[0].inputTokens).toBeGreaterThanOrEqual(20_000);
+  });
+
+  it('stops an agent an earlier server left running in the worktree, and nothing else', async () => {
+    run = await start(agentScript('commit-agent'), {}, 2);
+    const [furiosa, nux] = run.town.listPolecats();
+    // Two strays, as a killed server leaves them: detached, with their pids on record.
+    const stray = (cwd: string) => {
+      const child = spawn(agentScript('hang-agent')[0], agentScript('hang-agent').slice(1), {
+        cwd,
+        detached: true,
+        stdio: 'ignore',
+      });
+      child.unref();
+      return child.pid!;
+    };
+    const inWorktree = stray(furiosa.worktreePath);
+    const elsewhere = stray(os.tmpdir());
+    onTestFinished(() => void (alive(elsewhere) && process.kill(-elsewhere, 'SIGKILL')));
+    for (const [p, pid] of [
+      [furiosa, inWorktree],
+      [nux, elsewhere],
+    ] as const) {
+      const dir = polecatAgentDir(run.logRoot, 'myproject', p.name);
+      await mkdir(dir, { recursive: true });
+      await writeFile(path.join(dir, 'agent.pid'), String(pid));
+    }
+    await realSleep(200);
+    run.town.createBead({ rig: 'myproject', title: 'one' });
+    run.town.createBead({ rig: 'myproject', title: 'two' });
+    run.town.start();
+    await run.until(() => eventsOf(run!.events, 'mr.merged').length === 2);
+
+    await realSleep(200);
+    expect(alive(inWorktree)).toBe(false);
+    expect(alive(elsewhere)).toBe(true); // a reused pid is not ours to kill
+    const tail = await readLogTail(polecatAgentDir(run.logRoot, 'myproject', 'furiosa'));
+    expect(tail.text).toContain(`stopped agent process ${inWorktree}, left running in this worktree by an earlier server`);
   });
 
   it('ignores malformed usage lines (noted in the log) and counts only the valid one', async () => {
