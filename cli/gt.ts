@@ -283,6 +283,8 @@ withJson(
       r.unpricedTokens > 0 ? `${usd(r.costUsd)} + unknown` : usd(r.costUsd),
     ]),
   );
+  if (c.unmetered.runs > 0)
+    console.log(`+ unknown: ${c.unmetered.runs} agent runs reported no usage (${c.unmetered.polecats.join(', ')})`);
   console.log(
     `today ${usd(c.today.costUsd)}${c.budget.dailyBudgetUsd !== null ? ` of ${usd(c.budget.dailyBudgetUsd)}` : ''}${c.budget.alertThresholdUsd !== null ? `, alert at ${usd(c.budget.alertThresholdUsd)}` : ''}`,
   );

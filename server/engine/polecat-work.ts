@@ -201,6 +201,10 @@ export class PolecatWork {
     const provider = rig.settings.provider;
     const mr = mode === 'rework' ? this.records.mergeRequestFor(polecat) : undefined;
     this.agents.get(polecat.id)?.cancel();
+    // The scripted agent always reports usage; an external one may not, and then its
+    // run is on record as unmetered, so the costs never look complete when they are not.
+    const external = rig.settings.agent.kind !== 'scripted';
+    let reported = false;
     const handle = this.ctx.agents.start({
       rig,
       polecat,
@@ -221,6 +225,7 @@ export class PolecatWork {
       reportUsage: (usage) => {
         polecat.tokensUsed += usage.inputTokens + usage.outputTokens;
         this.reportedUsage.add(polecat.id);
+        reported = true;
         polecat.lastHeartbeatAt = clock.now();
         this.limiter.recordTokens(provider, usage.inputTokens + usage.outputTokens);
         this.costs.record({ rig: rig.name, polecatId: polecat.id, convoyId: bead.convoyId, ...usage });
@@ -234,6 +239,17 @@ export class PolecatWork {
         if (this.agents.get(polecat.id) === handle) {
           this.agents.delete(polecat.id);
           this.releaseSlots(polecat);
+        }
+        if (external && !reported) {
+          const at = clock.now();
+          this.ctx.emit({
+            type: 'agent.unmetered',
+            at,
+            rig: rig.name,
+            polecat: polecat.id,
+            bead: bead.id,
+            outcome: outcome.kind,
+          });
         }
         this.finish(polecat, bead, mode, outcome);
       },

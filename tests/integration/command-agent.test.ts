@@ -21,6 +21,7 @@ import type { DomainEvent, EventOf } from '../../server/engine/events';
 import type { RigSettings } from '../../server/engine/model';
 import type { Town } from '../../server/engine/town';
 import { runGit } from '../../server/git/run-git';
+import { costsView } from '../../server/queries/costs-view';
 import { createHarness, type Harness } from '../support/engine-harness';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/agents');
@@ -143,6 +144,7 @@ describe('a rig running a command agent', () => {
     const usage = await run.h.store.listUsage({});
     expect(usage.reduce((n, u) => n + u.inputTokens + u.outputTokens, 0)).toBe(4 * 1500);
     expect(usage.every((u) => u.model === 'claude-sonnet-4-5' && u.costUsd !== null && u.costUsd > 0)).toBe(true);
+    expect((await costsView(town, run.h.store, 'rig', 'today')).unmetered.runs).toBe(0);
     // maxConcurrency 2: never three agents at once, though three polecats were idle.
     const runs = (await run.captured()).map((c) => [c.startedAt, c.endedAt ?? Infinity] as const);
     const overlap = Math.max(...runs.map(([s]) => runs.filter(([a, b]) => a <= s && s < b).length));
@@ -233,8 +235,11 @@ describe('a rig running a command agent', () => {
     expect(town.escalations.list()[0].reason).toMatch(/failed 3 agent attempts \(last: agent exited with code 3/);
     expect(town.listPolecats()[0]).toMatchObject({ state: 'idle', beadId: null });
     expect(eventsOf(events, 'mr.enqueued')).toEqual([]);
-    // Without usage lines the polecat's tokens are unknown, not zero.
+    // Without usage lines the polecat's tokens are unknown, not zero, and the costs say so.
     expect(town.usageKnown(town.listPolecats()[0])).toBe(false);
+    const costs = await costsView(town, run.h.store, 'rig', 'today');
+    expect(costs.rows).toEqual([]);
+    expect(costs.unmetered).toEqual({ runs: 3, polecats: ['myproject/furiosa'] });
   });
 
   it('fails an agent that exits 0 without committing', async () => {
