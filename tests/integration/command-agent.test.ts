@@ -155,6 +155,22 @@ describe('a rig running a command agent', () => {
     expect(tail.text).toMatch(/exited 0 with commit [0-9a-f]{12}; 1 usage lines/);
   });
 
+  it('sends a conflicting branch back to its agent, which redoes the bead on the new target', async () => {
+    run = await start([...agentScript('commit-agent'), '--shared'], {}, 2);
+    const { town, events } = run;
+    const beads = [town.createBead({ rig: 'myproject', title: 'first' }), town.createBead({ rig: 'myproject', title: 'second' })];
+    town.start();
+    await run.until(() => eventsOf(events, 'mr.merged').length === 2, 30_000);
+
+    expect(eventsOf(events, 'mr.conflicted').length).toBeGreaterThanOrEqual(1);
+    const reworks = (await run.captured()).filter((c) => c.env.GT_MODE === 'rework');
+    expect(reworks.length).toBeGreaterThanOrEqual(1);
+    expect(reworks[0].env.GT_ATTEMPT).toBe('2');
+    expect(reworks[0].prompt).toMatch(/did not merge cleanly/);
+    const { stdout } = await runGit(['show', 'main:agent-notes/shared.md'], { cwd: run.h.repoPath });
+    for (const b of beads) expect(stdout).toContain(`- ${b.id} (`);
+  });
+
   it('hands hostile bead text to the agent as data only: metacharacters, newlines, long input', async () => {
     run = await start([...agentScript('commit-agent'), '--title={beadTitle}', '{beadId}', '{prompt}']);
     const canary = path.join(run.h.dir, 'pwned');
