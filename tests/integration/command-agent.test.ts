@@ -267,6 +267,8 @@ describe('a rig running a command agent', () => {
     town.start();
     await run.until(() => town.escalations.list().length > 0);
     expect(eventsOf(events, 'agent.failed')[0].reason).toBe('agent exited 0 without new commits on polecat/furiosa');
+    // A real process fails for real: simulated failures are refused, not silently ignored.
+    expect(() => town.injectFailure('myproject/furiosa', 'hang')).toThrow(/runs an external agent: failures cannot be simulated/);
   });
 
   it('flags an agent that loops printing usage without progress, and climbs the ladder on stalls', async () => {
