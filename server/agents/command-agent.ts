@@ -65,6 +65,14 @@ function signalGroup(child: ChildProcess | null, signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * The server's environment minus its own `GT_*` settings: an agent needs PATH, HOME and
+ * its CLI's API key, never the town's operator token or session secret.
+ */
+function serverEnvironment(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GT_'))) as NodeJS.ProcessEnv;
+}
+
 function clip(arg: string): string {
   return arg.length > LOGGED_ARG_CHARS ? `${arg.slice(0, LOGGED_ARG_CHARS)}… (${arg.length} chars)` : arg;
 }
@@ -175,7 +183,7 @@ export class CommandAgentRuntime implements AgentRuntime {
       try {
         child = spawn(program, args, {
           cwd: session.polecat.worktreePath,
-          env: { ...process.env, ...this.options.env, ...env },
+          env: { ...serverEnvironment(), ...this.options.env, ...env },
           detached: true,
           stdio: ['ignore', 'pipe', 'pipe'],
           windowsHide: true,

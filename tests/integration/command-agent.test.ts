@@ -172,6 +172,8 @@ describe('a rig running a command agent', () => {
   });
 
   it('hands hostile bead text to the agent as data only: metacharacters, newlines, long input', async () => {
+    process.env.GT_OPERATOR_TOKEN = 'the-servers-secret';
+    onTestFinished(() => void delete process.env.GT_OPERATOR_TOKEN);
     run = await start([...agentScript('commit-agent'), '--title={beadTitle}', '{beadId}', '{prompt}']);
     const canary = path.join(run.h.dir, 'pwned');
     const title = `$(touch ${canary}); \`touch ${canary}\` && echo "x" 'y' | cat > ${canary} {promptFile} %s \\n`.slice(0, 200);
@@ -197,6 +199,7 @@ describe('a rig running a command agent', () => {
       GT_ATTEMPT: '1',
     });
     expect(got.cwd).toBe(run.town.listPolecats()[0].worktreePath);
+    expect(got.env.GT_OPERATOR_TOKEN).toBeUndefined(); // the server's own settings stay with the server
     // The prompt file lives outside the worktree: the agent's `git add -A` never commits it.
     expect(got.env.GT_PROMPT_FILE.startsWith(got.cwd)).toBe(false);
   });
