@@ -29,7 +29,9 @@ export function polecatAgentDir(root: string, rig: string, polecat: string): str
 
 export class AgentLog {
   private size = -1;
-  private chain: Promise<void> = Promise.resolve();
+  /** Output waiting to be written; a chatty agent's many small chunks go out as one write. */
+  private pending: Buffer[] = [];
+  private draining: Promise<void> | null = null;
   readonly file: string;
 
   constructor(
@@ -41,12 +43,17 @@ export class AgentLog {
 
   /** Appends in order; writes never overlap and a failed write never stops the next. */
   append(data: string | Buffer): Promise<void> {
-    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-    this.chain = this.chain.then(
-      () => this.write(bytes),
-      () => this.write(bytes),
-    );
-    return this.chain;
+    this.pending.push(typeof data === 'string' ? Buffer.from(data) : data);
+    this.draining ??= this.drain().finally(() => (this.draining = null));
+    return this.draining;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = Buffer.concat(this.pending);
+      this.pending = [];
+      await this.write(batch).catch(() => {}); // a full disk loses log lines, never the agent
+    }
   }
 
   /** One line of our own, marked so it reads apart from the agent's output. */
@@ -56,7 +63,7 @@ export class AgentLog {
 
   /** Resolves when everything appended so far is on disk. */
   flush(): Promise<void> {
-    return this.chain.catch(() => {});
+    return this.draining ?? Promise.resolve();
   }
 
   private async write(bytes: Buffer): Promise<void> {
@@ -67,19 +74,23 @@ export class AgentLog {
         () => 0,
       );
     }
-    if (this.size > 0 && this.size + bytes.length > this.maxBytes) {
-      await rename(this.file, `${this.file}.1`).catch(() => {});
-      this.size = 0;
+    // Only two files' worth survives rotation: what would be rotated away is never written.
+    let rest = bytes.length > 2 * this.maxBytes ? bytes.subarray(bytes.length - 2 * this.maxBytes) : bytes;
+    while (rest.length > 0) {
+      if (this.size > 0 && this.size + rest.length > this.maxBytes) {
+        await rename(this.file, `${this.file}.1`).catch(() => {});
+        this.size = 0;
+      }
+      const piece = rest.subarray(0, this.maxBytes - this.size);
+      const handle = await open(this.file, 'a');
+      try {
+        await handle.write(piece);
+      } finally {
+        await handle.close();
+      }
+      this.size += piece.length;
+      rest = rest.subarray(piece.length);
     }
-    // A single chunk bigger than the whole log keeps only its end.
-    const kept = bytes.length > this.maxBytes ? bytes.subarray(bytes.length - this.maxBytes) : bytes;
-    const handle = await open(this.file, 'a');
-    try {
-      await handle.write(kept);
-    } finally {
-      await handle.close();
-    }
-    this.size += kept.length;
   }
 }
 

@@ -29,7 +29,7 @@ import { clearAgentPid, recordAgentPid, stopLeftoverAgent } from './leftover-age
 export interface CommandAgentOptions {
   /** Logs and prompt files: `<logRoot>/<rig>/<polecat>/`. */
   logRoot: string;
-  /** Real ms between looks at the worktree for progress. */
+  /** Real ms between looks at the worktree for progress (one `git status` each). */
   progressPollMs?: number;
   /** Real ms a stopped agent gets between SIGTERM and SIGKILL. */
   killGraceMs?: number;
@@ -45,6 +45,8 @@ type ExternalSpec = Exclude<AgentSpec, { kind: 'scripted' }>;
 const PIPE_GRACE_MS = 2_000;
 /** setTimeout's ceiling; a longer timeout would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** A look at each running agent's worktree every 10 s: 10 git processes a second at 100 agents. */
+const DEFAULT_PROGRESS_POLL_MS = 10_000;
 /** How much of a long argument (the prompt) the log shows. */
 const LOGGED_ARG_CHARS = 120;
 
@@ -213,7 +215,7 @@ export class CommandAgentRuntime implements AgentRuntime {
           })
           .catch(() => {})
           .finally(() => (polling = false));
-      }, this.options.progressPollMs ?? 5_000);
+      }, this.options.progressPollMs ?? DEFAULT_PROGRESS_POLL_MS);
       const timer = setTimeout(
         () => {
           control.timedOut = true;
@@ -300,11 +302,10 @@ export class CommandAgentRuntime implements AgentRuntime {
 
   /** What the worktree looks like now: uncommitted changes and the branch head. */
   private async fingerprint(session: AgentSession): Promise<string> {
-    const cwd = session.polecat.worktreePath;
-    // --no-optional-locks: never take the index lock the agent's own git may need.
-    const status = await runGit(['--no-optional-locks', 'status', '--porcelain=v1', '-uall'], { cwd });
-    const head = await runGit(['rev-parse', '--verify', `refs/heads/${session.polecat.branch}`], { cwd });
-    return `${head.stdout.trim()}\n${status.stdout}`;
+    // One git per look (v2 with --branch includes the head commit), and --no-optional-locks
+    // so we never take the index lock the agent's own git may need.
+    const args = ['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '-uall'];
+    return (await runGit(args, { cwd: session.polecat.worktreePath })).stdout;
   }
 
   /** The polecat branch's head when it has commits the target lacks; otherwise null. */
