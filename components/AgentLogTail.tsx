@@ -8,6 +8,8 @@ import { useEffect, useState } from 'react';
 import type { PolecatView } from '@/server/queries/town-view';
 
 const REFRESH_MS = 3_000;
+/** Terminal colour codes some CLIs print even into a pipe: noise on a page. */
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, 'g');
 
 interface Tail {
   text: string;
@@ -85,7 +87,7 @@ export function AgentLogTail({ rig, polecats }: { rig: string; polecats: Polecat
           data-testid="agent-log-text"
         >
           {shown.omittedBytes > 0 && `[… ${shown.omittedBytes} earlier bytes]\n`}
-          {shown.text}
+          {shown.text.replace(ANSI, '')}
         </pre>
       )}
     </div>

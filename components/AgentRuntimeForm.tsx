@@ -24,6 +24,7 @@ export function AgentRuntimeForm({ rig }: { rig: RigView }) {
   const [model, setModel] = useState(spec.kind === 'preset' ? (spec.model ?? '') : '');
   const [command, setCommand] = useState(initialCommand(spec));
   const [concurrency, setConcurrency] = useState(rig.agent.maxConcurrency === null ? '' : String(rig.agent.maxConcurrency));
+  const [timeoutMin, setTimeoutMin] = useState(String(rig.agent.timeoutMs / 60_000));
   const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
   const [pending, setPending] = useState(false);
 
@@ -40,6 +41,7 @@ export function AgentRuntimeForm({ rig }: { rig: RigView }) {
       rig: rig.name,
       agent,
       maxConcurrency: concurrency.trim() === '' ? null : Number(concurrency),
+      timeoutMs: Math.round(Number(timeoutMin) * 60_000),
     });
     setPending(false);
     setResult({ ok: r.ok, text: r.ok ? 'Agent settings saved: the next session uses them' : r.message });
@@ -89,6 +91,17 @@ export function AgentRuntimeForm({ rig }: { rig: RigView }) {
           onChange={(e) => setConcurrency(e.target.value)}
           aria-label="Max concurrency"
         />
+        <label className="flex items-center gap-1 text-slate-500">
+          timeout
+          <input
+            className={`${FIELD} w-16`}
+            inputMode="decimal"
+            value={timeoutMin}
+            onChange={(e) => setTimeoutMin(e.target.value)}
+            aria-label="Timeout in minutes"
+          />
+          min
+        </label>
       </div>
       {kind === 'command' && (
         <textarea
