@@ -210,7 +210,8 @@ export class PolecatWork {
       polecat,
       bead,
       mode,
-      attempt: mr ? mr.attempts + 1 : 1,
+      // Submissions so far after a conflict; failed runs so far on a fresh bead.
+      attempt: mr ? mr.attempts + 1 : (this.failedAttempts.get(bead.id) ?? 0) + 1,
       track: (work) => this.ctx.during(work),
       heartbeat: () => {
         polecat.lastHeartbeatAt = clock.now();

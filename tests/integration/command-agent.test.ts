@@ -250,6 +250,7 @@ describe('a rig running a command agent', () => {
     const failures = eventsOf(events, 'agent.failed');
     expect(failures).toHaveLength(3);
     expect(failures[0].reason).toBe('agent exited with code 3: fatal: the model refused the request');
+    expect((await run.captured()).map((c) => c.env.GT_ATTEMPT).sort()).toEqual(['1', '2', '3']);
     expect(town.getActiveBead(bead.id)).toMatchObject({ status: 'blocked', assignee: null });
     expect(town.escalations.list()[0].reason).toMatch(/failed 3 agent attempts \(last: agent exited with code 3/);
     expect(town.listPolecats()[0]).toMatchObject({ state: 'idle', beadId: null });
