@@ -202,6 +202,7 @@ export async function openTownWithQueue(options: {
     settings: { ...DEFAULT_RIG_SETTINGS, ...options.settings },
     createdAt: options.clock.now(),
     counters: { merged: 0, conflicts: 0, rejected: 0, reworkedMerged: 0 },
+    lineage: null,
   };
   await store.saveRig(rig);
   for (const mr of options.mergeRequests) await store.saveMergeRequest(mr);

@@ -7,10 +7,11 @@
  *   gt refinery stats --json | jq '.conflict_rate'
  *   gt rig scale myproject --refinery-workers 3
  *   gt rig agent myproject --preset claude --max-concurrency 3
+ *   gt rig split myproject --partition myproject-core=core/** --partition myproject-ui=ui/** --dry-run
  *   gt costs --by-agent ; gt costs --alert-threshold 50
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { api, command } from './client';
+import { CliError, EXIT, api, command } from './client';
 import { colour, json, pct, secs, table, usd } from './output';
 import { int, run } from './run';
 import type { StatusView } from '../server/queries/status-view';
@@ -19,6 +20,9 @@ import type { ConvoySummary, ConvoyView } from '../server/queries/convoy-view';
 import type { CostsView } from '../server/queries/costs-view';
 import type { Escalation } from '../server/engine/model';
 import type { Alert } from '../server/alerts/model';
+import type { MergeResult, SplitPlan } from '../server/engine/split';
+import type { SuggestedSplit } from '../server/engine/partitions';
+import type { SplitPreview } from '../server/queries/split-view';
 
 const program = new Command('gt')
   .description('Gas Town: rigs, merge queues, convoys and costs of a running town')
@@ -177,6 +181,92 @@ for (const [verb, action, done] of [
     },
   );
 }
+/** `NAME=GLOB[,GLOB...]` for --partition. */
+function partitionArg(value: string, previous: Array<{ name: string; globs: string[] }> = []) {
+  const at = value.indexOf('=');
+  const globs = value
+    .slice(at + 1)
+    .split(',')
+    .filter(Boolean);
+  if (at <= 0 || globs.length === 0) throw new InvalidArgumentError(`expected NAME=GLOB[,GLOB...], got '${value}'`);
+  return [...previous, { name: value.slice(0, at), globs }];
+}
+
+/** `NAME=N` for --polecats. */
+function countArg(value: string, previous: Record<string, number> = {}) {
+  const [name, n] = value.split('=');
+  if (!name || !/^\d+$/.test(n ?? '')) throw new InvalidArgumentError(`expected NAME=N, got '${value}'`);
+  return { ...previous, [name]: Number(n) };
+}
+
+withJson(
+  rig
+    .command('split')
+    .description('split a rig into path partitions, each with its own Refinery, Witness and merge queue')
+    .argument('<rig>')
+    .option(
+      '--partition <name=globs>',
+      'a partition: NAME=GLOB[,GLOB...] (repeat); files matching none go to a remainder',
+      partitionArg,
+    )
+    .option('--suggest', 'use the partitions suggested from the rig’s history')
+    .option('--remainder <name>', 'name of the remainder partition (default <rig>-rest)')
+    .option('--spanning <where>', "where work spanning partitions goes: a partition, or 'stay' (keep the rig for it)")
+    .option('--polecats <name=n>', 'polecats for a partition (repeat; default: in proportion to its work)', countArg)
+    .option('--dry-run', 'show the plan and change nothing'),
+).action(
+  async (
+    name: string,
+    opts: {
+      partition?: Array<{ name: string; globs: string[] }>;
+      suggest?: boolean;
+      remainder?: string;
+      spanning?: string;
+      polecats?: Record<string, number>;
+      dryRun?: boolean;
+      json?: boolean;
+    },
+  ) => {
+    let partitions = opts.partition ?? [];
+    if (opts.suggest) {
+      const suggested = await api<SuggestedSplit>('GET', `/api/rigs/${encodeURIComponent(name)}/split/suggest`);
+      if (partitions.length === 0) partitions = suggested.partitions;
+    }
+    if (partitions.length === 0) throw new CliError('name partitions with --partition NAME=GLOBS, or use --suggest', EXIT.usage);
+    const request = { partitions, remainder: opts.remainder, spanning: opts.spanning, polecats: opts.polecats };
+    const route = `/api/rigs/${encodeURIComponent(name)}/split`;
+    const plan = opts.dryRun
+      ? (await api<SplitPreview>('POST', `${route}/preview`, request)).plan
+      : await command<SplitPlan>('rig.split', { rig: name, ...request });
+    if (opts.json) return json(plan);
+    table(
+      ['PARTITION', 'ROLE', 'SCOPE', 'FILES', 'POLECATS', 'BEADS', 'QUEUE', 'DRAIN'],
+      plan.partitions.map((p) => [
+        p.name,
+        p.role,
+        [p.scope.join(',') || '*', ...p.scopeExclude.map((g) => `!${g}`)].join(' '),
+        p.files,
+        p.polecats,
+        p.beads.length,
+        p.queueDepth,
+        p.drainMinutes === null ? '—' : `${p.drainMinutes} min`,
+      ]),
+    );
+    const drain = plan.before.drainMinutes === null ? 'unknown' : `${plan.before.drainMinutes} min`;
+    console.log(`before: ${plan.rig} queue ${plan.before.queueDepth}, ${plan.before.polecats} polecats, drain ${drain}`);
+    for (const w of plan.warnings) console.log(colour.yellow(`warning: ${w}`));
+    console.log(opts.dryRun ? colour.dim('dry run: nothing changed') : `${plan.rig}: split${plan.retire ? ' and retired' : ''}`);
+  },
+);
+withJson(rig.command('merge').description('merge a split rig’s partitions back into it (undo a split)').argument('<rig>')).action(
+  async (name: string, opts: { json?: boolean }) => {
+    const r = await command<MergeResult>('rig.merge', { rig: name });
+    if (opts.json) return json(r);
+    console.log(
+      `${r.from.join(', ')} merged back into ${r.rig}: ${r.beads} beads, ${r.mergeRequests} merge requests, ${r.polecats} polecats`,
+    );
+  },
+);
 withJson(
   rig.command('tier').description('pin a rig’s Deacon tier: auto, hot, warm or cold').argument('<rig>').argument('<tier>'),
 ).action(async (name: string, tier: string, opts: { json?: boolean }) => {

@@ -16,6 +16,7 @@ import { MergeQueueTable } from './MergeQueueTable';
 import { RefineryScaleControl } from './RefineryScaleControl';
 import { PolecatList } from './PolecatList';
 import { RigSupervision } from './RigSupervision';
+import { RigLineage } from './RigLineage';
 import { useRigStream } from './useRigStream';
 
 const PANEL = 'rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900';
@@ -60,6 +61,7 @@ export function RigPage({ rig }: { rig: string }) {
               beads
             </p>
           )}
+          {detail && <RigLineage rig={detail.rig} />}
         </div>
         <div className="flex items-center gap-2 text-sm">
           {detail && receivedAt && (

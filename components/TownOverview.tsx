@@ -1,16 +1,29 @@
 'use client';
-/** The town overview: totals, live queue-depth chart and every rig with its polecats. */
+/**
+ * The town overview: the seed's numbers as tiles, the four metrics over time, the rig
+ * partitions and patrol tiers as live diagrams, the scale tier, where time and disk go,
+ * and every rig with its polecats. Live over the socket; never needs a reload.
+ */
+import type { ReactNode } from 'react';
+import { formatDuration } from '@/lib/format';
 import { ConnectionBadge, TimeScaleBadge } from './ConnectionBadge';
 import { CostsTile } from './CostsPanel';
 import { DeaconPanel } from './DeaconPanel';
+import { DiskUsagePanel } from './DiskUsagePanel';
 import { EscalationsPanel } from './EscalationsPanel';
-import { LandingChart } from './LandingChart';
-import { QueueDepthChart } from './QueueDepthChart';
+import { MermaidDiagram } from './MermaidDiagram';
 import { RigCard } from './RigCard';
+import { ScaleTierPanel } from './ScaleTierPanel';
+import { TimeSharePie } from './TimeSharePie';
+import { TownCharts } from './TownCharts';
 import { useTownStream } from './useTownStream';
 
+const PANEL = 'rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900';
+const PANEL_TITLE = 'mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500';
+
 export function TownOverview() {
-  const { connection, overview, queue } = useTownStream();
+  const { connection, overview } = useTownStream();
+  const rigs = overview?.rigs.filter((r) => r.status !== 'retired') ?? [];
   return (
     <main className="mx-auto max-w-7xl space-y-6 p-6">
       <header className="flex flex-wrap items-center justify-between gap-3">
@@ -30,40 +43,41 @@ export function TownOverview() {
         </p>
       ) : (
         <>
-          <section className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-6" aria-label="Town totals">
-            <Tile label="Polecats working" value={`${overview.totals.working}/${overview.totals.polecats}`} />
-            <Tile label="Queue depth" value={overview.totals.queueDepth} testId="total-queue" />
-            <Tile label="Merged" value={overview.totals.merged} testId="total-merged" />
-            <Tile label="Conflicts" value={overview.totals.conflicts} testId="total-conflicts" />
-            <Tile label="Reworked & landed" value={overview.totals.reworkedMerged} testId="total-reworked" />
-            <Tile label="Open beads" value={overview.totals.openBeads} />
-          </section>
+          <Tiles overview={overview} />
 
           <EscalationsPanel escalations={overview.escalations} now={overview.now} />
 
-          <div className="grid gap-4 lg:grid-cols-2">
-            <section className="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
-              <h2 className="mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500">Merge-queue depth per rig</h2>
-              <QueueDepthChart points={queue} rigs={overview.rigs.map((r) => r.name)} />
+          <TownCharts rigs={rigs} refreshKey={overview.now} />
+
+          <div className="grid gap-4 lg:grid-cols-3">
+            <section className={`${PANEL} lg:col-span-2`} aria-label="Rig partitions">
+              <h2 className={PANEL_TITLE}>Rig partitions · town → rigs → Refineries → target branch</h2>
+              <MermaidDiagram text={overview.partitionDiagram} label="Rig partition diagram" testId="partition-diagram" />
             </section>
-            <section className="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
-              <h2 className="mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500">
-                Landed and conflicted per 2 s sample
-              </h2>
-              <LandingChart points={queue} />
+            <section className={PANEL} aria-label="Patrol tiers">
+              <h2 className={PANEL_TITLE}>Deacon patrols · {overview.deacon.mode}</h2>
+              <MermaidDiagram text={overview.patrolDiagram} label="Tiered patrol diagram" testId="patrol-diagram" />
             </section>
           </div>
 
           <div className="grid gap-4 lg:grid-cols-3">
+            <ScaleTierPanel scale={overview.fleet.scale} />
+            <TimeSharePie share={overview.fleet.timeShare} now={overview.now} />
             <div className="space-y-4">
               <CostsTile overview={overview} connection={connection} />
+              <DiskUsagePanel rigs={rigs} />
+            </div>
+          </div>
+
+          <div className="grid gap-4 lg:grid-cols-3">
+            <div className="space-y-4">
               <DeaconPanel deacon={overview.deacon} />
             </div>
             <section className="grid gap-4 lg:col-span-2 xl:grid-cols-2" aria-label="Rigs">
-              {overview.rigs.length === 0 ? (
+              {rigs.length === 0 ? (
                 <p className="text-slate-500">No rigs yet. Start with GT_DEMO=1 for a demo town.</p>
               ) : (
-                overview.rigs.map((rig) => <RigCard key={rig.name} rig={rig} now={overview.now} />)
+                rigs.map((rig) => <RigCard key={rig.name} rig={rig} now={overview.now} />)
               )}
             </section>
           </div>
@@ -73,13 +87,62 @@ export function TownOverview() {
   );
 }
 
-function Tile({ label, value, testId }: { label: string; value: number | string; testId?: string }) {
+function Tiles({ overview }: { overview: NonNullable<ReturnType<typeof useTownStream>['overview']> }) {
+  const { fleet, totals, deacon } = overview;
+  const rate = fleet.conflictRate;
+  const patrol = deacon.lastPatrolDurationMs;
   return (
-    <div className="rounded-lg border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900">
+    <section className="grid grid-cols-2 gap-3 sm:grid-cols-4 xl:grid-cols-8" aria-label="Town totals">
+      <Tile
+        label="Polecats working"
+        value={`${fleet.polecats.working}/${totals.polecats}`}
+        testId="total-working"
+        detail={`${fleet.polecats.throttled} throttled · ${fleet.polecats.stalled} stalled`}
+        warn={fleet.polecats.stalled > 0 || fleet.polecats.unhealthy > 0}
+      />
+      <Tile label="Queue depth" value={totals.queueDepth} testId="total-queue" detail="all rigs" />
+      <Tile
+        label="Worst patrol"
+        value={patrol === null ? '—' : formatDuration(patrol)}
+        testId="total-patrol"
+        detail="Deacon cycle"
+        warn={patrol !== null && patrol > 5 * 60_000}
+      />
+      <Tile
+        label="Conflict rate"
+        value={rate.rate === null ? '—' : `${Math.round(rate.rate * 100)}%`}
+        testId="total-conflict-rate"
+        detail={`n=${rate.sample} attempts`}
+        warn={rate.rate !== null && rate.sample >= 10 && rate.rate > 0.2}
+      />
+      <Tile label="Completions / h" value={fleet.completionsPerHour} testId="total-throughput" detail="beads landed" />
+      <Tile label="Merged" value={totals.merged} testId="total-merged" />
+      <Tile label="Conflicts" value={totals.conflicts} testId="total-conflicts" />
+      <Tile label="Reworked & landed" value={totals.reworkedMerged} testId="total-reworked" />
+    </section>
+  );
+}
+
+function Tile({
+  label,
+  value,
+  testId,
+  detail,
+  warn,
+}: {
+  label: string;
+  value: ReactNode;
+  testId?: string;
+  detail?: string;
+  warn?: boolean;
+}) {
+  return (
+    <div className={`${PANEL.replace('p-4', 'p-3')} ${warn ? 'ring-2 ring-amber-500' : ''}`}>
       <div className="text-2xl font-semibold tabular-nums" data-testid={testId}>
         {value}
       </div>
       <div className="text-xs uppercase tracking-wide text-slate-500">{label}</div>
+      {detail && <div className="text-xs text-slate-500">{detail}</div>}
     </div>
   );
 }

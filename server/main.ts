@@ -27,6 +27,9 @@ import { RigAgentRuntime } from './agents/rig-runtime';
 import { agentLogRoot } from './agents/agent-log';
 import { QueueSeries } from './metrics/queue-series';
 import { createQueries } from './queries';
+import { TimeLedger } from './fleet/time-ledger';
+import { WorktreeDiskUsage } from './fleet/disk-usage';
+import { timedGit } from './git/timed-git';
 import { attachRealtime } from './realtime/socket';
 import { publishRuntime } from './runtime';
 import { migrateDatabase } from './store/migrate';
@@ -71,7 +74,8 @@ async function main(): Promise<void> {
   // wall clock, so it resumes from the last event's time when that is later.
   const [lastEvent] = await store.listEvents({ limit: 1 });
   const clock = new ScaledRealClock(config.timeScale, Math.max(Date.now(), (lastEvent?.at ?? 0) + 1));
-  const git = new CliGit();
+  const ledger = new TimeLedger(clock);
+  const git = timedGit(new CliGit(), (ms) => ledger.gitCall(ms));
   const town = await Town.open({
     clock,
     git,
@@ -85,6 +89,9 @@ async function main(): Promise<void> {
     workDir: config.dataDir,
     log,
   });
+  ledger.attach(town.bus);
+  const disk = new WorktreeDiskUsage(town);
+  const fleet = { timeShare: () => ledger.view(), diskBytes: (rig: string) => disk.of(rig) };
   const fresh = town.listRigs().length === 0;
   if (config.demo) await ensureDemoTown(town, config.dataDir, projectRoot);
   const stopFeeder = config.demo ? startDemoFeeder(town) : () => {};
@@ -104,6 +111,7 @@ async function main(): Promise<void> {
   monitoring.start();
   town.start();
   series.start();
+  disk.start();
   const stopRetention = startEventRetention(store, clock, log);
 
   process.env.NEXT_TELEMETRY_DISABLED ??= '1';
@@ -111,7 +119,7 @@ async function main(): Promise<void> {
   const handle = app.getRequestHandler();
   await app.prepare();
 
-  publishRuntime({ town, commands, queries: createQueries(town, store, series), series, config });
+  publishRuntime({ town, commands, queries: createQueries(town, store, series, fleet), series, config });
 
   const gate = createAuthGate({ auth, metricsPublic: config.metricsPublic });
   const server = createServer((req, res) => {
@@ -126,7 +134,7 @@ async function main(): Promise<void> {
       },
     );
   });
-  const realtime = attachRealtime({ httpServer: server, town, store, series, auth, alerts: monitoring.alerts });
+  const realtime = attachRealtime({ httpServer: server, town, store, series, auth, alerts: monitoring.alerts, fleet });
   const prometheus = createPrometheusRegistry({
     sampler: monitoring.sampler,
     town,
@@ -185,6 +193,8 @@ async function main(): Promise<void> {
     stopFeeder();
     stopRetention();
     series.stop();
+    disk.stop();
+    ledger.detach();
     await realtime.close();
     await monitoring.stop();
     await town.stop();

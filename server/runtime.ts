@@ -16,6 +16,8 @@ import type { StatusView } from './queries/status-view';
 import type { ConvoySummary, ConvoyView } from './queries/convoy-view';
 import type { CostGroup, CostRange, CostsView } from './queries/costs-view';
 import type { Escalation, Gate } from './engine/model';
+import type { SplitPreview } from './queries/split-view';
+import type { SuggestedSplit } from './engine/partitions';
 
 /** Read-only questions the pages and the API ask; answered by server/queries. */
 export interface Queries {
@@ -34,6 +36,10 @@ export interface Queries {
   events(query: EventQuery): Promise<StoredEvent[]>;
   /** Operator actions (accepted and refused), newest first. */
   audit(limit: number): Promise<AuditRecord[]>;
+  /** What a split would do (dry run), with before/after diagrams; refuses a bad request like the split itself. */
+  splitPreview(rig: string, input: unknown): Promise<SplitPreview>;
+  /** Partitions suggested from the rig's history. */
+  splitSuggestion(rig: string): Promise<SuggestedSplit>;
 }
 
 export interface Runtime {

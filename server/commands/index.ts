@@ -15,6 +15,7 @@ import {
 } from './convoys';
 import { addPolecats } from './polecats';
 import { configureRefinery, scaleRefinery } from './refinery';
+import { mergeRig, splitRig } from './rigs';
 import {
   acknowledgeEscalation,
   approveGate,
@@ -38,6 +39,8 @@ export const COMMANDS = [
   scaleRefinery,
   configureRefinery,
   configureAgents,
+  splitRig,
+  mergeRig,
   parkRig,
   unparkRig,
   setTier,

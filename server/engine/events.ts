@@ -16,7 +16,28 @@ interface Base {
 export type DomainEvent =
   | (Base & { type: 'rig.added'; rig: string; repoPath: string })
   | (Base & { type: 'rig.settings_changed'; rig: string; settings: Rig['settings'] })
+  | (Base & {
+      type: 'rig.split';
+      rig: string;
+      into: string[];
+      /** False when the rig stays as the integration rig. */
+      retired: boolean;
+      beads: number;
+      mergeRequests: number;
+      polecats: number;
+      by: string;
+    })
+  | (Base & {
+      type: 'rig.merged';
+      rig: string;
+      from: string[];
+      beads: number;
+      mergeRequests: number;
+      polecats: number;
+      by: string;
+    })
   | (Base & { type: 'polecat.added'; rig: string; polecat: string })
+  | (Base & { type: 'polecat.moved'; rig: string; from: string; polecat: string })
   | (Base & { type: 'polecat.removed'; rig: string; polecat: string })
   | (Base & {
       type: 'polecat.state_changed';

@@ -79,10 +79,16 @@ export class MergeQueue {
     return this.ctx.persistence.write((s) => s.saveMergeRequest({ ...mr }));
   }
 
-  /** Moves a request to another queue (used when rigs are split or merged). */
+  /** Takes a request out of this queue to move it to another (rigs split or merged). */
   release(id: string): MergeRequest | undefined {
     const mr = this.items.get(id);
     this.items.delete(id);
     return mr;
+  }
+
+  /** Takes in a request released by another rig's queue; the caller persists it. */
+  adopt(mr: MergeRequest): void {
+    mr.rig = this.rig;
+    this.items.set(mr.id, mr);
   }
 }

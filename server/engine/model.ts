@@ -45,6 +45,11 @@ export interface RigSettings {
   tier: 'auto' | PatrolTier;
   /** Path scope: globs of the repository this rig owns (empty: all of it). Routes beads. */
   scope: string[];
+  /**
+   * Globs carved out of the scope: a split's remainder partition owns what its sibling
+   * partitions do not (see partitions.ts).
+   */
+  scopeExclude: string[];
   /** The API provider its agents use (for the town's concurrency and token limits). */
   provider: string;
   /** Which agent runs on its beads: the built-in scripted one, a preset CLI, or a command (docs/agents.md). */
@@ -107,6 +112,20 @@ export interface Rig {
   createdAt: number;
   /** Running totals; the windowed rates live in metrics. */
   counters: RigCounters;
+  /** Where the rig came from and went to by splits and merges; null for a rig added as it is. */
+  lineage: RigLineage | null;
+}
+
+/** A rig's place in split history (see split.ts). */
+export interface RigLineage {
+  /** The rig this one was split out of. */
+  splitFrom: string | null;
+  /** The partitions this rig was split into (it is retired, or kept as the integration rig). */
+  splitInto: string[];
+  /** The rig this partition was merged back into (it is retired). */
+  mergedInto: string | null;
+  /** Engine time of the last split or merge that changed this rig. */
+  at: number;
 }
 
 export interface RigCounters {

@@ -56,6 +56,8 @@ export class PolecatWork {
   private readonly reportedUsage = new Set<string>();
   /** Agent slots per rig (its maxConcurrency), granted in order like provider sessions. */
   private readonly rigSlots: ProviderLimiter;
+  /** The rig each polecat took its slot from: a split may move a busy polecat to another rig. */
+  private readonly slotRig = new Map<string, string>();
 
   constructor(
     private readonly ctx: EngineContext,
@@ -84,7 +86,8 @@ export class PolecatWork {
 
   /** Frees the polecat's agent slots: its rig's and its API provider's. */
   private releaseSlots(polecat: Polecat): void {
-    this.rigSlots.releaseSession(polecat.rig, polecat.id);
+    this.rigSlots.releaseSession(this.slotRig.get(polecat.id) ?? polecat.rig, polecat.id);
+    this.slotRig.delete(polecat.id);
     this.limiter.releaseSession(this.records.rig(polecat.rig).rig.settings.provider, polecat.id);
   }
 
@@ -177,6 +180,7 @@ export class PolecatWork {
     if (!this.running) return; // stopped meanwhile: the polecat resumes on next start
     if (bead.status === 'hooked') this.records.setBeadStatus(bead, 'in_progress');
     // Waiting for a slot (the rig's, then the provider's) waits on other agents: not tracked.
+    this.slotRig.set(polecat.id, rig.name);
     void this.rigSlots
       .acquireSession(rig.name, polecat.id, () => this.throttle(polecat))
       .then(() => this.limiter.acquireSession(rig.settings.provider, polecat.id, () => this.throttle(polecat)))

@@ -29,6 +29,10 @@ export interface GitPort {
   commitTree(repo: string, tree: string, parents: string[], message: string): Promise<string>;
   /** Moves `ref` to `newSha` only if it still points at `oldSha`. False when it had moved. */
   compareAndSwapRef(repo: string, ref: string, newSha: string, oldSha: string): Promise<boolean>;
+  /** Paths `head` changed since it forked from `base` (`git diff base...head`). */
+  changedFiles(repo: string, base: string, head: string): Promise<string[]>;
+  /** Every file path tracked at `commit`. */
+  listFiles(repo: string, commit: string): Promise<string[]>;
   /** True when `ancestor` is reachable from `descendant`. */
   isAncestor(repo: string, ancestor: string, descendant: string): Promise<boolean>;
   /**
@@ -90,6 +94,15 @@ export interface TownState {
   settings: TownSettings | null;
 }
 
+/** Records written together by `TownStore.saveAll`. */
+export interface RecordChange {
+  rigs: Rig[];
+  polecats: Polecat[];
+  deletedPolecats: string[];
+  beads: Bead[];
+  mergeRequests: MergeRequest[];
+}
+
 export interface AuditRecord {
   at: number;
   actor: string;
@@ -140,6 +153,8 @@ export interface TownStore {
   /** Gates, newest first; all statuses unless given. */
   listGates(query: { status?: Gate['status'][]; limit?: number }): Promise<Gate[]>;
   saveTownSettings(settings: TownSettings): Promise<void>;
+  /** Saves all these records in one transaction: all of them land, or none (a split, a merge). */
+  saveAll(change: RecordChange): Promise<void>;
   /** Adds usage to the per-day sums (same day, rig, polecat, convoy and model add up). */
   addUsage(records: UsageRecord[]): Promise<void>;
   /** Usage sums from day `since` (YYYY-MM-DD, inclusive) on. */

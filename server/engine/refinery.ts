@@ -27,6 +27,7 @@ import type { EngineContext } from './context';
 import type { MergeQueue } from './merge-queue';
 import { queueOrder } from './merge-request';
 import type { MergeRequest, Rig } from './model';
+import { isWholeRepository, owns } from './partitions';
 import type { GatePort } from './ports';
 import type { RefineryStats } from './refinery-stats';
 
@@ -59,6 +60,11 @@ interface WindowItem {
   mergeMs: number;
   /** Engine time its current validation started, if validating. */
   validatingSince: number | null;
+  /**
+   * Validated, then the target moved by commits outside this rig's scope (a sibling
+   * partition landed): the merge is redone on the new tip and the validation kept.
+   */
+  carried: boolean;
 }
 
 export interface WindowView {
@@ -71,7 +77,7 @@ export class Refinery {
   private window: WindowItem[] = [];
   private tip: string | null = null;
   private resolvingTip = false;
-  private landing = false;
+  private landing: Promise<void> | null = null;
   private stopped = false;
   private scheduled = false;
   /** Batch mode: bisection limit (index into the window) while hunting a failing request. */
@@ -150,6 +156,27 @@ export class Refinery {
     for (const item of this.window) item.abort?.abort();
   }
 
+  /**
+   * Stops, lets a landing in hand finish, and puts every request it held back in the
+   * queue, so they can move (a split or merge of rigs). `resume` starts it again.
+   */
+  async drain(): Promise<void> {
+    this.stop();
+    while (this.landing) await this.landing;
+    for (const item of [...this.window]) {
+      this.remove(item);
+      await this.queue.transition(item.mr, 'requeue', { mergeCommit: null });
+    }
+    this.probeLimit = null;
+  }
+
+  /** Takes work again after `drain`, from a fresh read of the target. */
+  resume(): void {
+    this.stopped = false;
+    this.tip = null;
+    this.kick();
+  }
+
   // ------------------------------------------------------------------ the pump
 
   /** One reconciliation pass: decide what to do next from the current state. */
@@ -225,6 +252,7 @@ export class Refinery {
         conflictFiles: [],
         mergeMs: 0,
         validatingSince: null,
+        carried: false,
       });
     }
   }
@@ -263,6 +291,8 @@ export class Refinery {
       if (base === undefined) return; // everything behind waits for the one ahead
       if (item.base === base && item.stage !== 'speculating') continue;
       if (item.base === base && item.stage === 'speculating') return; // in progress
+      const carry = item.carried && item.stage === 'passed';
+      item.carried = false;
       item.abort?.abort();
       item.gen++;
       item.base = base;
@@ -270,12 +300,12 @@ export class Refinery {
       item.stage = 'speculating';
       item.failure = null;
       if (this.rig.settings.mergeMode === 'batch') this.probeLimit = null;
-      this.ctx.track(this.mergeOnto(item, item.gen, base), `refinery ${this.rig.name}: merge ${item.mr.id}`);
+      this.ctx.track(this.mergeOnto(item, item.gen, base, carry), `refinery ${this.rig.name}: merge ${item.mr.id}`);
       return; // the ones behind need this result first
     }
   }
 
-  private async mergeOnto(item: WindowItem, gen: number, base: string): Promise<void> {
+  private async mergeOnto(item: WindowItem, gen: number, base: string, keepValidation: boolean): Promise<void> {
     const { git } = this.ctx;
     const started = performance.now(); // real time on purpose: this measures git, not the town
     const merged = await git.mergeTree(this.rig.repoPath, base, item.mr.headSha);
@@ -296,7 +326,7 @@ export class Refinery {
     if (item.gen !== gen) return;
     item.mergeMs += performance.now() - started;
     item.spec = commit;
-    item.stage = 'speculated';
+    item.stage = keepValidation ? 'passed' : 'speculated';
     this.kick();
   }
 
@@ -395,14 +425,23 @@ export class Refinery {
     }
     if (prefix.length === 0 || prefix[0].base !== this.tip) return;
     if (this.ctx.clock.now() < this.stalledUntil) return;
-    this.landing = true;
-    this.ctx.track(
-      this.land(prefix).finally(() => {
-        this.landing = false;
-        this.kick();
-      }),
-      `refinery ${this.rig.name}: land`,
-    );
+    this.landing = this.land(prefix).finally(() => {
+      this.landing = null;
+      this.kick();
+    });
+    this.ctx.track(this.landing, `refinery ${this.rig.name}: land`);
+  }
+
+  /**
+   * Whether the target moved only by files this rig's scope does not own: a sibling
+   * partition landed. Partitions contend on the ref, not on content, so what was
+   * validated here stays valid and only the (cheap) merge is redone.
+   */
+  private async movedOutsideScope(from: string, to: string): Promise<boolean> {
+    if (isWholeRepository(this.rig.settings)) return false;
+    if (!(await this.ctx.git.isAncestor(this.rig.repoPath, from, to))) return false;
+    const files = await this.ctx.git.changedFiles(this.rig.repoPath, from, to);
+    return files.every((file) => !owns(this.rig.settings, file));
   }
 
   private async land(prefix: WindowItem[]): Promise<void> {
@@ -416,12 +455,14 @@ export class Refinery {
     if (!moved) {
       await Promise.all(prefix.map((item) => this.queue.update(item.mr, { mergeCommit: null })));
       const now = await git.resolveRef(this.rig.repoPath, this.ref);
+      const foreign = now !== oldTip && (await this.movedOutsideScope(oldTip, now));
+      if (foreign) for (const item of this.window) item.carried = item.stage === 'passed';
       this.ctx.emit({
         type: 'refinery.ref_moved',
         at: clock.now(),
         rig: this.rig.name,
         mr: prefix[0].mr.id,
-        reason: 'target moved',
+        reason: foreign ? 'moved by another partition: merges redone, validations kept' : 'target moved',
       });
       if (now === oldTip) {
         // The ref did not move yet the swap failed: a stale lock. Back off instead of spinning.

@@ -18,7 +18,9 @@ import { CostMeter } from './costs';
 import { Convoys, type WaveSizeChoice } from './convoys';
 import { GateBook, type GateInput } from './gate';
 import { ProviderLimiter } from './limiter';
-import { matchesAny } from './paths';
+import { owns } from './partitions';
+import { Splits, type MergeResult, type SplitPlan, type SplitRequest } from './split';
+import type { SuggestedSplit } from './partitions';
 import { MergeQueue } from './merge-queue';
 import type { Bead, Convoy, MergeRequest, PatrolTier, Polecat, Rig, RigCounters, RigSettings, TownSettings } from './model';
 import { Persistence } from './persistence';
@@ -59,6 +61,7 @@ export const DEFAULT_RIG_SETTINGS: RigSettings = {
   progressTimeoutMs: 10 * 60_000,
   tier: 'auto',
   scope: [],
+  scopeExclude: [],
   provider: 'anthropic',
   agent: { kind: 'scripted' },
   maxConcurrency: null,
@@ -105,6 +108,7 @@ export class Town {
   private work!: PolecatWork;
   private supervision!: Supervision;
   private convoyBook!: Convoys;
+  private splits!: Splits;
   readonly limiter: ProviderLimiter;
   readonly costs: CostMeter;
   private townSettings: TownSettings = DEFAULT_TOWN_SETTINGS;
@@ -161,6 +165,13 @@ export class Town {
       town.escalationBook,
       () => town.townSettings,
     );
+    town.splits = new Splits(town.ctx, town.records, {
+      attachRig: (rig) => town.attachRig(rig, []),
+      running: () => town.running,
+      addPolecats: (rig, count) => town.addPolecats(rig, count),
+      mergesPerHour: (rig) => town.refineryStats(rig).mergesPerHour,
+      checkNewRigName: (name) => town.checkNewRigName(name),
+    });
     for (const rig of state.rigs) {
       rig.settings = { ...DEFAULT_RIG_SETTINGS, ...rig.settings };
       rig.counters = { ...ZERO_COUNTERS, ...rig.counters };
@@ -333,8 +344,7 @@ export class Town {
 
   /** Adds a rig for an existing git repository whose target branch exists. */
   async addRig(input: { name: string; repoPath: string; targetBranch?: string; settings?: Partial<RigSettings> }): Promise<Rig> {
-    if (!RIG_NAME.test(input.name)) throw invalid(`rig name '${input.name}' must match ${RIG_NAME}`);
-    if (this.records.rigs.has(input.name)) throw conflict(`rig '${input.name}' already exists`);
+    this.checkNewRigName(input.name);
     const targetBranch = input.targetBranch ?? 'main';
     await this.ctx.git.resolveRef(input.repoPath, `refs/heads/${targetBranch}`).catch(() => {
       throw invalid(`'${input.repoPath}' is not a git repository with a branch '${targetBranch}'`);
@@ -347,12 +357,41 @@ export class Town {
       settings: { ...DEFAULT_RIG_SETTINGS, ...input.settings },
       createdAt: this.clock.now(),
       counters: { ...ZERO_COUNTERS },
+      lineage: null,
     };
     const rt = this.attachRig(rig, []);
     this.records.saveRig(rig);
     this.ctx.emit({ type: 'rig.added', at: rig.createdAt, rig: rig.name, repoPath: rig.repoPath });
     if (this.running) rt.witness.start();
     return rig;
+  }
+
+  /** Refuses a name a new rig cannot take: malformed, or taken (retired rigs keep theirs). */
+  private checkNewRigName(name: string): void {
+    if (!RIG_NAME.test(name)) throw invalid(`rig name '${name}' must match ${RIG_NAME}`);
+    if (this.records.rigs.has(name)) throw conflict(`rig '${name}' already exists`);
+  }
+
+  /** What splitting a rig into path partitions would do (a dry run; see split.ts). */
+  planSplit(rig: string, request: SplitRequest): Promise<SplitPlan> {
+    return this.splits.plan(rig, request);
+  }
+
+  /** Splits a rig into path partitions, each with its own Refinery, Witness and queue. */
+  splitRig(rig: string, request: SplitRequest, by: string): Promise<SplitPlan> {
+    return this.splits.apply(rig, request, by);
+  }
+
+  /** Merges a split rig's partitions back into it (undo of splitRig). */
+  mergeRig(rig: string, by: string): Promise<MergeResult> {
+    return this.splits.merge(rig, by);
+  }
+
+  /** Partitions suggested from the files the rig's recent work touched. */
+  async suggestSplit(rig: string, max?: number): Promise<SuggestedSplit> {
+    this.records.rig(rig);
+    const history = await this.options.store.listMergeRequests({ rig, status: ['merged', 'conflicted'], limit: 200 });
+    return this.splits.suggest(rig, history, max);
   }
 
   /** Adds `count` polecats to a rig, each with its own worktree and branch. */
@@ -364,7 +403,8 @@ export class Town {
     for (let i = 0; added.length < count; i++) {
       const round = Math.floor(i / POLECAT_NAMES.length);
       const name = POLECAT_NAMES[i % POLECAT_NAMES.length] + (round > 0 ? `-${round + 1}` : '');
-      if (taken.has(name)) continue;
+      // Ids stay unique across rigs: a polecat moved by a split keeps the id it had.
+      if (taken.has(name) || this.records.polecats.has(`${rigName}/${name}`)) continue;
       taken.add(name);
       const polecat: Polecat = {
         id: `${rigName}/${name}`,
@@ -372,7 +412,8 @@ export class Town {
         name,
         state: 'idle',
         beadId: null,
-        branch: `polecat/${name}`,
+        // Rigs split from one repository share it, so branches are named per rig.
+        branch: `polecat/${rigName}/${name}`,
         worktreePath: path.join(this.options.workDir, 'worktrees', rigName, name),
         lastHeartbeatAt: null,
         lastProgressAt: null,
@@ -484,11 +525,10 @@ export class Town {
   /** The rig whose path scope owns every path of a bead (the Mayor's routing). */
   routeBead(paths: string[]): string {
     const owners = this.listRigs().filter(
-      (r) =>
-        r.status !== 'retired' &&
-        (r.settings.scope.length === 0 || paths.every((p) => matchesAny(p.replace(/\/$/, '/x'), r.settings.scope))),
+      (r) => r.status !== 'retired' && paths.every((p) => owns(r.settings, p.replace(/\/$/, '/x'))),
     );
-    const scoped = owners.filter((r) => r.settings.scope.length > 0);
+    // A partition owning the paths beats a rig that owns everything.
+    const scoped = owners.filter((r) => r.settings.scope.length > 0 || r.settings.scopeExclude.length > 0);
     const pick = scoped[0] ?? owners[0];
     if (!pick) throw invalid(`no rig owns the paths ${paths.join(', ') || '(none)'}; name a rig`);
     return pick.name;

@@ -213,6 +213,16 @@ export class CliGit implements GitPort {
     throw new GitError(['update-ref', ref, newSha, oldSha], result.code, result.stderr);
   }
 
+  async changedFiles(repo: string, base: string, head: string): Promise<string[]> {
+    const { stdout } = await runGit(['diff', '--name-only', '--no-renames', '-z', `${rev(base)}...${rev(head)}`], { cwd: repo });
+    return splitNul(stdout);
+  }
+
+  async listFiles(repo: string, commit: string): Promise<string[]> {
+    const { stdout } = await runGit(['ls-tree', '-r', '-z', '--name-only', rev(commit)], { cwd: repo });
+    return splitNul(stdout);
+  }
+
   async isAncestor(repo: string, ancestor: string, descendant: string): Promise<boolean> {
     const result = await runGit(['merge-base', '--is-ancestor', rev(ancestor), rev(descendant)], {
       cwd: repo,

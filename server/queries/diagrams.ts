@@ -46,3 +46,104 @@ export function waveDiagram(waves: WaveView[]): string {
   );
   return lines.join('\n');
 }
+
+/** One rig as the partition diagram draws it. */
+export interface PartitionNode {
+  name: string;
+  /** Path scope in words (`core/**`, `all but core/**`, `whole repository`). */
+  scope: string;
+  polecats: number;
+  workers: number;
+  queueDepth: number;
+  /** `new`: a partition a split would create; `integration`: kept for spanning work. */
+  state: 'active' | 'parked' | 'new' | 'integration';
+  /** Where it lands: repository name and target branch. */
+  target: string;
+}
+
+const PARTITION_CLASS: Record<PartitionNode['state'], string> = {
+  active: 'active',
+  parked: 'held',
+  new: 'ready',
+  integration: 'pending',
+};
+
+const nodeId = (prefix: string, name: string) => `${prefix}_${name.replace(/[^a-zA-Z0-9]/g, '_')}`;
+
+/**
+ * The town's rig partitions: town -> rig (scope, polecats) -> its Refinery (workers,
+ * queue) -> the target branch, shared by the partitions of one repository. Used for the
+ * overview and for a split's before/after preview.
+ */
+export function partitionDiagram(rigs: PartitionNode[]): string {
+  const lines = ['flowchart LR', '  town(["Town"]):::town'];
+  if (rigs.length === 0) lines.push('  none["no rigs"]:::held', '  town --> none');
+  const targets = [...new Set(rigs.map((r) => r.target))];
+  targets.forEach((t, i) => lines.push(`  T${i}[("${label(t)}")]:::target`));
+  for (const r of rigs) {
+    const rig = nodeId('R', r.name);
+    const refinery = nodeId('Q', r.name);
+    const queue = r.queueDepth > 0 ? `<br/>queue ${r.queueDepth}` : '';
+    lines.push(
+      `  ${rig}["${label(r.name)}<br/>${label(r.scope)}<br/>${r.polecats} polecat${r.polecats === 1 ? '' : 's'}"]:::${PARTITION_CLASS[r.state]}`,
+      `  ${refinery}[["Refinery ×${r.workers}${queue}"]]:::${r.queueDepth >= 5 ? 'hot' : 'refinery'}`,
+      `  town --> ${rig} --> ${refinery} --> T${targets.indexOf(r.target)}`,
+    );
+  }
+  lines.push(
+    '  classDef town fill:#1e293b,stroke:#f59e0b,color:#fef3c7',
+    '  classDef active fill:#0c4a6e,stroke:#38bdf8,color:#f0f9ff',
+    '  classDef ready fill:#065f46,stroke:#34d399,color:#ecfdf5',
+    '  classDef held fill:#1e293b,stroke:#475569,color:#94a3b8,stroke-dasharray:4 3',
+    '  classDef pending fill:#3f3f46,stroke:#a1a1aa,color:#fafafa',
+    '  classDef refinery fill:#27272a,stroke:#71717a,color:#e4e4e7',
+    '  classDef hot fill:#7c2d12,stroke:#fb923c,color:#fff7ed',
+    '  classDef target fill:#18181b,stroke:#a1a1aa,color:#e4e4e7',
+  );
+  return lines.join('\n');
+}
+
+/** A scope in words for the diagram. */
+export function describeScope(scope: readonly string[], exclude: readonly string[]): string {
+  const inc = scope.length === 0 ? 'whole repository' : scope.join(', ');
+  return exclude.length === 0 ? inc : `${scope.length === 0 ? 'all' : inc} but ${exclude.join(', ')}`;
+}
+
+/** A Deacon loop as the patrol diagram draws it. */
+export interface PatrolLoop {
+  name: 'hot' | 'warm' | 'cold' | 'all';
+  intervalMs: number | null;
+  lastCycleMs: number | null;
+  rigs: string[];
+}
+
+const seconds = (ms: number) => (ms >= 60_000 ? `${Math.round(ms / 6_000) / 10} min` : `${Math.round(ms / 100) / 10} s`);
+
+/**
+ * The Deacon's patrols as the seed draws its tiered strategy: Deacon -> each loop (its
+ * cadence and last cycle) -> the rigs it covers. A sequential Deacon is one loop over all.
+ */
+export function patrolDiagram(mode: 'tiered' | 'sequential', loops: PatrolLoop[]): string {
+  const lines = ['flowchart LR', `  D["Deacon<br/>${mode}"]:::town`];
+  const LABEL = { hot: 'Hot', warm: 'Warm', cold: 'Cold', all: 'All rigs' } as const;
+  const CLASS = { hot: 'hot', warm: 'active', cold: 'held', all: 'pending' } as const;
+  for (const loop of loops) {
+    const cadence = loop.intervalMs === null ? 'continuous' : `every ${seconds(loop.intervalMs)}`;
+    const last = loop.lastCycleMs === null ? '' : ` · last ${seconds(loop.lastCycleMs)}`;
+    const shown = loop.rigs.slice(0, 6).map(label);
+    const more = loop.rigs.length > 6 ? `<br/>+${loop.rigs.length - 6} more` : '';
+    const rigs = loop.rigs.length === 0 ? 'no rigs' : shown.join(', ') + more;
+    lines.push(
+      `  L_${loop.name}["${LABEL[loop.name]}: ${loop.rigs.length} rig${loop.rigs.length === 1 ? '' : 's'}<br/>${rigs}"]:::${CLASS[loop.name]}`,
+      `  D -->|"${cadence}${last}"| L_${loop.name}`,
+    );
+  }
+  lines.push(
+    '  classDef town fill:#1e293b,stroke:#f59e0b,color:#fef3c7',
+    '  classDef hot fill:#7c2d12,stroke:#fb923c,color:#fff7ed',
+    '  classDef active fill:#0c4a6e,stroke:#38bdf8,color:#f0f9ff',
+    '  classDef held fill:#1e293b,stroke:#475569,color:#94a3b8,stroke-dasharray:4 3',
+    '  classDef pending fill:#3f3f46,stroke:#a1a1aa,color:#fafafa',
+  );
+  return lines.join('\n');
+}

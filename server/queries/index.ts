@@ -5,12 +5,13 @@ import type { QueueSeries } from '../metrics/queue-series';
 import type { Queries } from '../runtime';
 import { convoyList, convoyView } from './convoy-view';
 import { costsView } from './costs-view';
+import { splitPreview, splitSuggestion } from './split-view';
 import { statusView } from './status-view';
-import { mergeQueueView, refineryStatsView, townOverview } from './town-view';
+import { mergeQueueView, refineryStatsView, townOverview, type FleetReadings } from './town-view';
 
-export function createQueries(town: Town, store: TownStore, series: QueueSeries): Queries {
+export function createQueries(town: Town, store: TownStore, series: QueueSeries, fleet?: FleetReadings): Queries {
   return {
-    overview: () => townOverview(town),
+    overview: () => townOverview(town, fleet),
     mergeQueue: (rig) => {
       if (rig !== undefined && !town.getRig(rig)) return [];
       return mergeQueueView(town, rig);
@@ -33,5 +34,7 @@ export function createQueries(town: Town, store: TownStore, series: QueueSeries)
     bead: async (id) => town.getActiveBead(id) ?? (await store.getBead(id)),
     events: (query) => store.listEvents(query),
     audit: (limit) => store.listAudit(limit),
+    splitPreview: (rig, input) => splitPreview(town, rig, input),
+    splitSuggestion: (rig) => splitSuggestion(town, rig),
   };
 }

@@ -4,7 +4,19 @@
  */
 import type { DeaconStatus } from '../engine/deacon';
 import { describeAgent } from '../agents/presets';
-import type { AgentSpec, Escalation, MergeRequest, PatrolTier, PolecatHealth, PolecatState } from '../engine/model';
+import os from 'node:os';
+import path from 'node:path';
+import type { TimeShareView } from '../fleet/time-ledger';
+import { scaleTier, type ScaleTierView } from './scale-tier';
+import type { AgentSpec, Escalation, MergeRequest, PatrolTier, PolecatHealth, PolecatState, RigLineage } from '../engine/model';
+import { describeScope, partitionDiagram, patrolDiagram, type PatrolLoop } from './diagrams';
+
+/** Measurements taken outside the engine (server/fleet), when the server has them. */
+export interface FleetReadings {
+  timeShare(): TimeShareView;
+  /** Bytes of a rig's worktrees at the last measurement; null before it. */
+  diskBytes(rig: string): number | null;
+}
 import type { Town } from '../engine/town';
 
 export interface PolecatView {
@@ -26,6 +38,16 @@ export interface RigView {
   name: string;
   status: string;
   targetBranch: string;
+  /** Repository folder name (partitions of one repository share it). */
+  repository: string;
+  /** Path scope in words, and as globs. */
+  scopeText: string;
+  scope: string[];
+  scopeExclude: string[];
+  /** Splits and merges it took part in. */
+  lineage: RigLineage | null;
+  /** Disk its polecats' worktrees use; null until measured. */
+  diskBytes: number | null;
   refineryWorkers: number;
   refineryBusy: boolean;
   workersBusy: number;
@@ -51,6 +73,20 @@ export interface TownOverview {
   now: number;
   timeScale: number;
   rigs: RigView[];
+  /** Mermaid: town -> rigs (scope, polecats) -> Refinery -> target branch, for rigs not retired. */
+  partitionDiagram: string;
+  /** Mermaid: the Deacon's patrol loops and the rigs in each. */
+  patrolDiagram: string;
+  /** The headline numbers of the overview's tiles. */
+  fleet: {
+    polecats: { working: number; throttled: number; stalled: number; unhealthy: number };
+    conflictRate: { rate: number | null; sample: number };
+    /** Beads landed per hour over the Refinery window. */
+    completionsPerHour: number;
+    scale: ScaleTierView;
+    /** Where the fleet's time went since the server started; null without the measurement. */
+    timeShare: TimeShareView | null;
+  };
   deacon: DeaconStatus;
   /** Escalations not yet resolved, most severe first. */
   escalations: Escalation[];
@@ -69,7 +105,7 @@ export interface TownOverview {
 
 const SEVERITY_RANK: Record<Escalation['severity'], number> = { low: 0, medium: 1, high: 2, critical: 3 };
 
-export function townOverview(town: Town): TownOverview {
+export function townOverview(town: Town, readings?: FleetReadings): TownOverview {
   const beads = town.listActiveBeads();
   const rigs: RigView[] = town.listRigs().map((rig) => {
     const stats = town.refineryStats(rig.name);
@@ -92,6 +128,12 @@ export function townOverview(town: Town): TownOverview {
       name: rig.name,
       status: rig.status,
       targetBranch: rig.targetBranch,
+      repository: path.basename(rig.repoPath),
+      scopeText: describeScope(rig.settings.scope, rig.settings.scopeExclude),
+      scope: rig.settings.scope,
+      scopeExclude: rig.settings.scopeExclude,
+      lineage: rig.lineage,
+      diskBytes: readings?.diskBytes(rig.name) ?? null,
       refineryWorkers: rig.settings.refineryWorkers,
       refineryBusy: town.refineryBusy(rig.name),
       workersBusy: town.busyWorkers(rig.name),
@@ -118,11 +160,50 @@ export function townOverview(town: Town): TownOverview {
     };
   });
   const sum = (f: (r: RigView) => number) => rigs.reduce((n, r) => n + f(r), 0);
+  const live = rigs.filter((r) => r.status !== 'retired');
+  const allPolecats = live.flatMap((r) => r.polecats);
+  const deacon = town.deaconStatus();
+  const townStats = town.refineryStats();
   return {
     now: town.clock.now(),
     timeScale: town.clock.scale,
     rigs,
-    deacon: town.deaconStatus(),
+    partitionDiagram: partitionDiagram(
+      rigs
+        .filter((r) => r.status !== 'retired')
+        .map((r) => ({
+          name: r.name,
+          scope: r.scopeText,
+          polecats: r.polecats.length,
+          workers: r.refineryWorkers,
+          queueDepth: r.queueDepth,
+          state: r.status === 'parked' ? 'parked' : 'active',
+          target: `${r.repository} ${r.targetBranch}`,
+        })),
+    ),
+    patrolDiagram: patrolDiagram(deacon.mode, patrolLoops(town, deacon, live)),
+    fleet: {
+      polecats: {
+        working: allPolecats.filter((p) => p.state !== 'idle').length,
+        throttled: allPolecats.filter((p) => p.state === 'throttled').length,
+        stalled: allPolecats.filter((p) => p.state === 'stalled' || p.health === 'stalled').length,
+        unhealthy: allPolecats.filter((p) => p.health !== 'ok').length,
+      },
+      conflictRate: { rate: townStats.conflictRate.rate, sample: townStats.conflictRate.sample },
+      completionsPerHour: Math.round(townStats.mergesPerHour * 10) / 10,
+      scale: scaleTier({
+        agents: allPolecats.length,
+        rigs: live.length,
+        cores: os.cpus().length,
+        memoryGb: Math.round(os.totalmem() / 2 ** 30),
+        partitioned: live.some((r) => r.lineage?.splitFrom != null || r.scope.length > 0),
+        staggered: town.listConvoys().some((c) => c.waveSize !== null),
+        multiRefinery: live.some((r) => r.refineryWorkers > 1),
+        tieredPatrols: deacon.mode === 'tiered',
+      }),
+      timeShare: readings?.timeShare() ?? null,
+    },
+    deacon,
     escalations: town.escalations
       .list()
       .sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.createdAt - b.createdAt),
@@ -248,4 +329,20 @@ export function refineryStatsView(town: Town, rig?: string): RefineryStatsView {
     workers_busy: busy,
     totals,
   };
+}
+
+/** The Deacon's loops with the rigs each covers, for the patrol diagram. */
+function patrolLoops(town: Town, deacon: DeaconStatus, rigs: RigView[]): PatrolLoop[] {
+  if (deacon.mode === 'sequential') {
+    const all = deacon.loops.all;
+    return [
+      { name: 'all', intervalMs: all?.intervalMs ?? null, lastCycleMs: all?.lastCycleMs ?? null, rigs: rigs.map((r) => r.name) },
+    ];
+  }
+  return (['hot', 'warm', 'cold'] as const).map((tier) => ({
+    name: tier,
+    intervalMs: deacon.loops[tier]?.intervalMs ?? null,
+    lastCycleMs: deacon.loops[tier]?.lastCycleMs ?? null,
+    rigs: rigs.filter((r) => r.tier === tier).map((r) => r.name),
+  }));
 }

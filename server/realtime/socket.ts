@@ -14,7 +14,7 @@ import { allowSameOrigin, socketAuth } from '../auth/socket-auth';
 import type { TownStore } from '../engine/ports';
 import type { Town } from '../engine/town';
 import type { QueueSeries } from '../metrics/queue-series';
-import type { TownOverview } from '../queries/town-view';
+import type { FleetReadings, TownOverview } from '../queries/town-view';
 import { townOverview } from '../queries/town-view';
 import { StreamHub, type HubOptions } from './hub';
 import { attachLegacy, speaksStreams } from './legacy';
@@ -35,6 +35,8 @@ export interface RealtimeOptions {
   /** Authenticates every connection; omitted only by tests of the stream itself. */
   auth?: Authenticator | null;
   alerts?: AlertManager | null;
+  /** Measurements the overview shows beside the engine's numbers (time share, disk). */
+  fleet?: FleetReadings;
   hub?: Partial<Omit<HubOptions, 'io' | 'resolve'>>;
 }
 
@@ -42,7 +44,7 @@ export function attachRealtime(options: RealtimeOptions) {
   const { town } = options;
   const io = new Server(options.httpServer, { serveClient: false, cors: { origin: false }, allowRequest: allowSameOrigin });
   if (options.auth) io.use(socketAuth(options.auth));
-  const memo = new OverviewMemo(town);
+  const memo = new OverviewMemo(town, options.fleet);
   const deps = { town, store: options.store, series: options.series, alerts: options.alerts ?? null };
   const hub = new StreamHub({ io, resolve: createTopicResolver(deps, memo), ...options.hub });
   hub.ensure('town');

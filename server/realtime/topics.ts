@@ -19,7 +19,7 @@ import type { TownStore } from '../engine/ports';
 import type { Town } from '../engine/town';
 import type { QueuePoint, QueueSeries } from '../metrics/queue-series';
 import { convoyView } from '../queries/convoy-view';
-import { mergeQueueView, refineryStatsView, townOverview, type TownOverview } from '../queries/town-view';
+import { mergeQueueView, refineryStatsView, townOverview, type FleetReadings, type TownOverview } from '../queries/town-view';
 import type { StreamHub, TopicSource } from './hub';
 import type { RigDetail } from './protocol';
 
@@ -42,9 +42,12 @@ export interface TopicDeps {
 /** The town overview, computed at most once between two engine events. */
 export class OverviewMemo {
   private value: TownOverview | null = null;
-  constructor(private readonly town: Town) {}
+  constructor(
+    private readonly town: Town,
+    private readonly readings?: FleetReadings,
+  ) {}
   get(): TownOverview {
-    return (this.value ??= townOverview(this.town));
+    return (this.value ??= townOverview(this.town, this.readings));
   }
   invalidate(): void {
     this.value = null;

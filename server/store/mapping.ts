@@ -59,6 +59,7 @@ export function rigToRow(rig: Rig): RigRow {
     settings: toJson(rig.settings),
     counters: toJson(rig.counters),
     createdAt: rig.createdAt,
+    lineage: rig.lineage ? toJson(rig.lineage) : null,
   };
 }
 
@@ -71,6 +72,7 @@ export function rigFromRow(row: RigRow): Rig {
     settings: fromJson(row.settings),
     counters: rigCountersWithDefaults(fromJson(row.counters)),
     createdAt: row.createdAt,
+    lineage: row.lineage ? fromJson(row.lineage) : null,
   };
 }
 

@@ -7,7 +7,7 @@
  */
 import type { Bead, Convoy, Escalation, Gate, MergeRequest, Polecat, Rig, TownSettings, UsageRecord } from '../engine/model';
 import type { DomainEvent } from '../engine/events';
-import type { AuditRecord, BeadQuery, EventQuery, StoredEvent, TownState, TownStore } from '../engine/ports';
+import type { AuditRecord, BeadQuery, EventQuery, RecordChange, StoredEvent, TownState, TownStore } from '../engine/ports';
 import { eventRig, rigCountersWithDefaults, usageKey } from './mapping';
 import {
   FINISHED_BEAD_STATUSES,
@@ -100,6 +100,14 @@ export class MemoryStore implements TownStore {
 
   async deletePolecat(id: string): Promise<void> {
     this.polecats.delete(id);
+  }
+
+  async saveAll(change: RecordChange): Promise<void> {
+    for (const rig of change.rigs) this.rigs.set(rig.name, copy(rig));
+    for (const polecat of change.polecats) this.polecats.set(polecat.id, copy(polecat));
+    for (const id of change.deletedPolecats) this.polecats.delete(id);
+    for (const bead of change.beads) this.beads.set(bead.id, copy(bead));
+    for (const mr of change.mergeRequests) this.mergeRequests.set(mr.id, copy(mr));
   }
 
   async saveBead(bead: Bead): Promise<void> {

@@ -11,7 +11,7 @@
 import type { Prisma, PrismaClient } from './generated/client';
 import type { Bead, Convoy, Escalation, Gate, MergeRequest, Polecat, Rig, TownSettings, UsageRecord } from '../engine/model';
 import type { DomainEvent } from '../engine/events';
-import type { AuditRecord, BeadQuery, EventQuery, StoredEvent, TownState, TownStore } from '../engine/ports';
+import type { AuditRecord, BeadQuery, EventQuery, RecordChange, StoredEvent, TownState, TownStore } from '../engine/ports';
 import {
   auditFromRow,
   auditToRow,
@@ -111,6 +111,24 @@ export class PrismaStore implements TownStore {
   async deletePolecat(id: string): Promise<void> {
     // deleteMany: deleting an already-removed polecat is not an error.
     await this.prisma.polecat.deleteMany({ where: { id } });
+  }
+
+  async saveAll(change: RecordChange): Promise<void> {
+    await this.prisma.$transaction([
+      ...change.rigs
+        .map(rigToRow)
+        .map((row) => this.prisma.rig.upsert({ where: { name: row.name }, create: row, update: row, select: { name: true } })),
+      ...change.polecats
+        .map(polecatToRow)
+        .map((row) => this.prisma.polecat.upsert({ where: { id: row.id }, create: row, update: row, select: ID })),
+      this.prisma.polecat.deleteMany({ where: { id: { in: change.deletedPolecats } } }),
+      ...change.beads
+        .map(beadToRow)
+        .map((row) => this.prisma.bead.upsert({ where: { id: row.id }, create: row, update: row, select: ID })),
+      ...change.mergeRequests
+        .map(mergeRequestToRow)
+        .map((row) => this.prisma.mergeRequest.upsert({ where: { id: row.id }, create: row, update: row, select: ID })),
+    ]);
   }
 
   async saveBead(bead: Bead): Promise<void> {

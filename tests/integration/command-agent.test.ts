@@ -270,7 +270,8 @@ describe('a rig running a command agent', () => {
     town.createBead({ rig: 'myproject', title: 'forgets to commit' });
     town.start();
     await run.until(() => town.escalations.list().length > 0);
-    expect(eventsOf(events, 'agent.failed')[0].reason).toBe('agent exited 0 without new commits on polecat/furiosa');
+    const { branch } = town.listPolecats()[0];
+    expect(eventsOf(events, 'agent.failed')[0].reason).toBe(`agent exited 0 without new commits on ${branch}`);
     // A real process fails for real: simulated failures are refused, not silently ignored.
     expect(() => town.injectFailure('myproject/furiosa', 'hang')).toThrow(/runs an external agent: failures cannot be simulated/);
   });

@@ -57,6 +57,52 @@ describe('the command API', () => {
   });
 
   it.each([
+    [
+      {
+        rig: 'myproject',
+        partitions: [
+          { name: 'a', globs: ['core/**'] },
+          { name: 'b', globs: ['core/**/*.ts'] },
+        ],
+      },
+      'invalid',
+      /overlap/,
+    ],
+    [
+      {
+        rig: 'myproject',
+        partitions: [
+          { name: 'a', globs: ['core/**'] },
+          { name: 'b', globs: [] },
+        ],
+      },
+      'invalid',
+      /no globs/,
+    ],
+    [{ rig: 'myproject', partitions: [] }, 'invalid', /at least one partition/],
+    [{ rig: 'myproject', partitions: [{ name: 'a', globs: ['core/../../etc/**'] }] }, 'invalid', /'\.\.' segment/],
+    [
+      {
+        rig: 'myproject',
+        partitions: [
+          { name: 'a', globs: ['core/**'] },
+          { name: 'a', globs: ['ui/**'] },
+        ],
+      },
+      'invalid',
+      /named 'a'/,
+    ],
+    [{ rig: 'myproject', partitions: [{ name: 'myproject', globs: ['core/**'] }] }, 'invalid', /own name/],
+    [{ rig: 'nope', partitions: [{ name: 'a', globs: ['core/**'] }] }, 'not_found', /rig 'nope' does not exist/],
+    [{ rig: 'myproject', partitions: [{ name: 'A B', globs: ['core/**'] }] }, 'invalid', /lower-case/],
+  ])('refuses split request %j and changes nothing', async (input, code, message) => {
+    const err = await refusal('rig.split', input);
+    expect(err?.code).toBe(code);
+    expect(err?.message).toMatch(message);
+    expect(town.listRigs().map((r) => [r.name, r.status])).toEqual([['myproject', 'active']]);
+  });
+
+  it.each([
     ['rig.tier', { rig: 'myproject', tier: 'lukewarm' }, 'invalid'],
     ['rig.tier', { rig: 'nope', tier: 'hot' }, 'not_found'],
     ['witness.configure', { rig: 'myproject', intervalMs: 0 }, 'invalid'],

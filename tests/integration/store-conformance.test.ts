@@ -52,6 +52,7 @@ function rig(over: Partial<Rig> = {}): Rig {
       progressTimeoutMs: 600_000.5,
       tier: 'auto',
       scope: ['core/**', 'lib/*.ts'],
+      scopeExclude: ['core/legacy/**'],
       provider: 'anthropic',
       agent: { kind: 'command', command: ['scripts/agent.sh', '--bead', '{beadId}'] },
       maxConcurrency: 2,
@@ -59,6 +60,7 @@ function rig(over: Partial<Rig> = {}): Rig {
     },
     createdAt: T0,
     counters: { merged: 12, conflicts: 3, rejected: 4, reworkedMerged: 2 },
+    lineage: { splitFrom: 'monolith', splitInto: [], mergedInto: null, at: T0 },
     ...over,
   };
 }
@@ -452,6 +454,21 @@ describe.each(factories)('$name', (factory) => {
       expect((await store.loadTown()).polecats).toEqual([]);
     });
 
+    it('saves rigs, polecats, beads and merge requests together and deletes polecats in one saveAll', async () => {
+      await open();
+      await store.savePolecat(polecat({ id: 'alpha/gone' }));
+      const split = rig({ name: 'alpha-core', lineage: { splitFrom: 'alpha', splitInto: [], mergedInto: null, at: T0 } });
+      const moved = polecat({ rig: 'alpha-core' });
+      const b = bead({ rig: 'alpha-core' });
+      const mr = mergeRequest({ rig: 'alpha-core' });
+      await store.saveAll({ rigs: [split], polecats: [moved], deletedPolecats: ['alpha/gone'], beads: [b], mergeRequests: [mr] });
+      const town = await store.loadTown();
+      expect(town.rigs).toEqual([split]);
+      expect(town.polecats).toEqual([moved]);
+      expect(town.beads).toEqual([b]);
+      expect(town.mergeRequests).toEqual([mr]);
+    });
+
     it('leaves merged, abandoned and escalated requests, finished beads and landed or closed convoys out when the town loads', async () => {
       await open();
       await store.saveBead(bead({ id: 'gt-open', status: 'open' }));
@@ -491,8 +508,8 @@ describe.each(factories)('$name', (factory) => {
 
     it('reads a missing rejected counter as 0 when a rig stored before gates existed is loaded', async () => {
       await open();
-      await factory.saveLegacyRig(store, rig(), LEGACY_COUNTERS);
-      expect((await store.loadTown()).rigs).toEqual([rig({ counters: { ...LEGACY_COUNTERS, rejected: 0 } })]);
+      await factory.saveLegacyRig(store, rig({ lineage: null }), LEGACY_COUNTERS);
+      expect((await store.loadTown()).rigs).toEqual([rig({ lineage: null, counters: { ...LEGACY_COUNTERS, rejected: 0 } })]);
     });
 
     it('keeps stored records unchanged when the caller mutates what it saved or loaded', async () => {

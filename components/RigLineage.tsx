@@ -1,0 +1,97 @@
+'use client';
+/**
+ * A rig's place in split history, with the actions it allows: "Split…" for an active
+ * rig, "Merge back" for a split rig or one of its partitions (operators only; the API
+ * refuses viewers anyway).
+ */
+import Link from 'next/link';
+import { useState } from 'react';
+import type { RigView } from '@/server/queries/town-view';
+import { callCommand } from '@/lib/commands';
+import { useCanAct } from '@/lib/session';
+import { RigSplitDialog } from './RigSplitDialog';
+
+const BUTTON =
+  'rounded px-3 py-1.5 text-sm font-medium focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-400 disabled:opacity-50';
+
+const rigLink = (name: string) => (
+  <Link
+    key={name}
+    href={`/rigs/${encodeURIComponent(name)}`}
+    className="font-mono text-sky-700 hover:underline dark:text-sky-300"
+  >
+    {name}
+  </Link>
+);
+
+function joined(names: string[]) {
+  return names.flatMap((n, i) => (i === 0 ? [rigLink(n)] : [', ', rigLink(n)]));
+}
+
+export function RigLineage({ rig }: { rig: RigView }) {
+  const canAct = useCanAct();
+  const [splitting, setSplitting] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const lineage = rig.lineage;
+  const splitInto = lineage?.splitInto ?? [];
+  const parent = splitInto.length > 0 ? rig.name : (lineage?.splitFrom ?? null);
+  const canMerge = parent !== null && rig.lineage?.mergedInto == null && (splitInto.length > 0 || rig.status !== 'retired');
+
+  async function mergeBack() {
+    setBusy(true);
+    const result = await callCommand('rig.merge', { rig: rig.name });
+    setBusy(false);
+    setMessage({ ok: result.ok, text: result.ok ? `Partitions merged back into ${parent}` : result.message });
+  }
+
+  return (
+    <div className="flex flex-wrap items-center gap-3 text-sm" data-testid="rig-lineage">
+      <span className="text-slate-500">
+        scope <span className="font-mono">{rig.scopeText}</span>
+        {lineage?.splitFrom && <> · partition of {rigLink(lineage.splitFrom)}</>}
+        {splitInto.length > 0 && <> · split into {joined(splitInto)}</>}
+        {lineage?.mergedInto && <> · merged back into {rigLink(lineage.mergedInto)}</>}
+      </span>
+      {canAct && rig.status === 'active' && (
+        <button
+          type="button"
+          className={`${BUTTON} bg-amber-600 text-white hover:bg-amber-500`}
+          onClick={() => setSplitting(true)}
+          data-testid="split-open"
+        >
+          Split rig…
+        </button>
+      )}
+      {canAct && canMerge && (
+        <button
+          type="button"
+          disabled={busy}
+          className={`${BUTTON} border border-slate-300 hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800`}
+          onClick={mergeBack}
+          data-testid="merge-back"
+        >
+          {busy ? 'Merging…' : `Merge partitions back into ${parent}`}
+        </button>
+      )}
+      <span
+        role="status"
+        aria-live="polite"
+        data-testid="lineage-result"
+        className={message?.ok ? 'text-emerald-700 dark:text-emerald-400' : 'text-rose-700 dark:text-rose-400'}
+      >
+        {message?.text}
+      </span>
+      {splitting && (
+        <RigSplitDialog
+          rig={rig.name}
+          onClose={() => setSplitting(false)}
+          onApplied={(text) => {
+            setSplitting(false);
+            setMessage({ ok: true, text });
+          }}
+        />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,274 @@
+'use client';
+/**
+ * The seed's four metrics over a chosen range, from the persisted series (10 s samples,
+ * minute averages beyond six hours): merge-queue depth per rig, conflict rate, patrol
+ * latency and throughput. Refetched as the town moves (every `refreshKey` change, at
+ * most every few seconds), so the charts stay live without a reload.
+ */
+import { useEffect, useRef, useState } from 'react';
+import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { RangeResult } from '@/server/metrics/series';
+
+const RANGES = ['15m', '1h', '6h', '24h', '7d'] as const;
+const COLORS = ['#38bdf8', '#f472b6', '#a3e635', '#fbbf24', '#c084fc', '#fb7185', '#2dd4bf', '#f97316'];
+/** Refetch at most this often, however fast the town pushes. */
+const MIN_REFRESH_MS = 5_000;
+/** Beyond this many rigs the per-rig chart shows the busiest ones. */
+const MAX_RIG_LINES = 8;
+
+type Series = Record<string, RangeResult>;
+
+async function series(metric: string, range: string, rig?: string): Promise<RangeResult> {
+  const q = new URLSearchParams({ metric, range, maxPoints: '180', ...(rig ? { rig } : {}) });
+  const res = await fetch(`/api/metrics-series?${q}`, { cache: 'no-store' });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  return res.json() as Promise<RangeResult>;
+}
+
+/** Loads the charts' series; again when `refreshKey` moves, throttled. */
+function useSeries(range: string, rigs: string[], refreshKey: unknown) {
+  const [data, setData] = useState<{ rigs: Series; town: Series } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const last = useRef(0);
+  const rigKey = rigs.join(',');
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const wait = last.current + MIN_REFRESH_MS - Date.now();
+    if (wait > 0) {
+      const timer = setTimeout(() => setTick((t) => t + 1), wait);
+      return () => clearTimeout(timer);
+    }
+    last.current = Date.now();
+    let live = true;
+    const names = rigKey ? rigKey.split(',') : [];
+    Promise.all([
+      Promise.all(names.map((r) => series('queue_depth', range, r))),
+      Promise.all(['conflict_rate', 'patrol_duration', 'throughput'].map((m) => series(m, range))),
+    ]).then(
+      ([perRig, town]) => {
+        if (!live) return;
+        setData({
+          rigs: Object.fromEntries(names.map((r, i) => [r, perRig[i]])),
+          town: Object.fromEntries(town.map((s) => [s.metric, s])),
+        });
+        setError(null);
+      },
+      (err: unknown) => live && setError(err instanceof Error ? err.message : 'unavailable'),
+    );
+    return () => {
+      live = false;
+    };
+  }, [range, rigKey, refreshKey, tick]);
+  return { data, error };
+}
+
+const INPUT =
+  'rounded border border-slate-300 bg-white px-2 py-1 text-sm text-slate-900 dark:border-slate-700 dark:bg-slate-950 dark:text-slate-100';
+
+export function TownCharts({ rigs, refreshKey }: { rigs: Array<{ name: string; queueDepth: number }>; refreshKey: unknown }) {
+  const [range, setRange] = useState<(typeof RANGES)[number]>('1h');
+  // The busiest rigs get lines; the order is stable so colours do not jump.
+  const shown = [...rigs]
+    .sort((a, b) => b.queueDepth - a.queueDepth || a.name.localeCompare(b.name))
+    .slice(0, MAX_RIG_LINES)
+    .map((r) => r.name)
+    .sort();
+  const { data, error } = useSeries(range, shown, refreshKey);
+  const long = range.endsWith('d') || range === '24h';
+  const tick = (at: number) =>
+    new Date(at).toLocaleString(
+      [],
+      long ? { month: 'short', day: 'numeric', hour: '2-digit' } : { hour: '2-digit', minute: '2-digit' },
+    );
+
+  const queueRows = data ? merge(shown.map((r) => [r, data.rigs[r]?.points ?? []])) : [];
+  const townRows = (metric: string, scale = 1) =>
+    (data?.town[metric]?.points ?? []).map((p) => ({ at: p.at, value: p.value === null ? null : p.value * scale }));
+
+  return (
+    <section
+      className="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
+      aria-label="Town metrics over time"
+    >
+      <div className="mb-3 flex flex-wrap items-center gap-2">
+        <h2 className="mr-auto text-sm font-semibold uppercase tracking-wide text-slate-500">The seed’s four metrics</h2>
+        <label className="text-sm text-slate-500">
+          Range{' '}
+          <select
+            className={INPUT}
+            value={range}
+            onChange={(e) => setRange(e.target.value as typeof range)}
+            data-testid="chart-range"
+          >
+            {RANGES.map((r) => (
+              <option key={r}>{r}</option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {error && <p className="mb-2 text-sm text-rose-600 dark:text-rose-400">Series unavailable: {error}; retrying.</p>}
+      <div className="grid gap-4 lg:grid-cols-2">
+        <Chart
+          title={`Merge-queue depth per rig${rigs.length > MAX_RIG_LINES ? ` (busiest ${MAX_RIG_LINES})` : ''}`}
+          testId="queue-depth-chart"
+          points={queueRows.length}
+        >
+          <LineChart data={queueRows} margin={{ top: 8, right: 16, bottom: 0, left: -16 }}>
+            {axes(tick)}
+            <YAxis
+              allowDecimals={false}
+              tick={{ fontSize: 11 }}
+              stroke="#94a3b8"
+              domain={[0, (max: number) => Math.max(6, max)]}
+            />
+            <Legend wrapperStyle={{ fontSize: 12 }} />
+            <ReferenceLine
+              y={5}
+              stroke="#f59e0b"
+              strokeDasharray="4 4"
+              label={{ value: 'split at 5+', fill: '#f59e0b', fontSize: 11, position: 'insideTopRight' }}
+            />
+            {shown.map((rig, i) => (
+              <Line
+                key={rig}
+                type="stepAfter"
+                dataKey={rig}
+                stroke={COLORS[i % COLORS.length]}
+                dot={false}
+                isAnimationActive={false}
+                strokeWidth={2}
+                connectNulls
+              />
+            ))}
+          </LineChart>
+        </Chart>
+        <Chart title="Conflict rate, % of merge attempts" testId="conflict-rate-chart" points={townRows('conflict_rate').length}>
+          <LineChart data={townRows('conflict_rate', 100)} margin={{ top: 8, right: 16, bottom: 0, left: -16 }}>
+            {axes(tick)}
+            <YAxis tick={{ fontSize: 11 }} stroke="#94a3b8" domain={[0, 100]} />
+            <ReferenceLine
+              y={40}
+              stroke="#f43f5e"
+              strokeDasharray="4 4"
+              label={{ value: 'alert 40%', fill: '#f43f5e', fontSize: 11, position: 'insideTopRight' }}
+            />
+            <ReferenceLine
+              y={20}
+              stroke="#f59e0b"
+              strokeDasharray="4 4"
+              label={{ value: 'stagger 20%', fill: '#f59e0b', fontSize: 11, position: 'insideBottomRight' }}
+            />
+            <Line
+              type="linear"
+              dataKey="value"
+              name="conflict rate"
+              stroke="#f472b6"
+              dot={false}
+              isAnimationActive={false}
+              strokeWidth={2}
+              connectNulls
+            />
+          </LineChart>
+        </Chart>
+        <Chart title="Deacon patrol cycle, seconds" testId="patrol-chart" points={townRows('patrol_duration').length}>
+          <LineChart data={townRows('patrol_duration')} margin={{ top: 8, right: 16, bottom: 0, left: -16 }}>
+            {axes(tick)}
+            <YAxis tick={{ fontSize: 11 }} stroke="#94a3b8" />
+            <ReferenceLine
+              y={300}
+              stroke="#f43f5e"
+              strokeDasharray="4 4"
+              label={{ value: 'alert 5 min', fill: '#f43f5e', fontSize: 11, position: 'insideTopRight' }}
+            />
+            <Line
+              type="linear"
+              dataKey="value"
+              name="patrol"
+              stroke="#a3e635"
+              dot={false}
+              isAnimationActive={false}
+              strokeWidth={2}
+              connectNulls
+            />
+          </LineChart>
+        </Chart>
+        <Chart title="Throughput, beads done per hour" testId="throughput-chart" points={townRows('throughput').length}>
+          <LineChart data={townRows('throughput')} margin={{ top: 8, right: 16, bottom: 0, left: -16 }}>
+            {axes(tick)}
+            <YAxis allowDecimals={false} tick={{ fontSize: 11 }} stroke="#94a3b8" />
+            <Line
+              type="linear"
+              dataKey="value"
+              name="per hour"
+              stroke="#38bdf8"
+              dot={false}
+              isAnimationActive={false}
+              strokeWidth={2}
+              connectNulls
+            />
+          </LineChart>
+        </Chart>
+      </div>
+    </section>
+  );
+}
+
+function axes(tick: (at: number) => string) {
+  return [
+    <CartesianGrid key="grid" strokeDasharray="3 3" stroke="#33415555" />,
+    <XAxis
+      key="x"
+      dataKey="at"
+      type="number"
+      domain={['dataMin', 'dataMax']}
+      tickFormatter={tick}
+      tick={{ fontSize: 11 }}
+      stroke="#94a3b8"
+    />,
+    <Tooltip
+      key="tip"
+      labelFormatter={(at) => new Date(Number(at)).toLocaleString()}
+      contentStyle={{ background: '#0f172a', border: '1px solid #334155', fontSize: 12, color: '#e2e8f0' }}
+    />,
+  ];
+}
+
+function Chart({
+  title,
+  testId,
+  points,
+  children,
+}: {
+  title: string;
+  testId: string;
+  points: number;
+  children: React.ReactElement;
+}) {
+  return (
+    <figure>
+      <figcaption className="mb-1 text-xs uppercase tracking-wide text-slate-500">{title}</figcaption>
+      <div className="h-52 w-full" data-testid={testId} data-points={points}>
+        {points === 0 ? (
+          <p className="pt-16 text-center text-sm text-slate-500">No samples in this range yet.</p>
+        ) : (
+          <ResponsiveContainer width="100%" height="100%">
+            {children}
+          </ResponsiveContainer>
+        )}
+      </div>
+    </figure>
+  );
+}
+
+/** One row per timestamp with a column per rig. */
+function merge(series: Array<[string, RangeResult['points']]>): Array<Record<string, number | null>> {
+  const rows = new Map<number, Record<string, number | null>>();
+  for (const [rig, points] of series) {
+    for (const p of points) {
+      const row = rows.get(p.at) ?? { at: p.at };
+      row[rig] = p.value;
+      rows.set(p.at, row);
+    }
+  }
+  return [...rows.values()].sort((a, b) => a.at! - b.at!);
+}

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Rig" ADD COLUMN "lineage" TEXT;
+

@@ -1,0 +1,37 @@
+/** Commands that reshape rigs: split one into path partitions, merge partitions back. */
+import { z } from 'zod';
+import { RigName } from './beads';
+import { defineCommand } from './command';
+
+const Glob = z.string().min(1, 'a glob cannot be empty').max(200, 'globs are at most 200 characters');
+
+/** A split request (also what the preview takes). The engine checks globs against the repository. */
+export const SplitInput = z.strictObject({
+  rig: RigName,
+  partitions: z
+    .array(z.strictObject({ name: RigName, globs: z.array(Glob).max(50, 'at most 50 globs per partition') }))
+    .min(1, 'name at least one partition')
+    .max(16, 'at most 16 partitions'),
+  remainder: RigName.optional(),
+  /** A partition's name, or `stay`: the rig stays as the integration rig for spanning work. */
+  spanning: z.union([z.literal('stay'), RigName]).optional(),
+  polecats: z.record(RigName, z.number().int('polecat counts are whole numbers').min(0).max(50)).optional(),
+});
+
+export type SplitInput = z.output<typeof SplitInput>;
+
+export const splitRig = defineCommand({
+  name: 'rig.split',
+  summary: 'Split a rig into path partitions, each with its own Refinery, Witness and merge queue (gt rig split)',
+  role: 'operator',
+  input: SplitInput,
+  run: (town, { rig, ...request }, actor) => town.splitRig(rig, request, actor.name),
+});
+
+export const mergeRig = defineCommand({
+  name: 'rig.merge',
+  summary: "Merge a split rig's partitions back into it, with their work and polecats (gt rig merge)",
+  role: 'operator',
+  input: z.strictObject({ rig: RigName }),
+  run: (town, { rig }, actor) => town.mergeRig(rig, actor.name),
+});

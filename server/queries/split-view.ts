@@ -1,0 +1,49 @@
+/**
+ * The split preview as the rig page shows it: the engine's dry-run plan plus the
+ * before/after partition diagrams. Nothing here changes state.
+ */
+import path from 'node:path';
+import { EngineError } from '../engine/errors';
+import type { SuggestedSplit } from '../engine/partitions';
+import type { SplitPlan } from '../engine/split';
+import type { Town } from '../engine/town';
+import { describeIssues } from '../commands/command';
+import { SplitInput } from '../commands/rigs';
+import { describeScope, partitionDiagram, type PartitionNode } from './diagrams';
+
+export interface SplitPreview {
+  plan: SplitPlan;
+  diagram: { before: string; after: string };
+}
+
+export async function splitPreview(town: Town, rigName: string, input: unknown): Promise<SplitPreview> {
+  const parsed = SplitInput.safeParse(typeof input === 'object' && input !== null ? { ...input, rig: rigName } : input);
+  if (!parsed.success) throw new EngineError('invalid', describeIssues(parsed.error), parsed.error.issues);
+  const { rig: _rig, ...request } = parsed.data;
+  const plan = await town.planSplit(rigName, request);
+  const rig = town.getRig(rigName)!;
+  const target = `${path.basename(rig.repoPath)} ${rig.targetBranch}`;
+  const before: PartitionNode = {
+    name: rig.name,
+    scope: describeScope(rig.settings.scope, rig.settings.scopeExclude),
+    polecats: plan.before.polecats,
+    workers: rig.settings.refineryWorkers,
+    queueDepth: plan.before.queueDepth,
+    state: rig.status === 'parked' ? 'parked' : 'active',
+    target,
+  };
+  const after = plan.partitions.map((p): PartitionNode => ({
+    name: p.name,
+    scope: describeScope(p.scope, p.scopeExclude),
+    polecats: p.polecats,
+    workers: rig.settings.refineryWorkers,
+    queueDepth: p.queueDepth,
+    state: p.role === 'integration' ? 'integration' : 'new',
+    target,
+  }));
+  return { plan, diagram: { before: partitionDiagram([before]), after: partitionDiagram(after) } };
+}
+
+export function splitSuggestion(town: Town, rig: string): Promise<SuggestedSplit> {
+  return town.suggestSplit(rig);
+}

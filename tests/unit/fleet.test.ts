@@ -1,0 +1,96 @@
+/**
+ * The overview's derived readings: the seed's scale table, where the fleet's time goes,
+ * and the diagrams' text (user-named rigs cannot break or inject into Mermaid).
+ */
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../server/engine/clock';
+import { EventBus } from '../../server/engine/events';
+import { TimeLedger } from '../../server/fleet/time-ledger';
+import { partitionDiagram, patrolDiagram } from '../../server/queries/diagrams';
+import { scaleTier, type ScaleInput } from '../../server/queries/scale-tier';
+
+const base: ScaleInput = {
+  agents: 8,
+  rigs: 1,
+  cores: 8,
+  memoryGb: 32,
+  partitioned: false,
+  staggered: false,
+  multiRefinery: false,
+  tieredPatrols: true,
+};
+
+describe('scale tier', () => {
+  it.each([
+    [3, 'Small'],
+    [10, 'Small'],
+    [11, 'Medium'],
+    [20, 'Medium'],
+    [30, 'Large'],
+    [41, 'XL'],
+  ])('puts %i agents in the %s tier of the seed’s table', (agents, tier) => {
+    expect(scaleTier({ ...base, agents }).tier).toBe(tier);
+  });
+
+  it('recommends the seed’s setup and says what to do when the town outgrew it', () => {
+    const large = scaleTier({ ...base, agents: 30, rigs: 2, tieredPatrols: false });
+    expect(large.recommended).toEqual({ agents: '20-40', rigs: '5-15', setup: 'Two machines, load-balanced rigs' });
+    expect(large.advice.join(' | ')).toMatch(/2 rigs for 30 agents: split rigs/);
+    expect(large.advice).toContain('tier the Deacon’s patrols');
+    expect(large.advice).toContain('stagger convoys into waves');
+    expect(large.advice).toContain('add Refinery workers to busy rigs');
+    expect(scaleTier({ ...base, cores: 2, memoryGb: 23 }).advice.join()).toMatch(
+      /2 cores and 23 GB; the seed recommends 8\+ cores/,
+    );
+    expect(scaleTier(base).advice).toEqual([]);
+  });
+});
+
+describe('time ledger', () => {
+  it('adds agent, git, gate and coordination time in real ms and shows the seed’s shares beside', () => {
+    const clock = new VirtualClock(0);
+    const ledger = new TimeLedger(clock);
+    const bus = new EventBus(() => {});
+    ledger.attach(bus);
+    const state = (at: number, from: string, to: string) =>
+      bus.publish({ type: 'polecat.state_changed', at, rig: 'r', polecat: 'r/a', from, to, bead: 'b' } as never);
+    state(0, 'idle', 'working');
+    state(6_000, 'working', 'submitted'); // 6 s of agent session
+    state(8_000, 'submitted', 'reworking');
+    state(10_000, 'reworking', 'submitted'); // +2 s
+    ledger.gitCall(1_000);
+    bus.publish({ type: 'refinery.validated', at: 1, rig: 'r', mr: 'm', slot: 0, ok: true, durationMs: 2_000, covers: 1 });
+    bus.publish({ type: 'mayor.dispatched', at: 1, assignments: 1, decisionMs: 500 });
+    bus.publish({ type: 'deacon.patrolled', at: 1, rig: 'r', tier: 'hot', durationMs: 500, gatesOpened: 0, findings: [] });
+    const view = ledger.view(10_000);
+    const ms = Object.fromEntries(view.categories.map((c) => [c.key, c.ms]));
+    expect(ms).toEqual({ agents: 8_000, git: 1_000, gates: 2_000, coordination: 1_000 });
+    expect(view.categories.find((c) => c.key === 'agents')!.share).toBeCloseTo(8 / 12);
+    expect(view.categories.map((c) => c.seedShare)).toEqual([0.45, 0.25, 0.2, 0.1]);
+  });
+});
+
+describe('diagrams', () => {
+  it('draws every rig with its scope, polecats and Refinery to a shared target, labels sanitised', () => {
+    const text = partitionDiagram([
+      { name: 'app-core', scope: 'core/**', polecats: 7, workers: 2, queueDepth: 6, state: 'active', target: 'app main' },
+      { name: 'app-ui', scope: 'ui/"]; click x', polecats: 1, workers: 1, queueDepth: 0, state: 'new', target: 'app main' },
+    ]);
+    expect(text).toContain('R_app_core["app-core<br/>core/**<br/>7 polecats"]:::active');
+    expect(text).toContain('Q_app_core[["Refinery ×2<br/>queue 6"]]:::hot');
+    expect(text).toContain('town --> R_app_ui --> Q_app_ui --> T0');
+    expect(text).not.toContain('"];');
+    expect(text.match(/T0\[\(/g)).toHaveLength(1);
+  });
+
+  it('draws the tiered patrol with each tier’s cadence and rigs', () => {
+    const text = patrolDiagram('tiered', [
+      { name: 'hot', intervalMs: 30_000, lastCycleMs: 10_000, rigs: ['a', 'b'] },
+      { name: 'cold', intervalMs: 600_000, lastCycleMs: null, rigs: [] },
+    ]);
+    expect(text).toContain('L_hot["Hot: 2 rigs<br/>a, b"]:::hot');
+    expect(text).toContain('D -->|"every 30 s · last 10 s"| L_hot');
+    expect(text).toContain('L_cold["Cold: 0 rigs<br/>no rigs"]');
+    expect(text).toContain('every 10 min');
+  });
+});
