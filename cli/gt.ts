@@ -6,6 +6,7 @@
  *   gt mq list --json | jq '.pending | length'
  *   gt refinery stats --json | jq '.conflict_rate'
  *   gt rig scale myproject --refinery-workers 3
+ *   gt rig agent myproject --preset claude --max-concurrency 3
  *   gt rig split myproject --partition myproject-core=core/** --partition myproject-ui=ui/** --dry-run
  *   gt costs --by-agent ; gt costs --alert-threshold 50
  */
@@ -127,6 +128,47 @@ withJson(
   if (opts.json) return json(r);
   console.log(`${r.rig}: ${r.refineryWorkers} Refinery workers`);
 });
+withJson(
+  rig
+    .command('agent')
+    .description("choose a rig's agent: --scripted, --preset <name>, or a command after -- (docs/agents.md)")
+    .argument('<rig>')
+    .argument('[argv...]', 'a custom command: the program and its arguments, after --')
+    .option('--scripted', 'the built-in scripted agent')
+    .option('--preset <name>', 'claude, codex, gemini, aider or opencode')
+    .option('--model <model>', "the preset's model")
+    .option('--max-concurrency <n>', "agents at once, or 'none'", (v: string) =>
+      v === 'none' ? null : int('--max-concurrency')(v),
+    )
+    .option('--timeout-ms <ms>', 'real ms one attempt may run', int('--timeout-ms')),
+).action(
+  async (
+    name: string,
+    argv: string[],
+    opts: {
+      scripted?: boolean;
+      preset?: string;
+      model?: string;
+      maxConcurrency?: number | null;
+      timeoutMs?: number;
+      json?: boolean;
+    },
+  ) => {
+    const agent = opts.scripted
+      ? { kind: 'scripted' }
+      : opts.preset
+        ? { kind: 'preset', preset: opts.preset, ...(opts.model ? { model: opts.model } : {}) }
+        : argv.length > 0
+          ? { kind: 'command', command: argv }
+          : undefined;
+    const r = await command<{ rig: string; description: string; maxConcurrency: number | null; timeoutMs: number }>(
+      'agent.configure',
+      { rig: name, agent, maxConcurrency: opts.maxConcurrency, timeoutMs: opts.timeoutMs },
+    );
+    if (opts.json) return json(r);
+    console.log(`${r.rig}: ${r.description}, ${r.maxConcurrency ?? 'no'} concurrency cap, timeout ${r.timeoutMs / 1000} s`);
+  },
+);
 for (const [verb, action, done] of [
   ['park', 'rig.park', 'parked'],
   ['unpark', 'rig.unpark', 'active'],
@@ -331,6 +373,8 @@ withJson(
       r.unpricedTokens > 0 ? `${usd(r.costUsd)} + unknown` : usd(r.costUsd),
     ]),
   );
+  if (c.unmetered.runs > 0)
+    console.log(`+ unknown: ${c.unmetered.runs} agent runs reported no usage (${c.unmetered.polecats.join(', ')})`);
   console.log(
     `today ${usd(c.today.costUsd)}${c.budget.dailyBudgetUsd !== null ? ` of ${usd(c.budget.dailyBudgetUsd)}` : ''}${c.budget.alertThresholdUsd !== null ? `, alert at ${usd(c.budget.alertThresholdUsd)}` : ''}`,
   );

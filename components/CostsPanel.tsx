@@ -182,15 +182,20 @@ function CostsTable({ costs }: { costs: CostsView }) {
   const label = GROUPS.find((g) => g.by === costs.by)?.label ?? costs.by;
   if (costs.rows.length === 0) {
     return (
-      <p className="text-sm text-slate-500" data-testid="costs-empty">
-        No token usage {costs.range === 'today' ? 'today' : 'in the last 7 days'} yet.
-      </p>
+      <>
+        <UnmeteredNote costs={costs} />
+        <p className="text-sm text-slate-500" data-testid="costs-empty">
+          No {costs.unmetered.runs > 0 ? 'reported ' : ''}token usage {costs.range === 'today' ? 'today' : 'in the last 7 days'}{' '}
+          yet.
+        </p>
+      </>
     );
   }
   const unpriced = costs.rows.reduce((n, r) => n + r.unpricedTokens, 0);
   const maxTokens = Math.max(...costs.rows.map((r) => r.inputTokens + r.outputTokens), 1);
   return (
     <div className="max-h-[32rem] overflow-auto">
+      <UnmeteredNote costs={costs} />
       <table className="w-full text-sm" data-testid="costs-table" data-by={costs.by} data-range={costs.range}>
         <thead className="sticky top-0 bg-white text-left text-xs uppercase tracking-wide text-slate-500 dark:bg-slate-900">
           <tr>
@@ -244,6 +249,17 @@ function CostsTable({ costs }: { costs: CostsView }) {
         </tfoot>
       </table>
     </div>
+  );
+}
+
+/** Agent runs that reported no usage: the totals leave them out, and say so. */
+function UnmeteredNote({ costs }: { costs: CostsView }) {
+  if (costs.unmetered.runs === 0) return null;
+  return (
+    <p className="mb-2 text-sm text-amber-300" data-testid="costs-unmetered">
+      + unknown: {costs.unmetered.runs} agent {costs.unmetered.runs === 1 ? 'run' : 'runs'} reported no usage (
+      {costs.unmetered.polecats.join(', ')}); see docs/agents.md for the usage line protocol.
+    </p>
   );
 }
 

@@ -38,7 +38,9 @@ export function PolecatList({ polecats, now }: { polecats: PolecatView[]; now: n
               </span>
             )}
             <span className="min-w-0 flex-1 truncate text-slate-500" title={p.beadTitle ?? ''}>
-              {p.beadId ? `${p.beadId} · ${formatDuration(now - p.stateSince)} · ${Math.round(p.tokensUsed / 1000)}k tok` : ''}
+              {p.beadId
+                ? `${p.beadId} · ${formatDuration(now - p.stateSince)} · ${p.tokensUsed === null ? 'tokens unknown' : `${Math.round(p.tokensUsed / 1000)}k tok`}`
+                : ''}
             </span>
             {canAct && p.beadId && (
               <span className="flex shrink-0 gap-1">

@@ -1,13 +1,16 @@
 'use client';
 /**
  * One rig's control room: its Refinery's numbers (each rate with its sample), the merge
- * queue in landing order, the worker-count control and the polecats. Live over the
- * socket; when the socket is down the view says so and stops ageing as if it were live.
+ * queue in landing order, the worker-count control, the polecats, the agent runtime and
+ * the tail of an agent's log. Live over the socket; when the socket is down the view says
+ * so and stops ageing as if it were live.
  */
 import Link from 'next/link';
 import { useEffect, useState, type ReactNode } from 'react';
 import type { RefineryStatsView } from '@/server/queries/town-view';
 import { formatDuration } from '@/lib/format';
+import { AgentLogTail } from './AgentLogTail';
+import { AgentRuntimeForm } from './AgentRuntimeForm';
 import { ConnectionBadge, TimeScaleBadge } from './ConnectionBadge';
 import { MergeQueueTable } from './MergeQueueTable';
 import { RefineryScaleControl } from './RefineryScaleControl';
@@ -124,6 +127,17 @@ export function RigPage({ rig }: { rig: string }) {
                   <PolecatList polecats={detail.rig.polecats} now={detail.now + elapsedMs} />
                 </section>
               </div>
+            </div>
+
+            <div className="grid gap-4 lg:grid-cols-3">
+              <section className={PANEL} aria-label="Agent runtime">
+                <h2 className={PANEL_TITLE}>Agent runtime</h2>
+                <AgentRuntimeForm key={JSON.stringify(detail.rig.agent)} rig={detail.rig} />
+              </section>
+              <section className={`${PANEL} lg:col-span-2`} aria-label="Agent log">
+                <h2 className={PANEL_TITLE}>Agent log · tail</h2>
+                <AgentLogTail rig={rig} polecats={detail.rig.polecats} />
+              </section>
             </div>
           </div>
         </>

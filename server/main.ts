@@ -22,6 +22,9 @@ import { Town } from './engine/town';
 import { CliGit } from './git/cli-git';
 import { GateRunner } from './gates/gate-runner';
 import { ScriptedAgentRuntime } from './agents/scripted-agent';
+import { CommandAgentRuntime } from './agents/command-agent';
+import { RigAgentRuntime } from './agents/rig-runtime';
+import { agentLogRoot } from './agents/agent-log';
 import { QueueSeries } from './metrics/queue-series';
 import { createQueries } from './queries';
 import { TimeLedger } from './fleet/time-ledger';
@@ -78,7 +81,11 @@ async function main(): Promise<void> {
     clock,
     git,
     store,
-    agents: new ScriptedAgentRuntime({ clock, git }),
+    // Each rig picks its agent: the scripted one (the demo) or an external CLI (docs/agents.md).
+    agents: new RigAgentRuntime(
+      new ScriptedAgentRuntime({ clock, git }),
+      new CommandAgentRuntime({ logRoot: agentLogRoot(config.dataDir) }),
+    ),
     gates: new GateRunner({ scratchRoot: path.join(config.dataDir, 'scratch') }),
     workDir: config.dataDir,
     log,

@@ -1,4 +1,5 @@
 /** The command catalogue: every operator action the product offers. */
+import { configureAgents } from './agents';
 import { createBead } from './beads';
 import { CommandBus, type CommandDefinition } from './command';
 import {
@@ -37,6 +38,7 @@ export const COMMANDS = [
   addPolecats,
   scaleRefinery,
   configureRefinery,
+  configureAgents,
   splitRig,
   mergeRig,
   parkRig,

@@ -6,6 +6,8 @@
  */
 import type { BeadStatus, MergeRequestStatus, PolecatState, Rig } from './model';
 
+type AgentOutcomeKind = 'committed' | 'failed' | 'cancelled';
+
 interface Base {
   /** Engine-clock time of the change, ms. */
   at: number;
@@ -56,6 +58,8 @@ export type DomainEvent =
       model: string;
     })
   | (Base & { type: 'agent.failed'; rig: string; polecat: string; bead: string; reason: string })
+  /** An external agent's run ended without a single usage line: its tokens and cost are unknown. */
+  | (Base & { type: 'agent.unmetered'; rig: string; polecat: string; bead: string; outcome: AgentOutcomeKind })
   | (Base & { type: 'bead.created'; rig: string; bead: string; title: string; convoy: string | null })
   | (Base & { type: 'bead.status_changed'; rig: string; bead: string; from: BeadStatus; to: BeadStatus })
   | (Base & { type: 'convoy.created'; convoy: string; title: string; beads: number })

@@ -52,7 +52,26 @@ export interface RigSettings {
   scopeExclude: string[];
   /** The API provider its agents use (for the town's concurrency and token limits). */
   provider: string;
+  /** Which agent runs on its beads: the built-in scripted one, a preset CLI, or a command (docs/agents.md). */
+  agent: AgentSpec;
+  /** Agents of this rig running at once; null: one per polecat. Waiting polecats show as throttled. */
+  maxConcurrency: number | null;
+  /** A preset or command agent is killed (a failed attempt) after this many real ms. */
+  agentTimeoutMs: number;
 }
+
+/** The presets: common coding-agent CLIs as argument templates (server/agents/presets.ts). */
+export const AGENT_PRESETS = ['claude', 'codex', 'gemini', 'aider', 'opencode'] as const;
+export type AgentPresetName = (typeof AGENT_PRESETS)[number];
+
+/**
+ * A rig's agent runtime. Argument arrays only: `{placeholders}` in them are replaced by
+ * whole data values (the bead's id, the prompt file...), never interpreted by a shell.
+ */
+export type AgentSpec =
+  | { kind: 'scripted' }
+  | { kind: 'preset'; preset: AgentPresetName; model?: string; args?: string[] }
+  | { kind: 'command'; command: string[] };
 
 export type PatrolTier = 'hot' | 'warm' | 'cold';
 

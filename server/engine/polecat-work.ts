@@ -4,11 +4,16 @@
  * answered. The conflict loop lives here: a request that conflicted or failed a gate
  * goes back to its polecat (rebase on the new target, resubmit) until it has been
  * submitted `maxAttempts` times; then it is escalated and its bead blocked for a person.
+ * An agent attempt that fails outright (a crash, no commit, a timeout) is retried the
+ * same way: the bead goes back to the pool, and after `maxAttempts` failed attempts it
+ * is escalated and blocked instead. A rig's `maxConcurrency` caps its running agents:
+ * the Mayor hooks no more beads than there are free slots, and a polecat waiting for a
+ * slot (after a conflict, say) is throttled, like one waiting for its API provider.
  */
 import type { EngineContext } from './context';
 import type { CostMeter } from './costs';
 import type { EscalationBook } from './escalations';
-import type { ProviderLimiter } from './limiter';
+import { ProviderLimiter } from './limiter';
 import { planDispatch } from './mayor';
 import type { Bead, Convoy, MergeRequest, Polecat } from './model';
 import type { AgentHandle, AgentOutcome } from './ports';
@@ -45,6 +50,14 @@ export class PolecatWork {
     recent: [] as number[],
   };
   running = false;
+  /** Failed agent attempts per bead still in play. */
+  private readonly failedAttempts = new Map<string, number>();
+  /** Polecats whose agent has reported usage: for the others it is unknown, not zero. */
+  private readonly reportedUsage = new Set<string>();
+  /** Agent slots per rig (its maxConcurrency), granted in order like provider sessions. */
+  private readonly rigSlots: ProviderLimiter;
+  /** The rig each polecat took its slot from: a split may move a busy polecat to another rig. */
+  private readonly slotRig = new Map<string, string>();
 
   constructor(
     private readonly ctx: EngineContext,
@@ -53,7 +66,30 @@ export class PolecatWork {
     private readonly limiter: ProviderLimiter,
     private readonly costs: CostMeter,
     private readonly hooks: WorkHooks,
-  ) {}
+  ) {
+    this.rigSlots = new ProviderLimiter(ctx.clock, (rig) => ({
+      maxSessions: records.rigs.get(rig)?.rig.settings.maxConcurrency ?? null,
+      tokensPerMinute: null,
+    }));
+  }
+
+  /** Whether the polecat's agent has ever reported its token usage (since the server started). */
+  usageReported(polecatId: string): boolean {
+    return this.reportedUsage.has(polecatId);
+  }
+
+  /** A rig's maxConcurrency changed: waiting polecats get the slots that now fit. */
+  concurrencyChanged(): void {
+    this.rigSlots.limitsChanged();
+    this.scheduleDispatch();
+  }
+
+  /** Frees the polecat's agent slots: its rig's and its API provider's. */
+  private releaseSlots(polecat: Polecat): void {
+    this.rigSlots.releaseSession(this.slotRig.get(polecat.id) ?? polecat.rig, polecat.id);
+    this.slotRig.delete(polecat.id);
+    this.limiter.releaseSession(this.records.rig(polecat.rig).rig.settings.provider, polecat.id);
+  }
 
   mayorStats(): MayorStats {
     const since = this.ctx.clock.now() - 60_000;
@@ -78,7 +114,7 @@ export class PolecatWork {
   cancelAll(): void {
     for (const [id, handle] of this.agents) {
       handle.cancel();
-      this.limiter.releaseSession(this.records.rig(this.records.polecat(id).rig).rig.settings.provider, id);
+      this.releaseSlots(this.records.polecat(id));
     }
     this.agents.clear();
   }
@@ -103,7 +139,7 @@ export class PolecatWork {
       // Only open beads can be assigned: asking the gates about the rest is wasted work
       // (most beads in play are being worked on).
       beads: [...records.beads.values()].filter((b) => b.status === 'open' && !this.hooks.isHeld(b)),
-      idlePolecats: (rig) => records.polecatsOf(rig).filter((p) => p.state === 'idle'),
+      idlePolecats: (rig) => this.dispatchable(rig),
       beadStatus: (id) => records.beads.get(id)?.status,
     });
     const decisionMs = performance.now() - started;
@@ -124,6 +160,16 @@ export class PolecatWork {
     if (assignments.length > 0) this.ctx.emit({ type: 'mayor.dispatched', at: now, assignments: assignments.length, decisionMs });
   }
 
+  /** Idle polecats the Mayor may hand a bead: no more than the rig has free agent slots. */
+  private dispatchable(rig: string): Polecat[] {
+    const polecats = this.records.polecatsOf(rig);
+    const idle = polecats.filter((p) => p.state === 'idle');
+    const max = this.records.rig(rig).rig.settings.maxConcurrency;
+    if (max === null) return idle;
+    const busy = polecats.filter((p) => p.state === 'working' || p.state === 'reworking' || p.state === 'throttled').length;
+    return idle.slice(0, Math.max(0, max - busy));
+  }
+
   // ------------------------------------------------------------------ running agents
 
   /** Prepares the worktree and runs the agent; `reset` starts from the target's tip. */
@@ -135,13 +181,15 @@ export class PolecatWork {
     if (reset) await git.resetWorktree(polecat.worktreePath, tip);
     if (!this.running) return; // stopped meanwhile: the polecat resumes on next start
     if (bead.status === 'hooked') this.records.setBeadStatus(bead, 'in_progress');
-    // Waiting for a session slot waits on other agents (the clock): not tracked.
-    void this.limiter
-      .acquireSession(rig.settings.provider, polecat.id, () => this.throttle(polecat))
+    // Waiting for a slot (the rig's, then the provider's) waits on other agents: not tracked.
+    this.slotRig.set(polecat.id, rig.name);
+    void this.rigSlots
+      .acquireSession(rig.name, polecat.id, () => this.throttle(polecat))
+      .then(() => this.limiter.acquireSession(rig.settings.provider, polecat.id, () => this.throttle(polecat)))
       .then(() => {
         this.unthrottle(polecat, mode);
         if (this.running && polecat.beadId === bead.id) this.startAgent(polecat, bead, mode);
-        else this.limiter.releaseSession(rig.settings.provider, polecat.id);
+        else this.releaseSlots(polecat);
       });
   }
 
@@ -159,12 +207,17 @@ export class PolecatWork {
     const provider = rig.settings.provider;
     const mr = mode === 'rework' ? this.records.mergeRequestFor(polecat) : undefined;
     this.agents.get(polecat.id)?.cancel();
+    // The scripted agent always reports usage; an external one may not, and then its
+    // run is on record as unmetered, so the costs never look complete when they are not.
+    const external = rig.settings.agent.kind !== 'scripted';
+    let reported = false;
     const handle = this.ctx.agents.start({
       rig,
       polecat,
       bead,
       mode,
-      attempt: mr ? mr.attempts + 1 : 1,
+      // Submissions so far after a conflict; failed runs so far on a fresh bead.
+      attempt: mr ? mr.attempts + 1 : (this.failedAttempts.get(bead.id) ?? 0) + 1,
       track: (work) => this.ctx.during(work),
       heartbeat: () => {
         polecat.lastHeartbeatAt = clock.now();
@@ -178,6 +231,8 @@ export class PolecatWork {
         this.limiter.waitForTokens(provider, () => this.throttle(polecat)).then(() => this.unthrottle(polecat, mode)),
       reportUsage: (usage) => {
         polecat.tokensUsed += usage.inputTokens + usage.outputTokens;
+        this.reportedUsage.add(polecat.id);
+        reported = true;
         polecat.lastHeartbeatAt = clock.now();
         this.limiter.recordTokens(provider, usage.inputTokens + usage.outputTokens);
         this.costs.record({ rig: rig.name, polecatId: polecat.id, convoyId: bead.convoyId, ...usage });
@@ -190,7 +245,18 @@ export class PolecatWork {
       (outcome) => {
         if (this.agents.get(polecat.id) === handle) {
           this.agents.delete(polecat.id);
-          this.limiter.releaseSession(provider, polecat.id);
+          this.releaseSlots(polecat);
+        }
+        if (external && !reported) {
+          const at = clock.now();
+          this.ctx.emit({
+            type: 'agent.unmetered',
+            at,
+            rig: rig.name,
+            polecat: polecat.id,
+            bead: bead.id,
+            outcome: outcome.kind,
+          });
         }
         this.finish(polecat, bead, mode, outcome);
       },
@@ -210,8 +276,7 @@ export class PolecatWork {
       by,
     });
     this.agents.get(polecat.id)?.cancel();
-    if (this.agents.delete(polecat.id))
-      this.limiter.releaseSession(this.records.rig(polecat.rig).rig.settings.provider, polecat.id);
+    if (this.agents.delete(polecat.id)) this.releaseSlots(polecat);
     if (!bead) return;
     if (polecat.state === 'stalled') this.records.movePolecat(polecat, 'resume');
     const mode: Mode = polecat.state === 'reworking' ? 'rework' : 'fresh';
@@ -227,10 +292,23 @@ export class PolecatWork {
     if (outcome.kind === 'failed') {
       this.ctx.emit({ type: 'agent.failed', at: now, rig: rig.name, polecat: polecat.id, bead: bead.id, reason: outcome.reason });
       if (existing) void queue.transition(existing, 'abandon');
+      const failures = (this.failedAttempts.get(bead.id) ?? 0) + 1;
+      this.failedAttempts.set(bead.id, failures);
       // The polecat lets go before the bead is reopened: a crash between the two writes
       // must never leave a bead open for dispatch while a polecat still holds it.
       records.movePolecat(polecat, 'fail', { beadId: null });
-      records.setBeadStatus(bead, 'open', { assignee: null });
+      if (failures >= rig.settings.maxAttempts) {
+        this.failedAttempts.delete(bead.id);
+        records.setBeadStatus(bead, 'blocked', { assignee: null });
+        this.escalations.raise({
+          severity: 'high',
+          source: 'witness',
+          reason: `${bead.id} failed ${failures} agent attempts (last: ${outcome.reason})`,
+          rig: rig.name,
+          beadId: bead.id,
+          polecatId: polecat.id,
+        });
+      } else records.setBeadStatus(bead, 'open', { assignee: null });
       this.scheduleDispatch();
       return;
     }
@@ -278,6 +356,7 @@ export class PolecatWork {
     if (mr.attempts > 1) rt.rig.counters.reworkedMerged++;
     this.records.saveRig(rt.rig);
     const bead = this.records.beads.get(mr.beadId);
+    this.failedAttempts.delete(mr.beadId);
     if (bead) {
       this.hooks.beadEvent(bead.id, 'merged');
       const convoy = bead.convoyId ? this.records.convoys.get(bead.convoyId) : undefined;

@@ -24,17 +24,21 @@ export interface RigRuntime {
 /**
  * Polecats by id, indexed by rig as well: patrols, tiering and every dispatch pass ask
  * for one rig's polecats, and a scan of the whole town each time made a town of a
- * thousand polecats quadratic. A polecat never changes rig, so the index follows set/delete.
+ * thousand polecats quadratic. The index follows set/delete; a polecat that moved to
+ * another rig (a split or a merge of rigs) is set again, and moves in the index.
  */
 class PolecatMap extends Map<string, Polecat> {
   private readonly byRig = new Map<string, Map<string, Polecat>>();
+  /** The rig each polecat is indexed under (its record may have changed since). */
+  private readonly indexedRig = new Map<string, string>();
 
   override set(id: string, p: Polecat): this {
-    const before = super.get(id);
     super.set(id, p);
     // Map's constructor calls set before byRig exists; this map is always built empty.
     if (this.byRig) {
-      if (before && before.rig !== p.rig) this.byRig.get(before.rig)?.delete(id);
+      const before = this.indexedRig.get(id);
+      if (before !== undefined && before !== p.rig) this.byRig.get(before)?.delete(id);
+      this.indexedRig.set(id, p.rig);
       let list = this.byRig.get(p.rig);
       if (!list) this.byRig.set(p.rig, (list = new Map()));
       list.set(id, p);
@@ -43,13 +47,15 @@ class PolecatMap extends Map<string, Polecat> {
   }
 
   override delete(id: string): boolean {
-    const p = this.get(id);
-    if (p) this.byRig.get(p.rig)?.delete(id);
+    const rig = this.indexedRig.get(id);
+    if (rig !== undefined) this.byRig.get(rig)?.delete(id);
+    this.indexedRig.delete(id);
     return super.delete(id);
   }
 
   override clear(): void {
     this.byRig.clear();
+    this.indexedRig.clear();
     super.clear();
   }
 

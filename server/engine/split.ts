@@ -541,6 +541,7 @@ export class Splits {
     taken.add(name);
     const from = p.rig;
     Object.assign(p, { rig: to, name });
+    this.records.polecats.set(p.id, p); // re-indexed under its new rig
     this.ctx.emit({ type: 'polecat.moved', at: this.ctx.clock.now(), rig: to, from, polecat: p.id });
     return p;
   }

@@ -63,6 +63,10 @@ export const DEFAULT_RIG_SETTINGS: RigSettings = {
   scope: [],
   scopeExclude: [],
   provider: 'anthropic',
+  agent: { kind: 'scripted' },
+  maxConcurrency: null,
+  // A real agent on one bead: long enough for a large change, short enough to free a hung slot.
+  agentTimeoutMs: 60 * 60_000,
 };
 
 const ZERO_COUNTERS: RigCounters = { merged: 0, conflicts: 0, rejected: 0, reworkedMerged: 0 };
@@ -263,6 +267,15 @@ export class Town {
     return this.townSettings;
   }
 
+  /**
+   * Whether a polecat's token count means anything: the scripted agent always reports;
+   * an external one only when it prints usage lines. Unknown is shown as unknown, never 0.
+   */
+  usageKnown(polecat: Polecat): boolean {
+    const rig = this.records.rigs.get(polecat.rig)?.rig;
+    return rig?.settings.agent.kind === 'scripted' || polecat.tokensUsed > 0 || this.work.usageReported(polecat.id);
+  }
+
   mayorStats(): ReturnType<PolecatWork['mayorStats']> {
     return this.work.mayorStats();
   }
@@ -436,8 +449,10 @@ export class Town {
   updateRigSettings(rigName: string, patch: Partial<RigSettings>): Rig {
     const rt = this.records.rig(rigName);
     const intervalBefore = rt.witness.intervalMs;
+    const concurrencyBefore = rt.rig.settings.maxConcurrency;
     rt.rig.settings = { ...rt.rig.settings, ...patch };
     this.records.saveRig(rt.rig);
+    if (rt.rig.settings.maxConcurrency !== concurrencyBefore) this.work.concurrencyChanged();
     this.ctx.emit({ type: 'rig.settings_changed', at: this.clock.now(), rig: rigName, settings: rt.rig.settings });
     if (this.running && rt.witness.intervalMs !== intervalBefore) rt.witness.reschedule();
     rt.refinery.kick();

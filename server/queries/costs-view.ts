@@ -43,6 +43,12 @@ export async function costsView(town: Town, store: TownStore, by: CostGroup, ran
     else row.costUsd += u.costUsd;
     groups.set(key, row);
   }
+  // Runs of external agents that printed no usage lines: their share is unknown, not zero.
+  const unmetered = await store.listEvents({
+    types: ['agent.unmetered'],
+    since: Date.parse(`${since}T00:00:00Z`),
+    limit: 10_000,
+  });
   const rows = [...groups.values()].sort((a, b) => b.costUsd - a.costUsd || a.key.localeCompare(b.key));
   const today = town.costs.todaySpend();
   const { dailyBudgetUsd, budgetAlertUsd } = town.settings;
@@ -55,6 +61,11 @@ export async function costsView(town: Town, store: TownStore, by: CostGroup, ran
       costUsd: 0,
       tokens: 0,
     }),
+    /** Agent runs in the range whose usage is unknown (no usage lines), and by which polecats. */
+    unmetered: {
+      runs: unmetered.length,
+      polecats: [...new Set(unmetered.map((e) => (e.data.type === 'agent.unmetered' ? e.data.polecat : '')))],
+    },
     today: { ...today, costUsd: Math.round(today.costUsd * 10_000) / 10_000 },
     budget: {
       dailyBudgetUsd,

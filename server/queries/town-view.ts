@@ -3,11 +3,12 @@
  * the engine on demand; nothing here changes state.
  */
 import type { DeaconStatus } from '../engine/deacon';
+import { describeAgent } from '../agents/presets';
 import os from 'node:os';
 import path from 'node:path';
 import type { TimeShareView } from '../fleet/time-ledger';
 import { scaleTier, type ScaleTierView } from './scale-tier';
-import type { Escalation, MergeRequest, PatrolTier, PolecatHealth, PolecatState, RigLineage } from '../engine/model';
+import type { AgentSpec, Escalation, MergeRequest, PatrolTier, PolecatHealth, PolecatState, RigLineage } from '../engine/model';
 import { describeScope, partitionDiagram, patrolDiagram, type PatrolLoop } from './diagrams';
 
 /** Measurements taken outside the engine (server/fleet), when the server has them. */
@@ -27,7 +28,8 @@ export interface PolecatView {
   stateSince: number;
   lastHeartbeatAt: number | null;
   lastProgressAt: number | null;
-  tokensUsed: number;
+  /** Null when the polecat's agent does not report usage: unknown, never zero. */
+  tokensUsed: number | null;
   health: PolecatHealth;
   strikes: number;
 }
@@ -63,6 +65,8 @@ export interface RigView {
   tier: PatrolTier;
   tierPinned: boolean;
   witness: { intervalMs: number; lastPatrolAt: number | null };
+  /** Which agent runs its beads (docs/agents.md), its concurrency cap and timeout. */
+  agent: { spec: AgentSpec; description: string; maxConcurrency: number | null; timeoutMs: number };
 }
 
 export interface TownOverview {
@@ -114,7 +118,7 @@ export function townOverview(town: Town, readings?: FleetReadings): TownOverview
       stateSince: p.stateSince,
       lastHeartbeatAt: p.lastHeartbeatAt,
       lastProgressAt: p.lastProgressAt,
-      tokensUsed: p.tokensUsed,
+      tokensUsed: town.usageKnown(p) ? p.tokensUsed : null,
       health: p.health,
       strikes: p.strikes,
     }));
@@ -147,6 +151,12 @@ export function townOverview(town: Town, readings?: FleetReadings): TownOverview
       tier: town.tierOf(rig.name),
       tierPinned: rig.settings.tier !== 'auto',
       witness: town.witnessStatus(rig.name),
+      agent: {
+        spec: rig.settings.agent,
+        description: describeAgent(rig.settings.agent),
+        maxConcurrency: rig.settings.maxConcurrency,
+        timeoutMs: rig.settings.agentTimeoutMs,
+      },
     };
   });
   const sum = (f: (r: RigView) => number) => rigs.reduce((n, r) => n + f(r), 0);

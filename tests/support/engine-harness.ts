@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ScriptedAgentRuntime } from '../../server/agents/scripted-agent';
 import { VirtualClock } from '../../server/engine/clock';
-import type { GatePort, GitPort, TownStore } from '../../server/engine/ports';
+import type { AgentRuntime, GatePort, GitPort, TownStore } from '../../server/engine/ports';
 import { seededRandom } from '../../server/engine/random';
 import { Town } from '../../server/engine/town';
 import { CliGit, initRepository } from '../../server/git/cli-git';
@@ -32,6 +32,8 @@ export async function createHarness(
     store?: TownStore;
     git?: GitPort;
     /** Default: real gate processes. */ gates?: (clock: VirtualClock) => GatePort;
+    /** Default: the scripted agent. `dir` is the harness's temporary directory. */
+    agents?: (clock: VirtualClock, git: GitPort, dir: string) => AgentRuntime;
   } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'gt-engine-'));
@@ -51,7 +53,7 @@ export async function createHarness(
         clock,
         git: over.git ?? git,
         store: over.store ?? store,
-        agents: new ScriptedAgentRuntime({ clock, git: over.git ?? git }),
+        agents: options.agents?.(clock, over.git ?? git, dir) ?? new ScriptedAgentRuntime({ clock, git: over.git ?? git }),
         gates: options.gates?.(clock) ?? new GateRunner({ scratchRoot: path.join(dir, 'scratch') }),
         workDir: dir,
         random: seededRandom(42),
