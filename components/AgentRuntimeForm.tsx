@@ -9,6 +9,7 @@ import { AGENT_PRESETS, type AgentSpec } from '@/server/engine/model';
 import type { RigView } from '@/server/queries/town-view';
 import { callCommand } from '@/lib/commands';
 import { formatDuration } from '@/lib/format';
+import { useCanAct } from '@/lib/session';
 
 const FIELD =
   'rounded border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-950 dark:text-slate-100';
@@ -18,6 +19,7 @@ function initialCommand(spec: AgentSpec): string {
 }
 
 export function AgentRuntimeForm({ rig }: { rig: RigView }) {
+  const canAct = useCanAct();
   const { spec } = rig.agent;
   const [kind, setKind] = useState<AgentSpec['kind']>(spec.kind);
   const [preset, setPreset] = useState(spec.kind === 'preset' ? spec.preset : 'claude');
@@ -47,14 +49,18 @@ export function AgentRuntimeForm({ rig }: { rig: RigView }) {
     setResult({ ok: r.ok, text: r.ok ? 'Agent settings saved: the next session uses them' : r.message });
   }
 
+  const summary = (
+    <p>
+      Runs <strong data-testid="agent-description">{rig.agent.description}</strong>
+      {rig.agent.spec.kind !== 'scripted' && <> · timeout {formatDuration(rig.agent.timeoutMs)}</>}
+      {' · '}
+      {rig.agent.maxConcurrency === null ? 'one agent per polecat' : `at most ${rig.agent.maxConcurrency} at once`}
+    </p>
+  );
+  if (!canAct) return <div className="text-sm">{summary}</div>;
   return (
     <form onSubmit={apply} className="space-y-2 text-sm" aria-label="Agent runtime" data-testid="agent-form">
-      <p>
-        Runs <strong data-testid="agent-description">{rig.agent.description}</strong>
-        {rig.agent.spec.kind !== 'scripted' && <> · timeout {formatDuration(rig.agent.timeoutMs)}</>}
-        {' · '}
-        {rig.agent.maxConcurrency === null ? 'one agent per polecat' : `at most ${rig.agent.maxConcurrency} at once`}
-      </p>
+      {summary}
       <div className="flex flex-wrap items-center gap-2">
         <select className={FIELD} value={kind} onChange={(e) => setKind(e.target.value as AgentSpec['kind'])} aria-label="Kind">
           <option value="scripted">scripted</option>

@@ -82,7 +82,11 @@ export function RefineryScaleControl({ rig, workers }: { rig: string; workers: n
       >
         {result?.text}
       </p>
-      <WhatIfPreview rig={rig} change={{ kind: 'scale', workers: Number(value) }} label={`Preview ${value || '?'} workers`} />
+      <WhatIfPreview
+        rig={rig}
+        change={{ kind: 'scale', workers: Number(value) }}
+        label={`Preview ${value || '?'} worker${value === '1' ? '' : 's'}`}
+      />
     </form>
   );
 }

@@ -58,6 +58,7 @@ test.describe('every page', () => {
         await expect(page.getByRole('button', { name, exact: true }), name).toHaveCount(0);
       }
       await expect(page.getByTestId('workers-input')).toHaveCount(0);
+      await expect(page.getByTestId('agent-form')).toHaveCount(0);
 
       await page.goto(server.url + '/convoys');
       await expect(page.getByTestId('convoy-row').first()).toBeVisible({ timeout: 30_000 });
