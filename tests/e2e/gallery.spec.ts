@@ -46,6 +46,17 @@ test.describe('every page', () => {
     });
   }
 
+  test('the seed’s backlog alert fires once the queue has held more than 5 for 10 minutes', async ({ page }) => {
+    test.setTimeout(300_000);
+    // The default rule, untouched: queue depth > 5 for 10 engine minutes (1 real minute at ×10).
+    await page.goto(server.url + '/');
+    const banner = page.getByTestId('alert-banner').filter({ hasText: /queue_depth \d+ \(> 5\) on myproject/ });
+    await expect(banner).toBeVisible({ timeout: 240_000 });
+    const summary = (await banner.getByTestId('alert-summary').textContent()) ?? '';
+    expect(Number(/queue_depth (\d+)/.exec(summary)![1])).toBeGreaterThan(5);
+    await expect(banner.getByTestId('alert-recommendation').nth(1)).toHaveText('Split the rig');
+  });
+
   test.describe('as a viewer', () => {
     test.use({ extraHTTPHeaders: {} });
 
