@@ -30,7 +30,6 @@ import { demoRepositoryFiles } from '../server/git/demo-repo';
 import { GateRunner } from '../server/gates/gate-runner';
 import { createMonitoring } from '../server/metrics/monitoring';
 import { PrismaMetricsStore } from '../server/metrics/prisma-series-store';
-import { QueueSeries } from '../server/metrics/queue-series';
 import { attachRealtime } from '../server/realtime/socket';
 import { processRunner, Spawner } from '../server/spawner/spawner';
 import { migrateDatabase } from '../server/store/migrate';
@@ -165,12 +164,10 @@ export async function realtimeLatency(
     createdFile: false,
   };
   const http = createServer((_req, res) => res.writeHead(404).end());
-  const series = new QueueSeries(town, clock);
   const realtime = attachRealtime({
     httpServer: http,
     town,
     store,
-    series,
     auth: new Authenticator(credentials),
     alerts: monitoring.alerts,
   });
@@ -179,7 +176,6 @@ export async function realtimeLatency(
 
   monitoring.start();
   town.start();
-  series.start();
 
   const child =
     clients > 0
@@ -270,7 +266,6 @@ export async function realtimeLatency(
     offFeeder();
     await realtime.close();
     await new Promise((r) => http.close(r));
-    series.stop();
     await monitoring.stop();
     await town.stop();
     clock.clearAll();

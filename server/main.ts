@@ -25,7 +25,6 @@ import { ScriptedAgentRuntime } from './agents/scripted-agent';
 import { CommandAgentRuntime } from './agents/command-agent';
 import { RigAgentRuntime } from './agents/rig-runtime';
 import { agentLogRoot } from './agents/agent-log';
-import { QueueSeries } from './metrics/queue-series';
 import { createQueries } from './queries';
 import { TimeLedger } from './fleet/time-ledger';
 import { WorktreeDiskUsage } from './fleet/disk-usage';
@@ -96,7 +95,6 @@ async function main(): Promise<void> {
   const fresh = town.listRigs().length === 0;
   if (config.demo) await ensureDemoTown(town, config.dataDir, projectRoot);
   const stopFeeder = config.demo ? startDemoFeeder(town) : () => {};
-  const series = new QueueSeries(town, clock);
   const commands = createCommandBus(town);
   const commandNames = new Set(commands.list().map((c) => c.name));
   const monitoring = createMonitoring({
@@ -111,7 +109,6 @@ async function main(): Promise<void> {
   await monitoring.load();
   monitoring.start();
   town.start();
-  series.start();
   disk.start();
   const stopRetention = startEventRetention(store, clock, log);
 
@@ -121,7 +118,7 @@ async function main(): Promise<void> {
   await app.prepare();
 
   const lab = new LabService(town, store);
-  publishRuntime({ town, commands, queries: createQueries(town, store, series, fleet), series, config, lab });
+  publishRuntime({ town, commands, queries: createQueries(town, store, fleet), config, lab });
 
   const gate = createAuthGate({ auth, metricsPublic: config.metricsPublic });
   const server = createServer((req, res) => {
@@ -136,7 +133,7 @@ async function main(): Promise<void> {
       },
     );
   });
-  const realtime = attachRealtime({ httpServer: server, town, store, series, auth, alerts: monitoring.alerts, fleet });
+  const realtime = attachRealtime({ httpServer: server, town, store, auth, alerts: monitoring.alerts, fleet });
   const prometheus = createPrometheusRegistry({
     sampler: monitoring.sampler,
     town,
@@ -194,7 +191,6 @@ async function main(): Promise<void> {
     server.closeAllConnections();
     stopFeeder();
     stopRetention();
-    series.stop();
     disk.stop();
     ledger.detach();
     await realtime.close();

@@ -6,12 +6,10 @@
  */
 import type { CommandBus } from './commands/command';
 import type { Town } from './engine/town';
-import type { QueueSeries } from './metrics/queue-series';
 import type { ServerConfig } from './config';
 import type { AuditRecord, BeadQuery, EventQuery, StoredEvent } from './engine/ports';
 import type { Bead } from './engine/model';
 import type { MergeQueueView, RefineryStatsView, TownOverview } from './queries/town-view';
-import type { QueuePoint } from './metrics/queue-series';
 import type { StatusView } from './queries/status-view';
 import type { ConvoySummary, ConvoyView } from './queries/convoy-view';
 import type { CostGroup, CostRange, CostsView } from './queries/costs-view';
@@ -31,7 +29,6 @@ export interface Queries {
   costs(by: CostGroup, range: CostRange): Promise<CostsView>;
   escalations(query: { status?: Escalation['status'][]; limit?: number }): Promise<Escalation[]>;
   gates(query: { status?: Gate['status'][]; limit?: number }): Promise<Gate[]>;
-  queueHistory(): QueuePoint[];
   beads(query: BeadQuery): Promise<Bead[]>;
   bead(id: string): Promise<Bead | null>;
   events(query: EventQuery): Promise<StoredEvent[]>;
@@ -47,7 +44,6 @@ export interface Runtime {
   town: Town;
   commands: CommandBus;
   queries: Queries;
-  series: QueueSeries;
   config: ServerConfig;
   /** The what-if lab: the same engine on a virtual clock (server/lab). */
   lab: LabService;

@@ -1,7 +1,6 @@
 /** The read side, bundled for the runtime handle. */
 import type { TownStore } from '../engine/ports';
 import type { Town } from '../engine/town';
-import type { QueueSeries } from '../metrics/queue-series';
 import type { Queries } from '../runtime';
 import { convoyList, convoyView } from './convoy-view';
 import { costsView } from './costs-view';
@@ -9,7 +8,7 @@ import { splitPreview, splitSuggestion } from './split-view';
 import { statusView } from './status-view';
 import { mergeQueueView, refineryStatsView, townOverview, type FleetReadings } from './town-view';
 
-export function createQueries(town: Town, store: TownStore, series: QueueSeries, fleet?: FleetReadings): Queries {
+export function createQueries(town: Town, store: TownStore, fleet?: FleetReadings): Queries {
   return {
     overview: () => townOverview(town, fleet),
     mergeQueue: (rig) => {
@@ -28,7 +27,6 @@ export function createQueries(town: Town, store: TownStore, series: QueueSeries,
       return stored.map((e) => live.get(e.id) ?? e);
     },
     gates: (query) => store.listGates(query),
-    queueHistory: () => series.history(),
     // Beads in play are answered from memory (fresh to the tick); history from the store.
     beads: (query) => store.listBeads(query),
     bead: async (id) => town.getActiveBead(id) ?? (await store.getBead(id)),

@@ -89,8 +89,6 @@ function buffered(socket: Socket): { packets: number; bytes: number } {
 export class StreamHub {
   readonly epoch = randomBytes(6).toString('hex');
   private readonly topics = new Map<string, Topic>();
-  private readonly viewListeners = new Set<(topic: string, view: unknown) => void>();
-  private readonly subscriberCounters = new Set<(topic: string) => number>();
   private timer: NodeJS.Timeout | null = null;
   private readonly poller: NodeJS.Timeout;
   private lastFlush = 0;
@@ -155,26 +153,13 @@ export class StreamHub {
     this.schedule();
   }
 
-  /** Called with each view pushed (the legacy events ride on this). */
-  onView(listener: (topic: string, view: unknown) => void): () => void {
-    this.viewListeners.add(listener);
-    return () => this.viewListeners.delete(listener);
-  }
-
-  /** Subscribers the hub's rooms do not see (legacy rooms) still keep a topic pushing. */
-  countSubscribersWith(counter: (topic: string) => number): void {
-    this.subscriberCounters.add(counter);
-  }
-
   private state(socket: Socket): ClientState {
     const data = socket.data as { stream?: ClientState };
     return (data.stream ??= { cursors: new Map(), behind: new Set() });
   }
 
   private subscribers(name: string): number {
-    let n = this.options.io.of('/').adapter.rooms.get(ROOM(name))?.size ?? 0;
-    for (const count of this.subscriberCounters) n += count(name);
-    return n;
+    return this.options.io.of('/').adapter.rooms.get(ROOM(name))?.size ?? 0;
   }
 
   /** A client joins a topic: a snapshot, or a replay of what it missed and then a snapshot. */
@@ -280,7 +265,6 @@ export class StreamHub {
         const view = await (t.source.view ?? t.source.snapshot).call(t.source);
         delta ??= { topic: t.name, epoch: this.epoch, seq: t.seq, items: [] };
         delta.view = view;
-        for (const listener of this.viewListeners) listener(t.name, view);
       } else if (!delta) {
         return due;
       }

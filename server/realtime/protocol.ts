@@ -16,7 +16,6 @@
  */
 import type { AlertChange } from '../alerts/model';
 import type { DomainEvent } from '../engine/events';
-import type { QueuePoint } from '../metrics/queue-series';
 import type { MergeQueueView, RefineryStatsView, RigView } from '../queries/town-view';
 
 export const STREAM_PROTOCOL = 2;
@@ -42,10 +41,7 @@ export interface JoinRequest {
 export type JoinAck = { ok: true; mode: 'snapshot' | 'resume'; replayed: number } | { ok: false; error: string };
 
 /** One thing that happened, with the wall-clock ms the server saw it (`ts`): data ages from there. */
-export type StreamItem =
-  | { kind: 'event'; ts: number; event: DomainEvent }
-  | { kind: 'queue'; ts: number; point: QueuePoint }
-  | { kind: 'alert'; ts: number; change: AlertChange };
+export type StreamItem = { kind: 'event'; ts: number; event: DomainEvent } | { kind: 'alert'; ts: number; change: AlertChange };
 
 export interface StreamSnapshot<V = unknown> {
   topic: string;
@@ -65,17 +61,6 @@ export interface StreamDelta<V = unknown> {
   replay?: true;
 }
 
-// ---------------------------------------------------------------- the first protocol (legacy.ts)
-
-export const SOCKET_EVENTS = {
-  snapshot: 'town:snapshot',
-  overview: 'town:overview',
-  queuePoint: 'queue:point',
-  rigSubscribe: 'rig:subscribe',
-  rigUnsubscribe: 'rig:unsubscribe',
-  rigDetail: 'rig:detail',
-} as const;
-
 /** One rig as its page shows it; also what `GET /api/rigs/<rig>` answers. */
 export interface RigDetail {
   rig: RigView;
@@ -87,5 +72,3 @@ export interface RigDetail {
   /** Engine ms per real ms, so a page can age its numbers between pushes. */
   timeScale: number;
 }
-
-export type RigSubscribeAck = { ok: true } | { ok: false; error: string };

@@ -2,9 +2,7 @@
  * Live updates over socket.io on the same HTTP server as the pages. Connections are
  * authenticated (a session cookie or a token) and same-origin only. Clients join topics
  * (`town`, `alerts`, `rig:<name>`, `convoy:<id>`) and get a snapshot, then coalesced,
- * numbered deltas, and resume without a gap after a reconnect (protocol.ts, hub.ts). The
- * first protocol's events (`town:snapshot`, `town:overview`, `queue:point`,
- * `rig:subscribe` / `rig:detail`) keep working for clients that use them (legacy.ts).
+ * numbered deltas, and resume without a gap after a reconnect (protocol.ts, hub.ts).
  */
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
@@ -13,15 +11,13 @@ import type { Authenticator } from '../auth/authenticator';
 import { allowSameOrigin, socketAuth } from '../auth/socket-auth';
 import type { TownStore } from '../engine/ports';
 import type { Town } from '../engine/town';
-import type { QueueSeries } from '../metrics/queue-series';
 import type { FleetReadings, TownOverview } from '../queries/town-view';
 import { townOverview } from '../queries/town-view';
 import { StreamHub, type HubOptions } from './hub';
-import { attachLegacy, speaksStreams } from './legacy';
 import { STREAM_EVENTS, type JoinAck, type JoinRequest, type RigDetail } from './protocol';
 import { OverviewMemo, createTopicResolver, feedTopics, rigDetailFrom } from './topics';
 
-export { SOCKET_EVENTS, type RigDetail, type RigSubscribeAck } from './protocol';
+export { type RigDetail } from './protocol';
 
 export function rigDetail(town: Town, name: string, overview: TownOverview = townOverview(town)): RigDetail | null {
   return rigDetailFrom(town, name, overview);
@@ -31,7 +27,6 @@ export interface RealtimeOptions {
   httpServer: HttpServer;
   town: Town;
   store: TownStore;
-  series: QueueSeries;
   /** Authenticates every connection; omitted only by tests of the stream itself. */
   auth?: Authenticator | null;
   alerts?: AlertManager | null;
@@ -45,15 +40,13 @@ export function attachRealtime(options: RealtimeOptions) {
   const io = new Server(options.httpServer, { serveClient: false, cors: { origin: false }, allowRequest: allowSameOrigin });
   if (options.auth) io.use(socketAuth(options.auth));
   const memo = new OverviewMemo(town, options.fleet);
-  const deps = { town, store: options.store, series: options.series, alerts: options.alerts ?? null };
+  const deps = { town, store: options.store, alerts: options.alerts ?? null };
   const hub = new StreamHub({ io, resolve: createTopicResolver(deps, memo), ...options.hub });
   hub.ensure('town');
   hub.ensure('alerts');
   const unfeed = feedTopics(hub, deps, memo);
-  const unlegacy = attachLegacy(io, hub, { town, series: options.series, memo });
 
   io.on('connection', (socket) => {
-    if (!speaksStreams(socket)) return;
     socket.on(STREAM_EVENTS.join, (request: JoinRequest, ack?: unknown) => {
       const reply = (result: JoinAck) => {
         if (typeof ack === 'function') ack(result);
@@ -75,7 +68,6 @@ export function attachRealtime(options: RealtimeOptions) {
     async close(): Promise<void> {
       hub.close();
       unfeed();
-      unlegacy();
       await io.close();
     },
   };

@@ -1,7 +1,7 @@
 /**
  * The town's topics and what feeds them:
  *
- *   town          overview (rigs, polecats, totals, Deacon, escalations) + queue samples;
+ *   town          overview (rigs, polecats, totals, Deacon, escalations, diagrams);
  *                 every engine event
  *   rig:<name>    the rig's detail (rig, merge queue in landing order, Refinery stats);
  *                 the events of that rig; Refinery stage moves (polled: they have no event)
@@ -17,7 +17,6 @@ import type { AlertsView } from '../alerts/model';
 import type { DomainEvent } from '../engine/events';
 import type { TownStore } from '../engine/ports';
 import type { Town } from '../engine/town';
-import type { QueuePoint, QueueSeries } from '../metrics/queue-series';
 import { convoyView } from '../queries/convoy-view';
 import { mergeQueueView, refineryStatsView, townOverview, type FleetReadings, type TownOverview } from '../queries/town-view';
 import type { StreamHub, TopicSource } from './hub';
@@ -25,17 +24,11 @@ import type { RigDetail } from './protocol';
 
 export interface TownView {
   overview: TownOverview;
-  /** Snapshots only: the queue chart's recent history (deltas carry new samples as items). */
-  queue?: QueuePoint[];
 }
-
-/** Queue samples a snapshot carries: what the chart shows (20 minutes at 2 s). */
-const SNAPSHOT_QUEUE_POINTS = 600;
 
 export interface TopicDeps {
   town: Town;
   store: TownStore;
-  series: QueueSeries;
   alerts?: AlertManager | null;
 }
 
@@ -78,7 +71,7 @@ export function createTopicResolver(deps: TopicDeps, memo: OverviewMemo) {
     if (topic === 'town') {
       return {
         permanent: true,
-        snapshot: (): TownView => ({ overview: memo.get(), queue: deps.series.history().slice(-SNAPSHOT_QUEUE_POINTS) }),
+        snapshot: (): TownView => ({ overview: memo.get() }),
         view: (): TownView => ({ overview: memo.get() }),
       };
     }
@@ -118,7 +111,7 @@ function convoyOf(town: Town, event: DomainEvent): string | null {
   return null;
 }
 
-/** Feeds engine events, queue samples and alert changes into the hub's topics. */
+/** Feeds engine events and alert changes into the hub's topics. */
 export function feedTopics(hub: StreamHub, deps: TopicDeps, memo: OverviewMemo): () => void {
   const offEvents = deps.town.bus.subscribe((event) => {
     memo.invalidate();
@@ -128,12 +121,10 @@ export function feedTopics(hub: StreamHub, deps: TopicDeps, memo: OverviewMemo):
     const convoy = convoyOf(deps.town, event);
     if (convoy && hub.has(`convoy:${convoy}`)) hub.push(`convoy:${convoy}`, item);
   });
-  const offPoints = deps.series.onPoint((point) => hub.push('town', { kind: 'queue', ts: Date.now(), point }));
   const offAlerts =
     deps.alerts?.onChange((change) => hub.push('alerts', { kind: 'alert', ts: Date.now(), change })) ?? (() => {});
   return () => {
     offEvents();
-    offPoints();
     offAlerts();
   };
 }

@@ -14,7 +14,6 @@ import { Authenticator } from '@/server/auth/authenticator';
 import type { Credentials } from '@/server/auth/credentials';
 import type { DomainEvent } from '@/server/engine/events';
 import type { Town } from '@/server/engine/town';
-import { QueueSeries } from '@/server/metrics/queue-series';
 import type { JoinAck } from '@/server/realtime/protocol';
 import { attachRealtime, type Realtime, type RigDetail } from '@/server/realtime/socket';
 import { StreamClient } from '@/lib/stream-client';
@@ -70,7 +69,6 @@ describe('live streams', () => {
       httpServer: http,
       town,
       store: h.store,
-      series: new QueueSeries(town, h.clock),
       auth: new Authenticator(credentials),
       hub: { coalesceMs: 10, viewIntervalMs: 10, ...hub },
     });
@@ -187,24 +185,5 @@ describe('live streams', () => {
     clients.push({ close: () => foreign.close() });
     const refused = await new Promise<Error>((resolve) => foreign.on('connect_error', resolve));
     expect(refused.message).toMatch(/xhr poll error|refused|forbidden/i);
-  });
-
-  it('still serves the first protocol: town:snapshot on connect, rig:subscribe and rig:detail', async () => {
-    await setUp();
-    const legacy = connect(url, { transports: ['websocket'], auth: { token: credentials.viewerToken } });
-    clients.push({ close: () => legacy.close() });
-    const snapshot = await new Promise<{ overview: { rigs: Array<{ name: string }> } }>((resolve) =>
-      legacy.on('town:snapshot', resolve),
-    );
-    expect(snapshot.overview.rigs.map((r) => r.name)).toEqual(['myproject']);
-    const details: RigDetail[] = [];
-    legacy.on('rig:detail', (d: RigDetail) => details.push(d));
-    const ack = await legacy.emitWithAck('rig:subscribe', 'myproject');
-    expect(ack).toEqual({ ok: true });
-    await waitFor('a rig detail', () => details.length >= 1);
-    town.start();
-    await runUntil(h.clock, town, () => town.getRig('myproject')!.counters.merged >= 1, 3_600_000);
-    await waitFor('a pushed rig detail', () => details.some((d) => d.rig.merged >= 1));
-    expect(await legacy.emitWithAck('rig:subscribe', 'atlantis')).toEqual({ ok: false, error: "rig 'atlantis' does not exist" });
   });
 });
