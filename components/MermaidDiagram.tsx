@@ -4,8 +4,10 @@
  * stays until the new one is ready (no flicker on every push), and unchanged text is not
  * drawn again. Mermaid is loaded on first use only (it is large and needs the DOM).
  * `securityLevel: 'strict'` sanitises labels; the server's text sanitises them too.
+ * Every drawing is timed as a User Timing measure `gt:mermaid:<label>` (see MERMAID_MEASURE).
  */
 import { useEffect, useId, useRef, useState } from 'react';
+import { MERMAID_MEASURE, measureAsync } from '@/lib/user-timing';
 
 type Mermaid = (typeof import('mermaid'))['default'];
 
@@ -59,7 +61,9 @@ export function MermaidDiagram({ text, label, testId }: { text: string; label: s
       }
       try {
         // A fresh id per drawing: Mermaid scopes the SVG's styles by it.
-        const { svg: next } = await mermaid.render(`${baseId}-${n}`, text);
+        const { svg: next } = await measureAsync(`${MERMAID_MEASURE}${label}`, () => mermaid.render(`${baseId}-${n}`, text), {
+          chars: text.length,
+        });
         if (!current) return;
         drawn.current = text;
         setSvg(next);
@@ -73,7 +77,7 @@ export function MermaidDiagram({ text, label, testId }: { text: string; label: s
       current = false;
       clearTimeout(retry);
     };
-  }, [text, baseId, attempt]);
+  }, [text, label, baseId, attempt]);
 
   return (
     <figure aria-label={label} className="min-h-24" data-testid={testId} data-renders={renders}>
