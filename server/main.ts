@@ -79,8 +79,8 @@ async function main(): Promise<void> {
     log,
   });
   const fresh = town.listRigs().length === 0;
-  if (config.demo) await ensureDemoTown(town, config.dataDir, projectRoot);
-  const stopFeeder = config.demo ? startDemoFeeder(town) : () => {};
+  if (config.demo) await ensureDemoTown(town, config.dataDir, projectRoot, config.demoSize);
+  const stopFeeder = config.demo ? startDemoFeeder(town, config.demoSize) : () => {};
   const series = new QueueSeries(town, clock);
   const commands = createCommandBus(town);
   const commandNames = new Set(commands.list().map((c) => c.name));
