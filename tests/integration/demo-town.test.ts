@@ -22,6 +22,9 @@ import { MemoryStore } from '../../server/store/memory-store';
 
 const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
 
+/** The server's configuration for these variables (and nothing else set). */
+const configWith = (env: Record<string, string>) => loadConfig({ NODE_ENV: 'test', ...env });
+
 let dir: string | undefined;
 afterEach(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -63,7 +66,7 @@ function census(town: Town) {
 describe('demo town size', () => {
   it('seeds 3 rigs with their own repository, polecats and convoy when GT_DEMO_RIGS=3', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'gt-demo-size-'));
-    const size = loadConfig({ GT_DEMO_RIGS: '3', GT_DEMO_POLECATS: '2' }).demoSize;
+    const size = configWith({ GT_DEMO_RIGS: '3', GT_DEMO_POLECATS: '2' }).demoSize;
     expect(size).toEqual({ rigs: 3, polecatsPerRig: 2 });
     const town = await openTown(new MemoryStore(), dir);
 
@@ -109,7 +112,7 @@ describe('demo town size', () => {
   });
 
   it('keeps the one-rig demo of 8 polecats when the size is not set', async () => {
-    expect(loadConfig({}).demoSize).toEqual({ rigs: 1, polecatsPerRig: 8 });
+    expect(configWith({}).demoSize).toEqual({ rigs: 1, polecatsPerRig: 8 });
     dir = await mkdtemp(path.join(os.tmpdir(), 'gt-demo-size-'));
     const town = await openTown(new MemoryStore(), dir);
     await ensureDemoTown(town, dir, PROJECT_ROOT);
@@ -126,7 +129,7 @@ describe('demo town size', () => {
     ['GT_DEMO_POLECATS', '51'],
     ['GT_DEMO_POLECATS', '2.5'],
   ])('refuses %s=%s at start, naming the variable', (name, value) => {
-    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`Invalid configuration: .*${name}`));
+    expect(() => configWith({ [name]: value })).toThrow(new RegExp(`Invalid configuration: .*${name}`));
   });
 
   it('refuses a size out of bounds from code too, before touching the data directory', async () => {
