@@ -75,6 +75,19 @@ function ensurePrerequisites(): void {
   if (!chromiumInstalled()) throw new Error(`no Chromium at ${chromiumPath()}`);
 }
 
+/** Waits for an in-page condition; on a timeout, says what the page showed instead (and keeps a screenshot). */
+async function waitFor(page: Page, condition: string, what: string): Promise<void> {
+  try {
+    await page.waitForFunction(condition, undefined, { timeout: LOAD_TIMEOUT_MS, polling: 50 });
+  } catch (err) {
+    const shown = await page.evaluate('document.body ? document.body.innerText.slice(0, 600) : ""').catch(() => '');
+    await screenshot(page, 'page-timing-failure').catch(() => {});
+    throw new Error(
+      `waiting for ${what} at ${page.url()}: ${(err as Error).message.split('\n')[0]}; the page showed: ${String(shown)}`,
+    );
+  }
+}
+
 /** One cold load of the overview in a fresh context; the page is returned open when `keep`. */
 async function loadOverview(
   browser: Browser,
@@ -89,8 +102,8 @@ async function loadOverview(
   const page = await context.newPage();
   await page.addInitScript(readyProbe(rigs));
   await page.goto(`${server.url}/`, { waitUntil: 'commit' });
-  await page.waitForFunction(IS_READY, undefined, { timeout: LOAD_TIMEOUT_MS, polling: 50 });
-  await page.waitForFunction(DIAGRAMS_DRAWN, undefined, { timeout: LOAD_TIMEOUT_MS, polling: 50 });
+  await waitFor(page, IS_READY, 'the overview to show its data');
+  await waitFor(page, DIAGRAMS_DRAWN, 'every diagram to draw');
   await page.waitForTimeout(DWELL_MS);
   const sample = (await page.evaluate(COLLECT)) as PageSample;
   if (!keep) await context.close();
