@@ -9,7 +9,11 @@ export interface PageSample {
   /** First byte of the HTML. */
   ttfb: number;
   domContentLoaded: number;
-  /** The DOM first held the overview's data (see READY_PROBE). */
+  /** The page's websocket (socket.io) opened, and its first message over 2 KB (the town's snapshot) arrived, with its size. */
+  socketOpen: number | null;
+  snapshotAt: number | null;
+  snapshotBytes: number | null;
+  /** The DOM first held the overview's data (see readyProbe). */
   dataInDom: number;
   /** The first frame after that: the overview is on screen. */
   ready: number;
@@ -25,11 +29,24 @@ export interface PageSample {
  * (`data-testid=total-queue`) holds a number and `rigs` rig cards (one `rig-link-<name>` each)
  * are present. It notes performance.now() in the mutation callback (data in the DOM), then
  * after the next animation frame and one task (the frame that paints it has been produced).
+ * It also notes when the page's websocket opened and its first message over 2 KB (the
+ * snapshot) arrived, to tell the server's part (snapshot late) from the page's (render late).
  */
 export function readyProbe(rigs: number): string {
   return `(() => {
-    const state = { dataInDom: null, ready: null };
+    const state = { dataInDom: null, ready: null, socketOpen: null, snapshotAt: null, snapshotBytes: null };
     window.__gtPageTiming = state;
+    const NativeWebSocket = window.WebSocket;
+    window.WebSocket = class extends NativeWebSocket {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener('open', () => { if (state.socketOpen === null) state.socketOpen = performance.now(); });
+        this.addEventListener('message', (e) => {
+          const size = typeof e.data === 'string' ? e.data.length : (e.data.byteLength || e.data.size || 0);
+          if (state.snapshotAt === null && size > 2048) { state.snapshotAt = performance.now(); state.snapshotBytes = size; }
+        });
+      }
+    };
     const isReady = () => {
       const tile = document.querySelector('[data-testid="total-queue"]');
       return !!tile && /^\\d+$/.test((tile.textContent || '').trim()) &&
@@ -66,6 +83,9 @@ export const COLLECT = `(() => {
   return {
     ttfb: nav ? nav.responseStart : NaN,
     domContentLoaded: nav ? nav.domContentLoadedEventEnd : NaN,
+    socketOpen: window.__gtPageTiming.socketOpen,
+    snapshotAt: window.__gtPageTiming.snapshotAt,
+    snapshotBytes: window.__gtPageTiming.snapshotBytes,
     dataInDom: window.__gtPageTiming.dataInDom,
     ready: window.__gtPageTiming.ready,
     renders: performance.getEntriesByType('measure')

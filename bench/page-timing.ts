@@ -156,20 +156,50 @@ function firstRenders(s: PageSample): Map<string, number> {
 
 const maxRender = (s: PageSample) => Math.max(...s.renders.map((r) => r.ms));
 
-function sampleRow(label: string, s: PageSample, labels: string[]): string {
-  const first = firstRenders(s);
-  const updates = s.renders.length - first.size;
+/** When the last diagram's first drawing was done (ms from navigation start): all diagrams on screen. */
+function diagramsDrawnAt(s: PageSample): number {
+  const firstEnd = new Map<string, number>();
+  for (const r of s.renders) if (!firstEnd.has(r.label)) firstEnd.set(r.label, r.start + r.ms);
+  return Math.max(...firstEnd.values());
+}
+
+/** The table's fixed columns: heading, and the cell of a load. Diagram columns go after "diagrams drawn". */
+const COLUMNS: Array<[string, (s: PageSample) => string]> = [
+  ['ttfb', (s) => ms(s.ttfb)],
+  ['dcl', (s) => ms(s.domContentLoaded)],
+  ['socket open', (s) => ms(s.socketOpen ?? NaN)],
+  ['snapshot in', (s) => ms(s.snapshotAt ?? NaN)],
+  ['KB', (s) => (s.snapshotBytes === null ? '—' : (s.snapshotBytes / 1024).toFixed(0))],
+  ['data in DOM', (s) => ms(s.dataInDom)],
+  ['overview ready', (s) => ms(s.ready)],
+  ['diagrams drawn', (s) => ms(diagramsDrawnAt(s))],
+];
+const TAIL: Array<[string, (s: PageSample) => string]> = [
+  ['updates', (s) => String(s.renders.length - firstRenders(s).size)],
+  ['max render', (s) => ms(maxRender(s))],
+  ['diagrams', (s) => `${s.diagrams.drawn}/${s.diagrams.total}`],
+];
+
+function table(rows: Array<[string, PageSample]>, labels: string[]): string[] {
+  const diagramColumns: Array<[string, (s: PageSample) => string]> = labels.map((l) => [
+    l,
+    (s) => ms(firstRenders(s).get(l) ?? NaN),
+  ]);
+  const columns = [...COLUMNS, ...diagramColumns, ...TAIL];
+  const line = (first: string, cells: string[]) =>
+    [first.padStart(7), ...cells.map((c, i) => c.padStart(Math.max(columns[i][0].length, 5)))].join('  ');
   return [
-    label.padStart(8),
-    ms(s.ttfb).padStart(5),
-    ms(s.domContentLoaded).padStart(5),
-    ms(s.dataInDom).padStart(12),
-    ms(s.ready).padStart(15),
-    ...labels.map((l) => ms(first.get(l) ?? NaN).padStart(Math.max(l.length, 12))),
-    String(updates).padStart(8),
-    ms(maxRender(s)).padStart(11),
-    `${s.diagrams.drawn}/${s.diagrams.total}`.padStart(9),
-  ].join('  ');
+    line(
+      'load',
+      columns.map(([heading]) => heading),
+    ),
+    ...rows.map(([name, sample]) =>
+      line(
+        name,
+        columns.map(([, cell]) => cell(sample)),
+      ),
+    ),
+  ];
 }
 
 export async function printPageTiming(options: PageTimingOptions = {}): Promise<PageTimingResult> {
@@ -184,21 +214,11 @@ export async function printPageTiming(options: PageTimingOptions = {}): Promise<
   console.log(
     `(server start with the demo seeded: ${r.serverStartSeconds.toFixed(1)} s; load average 1 min: ${r.load[0].toFixed(1)} before, ${r.load[1].toFixed(1)} after)`,
   );
-  console.log(
-    [
-      '    load',
-      'ttfb',
-      '  dcl',
-      'data in DOM',
-      'overview ready',
-      ...labels.map((l) => l.padStart(12)),
-      'updates',
-      'max render',
-      'diagrams',
-    ].join('  '),
-  );
-  console.log(sampleRow('warm-up', r.warmup, labels));
-  r.samples.forEach((s, i) => console.log(sampleRow(String(i + 1), s, labels)));
+  const rows: Array<[string, PageSample]> = [
+    ['warm-up', r.warmup],
+    ...r.samples.map((s, i): [string, PageSample] => [String(i + 1), s]),
+  ];
+  for (const line of table(rows, labels)) console.log(line);
 
   const ready = r.samples.map((s) => s.ready);
   const maxes = r.samples.map(maxRender);
