@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: benchmarks on real git repositories in temporary directories, printed
  * side by side in one run with the peak resident memory. Results are recorded in
- * docs/benchmarks.md with the date and machine.
+ * docs/benchmarks.md with the date and machine. `npm run bench -- page-timing` (or any
+ * names of BENCHES) runs only those.
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -11,6 +12,7 @@ import { refineryWorkers, speculativeTheory, type WorkersRow } from './refinery-
 import { MARKER } from './support';
 import { printRealtimeLatency } from './realtime-latency';
 import { printLabBench } from './lab';
+import { printPageTiming } from './page-timing';
 
 const SEED_CONFLICT_RATE: Record<number, string> = { 5: '~10%', 15: '~30%', 30: '~50%+' };
 
@@ -215,17 +217,25 @@ async function workersTables(): Promise<void> {
   );
 }
 
+/** Every benchmark by the name `npm run bench -- <name>...` selects it by, in run order. */
+const BENCHES: Record<string, () => Promise<unknown>> = {
+  'conflict-scaling': conflictTable,
+  'merge-path': mergePathTables,
+  'refinery-workers': workersTables,
+  'realtime-latency': printRealtimeLatency,
+  'page-timing': printPageTiming,
+  lab: printLabBench,
+};
+
 async function main() {
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((name) => !(name in BENCHES));
+  if (unknown.length > 0) {
+    throw new Error(`unknown benchmark ${unknown.join(', ')}; choose from ${Object.keys(BENCHES).join(', ')}`);
+  }
   const started = performance.now();
   header();
-  // `npm run bench -- lab` runs the what-if lab's benchmark alone.
-  if (process.argv[2] !== 'lab') {
-    await conflictTable();
-    await mergePathTables();
-    await workersTables();
-    await printRealtimeLatency();
-  }
-  await printLabBench();
+  for (const [name, run] of Object.entries(BENCHES)) if (wanted.length === 0 || wanted.includes(name)) await run();
   clearInterval(sampler);
   console.log(`\nload average at end (1/5/15 min): ${load()}`);
   console.log(`total wall: ${((performance.now() - started) / 1000).toFixed(0)} s`);

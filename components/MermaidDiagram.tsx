@@ -1,11 +1,13 @@
 'use client';
 /**
  * Mermaid text rendered to SVG in the browser, updated in place: the previous drawing
- * stays until the new one is ready (no flicker on every push), and unchanged text is not
- * drawn again. Mermaid is loaded on first use only (it is large and needs the DOM).
+ * stays until the new one is ready (no flicker on every push), unchanged text is not
+ * drawn again, and text that changes faster than it can be drawn is drawn at its latest. Mermaid is loaded on first use only (it is large and needs the DOM).
  * `securityLevel: 'strict'` sanitises labels; the server's text sanitises them too.
+ * Every drawing is timed as a User Timing measure `gt:mermaid:<label>` (see MERMAID_MEASURE).
  */
 import { useEffect, useId, useRef, useState } from 'react';
+import { MERMAID_MEASURE, measureAsync } from '@/lib/user-timing';
 
 type Mermaid = (typeof import('mermaid'))['default'];
 
@@ -38,42 +40,64 @@ export function MermaidDiagram({ text, label, testId }: { text: string; label: s
   const [error, setError] = useState<string | null>(null);
   const [renders, setRenders] = useState(0);
   const [attempt, setAttempt] = useState(0);
-  const drawn = useRef<string | null>(null);
+  // Bumped when a drawing is done, so a text that changed meanwhile is drawn next.
+  const [finished, setFinished] = useState(0);
+  const tried = useRef<string | null>(null);
+  const busy = useRef(false);
+  const mounted = useRef(true);
   const seq = useRef(0);
   const baseId = `mmd-${useId().replace(/[^a-zA-Z0-9]/g, '')}`;
 
   useEffect(() => {
-    if (drawn.current === text) return;
-    let current = true;
-    let retry: ReturnType<typeof setTimeout> | undefined;
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
+
+  // One drawing at a time, always of the latest text, and each one shown when done. A busy
+  // town changes the text on every push; drawing each change as it came queued them inside
+  // Mermaid (one after another) and threw every result away as stale, so a 20-rig diagram
+  // was never shown (docs/benchmarks.md, page timing).
+  useEffect(() => {
+    if (busy.current || tried.current === text) return;
+    busy.current = true;
+    tried.current = text;
     const n = ++seq.current;
     (async () => {
       let mermaid: Mermaid;
       try {
         mermaid = await loadMermaid();
       } catch {
-        if (!current) return;
+        busy.current = false;
+        tried.current = null;
+        if (!mounted.current) return;
         setError('the diagram renderer could not be loaded; retrying');
-        retry = setTimeout(() => setAttempt((a) => a + 1), RETRY_MS);
+        setTimeout(() => mounted.current && setAttempt((a) => a + 1), RETRY_MS);
         return;
       }
+      const started = performance.now();
       try {
         // A fresh id per drawing: Mermaid scopes the SVG's styles by it.
-        const { svg: next } = await mermaid.render(`${baseId}-${n}`, text);
-        if (!current) return;
-        drawn.current = text;
-        setSvg(next);
-        setError(null);
-        setRenders((r) => r + 1);
+        const { svg: next } = await measureAsync(`${MERMAID_MEASURE}${label}`, () => mermaid.render(`${baseId}-${n}`, text), {
+          chars: text.length,
+        });
+        if (mounted.current) {
+          setSvg(next);
+          setError(null);
+          setRenders((r) => r + 1);
+        }
       } catch (err) {
-        if (current) setError(err instanceof Error ? err.message.split('\n')[0] : 'the diagram could not be drawn');
+        if (mounted.current) setError(err instanceof Error ? err.message.split('\n')[0] : 'the diagram could not be drawn');
       }
+      // Leave the page the main thread for as long as the drawing took before the next one:
+      // a big diagram on a busy town would otherwise redraw back to back.
+      setTimeout(() => {
+        busy.current = false;
+        if (mounted.current) setFinished((f) => f + 1);
+      }, performance.now() - started);
     })();
-    return () => {
-      current = false;
-      clearTimeout(retry);
-    };
-  }, [text, baseId, attempt]);
+  }, [text, label, baseId, attempt, finished]);
 
   return (
     <figure aria-label={label} className="min-h-24" data-testid={testId} data-renders={renders}>

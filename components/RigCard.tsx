@@ -14,8 +14,11 @@ export const STATE_STYLE: Record<PolecatState, string> = {
 
 export function RigCard({ rig, now }: { rig: RigView; now: number }) {
   return (
+    // A size container: the polecat list takes two columns only when the card itself is wide
+    // enough (a 20-rig town puts cards of ~400 px side by side, where two columns cut every
+    // polecat's bead and time in state off).
     <section
-      className="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
+      className="@container rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
       data-testid={`rig-${rig.name}`}
     >
       <header className="mb-3 flex items-baseline justify-between gap-2">
@@ -38,11 +41,13 @@ export function RigCard({ rig, now }: { rig: RigView; now: number }) {
         <Stat label="conflicts" value={rig.conflicts} />
         <Stat label="reworked" value={rig.reworkedMerged} />
       </dl>
-      <ul className="grid grid-cols-1 gap-1 sm:grid-cols-2">
+      <ul className="grid grid-cols-1 gap-1 @lg:grid-cols-2">
         {rig.polecats.map((p) => (
           <li key={p.id} className="flex items-center gap-2 text-xs" data-testid={`polecat-${p.name}`}>
-            <span className={`w-20 rounded px-1.5 py-0.5 text-center font-medium ${STATE_STYLE[p.state]}`}>{p.state}</span>
-            <span className="font-mono">{p.name}</span>
+            <span className={`w-20 shrink-0 rounded px-1.5 py-0.5 text-center font-medium ${STATE_STYLE[p.state]}`}>
+              {p.state}
+            </span>
+            <span className="shrink-0 font-mono">{p.name}</span>
             {p.health !== 'ok' && (
               <span
                 className="h-2 w-2 shrink-0 rounded-full bg-rose-500"

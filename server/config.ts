@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_DEMO_SIZE, DEMO_SIZE_LIMITS } from './demo/demo-size';
 
 const boolFlag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
 
@@ -13,6 +14,19 @@ const EnvSchema = z.object({
   GT_DATA_DIR: z.string().min(1).default('./data'),
   GT_TIME_SCALE: z.coerce.number().positive().max(10_000).default(1),
   GT_DEMO: boolFlag.default(true),
+  // The demo town's size, bounded (see DEMO_SIZE_LIMITS for why).
+  GT_DEMO_RIGS: z.coerce
+    .number()
+    .int()
+    .min(DEMO_SIZE_LIMITS.rigs.min)
+    .max(DEMO_SIZE_LIMITS.rigs.max)
+    .default(DEFAULT_DEMO_SIZE.rigs),
+  GT_DEMO_POLECATS: z.coerce
+    .number()
+    .int()
+    .min(DEMO_SIZE_LIMITS.polecatsPerRig.min)
+    .max(DEMO_SIZE_LIMITS.polecatsPerRig.max)
+    .default(DEFAULT_DEMO_SIZE.polecatsPerRig),
   GT_OPERATOR_TOKEN: z.string().min(8).optional(),
   GT_VIEWER_TOKEN: z.string().min(8).optional(),
   GT_SESSION_SECRET: z.string().min(16).optional(),
@@ -30,6 +44,8 @@ export interface ServerConfig {
   databaseFile: string;
   timeScale: number;
   demo: boolean;
+  /** The demo town's size (used when `demo` is on): rigs, and polecats on each. */
+  demoSize: { rigs: number; polecatsPerRig: number };
   /** Tokens and the session key; unset ones are generated into <dataDir>/auth.json (server/auth). */
   operatorToken: string | null;
   viewerToken: string | null;
@@ -60,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
     databaseFile: path.join(dataDir, 'gastown.db'),
     timeScale: e.GT_TIME_SCALE,
     demo: e.GT_DEMO,
+    demoSize: { rigs: e.GT_DEMO_RIGS, polecatsPerRig: e.GT_DEMO_POLECATS },
     operatorToken: e.GT_OPERATOR_TOKEN ?? null,
     viewerToken: e.GT_VIEWER_TOKEN ?? null,
     sessionSecret: e.GT_SESSION_SECRET ?? null,

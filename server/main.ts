@@ -93,8 +93,8 @@ async function main(): Promise<void> {
   const disk = new WorktreeDiskUsage(town);
   const fleet = { timeShare: () => ledger.view(), diskBytes: (rig: string) => disk.of(rig) };
   const fresh = town.listRigs().length === 0;
-  if (config.demo) await ensureDemoTown(town, config.dataDir, projectRoot);
-  const stopFeeder = config.demo ? startDemoFeeder(town) : () => {};
+  if (config.demo) await ensureDemoTown(town, config.dataDir, projectRoot, config.demoSize);
+  const stopFeeder = config.demo ? startDemoFeeder(town, config.demoSize) : () => {};
   const commands = createCommandBus(town);
   const commandNames = new Set(commands.list().map((c) => c.name));
   const monitoring = createMonitoring({

@@ -2,6 +2,8 @@
  * The demo town a newcomer sees on first start: one rig `myproject` (a generated
  * repository with core/, ui/ and tests/ areas), 8 scripted polecats and a convoy of
  * beads. A feeder tops the backlog up with new convoys so the town never goes quiet.
+ * GT_DEMO_RIGS and GT_DEMO_POLECATS make it bigger (demo-size.ts): more rigs, each its
+ * own generated repository with its own crew, convoy and feeder, `myproject` first.
  */
 import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
@@ -11,9 +13,10 @@ import type { GateSpec } from '../engine/model';
 import type { Town } from '../engine/town';
 import { demoRepositoryFiles } from '../git/demo-repo';
 import { CliGit, initRepository } from '../git/cli-git';
+import { checkDemoSize, DEFAULT_DEMO_SIZE, DEMO_RIG, demoRigNames, type DemoSize } from './demo-size';
 
-export const DEMO_RIG = 'myproject';
-const DEMO_POLECATS = 8;
+export { DEMO_RIG } from './demo-size';
+/** Beads per feeder convoy; the first convoy is twice that (both grow with a larger crew). */
 const CONVOY_SIZE = 16;
 
 const VERBS = ['Add', 'Fix', 'Refactor', 'Speed up', 'Harden', 'Document', 'Rename', 'Split', 'Cache', 'Validate'];
@@ -48,13 +51,13 @@ const THINGS: Record<string, string[]> = {
 const AREAS = ['core', 'ui', 'tests'];
 
 /** A plausible bead for one area (sometimes two), deterministic for a given random. */
-export function demoBead(random: Random) {
+export function demoBead(random: Random, rig = DEMO_RIG) {
   const area = AREAS[pickSkewed(random, AREAS.length, 0.6)];
   const paths = [`${area}/`];
   if (random.next() < 0.15) paths.push(`${AREAS[(AREAS.indexOf(area) + 1) % AREAS.length]}/`);
   const things = THINGS[area];
   return {
-    rig: DEMO_RIG,
+    rig,
     title: `${VERBS[pickInt(random, 0, VERBS.length - 1)]} ${things[pickInt(random, 0, things.length - 1)]}`,
     priority: pickSkewed(random, 5, 0.5),
     labels: [area],
@@ -76,19 +79,44 @@ export function demoGate(projectRoot: string, durationMs = 2_500): GateSpec {
 }
 
 /**
- * Seeds the demo town on a first start, idempotently: a first start cut short (a crash
- * while seeding) is finished on the next one, step by step, and a marker file says when
- * it is complete. A town with rigs of its own is never given the demo.
+ * A rig's convoys are named by sprint: `Demo sprint N` on `myproject` (as always), and
+ * `<rig> sprint N` on the others, so the convoys page says which rig each one feeds.
  */
-export async function ensureDemoTown(town: Town, dataDir: string, projectRoot: string): Promise<boolean> {
+function sprintTitle(rig: string, sprint: number): string {
+  return rig === DEMO_RIG ? `Demo sprint ${sprint}` : `${rig} sprint ${sprint}`;
+}
+
+/** Beads a rig's feeder adds at a time: 16 for the default crew of 8, more for a bigger one. */
+const feedSize = (polecats: number) => Math.max(CONVOY_SIZE, 2 * polecats);
+
+/**
+ * Seeds the demo town on a first start, idempotently: a first start cut short (a crash
+ * while seeding) is finished on the next one, rig by rig and step by step, and a marker
+ * file says when it is complete. A town with rigs of its own is never given the demo.
+ */
+export async function ensureDemoTown(
+  town: Town,
+  dataDir: string,
+  projectRoot: string,
+  size: DemoSize = DEFAULT_DEMO_SIZE,
+): Promise<boolean> {
+  checkDemoSize(size);
   const marker = path.join(dataDir, 'demo-seeded');
   if (existsSync(marker)) return false;
-  if (town.listRigs().some((r) => r.name !== DEMO_RIG)) {
+  const names = demoRigNames(size.rigs);
+  if (town.listRigs().some((r) => !names.includes(r.name))) {
     await writeFile(marker, 'skipped: the town has rigs of its own\n');
     return false;
   }
-  const repoPath = path.join(dataDir, 'rigs', DEMO_RIG);
-  if (!town.getRig(DEMO_RIG)) {
+  for (const name of names) await ensureDemoRig(town, name, path.join(dataDir, 'rigs', name), projectRoot, size);
+  await town.settle();
+  await writeFile(marker, 'seeded\n');
+  return true;
+}
+
+/** One demo rig: its generated repository, the rig, its crew and a first convoy of work. */
+async function ensureDemoRig(town: Town, name: string, repoPath: string, projectRoot: string, size: DemoSize): Promise<void> {
+  if (!town.getRig(name)) {
     const git = new CliGit();
     const usable = await git.resolveRef(repoPath, 'refs/heads/main').then(
       () => true,
@@ -100,39 +128,42 @@ export async function ensureDemoTown(town: Town, dataDir: string, projectRoot: s
       await initRepository(repoPath, demoRepositoryFiles());
     }
     await town.addRig({
-      name: DEMO_RIG,
+      name,
       repoPath,
       // One change in ten breaks the checks, so rejections and reworks show up too.
       settings: { gates: [demoGate(projectRoot)], agentFailureRate: 0.1 },
     });
   }
-  const missing = DEMO_POLECATS - town.listPolecats(DEMO_RIG).length;
-  if (missing > 0) await town.addPolecats(DEMO_RIG, missing);
-  if (town.listConvoys().length === 0 && town.listActiveBeads().length === 0) {
-    const random = seededRandom(hashSeed('demo-town'));
+  const missing = size.polecatsPerRig - town.listPolecats(name).length;
+  if (missing > 0) await town.addPolecats(name, missing);
+  const title = sprintTitle(name, 1);
+  const seeded = town.listConvoys().some((c) => c.title === title) || town.listActiveBeads().some((b) => b.rig === name);
+  if (!seeded) {
+    // `myproject` keeps the seed it always had, so the default demo is the same on every machine.
+    const random = seededRandom(hashSeed(name === DEMO_RIG ? 'demo-town' : `demo-town-${name}`));
     town.createConvoy(
-      'Demo sprint 1',
-      Array.from({ length: CONVOY_SIZE * 2 }, () => demoBead(random)),
+      title,
+      Array.from({ length: 2 * feedSize(size.polecatsPerRig) }, () => demoBead(random, name)),
     );
   }
-  await town.settle();
-  await writeFile(marker, 'seeded\n');
-  return true;
 }
 
-/** Keeps the demo rig's backlog at least as long as its crew; returns a stop function. */
-export function startDemoFeeder(town: Town): () => void {
-  let sprint = 1;
+/** Keeps each demo rig's backlog at least as long as its crew; returns a stop function. */
+export function startDemoFeeder(town: Town, size: DemoSize = DEFAULT_DEMO_SIZE): () => void {
+  const names = new Set(demoRigNames(size.rigs));
+  const sprints = new Map<string, number>();
   const random = seededRandom(hashSeed(`demo-feeder-${town.clock.now()}`));
   return town.bus.subscribe((event) => {
-    if (event.type !== 'bead.status_changed' || event.rig !== DEMO_RIG || event.to !== 'done') return;
-    const rig = town.getRig(DEMO_RIG);
+    if (event.type !== 'bead.status_changed' || !names.has(event.rig) || event.to !== 'done') return;
+    const rig = town.getRig(event.rig);
     if (!rig || rig.status !== 'active') return;
-    const open = town.listActiveBeads().filter((b) => b.rig === DEMO_RIG && b.status === 'open').length;
-    if (open >= town.listPolecats(DEMO_RIG).length) return;
-    sprint++;
+    const crew = town.listPolecats(rig.name).length;
+    const open = town.listActiveBeads().filter((b) => b.rig === rig.name && b.status === 'open').length;
+    if (open >= crew) return;
+    const sprint = (sprints.get(rig.name) ?? 1) + 1;
+    sprints.set(rig.name, sprint);
     // Listeners must not re-enter the engine mid-change: top up after this tick.
-    const beads = Array.from({ length: CONVOY_SIZE }, () => demoBead(random));
-    queueMicrotask(() => town.createConvoy(`Demo sprint ${sprint}`, beads));
+    const beads = Array.from({ length: feedSize(size.polecatsPerRig) }, () => demoBead(random, rig.name));
+    queueMicrotask(() => town.createConvoy(sprintTitle(rig.name, sprint), beads));
   });
 }
