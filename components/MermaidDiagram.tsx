@@ -46,6 +46,9 @@ export function MermaidDiagram({ text, label, testId }: { text: string; label: s
   const busy = useRef(false);
   const mounted = useRef(true);
   const seq = useRef(0);
+  // Mermaid measures its drawing in a scratch element; ours is off screen, so the half-drawn
+  // diagram never shows at the bottom of the page.
+  const scratch = useRef<HTMLDivElement>(null);
   const baseId = `mmd-${useId().replace(/[^a-zA-Z0-9]/g, '')}`;
 
   useEffect(() => {
@@ -79,9 +82,13 @@ export function MermaidDiagram({ text, label, testId }: { text: string; label: s
       const started = performance.now();
       try {
         // A fresh id per drawing: Mermaid scopes the SVG's styles by it.
-        const { svg: next } = await measureAsync(`${MERMAID_MEASURE}${label}`, () => mermaid.render(`${baseId}-${n}`, text), {
-          chars: text.length,
-        });
+        const { svg: next } = await measureAsync(
+          `${MERMAID_MEASURE}${label}`,
+          () => mermaid.render(`${baseId}-${n}`, text, scratch.current ?? undefined),
+          {
+            chars: text.length,
+          },
+        );
         if (mounted.current) {
           setSvg(next);
           setError(null);
@@ -101,6 +108,7 @@ export function MermaidDiagram({ text, label, testId }: { text: string; label: s
 
   return (
     <figure aria-label={label} className="min-h-24" data-testid={testId} data-renders={renders}>
+      <div ref={scratch} aria-hidden className="pointer-events-none fixed -left-[10000px] top-0 w-[2000px] opacity-0" />
       {svg === null ? (
         <p className="text-sm text-slate-500">{error ? `Diagram unavailable: ${error}` : 'Drawing the diagram…'}</p>
       ) : (

@@ -68,6 +68,9 @@ const PARTITION_CLASS: Record<PartitionNode['state'], string> = {
   integration: 'pending',
 };
 
+/** Rigs drawn in full (rig -> Refinery); more are drawn one node each. */
+const COMPACT_AFTER_RIGS = 8;
+
 const nodeId = (prefix: string, name: string) => `${prefix}_${name.replace(/[^a-zA-Z0-9]/g, '_')}`;
 
 /**
@@ -80,10 +83,21 @@ export function partitionDiagram(rigs: PartitionNode[]): string {
   if (rigs.length === 0) lines.push('  none["no rigs"]:::held', '  town --> none');
   const targets = [...new Set(rigs.map((r) => r.target))];
   targets.forEach((t, i) => lines.push(`  T${i}[("${label(t)}")]:::target`));
+  // Past a handful of rigs, one node per rig (its Refinery inline) keeps the drawing
+  // readable and fast: a 20-rig town is 22 nodes, not 42.
+  const compact = rigs.length > COMPACT_AFTER_RIGS;
   for (const r of rigs) {
     const rig = nodeId('R', r.name);
     const refinery = nodeId('Q', r.name);
     const queue = r.queueDepth > 0 ? `<br/>queue ${r.queueDepth}` : '';
+    if (compact) {
+      const q = r.queueDepth > 0 ? ` · queue ${r.queueDepth}` : '';
+      lines.push(
+        `  ${rig}["${label(r.name)} · ${label(r.scope)}<br/>${r.polecats} polecats · Refinery ×${r.workers}${q}"]:::${r.queueDepth >= 5 ? 'hot' : PARTITION_CLASS[r.state]}`,
+        `  town --> ${rig} --> T${targets.indexOf(r.target)}`,
+      );
+      continue;
+    }
     lines.push(
       `  ${rig}["${label(r.name)}<br/>${label(r.scope)}<br/>${r.polecats} polecat${r.polecats === 1 ? '' : 's'}"]:::${PARTITION_CLASS[r.state]}`,
       `  ${refinery}[["Refinery ×${r.workers}${queue}"]]:::${r.queueDepth >= 5 ? 'hot' : 'refinery'}`,

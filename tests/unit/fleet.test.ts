@@ -83,6 +83,22 @@ describe('diagrams', () => {
     expect(text.match(/T0\[\(/g)).toHaveLength(1);
   });
 
+  it('draws one node per rig, its Refinery inline, once there are more than 8 rigs', () => {
+    const rigs = Array.from({ length: 20 }, (_, i) => ({
+      name: `rig-${i}`,
+      scope: 'whole repository',
+      polecats: 5,
+      workers: 1,
+      queueDepth: i === 3 ? 7 : 0,
+      state: 'active' as const,
+      target: `rig-${i} main`,
+    }));
+    const text = partitionDiagram(rigs);
+    expect(text).not.toContain('[["Refinery');
+    expect(text).toContain('R_rig_3["rig-3 · whole repository<br/>5 polecats · Refinery ×1 · queue 7"]:::hot');
+    expect(text.match(/town --> R_/g)).toHaveLength(20);
+  });
+
   it('draws the tiered patrol with each tier’s cadence and rigs', () => {
     const text = patrolDiagram('tiered', [
       { name: 'hot', intervalMs: 30_000, lastCycleMs: 10_000, rigs: ['a', 'b'] },
