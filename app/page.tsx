@@ -1,5 +1,10 @@
 import { TownOverview } from '@/components/TownOverview';
+import { runtime } from '@/lib/runtime';
+
+// Rendered per request with the town as it is now, so the first paint already holds the
+// data; the socket then keeps it live. (The auth gate has let only signed-in people here.)
+export const dynamic = 'force-dynamic';
 
 export default function Page() {
-  return <TownOverview />;
+  return <TownOverview initial={runtime().queries.overview()} />;
 }

@@ -15,17 +15,28 @@ let loading: Promise<Mermaid> | null = null;
 
 /** Mermaid, loaded and set up once; a failed load (the server went away) is tried again next time. */
 function loadMermaid(): Promise<Mermaid> {
-  loading ??= import('mermaid').then(({ default: mermaid }) => {
-    mermaid.initialize({
-      startOnLoad: false,
-      theme: 'dark',
-      securityLevel: 'strict',
-      // A bad diagram is reported beside the last good one, not drawn into the page.
-      suppressErrorRendering: true,
-      flowchart: { curve: 'basis', padding: 12 },
+  loading ??= import('mermaid')
+    .then(({ default: mermaid }) => {
+      mermaid.initialize({
+        startOnLoad: false,
+        theme: 'dark',
+        securityLevel: 'strict',
+        // A bad diagram is reported beside the last good one, not drawn into the page.
+        suppressErrorRendering: true,
+        flowchart: { curve: 'basis', padding: 12 },
+      });
+      return mermaid;
+    })
+    .then(async (mermaid) => {
+      // The first drawing loads Mermaid's flowchart code and measures fonts; doing that once
+      // here, on a trivial diagram, keeps it out of every real diagram's drawing.
+      const scratch = document.createElement('div');
+      scratch.style.cssText = 'position:fixed;left:-10000px;top:0;opacity:0;pointer-events:none';
+      document.body.appendChild(scratch);
+      await mermaid.render('mmd-warm-up', 'flowchart LR\n  a --> b', scratch).catch(() => {});
+      scratch.remove();
+      return mermaid;
     });
-    return mermaid;
-  });
   loading.catch(() => {
     loading = null;
   });

@@ -17,12 +17,13 @@ import { ScaleTierPanel } from './ScaleTierPanel';
 import { TimeSharePie } from './TimeSharePie';
 import { TownCharts } from './TownCharts';
 import { useTownStream } from './useTownStream';
+import type { TownOverview as TownOverviewView } from '@/server/queries/town-view';
 
 const PANEL = 'rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900';
 const PANEL_TITLE = 'mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500';
 
-export function TownOverview() {
-  const { connection, overview } = useTownStream();
+export function TownOverview({ initial = null }: { initial?: TownOverviewView | null }) {
+  const { connection, overview } = useTownStream(initial);
   const rigs = overview?.rigs.filter((r) => r.status !== 'retired') ?? [];
   return (
     <main className="mx-auto max-w-7xl space-y-6 p-6">

@@ -19,8 +19,13 @@ export interface TownStream {
   receivedAt: number | null;
 }
 
-export function useTownStream(): TownStream {
-  const [state, setState] = useState<TownStream>({ connection: 'connecting', overview: null, receivedAt: null });
+/** `initial`: the overview the server rendered the page with, shown until the socket's snapshot. */
+export function useTownStream(initial: TownOverview | null = null): TownStream {
+  const [state, setState] = useState<TownStream>(() => ({
+    connection: 'connecting',
+    overview: initial,
+    receivedAt: initial ? Date.now() : null,
+  }));
 
   useEffect(() => {
     const client = streamClient();
