@@ -65,7 +65,7 @@ interface WindowItem {
    * partition landed): the merge is redone on the new tip and the validation kept.
    */
   carried: boolean;
-  /** The gates could not run this many times in a row (infrastructure, not the request). */
+  /** git or the gates could not run this many times in a row (infrastructure, not the request). */
   runErrors: number;
   /** No new validation before this engine time (backing off after `runErrors`). */
   notBefore: number;
@@ -136,7 +136,7 @@ export class Refinery {
       if (item.stage === 'validating' && item.validatingSince !== null && now - item.validatingSince > limit) {
         findings.push(`validation of ${item.mr.id} running for ${Math.round((now - item.validatingSince) / 1000)} s`);
       }
-      if (item.runErrors >= 3) findings.push(`the gates of ${item.mr.id} failed to run ${item.runErrors} times`);
+      if (item.runErrors >= 3) findings.push(`merging or validating ${item.mr.id} failed ${item.runErrors} times`);
     }
     return findings;
   }
@@ -298,6 +298,7 @@ export class Refinery {
       if (base === undefined) return; // everything behind waits for the one ahead
       if (item.base === base && item.stage !== 'speculating') continue;
       if (item.base === base && item.stage === 'speculating') return; // in progress
+      if (item.notBefore > this.ctx.clock.now()) return; // backing off after git failed
       const carry = item.carried && item.stage === 'passed';
       item.carried = false;
       item.abort?.abort();
@@ -307,7 +308,11 @@ export class Refinery {
       item.stage = 'speculating';
       item.failure = null;
       if (this.rig.settings.mergeMode === 'batch') this.probeLimit = null;
-      this.ctx.track(this.mergeOnto(item, item.gen, base, carry), `refinery ${this.rig.name}: merge ${item.mr.id}`);
+      const gen = item.gen;
+      this.ctx.track(
+        this.mergeOnto(item, gen, base, carry).catch((err: unknown) => this.mergeFailed(item, gen, err)),
+        `refinery ${this.rig.name}: merge ${item.mr.id}`,
+      );
       return; // the ones behind need this result first
     }
   }
@@ -335,6 +340,21 @@ export class Refinery {
     item.spec = commit;
     item.stage = keepValidation ? 'passed' : 'speculated';
     this.kick();
+  }
+
+  /**
+   * git itself failed (a process could not start, a lock was held): not the request's
+   * fault, and left alone it would hold the window for ever. Merge again after a backoff;
+   * health() reports it when it keeps happening.
+   */
+  private mergeFailed(item: WindowItem, gen: number, err: unknown): void {
+    if (item.gen !== gen) return;
+    this.ctx.log.warn(`refinery ${this.rig.name}: merging ${item.mr.id} failed`, { error: String(err) });
+    item.runErrors++;
+    item.base = null; // re-speculated when the backoff ends
+    const backoff = Math.min(60_000, 1_000 * 2 ** item.runErrors);
+    item.notBefore = this.ctx.clock.now() + backoff;
+    this.ctx.clock.setTimer(backoff, () => this.kick());
   }
 
   // ------------------------------------------------------------------ validation

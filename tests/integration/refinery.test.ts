@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../server/engine/events';
 import type { GateSpec, RigSettings } from '../../server/engine/model';
 import type { Town } from '../../server/engine/town';
-import { fsck } from '../../server/git/cli-git';
+import { CliGit, fsck } from '../../server/git/cli-git';
 import { runGit } from '../../server/git/run-git';
 import { ClockedGate } from '../../server/gates/clocked-gate';
 import { createHarness, runUntil, type Harness } from '../support/engine-harness';
@@ -149,6 +149,19 @@ describe('the Refinery with parallel workers', () => {
         };
       },
     });
+    const run = await runRig(h, { gates: [] }, 1, 1);
+    town = run.town;
+    expect(failures).toBeLessThan(0);
+    expect(run.events.filter((e) => e.type === 'mr.merged')).toHaveLength(1);
+    expect(town.listActiveBeads()).toEqual([]);
+  });
+  it('merges again after a backoff when git itself failed, and lands the request', async () => {
+    let failures = 2;
+    const git = new CliGit();
+    const flaky = Object.create(git) as CliGit;
+    flaky.mergeTree = (repo, ours, theirs) =>
+      failures-- > 0 ? Promise.reject(new Error('fatal: Unable to create index.lock')) : git.mergeTree(repo, ours, theirs);
+    h = await createHarness({ git: flaky, gates: (clock) => new ClockedGate(clock, { durationMs: () => 5_000 }) });
     const run = await runRig(h, { gates: [] }, 1, 1);
     town = run.town;
     expect(failures).toBeLessThan(0);
