@@ -118,14 +118,17 @@ export function MermaidDiagram({ text, label, testId }: { text: string; label: s
   }, [text, label, baseId, attempt, finished]);
 
   return (
-    <figure aria-label={label} className="min-h-24" data-testid={testId} data-renders={renders}>
+    <>
+      {/* Outside the figure: while Mermaid draws, its half-made SVG is not the diagram's. */}
       <div ref={scratch} aria-hidden className="pointer-events-none fixed -left-[10000px] top-0 w-[2000px] opacity-0" />
-      {svg === null ? (
-        <p className="text-sm text-slate-500">{error ? `Diagram unavailable: ${error}` : 'Drawing the diagram…'}</p>
-      ) : (
-        <div className="overflow-x-auto [&_svg]:mx-auto [&_svg]:h-auto" dangerouslySetInnerHTML={{ __html: svg }} />
-      )}
-      {svg !== null && error && <p className="mt-1 text-xs text-amber-400">Showing the last good diagram: {error}</p>}
-    </figure>
+      <figure aria-label={label} className="min-h-24" data-testid={testId} data-renders={renders}>
+        {svg === null ? (
+          <p className="text-sm text-slate-500">{error ? `Diagram unavailable: ${error}` : 'Drawing the diagram…'}</p>
+        ) : (
+          <div className="overflow-x-auto [&_svg]:mx-auto [&_svg]:h-auto" dangerouslySetInnerHTML={{ __html: svg }} />
+        )}
+        {svg !== null && error && <p className="mt-1 text-xs text-amber-400">Showing the last good diagram: {error}</p>}
+      </figure>
+    </>
   );
 }
