@@ -103,6 +103,9 @@ export interface TownOverview {
   };
 }
 
+/** This machine, read once: `os.cpus()` reads /proc, and the overview is rebuilt on every event burst. */
+const MACHINE = { cores: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30) };
+
 const SEVERITY_RANK: Record<Escalation['severity'], number> = { low: 0, medium: 1, high: 2, critical: 3 };
 
 export function townOverview(town: Town, readings?: FleetReadings): TownOverview {
@@ -194,8 +197,8 @@ export function townOverview(town: Town, readings?: FleetReadings): TownOverview
       scale: scaleTier({
         agents: allPolecats.length,
         rigs: live.length,
-        cores: os.cpus().length,
-        memoryGb: Math.round(os.totalmem() / 2 ** 30),
+        cores: MACHINE.cores,
+        memoryGb: MACHINE.memoryGb,
         partitioned: live.some((r) => r.lineage?.splitFrom != null || r.scope.length > 0),
         staggered: town.listConvoys().some((c) => c.waveSize !== null),
         multiRefinery: live.some((r) => r.refineryWorkers > 1),
