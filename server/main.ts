@@ -93,7 +93,7 @@ async function main(): Promise<void> {
   const disk = new WorktreeDiskUsage(town);
   const fleet = { timeShare: () => ledger.view(), diskBytes: (rig: string) => disk.of(rig) };
   const fresh = town.listRigs().length === 0;
-  if (config.demo) await ensureDemoTown(town, config.dataDir, projectRoot, config.demoSize);
+  if (config.demo) await ensureDemoTown(town, config.dataDir, config.demoSize);
   const stopFeeder = config.demo ? startDemoFeeder(town, config.demoSize) : () => {};
   const commands = createCommandBus(town);
   const commandNames = new Set(commands.list().map((c) => c.name));

@@ -9,10 +9,10 @@ import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { hashSeed, pickInt, pickSkewed, seededRandom, type Random } from '../engine/random';
-import type { GateSpec } from '../engine/model';
 import type { Town } from '../engine/town';
 import { demoRepositoryFiles } from '../git/demo-repo';
 import { CliGit, initRepository } from '../git/cli-git';
+import { demoGate } from '../gates/demo-gate';
 import { checkDemoSize, DEFAULT_DEMO_SIZE, DEMO_RIG, demoRigNames, type DemoSize } from './demo-size';
 
 export { DEMO_RIG } from './demo-size';
@@ -66,19 +66,6 @@ export function demoBead(random: Random, rig = DEMO_RIG) {
 }
 
 /**
- * The demo rig's validation gate: a real process that takes `durationMs` of real time and
- * fails on changes the scripted agent marked as broken. With 8 polecats and one Refinery
- * worker the queue builds past 5; with 3 workers it drains.
- */
-export function demoGate(projectRoot: string, durationMs = 2_500): GateSpec {
-  return {
-    name: 'checks',
-    command: [process.execPath, path.join(projectRoot, 'server', 'gates', 'demo-check.mjs'), '--duration-ms', String(durationMs)],
-    timeoutMs: 60_000,
-  };
-}
-
-/**
  * A rig's convoys are named by sprint: `Demo sprint N` on `myproject` (as always), and
  * `<rig> sprint N` on the others, so the convoys page says which rig each one feeds.
  */
@@ -94,12 +81,7 @@ const feedSize = (polecats: number) => Math.max(CONVOY_SIZE, 2 * polecats);
  * while seeding) is finished on the next one, rig by rig and step by step, and a marker
  * file says when it is complete. A town with rigs of its own is never given the demo.
  */
-export async function ensureDemoTown(
-  town: Town,
-  dataDir: string,
-  projectRoot: string,
-  size: DemoSize = DEFAULT_DEMO_SIZE,
-): Promise<boolean> {
+export async function ensureDemoTown(town: Town, dataDir: string, size: DemoSize = DEFAULT_DEMO_SIZE): Promise<boolean> {
   checkDemoSize(size);
   const marker = path.join(dataDir, 'demo-seeded');
   if (existsSync(marker)) return false;
@@ -108,14 +90,14 @@ export async function ensureDemoTown(
     await writeFile(marker, 'skipped: the town has rigs of its own\n');
     return false;
   }
-  for (const name of names) await ensureDemoRig(town, name, path.join(dataDir, 'rigs', name), projectRoot, size);
+  for (const name of names) await ensureDemoRig(town, name, path.join(dataDir, 'rigs', name), size);
   await town.settle();
   await writeFile(marker, 'seeded\n');
   return true;
 }
 
 /** One demo rig: its generated repository, the rig, its crew and a first convoy of work. */
-async function ensureDemoRig(town: Town, name: string, repoPath: string, projectRoot: string, size: DemoSize): Promise<void> {
+async function ensureDemoRig(town: Town, name: string, repoPath: string, size: DemoSize): Promise<void> {
   if (!town.getRig(name)) {
     const git = new CliGit();
     const usable = await git.resolveRef(repoPath, 'refs/heads/main').then(
@@ -131,7 +113,7 @@ async function ensureDemoRig(town: Town, name: string, repoPath: string, project
       name,
       repoPath,
       // One change in ten breaks the checks, so rejections and reworks show up too.
-      settings: { gates: [demoGate(projectRoot)], agentFailureRate: 0.1 },
+      settings: { gates: [demoGate()], agentFailureRate: 0.1 },
     });
   }
   const missing = size.polecatsPerRig - town.listPolecats(name).length;

@@ -20,8 +20,6 @@ import { CliGit } from '../../server/git/cli-git';
 import { GateRunner } from '../../server/gates/gate-runner';
 import { MemoryStore } from '../../server/store/memory-store';
 
-const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
-
 /** The server's configuration for these variables (and nothing else set). */
 const configWith = (env: Record<string, string>) => loadConfig({ NODE_ENV: 'test', ...env });
 
@@ -70,7 +68,7 @@ describe('demo town size', () => {
     expect(size).toEqual({ rigs: 3, polecatsPerRig: 2 });
     const town = await openTown(new MemoryStore(), dir);
 
-    expect(await ensureDemoTown(town, dir, PROJECT_ROOT, size)).toBe(true);
+    expect(await ensureDemoTown(town, dir, size)).toBe(true);
 
     expect(census(town)).toEqual(
       ['myproject', 'rig-02', 'rig-03'].map((rig) => ({
@@ -92,12 +90,12 @@ describe('demo town size', () => {
     const store = new MemoryStore();
     // A first start that got through two rigs of three, then died before writing the marker.
     const first = await openTown(store, dir);
-    await ensureDemoTown(first, dir, PROJECT_ROOT, { ...size, rigs: 2 });
+    await ensureDemoTown(first, dir, { ...size, rigs: 2 });
     await rm(path.join(dir, 'demo-seeded'));
     const cutShort = census(first);
 
     const resumed = await openTown(store, dir);
-    expect(await ensureDemoTown(resumed, dir, PROJECT_ROOT, size)).toBe(true);
+    expect(await ensureDemoTown(resumed, dir, size)).toBe(true);
     const seeded = census(resumed);
     expect(seeded.slice(0, 2)).toEqual(cutShort);
     expect(seeded.map((r) => [r.rig, r.polecats, r.beads, r.convoys.length])).toEqual([
@@ -107,7 +105,7 @@ describe('demo town size', () => {
     ]);
 
     const restarted = await openTown(store, dir);
-    expect(await ensureDemoTown(restarted, dir, PROJECT_ROOT, size)).toBe(false);
+    expect(await ensureDemoTown(restarted, dir, size)).toBe(false);
     expect(census(restarted)).toEqual(seeded);
   });
 
@@ -115,7 +113,7 @@ describe('demo town size', () => {
     expect(configWith({}).demoSize).toEqual({ rigs: 1, polecatsPerRig: 8 });
     dir = await mkdtemp(path.join(os.tmpdir(), 'gt-demo-size-'));
     const town = await openTown(new MemoryStore(), dir);
-    await ensureDemoTown(town, dir, PROJECT_ROOT);
+    await ensureDemoTown(town, dir);
     expect(census(town)).toEqual([
       { rig: 'myproject', repoPath: path.join(dir, 'rigs', 'myproject'), polecats: 8, beads: 32, convoys: ['Demo sprint 1'] },
     ]);
@@ -135,7 +133,7 @@ describe('demo town size', () => {
   it('refuses a size out of bounds from code too, before touching the data directory', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'gt-demo-size-'));
     const town = await openTown(new MemoryStore(), dir);
-    await expect(ensureDemoTown(town, dir, PROJECT_ROOT, { rigs: 101, polecatsPerRig: 5 })).rejects.toThrow(
+    await expect(ensureDemoTown(town, dir, { rigs: 101, polecatsPerRig: 5 })).rejects.toThrow(
       /rigs must be a whole number from 1 to 100/,
     );
     expect(town.listRigs()).toEqual([]);

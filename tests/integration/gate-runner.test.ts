@@ -12,10 +12,10 @@ import type { GateSpec } from '@/server/engine/ports';
 import { CliGit, initRepository, registeredWorktrees } from '@/server/git/cli-git';
 import { demoRepositoryFiles } from '@/server/git/demo-repo';
 import { runGit } from '@/server/git/run-git';
+import { demoGate } from '@/server/gates/demo-gate';
 import { GATE_OUTPUT_LIMIT, GateRunner } from '@/server/gates/gate-runner';
 
 const NODE = process.execPath;
-const DEMO_CHECK = path.resolve(import.meta.dirname, '../../server/gates/demo-check.mjs');
 const RIG = 'alpha';
 const git = new CliGit();
 const author = { name: 'polecat', email: 'polecat@localhost' };
@@ -161,13 +161,13 @@ describe('GateRunner', () => {
     expect((await busy).ok).toBe(true);
   });
 
-  it('fails the demo-check gate when the commit contains the marker and passes when it does not', async () => {
+  it('fails the demo gate when the commit contains the marker and passes when it does not', async () => {
     const broken = await commitFiles({ 'broken.ts': 'export const x = 1;\n// GT_GATE_FAIL simulated break\n' }, 'broken change');
-    const demo: GateSpec = { name: 'demo-check', command: [NODE, DEMO_CHECK, '--duration-ms', '50'], timeoutMs: 10_000 };
+    const demo = demoGate(50);
 
     const failed = await validate(broken, [demo]);
     expect(failed.ok).toBe(false);
-    expect(failed.failedGate).toBe('demo-check');
+    expect(failed.failedGate).toBe('checks');
     expect(failed.output).toContain('broken.ts:2:');
 
     const passed = await validate(initial, [demo]);

@@ -3,7 +3,6 @@
  * under parallel workers with random conflicts and gate failures, exactly-once landing,
  * rejection with the gate's output, bisection in batch mode, and escalation at the cap.
  */
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../server/engine/events';
 import type { GateSpec, RigSettings } from '../../server/engine/model';
@@ -11,13 +10,10 @@ import type { Town } from '../../server/engine/town';
 import { CliGit, fsck } from '../../server/git/cli-git';
 import { runGit } from '../../server/git/run-git';
 import { ClockedGate } from '../../server/gates/clocked-gate';
+import { demoGate } from '../../server/gates/demo-gate';
 import { createHarness, runUntil, type Harness } from '../support/engine-harness';
 
-const CHECK: GateSpec = {
-  name: 'checks',
-  command: [process.execPath, path.resolve('server/gates/demo-check.mjs'), '--duration-ms', '0'],
-  timeoutMs: 30_000,
-};
+const CHECK: GateSpec = demoGate(0);
 
 /** Merge request ids in the order their merge commits sit on the target (first-parent, oldest first). */
 async function landedOnTarget(repo: string): Promise<string[]> {
