@@ -43,6 +43,19 @@ function loadMermaid(): Promise<Mermaid> {
   return loading;
 }
 
+let turn: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs drawings one after another, page-wide. Mermaid queues concurrent `render` calls
+ * itself, so a diagram's drawing measured around the call would include every drawing
+ * queued ahead of it; taking turns here makes each measure that diagram's own drawing.
+ */
+function inTurn<T>(draw: () => Promise<T>): Promise<T> {
+  const mine = turn.then(draw, draw);
+  turn = mine.catch(() => undefined);
+  return mine;
+}
+
 /** How long to wait before drawing again after a failure (Mermaid could not be loaded). */
 const RETRY_MS = 3_000;
 
@@ -93,12 +106,10 @@ export function MermaidDiagram({ text, label, testId }: { text: string; label: s
       const started = performance.now();
       try {
         // A fresh id per drawing: Mermaid scopes the SVG's styles by it.
-        const { svg: next } = await measureAsync(
-          `${MERMAID_MEASURE}${label}`,
-          () => mermaid.render(`${baseId}-${n}`, text, scratch.current ?? undefined),
-          {
+        const { svg: next } = await inTurn(() =>
+          measureAsync(`${MERMAID_MEASURE}${label}`, () => mermaid.render(`${baseId}-${n}`, text, scratch.current ?? undefined), {
             chars: text.length,
-          },
+          }),
         );
         if (mounted.current) {
           setSvg(next);

@@ -81,27 +81,34 @@ const nodeId = (prefix: string, name: string) => `${prefix}_${name.replace(/[^a-
 export function partitionDiagram(rigs: PartitionNode[]): string {
   const lines = ['flowchart LR', '  town(["Town"]):::town'];
   if (rigs.length === 0) lines.push('  none["no rigs"]:::held', '  town --> none');
-  const targets = [...new Set(rigs.map((r) => r.target))];
-  targets.forEach((t, i) => lines.push(`  T${i}[("${label(t)}")]:::target`));
   // Past a handful of rigs, one node per rig (its Refinery inline) keeps the drawing
-  // readable and fast: a 20-rig town is 22 nodes, not 42.
+  // readable and fast, and a target only one rig lands on is written in that rig's node:
+  // a 20-rig town of 20 repositories is 21 nodes and 20 edges, not 41 and 40 (Mermaid's
+  // layout costs a few ms per node and edge, docs/benchmarks.md page timing). Targets
+  // shared by partitions of one repository stay nodes: that sharing is what the diagram shows.
   const compact = rigs.length > COMPACT_AFTER_RIGS;
+  const landers = new Map<string, number>();
+  for (const r of rigs) landers.set(r.target, (landers.get(r.target) ?? 0) + 1);
+  const targets = [...landers.keys()].filter((t) => !compact || landers.get(t)! > 1);
+  targets.forEach((t, i) => lines.push(`  T${i}[("${label(t)}")]:::target`));
   for (const r of rigs) {
     const rig = nodeId('R', r.name);
     const refinery = nodeId('Q', r.name);
     const queue = r.queueDepth > 0 ? `<br/>queue ${r.queueDepth}` : '';
+    const t = targets.indexOf(r.target);
     if (compact) {
       const q = r.queueDepth > 0 ? ` · queue ${r.queueDepth}` : '';
+      const own = t === -1 ? ` → ${label(r.target)}` : '';
       lines.push(
-        `  ${rig}["${label(r.name)} · ${label(r.scope)}<br/>${r.polecats} polecats · Refinery ×${r.workers}${q}"]:::${r.queueDepth >= 5 ? 'hot' : PARTITION_CLASS[r.state]}`,
-        `  town --> ${rig} --> T${targets.indexOf(r.target)}`,
+        `  ${rig}["${label(r.name)} · ${label(r.scope)}${own}<br/>${r.polecats} polecats · Refinery ×${r.workers}${q}"]:::${r.queueDepth >= 5 ? 'hot' : PARTITION_CLASS[r.state]}`,
+        t === -1 ? `  town --> ${rig}` : `  town --> ${rig} --> T${t}`,
       );
       continue;
     }
     lines.push(
       `  ${rig}["${label(r.name)}<br/>${label(r.scope)}<br/>${r.polecats} polecat${r.polecats === 1 ? '' : 's'}"]:::${PARTITION_CLASS[r.state]}`,
       `  ${refinery}[["Refinery ×${r.workers}${queue}"]]:::${r.queueDepth >= 5 ? 'hot' : 'refinery'}`,
-      `  town --> ${rig} --> ${refinery} --> T${targets.indexOf(r.target)}`,
+      `  town --> ${rig} --> ${refinery} --> T${t}`,
     );
   }
   lines.push(

@@ -95,8 +95,29 @@ describe('diagrams', () => {
     }));
     const text = partitionDiagram(rigs);
     expect(text).not.toContain('[["Refinery');
-    expect(text).toContain('R_rig_3["rig-3 · whole repository<br/>5 polecats · Refinery ×1 · queue 7"]:::hot');
+    // Each rig lands on a repository of its own: its target is written in its node.
+    expect(text).toContain('R_rig_3["rig-3 · whole repository → rig-3 main<br/>5 polecats · Refinery ×1 · queue 7"]:::hot');
+    expect(text).not.toContain('[(');
     expect(text.match(/town --> R_/g)).toHaveLength(20);
+  });
+
+  it('keeps a target shared by the partitions of one repository as a node when compact', () => {
+    const rigs = Array.from({ length: 10 }, (_, i) => ({
+      name: `rig-${i}`,
+      scope: i < 2 ? `part-${i}/**` : 'whole repository',
+      polecats: 3,
+      workers: 1,
+      queueDepth: 0,
+      state: 'active' as const,
+      target: i < 2 ? 'mono main' : `rig-${i} main`,
+    }));
+    const text = partitionDiagram(rigs);
+    expect(text.match(/T\d+\[\(/g)).toEqual(['T0[(']);
+    expect(text).toContain('T0[("mono main")]');
+    expect(text).toContain('town --> R_rig_0 --> T0');
+    expect(text).toContain('town --> R_rig_1 --> T0');
+    expect(text).toContain('R_rig_1["rig-1 · part-1/**<br/>');
+    expect(text).toContain('town --> R_rig_5\n');
   });
 
   it('draws the tiered patrol with each tier’s cadence and rigs', () => {
