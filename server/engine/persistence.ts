@@ -1,20 +1,28 @@
 /**
  * Write-through to the store, in order. All writes go through one promise chain so a
- * record's saves land in the order they were made (SQLite has one writer anyway), and
- * events emitted in the same tick are appended as one batch.
+ * record's saves land in the order they were made (SQLite has one writer anyway).
+ * Events are the history, not the state: they are appended in batches, at most
+ * EVENT_BATCH_MS after they happened, because a busy town emits dozens a second and every
+ * append is a query and a transaction (Prisma 6 compiles each query on the event loop).
+ * A crash can lose that last fraction of a second of history, never a record's state.
  */
 import type { DomainEvent } from './events';
+import type { Clock, TimerHandle } from './clock';
 import type { TownStore } from './ports';
+
+/** How long (real ms) an event waits for others to be appended with it. */
+export const EVENT_BATCH_MS = 100;
 
 export class Persistence {
   private chain: Promise<void> = Promise.resolve();
   private pendingEvents: DomainEvent[] = [];
-  private flushScheduled = false;
+  private flushTimer: TimerHandle | null = null;
   private failures = 0;
 
   constructor(
     readonly store: TownStore,
     private readonly onError: (err: unknown) => void,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -30,26 +38,30 @@ export class Persistence {
     return p;
   }
 
-  /** Buffers an event; all events of one tick are appended together. */
+  /** Buffers an event; events are appended together, at most EVENT_BATCH_MS later. */
   appendEvent(event: DomainEvent): void {
     this.pendingEvents.push(event);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    queueMicrotask(() => {
-      this.flushScheduled = false;
-      const batch = this.pendingEvents;
-      this.pendingEvents = [];
-      if (batch.length > 0) void this.write((s) => s.appendEvents(batch));
-    });
+    // In clock ms; a virtual clock (infinitely fast) flushes at its next step.
+    const delay = Number.isFinite(this.clock.scale) ? EVENT_BATCH_MS * this.clock.scale : 0;
+    this.flushTimer ??= this.clock.setTimer(delay, () => this.flushEvents());
   }
 
-  /** Resolves when every write queued so far has been attempted. */
+  /** Queues the buffered events' append now. */
+  private flushEvents(): void {
+    if (this.flushTimer) this.clock.clearTimer(this.flushTimer);
+    this.flushTimer = null;
+    const batch = this.pendingEvents;
+    this.pendingEvents = [];
+    if (batch.length > 0) void this.write((s) => s.appendEvents(batch));
+  }
+
+  /** Resolves when every write queued so far, buffered events included, has been attempted. */
   async drain(): Promise<void> {
     let seen: Promise<void>;
     do {
+      this.flushEvents();
       seen = this.chain;
       await seen;
-      await Promise.resolve(); // let a scheduled event flush join the chain
     } while (seen !== this.chain || this.pendingEvents.length > 0);
   }
 

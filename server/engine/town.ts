@@ -117,7 +117,11 @@ export class Town {
 
   private constructor(private readonly options: TownOptions) {
     const log = options.log ?? silentLogger;
-    const persistence = new Persistence(options.store, (err) => log.error('store write failed', { error: String(err) }));
+    const persistence = new Persistence(
+      options.store,
+      (err) => log.error('store write failed', { error: String(err) }),
+      options.clock,
+    );
     this.ctx = new EngineContext(
       options.clock,
       options.git,
