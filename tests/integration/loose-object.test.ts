@@ -3,15 +3,15 @@
  * temp repositories: the object it writes is the one `git commit-tree` writes for the
  * same input (same id, readable by git, clean under `git fsck --strict`), writing it again
  * is harmless, bad input is refused before anything is written, and a process killed
- * while writing never leaves a broken object.
+ * while writing never leaves a broken object. Then CliGit.commitTree, which uses it.
  */
 import { spawn } from 'node:child_process';
-import { readdir, readFile, rm, stat, writeFile, mkdtemp } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, writeFile, mkdir, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CliGit, initRepository } from '@/server/git/cli-git';
 import {
   UnsupportedObjectError,
@@ -21,6 +21,7 @@ import {
   type Identity,
 } from '@/server/git/loose-object';
 import { GIT_IDENTITY, runGit } from '@/server/git/run-git';
+import { processRunner } from '@/server/spawner/spawner';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const git = new CliGit();
@@ -314,5 +315,83 @@ describe('writeCommitObject', () => {
       expect(createHash('sha1').update(object).digest('hex')).toBe(file.replace('/', ''));
     }
     for (const id of written) await runGit(['cat-file', '-e', id], { cwd: repo });
+  });
+});
+
+describe('CliGit.commitTree', () => {
+  it('writes the merge commit in-process: the tree and parents git reads back, the object commit-tree would write', async () => {
+    const commitId = await git.commitTree(repo, tree, [ours, theirs], 'Merge polecat/a (gt-1) via mr-1');
+    const revParse = async (spec: string) => (await runGit(['rev-parse', spec], { cwd: repo })).stdout.trim();
+    expect(await revParse(`${commitId}^{tree}`)).toBe(tree);
+    expect(await revParse(`${commitId}^1`)).toBe(ours);
+    expect(await revParse(`${commitId}^2`)).toBe(theirs);
+    expect(await runGit(['rev-parse', '-q', '--verify', `${commitId}^3`], { cwd: repo, allowExitCodes: [1] })).toMatchObject({
+      code: 1,
+    });
+
+    const content = (await runGit(['cat-file', 'commit', commitId], { cwd: repo })).stdout;
+    const when = /\ncommitter Gas Town <gastown@localhost> (\d+ [+-]\d{4})\n/.exec(content)![1];
+    expect(content).toContain(`\nauthor Gas Town <gastown@localhost> ${when}\n`);
+    expect(await gitCommitTree([ours, theirs], 'Merge polecat/a (gt-1) via mr-1', when)).toBe(commitId);
+  });
+
+  it('spawns no process once it knows the repository', async () => {
+    await git.commitTree(repo, tree, [ours, theirs], 'first'); // looks the repository up
+    const run = vi.spyOn(processRunner(), 'run');
+    try {
+      const commitId = await git.commitTree(repo, tree, [ours, theirs], 'second');
+      expect(run).not.toHaveBeenCalled();
+      expect((await runGit(['rev-parse', `${commitId}^2`], { cwd: repo })).stdout.trim()).toBe(theirs);
+    } finally {
+      run.mockRestore();
+    }
+  });
+
+  it('writes into the common object store when given a linked worktree', async () => {
+    const worktree = path.join(dir, 'wt');
+    await git.ensureWorktree(repo, worktree, 'polecat/wt', ours);
+    const commitId = await git.commitTree(worktree, tree, [ours, theirs], 'from a worktree');
+    await stat(objectPath(commitId));
+    expect((await runGit(['rev-parse', `${commitId}^{tree}`], { cwd: repo })).stdout.trim()).toBe(tree);
+  });
+
+  it('leaves to git commit-tree: revision names, text git re-encodes, and GIT_*_DATE in the environment', async () => {
+    const named = await git.commitTree(repo, `${theirs}^{tree}`, ['HEAD'], 'named');
+    expect((await runGit(['rev-parse', `${named}^1`], { cwd: repo })).stdout.trim()).toBe(theirs);
+
+    const odd = await git.commitTree(repo, tree, [ours], 'noncharacter \uffff');
+    const message = (await runGit(['cat-file', 'commit', odd], { cwd: repo })).stdout.split('\n\n')[1];
+    expect(message).not.toBe('noncharacter \uffff\n'); // git rewrote it as Latin-1
+
+    const saved = { a: process.env.GIT_AUTHOR_DATE, c: process.env.GIT_COMMITTER_DATE };
+    try {
+      process.env.GIT_AUTHOR_DATE = '1600000000 +0200';
+      process.env.GIT_COMMITTER_DATE = '1600000000 +0200';
+      const dated = await git.commitTree(repo, tree, [ours, theirs], 'dated');
+      expect(dated).toBe(await gitCommitTree([ours, theirs], 'dated', '1600000000 +0200'));
+    } finally {
+      for (const [name, value] of [
+        ['GIT_AUTHOR_DATE', saved.a],
+        ['GIT_COMMITTER_DATE', saved.c],
+      ] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
+  it('leaves a SHA-256 repository to git commit-tree', async () => {
+    const sha256 = path.join(dir, 'sha256');
+    await mkdir(sha256);
+    await runGit(['init', '-q', '--object-format=sha256', '-b', 'main'], { cwd: sha256 });
+    await writeFile(path.join(sha256, 'f.txt'), 'f\n');
+    const base = (await git.commitAll(sha256, 'base', polecat))!;
+    await writeFile(path.join(sha256, 'g.txt'), 'g\n');
+    const head = (await git.commitAll(sha256, 'head', polecat))!;
+    const merged = await git.mergeTree(sha256, base, head);
+    if (!merged.clean) throw new Error('expected a clean merge');
+    const commitId = await git.commitTree(sha256, merged.tree, [base, head], 'merge');
+    expect(commitId).toMatch(/^[0-9a-f]{64}$/);
+    expect((await runGit(['rev-parse', `${commitId}^{tree}`], { cwd: sha256 })).stdout.trim()).toBe(merged.tree);
   });
 });
