@@ -2,7 +2,7 @@
  * The seed's first table, measured on the real engine: polecats on one rig, real git,
  * the built-in scripted agent, virtual time. Reports the conflict rate (conflicts per
  * merge attempt, with the sample size), merge throughput, the Refinery's git merge path
- * (merge-tree + commit-tree + update-ref, real ms) and the wall time of the run. The run
+ * (merge-tree + merge commit + update-ref, real ms) and the wall time of the run. The run
  * ends when no bead can move any more: every bead landed, or is blocked because its
  * merge request failed `maxAttempts` times and was escalated (counted as `escalated`).
  */

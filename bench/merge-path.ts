@@ -76,7 +76,11 @@ function addCalls(into: CallTimes, from: CallTimes): void {
   }
 }
 
-/** The plumbing floor: the three git commands the Refinery needs per landing, nothing else. */
+/**
+ * The plumbing floor: the three git commands of a plumbing landing (merge-tree, commit-tree,
+ * update-ref), nothing else. The Refinery writes the merge commit in-process instead of
+ * running commit-tree (server/git/loose-object.ts), so it spawns one process fewer.
+ */
 async function floorRound(repo: string, branches: PreparedBranch[], steps: Steps): Promise<number> {
   const ref = 'refs/heads/floor';
   let tip = (await runGit(['rev-parse', ref], { cwd: repo })).stdout.trim();

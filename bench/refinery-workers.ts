@@ -54,7 +54,7 @@ export interface WorkersRow {
   /**
    * Where a worker slot's time goes, mean ms per request from its claim to its resolution:
    * - waitBase: claim → its merge starts (the speculative commit ahead is not there yet);
-   * - merge: merge-tree + commit-tree, until its first validation starts;
+   * - merge: merge-tree + the merge commit, until its first validation starts;
    * - wasted: first validation start → final validation start (runs voided because a
    *   request ahead failed, re-merge included);
    * - validate: the final validation (scratch checkout + the two gates);

@@ -104,7 +104,7 @@ export type DomainEvent =
       attempts: number;
       /** Engine ms from first enqueue to landing. */
       queueMs: number;
-      /** Real ms the git merge path took (merge-tree, commit-tree, update-ref). */
+      /** Real ms the git merge path took (merge-tree, writing the merge commit, update-ref). */
       mergeMs: number;
     })
   | (Base & { type: 'mr.conflicted'; rig: string; mr: string; bead: string; files: string[]; attempts: number })

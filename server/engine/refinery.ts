@@ -5,7 +5,7 @@
  * Algorithm: a dependent pipeline with speculative bases (after Zuul's dependent
  * pipeline and merge trains). The first W requests of the queue form the window
  * (W = workers, or the batch size in batch mode); their order is pinned once they enter
- * it. Request k is merged (merge-tree --write-tree + commit-tree, no checkout) on top of
+ * it. Request k is merged (merge-tree --write-tree + a merge commit, no checkout) on top of
  * the speculative result of the nearest request ahead of it that is not failing, so it
  * is validated against exactly what the target will hold when its turn comes. Each
  * worker runs the rig's validation gates on one speculative commit in its own scratch

@@ -1,15 +1,18 @@
 /**
  * GitPort on the real `git` command line (2.39+). The Refinery merges with plumbing
- * only: `merge-tree --write-tree` computes the merge without a checkout, `commit-tree`
- * writes the merge commit, and `update-ref <ref> <new> <old>` lands it as a
- * compare-and-swap, so several Refinery workers (or processes) can race safely and the
- * target branch never needs to be checked out anywhere.
+ * only: `merge-tree --write-tree` computes the merge without a checkout, the merge
+ * commit is written in-process (./loose-object.ts: the object `commit-tree` would write,
+ * without its process; `git commit-tree` itself where that module cannot), and
+ * `update-ref <ref> <new> <old>` lands it as a compare-and-swap, so several Refinery
+ * workers (or processes) can race safely and the target branch never needs to be
+ * checked out anywhere.
  */
 import { mkdir, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import type { Dirent } from 'node:fs';
 import path from 'node:path';
 import type { GitPort, MergeTreeResult } from '../engine/ports';
-import { GitError, runGit } from './run-git';
+import { configNeedsCli, configWantsFsync, UnsupportedObjectError, writeCommitObject } from './loose-object';
+import { GIT_IDENTITY, GitError, runGit } from './run-git';
 
 const OID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
@@ -85,10 +88,53 @@ export async function registeredWorktrees(repo: string): Promise<string[]> {
     .map((line) => line.slice('worktree '.length));
 }
 
+/** The repository's common git dir (the one holding objects/ and refs/), absolute. */
+async function commonGitDir(repo: string): Promise<string> {
+  const { stdout } = await runGit(['rev-parse', '--git-common-dir'], { cwd: repo });
+  return path.resolve(repo, stdout.trim());
+}
+
+/** Configuration that decides whether commits can be written in-process, and how. */
+const WRITER_CONFIG =
+  '^(extensions\\.(objectformat|compatobjectformat)|i18n\\.commitencoding|core\\.(sharedrepository|fsync|fsyncobjectfiles))$';
+
+/** Where commitTree writes a repository's commits: into its objects in-process, or through the CLI. */
+type CommitWriter = { gitDir: string; fsync: boolean } | { cli: string };
+
+async function lookUpCommitWriter(repo: string): Promise<CommitWriter> {
+  const [gitDir, config] = await Promise.all([
+    commonGitDir(repo),
+    runGit(['config', '-z', '--get-regexp', WRITER_CONFIG], { cwd: repo, allowExitCodes: [1] }),
+  ]);
+  // -z: each entry is `key\nvalue\0`, or `key\0` for a key without a value (true).
+  const values = new Map<string, string>();
+  for (const entry of splitNul(config.stdout)) {
+    const newline = entry.indexOf('\n');
+    if (newline === -1) values.set(entry, 'true');
+    else values.set(entry.slice(0, newline), entry.slice(newline + 1));
+  }
+  const reason = configNeedsCli(values);
+  return reason ? { cli: reason } : { gitDir, fsync: configWantsFsync(values) };
+}
+
+/**
+ * Environment the git CLI would honour when it writes a commit, and the in-process writer
+ * does not: a date other than now, or an object directory other than the repository's.
+ */
+function environmentNeedsCli(): boolean {
+  return ['GIT_AUTHOR_DATE', 'GIT_COMMITTER_DATE', 'GIT_OBJECT_DIRECTORY'].some((name) => !!process.env[name]);
+}
+
 export class CliGit implements GitPort {
+  /**
+   * Per repository (by absolute path), how commitTree writes: looked up once, so a
+   * change of the repository's object format or commit encoding while the server runs
+   * is not seen (neither happens to a repository in use).
+   */
+  private readonly commitWriters = new Map<string, Promise<CommitWriter>>();
+
   async clearStaleLocks(repo: string): Promise<string[]> {
-    const { stdout } = await runGit(['rev-parse', '--git-common-dir'], { cwd: repo });
-    const gitDir = path.resolve(repo, stdout.trim());
+    const gitDir = await commonGitDir(repo);
     const removed: string[] = [];
     // Lock files are `<name>.lock` next to what they lock: the index, HEAD, config,
     // packed-refs, every ref, and the same inside each worktree's admin directory.
@@ -193,10 +239,48 @@ export class CliGit implements GitPort {
     return { clean: false, conflictFiles: [...new Set(names)] };
   }
 
+  /**
+   * Writes the commit object in-process, exactly as `git commit-tree <tree> -p <parent>...
+   * -m <message>` would (same identity, the current date and local time zone), without
+   * spawning it; through `git commit-tree` itself when the repository or the commit is
+   * one the in-process writer cannot reproduce exactly (not SHA-1, revision names rather
+   * than ids, text git would re-encode: see ./loose-object.ts).
+   *
+   * Unlike commit-tree, the in-process writer does not check that `tree` and `parents`
+   * exist: the Refinery's come from a merge-tree of those parents that has just read them.
+   */
   async commitTree(repo: string, tree: string, parents: string[], message: string): Promise<string> {
+    const writer = environmentNeedsCli() ? null : await this.commitWriter(repo);
+    if (writer && 'gitDir' in writer) {
+      try {
+        const commit = { tree, parents, message, author: GIT_IDENTITY, committer: GIT_IDENTITY };
+        return await writeCommitObject(writer.gitDir, commit, { fsync: writer.fsync });
+      } catch (error) {
+        if (!(error instanceof UnsupportedObjectError)) {
+          // The repository may have moved or gone: look it up again next time.
+          this.commitWriters.delete(path.resolve(repo));
+          throw error;
+        }
+      }
+    }
     const args = ['commit-tree', rev(tree), ...parents.flatMap((p) => ['-p', rev(p)]), '-m', message];
     const { stdout } = await runGit(args, { cwd: repo });
     return stdout.trim();
+  }
+
+  private commitWriter(repo: string): Promise<CommitWriter> {
+    const key = path.resolve(repo);
+    let writer = this.commitWriters.get(key);
+    if (!writer) {
+      const lookup = lookUpCommitWriter(key);
+      writer = lookup;
+      this.commitWriters.set(key, lookup);
+      // A failed look-up (not a repository yet) is not remembered.
+      lookup.catch(() => {
+        if (this.commitWriters.get(key) === lookup) this.commitWriters.delete(key);
+      });
+    }
+    return writer;
   }
 
   /**

@@ -40,19 +40,30 @@ export class GitError extends Error {
 }
 
 /**
+ * The author and committer every git command run here uses unless the caller overrides
+ * the author (it overrides any identity in process.env); commits written in-process
+ * (server/git/loose-object.ts) use it too, so they match what git would write.
+ */
+export const GIT_IDENTITY: Readonly<{ name: string; email: string }> = Object.freeze({
+  name: 'Gas Town',
+  email: 'gastown@localhost',
+});
+
+/**
  * Defaults that make git behave the same on every machine:
  * - GIT_TERMINAL_PROMPT=0: a credential prompt would hang a headless server forever.
  * - LC_ALL=C: we parse git's messages (e.g. "but expected"); they must not be translated.
- * - a fixed identity: commit, commit-tree and merges must work on a fresh machine (or CI
- *   container) with no user.name/user.email configured. Callers override the author.
+ * - a fixed identity (GIT_IDENTITY): commit, commit-tree and merges must work on a fresh
+ *   machine (or CI container) with no user.name/user.email configured. Callers override
+ *   the author.
  */
 const BASE_ENV: Record<string, string> = {
   GIT_TERMINAL_PROMPT: '0',
   LC_ALL: 'C',
-  GIT_AUTHOR_NAME: 'Gas Town',
-  GIT_AUTHOR_EMAIL: 'gastown@localhost',
-  GIT_COMMITTER_NAME: 'Gas Town',
-  GIT_COMMITTER_EMAIL: 'gastown@localhost',
+  GIT_AUTHOR_NAME: GIT_IDENTITY.name,
+  GIT_AUTHOR_EMAIL: GIT_IDENTITY.email,
+  GIT_COMMITTER_NAME: GIT_IDENTITY.name,
+  GIT_COMMITTER_EMAIL: GIT_IDENTITY.email,
 };
 
 /** Diffs and fsck output of a big repository can be large; don't truncate them. */

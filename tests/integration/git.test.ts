@@ -1,6 +1,6 @@
 /**
  * CliGit against real repositories in fresh temp dirs: the Refinery's plumbing merge
- * (merge-tree + commit-tree + update-ref CAS) and polecat worktree lifecycle.
+ * (merge-tree + the merge commit + update-ref CAS) and polecat worktree lifecycle.
  */
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
