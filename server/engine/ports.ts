@@ -67,6 +67,12 @@ export interface GatePort {
     /** Aborting kills the running gate; the promise then rejects with an AbortError. */
     signal?: AbortSignal;
   }): Promise<GateRunResult>;
+  /**
+   * Makes sure slots 0..slots-1 have their scratch worktrees (at `commit`, any commit: each
+   * validation checks out its own), so a rig's first validations after a start or a scale-up
+   * do not wait for creating them (a checkout of the whole repository, one at a time).
+   */
+  prepare?(request: { repo: string; rig: string; slots: number; commit: string }): Promise<void>;
   /** Removes the rig's scratch worktrees (rig removed, or fewer workers). */
   dispose(repo: string, rig: string): Promise<void>;
   /**

@@ -89,6 +89,8 @@ export class Refinery {
   private casStalls = 0;
   /** After a swap failed on an unmoved ref (a stale lock), no landing before this time. */
   private stalledUntil = 0;
+  /** Scratch worktrees asked for so far (slots 0..n-1, GatePort.prepare). */
+  private preparedSlots = 0;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -187,6 +189,7 @@ export class Refinery {
   /** One reconciliation pass: decide what to do next from the current state. */
   private pump(): void {
     if (this.stopped || this.rig.status === 'retired') return;
+    this.prepareSlots();
     if (this.tip === null) {
       this.refreshTip();
       return;
@@ -197,6 +200,26 @@ export class Refinery {
     if (this.rig.settings.mergeMode === 'batch') this.probeBatch();
     else this.validateEach();
     this.landPrefix();
+  }
+
+  /**
+   * Has the gate port create the workers' scratch worktrees ahead of their first
+   * validations (on start, and when workers are added), instead of in their way.
+   */
+  private prepareSlots(): void {
+    const { mergeMode, refineryWorkers, gates } = this.rig.settings;
+    const slots = mergeMode === 'batch' ? 1 : refineryWorkers;
+    if (!this.gates.prepare || gates.length === 0 || slots <= this.preparedSlots) return;
+    this.preparedSlots = slots;
+    this.ctx.track(
+      this.gates
+        .prepare({ repo: this.rig.repoPath, rig: this.rig.name, slots, commit: this.ref })
+        // Not fatal: a validation creates a missing scratch worktree itself.
+        .catch((err: unknown) =>
+          this.ctx.log.warn(`refinery ${this.rig.name}: preparing scratch worktrees failed`, { error: String(err) }),
+        ),
+      `refinery ${this.rig.name}: prepare scratch worktrees`,
+    );
   }
 
   private refreshTip(): void {

@@ -281,6 +281,19 @@ export class GateRunner implements GatePort {
     }
   }
 
+  /** Creates the scratch worktrees of slots 0..slots-1 that do not exist yet (see GatePort.prepare). */
+  async prepare({ repo, rig, slots, commit }: { repo: string; rig: string; slots: number; commit: string }): Promise<void> {
+    rev(commit);
+    for (let slot = 0; slot < slots; slot++) {
+      const scratch = this.scratchPath(rig, slot);
+      await this.slots.run(scratch, async () => {
+        if (this.verified.has(scratch) && (await exists(path.join(scratch, '.git')))) return;
+        if (await this.isScratchWorktree(repo, scratch)) this.verified.add(scratch);
+        else await this.create(repo, scratch, commit);
+      });
+    }
+  }
+
   /** Puts the slot's scratch worktree at exactly `commit`, with nothing untracked. */
   private async checkout(repo: string, scratch: string, commit: string): Promise<void> {
     rev(commit);
@@ -298,6 +311,11 @@ export class GateRunner implements GatePort {
         // a damaged scratch checkout is cheaper to recreate than to diagnose.
       }
     }
+    await this.create(repo, scratch, commit);
+  }
+
+  /** (Re)creates the slot's scratch worktree at `commit`. */
+  private async create(repo: string, scratch: string, commit: string): Promise<void> {
     await withRepoLock(repo, async () => {
       // A directory git does not know as a worktree (an interrupted add, a crash
       // mid-remove) would make `worktree add` fail; it lives in our scratch area.

@@ -174,6 +174,26 @@ describe('GateRunner', () => {
     expect(passed).toMatchObject({ ok: true, failedGate: null });
   });
 
+  it('prepares the scratch worktrees of every slot ahead of validations, once', async () => {
+    const scratch = (slot: number) => runner.scratchPath(RIG, slot);
+    await runner.prepare({ repo, rig: RIG, slots: 3, commit: 'refs/heads/main' });
+    const registered = await registeredWorktrees(repo);
+    for (const slot of [0, 1, 2]) expect(registered).toContain(scratch(slot));
+    expect(registered).not.toContain(scratch(3));
+
+    // Prepared again (a restart, a scale from 3 to 4): existing slots are kept as they are.
+    await writeFile(path.join(scratch(1), 'left-by-a-gate.txt'), 'x');
+    await runner.prepare({ repo, rig: RIG, slots: 4, commit: 'refs/heads/main' });
+    expect(existsSync(path.join(scratch(1), 'left-by-a-gate.txt'))).toBe(true);
+    expect(await registeredWorktrees(repo)).toContain(scratch(3));
+
+    // A validation in a prepared slot still starts from a clean checkout of its commit.
+    const broken = await commitFiles({ 'broken.ts': '// GT_GATE_' + 'FAIL\n' }, 'broken change');
+    expect((await validate(broken, [demoGate(0)], 1)).ok).toBe(false);
+    expect(existsSync(path.join(scratch(1), 'left-by-a-gate.txt'))).toBe(false);
+    expect(await validate(initial, [demoGate(0)], 1)).toMatchObject({ ok: true });
+  });
+
   it('runs validations in parallel when their slots differ and serially when they share one', async () => {
     // `sleep` rather than node: node's start-up time would dominate what we measure.
     const sleep = (seconds: string): GateSpec[] => [{ name: 'sleep', command: ['sleep', seconds], timeoutMs: 10_000 }];
