@@ -35,6 +35,8 @@ import {
 export interface WorkersRow {
   workers: number;
   gate: 'process' | 'timer';
+  /** The gate's fixed duration. */
+  gateMs: number;
   failureRate: number;
   /** Requests whose branch writes the marker (round(failureRate × requests)). */
   failing: number;
@@ -46,7 +48,7 @@ export interface WorkersRow {
   /** Gate runs started (aborted re-speculations included) and completed with a current result. */
   gateRunsStarted: number;
   gateRunsCompleted: number;
-  /** Median real ms of a completed validation (scratch checkout + the two gates). */
+  /** Median real ms of a completed validation (scratch checkout + the gate). */
   gateMsP50: number;
   /** Completed gate time / (workers × wall time): how busy the workers were. */
   utilisation: number;
@@ -57,7 +59,7 @@ export interface WorkersRow {
    * - merge: merge-tree + the merge commit, until its first validation starts;
    * - wasted: first validation start → final validation start (runs voided because a
    *   request ahead failed, re-merge included);
-   * - validate: the final validation (scratch checkout + the two gates);
+   * - validate: the final validation (scratch checkout + the gate);
    * - toResolve: validated → landed or rejected (waiting for the ones ahead, the landing);
    * - rejectedHold: toResolve of the rejected ones only (a failed request keeps its slot
    *   until it reaches the head of the window);
@@ -209,10 +211,17 @@ export function speculativeTheory(workers: number, p: number): number {
   return sum / (1 - p);
 }
 
+/**
+ * One gate of fixed duration that fails when the merge result holds the marker file:
+ * `sh -c 'sleep "$1" && test ! -e "$2"'` (sh starts sleep; test is built into sh).
+ */
 export function gateSpecs(gateMs: number): GateSpec[] {
   return [
-    { name: 'checks', command: ['sleep', String(gateMs / 1000)], timeoutMs: 60_000 },
-    { name: 'marker', command: ['test', '!', '-e', MARKER], timeoutMs: 10_000 },
+    {
+      name: 'checks',
+      command: ['sh', '-c', 'sleep "$1" && test ! -e "$2"', 'checks', String(gateMs / 1000), MARKER],
+      timeoutMs: 60_000,
+    },
   ];
 }
 
@@ -279,6 +288,10 @@ export async function refineryWorkers(
         if (landed.length + rejected.length === requests) resolve();
       });
     });
+    // Steady state, as in a town that has been running: the workers' scratch worktrees exist
+    // before the clock starts (the Refinery has them made on start and on a scale-up, see
+    // GatePort.prepare; making one is a checkout of the whole repository, once per slot).
+    await gates.prepare({ repo, rig: 'bench', slots: workers, commit: 'refs/heads/main' });
     const cpuBefore = cpuTimes();
     const started = performance.now();
     town.start();
@@ -310,6 +323,7 @@ export async function refineryWorkers(
     return {
       workers,
       gate: options.gate ?? 'process',
+      gateMs: gateDurationMs,
       failureRate: options.failureRate ?? 0.1,
       requests,
       landed: landed.length,
