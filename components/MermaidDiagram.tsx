@@ -58,6 +58,8 @@ function inTurn<T>(draw: () => Promise<T>): Promise<T> {
 
 /** How long to wait before drawing again after a failure (Mermaid could not be loaded). */
 const RETRY_MS = 3_000;
+/** The least time between two drawings of one diagram. */
+const REDRAW_MS = 1_000;
 
 export function MermaidDiagram({ text, label, testId }: { text: string; label: string; testId?: string }) {
   const [svg, setSvg] = useState<string | null>(null);
@@ -119,12 +121,17 @@ export function MermaidDiagram({ text, label, testId }: { text: string; label: s
       } catch (err) {
         if (mounted.current) setError(err instanceof Error ? err.message.split('\n')[0] : 'the diagram could not be drawn');
       }
-      // Leave the page the main thread for as long as the drawing took before the next one:
-      // a big diagram on a busy town would otherwise redraw back to back.
-      setTimeout(() => {
-        busy.current = false;
-        if (mounted.current) setFinished((f) => f + 1);
-      }, performance.now() - started);
+      // A busy town changes a diagram's text on nearly every push, and a 20-rig diagram takes
+      // ~300 ms to draw: redrawing as soon as one drawing ends kept the page's main thread half
+      // busy with Mermaid. Between drawings, wait four times as long as the last one took
+      // (at least REDRAW_MS): the diagram is at most a couple of seconds behind.
+      setTimeout(
+        () => {
+          busy.current = false;
+          if (mounted.current) setFinished((f) => f + 1);
+        },
+        Math.max(REDRAW_MS, 4 * (performance.now() - started)),
+      );
     })();
   }, [text, label, baseId, attempt, finished]);
 
