@@ -23,7 +23,9 @@ function loadMermaid(): Promise<Mermaid> {
         securityLevel: 'strict',
         // A bad diagram is reported beside the last good one, not drawn into the page.
         suppressErrorRendering: true,
-        flowchart: { curve: 'basis', padding: 12 },
+        // Labels wrap at 400 px, not Mermaid's 200: a rig's two label lines stay two lines
+        // (at 200 they wrapped to five, and a 20-rig diagram was 3,100 px tall, not 2,200).
+        flowchart: { curve: 'basis', padding: 12, wrappingWidth: 400 },
       });
       return mermaid;
     })
