@@ -153,7 +153,9 @@ export function patrolDiagram(mode: 'tiered' | 'sequential', loops: PatrolLoop[]
     const last = loop.lastCycleMs === null ? '' : ` · last ${seconds(loop.lastCycleMs)}`;
     const shown = loop.rigs.slice(0, 6).map(label);
     const more = loop.rigs.length > 6 ? `<br/>+${loop.rigs.length - 6} more` : '';
-    const rigs = loop.rigs.length === 0 ? 'no rigs' : shown.join(', ') + more;
+    // Three rig names a line: the diagram shares a row with the partition diagram.
+    const rows = [0, 3].map((i) => shown.slice(i, i + 3).join(', ')).filter((row) => row.length > 0);
+    const rigs = loop.rigs.length === 0 ? 'no rigs' : rows.join('<br/>') + more;
     lines.push(
       `  L_${loop.name}["${LABEL[loop.name]}: ${loop.rigs.length} rig${loop.rigs.length === 1 ? '' : 's'}<br/>${rigs}"]:::${CLASS[loop.name]}`,
       `  D -->|"${cadence}${last}"| L_${loop.name}`,

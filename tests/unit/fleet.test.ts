@@ -129,5 +129,9 @@ describe('diagrams', () => {
     expect(text).toContain('D -->|"every 30 s · last 10 s"| L_hot');
     expect(text).toContain('L_cold["Cold: 0 rigs<br/>no rigs"]');
     expect(text).toContain('every 10 min');
+    const many = patrolDiagram('tiered', [
+      { name: 'hot', intervalMs: 30_000, lastCycleMs: null, rigs: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'] },
+    ]);
+    expect(many).toContain('L_hot["Hot: 8 rigs<br/>a, b, c<br/>d, e, f<br/>+2 more"]:::hot');
   });
 });
