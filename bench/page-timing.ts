@@ -24,7 +24,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
-import { chromiumInstalled, chromiumPath } from '../scripts/chromium-path.mjs';
+import { CHROMIUM_ARGS, chromiumInstalled, chromiumPath } from '../scripts/chromium-path.mjs';
 import { screenshot } from '../tests/e2e/screenshots';
 import { startServer, type RunningServer } from '../tests/e2e/server';
 import { COLLECT, DIAGRAMS_DRAWN, IS_READY, percentile, readyProbe, type PageSample } from './page-probes';
@@ -54,17 +54,6 @@ export interface PageTimingResult {
   /** Load average (1 min) before and after. */
   load: [number, number];
 }
-
-/** The flags playwright.config.ts launches Chromium with (no sandbox in a container, no GPU, nothing phoning home). */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 /** The production build and Chromium, made or found the way `npm test` does (scripts/test.mjs). */
 function ensurePrerequisites(): void {

@@ -1,7 +1,7 @@
 /**
- * Refinery throughput against its worker count, on real time with a validation gate of
- * fixed duration: `sleep 0.3`, then `test ! -e GT_GATE_FAIL` (two tiny programs, no
- * shell, no Node start-up), so a request fails its gates exactly when its merge result
+ * Refinery throughput against its worker count, on real time with one validation gate of
+ * fixed duration, `sh -c 'sleep <s> && test ! -e GT_GATE_FAIL'` (see gateSpecs; no Node
+ * start-up), so a request fails its gate exactly when its merge result
  * holds the marker file, which round(failureRate × requests) of the prepared branches
  * write (picked by a seeded shuffle: the same requests fail at every worker count). The
  * queue is pre-filled with `requests` non-conflicting branches and drained; throughput =

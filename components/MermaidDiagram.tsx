@@ -2,7 +2,8 @@
 /**
  * Mermaid text rendered to SVG in the browser, updated in place: the previous drawing
  * stays until the new one is ready (no flicker on every push), unchanged text is not
- * drawn again, and text that changes faster than it can be drawn is drawn at its latest. Mermaid is loaded on first use only (it is large and needs the DOM).
+ * drawn again, and text that changes faster than it can be drawn is drawn at its latest.
+ * Mermaid is loaded on first use only (it is large and needs the DOM).
  * `securityLevel: 'strict'` sanitises labels; the server's text sanitises them too.
  * Every drawing is timed as a User Timing measure `gt:mermaid:<label>` (see MERMAID_MEASURE).
  */
@@ -107,14 +108,21 @@ export function MermaidDiagram({ text, label, testId }: { text: string; label: s
         setTimeout(() => mounted.current && setAttempt((a) => a + 1), RETRY_MS);
         return;
       }
-      const started = performance.now();
+      let took = 0;
       try {
         // A fresh id per drawing: Mermaid scopes the SVG's styles by it.
-        const { svg: next } = await inTurn(() =>
-          measureAsync(`${MERMAID_MEASURE}${label}`, () => mermaid.render(`${baseId}-${n}`, text, scratch.current ?? undefined), {
-            chars: text.length,
-          }),
-        );
+        const { svg: next } = await inTurn(async () => {
+          const started = performance.now();
+          try {
+            return await measureAsync(
+              `${MERMAID_MEASURE}${label}`,
+              () => mermaid.render(`${baseId}-${n}`, text, scratch.current ?? undefined),
+              { chars: text.length },
+            );
+          } finally {
+            took = performance.now() - started;
+          }
+        });
         if (mounted.current) {
           setSvg(next);
           setError(null);
@@ -132,7 +140,7 @@ export function MermaidDiagram({ text, label, testId }: { text: string; label: s
           busy.current = false;
           if (mounted.current) setFinished((f) => f + 1);
         },
-        Math.max(REDRAW_MS, 4 * (performance.now() - started)),
+        Math.max(REDRAW_MS, 4 * took),
       );
     })();
   }, [text, label, baseId, attempt, finished]);

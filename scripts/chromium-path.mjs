@@ -10,6 +10,17 @@ export function chromiumPath(env = process.env) {
   return env.CHROMIUM_PATH && env.CHROMIUM_PATH.length > 0 ? env.CHROMIUM_PATH : DEFAULT_CHROMIUM_PATH;
 }
 
+/** The flags the browser tests and benchmarks launch it with: no sandbox in a container, no GPU, nothing phoning home. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
 /** True when that executable is present. */
 export function chromiumInstalled(env = process.env) {
   return existsSync(chromiumPath(env));

@@ -8,6 +8,10 @@ import { DEFAULT_DEMO_SIZE, DEMO_SIZE_LIMITS } from './demo/demo-size';
 
 const boolFlag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
 
+/** A whole number within the demo size's limits for `key`, defaulting to the default demo's. */
+const demoSizeVar = (key: keyof typeof DEMO_SIZE_LIMITS) =>
+  z.coerce.number().int().min(DEMO_SIZE_LIMITS[key].min).max(DEMO_SIZE_LIMITS[key].max).default(DEFAULT_DEMO_SIZE[key]);
+
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -15,18 +19,8 @@ const EnvSchema = z.object({
   GT_TIME_SCALE: z.coerce.number().positive().max(10_000).default(1),
   GT_DEMO: boolFlag.default(true),
   // The demo town's size, bounded (see DEMO_SIZE_LIMITS for why).
-  GT_DEMO_RIGS: z.coerce
-    .number()
-    .int()
-    .min(DEMO_SIZE_LIMITS.rigs.min)
-    .max(DEMO_SIZE_LIMITS.rigs.max)
-    .default(DEFAULT_DEMO_SIZE.rigs),
-  GT_DEMO_POLECATS: z.coerce
-    .number()
-    .int()
-    .min(DEMO_SIZE_LIMITS.polecatsPerRig.min)
-    .max(DEMO_SIZE_LIMITS.polecatsPerRig.max)
-    .default(DEFAULT_DEMO_SIZE.polecatsPerRig),
+  GT_DEMO_RIGS: demoSizeVar('rigs'),
+  GT_DEMO_POLECATS: demoSizeVar('polecatsPerRig'),
   GT_OPERATOR_TOKEN: z.string().min(8).optional(),
   GT_VIEWER_TOKEN: z.string().min(8).optional(),
   GT_SESSION_SECRET: z.string().min(16).optional(),

@@ -29,6 +29,7 @@ export interface GateRunnerOptions {
 }
 
 type ValidateRequest = Parameters<GatePort['validate']>[0];
+type PrepareRequest = Parameters<NonNullable<GatePort['prepare']>>[0];
 
 /** The outcome of one gate: `failure` is the line that says why, null when it passed. */
 interface GateOutcome {
@@ -282,7 +283,7 @@ export class GateRunner implements GatePort {
   }
 
   /** Creates the scratch worktrees of slots 0..slots-1 that do not exist yet (see GatePort.prepare). */
-  async prepare({ repo, rig, slots, commit }: { repo: string; rig: string; slots: number; commit: string }): Promise<void> {
+  async prepare({ repo, rig, slots, commit }: PrepareRequest): Promise<void> {
     rev(commit);
     for (let slot = 0; slot < slots; slot++) {
       const scratch = this.scratchPath(rig, slot);

@@ -37,6 +37,7 @@ import type { Bead, MergeRequest } from '../../server/engine/model';
 import type { AgentRuntime } from '../../server/engine/ports';
 import { Town } from '../../server/engine/town';
 import { CliGit } from '../../server/git/cli-git';
+import { GATE_FAIL_MARKER } from '../../server/gates/demo-gate';
 import { GateRunner } from '../../server/gates/gate-runner';
 import { runGit } from '../../server/git/run-git';
 import { migrateDatabase } from '../../server/store/migrate';
@@ -64,7 +65,6 @@ const KILLS = Number(process.env.GT_CRASH_KILLS ?? 10);
 const TIME_SCALE = '20';
 const REFINERY_WORKERS = 3;
 const ENGINE_START_TIMEOUT_MS = 90_000;
-const MARKER = 'GT_GATE_' + 'FAIL';
 /** The operator token the test's servers run with, so the test may use the command API. */
 const OPERATOR_TOKEN = 'crash-test-operator-token';
 
@@ -312,7 +312,7 @@ describe('the real server under repeated SIGKILL', () => {
         'log',
         '--first-parent',
         '--diff-merges=first-parent',
-        `-G${MARKER}`,
+        `-G${GATE_FAIL_MARKER}`,
         '--format=%H %s',
         'main',
       ]);
