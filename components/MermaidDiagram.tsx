@@ -24,6 +24,11 @@ function loadMermaid(): Promise<Mermaid> {
         securityLevel: 'strict',
         // A bad diagram is reported beside the last good one, not drawn into the page.
         suppressErrorRendering: true,
+        // Dagre, not Mermaid 12's default ELK: ELK hands its layout to a fake worker that
+        // answers through timers, so a drawing yielded ~4 times and the page's React renders
+        // ran inside it (a 20-rig diagram measured 400-950 ms in the page against ~200 ms
+        // alone). Dagre lays out in the same task, as fast, and these diagrams are trees.
+        layout: 'dagre',
         // Labels wrap at 400 px, not Mermaid's 200: a rig's two label lines stay two lines
         // (at 200 they wrapped to five, and a 20-rig diagram was 3,100 px tall, not 2,200).
         flowchart: { curve: 'basis', padding: 12, wrappingWidth: 400 },
