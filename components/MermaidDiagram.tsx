@@ -30,7 +30,7 @@ function loadMermaid(): Promise<Mermaid> {
         // alone). Dagre lays out in the same task, as fast, and these diagrams are trees.
         layout: 'dagre',
         // Labels wrap at 400 px, not Mermaid's 200: a rig's two label lines stay two lines
-        // (at 200 they wrapped to five, and a 20-rig diagram was 3,100 px tall, not 2,200).
+        // (at 200 they wrapped to five). A diagram's own front matter can set more.
         flowchart: { curve: 'basis', padding: 12, wrappingWidth: 400 },
       });
       return mermaid;
@@ -136,9 +136,9 @@ export function MermaidDiagram({ text, label, testId }: { text: string; label: s
       } catch (err) {
         if (mounted.current) setError(err instanceof Error ? err.message.split('\n')[0] : 'the diagram could not be drawn');
       }
-      // A busy town changes a diagram's text on nearly every push, and a 20-rig diagram takes
-      // ~300 ms to draw: redrawing as soon as one drawing ends kept the page's main thread half
-      // busy with Mermaid. Between drawings, wait four times as long as the last one took
+      // A busy town changes a diagram's text on nearly every push, and a big diagram takes
+      // 100-300 ms to draw: redrawing as soon as one drawing ends kept the page's main thread
+      // half busy with Mermaid. Between drawings, wait four times as long as the last one took
       // (at least REDRAW_MS): the diagram is at most a couple of seconds behind.
       setTimeout(
         () => {

@@ -47,6 +47,9 @@ export function waveDiagram(waves: WaveView[]): string {
   return lines.join('\n');
 }
 
+/** The scope of a rig that is not a partition (describeScope). */
+const WHOLE_REPOSITORY = 'whole repository';
+
 /** One rig as the partition diagram draws it. */
 export interface PartitionNode {
   name: string;
@@ -68,46 +71,58 @@ const PARTITION_CLASS: Record<PartitionNode['state'], string> = {
   integration: 'pending',
 };
 
-/** Rigs drawn in full (rig -> Refinery); more are drawn one node each. */
+/** Rigs drawn in full (town -> rig -> Refinery -> target); more are drawn one line each. */
 const COMPACT_AFTER_RIGS = 8;
 
+/**
+ * Past COMPACT_AFTER_RIGS the rigs stand closer together (Mermaid's default is 50 px) and a
+ * rig's line wraps only past 600 px (the page sets 400): one line each, a 20-rig town is
+ * 1,250 px tall rather than 2,400.
+ */
+const COMPACT_CONFIG = ['---', 'config:', '  flowchart:', '    nodeSpacing: 14', '    wrappingWidth: 600', '---'];
+
 const nodeId = (prefix: string, name: string) => `${prefix}_${name.replace(/[^a-zA-Z0-9]/g, '_')}`;
+
+const refineryClass = (r: PartitionNode) => (r.queueDepth >= 5 ? 'hot' : null);
 
 /**
  * The town's rig partitions: town -> rig (scope, polecats) -> its Refinery (workers,
  * queue) -> the target branch, shared by the partitions of one repository. Used for the
  * overview and for a split's before/after preview.
+ *
+ * Past a handful of rigs it is drawn compact: one line per rig, its Refinery and (when no
+ * other rig lands there) its target written inline, and no town node fanning out to every
+ * rig. Targets shared by partitions of one repository stay nodes with their edges: that
+ * sharing is what the diagram shows. Mermaid's drawing time goes with nodes and edges (an
+ * edge costs about as much as a node), so a 20-rig town of 20 repositories is 20 nodes and
+ * no edges, not 41 nodes and 40 edges (docs/benchmarks.md, page timing).
  */
 export function partitionDiagram(rigs: PartitionNode[]): string {
-  const lines = ['flowchart LR', '  town(["Town"]):::town'];
-  if (rigs.length === 0) lines.push('  none["no rigs"]:::held', '  town --> none');
-  // Past a handful of rigs, one node per rig (its Refinery inline) keeps the drawing
-  // readable and fast, and a target only one rig lands on is written in that rig's node:
-  // a 20-rig town of 20 repositories is 21 nodes and 20 edges, not 41 and 40 (Mermaid's
-  // layout costs a few ms per node and edge, docs/benchmarks.md page timing). Targets
-  // shared by partitions of one repository stay nodes: that sharing is what the diagram shows.
   const compact = rigs.length > COMPACT_AFTER_RIGS;
+  const lines = compact ? [...COMPACT_CONFIG, 'flowchart LR'] : ['flowchart LR', '  town(["Town"]):::town'];
+  if (rigs.length === 0) lines.push('  none["no rigs"]:::held', '  town --> none');
   const landers = new Map<string, number>();
   for (const r of rigs) landers.set(r.target, (landers.get(r.target) ?? 0) + 1);
   const targets = [...landers.keys()].filter((t) => !compact || landers.get(t)! > 1);
   targets.forEach((t, i) => lines.push(`  T${i}[("${label(t)}")]:::target`));
   for (const r of rigs) {
     const rig = nodeId('R', r.name);
-    const refinery = nodeId('Q', r.name);
-    const queue = r.queueDepth > 0 ? `<br/>queue ${r.queueDepth}` : '';
     const t = targets.indexOf(r.target);
     if (compact) {
-      const q = r.queueDepth > 0 ? ` · queue ${r.queueDepth}` : '';
+      const scope = r.scope === WHOLE_REPOSITORY ? '' : ` · ${label(r.scope)}`;
       const own = t === -1 ? ` → ${label(r.target)}` : '';
+      const queue = r.queueDepth > 0 ? ` · queue ${r.queueDepth}` : '';
       lines.push(
-        `  ${rig}["${label(r.name)} · ${label(r.scope)}${own}<br/>${r.polecats} polecats · Refinery ×${r.workers}${q}"]:::${r.queueDepth >= 5 ? 'hot' : PARTITION_CLASS[r.state]}`,
-        t === -1 ? `  town --> ${rig}` : `  town --> ${rig} --> T${t}`,
+        `  ${rig}["${label(r.name)}${scope}${own} · ${r.polecats} polecats · Refinery ×${r.workers}${queue}"]:::${refineryClass(r) ?? PARTITION_CLASS[r.state]}`,
       );
+      if (t !== -1) lines.push(`  ${rig} --> T${t}`);
       continue;
     }
+    const refinery = nodeId('Q', r.name);
+    const queue = r.queueDepth > 0 ? `<br/>queue ${r.queueDepth}` : '';
     lines.push(
       `  ${rig}["${label(r.name)}<br/>${label(r.scope)}<br/>${r.polecats} polecat${r.polecats === 1 ? '' : 's'}"]:::${PARTITION_CLASS[r.state]}`,
-      `  ${refinery}[["Refinery ×${r.workers}${queue}"]]:::${r.queueDepth >= 5 ? 'hot' : 'refinery'}`,
+      `  ${refinery}[["Refinery ×${r.workers}${queue}"]]:::${refineryClass(r) ?? 'refinery'}`,
       `  town --> ${rig} --> ${refinery} --> T${t}`,
     );
   }
@@ -126,7 +141,7 @@ export function partitionDiagram(rigs: PartitionNode[]): string {
 
 /** A scope in words for the diagram. */
 export function describeScope(scope: readonly string[], exclude: readonly string[]): string {
-  const inc = scope.length === 0 ? 'whole repository' : scope.join(', ');
+  const inc = scope.length === 0 ? WHOLE_REPOSITORY : scope.join(', ');
   return exclude.length === 0 ? inc : `${scope.length === 0 ? 'all' : inc} but ${exclude.join(', ')}`;
 }
 

@@ -83,7 +83,7 @@ describe('diagrams', () => {
     expect(text.match(/T0\[\(/g)).toHaveLength(1);
   });
 
-  it('draws one node per rig, its Refinery inline, once there are more than 8 rigs', () => {
+  it('draws one line per rig, its Refinery and own target inline, without the town fan, once there are more than 8 rigs', () => {
     const rigs = Array.from({ length: 20 }, (_, i) => ({
       name: `rig-${i}`,
       scope: 'whole repository',
@@ -96,9 +96,17 @@ describe('diagrams', () => {
     const text = partitionDiagram(rigs);
     expect(text).not.toContain('[["Refinery');
     // Each rig lands on a repository of its own: its target is written in its node.
-    expect(text).toContain('R_rig_3["rig-3 · whole repository → rig-3 main<br/>5 polecats · Refinery ×1 · queue 7"]:::hot');
+    expect(text).toContain('R_rig_3["rig-3 → rig-3 main · 5 polecats · Refinery ×1 · queue 7"]:::hot');
+    expect(text).toContain('R_rig_4["rig-4 → rig-4 main · 5 polecats · Refinery ×1"]:::active');
     expect(text).not.toContain('[(');
-    expect(text.match(/town --> R_/g)).toHaveLength(20);
+    expect(text.match(/^ {2}R_\w+\[/gm)).toHaveLength(20);
+    // No edges at all: nothing is shared, and every rig belongs to the town.
+    expect(text).not.toContain('-->');
+    expect(text).not.toContain('town([');
+    // The rigs stand closer together than Mermaid's default.
+    expect(text.startsWith('---\nconfig:\n  flowchart:\n    nodeSpacing: 14\n    wrappingWidth: 600\n---\nflowchart LR\n')).toBe(
+      true,
+    );
   });
 
   it('keeps a target shared by the partitions of one repository as a node when compact', () => {
@@ -114,10 +122,11 @@ describe('diagrams', () => {
     const text = partitionDiagram(rigs);
     expect(text.match(/T\d+\[\(/g)).toEqual(['T0[(']);
     expect(text).toContain('T0[("mono main")]');
-    expect(text).toContain('town --> R_rig_0 --> T0');
-    expect(text).toContain('town --> R_rig_1 --> T0');
-    expect(text).toContain('R_rig_1["rig-1 · part-1/**<br/>');
-    expect(text).toContain('town --> R_rig_5\n');
+    expect(text).toContain('  R_rig_0 --> T0\n');
+    expect(text).toContain('  R_rig_1 --> T0\n');
+    expect(text).toContain('R_rig_1["rig-1 · part-1/** · 3 polecats · Refinery ×1"]:::active');
+    expect(text).toContain('R_rig_5["rig-5 → rig-5 main · 3 polecats');
+    expect(text.match(/-->/g)).toHaveLength(2);
   });
 
   it('draws the tiered patrol with each tier’s cadence and rigs', () => {
