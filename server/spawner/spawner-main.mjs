@@ -13,7 +13,21 @@
  * process groups it runs (gates: nobody would enforce their timeouts any more) and exits.
  * Plain git commands are left to finish: killing one mid-write would leave a lock behind.
  */
+import os from 'node:os';
 import { killProcessGroup, runProcess } from './run-process.mjs';
+
+/**
+ * The fleet's git and gates run one step below the server and the operators' browsers
+ * (nice 10; every process started here inherits it): when a big town's gates fill the CPU,
+ * the control room still answers at once and the work takes what is left. On an idle
+ * machine it changes nothing. Where lowering is not allowed, they run at the server's.
+ */
+const FLEET_NICENESS = 10;
+try {
+  os.setPriority(Math.max(os.getPriority(), FLEET_NICENESS));
+} catch {
+  // A container without the right to change priorities: same priority as the server.
+}
 
 /** Running requests by id: their abort handle and whether they own a process group. */
 const running = new Map();

@@ -197,6 +197,18 @@ describe('the spawner process', () => {
     }
   });
 
+  it("runs the fleet's processes one step below the server (nice 10), the direct fallback at the server's", async () => {
+    const own = new Spawner();
+    try {
+      // `nice` without arguments prints the niceness it runs at.
+      const niceness = async (runner: ProcessRunner) => Number((await runner.run(request(['nice']))).stdout);
+      expect(await niceness(own)).toBe(Math.max(os.getPriority(), 10));
+      expect(await niceness(directRunner)).toBe(os.getPriority());
+    } finally {
+      own.close();
+    }
+  });
+
   it('runs requests directly, and keeps doing so, when the spawner cannot start', async () => {
     const reasons: string[] = [];
     const broken = new Spawner({
