@@ -16,9 +16,11 @@ export function RigCard({ rig, now }: { rig: RigView; now: number }) {
   return (
     // A size container: the polecat list takes two columns only when the card itself is wide
     // enough (a 20-rig town puts cards of ~400 px side by side, where two columns cut every
-    // polecat's bead and time in state off).
+    // polecat's bead and time in state off). `content-visibility: auto`: the browser lays out
+    // and paints only the cards on screen; a 20-rig overview's first layout took 110-190 ms
+    // with every card, 50-120 ms without the off-screen ones (docs/benchmarks.md, page timing).
     <section
-      className="@container rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
+      className="@container rounded-lg border border-slate-200 bg-white p-4 [contain-intrinsic-size:auto_340px] [content-visibility:auto] dark:border-slate-800 dark:bg-slate-900"
       data-testid={`rig-${rig.name}`}
     >
       <header className="mb-3 flex items-baseline justify-between gap-2">
