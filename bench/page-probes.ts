@@ -8,6 +8,8 @@ import { MERMAID_MEASURE } from '../lib/user-timing';
 export interface PageSample {
   /** First byte of the HTML. */
   ttfb: number;
+  /** Last byte of the HTML (the server streams it: a late one is the server's render). */
+  htmlDone: number;
   domContentLoaded: number;
   /** The page's websocket (socket.io) opened, and its first message over 2 KB (the town's snapshot) arrived, with its size. */
   socketOpen: number | null;
@@ -82,6 +84,7 @@ export const COLLECT = `(() => {
   const figures = [...document.querySelectorAll('figure[data-renders]')];
   return {
     ttfb: nav ? nav.responseStart : NaN,
+    htmlDone: nav ? nav.responseEnd : NaN,
     domContentLoaded: nav ? nav.domContentLoadedEventEnd : NaN,
     socketOpen: window.__gtPageTiming.socketOpen,
     snapshotAt: window.__gtPageTiming.snapshotAt,

@@ -12,8 +12,10 @@
  *
  * Measured in the page, from navigation start (performance.now()):
  *   - overview ready: the total queue tile holds a number and all 20 rig cards are in the
- *     DOM, then the next frame (bench/page-probes.ts, readyProbe). This includes the HTML,
- *     the scripts, hydration, the socket's connection and its first snapshot;
+ *     DOM, then the next frame (bench/page-probes.ts, readyProbe). The server renders the
+ *     page with the town's data, so this is the server's render (ttfb, and html: its last
+ *     byte), the browser's parse and the scripts that run before that frame; the socket's
+ *     connection and first snapshot are shown beside it;
  *   - Mermaid render: the `gt:mermaid:<label>` User Timing measures MermaidDiagram takes
  *     around each `mermaid.render` (lib/user-timing.ts), for every diagram on the page
  *     (the partition diagram, and any other the overview shows), first drawing and in-place
@@ -41,7 +43,10 @@ const LOAD_TIMEOUT_MS = 60_000;
 export interface PageTimingOptions {
   rigs?: number;
   polecatsPerRig?: number;
-  /** Measured cold loads (after one warm-up). */
+  /**
+   * Measured cold loads (after one warm-up). Twenty, so that p95 is a percentile: of five,
+   * the nearest-rank p95 is the slowest load, and one load that met the machine busy decided it.
+   */
   runs?: number;
 }
 
@@ -102,7 +107,7 @@ async function loadOverview(
 export async function pageTiming(options: PageTimingOptions = {}): Promise<PageTimingResult> {
   const rigs = options.rigs ?? 20;
   const polecatsPerRig = options.polecatsPerRig ?? 5;
-  const runs = options.runs ?? 5;
+  const runs = options.runs ?? 20;
   ensurePrerequisites();
   const loadBefore = os.loadavg()[0];
   const started = performance.now();
@@ -155,6 +160,7 @@ function diagramsDrawnAt(s: PageSample): number {
 /** The table's fixed columns: heading, and the cell of a load. Diagram columns go after "diagrams drawn". */
 const COLUMNS: Array<[string, (s: PageSample) => string]> = [
   ['ttfb', (s) => ms(s.ttfb)],
+  ['html', (s) => ms(s.htmlDone)],
   ['dcl', (s) => ms(s.domContentLoaded)],
   ['socket open', (s) => ms(s.socketOpen ?? NaN)],
   ['snapshot in', (s) => ms(s.snapshotAt ?? NaN)],
@@ -212,7 +218,7 @@ export async function printPageTiming(options: PageTimingOptions = {}): Promise<
   const ready = r.samples.map((s) => s.ready);
   const maxes = r.samples.map(maxRender);
   const summary = (name: string, values: number[]) =>
-    `${name}: median ${ms(percentile(values, 50))} ms, p95 ${ms(percentile(values, 95))} ms (n=${values.length})`;
+    `${name}: median ${ms(percentile(values, 50))} ms, p95 ${ms(percentile(values, 95))} ms, max ${ms(Math.max(...values))} ms (n=${values.length})`;
   console.log(
     `\n(columns by diagram label: its first drawing, ms inside mermaid.render; updates: further drawings during ${DWELL_MS / 1000} s)`,
   );
@@ -225,11 +231,11 @@ export async function printPageTiming(options: PageTimingOptions = {}): Promise<
   console.log(summary('mermaid max render (any diagram, any drawing)', maxes));
   console.log(
     `target: overview ready < ${TARGET_READY_MS} ms: ${verdict(percentile(ready, 95) < TARGET_READY_MS)} ` +
-      `(p95 ${ms(percentile(ready, 95))} ms, median ${ms(percentile(ready, 50))} ms)`,
+      `(p95 ${ms(percentile(ready, 95))} ms, median ${ms(percentile(ready, 50))} ms, max ${ms(Math.max(...ready))} ms, n=${ready.length})`,
   );
   console.log(
     `target: Mermaid render < ${TARGET_MERMAID_MS} ms: ${verdict(percentile(maxes, 95) < TARGET_MERMAID_MS)} ` +
-      `(p95 of the slowest drawing per load ${ms(percentile(maxes, 95))} ms, median ${ms(percentile(maxes, 50))} ms)`,
+      `(p95 of the slowest drawing per load ${ms(percentile(maxes, 95))} ms, median ${ms(percentile(maxes, 50))} ms, max ${ms(Math.max(...maxes))} ms, n=${maxes.length})`,
   );
   console.log(
     `screenshot: test-results/screenshots/overview-${rigs}-rigs.png${process.env.GT_UPDATE_SCREENSHOTS === '1' ? ' and docs/screenshots/' : ''}`,
