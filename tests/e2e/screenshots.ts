@@ -9,11 +9,18 @@ import type { Page } from '@playwright/test';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
+/**
+ * A full-page screenshot shows the whole page as a person scrolling through it sees it: the
+ * rig cards use `content-visibility: auto` (the browser draws only those near the screen),
+ * which would leave the off-screen ones blank in one capture of the whole page.
+ */
+const AS_IF_ON_SCREEN = '* { content-visibility: visible !important; }';
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   const dirs = [path.join(ROOT, 'test-results', 'screenshots')];
   if (process.env.GT_UPDATE_SCREENSHOTS === '1') dirs.push(path.join(ROOT, 'docs', 'screenshots'));
   for (const dir of dirs) {
     await mkdir(dir, { recursive: true });
-    await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
+    await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true, style: AS_IF_ON_SCREEN });
   }
 }
