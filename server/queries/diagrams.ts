@@ -95,7 +95,8 @@ const refineryClass = (r: PartitionNode) => (r.queueDepth >= 5 ? 'hot' : null);
  * rig. Targets shared by partitions of one repository stay nodes with their edges: that
  * sharing is what the diagram shows. Mermaid's drawing time goes with nodes and edges (an
  * edge costs about as much as a node), so a 20-rig town of 20 repositories is 20 nodes and
- * no edges, not 41 nodes and 40 edges (docs/benchmarks.md, page timing).
+ * no edges: 41 nodes and 40 edges drawn in full, 21 and 20 with the town's fan
+ * (docs/benchmarks.md, page timing).
  */
 export function partitionDiagram(rigs: PartitionNode[]): string {
   const compact = rigs.length > COMPACT_AFTER_RIGS;
