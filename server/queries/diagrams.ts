@@ -83,7 +83,8 @@ const COMPACT_CONFIG = ['---', 'config:', '  flowchart:', '    nodeSpacing: 14',
 
 const nodeId = (prefix: string, name: string) => `${prefix}_${name.replace(/[^a-zA-Z0-9]/g, '_')}`;
 
-const refineryClass = (r: PartitionNode) => (r.queueDepth >= 5 ? 'hot' : null);
+/** `hot` for a rig whose Refinery has 5 or more queued (the seed's sign to act), else null. */
+const hotClass = (r: PartitionNode) => (r.queueDepth >= 5 ? 'hot' : null);
 
 /**
  * The town's rig partitions: town -> rig (scope, polecats) -> its Refinery (workers,
@@ -114,7 +115,7 @@ export function partitionDiagram(rigs: PartitionNode[]): string {
       const own = t === -1 ? ` → ${label(r.target)}` : '';
       const queue = r.queueDepth > 0 ? ` · queue ${r.queueDepth}` : '';
       lines.push(
-        `  ${rig}["${label(r.name)}${scope}${own} · ${r.polecats} polecats · Refinery ×${r.workers}${queue}"]:::${refineryClass(r) ?? PARTITION_CLASS[r.state]}`,
+        `  ${rig}["${label(r.name)}${scope}${own} · ${r.polecats} polecats · Refinery ×${r.workers}${queue}"]:::${hotClass(r) ?? PARTITION_CLASS[r.state]}`,
       );
       if (t !== -1) lines.push(`  ${rig} --> T${t}`);
       continue;
@@ -123,7 +124,7 @@ export function partitionDiagram(rigs: PartitionNode[]): string {
     const queue = r.queueDepth > 0 ? `<br/>queue ${r.queueDepth}` : '';
     lines.push(
       `  ${rig}["${label(r.name)}<br/>${label(r.scope)}<br/>${r.polecats} polecat${r.polecats === 1 ? '' : 's'}"]:::${PARTITION_CLASS[r.state]}`,
-      `  ${refinery}[["Refinery ×${r.workers}${queue}"]]:::${refineryClass(r) ?? 'refinery'}`,
+      `  ${refinery}[["Refinery ×${r.workers}${queue}"]]:::${hotClass(r) ?? 'refinery'}`,
       `  town --> ${rig} --> ${refinery} --> T${t}`,
     );
   }

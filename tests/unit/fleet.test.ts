@@ -127,6 +127,13 @@ describe('diagrams', () => {
     expect(text).toContain('R_rig_1["rig-1 · part-1/** · 3 polecats · Refinery ×1"]:::active');
     expect(text).toContain('R_rig_5["rig-5 → rig-5 main · 3 polecats');
     expect(text.match(/-->/g)).toHaveLength(2);
+    // A hostile rig name or scope stays text inside its line, in compact form too.
+    const hostile = partitionDiagram(
+      rigs.map((r, i) => (i === 7 ? { ...r, name: 'x"]; click R_rig_0 call alert()', scope: 'ui/"]\n---' } : r)),
+    );
+    expect(hostile).toContain('R_x____click_R_rig_0_call_alert__["x click R_rig_0 call alert() · ui/ --- → rig-7 main');
+    expect(hostile).not.toContain('"];');
+    expect(hostile.match(/^---$/gm)).toHaveLength(2);
   });
 
   it('draws the tiered patrol with each tier’s cadence and rigs', () => {
