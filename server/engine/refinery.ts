@@ -27,6 +27,7 @@ import type { EngineContext } from './context';
 import type { MergeQueue } from './merge-queue';
 import { queueOrder } from './merge-request';
 import type { MergeRequest, Rig } from './model';
+import { backoffMs } from './backoff';
 import { isWholeRepository, owns } from './partitions';
 import type { GatePort } from './ports';
 import type { RefineryStats } from './refinery-stats';
@@ -375,7 +376,7 @@ export class Refinery {
     this.ctx.log.warn(`refinery ${this.rig.name}: merging ${item.mr.id} failed`, { error: String(err) });
     item.runErrors++;
     item.base = null; // re-speculated when the backoff ends
-    const backoff = Math.min(60_000, 1_000 * 2 ** item.runErrors);
+    const backoff = backoffMs(item.runErrors);
     item.notBefore = this.ctx.clock.now() + backoff;
     this.ctx.clock.setTimer(backoff, () => this.kick());
   }
@@ -450,7 +451,7 @@ export class Refinery {
           probe.abort = null;
           if (probe.stage !== 'validating' || !current()) return this.kick();
           probe.runErrors++;
-          const backoff = Math.min(60_000, 1_000 * 2 ** probe.runErrors);
+          const backoff = backoffMs(probe.runErrors);
           probe.notBefore = this.ctx.clock.now() + backoff;
           for (const item of covered) if (item.stage === 'validating') item.stage = 'speculated';
           this.ctx.clock.setTimer(backoff, () => this.kick());
@@ -530,7 +531,7 @@ export class Refinery {
       if (now === oldTip) {
         // The ref did not move yet the swap failed: a stale lock. Back off instead of spinning.
         this.casStalls++;
-        const backoff = Math.min(60_000, 1_000 * 2 ** this.casStalls);
+        const backoff = backoffMs(this.casStalls);
         this.stalledUntil = clock.now() + backoff;
         this.ctx.clock.setTimer(backoff, () => this.kick());
         this.ctx.log.warn(`refinery ${this.rig.name}: cannot update ${this.ref} (locked?)`, { stalls: this.casStalls });
