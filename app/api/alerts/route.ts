@@ -1,5 +1,6 @@
 import { NextResponse } from 'next/server';
 import { z } from 'zod';
+import { line } from '@/contracts/text';
 import { toErrorResponse } from '@/lib/api';
 import { monitoring } from '@/lib/monitoring';
 import { Duration, Limit, parseQuery } from '@/lib/query-params';
@@ -12,8 +13,8 @@ const Query = z.strictObject({
     .transform((s) => s.split(','))
     .pipe(z.array(z.enum(['pending', 'firing', 'resolved'])))
     .optional(),
-  rule: z.string().max(60).optional(),
-  rig: z.string().max(60).optional(),
+  rule: line({ max: 60 }).optional(),
+  rig: line({ max: 60 }).optional(),
   since: Duration.optional(),
   limit: Limit,
 });

@@ -1,5 +1,6 @@
 import { NextResponse } from 'next/server';
 import { z } from 'zod';
+import { line } from '@/contracts/text';
 import { Limit, parseQuery } from '@/lib/query-params';
 import { runtime } from '@/lib/runtime';
 
@@ -10,9 +11,8 @@ const FILTER_WINDOW = 1000;
 
 const Query = z.strictObject({
   limit: Limit,
-  actor: z.string().min(1).optional(),
-  action: z
-    .string()
+  actor: line({ max: 80, min: 1 }).optional(),
+  action: line({ max: 4_000 })
     .transform((s) => s.split(','))
     .optional(),
 });

@@ -1,5 +1,6 @@
 import { NextResponse } from 'next/server';
 import { z } from 'zod';
+import { line } from '@/contracts/text';
 import { readJson, runCommand } from '@/lib/api';
 import { Duration, Limit, parseQuery } from '@/lib/query-params';
 import { runtime } from '@/lib/runtime';
@@ -15,7 +16,7 @@ const ListQuery = z.strictObject({
     .pipe(z.array(z.enum(STATUSES)))
     .optional(),
   since: Duration.optional(),
-  rig: z.string().optional(),
+  rig: line({ max: 40 }).optional(),
   limit: Limit,
 });
 

@@ -1,16 +1,16 @@
 import { NextResponse } from 'next/server';
 import { z } from 'zod';
+import { line } from '@/contracts/text';
 import { Duration, Limit, parseQuery } from '@/lib/query-params';
 import { runtime } from '@/lib/runtime';
 
 export const dynamic = 'force-dynamic';
 
 const Query = z.strictObject({
-  type: z
-    .string()
+  type: line({ max: 4_000 })
     .transform((s) => s.split(','))
     .optional(),
-  rig: z.string().optional(),
+  rig: line({ max: 40 }).optional(),
   since: Duration.optional(),
   limit: Limit,
 });
