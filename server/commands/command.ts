@@ -58,7 +58,14 @@ export class CommandBus {
       }
       const parsed = command.input.safeParse(rawInput ?? {});
       if (!parsed.success) throw new EngineError('invalid', describeIssues(parsed.error), parsed.error.issues);
+      // Fail-stop (engine/persistence.ts): once a store write failed, memory and disk may
+      // differ, so nothing is taken until a restart; and a command only answers ok once
+      // the writes it queued have landed.
+      const { persistence } = this.town.ctx;
+      if (persistence.failure) throw persistence.refusal();
       const result = await command.run(this.town, parsed.data, actor);
+      await persistence.written();
+      if (persistence.failure) throw persistence.refusal();
       this.audit(name, rawInput, actor, null);
       return result;
     } catch (err) {
@@ -70,8 +77,9 @@ export class CommandBus {
   private audit(action: string, input: unknown, actor: Actor, error: string | null): void {
     const { clock, ctx } = this.town;
     const at = clock.now();
-    void ctx.persistence.write((s) =>
-      s.appendAudit({ at, actor: actor.name, role: actor.role, action, input: input ?? null, ok: error === null, error }),
+    void ctx.persistence.write(
+      (s) => s.appendAudit({ at, actor: actor.name, role: actor.role, action, input: input ?? null, ok: error === null, error }),
+      'history',
     );
     ctx.emit({ type: 'operator.action', at, actor: actor.name, action, ok: error === null });
   }

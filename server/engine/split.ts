@@ -157,15 +157,13 @@ export class Splits {
     const moved = this.moveWork(rt, destination);
     const counts = new Map(plan.partitions.map((p) => [p.name, p.polecats]));
     const { reassigned, removed, shortfall } = this.distribute(rt.rig.name, destination, counts, moved.polecats);
-    await this.ctx.persistence.write((s) =>
-      s.saveAll({
-        rigs: [parent, ...created.map((c) => c.rig)].map((r) => structuredClone(r)),
-        polecats: reassigned.map((p) => ({ ...p })),
-        deletedPolecats: removed.map((p) => p.id),
-        beads: moved.beads.map((b) => structuredClone(b)),
-        mergeRequests: moved.mergeRequests.map((mr) => ({ ...mr })),
-      }),
-    );
+    await this.records.commit({
+      rigs: [parent, ...created.map((c) => c.rig)],
+      polecats: reassigned,
+      deletedPolecats: removed.map((p) => p.id),
+      beads: moved.beads,
+      mergeRequests: moved.mergeRequests,
+    });
     for (const c of created) this.ctx.emit({ type: 'rig.added', at: now, rig: c.rig.name, repoPath: c.rig.repoPath });
     this.ctx.emit({
       type: 'rig.split',
@@ -223,15 +221,7 @@ export class Splits {
     const wasRetired = parent.rig.status === 'retired';
     parent.rig.status = 'active';
     parent.rig.lineage = { ...parent.rig.lineage!, splitInto: [], at: now };
-    await this.ctx.persistence.write((s) =>
-      s.saveAll({
-        rigs: [parent.rig, ...children.map((c) => c.rig)].map((r) => structuredClone(r)),
-        polecats: polecats.map((p) => ({ ...p })),
-        deletedPolecats: [],
-        beads: beads.map((b) => structuredClone(b)),
-        mergeRequests: mergeRequests.map((mr) => ({ ...mr })),
-      }),
-    );
+    await this.records.commit({ rigs: [parent.rig, ...children.map((c) => c.rig)], polecats, beads, mergeRequests });
     this.ctx.emit({
       type: 'rig.merged',
       at: now,
