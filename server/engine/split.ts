@@ -194,15 +194,17 @@ export class Splits {
     const parentName = named.lineage?.splitInto.length ? named.name : named.lineage?.splitFrom;
     if (!parentName) throw invalid(`rig '${rigName}' was not split and is not a partition: nothing to merge back`);
     const parent = this.records.rig(parentName);
-    const children = (parent.rig.lineage?.splitInto ?? [])
+    const parts = (parent.rig.lineage?.splitInto ?? [])
       .map((name) => this.records.rigs.get(name))
-      .filter((c): c is RigRuntime => !!c && c.rig.status !== 'retired');
-    if (children.length === 0) throw conflict(`rig '${parentName}' has no live partitions to merge back`);
-    for (const child of children) {
+      .filter((c): c is RigRuntime => !!c);
+    // A partition split again is retired while its own partitions work: merging past it would leave them orphaned.
+    for (const child of parts) {
       if (child.rig.lineage?.splitInto.length) {
         throw conflict(`partition '${child.rig.name}' was split again; merge its own partitions back first`);
       }
     }
+    const children = parts.filter((c) => c.rig.status !== 'retired');
+    if (children.length === 0) throw conflict(`rig '${parentName}' has no live partitions to merge back`);
     return { parent, children };
   }
 
