@@ -55,6 +55,8 @@ export const SilenceInputSchema = z
       )
       .min(1, 'a silence needs at least one matcher')
       .max(10)
+      // Two values for one label can never both match: such a silence would mute nothing.
+      .refine((ms) => new Set(ms.map((m) => m.name)).size === ms.length, 'each label can be matched once')
       .optional(),
     reason: line({
       max: TEXT_LIMITS.reason,

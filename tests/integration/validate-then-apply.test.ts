@@ -13,6 +13,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { AlertManager } from '../../server/alerts/manager';
+import { PrismaAlertStore } from '../../server/alerts/prisma-store';
+import { attachAlertManager } from '../../server/alerts/registry';
 import { createCommandBus } from '../../server/commands';
 import type { Actor, CommandBus } from '../../server/commands/command';
 import type { TownState } from '../../server/engine/ports';
@@ -294,5 +297,61 @@ describe('a store write that fails anyway', () => {
     const w = await openWorld();
     const town = await failUnder(w, 'bead.create', { rig: 'app', title: 'lost?' }, (m) => m === 'saveBead');
     expect(town.listActiveBeads().map((b) => b.title)).not.toContain('lost?');
+  });
+});
+
+describe('alert commands with the bad part last', () => {
+  async function withAlerts() {
+    const w = await openWorld();
+    const prisma = await openSqlitePrisma(w.dbFile);
+    const store = new PrismaAlertStore(prisma);
+    const alerts = new AlertManager({ store, clock: h!.clock });
+    await alerts.load();
+    const detach = attachAlertManager(w.town, alerts);
+    const state = async () => {
+      await alerts.flush();
+      return {
+        memory: { rules: alerts.listRules(), silences: alerts.activeView().silences },
+        database: { rules: await store.listRules(), silences: await store.listSilences({}) },
+      };
+    };
+    const close = async () => {
+      detach();
+      await prisma.$disconnect();
+    };
+    return { w, state, close };
+  }
+
+  it('refuses a silence whose last matcher repeats a label, creating no silence', async () => {
+    const { w, state, close } = await withAlerts();
+    const before = await state();
+    const matchers = [
+      { name: 'rig', value: 'app' },
+      { name: 'severity', value: 'warning' },
+      { name: 'rig', value: 'other' },
+    ];
+    const refused = await refusal(w, 'alert.silence', { matchers, reason: 'deploy window', durationMs: 3_600_000 });
+    expect(refused).toEqual({ code: 'invalid', message: 'matchers: each label can be matched once' });
+    const badValue = [
+      { name: 'rig', value: 'app' },
+      { name: 'severity', value: 'warn\u0007ing' },
+    ];
+    expect((await refusal(w, 'alert.silence', { matchers: badValue, reason: 'deploy', durationMs: 3_600_000 }))?.message).toBe(
+      'matchers.1.value: must be one line without control characters',
+    );
+    expect(await state()).toEqual(before);
+    await close();
+  });
+
+  it('refuses a rule edit whose last inhibited rule does not exist, changing no rule', async () => {
+    const { w, state, close } = await withAlerts();
+    const before = await state();
+    const patch = { id: 'conflict-rate-high', forMs: 60_000, inhibits: ['conflict-rate-rising', 'no-such-rule'] };
+    expect(await refusal(w, 'alert.rule.update', patch)).toEqual({
+      code: 'invalid',
+      message: "inhibits.1: there is no rule 'no-such-rule'",
+    });
+    expect(await state()).toEqual(before);
+    await close();
   });
 });
