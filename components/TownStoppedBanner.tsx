@@ -43,7 +43,8 @@ export function TownStoppedBanner() {
           <span className={`rounded px-1.5 py-0.5 text-xs font-semibold uppercase ${style.chip}`}>stopped</span>
           <strong>The town stopped taking commands.</strong>
         </p>
-        <p className="mt-1">{stopped.reason}.</p>
+        {/* The heading says it stopped; the reason reads on from there. */}
+        <p className="mt-1 first-letter:uppercase">{stopped.reason.replace(/^the town stopped: /, '')}.</p>
       </article>
     </section>
   );
