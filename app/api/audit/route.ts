@@ -1,7 +1,8 @@
 import { NextResponse } from 'next/server';
 import { z } from 'zod';
-import { Limit, parseQuery } from '@/lib/query-params';
+import { commaList, FilterText, Limit, parseQuery } from '@/lib/query-params';
 import { runtime } from '@/lib/runtime';
+import { route } from '@/lib/api';
 
 export const dynamic = 'force-dynamic';
 
@@ -10,15 +11,12 @@ const FILTER_WINDOW = 1000;
 
 const Query = z.strictObject({
   limit: Limit,
-  actor: z.string().min(1).optional(),
-  action: z
-    .string()
-    .transform((s) => s.split(','))
-    .optional(),
+  actor: FilterText.optional(),
+  action: commaList(FilterText).optional(),
 });
 
 /** Operator actions, accepted and refused, newest first: `?limit=100&actor=alice&action=bead.create,rig.split`. */
-export async function GET(request: Request) {
+export const GET = route(async (request: Request) => {
   const parsed = parseQuery(Query, request);
   if (!parsed.ok) return parsed.response;
   const { limit, actor, action } = parsed.data;
@@ -28,4 +26,4 @@ export async function GET(request: Request) {
     (r) => (actor === undefined || r.actor === actor) && (action === undefined || action.includes(r.action)),
   );
   return NextResponse.json(matching.slice(0, limit));
-}
+});

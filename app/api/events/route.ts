@@ -1,22 +1,20 @@
 import { NextResponse } from 'next/server';
 import { z } from 'zod';
-import { Duration, Limit, parseQuery } from '@/lib/query-params';
+import { commaList, Duration, FilterText, Limit, parseQuery } from '@/lib/query-params';
 import { runtime } from '@/lib/runtime';
+import { route } from '@/lib/api';
 
 export const dynamic = 'force-dynamic';
 
 const Query = z.strictObject({
-  type: z
-    .string()
-    .transform((s) => s.split(','))
-    .optional(),
-  rig: z.string().optional(),
+  type: commaList(FilterText).optional(),
+  rig: FilterText.optional(),
   since: Duration.optional(),
   limit: Limit,
 });
 
 /** The engine's event log, newest first: `?type=mr.merged,mr.conflicted&rig=&since=1h`. */
-export async function GET(request: Request) {
+export const GET = route(async (request: Request) => {
   const parsed = parseQuery(Query, request);
   if (!parsed.ok) return parsed.response;
   const rt = runtime();
@@ -28,4 +26,4 @@ export async function GET(request: Request) {
     since: since === undefined ? undefined : rt.town.clock.now() - since,
   });
   return NextResponse.json(events);
-}
+});
