@@ -113,7 +113,10 @@ async function main(): Promise<void> {
   monitoring.start();
   town.start();
   disk.start();
-  const stopRetention = startEventRetention(store, clock, log);
+  const stopRetention = startEventRetention(store, clock, log, {
+    eventsMs: config.eventRetentionMs,
+    auditMs: config.auditRetentionMs,
+  });
 
   process.env.NEXT_TELEMETRY_DISABLED ??= '1';
   const app = next({ dev: config.dev, dir: projectRoot, hostname: config.host, port: config.port });

@@ -1,6 +1,6 @@
 import { NextResponse } from 'next/server';
 import { z } from 'zod';
-import { commaList, FilterText, Limit, parseQuery } from '@/lib/query-params';
+import { Before, commaList, FilterText, Limit, parseQuery } from '@/lib/query-params';
 import { runtime } from '@/lib/runtime';
 import { route } from '@/lib/api';
 
@@ -11,17 +11,22 @@ const FILTER_WINDOW = 1000;
 
 const Query = z.strictObject({
   limit: Limit,
+  before: Before,
   actor: FilterText.optional(),
   action: commaList(FilterText).optional(),
 });
 
-/** Operator actions, accepted and refused, newest first: `?limit=100&actor=alice&action=bead.create,rig.split`. */
+/**
+ * Operator actions, accepted and refused, newest first: `?limit=100&actor=alice&action=bead.create,rig.split`.
+ * Pages of at most 1000; the next page is `?before=<the last record's id>`. Each record's
+ * input is the bounded digest the CommandBus keeps (server/commands/audit-digest.ts).
+ */
 export const GET = route(async (request: Request) => {
   const parsed = parseQuery(Query, request);
   if (!parsed.ok) return parsed.response;
-  const { limit, actor, action } = parsed.data;
+  const { limit, before, actor, action } = parsed.data;
   const filtered = actor !== undefined || action !== undefined;
-  const records = await runtime().queries.audit(filtered ? FILTER_WINDOW : limit);
+  const records = await runtime().queries.audit(filtered ? FILTER_WINDOW : limit, before);
   const matching = records.filter(
     (r) => (actor === undefined || r.actor === actor) && (action === undefined || action.includes(r.action)),
   );
