@@ -40,7 +40,7 @@ import { PrismaAlertStore } from './alerts/prisma-store';
 import { Authenticator } from './auth/authenticator';
 import { resolveCredentials } from './auth/credentials';
 import { createAuthGate } from './auth/http-gate';
-import { createRequestListener } from './http/boundary';
+import { answerClientError, createRequestListener } from './http/boundary';
 import { HostAllowList } from './http/hosts';
 import { FailureLimiter } from './http/rate-limit';
 import { publishMonitoring } from './metrics/handle';
@@ -138,6 +138,7 @@ async function main(): Promise<void> {
     extra: config.allowedHosts,
   });
   const server = createServer(createRequestListener({ hosts, gate, next: (req, res) => handle(req, res) }));
+  server.on('clientError', answerClientError);
   const realtime = attachRealtime({
     httpServer: server,
     town,

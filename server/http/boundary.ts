@@ -9,6 +9,7 @@
  * server/auth/socket-auth.ts applies the same Host check to them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { checkBody } from './body-limit';
 import type { HostAllowList } from './hosts';
 import { bodyLimitFor } from './limits';
@@ -46,6 +47,41 @@ export function requestPath(target: string | undefined): string | null {
   }
 }
 
+/** How long a refused body's connection stays open, discarding, so the client can read the 413. */
+const LINGER_MS = 1_000;
+
+/**
+ * Lingering close for a refused body. Node closes the connection as soon as the 413 is
+ * written; with the client's unread upload still in the socket's receive buffer the
+ * kernel then answers with a reset, and the client may lose the 413 it was sent. So the
+ * write side is closed at once (the client sees the answer and the end) and the socket
+ * itself a little later, the rest of the body discarded meanwhile (never buffered).
+ */
+function lingerBeforeClose(req: IncomingMessage): void {
+  const socket = req.socket as Duplex & { destroySoon?: () => void };
+  socket.destroySoon = () => {
+    socket.end();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  };
+}
+
+/**
+ * The server's `clientError` listener: a request Node's parser refuses before any listener
+ * sees it (headers past 16 KB, a malformed request line) is answered with a JSON error too.
+ */
+export function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
+  const [status, reason, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'too_large', 'the request line and headers are larger than 16 KB']
+      : [400, 'Bad Request', 'invalid', 'malformed HTTP request'];
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
 /** The `createServer` listener: the checks above, then the gate and Next. */
 export function createRequestListener(options: BoundaryOptions) {
   async function serve(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
@@ -53,6 +89,7 @@ export function createRequestListener(options: BoundaryOptions) {
     if (body === 'aborted') return;
     if (body === 'too_large') {
       const limit = bodyLimitFor(pathname);
+      lingerBeforeClose(req);
       return refuse(res, 413, 'too_large', `request body is larger than ${limit / 1024 / 1024} MB`, {
         connection: 'close',
       });
