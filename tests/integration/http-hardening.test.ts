@@ -5,6 +5,7 @@
  * filters and pages, the audit digest, and the per-address limit on failed sign-ins.
  * Figures (time and resident memory around a 100 MB body) are printed for the notes.
  */
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytes, rawRequest, startTestServer, type TestServer } from '../support/http-server';
 
@@ -13,6 +14,28 @@ const VIEWER = 'viewer-token-http-hardening';
 const MB = 1024 * 1024;
 /** Next compiles a route on its first request when no production build exists. */
 const FIRST_COMPILE_MS = 180_000;
+
+/** A websocket upgrade straight to socket.io (no polling first); resolves with the status line it got. */
+function upgrade(port: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () =>
+      socket.write(
+        `GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      ),
+    );
+    let got = '';
+    socket.on('data', (chunk) => {
+      got += chunk.toString('latin1');
+      if (got.includes('\r\n')) {
+        resolve(got.slice(0, got.indexOf('\r\n')));
+        socket.destroy();
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(got || 'closed'));
+  });
+}
 
 const errorCode = (json: unknown) => (json as { error?: { code?: string } } | undefined)?.error?.code;
 
@@ -40,6 +63,8 @@ describe('the HTTP boundary with GT_AUTH=off', () => {
     }
     const handshake = await rawRequest(server, '/socket.io/?EIO=4&transport=polling', { headers: evil });
     expect(handshake.status).toBe(403);
+    expect(await upgrade(server.port, 'evil.example')).not.toMatch(/ 101 /);
+    expect(await upgrade(server.port, `127.0.0.1:${server.port}`)).toMatch(/ 101 /);
     // Its own names still answer.
     for (const host of [`127.0.0.1:${server.port}`, `localhost:${server.port}`]) {
       expect((await rawRequest(server, '/socket.io/?EIO=4&transport=polling', { headers: { host } })).status).toBe(200);
