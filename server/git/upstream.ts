@@ -15,7 +15,7 @@
  * alone, never on a command line that `ps` shows to everyone).
  */
 import { spawn } from 'node:child_process';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { GIT_TRANSPORTS, branchNameProblem, checkGitUrl, redactCredentials, withoutPassword } from '../../contracts/git-url';
 import { UpstreamError } from '../engine/errors';
@@ -43,15 +43,15 @@ function upstreamEnv(secretUrl?: string): Record<string, string> {
     GIT_TERMINAL_PROMPT: '0',
     SSH_ASKPASS_REQUIRE: 'never',
   };
-  if (secretUrl) {
-    const stored = withoutPassword(secretUrl);
-    if (stored !== secretUrl) {
-      Object.assign(env, {
-        GIT_CONFIG_COUNT: '1',
-        GIT_CONFIG_KEY_0: `url.${secretUrl}.insteadOf`,
-        GIT_CONFIG_VALUE_0: stored,
-      });
-    }
+  const stored = secretUrl === undefined ? undefined : withoutPassword(secretUrl);
+  if (stored !== undefined && stored !== secretUrl) {
+    // Appended after any GIT_CONFIG_* entries the server's own environment carries.
+    const n = Number(process.env.GIT_CONFIG_COUNT) || 0;
+    Object.assign(env, {
+      GIT_CONFIG_COUNT: String(n + 1),
+      [`GIT_CONFIG_KEY_${n}`]: `url.${secretUrl}.insteadOf`,
+      [`GIT_CONFIG_VALUE_${n}`]: stored,
+    });
   }
   return env;
 }
@@ -63,13 +63,6 @@ function checkBranch(branch: string): void {
 
 function checkOid(value: string, what: string): void {
   if (!OID.test(value)) throw new UpstreamError('refused', `${what} must be a full commit id`);
-}
-
-async function exists(p: string): Promise<boolean> {
-  return stat(p).then(
-    () => true,
-    () => false,
-  );
 }
 
 /** The typed error for a git command that failed talking to the upstream. */
@@ -104,28 +97,30 @@ function runClone(
   args: string[],
   options: CloneOptions,
   env: Record<string, string>,
-): Promise<{ code: number | null; stderr: string; timedOut: boolean }> {
+): Promise<{ code: number | null; stderr: string; stopped: 'timeout' | 'abort' | null }> {
   return new Promise((resolve) => {
+    if (options.signal?.aborted) return resolve({ code: null, stderr: '', stopped: 'abort' });
     const reader = new ProgressReader(options.onProgress ?? (() => undefined));
     const child = spawn('git', args, {
       env: gitEnvironment(env) as NodeJS.ProcessEnv,
       detached: true,
       stdio: ['ignore', 'ignore', 'pipe'],
     });
-    let timedOut = false;
-    const kill = () => {
-      timedOut = true;
+    let stopped: 'timeout' | 'abort' | null = null;
+    const stop = (why: 'timeout' | 'abort') => {
+      stopped ??= why;
       killProcessGroup(child.pid);
     };
-    const timer = setTimeout(kill, options.timeoutMs);
-    options.signal?.addEventListener('abort', kill, { once: true });
+    const onAbort = () => stop('abort');
+    const timer = setTimeout(() => stop('timeout'), options.timeoutMs);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => reader.push(chunk));
     const finish = (code: number | null, spawnError?: string) => {
       clearTimeout(timer);
-      options.signal?.removeEventListener('abort', kill);
+      options.signal?.removeEventListener('abort', onAbort);
       reader.end();
-      resolve({ code, stderr: spawnError ?? reader.lines.join('\n'), timedOut });
+      resolve({ code, stderr: spawnError ?? reader.lines.join('\n'), stopped });
     };
     child.on('error', (error) => finish(null, error.message));
     child.on('close', (code) => {
@@ -172,15 +167,23 @@ export class CliUpstream implements UpstreamPort {
     if (!checked.ok) throw new UpstreamError('refused', checked.reason);
     if (options.branch !== undefined) checkBranch(options.branch);
     const target = path.resolve(dir);
-    if (await exists(target)) throw new UpstreamError('exists', `${target} already exists`);
     await mkdir(path.dirname(target), { recursive: true });
+    // Created here, not by git: an exclusive mkdir makes the directory ours, so the clean-up
+    // after a failure can never remove a directory a concurrent clone (or anyone) owns.
+    try {
+      await mkdir(target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new UpstreamError('exists', `${target} already exists`);
+      throw error;
+    }
 
     const stored = withoutPassword(url);
     const branchArgs = options.branch === undefined ? [] : ['--branch', options.branch];
     const args = [...SAFE_CONFIG, 'clone', '--bare', '--progress', ...branchArgs, '--', stored, target];
     try {
       const result = await runClone(args, options, upstreamEnv(url));
-      if (result.timedOut) throw new UpstreamError('timeout', `clone: no result in ${options.timeoutMs / 1000} s`);
+      if (result.stopped === 'timeout') throw new UpstreamError('timeout', `clone: no result in ${options.timeoutMs / 1000} s`);
+      if (result.stopped === 'abort') throw new UpstreamError('timeout', 'clone: cancelled');
       if (result.code !== 0) throw failure(result, 'clone');
       if (/cloned an empty repository/.test(result.stderr)) {
         throw new UpstreamError('empty', 'clone: the repository is empty (no commits to work on)');
@@ -216,7 +219,8 @@ export class CliUpstream implements UpstreamPort {
     checkOid(commit, 'the landed commit');
     checkOid(expectedTip, 'the expected upstream tip');
     // The lease alone would let a commit that does not contain the upstream's tip replace it.
-    const descends = await runGit(['merge-base', '--is-ancestor', expectedTip, commit], { cwd: repo, allowExitCodes: [1] });
+    const descends = await runGit(['merge-base', '--is-ancestor', expectedTip, commit], { cwd: repo, allowExitCodes: [1, 128] });
+    if (descends.code === 128) throw new UpstreamError('refused', `push: ${gitReason(descends.stderr, 'unknown commit')}`);
     if (descends.code !== 0) {
       throw new UpstreamError(
         'refused',

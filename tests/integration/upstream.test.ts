@@ -175,6 +175,15 @@ describe('cloneBare', () => {
     }
     expect(await exists(clone)).toBe(false);
   });
+
+  it('stops a clone and leaves no directory when it is cancelled', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    expect(
+      await failsWith(upstream.cloneBare(origin, clone, { timeoutMs: TIMEOUT, signal: controller.signal }), 'timeout'),
+    ).toMatch(/cancelled/);
+    expect(await exists(clone)).toBe(false);
+  });
 });
 
 describe('credentials', () => {
@@ -294,6 +303,18 @@ describe('pushLanding', () => {
     await failsWith(upstream.pushLanding(clone, '--delete', 'trunk', tip), 'refused');
     await failsWith(upstream.pushLanding(clone, tip, '--all', tip), 'refused');
     expect(await tipOf(origin, 'trunk')).toBe(tip);
+  });
+
+  it('never runs a remote helper even when the clone config names one', async () => {
+    // GIT_ALLOW_PROTOCOL holds even where the URL rules cannot look (a hand-edited config).
+    const marker = path.join(dir, 'pwned');
+    await sh(clone, 'config', 'remote.origin.url', `ext::sh -c touch% ${marker}`);
+    expect(await failsWith(upstream.fetchUpstream(clone, 'trunk'), 'failed')).toMatch(/transport 'ext' not allowed/);
+    expect(await exists(marker)).toBe(false);
+  });
+
+  it('refuses a commit the clone does not have', async () => {
+    await failsWith(upstream.pushLanding(clone, 'f'.repeat(40), 'trunk', tip), 'refused');
   });
 
   it('fails with no_such_branch when fetching a branch the upstream does not have', async () => {
