@@ -74,6 +74,10 @@ function failure(result: { stderr: string; code: number | null }, what: string):
 /** Runs git against the upstream; a timeout becomes UpstreamError('timeout'). */
 async function runUpstream(args: string[], repo: string, what: string, access: UpstreamAccess = {}): Promise<GitResult> {
   const timeoutMs = access.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (access.secretUrl !== undefined) {
+    const checked = checkGitUrl(access.secretUrl);
+    if (!checked.ok) throw new UpstreamError('refused', checked.reason);
+  }
   try {
     return await runGit([...SAFE_CONFIG, ...args], {
       cwd: repo,
