@@ -14,7 +14,7 @@
  * other types are ignored.
  */
 import { z } from 'zod';
-import type { BeadStatus } from '../engine/model';
+import type { Bead, BeadStatus } from '../engine/model';
 
 /** A bead as the interchange format carries it, in the town's terms. */
 export interface InterchangeBead {
@@ -223,6 +223,31 @@ export function unresolvedDependencies(
       .filter((dep) => !inFile.has(dep) && !known(dep))
       .map((dep) => ({ id: b.id, dependsOn: dep })),
   );
+}
+
+/**
+ * A town bead as an interchange record, for export. The town keeps no issue type, parent
+ * or related beads (yet): `extra` supplies them where the caller has them.
+ */
+export function toInterchange(
+  bead: Bead,
+  extra: Partial<Pick<InterchangeBead, 'issueType' | 'parent' | 'related'>> = {},
+): InterchangeBead {
+  return {
+    id: bead.id,
+    title: bead.title,
+    description: bead.description,
+    status: bead.status,
+    priority: bead.priority,
+    issueType: extra.issueType ?? 'task',
+    labels: bead.labels,
+    dependsOn: bead.dependsOn,
+    parent: extra.parent ?? null,
+    related: extra.related ?? [],
+    createdAt: bead.createdAt,
+    updatedAt: bead.updatedAt,
+    closedAt: bead.closedAt,
+  };
 }
 
 /** The interchange statuses of the town's: done is closed, the rest keep their name. */

@@ -1,7 +1,14 @@
 /** The beads interchange format (`.beads/issues.jsonl`): parsing, status mapping, export. */
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { parseBeadsJsonl, serializeBeadsJsonl, unresolvedDependencies, type InterchangeBead } from '@/server/beads/interchange';
+import type { Bead } from '@/server/engine/model';
+import {
+  parseBeadsJsonl,
+  serializeBeadsJsonl,
+  toInterchange,
+  unresolvedDependencies,
+  type InterchangeBead,
+} from '@/server/beads/interchange';
 
 const T0 = '2026-11-30T09:15:00.123456789-07:00';
 const line = (fields: Record<string, unknown>) =>
@@ -171,6 +178,60 @@ describe('serializeBeadsJsonl', () => {
     const file = serializeBeadsJsonl([{ ...bead, status: 'hooked' }]);
     expect(JSON.parse(file)).toMatchObject({ status: 'hooked', closed_at: null });
     expect(parsed(file)[0].status).toBe('open');
+  });
+});
+
+describe('toInterchange', () => {
+  it('exports town beads to a file that parses back to their fields', () => {
+    const town: Bead[] = [
+      {
+        id: 'gt-a',
+        title: 'Add the cache',
+        description: 'd',
+        status: 'in_progress',
+        priority: 1,
+        labels: ['perf'],
+        dependsOn: ['gt-b'],
+        paths: ['src/cache'],
+        rig: 'engine',
+        assignee: 'engine/toast',
+        convoyId: null,
+        createdAt: 1_000,
+        updatedAt: 2_000,
+        closedAt: null,
+      },
+      {
+        id: 'gt-b',
+        title: 'Measure it',
+        description: '',
+        status: 'done',
+        priority: 2,
+        labels: [],
+        dependsOn: [],
+        paths: [],
+        rig: 'engine',
+        assignee: null,
+        convoyId: null,
+        createdAt: 1_000,
+        updatedAt: 3_000,
+        closedAt: 3_000,
+      },
+    ];
+    const back = parsed(serializeBeadsJsonl(town.map((b) => toInterchange(b))));
+    expect(
+      back.map(({ id, title, status, priority, labels, dependsOn, closedAt }) => ({
+        id,
+        title,
+        status,
+        priority,
+        labels,
+        dependsOn,
+        closedAt,
+      })),
+    ).toEqual([
+      { id: 'gt-a', title: 'Add the cache', status: 'open', priority: 1, labels: ['perf'], dependsOn: ['gt-b'], closedAt: null },
+      { id: 'gt-b', title: 'Measure it', status: 'done', priority: 2, labels: [], dependsOn: [], closedAt: 3_000 },
+    ]);
   });
 });
 
