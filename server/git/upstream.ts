@@ -149,6 +149,7 @@ async function listRefs(repo: string, prefix: string): Promise<{ ref: string; sh
  */
 async function arrangeRefs(repo: string, target: string): Promise<string> {
   const heads = await listRefs(repo, 'refs/heads/');
+  if (heads.length === 0) throw new UpstreamError('empty', 'clone: the repository is empty (no commits to work on)');
   const tip = heads.find((h) => h.ref === `refs/heads/${target}`)?.sha;
   if (!tip)
     throw new UpstreamError(
@@ -189,9 +190,6 @@ export class CliUpstream implements UpstreamPort {
       if (result.stopped === 'timeout') throw new UpstreamError('timeout', `clone: no result in ${options.timeoutMs / 1000} s`);
       if (result.stopped === 'abort') throw new UpstreamError('timeout', 'clone: cancelled');
       if (result.code !== 0) throw failure(result, 'clone');
-      if (/cloned an empty repository/.test(result.stderr)) {
-        throw new UpstreamError('empty', 'clone: the repository is empty (no commits to work on)');
-      }
       const { stdout } = await runGit(['symbolic-ref', '--short', 'HEAD'], { cwd: target });
       const targetBranch = options.branch ?? stdout.trim();
       const tip = await arrangeRefs(target, targetBranch);
