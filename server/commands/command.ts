@@ -5,7 +5,9 @@
  * an audit record (also for refusals) plus an `operator.action` event.
  */
 import { z } from 'zod';
+import { clip } from '../../contracts/text';
 import { EngineError } from '../engine/errors';
+import { auditDigest } from './audit-digest';
 import type { Town } from '../engine/town';
 
 export type Role = 'operator' | 'viewer';
@@ -78,7 +80,18 @@ export class CommandBus {
     const { clock, ctx } = this.town;
     const at = clock.now();
     void ctx.persistence.write(
-      (s) => s.appendAudit({ at, actor: actor.name, role: actor.role, action, input: input ?? null, ok: error === null, error }),
+      (s) =>
+        // A digest, not the raw input: bounded, redacted, and safe to serialise (audit-digest.ts).
+        s.appendAudit({
+          at,
+          actor: actor.name,
+          role: actor.role,
+          action,
+          input: auditDigest(input),
+          ok: error === null,
+          // clip, not slice: half a surrogate pair is a value the store refuses.
+          error: error === null ? null : clip(error, 2_000),
+        }),
       'history',
     );
     ctx.emit({ type: 'operator.action', at, actor: actor.name, action, ok: error === null });

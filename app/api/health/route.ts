@@ -1,9 +1,10 @@
 import { NextResponse } from 'next/server';
 import { runtime } from '@/lib/runtime';
+import { route } from '@/lib/api';
 
 export const dynamic = 'force-dynamic';
 
-export function GET() {
+export const GET = route(() => {
   const rt = runtime();
   const { failedWrites, failure } = rt.town.ctx.persistence;
   return NextResponse.json({
@@ -14,4 +15,4 @@ export function GET() {
     timeScale: rt.config.timeScale,
     now: rt.town.clock.now(),
   });
-}
+});
