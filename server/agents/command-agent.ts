@@ -17,6 +17,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { clip as clipText } from '../../contracts/text';
 import type { AgentSpec } from '../engine/model';
 import type { AgentHandle, AgentOutcome, AgentRuntime, AgentSession } from '../engine/ports';
 import { runGit } from '../git/run-git';
@@ -75,8 +76,9 @@ function serverEnvironment(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GT_'))) as NodeJS.ProcessEnv;
 }
 
+/** Never cuts a surrogate pair in half: a failure reason is stored, and the store refuses half a pair. */
 function clip(arg: string): string {
-  return arg.length > LOGGED_ARG_CHARS ? `${arg.slice(0, LOGGED_ARG_CHARS)}… (${arg.length} chars)` : arg;
+  return arg.length > LOGGED_ARG_CHARS ? `${clipText(arg, LOGGED_ARG_CHARS)}… (${arg.length} chars)` : arg;
 }
 
 export class CommandAgentRuntime implements AgentRuntime {

@@ -11,17 +11,16 @@ import { z } from 'zod';
 import { invalid } from '../engine/errors';
 import { AGENT_PRESETS, type AgentSpec } from '../engine/model';
 import { describeAgent, programProblem, unknownPlaceholders, PLACEHOLDERS } from '../agents/presets';
+import { line, text, TEXT_LIMITS } from '../../contracts/text';
 import { RigName } from './beads';
 import { defineCommand } from './command';
 
-const Arg = z
-  .string()
-  .max(4_000, 'an argument is at most 4000 characters')
-  .refine((a) => !a.includes('\0'), 'arguments cannot contain NUL bytes');
+const Arg = text({ max: TEXT_LIMITS.arg });
 
-const Model = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,99}$/, 'a model is a name like claude-sonnet-4-5 or openai/gpt-5');
+const Model = line({ max: 100 }).regex(
+  /^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,99}$/,
+  'a model is a name like claude-sonnet-4-5 or openai/gpt-5',
+);
 
 const placeholdersKnown = (args: string[], ctx: z.RefinementCtx, where: string) => {
   const unknown = unknownPlaceholders(args);

@@ -1,6 +1,7 @@
 /** Commands on a rig's Refinery: scale its workers, choose its merge mode and gates. */
 import { z } from 'zod';
 import { MAX_REFINERY_WORKERS } from '../engine/town';
+import { line, text, TEXT_LIMITS } from '../../contracts/text';
 import { RigName } from './beads';
 import { defineCommand } from './command';
 
@@ -23,8 +24,11 @@ export const scaleRefinery = defineCommand({
 });
 
 const Gate = z.strictObject({
-  name: z.string().trim().min(1).max(60),
-  command: z.array(z.string().max(4_000)).min(1, 'a gate needs a program to run').max(64),
+  name: line({ max: 60, min: 1, trim: true }),
+  command: z
+    .array(text({ max: TEXT_LIMITS.arg }))
+    .min(1, 'a gate needs a program to run')
+    .max(64),
   timeoutMs: z.number().int().min(100).max(3_600_000),
 });
 

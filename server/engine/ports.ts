@@ -100,13 +100,14 @@ export interface TownState {
   settings: TownSettings | null;
 }
 
-/** Records written together by `TownStore.saveAll`. */
+/** Records written together by `TownStore.saveAll`; a kind left out is not touched. */
 export interface RecordChange {
-  rigs: Rig[];
-  polecats: Polecat[];
-  deletedPolecats: string[];
-  beads: Bead[];
-  mergeRequests: MergeRequest[];
+  rigs?: Rig[];
+  polecats?: Polecat[];
+  deletedPolecats?: string[];
+  beads?: Bead[];
+  convoys?: Convoy[];
+  mergeRequests?: MergeRequest[];
 }
 
 export interface AuditRecord {
@@ -166,7 +167,10 @@ export interface TownStore {
   /** Gates, newest first; all statuses unless given. */
   listGates(query: { status?: Gate['status'][]; limit?: number }): Promise<Gate[]>;
   saveTownSettings(settings: TownSettings): Promise<void>;
-  /** Saves all these records in one transaction: all of them land, or none (a split, a merge). */
+  /**
+   * Saves all these records in one transaction: all of them land, or none (a split, a
+   * merge, a convoy with its beads). The engine reaches it through `TownRecords.commit`.
+   */
   saveAll(change: RecordChange): Promise<void>;
   /** Adds usage to the per-day sums (same day, rig, polecat, convoy and model add up). */
   addUsage(records: UsageRecord[]): Promise<void>;

@@ -112,11 +112,12 @@ export class MemoryStore implements TownStore {
   }
 
   async saveAll(change: RecordChange): Promise<void> {
-    for (const rig of change.rigs) this.rigs.set(rig.name, copy(rig));
-    for (const polecat of change.polecats) this.polecats.set(polecat.id, copy(polecat));
-    for (const id of change.deletedPolecats) this.polecats.delete(id);
-    for (const bead of change.beads) this.beads.set(bead.id, copy(bead));
-    for (const mr of change.mergeRequests) this.mergeRequests.set(mr.id, copy(mr));
+    for (const rig of change.rigs ?? []) this.rigs.set(rig.name, copy(rig));
+    for (const polecat of change.polecats ?? []) this.polecats.set(polecat.id, copy(polecat));
+    for (const id of change.deletedPolecats ?? []) this.polecats.delete(id);
+    for (const bead of change.beads ?? []) this.beads.set(bead.id, copy(bead));
+    for (const convoy of change.convoys ?? []) this.convoys.set(convoy.id, copy(convoy));
+    for (const mr of change.mergeRequests ?? []) this.mergeRequests.set(mr.id, copy(mr));
   }
 
   async saveBead(bead: Bead): Promise<void> {

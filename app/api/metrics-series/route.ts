@@ -11,7 +11,7 @@ const Time = z.coerce.number().finite().nonnegative();
 
 const Query = z.strictObject({
   metric: FilterText.optional(),
-  rig: z.string().max(60).optional(),
+  rig: FilterText.optional(),
   /** The last `range` (1h, 24h, 30d); or `from`/`to` in engine ms. */
   range: Duration.optional(),
   from: Time.optional(),
