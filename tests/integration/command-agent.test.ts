@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
@@ -69,7 +69,9 @@ async function start(command: string[], settings: Partial<RigSettings> = {}, pol
     },
   });
   const town = await h.open();
+  // The agents may run as another user (a server running as root: spawner/sandbox.ts).
   await mkdir(capture, { recursive: true });
+  await chmod(capture, 0o777);
   const events: DomainEvent[] = [];
   town.bus.subscribe((e) => events.push(e));
   await town.addRig({
