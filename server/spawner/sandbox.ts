@@ -24,7 +24,7 @@
  * settings (tokens, session secret), and a HOME and TMPDIR of its own.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { chmod, chown, mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { runGit } from '../git/run-git';
@@ -177,12 +177,37 @@ class UserSandbox implements Sandbox {
   readonly mode = 'user';
   /** Repositories already made group-shared for the agent user (once per server). */
   private readonly sharedRepos = new Set<string>();
+  /** PATH values and what the agent user can search of them. */
+  private readonly paths = new Map<string, string>();
 
   constructor(
     readonly user: { name: string; uid: number; gid: number },
     private readonly townDir: string,
     private readonly fixedHome: string | undefined,
   ) {}
+
+  /**
+   * PATH without the directories the agent user cannot search (root's ~/.cargo/bin, say):
+   * there a missing program would be "permission denied" instead of "not found".
+   */
+  private searchPath(value: string): string {
+    const open = (dir: string): boolean => {
+      for (let d = dir; ; d = path.dirname(d)) {
+        const mode = statSync(d, { throwIfNoEntry: false })?.mode;
+        if (mode === undefined || (mode & 0o001) === 0) return false;
+        if (d === path.dirname(d)) return true;
+      }
+    };
+    let searchable = this.paths.get(value);
+    if (searchable === undefined) {
+      searchable = value
+        .split(':')
+        .filter((dir) => path.isAbsolute(dir) && open(dir))
+        .join(':');
+      this.paths.set(value, searchable);
+    }
+    return searchable;
+  }
 
   async prepare(request: SandboxRequest): Promise<SandboxedStart> {
     const { uid, gid } = this.user;
@@ -193,6 +218,7 @@ class UserSandbox implements Sandbox {
     await this.reachable([request.cwd, request.home, home]);
     await this.grantTree(request.cwd, owner);
     const env = baseEnvironment(request, home);
+    env.PATH = this.searchPath(env.PATH ?? '/usr/bin:/bin');
     // The agent's git works in a tree whose top directory is root's: trust exactly that one.
     Object.assign(env, { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'safe.directory', GIT_CONFIG_VALUE_0: request.cwd });
     if (request.access.kind === 'commit') await this.grantCommit(request.cwd, request.access.branch, owner);
