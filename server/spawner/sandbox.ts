@@ -63,14 +63,7 @@ export interface Sandbox {
 /** Files of the data directory no agent may read (the database's journals included). */
 export function secretFiles(dataDir: string): string[] {
   const db = path.join(dataDir, 'gastown.db');
-  return [
-    path.join(dataDir, 'auth.json'),
-    path.join(dataDir, 'cli.json'),
-    db,
-    `${db}-wal`,
-    `${db}-shm`,
-    `${db}-journal`,
-  ];
+  return [path.join(dataDir, 'auth.json'), path.join(dataDir, 'cli.json'), db, `${db}-wal`, `${db}-shm`, `${db}-journal`];
 }
 
 /**
@@ -127,7 +120,16 @@ function agentUser(wanted: string | undefined): { name: string; uid: number; gid
   let ids = idOf(AGENT_USER);
   if (!ids) {
     // Another server (a parallel test) may create it at the same moment: look again after.
-    spawnSync('useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', AGENT_USER]);
+    spawnSync('useradd', [
+      '--system',
+      '--user-group',
+      '--no-create-home',
+      '--home-dir',
+      '/nonexistent',
+      '--shell',
+      '/usr/sbin/nologin',
+      AGENT_USER,
+    ]);
     ids = idOf(AGENT_USER);
   }
   if (ids) return { name: AGENT_USER, ...ids };
@@ -254,7 +256,10 @@ class UserSandbox implements Sandbox {
    */
   private async grantTree(tree: string, owner: string): Promise<void> {
     const entries = (await readdir(tree)).filter((name) => name !== '.git');
-    await chownTree(owner, entries.map((name) => path.join(tree, name)));
+    await chownTree(
+      owner,
+      entries.map((name) => path.join(tree, name)),
+    );
     await chown(tree, 0, this.user.gid);
     await chmod(tree, 0o3775);
   }
@@ -271,7 +276,10 @@ class UserSandbox implements Sandbox {
     // The worktree's own git directory: HEAD, index and logs are the agent's; `commondir`
     // and `gitdir` (where the repository is) stay root's in a sticky directory.
     const own = (await readdir(gitDir)).filter((name) => name !== 'commondir' && name !== 'gitdir' && name !== 'locked');
-    await chownTree(owner, own.map((name) => path.join(gitDir, name)));
+    await chownTree(
+      owner,
+      own.map((name) => path.join(gitDir, name)),
+    );
     await chown(gitDir, 0, gid);
     await chmod(gitDir, 0o3775);
     // The object store, shared with the agent's group; git keeps new directories so.
@@ -297,6 +305,14 @@ class UserSandbox implements Sandbox {
   }
 }
 
+/**
+ * A sandbox for a server that is not root: `namespace` covers `secrets` and /proc in
+ * namespaces of the agent's own, `none` only cleans the environment. Exported for tests.
+ */
+export function sameUserSandbox(mode: 'namespace' | 'none', secrets: string[], home?: string): Sandbox {
+  return new NamespaceSandbox(mode, secrets, home);
+}
+
 const sandboxes = new Map<string, Sandbox>();
 
 /**
@@ -311,7 +327,7 @@ export function townSandbox(townDir: string, env: NodeJS.ProcessEnv = process.en
   if (!sandbox) {
     const home = env.GT_AGENT_HOME ? path.resolve(env.GT_AGENT_HOME) : undefined;
     if (process.getuid?.() === 0) sandbox = new UserSandbox(agentUser(env.GT_AGENT_USER), dir, home);
-    else sandbox = new NamespaceSandbox(namespacesWork() ? 'namespace' : 'none', secretFiles(dir), home);
+    else sandbox = sameUserSandbox(namespacesWork() ? 'namespace' : 'none', secretFiles(dir), home);
     sandboxes.set(dir, sandbox);
   }
   return sandbox;
