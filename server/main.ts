@@ -45,7 +45,7 @@ import { createMonitoring } from './metrics/monitoring';
 import { PrismaMetricsStore } from './metrics/prisma-series-store';
 import { createPrometheusRegistry } from './metrics/prometheus';
 import { LabService } from './lab/service';
-import { protectSecrets } from './spawner/sandbox';
+import { protectSecrets, townSandbox } from './spawner/sandbox';
 
 const log: Logger = {
   info: (message, fields) => console.log(`[gastown] ${message}`, fields ?? ''),
@@ -120,6 +120,12 @@ async function main(): Promise<void> {
   });
   await monitoring.load();
   monitoring.start();
+  // How agents and checks are kept from the tokens (docs/agents.md, "What an agent can reach").
+  const sandbox = townSandbox(config.dataDir);
+  if (sandbox.mode === 'none')
+    log.warn('agents run as the server user without namespaces (unshare refused): they can read the token files');
+  else
+    log.info(`agents and checks run ${sandbox.user ? `as user ${sandbox.user.name}` : 'in namespaces without the token files'}`);
   town.start();
   disk.start();
   const stopRetention = startEventRetention(store, clock, log);
