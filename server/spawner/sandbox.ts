@@ -179,12 +179,13 @@ class UserSandbox implements Sandbox {
   readonly mode = 'user';
   /** Repositories already made group-shared for the agent user (once per server). */
   private readonly sharedRepos = new Set<string>();
+  /** Directories known to be searchable by others. */
+  private readonly searchable = new Set<string>();
   /** PATH values and what the agent user can search of them. */
   private readonly paths = new Map<string, string>();
 
   constructor(
     readonly user: { name: string; uid: number; gid: number },
-    private readonly townDir: string,
     private readonly fixedHome: string | undefined,
   ) {}
 
@@ -228,21 +229,17 @@ class UserSandbox implements Sandbox {
   }
 
   /**
-   * The agent user must be able to walk to its directories. Directories of the town
-   * (the data directory and below) get search permission for others (not listing);
-   * anything above is the operator's to open, and is refused with the reason.
+   * The agent user must be able to walk to its directories: a directory on the way that
+   * others cannot search (a 0700 temporary directory, /root) gets search permission for
+   * others, never listing (`o+x`): names inside stay unknown and 0600 files closed.
    */
   private async reachable(paths: string[]): Promise<void> {
     for (const target of paths) {
       for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
-        const info = await stat(dir);
-        if ((info.mode & 0o001) === 0) {
-          const ours = dir === this.townDir || dir.startsWith(this.townDir + path.sep);
-          if (!ours)
-            throw new Error(
-              `agents run as ${this.user.name}, who cannot reach ${target}: ${dir} is not searchable (chmod o+x it, or move the data directory)`,
-            );
-          await chmod(dir, (info.mode & 0o7777) | 0o001);
+        if (!this.searchable.has(dir)) {
+          const info = await stat(dir);
+          if ((info.mode & 0o001) === 0) await chmod(dir, (info.mode & 0o7777) | 0o001);
+          this.searchable.add(dir);
         }
         if (dir === path.dirname(dir)) break;
       }
@@ -326,7 +323,7 @@ export function townSandbox(townDir: string, env: NodeJS.ProcessEnv = process.en
   let sandbox = sandboxes.get(dir);
   if (!sandbox) {
     const home = env.GT_AGENT_HOME ? path.resolve(env.GT_AGENT_HOME) : undefined;
-    if (process.getuid?.() === 0) sandbox = new UserSandbox(agentUser(env.GT_AGENT_USER), dir, home);
+    if (process.getuid?.() === 0) sandbox = new UserSandbox(agentUser(env.GT_AGENT_USER), home);
     else sandbox = sameUserSandbox(namespacesWork() ? 'namespace' : 'none', secretFiles(dir), home);
     sandboxes.set(dir, sandbox);
   }
