@@ -89,7 +89,7 @@ export function cleanEnvironment(): Record<string, string> {
 const NAMESPACE_SCRIPT =
   'while [ "$#" -gt 0 ] && [ "$1" != -- ]; do mount --bind /dev/null "$1" || exit 97; shift; done; shift; ' +
   'exec setpriv --inh-caps=-all --bounding-set=-all --no-new-privs -- "$@"';
-const UNSHARE = ['unshare', '--user', '--map-root-user', '--mount', '--pid', '--fork', '--mount-proc', '--'];
+const UNSHARE = ['unshare', '--user', '--map-root-user', '--mount', '--pid', '--fork', '--kill-child', '--mount-proc', '--'];
 
 function namespaceArgv(secrets: string[], argv: string[]): string[] {
   return [...UNSHARE, 'sh', '-c', NAMESPACE_SCRIPT, 'gt-sandbox', ...secrets, '--', ...argv];
