@@ -5,7 +5,7 @@
  * An ended silence stops applying at once.
  */
 import { z } from 'zod';
-import type { Alert, Silence, SilenceMatcher } from './model';
+import type { Alert, Silence, SilenceMatcher } from '../../contracts/alerts';
 
 /** The labels a silence can match: the alert's own, plus its rule and severity. */
 export function matchableLabels(alert: Pick<Alert, 'ruleId' | 'severity' | 'labels'>): Record<string, string> {

@@ -9,7 +9,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { invalid } from '../engine/errors';
-import { AGENT_PRESETS, type AgentSpec } from '../engine/model';
+import { AGENT_PRESETS, type AgentSpec } from '../../contracts/records';
 import { describeAgent, programProblem, unknownPlaceholders, PLACEHOLDERS } from '../agents/presets';
 import { RigName } from './beads';
 import { defineCommand } from './command';

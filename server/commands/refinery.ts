@@ -1,6 +1,6 @@
 /** Commands on a rig's Refinery: scale its workers, choose its merge mode and gates. */
 import { z } from 'zod';
-import { MAX_REFINERY_WORKERS } from '../engine/town';
+import { MAX_REFINERY_WORKERS } from '../../contracts/records';
 import { RigName } from './beads';
 import { defineCommand } from './command';
 

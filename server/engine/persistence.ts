@@ -6,7 +6,7 @@
  * append is a query and a transaction (Prisma 6 compiles each query on the event loop).
  * A crash can lose that last fraction of a second of history, never a record's state.
  */
-import type { DomainEvent } from './events';
+import type { DomainEvent } from '../../contracts/events';
 import type { Clock, TimerHandle } from './clock';
 import type { TownStore } from './ports';
 

@@ -3,10 +3,11 @@
  * Adapters live beside the engine (server/git, server/store, server/agents); the
  * composition root (server/main.ts) wires real ones, tests and simulations wire others.
  */
-import type { Bead, Convoy, Escalation, Gate, GateSpec, MergeRequest, Polecat, Rig, TownSettings, UsageRecord } from './model';
-import type { DomainEvent } from './events';
+import type { Bead, Convoy, Escalation, Gate, GateSpec, MergeRequest, Polecat, Rig, TownSettings, UsageRecord } from '../../contracts/records';
+import type { AuditRecord, StoredEvent } from '../../contracts/activity';
+import type { DomainEvent } from '../../contracts/events';
 
-export type { GateSpec } from './model';
+export type { GateSpec } from '../../contracts/records';
 
 /** Result of merging a branch head into the target without a checkout. */
 export type MergeTreeResult = { clean: true; tree: string } | { clean: false; conflictFiles: string[] };
@@ -109,16 +110,6 @@ export interface RecordChange {
   mergeRequests: MergeRequest[];
 }
 
-export interface AuditRecord {
-  at: number;
-  actor: string;
-  role: string;
-  action: string;
-  input: unknown;
-  ok: boolean;
-  error: string | null;
-}
-
 export interface BeadQuery {
   status?: Bead['status'][];
   rig?: string;
@@ -132,14 +123,6 @@ export interface EventQuery {
   rig?: string;
   since?: number;
   limit?: number;
-}
-
-export interface StoredEvent {
-  id: number;
-  at: number;
-  type: string;
-  rig: string | null;
-  data: DomainEvent;
 }
 
 /**

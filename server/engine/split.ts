@@ -18,8 +18,9 @@
 import type { EngineContext } from './context';
 import { conflict, invalid } from './errors';
 import { isInQueue } from './merge-request';
-import type { Bead, MergeRequest, Polecat, Rig } from './model';
-import { assignFiles, expandPaths, owns, suggestPartitions, type PartitionSpec, type SuggestedSplit } from './partitions';
+import type { Bead, MergeRequest, Polecat, Rig } from '../../contracts/records';
+import { assignFiles, expandPaths, owns, suggestPartitions } from './partitions';
+import type { MergeResult, PartitionPlan, PartitionRole, PartitionSpec, SplitPlan, SuggestedSplit } from '../../contracts/split';
 import { matchesAny } from './paths';
 import type { TownRecords, RigRuntime } from './records';
 
@@ -31,49 +32,6 @@ export interface SplitRequest {
   spanning?: string;
   /** Polecats per partition (and per the kept rig); default: in proportion to each one's work. */
   polecats?: Record<string, number>;
-}
-
-export type PartitionRole = 'partition' | 'remainder' | 'integration';
-
-export interface PartitionPlan {
-  name: string;
-  role: PartitionRole;
-  scope: string[];
-  scopeExclude: string[];
-  /** Files of the repository it owns. */
-  files: number;
-  beads: string[];
-  mergeRequests: string[];
-  /** Requests waiting or being merged that it takes over. */
-  queueDepth: number;
-  /** Polecats it will have, of which `moved` come from the rig and `added` are new. */
-  polecats: number;
-  moved: string[];
-  added: number;
-  /** Minutes to drain its queue at the rig's recorded merge rate; null without a rate. */
-  drainMinutes: number | null;
-}
-
-export interface SplitPlan {
-  rig: string;
-  /** False when the rig stays as the integration rig. */
-  retire: boolean;
-  /** The rig taking work that spans partitions. */
-  spanningTo: string;
-  partitions: PartitionPlan[];
-  spanning: { beads: string[]; mergeRequests: string[] };
-  /** Idle polecats the split removes (their worktrees go; branches stay). */
-  removedPolecats: string[];
-  before: { queueDepth: number; polecats: number; mergesPerHour: number; drainMinutes: number | null };
-  warnings: string[];
-}
-
-export interface MergeResult {
-  rig: string;
-  from: string[];
-  beads: number;
-  mergeRequests: number;
-  polecats: number;
 }
 
 export interface SplitHost {

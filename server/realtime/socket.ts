@@ -11,13 +11,13 @@ import type { Authenticator } from '../auth/authenticator';
 import { allowSameOrigin, socketAuth } from '../auth/socket-auth';
 import type { TownStore } from '../engine/ports';
 import type { Town } from '../engine/town';
-import type { FleetReadings, TownOverview } from '../queries/town-view';
-import { townOverview } from '../queries/town-view';
+import { type FleetReadings, townOverview } from '../queries/town-view';
+import type { TownOverview } from '../../contracts/town';
 import { StreamHub, type HubOptions } from './hub';
-import { STREAM_EVENTS, type JoinAck, type JoinRequest, type RigDetail } from './protocol';
+import { STREAM_EVENTS, type JoinAck, type JoinRequest, type RigDetail } from '../../contracts/realtime';
 import { OverviewMemo, createTopicResolver, feedTopics, rigDetailFrom } from './topics';
 
-export { type RigDetail } from './protocol';
+export { type RigDetail } from '../../contracts/realtime';
 
 export function rigDetail(town: Town, name: string, overview: TownOverview = townOverview(town)): RigDetail | null {
   return rigDetailFrom(town, name, overview);

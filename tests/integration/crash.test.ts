@@ -33,7 +33,7 @@ import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { ScriptedAgentRuntime } from '../../server/agents/scripted-agent';
 import { VirtualClock } from '../../server/engine/clock';
-import type { Bead, MergeRequest } from '../../server/engine/model';
+import type { Bead, MergeRequest } from '../../contracts/records';
 import type { AgentRuntime } from '../../server/engine/ports';
 import { Town } from '../../server/engine/town';
 import { CliGit } from '../../server/git/cli-git';
@@ -43,20 +43,7 @@ import { runGit } from '../../server/git/run-git';
 import { migrateDatabase } from '../../server/store/migrate';
 import { PrismaStore } from '../../server/store/prisma-store';
 import { openSqlitePrisma } from '../../server/store/sqlite';
-import {
-  errorLines,
-  firstParentHistory,
-  git,
-  readDatabase,
-  readRefFast,
-  seeded,
-  sleep,
-  staleGitLocks,
-  startServerProcess,
-  type MainCommit,
-  type ServerRun,
-  type Snapshot,
-} from '../support/crash-server';
+import { errorLines, firstParentHistory, git, readDatabase, readRefFast, seeded, sleep, staleGitLocks, startServerProcess, type MainCommit, type ServerRun, type Snapshot } from '../support/crash-server';
 import { dyingStore } from '../support/dying-store';
 import { createHarness, runUntil, type Harness } from '../support/engine-harness';
 
