@@ -19,7 +19,19 @@ import type { DomainEvent } from '../contracts/events';
 import { CliGit } from '../server/git/cli-git';
 import { runGit } from '../server/git/run-git';
 import { MemoryStore } from '../server/store/memory-store';
-import { generateRepository, landingOrder, median, mergeRequestsFor, openTownWithQueue, prepareBranches, tempDir, timed, within, type CallTimes, type PreparedBranch } from './support';
+import {
+  generateRepository,
+  landingOrder,
+  median,
+  mergeRequestsFor,
+  openTownWithQueue,
+  prepareBranches,
+  tempDir,
+  timed,
+  within,
+  type CallTimes,
+  type PreparedBranch,
+} from './support';
 
 export interface MergePathRow {
   files: number;

@@ -20,7 +20,17 @@ import type { GateRunResult } from '../server/engine/ports';
 import { CliGit } from '../server/git/cli-git';
 import { GateRunner } from '../server/gates/gate-runner';
 import { processRunner, Spawner } from '../server/spawner/spawner';
-import { MARKER, generateRepository, landingOrder, median, mergeRequestsFor, openTownWithQueue, prepareBranches, tempDir, within } from './support';
+import {
+  MARKER,
+  generateRepository,
+  landingOrder,
+  median,
+  mergeRequestsFor,
+  openTownWithQueue,
+  prepareBranches,
+  tempDir,
+  within,
+} from './support';
 
 export interface WorkersRow {
   workers: number;

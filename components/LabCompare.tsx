@@ -4,7 +4,19 @@
  * run came from a scenario) and Recharts charts of the headline figures and of merge
  * queue depth over virtual time.
  */
-import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 import type { LabFigures, LabSample, LabParams } from '@/contracts/lab';
 
 export interface LabRun {

@@ -3,7 +3,17 @@
  * the fleet's headline numbers, the Deacon, escalations), the merge queue, the Refinery's
  * stats and `gt status`. Plain JSON, derived from the engine on demand by server/queries.
  */
-import type { AgentSpec, Escalation, MergeRequest, PatrolTier, PolecatHealth, PolecatState, RigLineage, RigStatus, TownSettings } from './records';
+import type {
+  AgentSpec,
+  Escalation,
+  MergeRequest,
+  PatrolTier,
+  PolecatHealth,
+  PolecatState,
+  RigLineage,
+  RigStatus,
+  TownSettings,
+} from './records';
 
 export interface PolecatView {
   id: string;

@@ -7,7 +7,15 @@
  * Duplicates (a delta already covered by a snapshot) are dropped.
  */
 import { io, type Socket } from 'socket.io-client';
-import { STREAM_EVENTS, STREAM_PROTOCOL, type Cursor, type JoinAck, type StreamDelta, type StreamItem, type StreamSnapshot } from '@/contracts/realtime';
+import {
+  STREAM_EVENTS,
+  STREAM_PROTOCOL,
+  type Cursor,
+  type JoinAck,
+  type StreamDelta,
+  type StreamItem,
+  type StreamSnapshot,
+} from '@/contracts/realtime';
 
 export type Connection = 'connecting' | 'live' | 'reconnecting';
 

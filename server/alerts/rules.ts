@@ -6,7 +6,7 @@
  * rule and edited through the same commands (and can be reset).
  */
 import { z } from 'zod';
-import { SEVERITIES, type AlertRule, type Comparison, type Condition, type Severity } from '../../contracts/alerts';
+import { type AlertRule, type Comparison, type Condition } from '../../contracts/alerts';
 import { METRICS, isMetricName, type MetricName, type MetricValues } from '../../contracts/metrics';
 
 const MINUTE = 60_000;

@@ -35,7 +35,6 @@ export interface DeaconHost {
   gateLatencies(since: number): number[];
 }
 
-
 interface LoopState {
   timer: TimerHandle | null;
   cycleStartedAt: number | null;

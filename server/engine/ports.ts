@@ -3,7 +3,18 @@
  * Adapters live beside the engine (server/git, server/store, server/agents); the
  * composition root (server/main.ts) wires real ones, tests and simulations wire others.
  */
-import type { Bead, Convoy, Escalation, Gate, GateSpec, MergeRequest, Polecat, Rig, TownSettings, UsageRecord } from '../../contracts/records';
+import type {
+  Bead,
+  Convoy,
+  Escalation,
+  Gate,
+  GateSpec,
+  MergeRequest,
+  Polecat,
+  Rig,
+  TownSettings,
+  UsageRecord,
+} from '../../contracts/records';
 import type { AuditRecord, StoredEvent } from '../../contracts/activity';
 import type { DomainEvent } from '../../contracts/events';
 

@@ -22,7 +22,18 @@ import { owns } from './partitions';
 import { Splits, type SplitRequest } from './split';
 import type { MergeResult, SplitPlan, SuggestedSplit } from '../../contracts/split';
 import { MergeQueue } from './merge-queue';
-import { MAX_REFINERY_WORKERS, type Bead, type Convoy, type MergeRequest, type PatrolTier, type Polecat, type Rig, type RigCounters, type RigSettings, type TownSettings } from '../../contracts/records';
+import {
+  MAX_REFINERY_WORKERS,
+  type Bead,
+  type Convoy,
+  type MergeRequest,
+  type PatrolTier,
+  type Polecat,
+  type Rig,
+  type RigCounters,
+  type RigSettings,
+  type TownSettings,
+} from '../../contracts/records';
 import { Persistence } from './persistence';
 import { PolecatWork } from './polecat-work';
 import type { AgentRuntime, GatePort, GitPort, InjectedFailure, TownStore } from './ports';

@@ -9,7 +9,7 @@
 import type { Town } from '../engine/town';
 import type { TownStore } from '../engine/ports';
 import { notFound } from '../engine/errors';
-import { LAB_LIMITS, type LabParams, REPO_LIMITS, type Calibration } from '../../contracts/lab';
+import { LAB_LIMITS, REPO_LIMITS, type Calibration } from '../../contracts/lab';
 import { parseLabParams } from './params';
 import { runLab } from './run';
 

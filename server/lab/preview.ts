@@ -3,13 +3,18 @@
  * splitting a rig, run the what-if from the live rig (calibrated) with and without the
  * change, on the same seed, and show both.
  */
-import { z } from 'zod';
 import type { TownStore } from '../engine/ports';
 import type { Town } from '../engine/town';
 import { notFound } from '../engine/errors';
-import { MAX_REFINERY_WORKERS } from '../../contracts/records';
 import { calibrate } from './calibrate';
-import { type Calibration, type LabParams, type LabResult, REPO_LIMITS, type Change, type Preview, type PreviewRequest, type PreviewSide } from '../../contracts/lab';
+import {
+  type LabParams,
+  type LabResult,
+  type Change,
+  type Preview,
+  type PreviewRequest,
+  type PreviewSide,
+} from '../../contracts/lab';
 import { LabParamsError, parseLabParams } from './params';
 import { runLab } from './run';
 

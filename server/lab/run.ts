@@ -10,7 +10,7 @@ import type { TownStore } from '../engine/ports';
 import { hashSeed, seededRandom, type Random } from '../engine/random';
 import { Town } from '../engine/town';
 import { LabParamsError, parseLabParams } from './params';
-import type { LabParams, LabParamsInput, RepoShape, LabFigures, LabSample, LabResult } from '../../contracts/lab';
+import type { LabParams, LabParamsInput, RepoShape, LabResult } from '../../contracts/lab';
 import { SimAgentRuntime } from './sim-agents';
 import { SimClock } from './sim-clock';
 import { SimGit } from './sim-git';

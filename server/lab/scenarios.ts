@@ -3,7 +3,7 @@
  * printed with the seed's figure beside the simulated one. The seed's figures are quotes
  * of the document; every simulated figure comes from running the engine.
  */
-import type { LabParamsInput, LabResult, LabFigures, ScenarioReport, ScenarioRow } from '../../contracts/lab';
+import type { LabParamsInput, LabFigures, ScenarioReport, ScenarioRow } from '../../contracts/lab';
 import { runLab } from './run';
 
 export interface ScenarioVariant {

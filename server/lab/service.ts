@@ -8,7 +8,14 @@ import type { TownStore } from '../engine/ports';
 import type { Town } from '../engine/town';
 import { notFound } from '../engine/errors';
 import { calibrate } from './calibrate';
-import { type Calibration, previewSchema, type Preview, type LabResult, type ScenarioReport, type ScenarioSummary } from '../../contracts/lab';
+import {
+  type Calibration,
+  previewSchema,
+  type Preview,
+  type LabResult,
+  type ScenarioReport,
+  type ScenarioSummary,
+} from '../../contracts/lab';
 import { LabParamsError, parseLabParams } from './params';
 import { previewChange } from './preview';
 import { runLab } from './run';

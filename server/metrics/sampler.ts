@@ -13,7 +13,16 @@
 import type { Clock, TimerHandle } from '../engine/clock';
 import type { DomainEvent } from '../../contracts/events';
 import type { Town } from '../engine/town';
-import { GATE_LATENCY_WINDOW_MS, RIG_METRICS, THROTTLED_RATIO_MIN_POLECATS, THROUGHPUT_WINDOW_MS, UNRESPONSIVE_AFTER_MS, type MetricName, type MetricSnapshot, type MetricValues } from '../../contracts/metrics';
+import {
+  GATE_LATENCY_WINDOW_MS,
+  RIG_METRICS,
+  THROTTLED_RATIO_MIN_POLECATS,
+  THROUGHPUT_WINDOW_MS,
+  UNRESPONSIVE_AFTER_MS,
+  type MetricName,
+  type MetricSnapshot,
+  type MetricValues,
+} from '../../contracts/metrics';
 
 /** The 10 s points of the issue: the resolution alert rules are evaluated at. */
 export const DEFAULT_SAMPLE_INTERVAL_MS = 10_000;

@@ -13,7 +13,7 @@
  */
 import type { Clock, TimerHandle } from '../engine/clock';
 import { type Logger, silentLogger } from '../engine/context';
-import { TOWN_SERIES, type MetricName, type MetricSnapshot, type MetricValues, type RangeQuery, type RangeResult, type SeriesPoint } from '../../contracts/metrics';
+import { TOWN_SERIES, type MetricSnapshot, type MetricValues, type RangeQuery, type RangeResult } from '../../contracts/metrics';
 import { MINUTE_RESOLUTION_MS, RAW_RESOLUTION_MS, type MetricsStore, type SeriesRow } from './series-store';
 import { SerialWriter } from './serial-writer';
 

@@ -8,7 +8,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { scaleTier } from './scale-tier';
 import type { Escalation } from '../../contracts/records';
-import type { DeaconStatus, MergeQueueView, PolecatView, RefineryStatsView, RigView, TimeShareView, TownOverview } from '../../contracts/town';
+import type {
+  DeaconStatus,
+  MergeQueueView,
+  PolecatView,
+  RefineryStatsView,
+  RigView,
+  TimeShareView,
+  TownOverview,
+} from '../../contracts/town';
 import { describeScope, partitionDiagram, patrolDiagram, type PatrolLoop } from './diagrams';
 
 /** Measurements taken outside the engine (server/fleet), when the server has them. */

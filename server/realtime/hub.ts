@@ -16,7 +16,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Server, Socket } from 'socket.io';
-import { STREAM_EVENTS, type Cursor, type JoinAck, type JoinRequest, type StreamDelta, type StreamItem, type StreamSnapshot } from '../../contracts/realtime';
+import {
+  STREAM_EVENTS,
+  type Cursor,
+  type JoinAck,
+  type JoinRequest,
+  type StreamDelta,
+  type StreamItem,
+  type StreamSnapshot,
+} from '../../contracts/realtime';
 
 /** What a topic is made of; views may be async (a convoy's finished beads come from the store). */
 export interface TopicSource {

@@ -5,8 +5,39 @@
  * name on purpose: when a model gains a field, the `...FromRow` functions stop compiling
  * instead of silently dropping it.
  */
-import type { Audit as AuditRow, Bead as BeadRow, Convoy as ConvoyRow, Usage as UsageRow, Escalation as EscalationRow, Event as EventRow, Gate as GateRow, MergeRequest as MergeRequestRow, Polecat as PolecatRow, Rig as RigRow } from './generated/client';
-import type { Bead, BeadStatus, Convoy, UsageRecord, ConvoyStatus, Escalation, EscalationSeverity, EscalationStatus, Gate, GateKind, MergeRequest, MergeRequestStatus, Polecat, PolecatHealth, PolecatState, Rig, RigCounters, RigStatus, TownSettings } from '../../contracts/records';
+import type {
+  Audit as AuditRow,
+  Bead as BeadRow,
+  Convoy as ConvoyRow,
+  Usage as UsageRow,
+  Escalation as EscalationRow,
+  Event as EventRow,
+  Gate as GateRow,
+  MergeRequest as MergeRequestRow,
+  Polecat as PolecatRow,
+  Rig as RigRow,
+} from './generated/client';
+import type {
+  Bead,
+  BeadStatus,
+  Convoy,
+  UsageRecord,
+  ConvoyStatus,
+  Escalation,
+  EscalationSeverity,
+  EscalationStatus,
+  Gate,
+  GateKind,
+  MergeRequest,
+  MergeRequestStatus,
+  Polecat,
+  PolecatHealth,
+  PolecatState,
+  Rig,
+  RigCounters,
+  RigStatus,
+  TownSettings,
+} from '../../contracts/records';
 import type { DomainEvent } from '../../contracts/events';
 import type { AuditRecord, StoredEvent } from '../../contracts/activity';
 

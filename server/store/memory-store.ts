@@ -5,12 +5,29 @@
  * a model after saving it, or a loaded model, cannot change what is stored: the same
  * guarantee a database gives for free.
  */
-import type { Bead, Convoy, Escalation, Gate, MergeRequest, Polecat, Rig, TownSettings, UsageRecord } from '../../contracts/records';
+import type {
+  Bead,
+  Convoy,
+  Escalation,
+  Gate,
+  MergeRequest,
+  Polecat,
+  Rig,
+  TownSettings,
+  UsageRecord,
+} from '../../contracts/records';
 import type { DomainEvent } from '../../contracts/events';
 import type { AuditRecord, StoredEvent } from '../../contracts/activity';
 import type { BeadQuery, EventQuery, RecordChange, TownState, TownStore } from '../engine/ports';
 import { eventRig, rigCountersWithDefaults, usageKey } from './mapping';
-import { FINISHED_BEAD_STATUSES, FINISHED_CONVOY_STATUSES, FINISHED_ESCALATION_STATUSES, FINISHED_GATE_STATUSES, FINISHED_MR_STATUSES, normalizeLimit } from './history';
+import {
+  FINISHED_BEAD_STATUSES,
+  FINISHED_CONVOY_STATUSES,
+  FINISHED_ESCALATION_STATUSES,
+  FINISHED_GATE_STATUSES,
+  FINISHED_MR_STATUSES,
+  normalizeLimit,
+} from './history';
 
 type EscalationQuery = Parameters<TownStore['listEscalations']>[0];
 type MergeRequestQuery = Parameters<TownStore['listMergeRequests']>[0];

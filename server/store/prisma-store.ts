@@ -9,12 +9,53 @@
  * queries newest first, ties broken by id.
  */
 import type { Prisma, PrismaClient } from './generated/client';
-import type { Bead, Convoy, Escalation, Gate, MergeRequest, Polecat, Rig, TownSettings, UsageRecord } from '../../contracts/records';
+import type {
+  Bead,
+  Convoy,
+  Escalation,
+  Gate,
+  MergeRequest,
+  Polecat,
+  Rig,
+  TownSettings,
+  UsageRecord,
+} from '../../contracts/records';
 import type { DomainEvent } from '../../contracts/events';
 import type { AuditRecord, StoredEvent } from '../../contracts/activity';
 import type { BeadQuery, EventQuery, RecordChange, TownState, TownStore } from '../engine/ports';
-import { auditFromRow, auditToRow, beadFromRow, beadToRow, convoyFromRow, convoyToRow, escalationFromRow, escalationToRow, eventFromRow, eventToRow, gateFromRow, gateToRow, mergeRequestFromRow, mergeRequestToRow, polecatFromRow, polecatToRow, rigFromRow, rigToRow, TOWN_ID, TOWN_NAME, usageFromRow, townSettingsFromJson, townSettingsToJson } from './mapping';
-import { FINISHED_BEAD_STATUSES, FINISHED_CONVOY_STATUSES, FINISHED_ESCALATION_STATUSES, FINISHED_GATE_STATUSES, FINISHED_MR_STATUSES, normalizeLimit } from './history';
+import {
+  auditFromRow,
+  auditToRow,
+  beadFromRow,
+  beadToRow,
+  convoyFromRow,
+  convoyToRow,
+  escalationFromRow,
+  escalationToRow,
+  eventFromRow,
+  eventToRow,
+  gateFromRow,
+  gateToRow,
+  mergeRequestFromRow,
+  mergeRequestToRow,
+  polecatFromRow,
+  polecatToRow,
+  rigFromRow,
+  rigToRow,
+  TOWN_ID,
+  TOWN_NAME,
+  usageFromRow,
+  townSettingsFromJson,
+  townSettingsToJson,
+} from './mapping';
+import {
+  FINISHED_BEAD_STATUSES,
+  FINISHED_CONVOY_STATUSES,
+  FINISHED_ESCALATION_STATUSES,
+  FINISHED_GATE_STATUSES,
+  FINISHED_MR_STATUSES,
+  normalizeLimit,
+} from './history';
 
 type EscalationQuery = Parameters<TownStore['listEscalations']>[0];
 type MergeRequestQuery = Parameters<TownStore['listMergeRequests']>[0];

@@ -43,7 +43,20 @@ import { runGit } from '../../server/git/run-git';
 import { migrateDatabase } from '../../server/store/migrate';
 import { PrismaStore } from '../../server/store/prisma-store';
 import { openSqlitePrisma } from '../../server/store/sqlite';
-import { errorLines, firstParentHistory, git, readDatabase, readRefFast, seeded, sleep, staleGitLocks, startServerProcess, type MainCommit, type ServerRun, type Snapshot } from '../support/crash-server';
+import {
+  errorLines,
+  firstParentHistory,
+  git,
+  readDatabase,
+  readRefFast,
+  seeded,
+  sleep,
+  staleGitLocks,
+  startServerProcess,
+  type MainCommit,
+  type ServerRun,
+  type Snapshot,
+} from '../support/crash-server';
 import { dyingStore } from '../support/dying-store';
 import { createHarness, runUntil, type Harness } from '../support/engine-harness';
 
