@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { MAX_REFINERY_WORKERS } from './records';
 
+/** The modelled repository a simulated rig works on (laid out by server/lab/sim-repo.ts). */
 export interface RepoShape {
   /** Top-level areas; a split gives each rig one or more of them as its scope. */
   areas: string[];
@@ -26,6 +27,7 @@ export const REPO_LIMITS = { areas: 12, modulesPerArea: 400, regionsPerFile: 64 
  */
 export const DEFAULT_REPO_SHAPE: RepoShape = { areas: ['core', 'ui', 'tests'], modulesPerArea: 16, regionsPerFile: 12 };
 
+/** How the modelled agents behave (server/lab/sim-agents.ts): what the run parameters default to. */
 export interface AgentModel {
   /** Median engine ms a fresh bead takes. */
   workMedianMs: number;

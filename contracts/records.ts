@@ -51,7 +51,7 @@ export interface RigSettings {
   scope: string[];
   /**
    * Globs carved out of the scope: a split's remainder partition owns what its sibling
-   * partitions do not (see partitions.ts).
+   * partitions do not (see server/engine/partitions.ts).
    */
   scopeExclude: string[];
   /** The API provider its agents use (for the town's concurrency and token limits). */
@@ -120,7 +120,7 @@ export interface Rig {
   lineage: RigLineage | null;
 }
 
-/** A rig's place in split history (see split.ts). */
+/** A rig's place in split history (see contracts/split.ts). */
 export interface RigLineage {
   /** The rig this one was split out of. */
   splitFrom: string | null;
