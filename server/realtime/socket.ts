@@ -2,7 +2,7 @@
  * Live updates over socket.io on the same HTTP server as the pages. Connections are
  * authenticated (a session cookie or a token) and same-origin only. Clients join topics
  * (`town`, `alerts`, `rig:<name>`, `convoy:<id>`) and get a snapshot, then coalesced,
- * numbered deltas, and resume without a gap after a reconnect (protocol.ts, hub.ts).
+ * numbered deltas, and resume without a gap after a reconnect (contracts/realtime.ts, hub.ts).
  */
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
