@@ -14,7 +14,7 @@
  * other types are ignored.
  */
 import { z } from 'zod';
-import type { Bead, BeadStatus } from '../engine/model';
+import type { Bead, BeadStatus } from '../../contracts/records';
 
 /** A bead as the interchange format carries it, in the town's terms. */
 export interface InterchangeBead {
