@@ -17,8 +17,6 @@ import { StreamHub, type HubOptions } from './hub';
 import { STREAM_EVENTS, type JoinAck, type JoinRequest, type RigDetail } from '../../contracts/realtime';
 import { OverviewMemo, createTopicResolver, feedTopics, rigDetailFrom } from './topics';
 
-export { type RigDetail } from '../../contracts/realtime';
-
 export function rigDetail(town: Town, name: string, overview: TownOverview = townOverview(town)): RigDetail | null {
   return rigDetailFrom(town, name, overview);
 }
