@@ -15,6 +15,11 @@ export interface AuditRecord {
   error: string | null;
 }
 
+/** An audit record as listed: with its id, the cursor of the next page (`before`). */
+export interface AuditEntry extends AuditRecord {
+  id: number;
+}
+
 /** A domain event as the store keeps it: numbered, with its rig (if any) for filtering. */
 export interface StoredEvent {
   id: number;

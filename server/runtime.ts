@@ -7,7 +7,7 @@
 import type { CommandBus } from './commands/command';
 import type { Town } from './engine/town';
 import type { ServerConfig } from './config';
-import type { AuditRecord, StoredEvent } from '../contracts/activity';
+import type { AuditEntry, StoredEvent } from '../contracts/activity';
 import type { BeadQuery, EventQuery } from './engine/ports';
 import type { Bead, Escalation, Gate } from '../contracts/records';
 import type { MergeQueueView, RefineryStatsView, TownOverview, StatusView } from '../contracts/town';
@@ -31,7 +31,8 @@ export interface Queries {
   bead(id: string): Promise<Bead | null>;
   events(query: EventQuery): Promise<StoredEvent[]>;
   /** Operator actions (accepted and refused), newest first. */
-  audit(limit: number): Promise<AuditRecord[]>;
+  /** Audit records, newest first; `before`: the page after the record with this id. */
+  audit(limit: number, before?: number): Promise<AuditEntry[]>;
   /** What a split would do (dry run), with before/after diagrams; refuses a bad request like the split itself. */
   splitPreview(rig: string, input: unknown): Promise<SplitPreview>;
   /** Partitions suggested from the rig's history. */

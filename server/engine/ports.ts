@@ -15,7 +15,7 @@ import type {
   TownSettings,
   UsageRecord,
 } from '../../contracts/records';
-import type { AuditRecord, StoredEvent } from '../../contracts/activity';
+import type { AuditEntry, AuditRecord, StoredEvent } from '../../contracts/activity';
 import type { DomainEvent } from '../../contracts/events';
 
 export type { GateSpec } from '../../contracts/records';
@@ -134,6 +134,8 @@ export interface EventQuery {
   rig?: string;
   since?: number;
   limit?: number;
+  /** Only events listed after the one with this id (the next page, newest first). */
+  before?: number;
 }
 
 /**
@@ -178,9 +180,12 @@ export interface TownStore {
   listBeads(query: BeadQuery): Promise<Bead[]>;
   getBead(id: string): Promise<Bead | null>;
   listEvents(query: EventQuery): Promise<StoredEvent[]>;
-  listAudit(limit: number): Promise<AuditRecord[]>;
+  /** Audit records, newest first; `before`: only those listed after the record with this id (the next page). */
+  listAudit(limit: number, before?: number): Promise<AuditEntry[]>;
   /** Deletes events older than `before` (retention); returns how many went. */
   pruneEvents(before: number): Promise<number>;
+  /** Deletes audit records older than `before` (retention); returns how many went. */
+  pruneAudit(before: number): Promise<number>;
   close(): Promise<void>;
 }
 
