@@ -8,7 +8,7 @@
  */
 import { demoBead } from '../server/demo/demo-town';
 import { hashSeed, seededRandom } from '../server/engine/random';
-import type { DomainEvent } from '../server/engine/events';
+import type { DomainEvent } from '../contracts/events';
 import { createHarness, runUntil } from '../tests/support/engine-harness';
 
 export interface ConflictRow {

@@ -22,7 +22,7 @@ import { PrismaAlertStore } from '../server/alerts/prisma-store';
 import { Authenticator } from '../server/auth/authenticator';
 import { demoBead } from '../server/demo/demo-town';
 import { ScaledRealClock } from '../server/engine/clock';
-import type { DomainEvent } from '../server/engine/events';
+import type { DomainEvent } from '../contracts/events';
 import { hashSeed, seededRandom } from '../server/engine/random';
 import { Town } from '../server/engine/town';
 import { CliGit, initRepository } from '../server/git/cli-git';

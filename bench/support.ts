@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ScriptedAgentRuntime } from '../server/agents/scripted-agent';
 import type { Clock } from '../server/engine/clock';
-import type { MergeRequest, Rig, RigSettings } from '../server/engine/model';
+import type { MergeRequest, Rig, RigSettings } from '../contracts/records';
 import type { GatePort, GitPort, TownStore } from '../server/engine/ports';
 import { seededRandom, type Random } from '../server/engine/random';
 import { DEFAULT_RIG_SETTINGS, Town } from '../server/engine/town';

@@ -26,6 +26,7 @@ import { CommandAgentRuntime } from './agents/command-agent';
 import { RigAgentRuntime } from './agents/rig-runtime';
 import { agentLogRoot } from './agents/agent-log';
 import { createQueries } from './queries';
+import { parseSplitRequest } from './commands/split-request';
 import { TimeLedger } from './fleet/time-ledger';
 import { WorktreeDiskUsage } from './fleet/disk-usage';
 import { timedGit } from './git/timed-git';
@@ -142,7 +143,7 @@ async function main(): Promise<void> {
   await app.prepare();
 
   const lab = new LabService(town, store);
-  publishRuntime({ town, commands, queries: createQueries(town, store, fleet), config, lab });
+  publishRuntime({ town, commands, queries: createQueries(town, store, { fleet, parseSplit: parseSplitRequest }), config, lab });
 
   const limiter = new FailureLimiter();
   const gate = createAuthGate({ auth, metricsPublic: config.metricsPublic, limiter });

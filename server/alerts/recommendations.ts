@@ -12,8 +12,7 @@
  * it; splitting a rig has no command yet, so it links to the rig's page.
  */
 import type { Town } from '../engine/town';
-import type { Recommendation } from './model';
-import type { AlertRule } from './rules';
+import type { Recommendation, AlertRule } from '../../contracts/alerts';
 
 export interface RecommendContext {
   town: Town;

@@ -9,10 +9,8 @@
  * Network time is real time on purpose: a receiver's outage does not speed up with the
  * engine's GT_TIME_SCALE.
  */
-import type { Escalation } from '../engine/model';
-import type { AlertView } from './model';
-
-export type EscalationEvent = 'raised' | 'reescalated' | 'acknowledged' | 'resolved';
+import type { Escalation } from '../../contracts/records';
+import type { AlertView, Delivery, EscalationEvent } from '../../contracts/alerts';
 
 /** What an escalation sends: its event and the record as it is now. */
 export interface EscalationPayload {
@@ -33,22 +31,6 @@ export interface WebhookPayload {
   url: string | null;
   /** Wall-clock ms the delivery was first attempted. */
   sentAt: number;
-}
-
-export interface Delivery {
-  id: number;
-  /** The alert's id, or the escalation's. */
-  alertId: string;
-  /** The rule's id, or `escalation`. */
-  ruleId: string;
-  status: 'firing' | 'resolved' | EscalationEvent;
-  attempts: number;
-  /** null while still being attempted. */
-  ok: boolean | null;
-  lastError: string | null;
-  /** Wall-clock ms. */
-  firstAttemptAt: number;
-  lastAttemptAt: number | null;
 }
 
 export interface WebhookOptions {

@@ -5,7 +5,7 @@
  * are refused before anything changes.
  */
 import { z } from 'zod';
-import { AGENT_PRESETS, type AgentSpec } from '../engine/model';
+import { AGENT_PRESETS, type AgentSpec } from '../../contracts/records';
 import { describeAgent, unknownPlaceholders, PLACEHOLDERS } from '../agents/presets';
 import { commandLine, ProgramArg, requireExecutable } from '../agents/program';
 import { line } from '../../contracts/text';

@@ -1,7 +1,7 @@
 /** Commands on a rig's Refinery: scale its workers, choose its merge mode and gates. */
 import { z } from 'zod';
-import { MAX_REFINERY_WORKERS } from '../engine/town';
-import { line, text, TEXT_LIMITS } from '../../contracts/text';
+import { MAX_REFINERY_WORKERS } from '../../contracts/records';
+import { line } from '../../contracts/text';
 import { RigName } from './beads';
 import { commandLine, requireExecutable } from '../agents/program';
 import { defineCommand } from './command';

@@ -3,7 +3,7 @@
  * positional arguments). Roles get this, never globals.
  */
 import type { Clock } from './clock';
-import type { DomainEvent } from './events';
+import type { DomainEvent } from '../../contracts/events';
 import { EventBus } from './events';
 import type { AgentRuntime, GitPort } from './ports';
 import type { Persistence } from './persistence';

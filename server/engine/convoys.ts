@@ -9,7 +9,7 @@
 import type { EngineContext } from './context';
 import { conflict, invalid, notFound } from './errors';
 import type { GateBook } from './gate';
-import type { Bead, Convoy, Wave } from './model';
+import type { Bead, Convoy, Wave } from '../../contracts/records';
 import type { TownRecords } from './records';
 
 /** `auto`: a size suggested from the Refinery's recorded merge throughput. */

@@ -7,7 +7,7 @@
  */
 import type { EngineContext } from './context';
 import { conflict, invalid, notFound } from './errors';
-import type { Gate, GateKind } from './model';
+import type { Gate, GateKind } from '../../contracts/records';
 import { makeId } from './random';
 
 export interface GateInput {

@@ -3,7 +3,7 @@
  * and every bead it depends on is done. Order: priority (0 first), then age. The Mayor
  * only chooses; the Town carries the assignment out.
  */
-import type { Bead, Polecat, Rig } from './model';
+import type { Bead, Polecat, Rig } from '../../contracts/records';
 
 export interface Assignment {
   bead: Bead;

@@ -5,7 +5,7 @@
  */
 import type { EngineContext } from './context';
 import { compareQueueOrder, isFinished, isInQueue, nextMergeRequestStatus, type MergeRequestEvent } from './merge-request';
-import type { MergeRequest } from './model';
+import type { MergeRequest } from '../../contracts/records';
 
 export class MergeQueue {
   private readonly items = new Map<string, MergeRequest>();

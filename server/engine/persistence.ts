@@ -19,7 +19,7 @@
  * counted but stops nothing.
  */
 import { EngineError } from './errors';
-import type { DomainEvent } from './events';
+import type { DomainEvent } from '../../contracts/events';
 import type { Clock, TimerHandle } from './clock';
 import type { TownStore } from './ports';
 

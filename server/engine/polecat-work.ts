@@ -17,7 +17,7 @@ import type { EscalationBook } from './escalations';
 import { backoffMs } from './backoff';
 import { ProviderLimiter } from './limiter';
 import { planDispatch } from './mayor';
-import type { Bead, Convoy, MergeRequest, Polecat } from './model';
+import type { Bead, Convoy, MergeRequest, Polecat } from '../../contracts/records';
 import type { AgentHandle, AgentOutcome } from './ports';
 import type { RigRuntime, TownRecords } from './records';
 

@@ -20,7 +20,7 @@
  * Throttled and stalled are entered by the API limiter and the Witness (later issues).
  */
 import { IllegalTransition } from './errors';
-import type { PolecatState } from './model';
+import type { PolecatState } from '../../contracts/records';
 
 export type PolecatEvent =
   | 'assign'

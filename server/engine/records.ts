@@ -7,7 +7,7 @@
 import type { EngineContext } from './context';
 import { notFound } from './errors';
 import type { MergeQueue } from './merge-queue';
-import type { Bead, BeadStatus, Convoy, MergeRequest, Polecat, Rig } from './model';
+import type { Bead, BeadStatus, Convoy, MergeRequest, Polecat, Rig } from '../../contracts/records';
 import { nextPolecatState, type PolecatEvent } from './polecat';
 import type { RecordChange } from './ports';
 import { makeId } from './random';

@@ -26,7 +26,7 @@
 import type { EngineContext } from './context';
 import type { MergeQueue } from './merge-queue';
 import { queueOrder } from './merge-request';
-import type { MergeRequest, Rig } from './model';
+import type { MergeRequest, Rig } from '../../contracts/records';
 import { backoffMs } from './backoff';
 import { isWholeRepository, owns } from './partitions';
 import type { GatePort } from './ports';

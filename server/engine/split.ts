@@ -18,20 +18,13 @@
 import type { EngineContext } from './context';
 import { conflict, invalid } from './errors';
 import { isInQueue } from './merge-request';
-import type { Bead, MergeRequest, Polecat, Rig } from './model';
-import { expandPaths, owns, suggestPartitions, type SuggestedSplit } from './partitions';
+import type { Bead, MergeRequest, Polecat, Rig } from '../../contracts/records';
+import type { MergeResult, PartitionPlan, SplitPlan, SuggestedSplit } from '../../contracts/split';
+import { expandPaths, owns, suggestPartitions } from './partitions';
 import type { TownRecords, RigRuntime } from './records';
-import { polecatCounts, splitLayout, type PartitionPlan, type SplitPlan, type SplitRequest } from './split-layout';
+import { polecatCounts, splitLayout, type SplitRequest } from './split-layout';
 
-export type { PartitionPlan, PartitionRole, SplitPlan, SplitRequest } from './split-layout';
-
-export interface MergeResult {
-  rig: string;
-  from: string[];
-  beads: number;
-  mergeRequests: number;
-  polecats: number;
-}
+export type { SplitRequest } from './split-layout';
 
 export interface SplitHost {
   attachRig(rig: Rig): RigRuntime;

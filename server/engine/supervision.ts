@@ -5,11 +5,12 @@
  * unpark a rig, pin its tier or Witness interval, restart a polecat, inject failures.
  */
 import type { EngineContext } from './context';
-import { Deacon, type DeaconStatus } from './deacon';
+import { Deacon } from './deacon';
+import type { DeaconStatus } from '../../contracts/town';
 import { conflict, invalid } from './errors';
 import type { EscalationBook } from './escalations';
 import type { GateBook } from './gate';
-import type { PatrolTier, Polecat, PolecatHealth, Rig, TownSettings } from './model';
+import type { PatrolTier, Polecat, PolecatHealth, Rig, TownSettings } from '../../contracts/records';
 import type { PolecatWork } from './polecat-work';
 import type { InjectedFailure } from './ports';
 import type { RigRuntime, TownRecords } from './records';

@@ -19,10 +19,21 @@ import { Convoys, type WaveSizeChoice } from './convoys';
 import { GateBook, type GateInput } from './gate';
 import { ProviderLimiter } from './limiter';
 import { owns } from './partitions';
-import { Splits, type MergeResult, type SplitPlan, type SplitRequest } from './split';
-import type { SuggestedSplit } from './partitions';
+import { Splits, type SplitRequest } from './split';
+import type { MergeResult, SplitPlan, SuggestedSplit } from '../../contracts/split';
 import { MergeQueue } from './merge-queue';
-import type { Bead, Convoy, MergeRequest, PatrolTier, Polecat, Rig, RigCounters, RigSettings, TownSettings } from './model';
+import {
+  MAX_REFINERY_WORKERS,
+  type Bead,
+  type Convoy,
+  type MergeRequest,
+  type PatrolTier,
+  type Polecat,
+  type Rig,
+  type RigCounters,
+  type RigSettings,
+  type TownSettings,
+} from '../../contracts/records';
 import { Persistence } from './persistence';
 import { PolecatWork } from './polecat-work';
 import type { AgentRuntime, GatePort, GitPort, InjectedFailure, TownStore } from './ports';
@@ -31,7 +42,7 @@ import { TownRecords, type RigRuntime } from './records';
 import { Refinery } from './refinery';
 import { RefineryStats, combineStats, type RefineryStatsSnapshot } from './refinery-stats';
 import { DEFAULT_TOWN_SETTINGS, Supervision } from './supervision';
-import type { DeaconStatus } from './deacon';
+import type { DeaconStatus } from '../../contracts/town';
 
 export interface TownOptions {
   clock: Clock;
@@ -70,9 +81,6 @@ export const DEFAULT_RIG_SETTINGS: RigSettings = {
 };
 
 const ZERO_COUNTERS: RigCounters = { merged: 0, conflicts: 0, rejected: 0, reworkedMerged: 0 };
-
-/** Upper bound on Refinery workers per rig (the seed's "multiple Refinery instances"). */
-export const MAX_REFINERY_WORKERS = 16;
 
 /** Names polecats are given, in order, per rig (Gas Town's are from Mad Max). */
 const POLECAT_NAMES =

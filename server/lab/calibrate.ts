@@ -9,31 +9,9 @@
 import type { Town } from '../engine/town';
 import type { TownStore } from '../engine/ports';
 import { notFound } from '../engine/errors';
-import { LAB_LIMITS, parseLabParams, type LabParams } from './params';
+import { LAB_LIMITS, REPO_LIMITS, type Calibration } from '../../contracts/lab';
+import { parseLabParams } from './params';
 import { runLab } from './run';
-import { REPO_LIMITS } from './sim-repo';
-
-export interface Recorded {
-  value: number | null;
-  /** How many observations it rests on (a rate over 2 attempts is not a signal). */
-  sample: number;
-}
-
-export interface Calibration {
-  rig: string;
-  params: LabParams;
-  recorded: {
-    workMinutes: Recorded;
-    gateMinutes: Recorded;
-    gateFailureRate: Recorded;
-    conflictRate: Recorded;
-    polecats: number;
-    workers: number;
-  };
-  /** Conflict rate the calibrated model gives (null when there was nothing to fit). */
-  fittedConflictRate: number | null;
-  notes: string[];
-}
 
 /** Below this many merge attempts the recorded conflict rate is not fitted (defaults stand). */
 const MIN_ATTEMPTS_TO_FIT = 10;

@@ -5,51 +5,11 @@
  * tokens, and when a convoy landed. The series is sampled on the engine clock and
  * bounded, so a 24-hour run of a thousand polecats returns a chart-sized answer.
  */
-import type { DomainEvent } from '../engine/events';
+import type { DomainEvent } from '../../contracts/events';
 import type { Town } from '../engine/town';
 import { percentile } from '../engine/refinery-stats';
 import type { SimClock } from './sim-clock';
-
-export interface Stat {
-  mean: number | null;
-  max: number | null;
-  sample: number;
-}
-
-export interface LabFigures {
-  attempts: number;
-  merged: number;
-  conflicts: number;
-  rejected: number;
-  escalated: number;
-  /** Conflicts per merge attempt (0-1), null without attempts. */
-  conflictRate: number | null;
-  gateFailureRate: number | null;
-  mergesPerHour: number;
-  /** Minutes a landed request spent from first enqueue to landing. */
-  timeInQueueMinutesP50: number | null;
-  /** The deepest rig's merge queue, sampled over the run. */
-  queueDepth: Stat & { end: number };
-  /** Main Deacon loop cycle: the whole town when sequential, the hot tier when tiered. */
-  patrolCycleMs: Stat;
-  /** Engine ms between two patrols of the same hot rig (what gate evaluation waits on). */
-  hotPatrolGapMs: Stat & { p95: number | null };
-  stalls: number;
-  throttled: number;
-  tokens: number;
-  /** Engine ms from dispatch to landing of the run's convoy; null without one or unlanded. */
-  convoyLandedMs: number | null;
-}
-
-export interface LabSample {
-  /** Virtual hours since the start. */
-  hours: number;
-  queueDepth: number;
-  maxRigQueue: number;
-  merged: number;
-  conflictRate: number | null;
-  working: number;
-}
+import type { LabFigures, LabSample, Stat } from '../../contracts/lab';
 
 /** At most this many samples per run, whatever its length. */
 const MAX_SAMPLES = 120;

@@ -5,24 +5,18 @@
  * engine's own events, and a downsampled time series for charts.
  */
 import { ClockedGate } from '../gates/clocked-gate';
-import type { DomainEvent } from '../engine/events';
+import type { DomainEvent } from '../../contracts/events';
 import type { TownStore } from '../engine/ports';
 import { hashSeed, seededRandom, type Random } from '../engine/random';
 import { Town } from '../engine/town';
-import { LabParamsError, parseLabParams, type LabParams, type LabParamsInput } from './params';
+import { LabParamsError, parseLabParams } from './params';
+import type { LabParams, LabParamsInput, RepoShape, LabResult } from '../../contracts/lab';
 import { SimAgentRuntime } from './sim-agents';
 import { SimClock } from './sim-clock';
 import { SimGit } from './sim-git';
-import { repoFiles, type RepoShape } from './sim-repo';
+import { repoFiles } from './sim-repo';
 import { SimStore } from './sim-store';
-import { RunRecorder, sampleEvery, type LabFigures, type LabSample } from './recorder';
-
-export interface LabResult {
-  params: LabParams;
-  figures: LabFigures;
-  series: LabSample[];
-  run: { wallMs: number; virtualHours: number; timersFired: number; gitOperations: number; polecats: number; rigs: number };
-}
+import { RunRecorder, sampleEvery } from './recorder';
 
 /** A rig of the simulated town: one partition of a modelled repository. */
 interface RigPlan {

@@ -17,7 +17,7 @@ import { WebhookNotifier } from '../alerts/webhook';
 import { DEFAULT_SAMPLE_INTERVAL_MS, MetricsSampler } from './sampler';
 import { SeriesRecorder } from './series';
 import type { MetricsStore } from './series-store';
-import { THROUGHPUT_WINDOW_MS } from './catalog';
+import { THROUGHPUT_WINDOW_MS } from '../../contracts/metrics';
 
 export interface MonitoringOptions {
   town: Town;

@@ -13,7 +13,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AlertManager } from '../alerts/manager';
 import type { WebhookNotifier } from '../alerts/webhook';
 import type { Town } from '../engine/town';
-import { METRICS, METRIC_NAMES, type MetricName, type MetricUnit } from './catalog';
+import { METRICS, METRIC_NAMES, type MetricName, type MetricUnit } from '../../contracts/metrics';
 import type { MetricsSampler } from './sampler';
 
 export interface PrometheusDeps {

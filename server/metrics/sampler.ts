@@ -11,7 +11,7 @@
  * Group.Eval: tests call `sample()` directly.
  */
 import type { Clock, TimerHandle } from '../engine/clock';
-import type { DomainEvent } from '../engine/events';
+import type { DomainEvent } from '../../contracts/events';
 import type { Town } from '../engine/town';
 import {
   GATE_LATENCY_WINDOW_MS,
@@ -22,7 +22,7 @@ import {
   type MetricName,
   type MetricSnapshot,
   type MetricValues,
-} from './catalog';
+} from '../../contracts/metrics';
 
 /** The 10 s points of the issue: the resolution alert rules are evaluated at. */
 export const DEFAULT_SAMPLE_INTERVAL_MS = 10_000;

@@ -1,5 +1,6 @@
 /** The read side, bundled for the runtime handle. */
 import type { TownStore } from '../engine/ports';
+import type { SplitRequest } from '../engine/split';
 import type { Town } from '../engine/town';
 import type { Queries } from '../runtime';
 import { convoyList, convoyView } from './convoy-view';
@@ -8,7 +9,14 @@ import { splitPreview, splitSuggestion } from './split-view';
 import { statusView } from './status-view';
 import { mergeQueueView, refineryStatsView, townOverview, type FleetReadings } from './town-view';
 
-export function createQueries(town: Town, store: TownStore, fleet?: FleetReadings): Queries {
+export interface QueryDeps {
+  /** Measurements taken outside the engine, when the server has them. */
+  fleet?: FleetReadings;
+  /** Checks a split preview's body as the split command would (server/commands/split-request.ts). */
+  parseSplit: (rig: string, input: unknown) => SplitRequest;
+}
+
+export function createQueries(town: Town, store: TownStore, { fleet, parseSplit }: QueryDeps): Queries {
   return {
     overview: () => townOverview(town, fleet),
     mergeQueue: (rig) => {
@@ -32,7 +40,7 @@ export function createQueries(town: Town, store: TownStore, fleet?: FleetReading
     bead: async (id) => town.getActiveBead(id) ?? (await store.getBead(id)),
     events: (query) => store.listEvents(query),
     audit: (limit, before) => store.listAudit(limit, before),
-    splitPreview: (rig, input) => splitPreview(town, rig, input),
+    splitPreview: (rig, input) => splitPreview(town, rig, parseSplit(rig, input)),
     splitSuggestion: (rig) => splitSuggestion(town, rig),
   };
 }

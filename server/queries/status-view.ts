@@ -1,13 +1,10 @@
-/**
- * What `gt status --json` prints: the town, its rigs and agents, the Deacon (with
- * `last_patrol_duration` in seconds, as the seed reads it) and a summary. Snake_case and
- * stable: scripts depend on it.
- */
+/** What `gt status --json` prints (contracts/town.ts StatusView), read from the town. */
+import type { StatusView } from '../../contracts/town';
 import type { Town } from '../engine/town';
 
 const seconds = (ms: number | null) => (ms === null ? null : Math.round(ms / 100) / 10);
 
-export function statusView(town: Town) {
+export function statusView(town: Town): StatusView {
   const deacon = town.deaconStatus();
   const polecats = town.listPolecats();
   const byState: Record<string, number> = {};
@@ -57,5 +54,3 @@ export function statusView(town: Town) {
     gates_waiting: town.gates.list().length,
   };
 }
-
-export type StatusView = ReturnType<typeof statusView>;

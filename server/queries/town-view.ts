@@ -1,14 +1,22 @@
 /**
- * Read models: what the pages, the JSON API and the CLI show. Plain JSON, derived from
- * the engine on demand; nothing here changes state.
+ * Read models: what the pages, the JSON API and the CLI show (their shapes are
+ * contracts/town.ts). Plain JSON, derived from the engine on demand; nothing here
+ * changes state.
  */
-import type { DeaconStatus } from '../engine/deacon';
 import { describeAgent } from '../agents/presets';
 import os from 'node:os';
 import path from 'node:path';
-import type { TimeShareView } from '../fleet/time-ledger';
-import { scaleTier, type ScaleTierView } from './scale-tier';
-import type { AgentSpec, Escalation, MergeRequest, PatrolTier, PolecatHealth, PolecatState, RigLineage } from '../engine/model';
+import { scaleTier } from './scale-tier';
+import type { Escalation } from '../../contracts/records';
+import type {
+  DeaconStatus,
+  MergeQueueView,
+  PolecatView,
+  RefineryStatsView,
+  RigView,
+  TimeShareView,
+  TownOverview,
+} from '../../contracts/town';
 import { describeScope, partitionDiagram, patrolDiagram, type PatrolLoop } from './diagrams';
 
 /** Measurements taken outside the engine (server/fleet), when the server has them. */
@@ -18,90 +26,6 @@ export interface FleetReadings {
   diskBytes(rig: string): number | null;
 }
 import type { Town } from '../engine/town';
-
-export interface PolecatView {
-  id: string;
-  name: string;
-  state: PolecatState;
-  beadId: string | null;
-  beadTitle: string | null;
-  stateSince: number;
-  lastHeartbeatAt: number | null;
-  lastProgressAt: number | null;
-  /** Null when the polecat's agent does not report usage: unknown, never zero. */
-  tokensUsed: number | null;
-  health: PolecatHealth;
-  strikes: number;
-}
-
-export interface RigView {
-  name: string;
-  status: string;
-  targetBranch: string;
-  /** Repository folder name (partitions of one repository share it). */
-  repository: string;
-  /** Path scope in words, and as globs. */
-  scopeText: string;
-  scope: string[];
-  scopeExclude: string[];
-  /** Splits and merges it took part in. */
-  lineage: RigLineage | null;
-  /** Disk its polecats' worktrees use; null until measured. */
-  diskBytes: number | null;
-  refineryWorkers: number;
-  refineryBusy: boolean;
-  workersBusy: number;
-  mergeMode: string;
-  rejected: number;
-  conflictRate: { rate: number | null; sample: number };
-  mergesPerHour: number;
-  queueDepth: number;
-  merged: number;
-  conflicts: number;
-  reworkedMerged: number;
-  polecats: PolecatView[];
-  polecatStates: Partial<Record<PolecatState, number>>;
-  openBeads: number;
-  tier: PatrolTier;
-  tierPinned: boolean;
-  witness: { intervalMs: number; lastPatrolAt: number | null };
-  /** Which agent runs its beads (docs/agents.md), its concurrency cap and timeout. */
-  agent: { spec: AgentSpec; description: string; maxConcurrency: number | null; timeoutMs: number };
-}
-
-export interface TownOverview {
-  now: number;
-  timeScale: number;
-  rigs: RigView[];
-  /** Mermaid: town -> rigs (scope, polecats) -> Refinery -> target branch, for rigs not retired. */
-  partitionDiagram: string;
-  /** Mermaid: the Deacon's patrol loops and the rigs in each. */
-  patrolDiagram: string;
-  /** The headline numbers of the overview's tiles. */
-  fleet: {
-    polecats: { working: number; throttled: number; stalled: number; unhealthy: number };
-    conflictRate: { rate: number | null; sample: number };
-    /** Beads landed per hour over the Refinery window. */
-    completionsPerHour: number;
-    scale: ScaleTierView;
-    /** Where the fleet's time went since the server started; null without the measurement. */
-    timeShare: TimeShareView | null;
-  };
-  deacon: DeaconStatus;
-  /** Escalations not yet resolved, most severe first. */
-  escalations: Escalation[];
-  gatesWaiting: number;
-  totals: {
-    rigs: number;
-    polecats: number;
-    working: number;
-    queueDepth: number;
-    merged: number;
-    conflicts: number;
-    reworkedMerged: number;
-    openBeads: number;
-  };
-}
 
 /** This machine, read once: `os.cpus()` reads /proc, and the overview is rebuilt on every event burst. */
 const MACHINE = { cores: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30) };
@@ -224,29 +148,6 @@ export function townOverview(town: Town, readings?: FleetReadings): TownOverview
   };
 }
 
-export interface MergeQueueView {
-  rig: string;
-  /** 1-based landing position. */
-  position: number;
-  id: string;
-  bead: string;
-  polecat: string;
-  status: MergeRequest['status'];
-  /** Refinery stage for requests held by a worker; `waiting` otherwise. */
-  stage: string;
-  /** Worker slot holding it, if any. */
-  worker: number | null;
-  priority: number;
-  attempts: number;
-  enqueuedAt: number;
-  ageMs: number;
-  /**
-   * Estimated engine ms until it lands: its position at the rig's recorded landing rate
-   * (merges per hour over the Refinery window); null while nothing has landed to go by.
-   */
-  etaMs: number | null;
-}
-
 /** The merge queue in landing order; across all rigs when `rig` is not given. */
 export function mergeQueueView(town: Town, rig?: string): MergeQueueView[] {
   const now = town.clock.now();
@@ -274,26 +175,6 @@ export function mergeQueueView(town: Town, rig?: string): MergeQueueView[] {
       etaMs: perHour > 0 ? Math.round(((i + 1) / perHour) * 3_600_000) : null,
     }));
   });
-}
-
-/** What `gt refinery stats --json` prints: snake_case, stable, every rate with its sample. */
-export interface RefineryStatsView {
-  rig: string | null;
-  window_ms: number;
-  /** Conflicted attempts / all attempts in the window, 0-1; null with no attempts. */
-  conflict_rate: number | null;
-  conflict_sample: number;
-  conflicts: number;
-  gate_failure_rate: number | null;
-  gate_runs: number;
-  merges_per_hour: number;
-  time_in_queue_ms: { p50: number | null; p95: number | null; sample: number };
-  gate_duration_ms: { p50: number | null; sample: number };
-  queue: { pending: number; in_flight: number; blocked: number };
-  head_of_line_age_ms: number | null;
-  workers: number;
-  workers_busy: number;
-  totals: { merged: number; conflicts: number; rejected: number };
 }
 
 const BLOCKED_STAGES = new Set(['blocked', 'failed']);

@@ -13,18 +13,15 @@
  * every topic that needs it.
  */
 import type { AlertManager } from '../alerts/manager';
-import type { AlertsView } from '../alerts/model';
-import type { DomainEvent } from '../engine/events';
+import type { AlertsView } from '../../contracts/alerts';
+import type { DomainEvent } from '../../contracts/events';
 import type { TownStore } from '../engine/ports';
 import type { Town } from '../engine/town';
 import { convoyView } from '../queries/convoy-view';
-import { mergeQueueView, refineryStatsView, townOverview, type FleetReadings, type TownOverview } from '../queries/town-view';
+import { mergeQueueView, refineryStatsView, townOverview, type FleetReadings } from '../queries/town-view';
+import type { TownOverview } from '../../contracts/town';
 import type { StreamHub, TopicSource } from './hub';
-import type { RigDetail } from './protocol';
-
-export interface TownView {
-  overview: TownOverview;
-}
+import type { RigDetail, TownView } from '../../contracts/realtime';
 
 export interface TopicDeps {
   town: Town;

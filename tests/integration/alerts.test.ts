@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AlertManager } from '@/server/alerts/manager';
-import type { Alert, AlertView, Silence } from '@/server/alerts/model';
+import type { Alert, AlertView, Silence } from '@/contracts/alerts';
 import { PrismaAlertStore } from '@/server/alerts/prisma-store';
 import { DEFAULT_RULES } from '@/server/alerts/rules';
 import { MemoryAlertStore, type AlertStore } from '@/server/alerts/store';

@@ -33,7 +33,7 @@ import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { ScriptedAgentRuntime } from '../../server/agents/scripted-agent';
 import { VirtualClock } from '../../server/engine/clock';
-import type { Bead, MergeRequest } from '../../server/engine/model';
+import type { Bead, MergeRequest } from '../../contracts/records';
 import type { AgentRuntime } from '../../server/engine/ports';
 import { Town } from '../../server/engine/town';
 import { CliGit } from '../../server/git/cli-git';

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCommandBus } from '../../server/commands';
 import type { Actor } from '../../server/commands/command';
-import type { DomainEvent, EventOf } from '../../server/engine/events';
+import type { DomainEvent, EventOf } from '../../contracts/events';
 import type { Town } from '../../server/engine/town';
 import { createHarness, runUntil, type Harness } from '../support/engine-harness';
 

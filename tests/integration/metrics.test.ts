@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryAlertStore } from '@/server/alerts/store';
 import { VirtualClock } from '@/server/engine/clock';
 import type { Town } from '@/server/engine/town';
-import type { MetricSnapshot } from '@/server/metrics/catalog';
+import type { MetricSnapshot } from '@/contracts/metrics';
 import { createMonitoring } from '@/server/metrics/monitoring';
 import { PrismaMetricsStore } from '@/server/metrics/prisma-series-store';
 import { createPrometheusRegistry } from '@/server/metrics/prometheus';

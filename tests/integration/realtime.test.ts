@@ -12,10 +12,10 @@ import { io as connect } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Authenticator } from '@/server/auth/authenticator';
 import type { Credentials } from '@/server/auth/credentials';
-import type { DomainEvent } from '@/server/engine/events';
+import type { DomainEvent } from '@/contracts/events';
 import type { Town } from '@/server/engine/town';
-import type { JoinAck } from '@/server/realtime/protocol';
-import { attachRealtime, type Realtime, type RigDetail } from '@/server/realtime/socket';
+import type { JoinAck, RigDetail } from '@/contracts/realtime';
+import { attachRealtime, type Realtime } from '@/server/realtime/socket';
 import { StreamClient } from '@/lib/stream-client';
 import { createHarness, runUntil, type Harness } from '../support/engine-harness';
 

@@ -4,8 +4,8 @@
  * rejection with the gate's output, bisection in batch mode, and escalation at the cap.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DomainEvent } from '../../server/engine/events';
-import type { GateSpec, RigSettings } from '../../server/engine/model';
+import type { DomainEvent } from '../../contracts/events';
+import type { GateSpec, RigSettings } from '../../contracts/records';
 import type { Town } from '../../server/engine/town';
 import { CliGit, fsck } from '../../server/git/cli-git';
 import { runGit } from '../../server/git/run-git';

@@ -5,7 +5,7 @@
  * Validation gates take modelled engine time (ClockedGate), so runs are deterministic.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DomainEvent } from '../../server/engine/events';
+import type { DomainEvent } from '../../contracts/events';
 import type { Town } from '../../server/engine/town';
 import type { GatePort } from '../../server/engine/ports';
 import { fsck } from '../../server/git/cli-git';

@@ -4,7 +4,7 @@
  * against tiered; gates; escalations climbing when nobody acknowledges them; parking.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DomainEvent, EventOf } from '../../server/engine/events';
+import type { DomainEvent, EventOf } from '../../contracts/events';
 import type { Town } from '../../server/engine/town';
 import { createHarness, runUntil, type Harness } from '../support/engine-harness';
 

@@ -20,7 +20,7 @@ import { createCommandBus } from '../../server/commands';
 import type { Actor, CommandBus } from '../../server/commands/command';
 import type { TownState } from '../../server/engine/ports';
 import type { Town } from '../../server/engine/town';
-import type { Bead, Convoy, MergeRequest, Polecat, Rig } from '../../server/engine/model';
+import type { Bead, Convoy, MergeRequest, Polecat, Rig } from '../../contracts/records';
 import { runGit } from '../../server/git/run-git';
 import { migrateDatabase } from '../../server/store/migrate';
 import { PrismaStore } from '../../server/store/prisma-store';

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '@/server/engine/clock';
-import type { Polecat } from '@/server/engine/model';
+import type { Polecat } from '@/contracts/records';
 import type { Town } from '@/server/engine/town';
 import { MetricsSampler } from '@/server/metrics/sampler';
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runGit } from '../../server/git/run-git';
 import { fsck } from '../../server/git/cli-git';
-import type { DomainEvent } from '../../server/engine/events';
+import type { DomainEvent } from '../../contracts/events';
 import type { Town } from '../../server/engine/town';
 import { createHarness, runUntil, type Harness } from '../support/engine-harness';
 
