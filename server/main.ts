@@ -18,7 +18,7 @@ import { createCommandBus } from './commands';
 import { loadConfig } from './config';
 import { ScaledRealClock } from './engine/clock';
 import type { Logger } from './engine/context';
-import { Town } from './engine/town';
+import { createEngine } from './engine/assembly';
 import { CliGit } from './git/cli-git';
 import { GateRunner } from './gates/gate-runner';
 import { ScriptedAgentRuntime } from './agents/scripted-agent';
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   const clock = new ScaledRealClock(config.timeScale, Math.max(Date.now(), (lastEvent?.at ?? 0) + 1));
   const ledger = new TimeLedger(clock);
   const git = timedGit(new CliGit(), (ms) => ledger.gitCall(ms));
-  const town = await Town.open({
+  const town = await createEngine({
     clock,
     git,
     store,
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   ledger.attach(town.bus);
   const disk = new WorktreeDiskUsage(town);
   const fleet = { timeShare: () => ledger.view(), diskBytes: (rig: string) => disk.of(rig) };
-  const fresh = town.listRigs().length === 0;
+  const fresh = town.rigs.list().length === 0;
   if (config.demo) await ensureDemoTown(town, config.dataDir, config.demoSize);
   const stopFeeder = config.demo ? startDemoFeeder(town, config.demoSize) : () => {};
   const commands = createCommandBus(town);

@@ -91,9 +91,9 @@ export const configureAgents = defineCommand({
     })
     .refine((v) => Object.keys(v).length > 1, { message: 'nothing to change' }),
   run: async (town, { rig, agent, maxConcurrency, timeoutMs }) => {
-    town.requireRig(rig);
+    town.rigs.require(rig);
     if (agent) await checkProgram(agent);
-    const updated = town.updateRigSettings(rig, {
+    const updated = town.rigs.updateSettings(rig, {
       ...(agent ? { agent } : {}),
       ...(maxConcurrency !== undefined ? { maxConcurrency } : {}),
       ...(timeoutMs !== undefined ? { agentTimeoutMs: timeoutMs } : {}),

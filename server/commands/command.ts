@@ -68,11 +68,8 @@ export class CommandBus {
   }
 
   private audit(action: string, input: unknown, actor: Actor, error: string | null): void {
-    const { clock, ctx } = this.town;
+    const { clock, audit } = this.town;
     const at = clock.now();
-    void ctx.persistence.write((s) =>
-      s.appendAudit({ at, actor: actor.name, role: actor.role, action, input: input ?? null, ok: error === null, error }),
-    );
-    ctx.emit({ type: 'operator.action', at, actor: actor.name, action, ok: error === null });
+    audit.append({ at, actor: actor.name, role: actor.role, action, input: input ?? null, ok: error === null, error });
   }
 }

@@ -9,7 +9,7 @@ export const addPolecats = defineCommand({
   role: 'operator',
   input: z.strictObject({ rig: RigName, count: z.number().int().min(1).max(50) }),
   run: async (town, input) => {
-    const added = await town.addPolecats(input.rig, input.count);
+    const added = await town.polecats.add(input.rig, input.count);
     return { added: added.map((p) => p.id) };
   },
 });

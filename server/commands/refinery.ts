@@ -1,6 +1,6 @@
 /** Commands on a rig's Refinery: scale its workers, choose its merge mode and gates. */
 import { z } from 'zod';
-import { MAX_REFINERY_WORKERS } from '../engine/town';
+import { MAX_REFINERY_WORKERS } from '../engine/rig-settings';
 import { RigName } from './beads';
 import { defineCommand } from './command';
 
@@ -17,7 +17,7 @@ export const scaleRefinery = defineCommand({
       .max(MAX_REFINERY_WORKERS, `at most ${MAX_REFINERY_WORKERS} Refinery workers`),
   }),
   run: (town, input, actor) => {
-    const rig = town.setRefineryWorkers(input.rig, input.workers, actor.name);
+    const rig = town.rigs.setRefineryWorkers(input.rig, input.workers, actor.name);
     return { rig: rig.name, refineryWorkers: rig.settings.refineryWorkers };
   },
 });
@@ -46,7 +46,7 @@ export const configureRefinery = defineCommand({
       path: ['gates'],
     }),
   run: (town, { rig, ...patch }) => {
-    const updated = town.updateRigSettings(rig, patch);
+    const updated = town.rigs.updateSettings(rig, patch);
     return { rig: updated.name, settings: updated.settings };
   },
 });

@@ -20,7 +20,7 @@ export const parkRig = defineCommand({
   summary: 'Park a rig: no new dispatch, cold-tier health checks only',
   role: 'operator',
   input: z.strictObject({ rig: RigName }),
-  run: (town, { rig }, actor) => town.parkRig(rig, actor.name),
+  run: (town, { rig }, actor) => town.supervision.park(rig, actor.name),
 });
 
 export const unparkRig = defineCommand({
@@ -28,7 +28,7 @@ export const unparkRig = defineCommand({
   summary: 'Unpark a rig: dispatch and patrols resume',
   role: 'operator',
   input: z.strictObject({ rig: RigName }),
-  run: (town, { rig }, actor) => town.unparkRig(rig, actor.name),
+  run: (town, { rig }, actor) => town.supervision.unpark(rig, actor.name),
 });
 
 export const setTier = defineCommand({
@@ -40,9 +40,9 @@ export const setTier = defineCommand({
     tier: z.enum(['auto', 'hot', 'warm', 'cold'], { error: 'tier is one of auto, hot, warm, cold' }),
   }),
   run: (town, { rig, tier }) => {
-    town.requireRig(rig);
-    town.updateRigSettings(rig, { tier });
-    return { rig, tier, effective: town.tierOf(rig) };
+    town.rigs.require(rig);
+    town.rigs.updateSettings(rig, { tier });
+    return { rig, tier, effective: town.supervision.tier(rig) };
   },
 });
 
@@ -61,10 +61,10 @@ export const configureWitness = defineCommand({
     })
     .refine((v) => Object.keys(v).length > 1, { message: 'nothing to change' }),
   run: (town, { rig, intervalMs, ...rest }) => {
-    town.requireRig(rig);
+    town.rigs.require(rig);
     const patch = { ...rest, ...(intervalMs !== undefined ? { witnessIntervalMs: intervalMs } : {}) };
-    town.updateRigSettings(rig, patch);
-    return { rig, ...town.witnessStatus(rig) };
+    town.rigs.updateSettings(rig, patch);
+    return { rig, ...town.supervision.witnessStatus(rig) };
   },
 });
 
@@ -94,7 +94,7 @@ export const restartPolecat = defineCommand({
   summary: 'Restart a polecat on its bead, keeping its worktree',
   role: 'operator',
   input: z.strictObject({ polecat: PolecatId }),
-  run: (town, { polecat }, actor) => town.restartPolecat(polecat, actor.name),
+  run: (town, { polecat }, actor) => town.supervision.restartPolecat(polecat, actor.name),
 });
 
 export const nudgePolecat = defineCommand({
@@ -102,7 +102,7 @@ export const nudgePolecat = defineCommand({
   summary: "Nudge a quiet polecat's agent",
   role: 'operator',
   input: z.strictObject({ polecat: PolecatId }),
-  run: (town, { polecat }) => town.nudgePolecat(polecat),
+  run: (town, { polecat }) => town.supervision.nudgePolecat(polecat),
 });
 
 export const injectFailure = defineCommand({
@@ -111,7 +111,7 @@ export const injectFailure = defineCommand({
   role: 'operator',
   input: z.strictObject({ polecat: PolecatId, failure: z.enum(['hang', 'die', 'loop']), sticky: z.boolean().default(false) }),
   run: (town, { polecat, failure, sticky }) => {
-    town.injectFailure(polecat, failure, sticky);
+    town.supervision.injectFailure(polecat, failure, sticky);
     return { polecat, failure, sticky };
   },
 });
@@ -149,7 +149,7 @@ export const createGate = defineCommand({
       rig: RigName.optional(),
     })
     .refine((v) => v.kind !== 'timer' || v.inMs !== undefined, { message: 'a timer gate needs inMs', path: ['inMs'] }),
-  run: (town, { inMs, ...input }) => town.createGate({ ...input, until: inMs === undefined ? null : town.clock.now() + inMs }),
+  run: (town, { inMs, ...input }) => town.gates.create({ ...input, until: inMs === undefined ? null : town.clock.now() + inMs }),
 });
 
 export const approveGate = defineCommand({
@@ -157,5 +157,5 @@ export const approveGate = defineCommand({
   summary: 'Approve (open) a human gate',
   role: 'operator',
   input: z.strictObject({ id: z.string().min(1).max(40) }),
-  run: (town, { id }, actor) => town.approveGate(id, actor.name),
+  run: (town, { id }, actor) => town.gates.approve(id, actor.name),
 });

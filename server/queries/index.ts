@@ -12,7 +12,7 @@ export function createQueries(town: Town, store: TownStore, fleet?: FleetReading
   return {
     overview: () => townOverview(town, fleet),
     mergeQueue: (rig) => {
-      if (rig !== undefined && !town.getRig(rig)) return [];
+      if (rig !== undefined && !town.rigs.get(rig)) return [];
       return mergeQueueView(town, rig);
     },
     refineryStats: (rig) => refineryStatsView(town, rig),
@@ -29,7 +29,7 @@ export function createQueries(town: Town, store: TownStore, fleet?: FleetReading
     gates: (query) => store.listGates(query),
     // Beads in play are answered from memory (fresh to the tick); history from the store.
     beads: (query) => store.listBeads(query),
-    bead: async (id) => town.getActiveBead(id) ?? (await store.getBead(id)),
+    bead: async (id) => town.beads.get(id) ?? (await store.getBead(id)),
     events: (query) => store.listEvents(query),
     audit: (limit) => store.listAudit(limit),
     splitPreview: (rig, input) => splitPreview(town, rig, input),

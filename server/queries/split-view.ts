@@ -20,8 +20,8 @@ export async function splitPreview(town: Town, rigName: string, input: unknown):
   const parsed = SplitInput.safeParse(typeof input === 'object' && input !== null ? { ...input, rig: rigName } : input);
   if (!parsed.success) throw new EngineError('invalid', describeIssues(parsed.error), parsed.error.issues);
   const { rig: _rig, ...request } = parsed.data;
-  const plan = await town.planSplit(rigName, request);
-  const rig = town.getRig(rigName)!;
+  const plan = await town.rigs.planSplit(rigName, request);
+  const rig = town.rigs.get(rigName)!;
   const target = `${path.basename(rig.repoPath)} ${rig.targetBranch}`;
   const before: PartitionNode = {
     name: rig.name,
@@ -45,5 +45,5 @@ export async function splitPreview(town: Town, rigName: string, input: unknown):
 }
 
 export function splitSuggestion(town: Town, rig: string): Promise<SuggestedSplit> {
-  return town.suggestSplit(rig);
+  return town.rigs.suggestSplit(rig);
 }

@@ -285,7 +285,7 @@ describe('alert commands on a town', () => {
   it('edits rules, acknowledges, silences and runs the recommended action, refusing bad input and viewers', async () => {
     h = await createHarness();
     town = await h.open();
-    await town.addRig({ name: 'myproject', repoPath: h.repoPath });
+    await town.rigs.add({ name: 'myproject', repoPath: h.repoPath });
     const bus = createCommandBus(town);
     const names = new Set(bus.list().map((c) => c.name));
     const monitoring = createMonitoring({
@@ -372,7 +372,7 @@ describe('alert commands on a town', () => {
 
     // The remedy is an ordinary command: one click scales the Refinery.
     await bus.execute(scale.command, scale.input, ada);
-    expect(town.getRig('myproject')!.settings.refineryWorkers).toBe(3);
+    expect(town.rigs.get('myproject')!.settings.refineryWorkers).toBe(3);
 
     await bus.execute('alert.rules.reset', {}, ada);
     expect(monitoring.alerts.listRules().find((r) => r.id === 'merge-queue-backlog')).toEqual(DEFAULT_RULES[0]);

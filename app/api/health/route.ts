@@ -5,6 +5,6 @@ export const dynamic = 'force-dynamic';
 
 export function GET() {
   const rt = runtime();
-  const failedWrites = rt.town.ctx.persistence.failedWrites;
+  const failedWrites = rt.town.failedWrites;
   return NextResponse.json({ ok: failedWrites === 0, failedWrites, timeScale: rt.config.timeScale, now: rt.town.clock.now() });
 }
