@@ -14,7 +14,7 @@ import os from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import next from 'next';
-import { createCommandBus } from './commands';
+import { COMMANDS, createCommandBus } from './commands';
 import { loadConfig } from './config';
 import { ScaledRealClock } from './engine/clock';
 import type { Logger } from './engine/context';
@@ -95,8 +95,7 @@ async function main(): Promise<void> {
   const fresh = town.rigs.list().length === 0;
   if (config.demo) await ensureDemoTown(town, config.dataDir, config.demoSize);
   const stopFeeder = config.demo ? startDemoFeeder(town, config.demoSize) : () => {};
-  const commands = createCommandBus(town);
-  const commandNames = new Set(commands.list().map((c) => c.name));
+  const commandNames = new Set(COMMANDS.map((c) => c.name));
   const monitoring = createMonitoring({
     town,
     townStore: store,
@@ -108,6 +107,7 @@ async function main(): Promise<void> {
   });
   await monitoring.load();
   monitoring.start();
+  const commands = createCommandBus({ engine: town, alerts: monitoring.alerts });
   town.start();
   disk.start();
   const stopRetention = startEventRetention(store, clock, log);

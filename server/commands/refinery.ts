@@ -16,8 +16,8 @@ export const scaleRefinery = defineCommand({
       .min(1, 'a Refinery needs at least 1 worker')
       .max(MAX_REFINERY_WORKERS, `at most ${MAX_REFINERY_WORKERS} Refinery workers`),
   }),
-  run: (town, input, actor) => {
-    const rig = town.rigs.setRefineryWorkers(input.rig, input.workers, actor.name);
+  run: ({ engine }, input, actor) => {
+    const rig = engine.rigs.setRefineryWorkers(input.rig, input.workers, actor.name);
     return { rig: rig.name, refineryWorkers: rig.settings.refineryWorkers };
   },
 });
@@ -45,8 +45,8 @@ export const configureRefinery = defineCommand({
       message: 'gate names must be unique',
       path: ['gates'],
     }),
-  run: (town, { rig, ...patch }) => {
-    const updated = town.rigs.updateSettings(rig, patch);
+  run: ({ engine }, { rig, ...patch }) => {
+    const updated = engine.rigs.updateSettings(rig, patch);
     return { rig: updated.name, settings: updated.settings };
   },
 });

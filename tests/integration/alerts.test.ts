@@ -17,7 +17,7 @@ import { PrismaAlertStore } from '@/server/alerts/prisma-store';
 import { DEFAULT_RULES } from '@/server/alerts/rules';
 import { MemoryAlertStore, type AlertStore } from '@/server/alerts/store';
 import { WebhookNotifier, type EscalationPayload, type WebhookPayload } from '@/server/alerts/webhook';
-import { createCommandBus, type Actor } from '@/server/commands';
+import { COMMANDS, createCommandBus, type Actor } from '@/server/commands';
 import { VirtualClock } from '@/server/engine/clock';
 import type { Town } from '@/server/engine/town';
 import { createMonitoring } from '@/server/metrics/monitoring';
@@ -286,8 +286,7 @@ describe('alert commands on a town', () => {
     h = await createHarness();
     town = await h.open();
     await town.rigs.add({ name: 'myproject', repoPath: h.repoPath });
-    const bus = createCommandBus(town);
-    const names = new Set(bus.list().map((c) => c.name));
+    const names = new Set(COMMANDS.map((c) => c.name));
     const monitoring = createMonitoring({
       town,
       townStore: h.store,
@@ -297,6 +296,7 @@ describe('alert commands on a town', () => {
     });
     await monitoring.load();
     monitoring.start();
+    const bus = createCommandBus({ engine: town, alerts: monitoring.alerts });
     const ada: Actor = { name: 'ada', role: 'operator' };
     const vic: Actor = { name: 'vic', role: 'viewer' };
     const refusal = (name: string, input: unknown, actor: Actor = ada) =>

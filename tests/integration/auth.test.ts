@@ -42,7 +42,7 @@ describe('operator authentication', () => {
     h = await createHarness();
     town = await h.open();
     await town.rigs.add({ name: 'myproject', repoPath: h.repoPath });
-    const bus = createCommandBus(town);
+    const bus = createCommandBus({ engine: town });
     const gate = createAuthGate({ auth });
     server = createServer(async (req, res) => {
       if (await gate(req, res)) return;
@@ -109,7 +109,11 @@ describe('operator authentication', () => {
     expect((await scale({ cookie, 'x-gt-csrf': csrf })).status).toBe(403);
     // Past the gate, the CommandBus refuses too (and audits it).
     await expect(
-      createCommandBus(town).execute('refinery.scale', { rig: 'myproject', workers: 2 }, { name: 'vic', role: 'viewer' }),
+      createCommandBus({ engine: town }).execute(
+        'refinery.scale',
+        { rig: 'myproject', workers: 2 },
+        { name: 'vic', role: 'viewer' },
+      ),
     ).rejects.toMatchObject({
       code: 'forbidden',
     });

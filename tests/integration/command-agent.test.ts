@@ -379,7 +379,7 @@ describe('agent settings', () => {
     town = await h.open();
     await town.rigs.add({ name: 'myproject', repoPath: h.repoPath });
     const before = structuredClone(town.rigs.get('myproject')!.settings);
-    const bus = createCommandBus(town);
+    const bus = createCommandBus({ engine: town });
     const err = await bus.execute('agent.configure', { rig: 'myproject', ...input }, operator).then(
       () => null,
       (e: { code: string; message: string }) => e,
@@ -393,7 +393,7 @@ describe('agent settings', () => {
     h = await createHarness();
     town = await h.open();
     await town.rigs.add({ name: 'myproject', repoPath: h.repoPath });
-    const bus = createCommandBus(town);
+    const bus = createCommandBus({ engine: town });
     await expect(
       bus.execute(
         'agent.configure',

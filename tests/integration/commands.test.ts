@@ -19,7 +19,7 @@ describe('the command API', () => {
     h = await createHarness();
     town = await h.open();
     await town.rigs.add({ name: 'myproject', repoPath: h.repoPath });
-    bus = createCommandBus(town);
+    bus = createCommandBus({ engine: town });
   });
   afterEach(async () => {
     await town.stop();

@@ -165,7 +165,7 @@ describe('convoy commands refuse bad input', () => {
       { hold: true },
     );
     const settings = structuredClone(town.settings);
-    const bus = createCommandBus(town);
+    const bus = createCommandBus({ engine: town });
     const err = await bus.execute(name, input(convoy.id), operator).then(
       () => null,
       (e: { code: string; message: string }) => e,
@@ -182,7 +182,7 @@ describe('convoy commands refuse bad input', () => {
     await town.rigs.add({ name: 'myproject', repoPath: h.repoPath });
     const a = town.beads.create({ rig: 'myproject', title: 'a' });
     const b = town.beads.create({ rig: 'myproject', title: 'b', dependsOn: [a.id] });
-    const bus = createCommandBus(town);
+    const bus = createCommandBus({ engine: town });
     await expect(bus.execute('bead.depend', { id: a.id, on: [b.id] }, operator)).rejects.toMatchObject({
       code: 'invalid',
       message: /cycle/,
