@@ -96,6 +96,8 @@ async function main(): Promise<void> {
   if (config.demo) await ensureDemoTown(town, config.dataDir, config.demoSize);
   const stopFeeder = config.demo ? startDemoFeeder(town, config.demoSize) : () => {};
   const commandNames = new Set(COMMANDS.map((c) => c.name));
+  /** Where people reach this server: links in alert webhooks and the sign-in URL. */
+  let publicBase: string | null = null;
   const monitoring = createMonitoring({
     town,
     townStore: store,
@@ -104,6 +106,8 @@ async function main(): Promise<void> {
     log,
     hasCommand: (name) => commandNames.has(name),
     webhookUrl: config.alertWebhookUrl,
+    // Known once the server listens (the port may be chosen then): GT_PUBLIC_URL, or the listen address.
+    pageUrl: () => (publicBase ? `${publicBase}/alerts` : null),
   });
   await monitoring.load();
   monitoring.start();
@@ -164,6 +168,7 @@ async function main(): Promise<void> {
     town: fresh ? (config.demo ? 'new demo town' : 'new empty town') : 'resumed',
   });
   const base = config.publicUrl ?? `http://${['0.0.0.0', '::'].includes(config.host) ? os.hostname() : config.host}:${port}`;
+  publicBase = base;
   if (credentials.mode === 'off') {
     log.warn(`authentication is OFF (GT_AUTH=off): anyone who can reach ${base} is the operator`);
   } else {

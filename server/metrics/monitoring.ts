@@ -30,7 +30,7 @@ export interface MonitoringOptions {
   /** GT_ALERT_WEBHOOK_URL. */
   webhookUrl?: string | null;
   /** The alerts page's URL, carried in webhook payloads. */
-  pageUrl?: string | null;
+  pageUrl?: string | null | (() => string | null);
   /** Engine ms between samples (default 10 s; see sampleIntervalFor). */
   sampleIntervalMs?: number;
   webhook?: Partial<Omit<ConstructorParameters<typeof WebhookNotifier>[0], 'url'>>;

@@ -227,6 +227,7 @@ describe('the alert webhook', () => {
       alertStore: new MemoryAlertStore(),
       webhookUrl: url,
       webhook: { baseDelayMs: 5 },
+      pageUrl: () => 'http://town:3000/alerts',
     });
     try {
       const e = town.escalations.raise({
@@ -251,6 +252,8 @@ describe('the alert webhook', () => {
         reason: 'furiosa silent for 20 min',
       });
       expect(events[2].escalation).toMatchObject({ resolvedBy: 'ada' });
+      // The link the server passes once it listens, not null.
+      expect(events.map((p) => (p as unknown as { url: string | null }).url)).toEqual(Array(3).fill('http://town:3000/alerts'));
     } finally {
       await monitoring.stop();
       await h.cleanup();
