@@ -9,6 +9,7 @@ import type { AlertManager } from '../alerts/manager';
 import type { Clock } from '../engine/clock';
 import { EngineError } from '../engine/errors';
 import type { AuditPort, Town } from '../engine/town';
+import { auditDigest } from './audit-digest';
 
 export type Role = 'operator' | 'viewer';
 
@@ -106,6 +107,15 @@ export class CommandBus {
   private audit(action: string, input: unknown, actor: Actor, error: string | null): void {
     const { clock, audit } = this.context;
     const at = clock.now();
-    audit.append({ at, actor: actor.name, role: actor.role, action, input: input ?? null, ok: error === null, error });
+    // A digest, not the raw input: bounded, redacted, and safe to serialise (audit-digest.ts).
+    audit.append({
+      at,
+      actor: actor.name,
+      role: actor.role,
+      action,
+      input: auditDigest(input),
+      ok: error === null,
+      error: error === null ? null : error.slice(0, 2_000),
+    });
   }
 }
