@@ -138,13 +138,20 @@ export class Rigs {
   }
 
   /** Splits a rig into path partitions, each with its own Refinery, Witness and queue. */
-  split(rig: string, request: SplitRequest, by: string): Promise<SplitPlan> {
+  async split(rig: string, request: SplitRequest, by: string): Promise<SplitPlan> {
+    this.requireLive(rig);
     return this.splits.apply(rig, request, by);
   }
 
   /** Merges a split rig's partitions back into it (undo of split). */
-  merge(rig: string, by: string): Promise<MergeResult> {
+  async merge(rig: string, by: string): Promise<MergeResult> {
+    this.requireLive(rig);
     return this.splits.merge(rig, by);
+  }
+
+  /** Refuses to reshape a rig that is being detached (its work is leaving memory). */
+  private requireLive(rig: string): void {
+    if (this.records.rig(rig).detaching) throw conflict(`rig '${rig}' is being detached`);
   }
 
   /** Partitions suggested from the files the rig's recent work touched. */
