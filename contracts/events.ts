@@ -15,6 +15,10 @@ interface Base {
 
 export type DomainEvent =
   | (Base & { type: 'rig.added'; rig: string; repoPath: string })
+  /** A stored rig's runtime started in this engine (on open, or attached while running). */
+  | (Base & { type: 'rig.attached'; rig: string; polecats: number; beads: number; mergeRequests: number })
+  /** A rig's runtime was drained and released from this engine; its records stay in the store. */
+  | (Base & { type: 'rig.detached'; rig: string; polecats: number; beads: number; mergeRequests: number })
   | (Base & { type: 'rig.settings_changed'; rig: string; settings: Rig['settings'] })
   | (Base & {
       type: 'rig.split';

@@ -37,7 +37,7 @@ export function recommend(rule: AlertRule, labels: Record<string, string>, ctx: 
   const settings = ctx.town.settings;
 
   if (watched.has('queue_depth') && rig) {
-    const workers = ctx.town.getRig(rig)?.settings.refineryWorkers;
+    const workers = ctx.town.rigs.get(rig)?.settings.refineryWorkers;
     if (workers !== undefined && workers < MAX_WORKERS) {
       const to = Math.min(MAX_WORKERS, workers + 2);
       command(
@@ -75,7 +75,7 @@ export function recommend(rule: AlertRule, labels: Record<string, string>, ctx: 
     }
   }
   if (watched.has('witness_interval') && rig) {
-    const polecats = ctx.town.listPolecats(rig).length;
+    const polecats = ctx.town.polecats.list(rig).length;
     if (polecats > POLECATS_PER_WITNESS) {
       const intervalMs = Math.max(60_000, Math.round((DEFAULT_WITNESS_MS * POLECATS_PER_WITNESS) / polecats / 1_000) * 1_000);
       command(

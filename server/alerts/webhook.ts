@@ -35,8 +35,8 @@ export interface WebhookPayload {
 
 export interface WebhookOptions {
   url: string;
-  /** Link to the alerts page, carried in the payload. */
-  pageUrl?: string | null;
+  /** Link to the alerts page, carried in the payload (a function: known once the server listens). */
+  pageUrl?: string | null | (() => string | null);
   maxAttempts?: number;
   baseDelayMs?: number;
   timeoutMs?: number;
@@ -75,13 +75,18 @@ export class WebhookNotifier {
     }
   }
 
+  private pageUrl(): string | null {
+    const { pageUrl } = this.options;
+    return (typeof pageUrl === 'function' ? pageUrl() : pageUrl) ?? null;
+  }
+
   notify(status: 'firing' | 'resolved', alert: AlertView): void {
     this.enqueue(alert.id, alert.ruleId, status, (sentAt) => ({
       version: 1,
       kind: 'alert',
       status,
       alert,
-      url: this.options.pageUrl ?? null,
+      url: this.pageUrl(),
       sentAt,
     }));
   }
@@ -93,7 +98,7 @@ export class WebhookNotifier {
       kind: 'escalation',
       event,
       escalation,
-      url: this.options.pageUrl ?? null,
+      url: this.pageUrl(),
       sentAt,
     }));
   }

@@ -77,10 +77,10 @@ export const configureAgents = defineCommand({
         .optional(),
     })
     .refine((v) => Object.keys(v).length > 1, { message: 'nothing to change' }),
-  run: async (town, { rig, agent, maxConcurrency, timeoutMs }) => {
-    town.requireRig(rig);
+  run: async ({ engine }, { rig, agent, maxConcurrency, timeoutMs }) => {
+    engine.rigs.require(rig);
     if (agent) await checkProgram(agent);
-    const updated = town.updateRigSettings(rig, {
+    const updated = engine.rigs.updateSettings(rig, {
       ...(agent ? { agent } : {}),
       ...(maxConcurrency !== undefined ? { maxConcurrency } : {}),
       ...(timeoutMs !== undefined ? { agentTimeoutMs: timeoutMs } : {}),

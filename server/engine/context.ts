@@ -1,5 +1,5 @@
 /**
- * Everything an engine role needs, bundled once by the Town (one options object, not ten
+ * Everything an engine role needs, bundled once by the assembly (assembly.ts: one object, not ten
  * positional arguments). Roles get this, never globals.
  */
 import type { Clock } from './clock';

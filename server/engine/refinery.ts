@@ -20,7 +20,7 @@
  * failing request is found and rejected.
  *
  * Crash safety: each request's speculative commit is persisted as its merge intent
- * before the ref moves. On restart (Town.reconcile) a request caught mid-merge landed iff
+ * before the ref moves. On restart or attach (recovery.ts) a request caught mid-merge landed iff
  * its intent commit is on the target; everything else goes back to the queue.
  */
 import type { EngineContext } from './context';

@@ -365,7 +365,7 @@ export class Splits {
     const shortfall = new Map<string, number>();
     for (const [to, count] of counts) if ((filled.get(to) ?? 0) < count) shortfall.set(to, count - (filled.get(to) ?? 0));
     const removed = idle; // idle polecats no count asked for
-    if (!dryRun) for (const p of removed) this.records.polecats.delete(p.id);
+    if (!dryRun) for (const p of removed) this.records.dropPolecat(p.id);
     return { reassigned, removed, shortfall };
   }
 
@@ -376,7 +376,7 @@ export class Splits {
     taken.add(name);
     const from = p.rig;
     Object.assign(p, { rig: to, name });
-    this.records.polecats.set(p.id, p); // re-indexed under its new rig
+    this.records.reindexPolecat(p); // re-indexed under its new rig
     this.ctx.emit({ type: 'polecat.moved', at: this.ctx.clock.now(), rig: to, from, polecat: p.id });
     return p;
   }

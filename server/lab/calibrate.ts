@@ -33,7 +33,7 @@ export function previewHours(polecats: number, workMinutes: number): number {
 const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : null);
 
 export async function calibrate(town: Town, store: TownStore, rigName: string, seed = 1): Promise<Calibration> {
-  const rig = town.getRig(rigName);
+  const rig = town.rigs.get(rigName);
   if (!rig) throw notFound('rig', rigName);
   const notes: string[] = [];
   const scale = Number.isFinite(town.clock.scale) ? town.clock.scale : 1;
@@ -64,7 +64,7 @@ export async function calibrate(town: Town, store: TownStore, rigName: string, s
     else if (e.type === 'refinery.validated') gates.push(e.durationMs * scale); // real ms -> engine ms
   }
   const attempts = merged + conflicts + rejected;
-  const polecats = town.listPolecats(rigName).length;
+  const polecats = town.polecats.list(rigName).length;
   const workMs = median(work) ?? rig.settings.agentWorkMs;
   if (work.length === 0) notes.push('no finished work recorded yet: work time from the rig settings');
   const gateMs = median(gates);

@@ -26,9 +26,9 @@ function applyChange(town: Town, base: LabParams, change: Change, notes: string[
     case 'scale':
       return { before: base, after: { ...base, workers: change.workers } };
     case 'stagger': {
-      const convoy = town.getConvoy(change.convoy);
+      const convoy = town.convoys.find(change.convoy);
       if (!convoy) throw notFound('open convoy', change.convoy);
-      const left = convoy.beadIds.filter((id) => town.getActiveBead(id)?.status === 'open').length;
+      const left = convoy.beadIds.filter((id) => town.beads.get(id)?.status === 'open').length;
       const beads = Math.max(1, left || convoy.beadIds.length);
       if (left === 0) notes.push('no bead of the convoy is waiting: previewing its whole size');
       const convoyRun = (waveSize: number | null) => ({

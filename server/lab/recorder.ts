@@ -106,8 +106,8 @@ export class RunRecorder {
   private sample(): void {
     let total = 0;
     let deepest = 0;
-    for (const rig of this.town.listRigs()) {
-      const d = this.town.queueDepth(rig.name);
+    for (const rig of this.town.rigs.list()) {
+      const d = this.town.rigs.queueDepth(rig.name);
       total += d;
       deepest = Math.max(deepest, d);
     }
@@ -119,7 +119,7 @@ export class RunRecorder {
       maxRigQueue: deepest,
       merged: this.merged,
       conflictRate: attempts > 0 ? this.conflicts / attempts : null,
-      working: this.town.listPolecats().filter((p) => p.state !== 'idle').length,
+      working: this.town.polecats.list().filter((p) => p.state !== 'idle').length,
     });
   }
 
@@ -133,7 +133,7 @@ export class RunRecorder {
     const hours = Math.max(1e-9, (this.clock.now() - this.startedAt) / 3_600_000);
     const attempts = this.merged + this.conflicts + this.rejected;
     const mode = this.town.settings.deaconMode;
-    const endDepth = Math.max(0, ...this.town.listRigs().map((r) => this.town.queueDepth(r.name)));
+    const endDepth = Math.max(0, ...this.town.rigs.list().map((r) => this.town.rigs.queueDepth(r.name)));
     const p50 = percentile(this.queueMs, 50);
     return {
       attempts,

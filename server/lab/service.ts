@@ -74,7 +74,7 @@ export class LabService {
   async preview(input: unknown): Promise<Preview> {
     const parsed = previewSchema.safeParse(input);
     if (!parsed.success) throw new LabParamsError(parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`));
-    if (!this.town.getRig(parsed.data.rig)) throw notFound('rig', parsed.data.rig);
+    if (!this.town.rigs.get(parsed.data.rig)) throw notFound('rig', parsed.data.rig);
     return this.inTurn(() => previewChange(this.town, this.store, parsed.data));
   }
 

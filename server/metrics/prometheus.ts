@@ -88,7 +88,7 @@ export function createPrometheusRegistry(deps: PrometheusDeps): Registry {
     registers: [register],
     collect() {
       this.reset();
-      for (const [loop, l] of Object.entries(deps.town.deaconStatus().loops)) {
+      for (const [loop, l] of Object.entries(deps.town.supervision.deaconStatus().loops)) {
         if (l.lastCycleMs !== null) this.set({ loop }, l.lastCycleMs / 1000);
       }
     },

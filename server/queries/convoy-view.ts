@@ -20,9 +20,9 @@ const rateOf = (merged: number, conflicts: number, rejections: number) => {
 };
 
 export async function convoyView(town: Town, store: TownStore, id: string): Promise<ConvoyView | null> {
-  const convoy = town.getConvoy(id) ?? (await store.getConvoy(id));
+  const convoy = town.convoys.find(id) ?? (await store.getConvoy(id));
   if (!convoy) return null;
-  const live = new Map(town.listActiveBeads().map((b) => [b.id, b]));
+  const live = new Map(town.beads.list().map((b) => [b.id, b]));
   const missing = convoy.beadIds.filter((b) => !live.has(b));
   const finished = new Map(
     (await Promise.all(missing.map((b) => store.getBead(b)))).filter((b): b is Bead => !!b).map((b) => [b.id, b]),
@@ -80,18 +80,18 @@ export async function convoyView(town: Town, store: TownStore, id: string): Prom
     }),
     waves,
     totals: { ...totals, conflictRate: rateOf(totals.merged, totals.conflicts, totals.rejections) },
-    suggestedWaveSize: convoy.status === 'open' ? town.suggestWaveSize(convoy.id) : null,
+    suggestedWaveSize: convoy.status === 'open' ? town.convoys.suggestWaveSize(convoy.id) : null,
     diagram: waveDiagram(waves),
   };
 }
 
 /** Open convoys (live) and the most recent finished ones. */
 export async function convoyList(town: Town, store: TownStore, limit = 50): Promise<ConvoySummary[]> {
-  const open = town.listConvoys();
+  const open = town.convoys.list();
   const stored = await store.listConvoys({ limit });
   const byId = new Map<string, Convoy>(stored.map((c) => [c.id, c]));
   for (const c of open) byId.set(c.id, c);
-  const live = new Set(town.listActiveBeads().map((b) => b.id));
+  const live = new Set(town.beads.list().map((b) => b.id));
   return [...byId.values()]
     .sort((a, b) => b.createdAt - a.createdAt)
     .slice(0, limit)

@@ -20,7 +20,7 @@ export function createQueries(town: Town, store: TownStore, { fleet, parseSplit 
   return {
     overview: () => townOverview(town, fleet),
     mergeQueue: (rig) => {
-      if (rig !== undefined && !town.getRig(rig)) return [];
+      if (rig !== undefined && !town.rigs.get(rig)) return [];
       return mergeQueueView(town, rig);
     },
     refineryStats: (rig) => refineryStatsView(town, rig),
@@ -37,7 +37,7 @@ export function createQueries(town: Town, store: TownStore, { fleet, parseSplit 
     gates: (query) => store.listGates(query),
     // Beads in play are answered from memory (fresh to the tick); history from the store.
     beads: (query) => store.listBeads(query),
-    bead: async (id) => town.getActiveBead(id) ?? (await store.getBead(id)),
+    bead: async (id) => town.beads.get(id) ?? (await store.getBead(id)),
     events: (query) => store.listEvents(query),
     audit: (limit, before) => store.listAudit(limit, before),
     splitPreview: (rig, input) => splitPreview(town, rig, parseSplit(rig, input)),

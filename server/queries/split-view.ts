@@ -10,8 +10,8 @@ import { describeScope, partitionDiagram, type PartitionNode } from './diagrams'
 
 /** The dry run of a split request (already validated, see commands/split-request.ts). */
 export async function splitPreview(town: Town, rigName: string, request: SplitRequest): Promise<SplitPreview> {
-  const plan = await town.planSplit(rigName, request);
-  const rig = town.getRig(rigName)!;
+  const plan = await town.rigs.planSplit(rigName, request);
+  const rig = town.rigs.get(rigName)!;
   const target = `${path.basename(rig.repoPath)} ${rig.targetBranch}`;
   const before: PartitionNode = {
     name: rig.name,
@@ -35,5 +35,5 @@ export async function splitPreview(town: Town, rigName: string, request: SplitRe
 }
 
 export function splitSuggestion(town: Town, rig: string): Promise<SuggestedSplit> {
-  return town.suggestSplit(rig);
+  return town.rigs.suggestSplit(rig);
 }

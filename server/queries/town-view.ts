@@ -33,19 +33,19 @@ const MACHINE = { cores: os.cpus().length, memoryGb: Math.round(os.totalmem() / 
 const SEVERITY_RANK: Record<Escalation['severity'], number> = { low: 0, medium: 1, high: 2, critical: 3 };
 
 export function townOverview(town: Town, readings?: FleetReadings): TownOverview {
-  const beads = town.listActiveBeads();
-  const rigs: RigView[] = town.listRigs().map((rig) => {
-    const stats = town.refineryStats(rig.name);
-    const polecats = town.listPolecats(rig.name).map((p): PolecatView => ({
+  const beads = town.beads.list();
+  const rigs: RigView[] = town.rigs.list().map((rig) => {
+    const stats = town.rigs.refineryStats(rig.name);
+    const polecats = town.polecats.list(rig.name).map((p): PolecatView => ({
       id: p.id,
       name: p.name,
       state: p.state,
       beadId: p.beadId,
-      beadTitle: p.beadId ? (town.getActiveBead(p.beadId)?.title ?? null) : null,
+      beadTitle: p.beadId ? (town.beads.get(p.beadId)?.title ?? null) : null,
       stateSince: p.stateSince,
       lastHeartbeatAt: p.lastHeartbeatAt,
       lastProgressAt: p.lastProgressAt,
-      tokensUsed: town.usageKnown(p) ? p.tokensUsed : null,
+      tokensUsed: town.polecats.usageKnown(p) ? p.tokensUsed : null,
       health: p.health,
       strikes: p.strikes,
     }));
@@ -62,22 +62,22 @@ export function townOverview(town: Town, readings?: FleetReadings): TownOverview
       lineage: rig.lineage,
       diskBytes: readings?.diskBytes(rig.name) ?? null,
       refineryWorkers: rig.settings.refineryWorkers,
-      refineryBusy: town.refineryBusy(rig.name),
-      workersBusy: town.busyWorkers(rig.name),
+      refineryBusy: town.rigs.refineryBusy(rig.name),
+      workersBusy: town.rigs.busyWorkers(rig.name),
       mergeMode: rig.settings.mergeMode,
       rejected: rig.counters.rejected,
       conflictRate: { rate: stats.conflictRate.rate, sample: stats.conflictRate.sample },
       mergesPerHour: Math.round(stats.mergesPerHour * 10) / 10,
-      queueDepth: town.queueDepth(rig.name),
+      queueDepth: town.rigs.queueDepth(rig.name),
       merged: rig.counters.merged,
       conflicts: rig.counters.conflicts,
       reworkedMerged: rig.counters.reworkedMerged,
       polecats,
       polecatStates,
       openBeads: beads.filter((b) => b.rig === rig.name && b.status === 'open').length,
-      tier: town.tierOf(rig.name),
+      tier: town.supervision.tier(rig.name),
       tierPinned: rig.settings.tier !== 'auto',
-      witness: town.witnessStatus(rig.name),
+      witness: town.supervision.witnessStatus(rig.name),
       agent: {
         spec: rig.settings.agent,
         description: describeAgent(rig.settings.agent),
@@ -89,8 +89,8 @@ export function townOverview(town: Town, readings?: FleetReadings): TownOverview
   const sum = (f: (r: RigView) => number) => rigs.reduce((n, r) => n + f(r), 0);
   const live = rigs.filter((r) => r.status !== 'retired');
   const allPolecats = live.flatMap((r) => r.polecats);
-  const deacon = town.deaconStatus();
-  const townStats = town.refineryStats();
+  const deacon = town.supervision.deaconStatus();
+  const townStats = town.rigs.refineryStats();
   return {
     now: town.clock.now(),
     timeScale: town.clock.scale,
@@ -124,7 +124,7 @@ export function townOverview(town: Town, readings?: FleetReadings): TownOverview
         cores: MACHINE.cores,
         memoryGb: MACHINE.memoryGb,
         partitioned: live.some((r) => r.lineage?.splitFrom != null || r.scope.length > 0),
-        staggered: town.listConvoys().some((c) => c.waveSize !== null),
+        staggered: town.convoys.list().some((c) => c.waveSize !== null),
         multiRefinery: live.some((r) => r.refineryWorkers > 1),
         tieredPatrols: deacon.mode === 'tiered',
       }),
@@ -151,10 +151,10 @@ export function townOverview(town: Town, readings?: FleetReadings): TownOverview
 /** The merge queue in landing order; across all rigs when `rig` is not given. */
 export function mergeQueueView(town: Town, rig?: string): MergeQueueView[] {
   const now = town.clock.now();
-  const rigs = rig ? [rig] : town.listRigs().map((r) => r.name);
+  const rigs = rig ? [rig] : town.rigs.list().map((r) => r.name);
   return rigs.flatMap((name) => {
-    const { pending, inFlight } = town.queueState(name);
-    const perHour = town.refineryStats(name).mergesPerHour;
+    const { pending, inFlight } = town.rigs.queueState(name);
+    const perHour = town.rigs.refineryStats(name).mergesPerHour;
     const rows = [
       ...inFlight.map((i) => ({ mr: i.mr, stage: i.stage, worker: i.worker as number | null })),
       ...pending.map((mr) => ({ mr, stage: 'waiting', worker: null })),
@@ -180,8 +180,8 @@ export function mergeQueueView(town: Town, rig?: string): MergeQueueView[] {
 const BLOCKED_STAGES = new Set(['blocked', 'failed']);
 
 export function refineryStatsView(town: Town, rig?: string): RefineryStatsView {
-  const stats = town.refineryStats(rig);
-  const rigs = rig ? [town.getRig(rig)!] : town.listRigs();
+  const stats = town.rigs.refineryStats(rig);
+  const rigs = rig ? [town.rigs.get(rig)!] : town.rigs.list();
   const now = town.clock.now();
   let pending = 0;
   let inFlight = 0;
@@ -191,14 +191,14 @@ export function refineryStatsView(town: Town, rig?: string): RefineryStatsView {
   let busy = 0;
   const totals = { merged: 0, conflicts: 0, rejected: 0 };
   for (const r of rigs) {
-    const q = town.queueState(r.name);
+    const q = town.rigs.queueState(r.name);
     pending += q.pending.length;
     inFlight += q.inFlight.filter((i) => !BLOCKED_STAGES.has(i.stage)).length;
     blocked += q.inFlight.filter((i) => BLOCKED_STAGES.has(i.stage)).length;
     const head = q.inFlight[0]?.mr ?? q.pending[0];
     if (head && (oldest === null || head.enqueuedAt < oldest)) oldest = head.enqueuedAt;
     workers += r.settings.refineryWorkers;
-    busy += town.busyWorkers(r.name);
+    busy += town.rigs.busyWorkers(r.name);
     totals.merged += r.counters.merged;
     totals.conflicts += r.counters.conflicts;
     totals.rejected += r.counters.rejected;
