@@ -12,7 +12,7 @@
  * a still-firing alert through at the next evaluation.
  */
 import { randomBytes } from 'node:crypto';
-import type { Clock, TimerHandle } from '../engine/clock';
+import type { Clock, Repeating } from '../engine/clock';
 import { silentLogger, type Logger } from '../engine/context';
 import { conflict, invalid, notFound } from '../engine/errors';
 import type { MetricSnapshot, MetricValues } from '../metrics/catalog';
@@ -83,7 +83,7 @@ export class AlertManager {
   private last: MetricSnapshot | null = null;
   /** Alert ids muted at the last look, to tell when a silence starts or ends. */
   private muted = new Set<string>();
-  private pruneTimer: TimerHandle | null = null;
+  private pruneTimer: Repeating | null = null;
 
   constructor(private readonly options: AlertManagerOptions) {
     this.store = options.store;
@@ -111,16 +111,14 @@ export class AlertManager {
 
   /** Prunes history older than the retention on a schedule (engine clock). */
   start(): void {
-    const tick = () => {
-      this.pruneTimer = this.clock.setTimer(PRUNE_EVERY_MS, tick);
+    this.pruneTimer ??= this.clock.every(PRUNE_EVERY_MS, () => {
       const before = this.clock.now() - (this.options.retentionMs ?? ALERT_RETENTION_MS);
       void this.writer.write(() => this.store.prune(before));
-    };
-    this.pruneTimer = this.clock.setTimer(PRUNE_EVERY_MS, tick);
+    });
   }
 
   stop(): void {
-    if (this.pruneTimer) this.clock.clearTimer(this.pruneTimer);
+    this.pruneTimer?.stop();
     this.pruneTimer = null;
   }
 

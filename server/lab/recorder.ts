@@ -8,7 +8,7 @@
 import type { DomainEvent } from '../engine/events';
 import type { Town } from '../engine/town';
 import { percentile } from '../engine/refinery-stats';
-import type { SimClock } from './sim-clock';
+import type { VirtualClock } from '../engine/clock';
 
 export interface Stat {
   mean: number | null;
@@ -86,7 +86,7 @@ export class RunRecorder {
 
   constructor(
     private readonly town: Town,
-    private readonly clock: SimClock,
+    private readonly clock: VirtualClock,
     private readonly sampleEveryMs: number,
   ) {
     this.startedAt = clock.now();
@@ -137,9 +137,9 @@ export class RunRecorder {
   }
 
   private schedule(): void {
-    this.clock.setTimer(this.sampleEveryMs, () => {
+    const sampling = this.clock.every(this.sampleEveryMs, () => {
       this.sample();
-      if (this.samples.length < MAX_SAMPLES) this.schedule();
+      if (this.samples.length >= MAX_SAMPLES) sampling.stop();
     });
   }
 

@@ -5,13 +5,13 @@
  * engine's own events, and a downsampled time series for charts.
  */
 import { ClockedGate } from '../gates/clocked-gate';
+import { VirtualClock } from '../engine/clock';
 import type { DomainEvent } from '../engine/events';
 import type { TownStore } from '../engine/ports';
 import { hashSeed, seededRandom, type Random } from '../engine/random';
 import { Town } from '../engine/town';
 import { LabParamsError, parseLabParams, type LabParams, type LabParamsInput } from './params';
 import { SimAgentRuntime } from './sim-agents';
-import { SimClock } from './sim-clock';
 import { SimGit } from './sim-git';
 import { repoFiles, type RepoShape } from './sim-repo';
 import { SimStore } from './sim-store';
@@ -80,7 +80,7 @@ export interface RunOptions {
 export async function runLab(input: LabParamsInput | LabParams, options: RunOptions = {}): Promise<LabResult> {
   const p = parseLabParams(input);
   const wallStart = performance.now();
-  const clock = new SimClock();
+  const clock = new VirtualClock();
   const git = new SimGit();
   const shape: RepoShape = {
     areas: AREA_NAMES.slice(0, p.areas),
@@ -163,7 +163,7 @@ export async function runLab(input: LabParamsInput | LabParams, options: RunOpti
   // Advance in slices so a convoy run can stop as soon as its convoy has landed.
   const slice = 10 * 60_000;
   while (clock.now() < end) {
-    await clock.runUntil(Math.min(end, clock.now() + slice), settle);
+    await clock.advance(Math.min(end, clock.now() + slice) - clock.now(), settle, { settleEach: 'instant' });
     if (convoyId && !town.getConvoy(convoyId)) break;
   }
   const virtualMs = clock.now() - startAt;

@@ -11,7 +11,7 @@
  * is written as a rollup. Pruning runs on the engine clock every 10 minutes. A range query
  * reads the finest tier that covers it and buckets the rows down to `maxPoints`.
  */
-import type { Clock, TimerHandle } from '../engine/clock';
+import type { Clock, Repeating } from '../engine/clock';
 import type { Logger } from '../engine/context';
 import { silentLogger } from '../engine/context';
 import { TOWN_SERIES, type MetricName, type MetricSnapshot, type MetricValues } from './catalog';
@@ -76,7 +76,7 @@ export class SeriesRecorder {
   readonly rawRetentionMs: number;
   readonly minuteRetentionMs: number;
   private minute: { start: number; series: Map<string, Map<string, Accumulator>> } | null = null;
-  private timer: TimerHandle | null = null;
+  private pruning: Repeating | null = null;
 
   constructor(options: SeriesRecorderOptions) {
     this.store = options.store;
@@ -89,16 +89,12 @@ export class SeriesRecorder {
 
   /** Prunes on a schedule (engine clock). */
   start(): void {
-    const tick = () => {
-      this.timer = this.clock.setTimer(PRUNE_EVERY_MS, tick);
-      void this.prune();
-    };
-    this.timer = this.clock.setTimer(PRUNE_EVERY_MS, tick);
+    this.pruning ??= this.clock.every(PRUNE_EVERY_MS, () => void this.prune());
   }
 
   stop(): void {
-    if (this.timer) this.clock.clearTimer(this.timer);
-    this.timer = null;
+    this.pruning?.stop();
+    this.pruning = null;
   }
 
   /** Waits for every queued write. */

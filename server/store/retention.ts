@@ -3,7 +3,7 @@
  * schedule (engine clock), so a town that runs for months keeps a constant-size log.
  * Beads and merge requests are records, not log, and are kept.
  */
-import type { Clock, TimerHandle } from '../engine/clock';
+import type { Clock } from '../engine/clock';
 import type { Logger } from '../engine/context';
 import type { TownStore } from '../engine/ports';
 
@@ -16,19 +16,16 @@ export function startEventRetention(
   log: Logger,
   retentionMs = DEFAULT_EVENT_RETENTION_MS,
 ): () => void {
-  let timer: TimerHandle | null = null;
-  const prune = () => {
+  // A prune still running when the next tick comes is not doubled (a large first prune).
+  let running = false;
+  const pruning = clock.every(PRUNE_EVERY_MS, () => {
+    if (running) return;
+    running = true;
     store
       .pruneEvents(clock.now() - retentionMs)
       .then((n) => n > 0 && log.info(`pruned ${n} events older than the retention window`))
       .catch((err: unknown) => log.error('event pruning failed', { error: String(err) }))
-      .finally(() => {
-        if (timer) timer = clock.setTimer(PRUNE_EVERY_MS, prune);
-      });
-  };
-  timer = clock.setTimer(PRUNE_EVERY_MS, prune);
-  return () => {
-    if (timer) clock.clearTimer(timer);
-    timer = null;
-  };
+      .finally(() => (running = false));
+  });
+  return () => pruning.stop();
 }
