@@ -16,7 +16,7 @@ import type { Clock, Repeating } from '../engine/clock';
 import { silentLogger, type Logger } from '../engine/context';
 import { conflict, invalid, notFound } from '../engine/errors';
 import type { MetricSnapshot, MetricValues } from '../metrics/catalog';
-import { SerialWriter } from '../metrics/serial-writer';
+import { SerialQueue } from '../engine/serial-queue';
 import type { Alert, AlertChange, AlertsView, AlertView, Recommendation, Silence } from './model';
 import {
   DEFAULT_RULES,
@@ -75,7 +75,7 @@ export class AlertManager {
   /** Silences not yet ended, by id. */
   private readonly silences = new Map<string, Silence>();
   private readonly listeners = new Set<(change: AlertChange) => void>();
-  private readonly writer: SerialWriter;
+  private readonly writer: SerialQueue;
   private readonly store: AlertStore;
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -90,7 +90,7 @@ export class AlertManager {
     this.clock = options.clock;
     this.log = options.log ?? silentLogger;
     this.newId = options.newId ?? ((prefix) => `${prefix}-${randomBytes(5).toString('hex')}`);
-    this.writer = new SerialWriter((err) => this.log.error('alert store write failed', { error: String(err) }));
+    this.writer = new SerialQueue((err) => this.log.error('alert store write failed', { error: String(err) }));
   }
 
   /** Loads rules (writing the defaults on a new town), the alerts in play and the silences. */
@@ -113,7 +113,7 @@ export class AlertManager {
   start(): void {
     this.pruneTimer ??= this.clock.every(PRUNE_EVERY_MS, () => {
       const before = this.clock.now() - (this.options.retentionMs ?? ALERT_RETENTION_MS);
-      void this.writer.write(() => this.store.prune(before));
+      void this.writer.run(() => this.store.prune(before));
     });
   }
 
@@ -128,7 +128,7 @@ export class AlertManager {
   }
 
   get failedWrites(): number {
-    return this.writer.failedWrites;
+    return this.writer.failures;
   }
 
   onChange(listener: (change: AlertChange) => void): () => void {
@@ -182,7 +182,7 @@ export class AlertManager {
     if (next.state === 'inactive') {
       if (!current) return;
       this.active.delete(fp);
-      void this.writer.write(() => this.store.deleteAlert(current.id));
+      void this.writer.run(() => this.store.deleteAlert(current.id));
       changes.push({ type: 'cleared', alert: this.view(current, now) });
       return;
     }
@@ -246,7 +246,7 @@ export class AlertManager {
   private end(fp: string, alert: Alert, now: number, changes: AlertChange[]): void {
     this.active.delete(fp);
     if (alert.state === 'pending') {
-      void this.writer.write(() => this.store.deleteAlert(alert.id));
+      void this.writer.run(() => this.store.deleteAlert(alert.id));
       changes.push({ type: 'cleared', alert: this.view(alert, now) });
       return;
     }
@@ -302,7 +302,7 @@ export class AlertManager {
 
   private save(alert: Alert): void {
     const copy = structuredClone(alert);
-    void this.writer.write(() => this.store.saveAlert(copy));
+    void this.writer.run(() => this.store.saveAlert(copy));
   }
 
   private announce(changes: AlertChange[]): void {
@@ -415,7 +415,7 @@ export class AlertManager {
       expiredBy: null,
     };
     this.silences.set(silence.id, silence);
-    void this.writer.write(() => this.store.saveSilence(structuredClone(silence)));
+    void this.writer.run(() => this.store.saveSilence(structuredClone(silence)));
     const changes: AlertChange[] = [{ type: 'silence_created', silence: structuredClone(silence) }];
     this.reconcileMuting(now, changes);
     this.announce(changes);
@@ -430,7 +430,7 @@ export class AlertManager {
     silence.endsAt = now;
     silence.expiredBy = by;
     this.silences.delete(id);
-    void this.writer.write(() => this.store.saveSilence(structuredClone(silence)));
+    void this.writer.run(() => this.store.saveSilence(structuredClone(silence)));
     const changes: AlertChange[] = [{ type: 'silence_expired', silence: structuredClone(silence) }];
     this.reconcileMuting(now, changes);
     this.announce(changes);
@@ -459,7 +459,7 @@ export class AlertManager {
     if (!rule) throw notFound('rule', id);
     if (rule.builtin) throw conflict(`'${id}' is one of the default rules: disable it instead (or edit it)`);
     this.rules.delete(id);
-    void this.writer.write(() => this.store.deleteRule(id));
+    void this.writer.run(() => this.store.deleteRule(id));
     this.log.info('alert rule deleted', { rule: id, by });
     this.announce([{ type: 'rules_changed', ruleId: id }]);
     this.reevaluate();
@@ -478,7 +478,7 @@ export class AlertManager {
     this.rules.set(rule.id, rule);
     const copy = structuredClone(rule);
     const at = this.clock.now();
-    void this.writer.write(() => this.store.saveRule(copy, { by, at }));
+    void this.writer.run(() => this.store.saveRule(copy, { by, at }));
     if (!announce) return;
     this.announce([{ type: 'rules_changed', ruleId: rule.id }]);
     this.reevaluate();

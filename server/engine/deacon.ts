@@ -18,7 +18,7 @@
 import type { EngineContext } from './context';
 import type { TimerHandle } from './clock';
 import type { PatrolTier, Rig, TownSettings } from './model';
-import { percentile } from './refinery-stats';
+import { percentile } from './stats';
 
 export const PATROL_TIERS: readonly PatrolTier[] = ['hot', 'warm', 'cold'];
 

@@ -1,5 +1,5 @@
 /**
- * Write-through to the store, in order. All writes go through one promise chain so a
+ * Write-through to the store, in order. All writes go through one SerialQueue so a
  * record's saves land in the order they were made (SQLite has one writer anyway).
  * Events are the history, not the state: they are appended in batches, at most
  * EVENT_BATCH_MS after they happened, because a busy town emits dozens a second and every
@@ -9,33 +9,30 @@
 import type { DomainEvent } from './events';
 import type { Clock, TimerHandle } from './clock';
 import type { TownStore } from './ports';
+import { SerialQueue } from './serial-queue';
 
 /** How long (real ms) an event waits for others to be appended with it. */
 export const EVENT_BATCH_MS = 100;
 
 export class Persistence {
-  private chain: Promise<void> = Promise.resolve();
+  private readonly queue: SerialQueue;
   private pendingEvents: DomainEvent[] = [];
   private flushTimer: TimerHandle | null = null;
-  private failures = 0;
 
   constructor(
     readonly store: TownStore,
-    private readonly onError: (err: unknown) => void,
+    onError: (err: unknown) => void,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.queue = new SerialQueue(onError);
+  }
 
   /**
    * Queues a write. The returned promise rejects if this write fails, for callers that
    * must not go on without it (the Refinery's merge intent); everyone else may ignore it.
    */
   write(fn: (store: TownStore) => Promise<void>): Promise<void> {
-    const p = this.chain.then(() => fn(this.store));
-    this.chain = p.catch((err) => {
-      this.failures++;
-      this.onError(err);
-    });
-    return p;
+    return this.queue.run(() => fn(this.store));
   }
 
   /** Buffers an event; events are appended together, at most EVENT_BATCH_MS later. */
@@ -57,15 +54,13 @@ export class Persistence {
 
   /** Resolves when every write queued so far, buffered events included, has been attempted. */
   async drain(): Promise<void> {
-    let seen: Promise<void>;
     do {
       this.flushEvents();
-      seen = this.chain;
-      await seen;
-    } while (seen !== this.chain || this.pendingEvents.length > 0);
+      await this.queue.drain();
+    } while (this.pendingEvents.length > 0);
   }
 
   get failedWrites(): number {
-    return this.failures;
+    return this.queue.failures;
   }
 }

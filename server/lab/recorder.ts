@@ -7,7 +7,7 @@
  */
 import type { DomainEvent } from '../engine/events';
 import type { Town } from '../engine/town';
-import { percentile } from '../engine/refinery-stats';
+import { percentile } from '../engine/stats';
 import type { VirtualClock } from '../engine/clock';
 
 export interface Stat {

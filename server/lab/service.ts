@@ -6,6 +6,7 @@
  */
 import type { TownStore } from '../engine/ports';
 import type { Town } from '../engine/town';
+import { SerialQueue } from '../engine/serial-queue';
 import { notFound } from '../engine/errors';
 import { calibrate, type Calibration } from './calibrate';
 import { LabParamsError, parseLabParams } from './params';
@@ -26,7 +27,7 @@ export interface ScenarioSummary {
 }
 
 export class LabService {
-  private turn: Promise<unknown> = Promise.resolve();
+  private readonly turns = new SerialQueue();
 
   constructor(
     private readonly town: Town,
@@ -78,8 +79,6 @@ export class LabService {
   }
 
   private inTurn<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.turn.then(fn, fn);
-    this.turn = run.catch(() => {});
-    return run;
+    return this.turns.run(fn);
   }
 }

@@ -16,7 +16,7 @@ import type { Logger } from '../engine/context';
 import { silentLogger } from '../engine/context';
 import { TOWN_SERIES, type MetricName, type MetricSnapshot, type MetricValues } from './catalog';
 import { MINUTE_RESOLUTION_MS, RAW_RESOLUTION_MS, type MetricsStore, type SeriesRow } from './series-store';
-import { SerialWriter } from './serial-writer';
+import { SerialQueue } from '../engine/serial-queue';
 
 export const RAW_RETENTION_MS = 24 * 3_600_000;
 export const MINUTE_RETENTION_MS = 30 * 24 * 3_600_000;
@@ -72,7 +72,7 @@ export class SeriesRecorder {
   private readonly store: MetricsStore;
   private readonly clock: Clock;
   private readonly log: Logger;
-  private readonly writer: SerialWriter;
+  private readonly writer: SerialQueue;
   readonly rawRetentionMs: number;
   readonly minuteRetentionMs: number;
   private minute: { start: number; series: Map<string, Map<string, Accumulator>> } | null = null;
@@ -84,7 +84,7 @@ export class SeriesRecorder {
     this.log = options.log ?? silentLogger;
     this.rawRetentionMs = options.rawRetentionMs ?? RAW_RETENTION_MS;
     this.minuteRetentionMs = options.minuteRetentionMs ?? MINUTE_RETENTION_MS;
-    this.writer = new SerialWriter((err) => this.log.error('metric series write failed', { error: String(err) }));
+    this.writer = new SerialQueue((err) => this.log.error('metric series write failed', { error: String(err) }));
   }
 
   /** Prunes on a schedule (engine clock). */
@@ -103,7 +103,7 @@ export class SeriesRecorder {
   }
 
   get failedWrites(): number {
-    return this.writer.failedWrites;
+    return this.writer.failures;
   }
 
   /** Appends a snapshot's raw rows and folds it into the current minute. */
@@ -121,7 +121,7 @@ export class SeriesRecorder {
       max: null,
     }));
     const rows = [...rollup, ...raw];
-    void this.writer.write(() => this.store.appendSeries(rows));
+    void this.writer.run(() => this.store.appendSeries(rows));
   }
 
   private fold(series: string, values: MetricValues): void {
@@ -152,11 +152,13 @@ export class SeriesRecorder {
   /** Deletes raw rows older than a day and rollups older than 30 days. */
   async prune(now = this.clock.now()): Promise<{ raw: number; minute: number }> {
     let result = { raw: 0, minute: 0 };
-    await this.writer.write(async () => {
-      const raw = await this.store.pruneSeries(RAW_RESOLUTION_MS, now - this.rawRetentionMs);
-      const minute = await this.store.pruneSeries(MINUTE_RESOLUTION_MS, now - this.minuteRetentionMs);
-      result = { raw, minute };
-    });
+    await this.writer
+      .run(async () => {
+        const raw = await this.store.pruneSeries(RAW_RESOLUTION_MS, now - this.rawRetentionMs);
+        const minute = await this.store.pruneSeries(MINUTE_RESOLUTION_MS, now - this.minuteRetentionMs);
+        result = { raw, minute };
+      })
+      .catch(() => {}); // counted and logged by the writer; the next tick prunes again
     return result;
   }
 
