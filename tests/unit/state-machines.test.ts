@@ -1,8 +1,10 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IllegalTransition } from '../../server/engine/errors';
+import { nextEscalationStatus, type EscalationEvent } from '../../server/engine/escalations';
+import { nextGateStatus, type GateEvent } from '../../server/engine/gate';
 import { compareQueueOrder, nextMergeRequestStatus, type MergeRequestEvent } from '../../server/engine/merge-request';
-import type { MergeRequest, MergeRequestStatus, PolecatState } from '../../server/engine/model';
+import type { EscalationStatus, Gate, MergeRequest, MergeRequestStatus, PolecatState } from '../../server/engine/model';
 import { nextPolecatState, type PolecatEvent } from '../../server/engine/polecat';
 import { readTransitionTable } from '../support/transition-table';
 
@@ -78,6 +80,18 @@ describe('the merge request table, pair by pair', () => {
     'abandon',
   ] as const satisfies readonly MergeRequestEvent[];
   checkEveryPair('merge-request.ts', states, events, nextMergeRequestStatus);
+});
+
+describe('the gate table, pair by pair', () => {
+  const states = ['waiting', 'open', 'cancelled'] as const satisfies readonly Gate['status'][];
+  const events = ['open', 'cancel'] as const satisfies readonly GateEvent[];
+  checkEveryPair('gate.ts', states, events, nextGateStatus);
+});
+
+describe('the escalation table, pair by pair', () => {
+  const states = ['open', 'acknowledged', 'resolved'] as const satisfies readonly EscalationStatus[];
+  const events = ['acknowledge', 'resolve'] as const satisfies readonly EscalationEvent[];
+  checkEveryPair('escalations.ts', states, events, nextEscalationStatus);
 });
 
 describe('polecat lifecycle', () => {
