@@ -26,3 +26,35 @@ export class IllegalTransition extends EngineError {
     this.name = 'IllegalTransition';
   }
 }
+
+/**
+ * Why an operation on a rig's upstream (clone, fetch, push) failed. `refused`: the URL or
+ * branch broke the rules (contracts/git-url.ts) and git never ran; `rejected`: the upstream
+ * refused a push (a hook, a protected branch); the rest name git's own failures.
+ */
+export type UpstreamErrorKind =
+  | 'refused'
+  | 'exists'
+  | 'unreachable'
+  | 'auth'
+  | 'no_such_branch'
+  | 'not_a_repository'
+  | 'empty'
+  | 'timeout'
+  | 'rejected'
+  | 'failed';
+
+/**
+ * A failed upstream operation, with git's reason (first meaningful line of its stderr)
+ * and every URL password in it redacted. All are the operator's to fix (a 4xx), except
+ * `exists`, a name or directory already taken (a conflict).
+ */
+export class UpstreamError extends EngineError {
+  constructor(
+    readonly kind: UpstreamErrorKind,
+    message: string,
+  ) {
+    super(kind === 'exists' ? 'conflict' : 'invalid', message, { kind });
+    this.name = 'UpstreamError';
+  }
+}

@@ -242,3 +242,74 @@ export interface AgentRuntime {
    */
   inject?(polecatId: string, failure: InjectedFailure, sticky: boolean): void;
 }
+
+/** How far a clone has got, from git's `--progress` lines ("Receiving objects: 45%"). */
+export interface CloneProgress {
+  /** git's name for the step: "Counting objects", "Receiving objects", "Resolving deltas"... */
+  phase: string;
+  /** 0-100 within the phase. */
+  percent: number;
+}
+
+export interface CloneOptions {
+  /** The target branch; absent: the upstream's HEAD (its default branch). */
+  branch?: string;
+  /** The clone is killed, and its directory removed, after this long. */
+  timeoutMs: number;
+  onProgress?: (progress: CloneProgress) => void;
+  /** Aborting kills the clone (a shutdown); it then fails with kind `timeout`. */
+  signal?: AbortSignal;
+}
+
+export interface ClonedUpstream {
+  /** The URL as recorded in the clone's config and shown: without its password. */
+  url: string;
+  /** The branch landings go to: the one asked for, or the upstream's default. */
+  targetBranch: string;
+  /** The upstream's tip of the target branch at clone time. */
+  tip: string;
+}
+
+/**
+ * How to reach the upstream for one call. `secretUrl`: the URL as the operator gave it, with
+ * its password, held in memory only; the clone's config never holds it (without it, the
+ * server user's credential helpers and SSH agent answer).
+ */
+export interface UpstreamAccess {
+  secretUrl?: string;
+  /** Kill git after this long; default 2 minutes. */
+  timeoutMs?: number;
+}
+
+/**
+ * `pushed`: the upstream branch is now the commit (or already was). `rejected_stale`: the
+ * upstream moved since `expectedTip` (somebody else pushed): fetch, re-merge, try again.
+ */
+export type PushResult = { status: 'pushed' } | { status: 'rejected_stale' };
+
+/**
+ * A rig's upstream repository (remote `origin` of its bare clone). Failures reject with
+ * UpstreamError (engine/errors.ts), whose message is git's reason with passwords redacted.
+ * Layout of the clone: local `refs/heads/<target>` is the landing ref and `refs/heads/*`
+ * the polecats' branches; what was fetched from the upstream is in `refs/remotes/origin/*`.
+ */
+export interface UpstreamPort {
+  /**
+   * Clones `url` (checked against contracts/git-url.ts before git runs) as a bare
+   * repository at `dir`, which must not exist. A failure leaves no directory behind.
+   */
+  cloneBare(url: string, dir: string, options: CloneOptions): Promise<ClonedUpstream>;
+  /** Fetches the upstream's `branch` into `refs/remotes/origin/<branch>`; returns its tip. */
+  fetchUpstream(repo: string, branch: string, access?: UpstreamAccess): Promise<string>;
+  /**
+   * Moves the upstream's `branch` from `expectedTip` to `commit` by compare-and-swap
+   * (`--force-with-lease`), refusing a `commit` that does not descend from `expectedTip`,
+   * so nobody's commit is ever overwritten. Updates `refs/remotes/origin/<branch>`.
+   */
+  pushLanding(repo: string, commit: string, branch: string, expectedTip: string, access?: UpstreamAccess): Promise<PushResult>;
+  /**
+   * Publishes local `branch` (a polecat's) under the same name upstream, replacing what
+   * this clone pushed there before but nothing somebody else pushed since (`rejected_stale`).
+   */
+  pushBranch(repo: string, branch: string, access?: UpstreamAccess): Promise<PushResult>;
+}

@@ -15,6 +15,13 @@ export interface RunGitOptions {
    * `merge-base --is-ancestor` and `merge-tree` answers questions with exit code 1.
    */
   allowExitCodes?: number[];
+  /**
+   * Kill git, and everything it started (ssh, a remote helper), after this many ms; the
+   * call then rejects with an error whose `timedOut` is true. Absent: no limit.
+   */
+  timeoutMs?: number;
+  /** Written to git's stdin (`update-ref --stdin`); without it stdin is /dev/null. */
+  stdin?: string;
 }
 
 export interface GitResult {
@@ -66,6 +73,11 @@ const BASE_ENV: Record<string, string> = {
   GIT_COMMITTER_EMAIL: GIT_IDENTITY.email,
 };
 
+/** The environment every git command of the server runs with: ours over the server's, `extra` over both. */
+export function gitEnvironment(extra?: Record<string, string>): Record<string, string | undefined> {
+  return { ...process.env, ...BASE_ENV, ...extra };
+}
+
 /** Diffs and fsck output of a big repository can be large; don't truncate them. */
 const MAX_BUFFER = 256 * 1024 * 1024;
 
@@ -78,12 +90,13 @@ function overflowError(args: string[]): Error {
 
 /** Runs `git <args>` in `opts.cwd`; rejects with GitError on an unexpected exit code. */
 export async function runGit(args: string[], opts: RunGitOptions): Promise<GitResult> {
-  const env = { ...process.env, ...BASE_ENV, ...opts.env };
   const result = await processRunner().run({
     argv: ['git', ...args],
     cwd: opts.cwd,
-    env,
+    env: gitEnvironment(opts.env),
     output: { mode: 'full', limit: MAX_BUFFER },
+    stdin: opts.stdin,
+    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs, killGroup: true } : {}),
   });
   if (result.spawnError) {
     // Spawn failure (git missing, cwd gone, a NUL in an argument): not an exit code.
@@ -94,7 +107,7 @@ export async function runGit(args: string[], opts: RunGitOptions): Promise<GitRe
   if (result.overflow) throw overflowError(args);
   if (result.code === null) {
     const error = new Error(`git ${args.join(' ')} was killed by ${result.signal ?? 'a signal'}`);
-    Object.assign(error, { signal: result.signal, stderr: result.stderr });
+    Object.assign(error, { signal: result.signal, stderr: result.stderr, timedOut: result.timedOut });
     throw error;
   }
   const { code, stdout, stderr } = result;

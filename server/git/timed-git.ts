@@ -1,11 +1,12 @@
 /**
- * A GitPort that reports how long each of its calls took (real ms), for the fleet's
- * time accounting (server/fleet/time-ledger.ts). Pure delegation: behaviour unchanged.
+ * A GitPort (or UpstreamPort) that reports how long each of its calls took (real ms), for
+ * the fleet's time accounting (server/fleet/time-ledger.ts). Pure delegation: behaviour
+ * unchanged. Every method of `git` must return a promise.
  */
 import { performance } from 'node:perf_hooks';
-import type { GitPort } from '../engine/ports';
+import type { GitPort, UpstreamPort } from '../engine/ports';
 
-export function timedGit(git: GitPort, spent: (ms: number) => void): GitPort {
+export function timedGit<Port extends GitPort | UpstreamPort>(git: Port, spent: (ms: number) => void): Port {
   return new Proxy(git, {
     get(target, key, receiver) {
       const value: unknown = Reflect.get(target, key, receiver);
