@@ -40,11 +40,15 @@ import { PrismaAlertStore } from './alerts/prisma-store';
 import { Authenticator } from './auth/authenticator';
 import { resolveCredentials } from './auth/credentials';
 import { createAuthGate } from './auth/http-gate';
+import { answerClientError, createRequestListener } from './http/boundary';
+import { HostAllowList } from './http/hosts';
+import { FailureLimiter } from './http/rate-limit';
 import { publishMonitoring } from './metrics/handle';
 import { createMonitoring } from './metrics/monitoring';
 import { PrismaMetricsStore } from './metrics/prisma-series-store';
 import { createPrometheusRegistry } from './metrics/prometheus';
 import { LabService } from './lab/service';
+import { protectSecrets, townSandbox } from './spawner/sandbox';
 
 const log: Logger = {
   info: (message, fields) => console.log(`[gastown] ${message}`, fields ?? ''),
@@ -69,6 +73,17 @@ async function main(): Promise<void> {
   await migrateDatabase(config.databaseFile, { projectRoot });
   const prisma = await openSqlitePrisma(config.databaseFile);
   const store = new PrismaStore(prisma);
+  // Where `gt` and `bd` find this server when run on the same machine (see cli/client.ts);
+  // written before any agent starts, so an agent's sandbox can cover it (spawner/sandbox.ts).
+  const writeCliFile = (port: number) =>
+    writeFile(
+      path.join(config.dataDir, 'cli.json'),
+      JSON.stringify({ url: `http://${config.host}:${port}`, token: credentials.operatorToken }, null, 2),
+      { mode: 0o600 },
+    );
+  await writeCliFile(config.port);
+  // Tokens and database for the server's user only, whatever mode older files had.
+  await protectSecrets(config.dataDir);
 
   // Engine time never runs backwards across restarts: a sped-up clock ran ahead of the
   // wall clock, so it resumes from the last event's time when that is later.
@@ -108,9 +123,18 @@ async function main(): Promise<void> {
   });
   await monitoring.load();
   monitoring.start();
+  // How agents and checks are kept from the tokens (docs/agents.md, "What an agent can reach").
+  const sandbox = townSandbox(config.dataDir);
+  if (sandbox.mode === 'none')
+    log.warn('agents run as the server user without namespaces (unshare refused): they can read the token files');
+  else
+    log.info(`agents and checks run ${sandbox.user ? `as user ${sandbox.user.name}` : 'in namespaces without the token files'}`);
   town.start();
   disk.start();
-  const stopRetention = startEventRetention(store, clock, log);
+  const stopRetention = startEventRetention(store, clock, log, {
+    eventsMs: config.eventRetentionMs,
+    auditMs: config.auditRetentionMs,
+  });
 
   process.env.NEXT_TELEMETRY_DISABLED ??= '1';
   const app = next({ dev: config.dev, dir: projectRoot, hostname: config.host, port: config.port });
@@ -120,20 +144,29 @@ async function main(): Promise<void> {
   const lab = new LabService(town, store);
   publishRuntime({ town, commands, queries: createQueries(town, store, fleet), config, lab });
 
-  const gate = createAuthGate({ auth, metricsPublic: config.metricsPublic });
-  const server = createServer((req, res) => {
-    gate(req, res).then(
-      (answered) => {
-        if (!answered) void handle(req, res);
-      },
-      (err: unknown) => {
-        log.error('auth gate failed', { error: String(err) });
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { code: 'internal', message: 'internal error' } }));
-      },
-    );
+  const limiter = new FailureLimiter();
+  const gate = createAuthGate({ auth, metricsPublic: config.metricsPublic, limiter });
+  const hosts: HostAllowList = new HostAllowList({
+    host: config.host,
+    port: (): number => {
+      const address = server.address();
+      return typeof address === 'object' && address ? address.port : config.port;
+    },
+    publicUrl: config.publicUrl,
+    extra: config.allowedHosts,
   });
-  const realtime = attachRealtime({ httpServer: server, town, store, auth, alerts: monitoring.alerts, fleet });
+  const server = createServer(createRequestListener({ hosts, gate, next: (req, res) => handle(req, res) }));
+  server.on('clientError', answerClientError);
+  const realtime = attachRealtime({
+    httpServer: server,
+    town,
+    store,
+    auth,
+    hosts,
+    limiter,
+    alerts: monitoring.alerts,
+    fleet,
+  });
   const prometheus = createPrometheusRegistry({
     sampler: monitoring.sampler,
     town,
@@ -152,12 +185,7 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  // Where `gt` and `bd` find this server when run on the same machine (see cli/client.ts).
-  await writeFile(
-    path.join(config.dataDir, 'cli.json'),
-    JSON.stringify({ url: `http://${config.host}:${port}`, token: credentials.operatorToken }, null, 2),
-    { mode: 0o600 },
-  );
+  if (port !== config.port) await writeCliFile(port); // in place: a sandbox's cover stays on it
   log.info(`Gas Town Fleet listening on http://${config.host}:${port}`, {
     dataDir: config.dataDir,
     timeScale: config.timeScale,

@@ -88,16 +88,6 @@ export function templateOf(spec: Exclude<AgentSpec, { kind: 'scripted' }>): stri
   return [...preset.argv, ...(spec.model ? preset.modelArgs : []), ...(spec.args ?? [])];
 }
 
-/** Why a program path is refused, or null. Relative paths name a file of the rig's repository. */
-export function programProblem(program: string): string | null {
-  if (program.trim() === '') return 'the command needs a program';
-  if (program.includes('\0')) return 'the program contains a NUL byte';
-  if (path.isAbsolute(program) || !program.includes('/')) return null; // absolute, or found on PATH
-  const inside = path.posix.normalize(program);
-  if (inside === '..' || inside.startsWith('../')) return `'${program}' is outside the rig's repository`;
-  return null;
-}
-
 /**
  * The program to start: a relative path is a file of the polecat's worktree (its own
  * checkout of the rig), anything else as given.

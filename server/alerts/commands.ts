@@ -4,16 +4,13 @@
  * and reset rules. Appended to the catalogue in server/commands/index.ts.
  */
 import { z } from 'zod';
+import { line, TEXT_LIMITS } from '../../contracts/text';
 import { defineCommand, type CommandDefinition } from '../commands/command';
 import { NewRuleSchema, RulePatchSchema } from './rules';
 import { alertManagerOf } from './registry';
 import { SilenceInputSchema } from './silences';
 
-const Id = (what: string) =>
-  z
-    .string({ error: `${what} must be a string` })
-    .min(1, `${what} is required`)
-    .max(60);
+const Id = (what: string) => line({ max: TEXT_LIMITS.id, min: 1, minMessage: `${what} is required` });
 
 export const acknowledgeAlert = defineCommand({
   name: 'alert.ack',

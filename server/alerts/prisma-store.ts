@@ -74,8 +74,16 @@ export class PrismaAlertStore implements AlertStore {
   }
 
   async saveRule(rule: AlertRule, meta: { by: string; at: number }): Promise<void> {
+    await this.ruleUpsert(rule, meta);
+  }
+
+  async saveRules(rules: AlertRule[], meta: { by: string; at: number }): Promise<void> {
+    await this.prisma.$transaction(rules.map((rule) => this.ruleUpsert(rule, meta)));
+  }
+
+  private ruleUpsert(rule: AlertRule, meta: { by: string; at: number }) {
     const row = { definition: JSON.stringify(rule), builtin: rule.builtin, updatedAt: meta.at, updatedBy: meta.by };
-    await this.prisma.alertRule.upsert({
+    return this.prisma.alertRule.upsert({
       where: { id: rule.id },
       create: { id: rule.id, ...row },
       update: row,

@@ -24,6 +24,8 @@ export interface SilenceQuery {
 export interface AlertStore {
   listRules(): Promise<AlertRule[]>;
   saveRule(rule: AlertRule, meta: { by: string; at: number }): Promise<void>;
+  /** Saves several rules in one transaction: all or none (a reset of the defaults). */
+  saveRules(rules: AlertRule[], meta: { by: string; at: number }): Promise<void>;
   deleteRule(id: string): Promise<void>;
   /** Upsert by id. */
   saveAlert(alert: Alert): Promise<void>;
@@ -59,6 +61,10 @@ export class MemoryAlertStore implements AlertStore {
 
   async saveRule(rule: AlertRule): Promise<void> {
     this.rules.set(rule.id, copy(rule));
+  }
+
+  async saveRules(rules: AlertRule[]): Promise<void> {
+    for (const rule of rules) this.rules.set(rule.id, copy(rule));
   }
 
   async deleteRule(id: string): Promise<void> {

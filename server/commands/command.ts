@@ -5,7 +5,9 @@
  * an audit record (also for refusals) plus an `operator.action` event.
  */
 import { z } from 'zod';
+import { clip } from '../../contracts/text';
 import { EngineError } from '../engine/errors';
+import { auditDigest } from './audit-digest';
 import type { Town } from '../engine/town';
 
 export type Role = 'operator' | 'viewer';
@@ -58,7 +60,14 @@ export class CommandBus {
       }
       const parsed = command.input.safeParse(rawInput ?? {});
       if (!parsed.success) throw new EngineError('invalid', describeIssues(parsed.error), parsed.error.issues);
+      // Fail-stop (engine/persistence.ts): once a store write failed, memory and disk may
+      // differ, so nothing is taken until a restart; and a command only answers ok once
+      // the writes it queued have landed.
+      const { persistence } = this.town.ctx;
+      if (persistence.failure) throw persistence.refusal();
       const result = await command.run(this.town, parsed.data, actor);
+      await persistence.written();
+      if (persistence.failure) throw persistence.refusal();
       this.audit(name, rawInput, actor, null);
       return result;
     } catch (err) {
@@ -70,8 +79,20 @@ export class CommandBus {
   private audit(action: string, input: unknown, actor: Actor, error: string | null): void {
     const { clock, ctx } = this.town;
     const at = clock.now();
-    void ctx.persistence.write((s) =>
-      s.appendAudit({ at, actor: actor.name, role: actor.role, action, input: input ?? null, ok: error === null, error }),
+    void ctx.persistence.write(
+      (s) =>
+        // A digest, not the raw input: bounded, redacted, and safe to serialise (audit-digest.ts).
+        s.appendAudit({
+          at,
+          actor: actor.name,
+          role: actor.role,
+          action,
+          input: auditDigest(input),
+          ok: error === null,
+          // clip, not slice: half a surrogate pair is a value the store refuses.
+          error: error === null ? null : clip(error, 2_000),
+        }),
+      'history',
     );
     ctx.emit({ type: 'operator.action', at, actor: actor.name, action, ok: error === null });
   }

@@ -1,10 +1,10 @@
 /** Commands on convoys and their waves, bead dependencies, budgets and provider limits. */
 import { z } from 'zod';
-import { RepoPath, RigName } from './beads';
+import { id, line, TEXT_LIMITS } from '../../contracts/text';
+import { BeadDescription, BeadId, BeadLabel, BeadTitle, RepoPath, RigName } from './beads';
 import { defineCommand } from './command';
 
-const ConvoyId = z.string().min(1).max(40);
-const BeadId = z.string().min(1).max(40);
+const ConvoyId = id(40);
 
 const WaveSize = z.union([
   z.literal('auto'),
@@ -15,11 +15,11 @@ const WaveSize = z.union([
 ]);
 
 const ConvoyBead = z.strictObject({
-  title: z.string().trim().min(1, 'a bead needs a title').max(200),
-  description: z.string().max(20_000).default(''),
+  title: BeadTitle,
+  description: BeadDescription.default(''),
   rig: RigName.optional(),
   priority: z.number().int().min(0).max(4).default(2),
-  labels: z.array(z.string().min(1).max(50)).max(20).default([]),
+  labels: z.array(BeadLabel).max(20).default([]),
   dependsOn: z.array(BeadId).max(50).default([]),
   paths: z.array(RepoPath).max(50).default([]),
 });
@@ -29,7 +29,7 @@ export const createConvoy = defineCommand({
   summary: 'Create a convoy of beads; dispatched at once unless hold is set',
   role: 'operator',
   input: z.strictObject({
-    title: z.string().trim().min(1).max(200),
+    title: line({ max: TEXT_LIMITS.title, min: 1, minMessage: 'a convoy needs a title', trim: true }),
     beads: z.array(ConvoyBead).min(1, 'a convoy needs at least one bead').max(500),
     hold: z.boolean().default(false),
   }),
@@ -113,7 +113,7 @@ export const limitProvider = defineCommand({
   summary: "Set an API provider's limits: concurrent sessions and tokens per minute (null: unlimited)",
   role: 'operator',
   input: z.strictObject({
-    provider: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'a provider name such as anthropic or openai'),
+    provider: line({ max: 40 }).regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'a provider name such as anthropic or openai'),
     maxSessions: z.number().int().min(1).max(10_000).nullable(),
     tokensPerMinute: z.number().int().min(1).max(1_000_000_000).nullable(),
   }),

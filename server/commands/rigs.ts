@@ -1,9 +1,10 @@
 /** Commands that reshape rigs: split one into path partitions, merge partitions back. */
 import { z } from 'zod';
+import { line, TEXT_LIMITS } from '../../contracts/text';
 import { RigName } from './beads';
 import { defineCommand } from './command';
 
-const Glob = z.string().min(1, 'a glob cannot be empty').max(200, 'globs are at most 200 characters');
+const Glob = line({ max: TEXT_LIMITS.path, min: 1, minMessage: 'a glob cannot be empty' });
 
 /** A split request (also what the preview takes). The engine checks globs against the repository. */
 export const SplitInput = z.strictObject({

@@ -4,10 +4,11 @@
  * demos), acknowledge and resolve escalations, create and approve gates.
  */
 import { z } from 'zod';
-import { RigName } from './beads';
+import { id, line, TEXT_LIMITS } from '../../contracts/text';
+import { BeadId, RigName } from './beads';
 import { defineCommand } from './command';
 
-const PolecatId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}\/[a-z0-9-]{1,40}$/, 'a polecat id is <rig>/<name>');
+const PolecatId = line({ max: 81 }).regex(/^[a-z0-9][a-z0-9-]{0,39}\/[a-z0-9-]{1,40}$/, 'a polecat id is <rig>/<name>');
 const Duration = (what: string, min: number, max: number) =>
   z
     .number({ error: `${what} must be a number of milliseconds` })
@@ -116,7 +117,7 @@ export const injectFailure = defineCommand({
   },
 });
 
-const EscalationId = z.strictObject({ id: z.string().min(1).max(40) });
+const EscalationId = z.strictObject({ id: id(40) });
 
 export const acknowledgeEscalation = defineCommand({
   name: 'escalation.ack',
@@ -141,9 +142,9 @@ export const createGate = defineCommand({
   input: z
     .strictObject({
       kind: z.enum(['timer', 'merge_landed', 'bead_closed', 'human']),
-      title: z.string().trim().min(1).max(200),
-      holds: z.array(z.string().min(1).max(40)).min(1).max(500),
-      beads: z.array(z.string().min(1).max(40)).max(500).optional(),
+      title: line({ max: TEXT_LIMITS.title, min: 1, minMessage: 'a gate needs a title', trim: true }),
+      holds: z.array(BeadId).min(1).max(500),
+      beads: z.array(BeadId).max(500).optional(),
       /** For timer gates: engine ms from now. */
       inMs: Duration('inMs', 0, 30 * 24 * 3_600_000).optional(),
       rig: RigName.optional(),
@@ -156,6 +157,6 @@ export const approveGate = defineCommand({
   name: 'gate.approve',
   summary: 'Approve (open) a human gate',
   role: 'operator',
-  input: z.strictObject({ id: z.string().min(1).max(40) }),
+  input: z.strictObject({ id: id(40) }),
   run: (town, { id }, actor) => town.approveGate(id, actor.name),
 });

@@ -57,7 +57,17 @@ export type DomainEvent =
       outputTokens: number;
       model: string;
     })
-  | (Base & { type: 'agent.failed'; rig: string; polecat: string; bead: string; reason: string })
+  | (Base & {
+      type: 'agent.failed';
+      rig: string;
+      polecat: string;
+      bead: string;
+      reason: string;
+      /** Failed attempts of this bead so far (absent in events from before it was recorded). */
+      attempt?: number;
+      /** Engine time before which the bead is not dispatched again; null: escalated instead. */
+      retryAt?: number | null;
+    })
   /** An external agent's run ended without a single usage line: its tokens and cost are unknown. */
   | (Base & { type: 'agent.unmetered'; rig: string; polecat: string; bead: string; outcome: AgentOutcomeKind })
   | (Base & { type: 'bead.created'; rig: string; bead: string; title: string; convoy: string | null })

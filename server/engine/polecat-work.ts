@@ -5,14 +5,16 @@
  * goes back to its polecat (rebase on the new target, resubmit) until it has been
  * submitted `maxAttempts` times; then it is escalated and its bead blocked for a person.
  * An agent attempt that fails outright (a crash, no commit, a timeout) is retried the
- * same way: the bead goes back to the pool, and after `maxAttempts` failed attempts it
- * is escalated and blocked instead. A rig's `maxConcurrency` caps its running agents:
- * the Mayor hooks no more beads than there are free slots, and a polecat waiting for a
- * slot (after a conflict, say) is throttled, like one waiting for its API provider.
+ * same way: the bead goes back to the pool, waits `backoffMs(n)` of engine time after its
+ * n-th failure, and after `maxAttempts` failed attempts it is escalated and blocked
+ * instead. A rig's `maxConcurrency` caps its running agents: the Mayor hooks no more
+ * beads than there are free slots, and a polecat waiting for a slot (after a conflict,
+ * say) is throttled, like one waiting for its API provider.
  */
 import type { EngineContext } from './context';
 import type { CostMeter } from './costs';
 import type { EscalationBook } from './escalations';
+import { backoffMs } from './backoff';
 import { ProviderLimiter } from './limiter';
 import { planDispatch } from './mayor';
 import type { Bead, Convoy, MergeRequest, Polecat } from './model';
@@ -52,6 +54,8 @@ export class PolecatWork {
   running = false;
   /** Failed agent attempts per bead still in play. */
   private readonly failedAttempts = new Map<string, number>();
+  /** Beads backing off after a failed attempt: the engine time of their next dispatch. */
+  private readonly retryAt = new Map<string, number>();
   /** Polecats whose agent has reported usage: for the others it is unknown, not zero. */
   private readonly reportedUsage = new Set<string>();
   /** Agent slots per rig (its maxConcurrency), granted in order like provider sessions. */
@@ -138,7 +142,7 @@ export class PolecatWork {
       rigs: [...records.rigs.values()].map((rt) => rt.rig),
       // Only open beads can be assigned: asking the gates about the rest is wasted work
       // (most beads in play are being worked on).
-      beads: [...records.beads.values()].filter((b) => b.status === 'open' && !this.hooks.isHeld(b)),
+      beads: [...records.beads.values()].filter((b) => b.status === 'open' && !this.hooks.isHeld(b) && !this.retryAt.has(b.id)),
       idlePolecats: (rig) => this.dispatchable(rig),
       beadStatus: (id) => records.beads.get(id)?.status,
     });
@@ -290,14 +294,27 @@ export class PolecatWork {
     const now = this.ctx.clock.now();
     const existing = records.mergeRequestFor(polecat);
     if (outcome.kind === 'failed') {
-      this.ctx.emit({ type: 'agent.failed', at: now, rig: rig.name, polecat: polecat.id, bead: bead.id, reason: outcome.reason });
-      if (existing) void queue.transition(existing, 'abandon');
       const failures = (this.failedAttempts.get(bead.id) ?? 0) + 1;
       this.failedAttempts.set(bead.id, failures);
+      // A failed attempt backs off before the next (engine/backoff.ts: 2 s, 4 s, 8 s...):
+      // a crash-looping agent costs one try per wait, not maxAttempts tries in 50 ms.
+      const escalate = failures >= rig.settings.maxAttempts;
+      const retryAt = escalate ? null : now + backoffMs(failures);
+      this.ctx.emit({
+        type: 'agent.failed',
+        at: now,
+        rig: rig.name,
+        polecat: polecat.id,
+        bead: bead.id,
+        reason: outcome.reason,
+        attempt: failures,
+        retryAt,
+      });
+      if (existing) void queue.transition(existing, 'abandon');
       // The polecat lets go before the bead is reopened: a crash between the two writes
       // must never leave a bead open for dispatch while a polecat still holds it.
       records.movePolecat(polecat, 'fail', { beadId: null });
-      if (failures >= rig.settings.maxAttempts) {
+      if (retryAt === null) {
         this.failedAttempts.delete(bead.id);
         records.setBeadStatus(bead, 'blocked', { assignee: null });
         this.escalations.raise({
@@ -308,7 +325,15 @@ export class PolecatWork {
           beadId: bead.id,
           polecatId: polecat.id,
         });
-      } else records.setBeadStatus(bead, 'open', { assignee: null });
+      } else {
+        // The bead is open (nobody holds it) but the Mayor skips it until retryAt.
+        this.retryAt.set(bead.id, retryAt);
+        records.setBeadStatus(bead, 'open', { assignee: null });
+        this.ctx.clock.setTimer(retryAt - now, () => {
+          if (this.retryAt.get(bead.id) === retryAt) this.retryAt.delete(bead.id);
+          this.scheduleDispatch();
+        });
+      }
       this.scheduleDispatch();
       return;
     }

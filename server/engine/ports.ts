@@ -100,13 +100,14 @@ export interface TownState {
   settings: TownSettings | null;
 }
 
-/** Records written together by `TownStore.saveAll`. */
+/** Records written together by `TownStore.saveAll`; a kind left out is not touched. */
 export interface RecordChange {
-  rigs: Rig[];
-  polecats: Polecat[];
-  deletedPolecats: string[];
-  beads: Bead[];
-  mergeRequests: MergeRequest[];
+  rigs?: Rig[];
+  polecats?: Polecat[];
+  deletedPolecats?: string[];
+  beads?: Bead[];
+  convoys?: Convoy[];
+  mergeRequests?: MergeRequest[];
 }
 
 export interface AuditRecord {
@@ -117,6 +118,11 @@ export interface AuditRecord {
   input: unknown;
   ok: boolean;
   error: string | null;
+}
+
+/** An audit record as listed: with its id, the cursor of the next page (`before`). */
+export interface AuditEntry extends AuditRecord {
+  id: number;
 }
 
 export interface BeadQuery {
@@ -132,6 +138,8 @@ export interface EventQuery {
   rig?: string;
   since?: number;
   limit?: number;
+  /** Only events listed after the one with this id (the next page, newest first). */
+  before?: number;
 }
 
 export interface StoredEvent {
@@ -159,7 +167,10 @@ export interface TownStore {
   /** Gates, newest first; all statuses unless given. */
   listGates(query: { status?: Gate['status'][]; limit?: number }): Promise<Gate[]>;
   saveTownSettings(settings: TownSettings): Promise<void>;
-  /** Saves all these records in one transaction: all of them land, or none (a split, a merge). */
+  /**
+   * Saves all these records in one transaction: all of them land, or none (a split, a
+   * merge, a convoy with its beads). The engine reaches it through `TownRecords.commit`.
+   */
   saveAll(change: RecordChange): Promise<void>;
   /** Adds usage to the per-day sums (same day, rig, polecat, convoy and model add up). */
   addUsage(records: UsageRecord[]): Promise<void>;
@@ -184,9 +195,12 @@ export interface TownStore {
   listBeads(query: BeadQuery): Promise<Bead[]>;
   getBead(id: string): Promise<Bead | null>;
   listEvents(query: EventQuery): Promise<StoredEvent[]>;
-  listAudit(limit: number): Promise<AuditRecord[]>;
+  /** Audit records, newest first; `before`: only those listed after the record with this id (the next page). */
+  listAudit(limit: number, before?: number): Promise<AuditEntry[]>;
   /** Deletes events older than `before` (retention); returns how many went. */
   pruneEvents(before: number): Promise<number>;
+  /** Deletes audit records older than `before` (retention); returns how many went. */
+  pruneAudit(before: number): Promise<number>;
   close(): Promise<void>;
 }
 

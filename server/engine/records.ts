@@ -9,6 +9,7 @@ import { notFound } from './errors';
 import type { MergeQueue } from './merge-queue';
 import type { Bead, BeadStatus, Convoy, MergeRequest, Polecat, Rig } from './model';
 import { nextPolecatState, type PolecatEvent } from './polecat';
+import type { RecordChange } from './ports';
 import { makeId } from './random';
 import type { Refinery } from './refinery';
 import type { Witness } from './witness';
@@ -151,6 +152,28 @@ export class TownRecords {
       const id = makeId(prefix, this.ctx.random);
       if (!taken(id)) return id;
     }
+  }
+
+  /**
+   * Writes several records as one store transaction (a split, a merge, a convoy with its
+   * beads): all land or none. Copies now, so later changes in memory are not written.
+   * The promise rejects when the store refused it (the town then stops, persistence.ts).
+   */
+  commit(change: RecordChange): Promise<void> {
+    const copy: RecordChange = {
+      rigs: change.rigs?.map((r) => structuredClone(r)),
+      polecats: change.polecats?.map((p) => ({ ...p })),
+      deletedPolecats: change.deletedPolecats && [...change.deletedPolecats],
+      beads: change.beads?.map((b) => structuredClone(b)),
+      convoys: change.convoys?.map((c) => structuredClone(c)),
+      mergeRequests: change.mergeRequests?.map((mr) => ({ ...mr })),
+    };
+    // The caller answers 503 with why the town stopped, not the store's raw error.
+    return this.ctx.persistence
+      .write((s) => s.saveAll(copy))
+      .catch(() => {
+        throw this.ctx.persistence.refusal();
+      });
   }
 
   saveRig(rig: Rig): void {

@@ -121,6 +121,12 @@ export class Town {
       options.store,
       (err) => log.error('store write failed', { error: String(err) }),
       options.clock,
+      // Fail-stop (see persistence.ts): the town stops as a graceful stop would, and
+      // CommandBus refuses commands until a restart reloads it from the database.
+      (failure) => {
+        log.error('the town stopped: a store write failed; restart to reload from the database', { ...failure });
+        queueMicrotask(() => void this.stop());
+      },
     );
     this.ctx = new EngineContext(
       options.clock,
@@ -497,14 +503,28 @@ export class Town {
   // ---------------------------------------------------------------- beads, convoys, gates
 
   createBead(input: BeadInput): Bead {
-    this.records.rig(input.rig);
-    if (this.records.rig(input.rig).rig.status === 'retired') throw conflict(`rig '${input.rig}' is retired`);
+    const bead = this.newBead(input, (id) => this.records.beads.has(id));
+    this.records.beads.set(bead.id, bead);
+    this.records.saveBead(bead);
+    this.beadCreated(bead);
+    this.work.scheduleDispatch();
+    return bead;
+  }
+
+  /**
+   * A bead made from `input` after every check against the current state, changing
+   * nothing: createBead and createConvoy check all their beads first, then apply.
+   * `taken` says which ids are in use (a convoy's beads are not in the records yet).
+   */
+  private newBead(input: BeadInput, taken: (id: string) => boolean): Bead {
+    const { rig } = this.records.rig(input.rig);
+    if (rig.status === 'retired') throw conflict(`rig '${input.rig}' is retired`);
     for (const dep of input.dependsOn ?? []) {
       if (!this.records.beads.has(dep)) throw invalid(`dependency '${dep}' is not an open bead`);
     }
     const now = this.clock.now();
-    const bead: Bead = {
-      id: this.records.newId('gt', (id) => this.records.beads.has(id)),
+    return {
+      id: this.records.newId('gt', taken),
       title: input.title,
       description: input.description ?? '',
       status: 'open',
@@ -519,11 +539,17 @@ export class Town {
       updatedAt: now,
       closedAt: null,
     };
-    this.records.beads.set(bead.id, bead);
-    this.records.saveBead(bead);
-    this.ctx.emit({ type: 'bead.created', at: now, rig: bead.rig, bead: bead.id, title: bead.title, convoy: bead.convoyId });
-    this.work.scheduleDispatch();
-    return bead;
+  }
+
+  private beadCreated(bead: Bead): void {
+    this.ctx.emit({
+      type: 'bead.created',
+      at: bead.createdAt,
+      rig: bead.rig,
+      bead: bead.id,
+      title: bead.title,
+      convoy: bead.convoyId,
+    });
   }
 
   /** The rig whose path scope owns every path of a bead (the Mayor's routing). */
@@ -543,7 +569,6 @@ export class Town {
    * a held convoy waits for `dispatchConvoy` (all at once or in waves).
    */
   createConvoy(title: string, beads: Array<Omit<BeadInput, 'convoyId'>>, options: { hold?: boolean; by?: string } = {}): Convoy {
-    for (const b of beads) this.records.rig(b.rig);
     const convoy: Convoy = {
       id: this.records.newId('cv', (id) => this.records.convoys.has(id)),
       title,
@@ -555,11 +580,23 @@ export class Town {
       waveSize: null,
       waves: [],
     };
+    // Validate, then apply: every bead is checked (a bad third bead refuses the convoy
+    // before beads 1-2 exist), then all change in one step, written as one transaction.
+    const made: Bead[] = [];
+    const ids = new Set<string>();
+    for (const b of beads) {
+      const bead = this.newBead({ ...b, convoyId: convoy.id }, (id) => ids.has(id) || this.records.beads.has(id));
+      ids.add(bead.id);
+      made.push(bead);
+    }
+    convoy.beadIds = made.map((b) => b.id);
     this.records.convoys.set(convoy.id, convoy);
-    for (const b of beads) convoy.beadIds.push(this.createBead({ ...b, convoyId: convoy.id }).id);
-    this.records.saveConvoy(convoy);
+    for (const bead of made) this.records.beads.set(bead.id, bead);
+    void this.records.commit({ beads: made, convoys: [convoy] }).catch(() => {}); // a refusal stops the town
+    for (const bead of made) this.beadCreated(bead);
     this.ctx.emit({ type: 'convoy.created', at: convoy.createdAt, convoy: convoy.id, title, beads: beads.length });
     if (!options.hold) this.convoyBook.dispatch(convoy.id, null, options.by ?? 'mayor');
+    this.work.scheduleDispatch();
     return convoy;
   }
 

@@ -4,6 +4,7 @@
  * change, on the same seed, and show both.
  */
 import { z } from 'zod';
+import { line, TEXT_LIMITS } from '../../contracts/text';
 import type { TownStore } from '../engine/ports';
 import type { Town } from '../engine/town';
 import { notFound } from '../engine/errors';
@@ -15,12 +16,20 @@ import { REPO_LIMITS } from './sim-repo';
 
 export const changeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('scale'), workers: z.number().int().min(1).max(MAX_REFINERY_WORKERS) }).strict(),
-  z.object({ kind: z.literal('stagger'), convoy: z.string().min(1), waveSize: z.number().int().min(1).nullable() }).strict(),
+  z
+    .object({
+      kind: z.literal('stagger'),
+      convoy: line({ max: TEXT_LIMITS.id, min: 1 }),
+      waveSize: z.number().int().min(1).nullable(),
+    })
+    .strict(),
   z
     .object({
       kind: z.literal('split'),
       partitions: z
-        .array(z.object({ name: z.string().min(1), globs: z.array(z.string().min(1)).min(1) }).strict())
+        .array(
+          z.object({ name: line({ max: 40, min: 1 }), globs: z.array(line({ max: TEXT_LIMITS.path, min: 1 })).min(1) }).strict(),
+        )
         .min(2)
         .max(REPO_LIMITS.areas),
     })
@@ -28,7 +37,7 @@ export const changeSchema = z.discriminatedUnion('kind', [
 ]);
 
 export const previewSchema = z
-  .object({ rig: z.string().min(1), change: changeSchema, seed: z.number().int().min(0).optional() })
+  .object({ rig: line({ max: 40, min: 1 }), change: changeSchema, seed: z.number().int().min(0).optional() })
   .strict();
 export type PreviewRequest = z.infer<typeof previewSchema>;
 export type Change = z.infer<typeof changeSchema>;

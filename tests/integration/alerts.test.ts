@@ -100,6 +100,9 @@ describe.each([
     );
     await store.deleteRule(DEFAULT_RULES[2].id);
     expect((await store.listRules()).map((r) => r.id)).toEqual([DEFAULT_RULES[0].id]);
+    await store.saveRules([DEFAULT_RULES[1], DEFAULT_RULES[0]], { by: 'defaults', at: T0 });
+    expect((await store.listRules()).map((r) => r.forMs)).toEqual([DEFAULT_RULES[1].forMs, DEFAULT_RULES[0].forMs]);
+    await store.deleteRule(DEFAULT_RULES[1].id);
 
     await store.saveAlert(alert());
     await store.saveAlert(

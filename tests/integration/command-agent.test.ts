@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
@@ -69,7 +69,9 @@ async function start(command: string[], settings: Partial<RigSettings> = {}, pol
     },
   });
   const town = await h.open();
+  // The agents may run as another user (a server running as root: spawner/sandbox.ts).
   await mkdir(capture, { recursive: true });
+  await chmod(capture, 0o777);
   const events: DomainEvent[] = [];
   town.bus.subscribe((e) => events.push(e));
   await town.addRig({
@@ -238,6 +240,41 @@ describe('a rig running a command agent', () => {
     expect(town.escalations.list()[0]).toMatchObject({ severity: 'high', beadId: bead.id });
     await realSleep(300);
     expect((await run.captured()).map((c) => c.pid).filter(alive)).toEqual([]);
+  });
+
+  it('backs a crashing agent off 2 s, 4 s, 8 s of engine time before each retry, then escalates', async () => {
+    run = await start(agentScript('crash-agent'), { maxAttempts: 4 });
+    const { town, events, h } = run;
+    const bead = town.createBead({ rig: 'myproject', title: 'crashy bead' });
+    const failures = () => eventsOf(events, 'agent.failed');
+    const hooks = () => eventsOf(events, 'bead.status_changed').filter((e) => e.bead === bead.id && e.to === 'hooked');
+    town.start();
+    await run.until(() => failures().length === 1, 20_000, 100);
+
+    // During the wait the bead is open and nobody's, and the event says until when.
+    const [first] = failures();
+    expect(first).toMatchObject({ attempt: 1, retryAt: first.at + 2_000 });
+    expect(town.getActiveBead(bead.id)).toMatchObject({ status: 'open', assignee: null });
+    expect(town.listPolecats()[0]).toMatchObject({ state: 'idle', beadId: null });
+    // One engine millisecond before its time, no retry; at its time, the bead is hooked again.
+    await h.clock.advance(first.retryAt! - h.clock.now() - 1, () => town.settle());
+    await realSleep(100);
+    await town.settle();
+    expect(hooks()).toHaveLength(1);
+    await h.clock.advance(1, () => town.settle());
+    expect(hooks().map((e) => e.at)).toEqual([hooks()[0].at, first.retryAt]);
+
+    await run.until(() => town.escalations.list().length > 0, 30_000, 100);
+    const all = failures();
+    expect(all.map((f) => f.attempt)).toEqual([1, 2, 3, 4]);
+    expect(all.map((f) => (f.retryAt == null ? null : f.retryAt - f.at))).toEqual([2_000, 4_000, 8_000, null]);
+    // Each retry was dispatched exactly when its wait ended, never before.
+    expect(
+      hooks()
+        .slice(1)
+        .map((e, i) => e.at - all[i].at),
+    ).toEqual([2_000, 4_000, 8_000]);
+    expect(town.getActiveBead(bead.id)).toMatchObject({ status: 'blocked', assignee: null });
   });
 
   it('counts a crash as a failed attempt: retried, then the bead is blocked and escalated', async () => {
