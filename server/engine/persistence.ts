@@ -97,7 +97,7 @@ export class Persistence {
 
   /** Resolves when every write queued so far has been attempted (not the buffered events). */
   written(): Promise<void> {
-    return this.queue.drain();
+    return this.queue.flushed();
   }
 
   /** Buffers an event; events are appended together, at most EVENT_BATCH_MS later. */

@@ -43,6 +43,14 @@ export class SerialQueue {
     return result;
   }
 
+  /**
+   * Resolves once every task queued so far has finished, not those queued later: a busy
+   * queue may never be empty, and a caller waiting for its own task must not wait for it.
+   */
+  flushed(): Promise<void> {
+    return this.tail;
+  }
+
   /** Resolves once every task queued so far, and any queued meanwhile, has finished. */
   async drain(): Promise<void> {
     let seen: Promise<void>;

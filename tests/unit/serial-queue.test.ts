@@ -79,6 +79,18 @@ describe('SerialQueue', () => {
     expect(log).toEqual(['a', 'c']);
   });
 
+  it('flushes only what was queued before the call, not what comes after', async () => {
+    const queue = new SerialQueue();
+    const later = held();
+    void queue.run(async () => {});
+    const flushed = queue.flushed();
+    void queue.run(later.task);
+    await flushed; // resolves although the later task is still held
+    expect(queue.backlog).toBe(1);
+    later.release();
+    await queue.drain();
+  });
+
   it('drains tasks queued while draining', async () => {
     const queue = new SerialQueue();
     const log: string[] = [];
