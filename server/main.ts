@@ -14,11 +14,11 @@ import os from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import next from 'next';
-import { createCommandBus } from './commands';
+import { COMMANDS, createCommandBus } from './commands';
 import { loadConfig } from './config';
 import { ScaledRealClock } from './engine/clock';
 import type { Logger } from './engine/context';
-import { Town } from './engine/town';
+import { createEngine } from './engine/assembly';
 import { CliGit } from './git/cli-git';
 import { GateRunner } from './gates/gate-runner';
 import { ScriptedAgentRuntime } from './agents/scripted-agent';
@@ -26,6 +26,7 @@ import { CommandAgentRuntime } from './agents/command-agent';
 import { RigAgentRuntime } from './agents/rig-runtime';
 import { agentLogRoot } from './agents/agent-log';
 import { createQueries } from './queries';
+import { parseSplitRequest } from './commands/split-request';
 import { TimeLedger } from './fleet/time-ledger';
 import { WorktreeDiskUsage } from './fleet/disk-usage';
 import { timedGit } from './git/timed-git';
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
   const clock = new ScaledRealClock(config.timeScale, Math.max(Date.now(), (lastEvent?.at ?? 0) + 1));
   const ledger = new TimeLedger(clock);
   const git = timedGit(new CliGit(), (ms) => ledger.gitCall(ms));
-  const town = await Town.open({
+  const town = await createEngine({
     clock,
     git,
     store,
@@ -107,11 +108,12 @@ async function main(): Promise<void> {
   ledger.attach(town.bus);
   const disk = new WorktreeDiskUsage(town);
   const fleet = { timeShare: () => ledger.view(), diskBytes: (rig: string) => disk.of(rig) };
-  const fresh = town.listRigs().length === 0;
+  const fresh = town.rigs.list().length === 0;
   if (config.demo) await ensureDemoTown(town, config.dataDir, config.demoSize);
   const stopFeeder = config.demo ? startDemoFeeder(town, config.demoSize) : () => {};
-  const commands = createCommandBus(town);
-  const commandNames = new Set(commands.list().map((c) => c.name));
+  const commandNames = new Set(COMMANDS.map((c) => c.name));
+  /** Where people reach this server: links in alert webhooks and the sign-in URL. */
+  let publicBase: string | null = null;
   const monitoring = createMonitoring({
     town,
     townStore: store,
@@ -120,6 +122,8 @@ async function main(): Promise<void> {
     log,
     hasCommand: (name) => commandNames.has(name),
     webhookUrl: config.alertWebhookUrl,
+    // Known once the server listens (the port may be chosen then): GT_PUBLIC_URL, or the listen address.
+    pageUrl: () => (publicBase ? `${publicBase}/alerts` : null),
   });
   await monitoring.load();
   monitoring.start();
@@ -129,6 +133,7 @@ async function main(): Promise<void> {
     log.warn('agents run as the server user without namespaces (unshare refused): they can read the token files');
   else
     log.info(`agents and checks run ${sandbox.user ? `as user ${sandbox.user.name}` : 'in namespaces without the token files'}`);
+  const commands = createCommandBus({ engine: town, alerts: monitoring.alerts });
   town.start();
   disk.start();
   const stopRetention = startEventRetention(store, clock, log, {
@@ -142,7 +147,7 @@ async function main(): Promise<void> {
   await app.prepare();
 
   const lab = new LabService(town, store);
-  publishRuntime({ town, commands, queries: createQueries(town, store, fleet), config, lab });
+  publishRuntime({ town, commands, queries: createQueries(town, store, { fleet, parseSplit: parseSplitRequest }), config, lab });
 
   const limiter = new FailureLimiter();
   const gate = createAuthGate({ auth, metricsPublic: config.metricsPublic, limiter });
@@ -192,6 +197,7 @@ async function main(): Promise<void> {
     town: fresh ? (config.demo ? 'new demo town' : 'new empty town') : 'resumed',
   });
   const base = config.publicUrl ?? `http://${['0.0.0.0', '::'].includes(config.host) ? os.hostname() : config.host}:${port}`;
+  publicBase = base;
   if (credentials.mode === 'off') {
     log.warn(`authentication is OFF (GT_AUTH=off): anyone who can reach ${base} is the operator`);
   } else {

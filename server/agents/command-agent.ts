@@ -18,7 +18,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { clip as clipText } from '../../contracts/text';
-import type { AgentSpec } from '../engine/model';
+import type { AgentSpec } from '../../contracts/records';
 import type { AgentHandle, AgentOutcome, AgentRuntime, AgentSession } from '../engine/ports';
 import { runGit } from '../git/run-git';
 import { townSandbox, type Sandbox, type SandboxedStart } from '../spawner/sandbox';

@@ -6,7 +6,7 @@
  * program is started without a shell, so bead text can never become shell syntax.
  */
 import path from 'node:path';
-import type { AgentPresetName, AgentSpec } from '../engine/model';
+import type { AgentPresetName, AgentSpec } from '../../contracts/records';
 
 export interface AgentPreset {
   label: string;

@@ -5,7 +5,7 @@
  * are refused before anything changes.
  */
 import { z } from 'zod';
-import { AGENT_PRESETS, type AgentSpec } from '../engine/model';
+import { AGENT_PRESETS, type AgentSpec } from '../../contracts/records';
 import { describeAgent, unknownPlaceholders, PLACEHOLDERS } from '../agents/presets';
 import { commandLine, ProgramArg, requireExecutable } from '../agents/program';
 import { line } from '../../contracts/text';
@@ -77,10 +77,10 @@ export const configureAgents = defineCommand({
         .optional(),
     })
     .refine((v) => Object.keys(v).length > 1, { message: 'nothing to change' }),
-  run: async (town, { rig, agent, maxConcurrency, timeoutMs }) => {
-    town.requireRig(rig);
+  run: async ({ engine }, { rig, agent, maxConcurrency, timeoutMs }) => {
+    engine.rigs.require(rig);
     if (agent) await checkProgram(agent);
-    const updated = town.updateRigSettings(rig, {
+    const updated = engine.rigs.updateSettings(rig, {
       ...(agent ? { agent } : {}),
       ...(maxConcurrency !== undefined ? { maxConcurrency } : {}),
       ...(timeoutMs !== undefined ? { agentTimeoutMs: timeoutMs } : {}),

@@ -13,7 +13,7 @@
  */
 import type { EngineContext } from './context';
 import { IllegalTransition, conflict, notFound } from './errors';
-import type { Escalation, EscalationSeverity, EscalationStatus } from './model';
+import type { Escalation, EscalationSeverity, EscalationStatus } from '../../contracts/records';
 import { makeId } from './random';
 
 const SEVERITIES: EscalationSeverity[] = ['low', 'medium', 'high', 'critical'];

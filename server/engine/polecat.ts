@@ -22,11 +22,12 @@
  * session that ended in failure, so it comes only while a session runs: a submitted
  * polecat has none (its session ended by submitting), and a failure reported for it would
  * be a bug, not a state change. `release` returns the bead to the pool from any busy state
- * (operator restart, escalation, a rig split). Throttled is entered by the API limiter,
- * stalled by the Witness.
+ * (operator restart, escalation, a rig split). Throttled is entered while a polecat waits
+ * for an agent slot (its rig's or its API provider's, agent-sessions.ts); stalled when the
+ * Witness escalates it (supervision.ts).
  */
 import { IllegalTransition } from './errors';
-import type { PolecatState } from './model';
+import type { PolecatState } from '../../contracts/records';
 
 export type PolecatEvent =
   | 'assign'

@@ -10,7 +10,7 @@
  * base changed meanwhile (something ahead failed, the target moved) ignores late results.
  */
 import type { EngineContext } from './context';
-import type { MergeRequest, Rig } from './model';
+import type { MergeRequest, Rig } from '../../contracts/records';
 import { backoffMs } from './backoff';
 import type { GatePort } from './ports';
 import type { RefineryStats } from './refinery-stats';

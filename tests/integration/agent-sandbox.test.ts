@@ -91,7 +91,7 @@ describe('the town sandbox', () => {
     const out = await writableDir(path.join(h.dir, 'out'));
     const report = path.join(out, 'agent.json');
     town = await h.open();
-    await town.addRig({
+    await town.rigs.add({
       name: 'myproject',
       repoPath: h.repoPath,
       settings: {
@@ -101,11 +101,11 @@ describe('the town sandbox', () => {
         },
       },
     });
-    await town.addPolecats('myproject', 1);
-    const bead = town.createBead({ rig: 'myproject', title: 'honest work' });
+    await town.polecats.add('myproject', 1);
+    const bead = town.beads.create({ rig: 'myproject', title: 'honest work' });
     town.start();
     const deadline = Date.now() + 30_000;
-    while (town.getActiveBead(bead.id) && Date.now() < deadline) {
+    while (town.beads.get(bead.id) && Date.now() < deadline) {
       await h.clock.advance(500, () => town!.settle());
       await realSleep(20);
     }
@@ -138,15 +138,15 @@ describe('the town sandbox', () => {
       `${holder.pid},${process.pid}`,
       '--no-commit',
     ];
-    await town.addRig({
+    await town.rigs.add({
       name: 'myproject',
       repoPath: h.repoPath,
       settings: { gates: [{ name: 'snoop', command, timeoutMs: 20_000 }] },
     });
-    await town.addPolecats('myproject', 1);
-    const bead = town.createBead({ rig: 'myproject', title: 'checked work' });
+    await town.polecats.add('myproject', 1);
+    const bead = town.beads.create({ rig: 'myproject', title: 'checked work' });
     town.start();
-    await runUntil(h.clock, town, () => !town!.getActiveBead(bead.id), 10 * 60_000);
+    await runUntil(h.clock, town, () => !town!.beads.get(bead.id), 10 * 60_000);
 
     expect((await h.store.listBeads({})).find((b) => b.id === bead.id)?.status).toBe('done');
     const got = JSON.parse(await readFile(report, 'utf8')) as Report;

@@ -31,17 +31,17 @@ describe.each(Object.keys(forms) as (keyof typeof forms)[])('%s', (name) => {
   async function attempt(command: string[]) {
     h = await createHarness();
     town = await h.open();
-    await town.addRig({ name: 'myproject', repoPath: h.repoPath });
+    await town.rigs.add({ name: 'myproject', repoPath: h.repoPath });
     const plain = path.join(h.dir, 'not-executable.sh');
     await writeFile(plain, '#!/bin/sh\nexit 0\n', { mode: 0o644 });
     const argv = command.map((a) => a.replace('{plainFile}', plain));
-    const before = structuredClone(town.getRig('myproject')!.settings);
-    const bus = createCommandBus(town);
+    const before = structuredClone(town.rigs.get('myproject')!.settings);
+    const bus = createCommandBus({ engine: town });
     const outcome = await bus.execute(name, { rig: 'myproject', ...forms[name](argv) }, operator).then(
       () => null,
       (e: { code: string; message: string }) => e,
     );
-    return { outcome, before, after: town.getRig('myproject')!.settings };
+    return { outcome, before, after: town.rigs.get('myproject')!.settings };
   }
 
   it.each([

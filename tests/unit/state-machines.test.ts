@@ -4,7 +4,7 @@ import { IllegalTransition } from '../../server/engine/errors';
 import { nextEscalationStatus, type EscalationEvent } from '../../server/engine/escalations';
 import { nextGateStatus, type GateEvent } from '../../server/engine/gate';
 import { compareQueueOrder, nextMergeRequestStatus, type MergeRequestEvent } from '../../server/engine/merge-request';
-import type { EscalationStatus, Gate, MergeRequest, MergeRequestStatus, PolecatState } from '../../server/engine/model';
+import type { EscalationStatus, Gate, MergeRequest, MergeRequestStatus, PolecatState } from '../../contracts/records';
 import { nextPolecatState, type PolecatEvent } from '../../server/engine/polecat';
 import { readTransitionTable } from '../support/transition-table';
 
