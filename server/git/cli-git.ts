@@ -11,6 +11,7 @@ import { mkdir, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises'
 import type { Dirent } from 'node:fs';
 import path from 'node:path';
 import type { GitPort, MergeTreeResult } from '../engine/ports';
+import { KeyedSerialQueue } from '../engine/serial-queue';
 import { configNeedsCli, configWantsFsync, UnsupportedObjectError, writeCommitObject } from './loose-object';
 import { GIT_IDENTITY, GitError, runGit } from './run-git';
 
@@ -36,20 +37,10 @@ function splitNul(text: string): string[] {
 // `git worktree add/remove/prune` take locks under .git/worktrees and on the config
 // file; two concurrent adds in one repository fail with "could not lock". Polecats are
 // spawned in bursts, so we queue worktree administration per repository in-process.
-const repoQueues = new Map<string, Promise<unknown>>();
+const repoQueues = new KeyedSerialQueue();
 
-export async function withRepoLock<T>(repo: string, task: () => Promise<T>): Promise<T> {
-  const key = path.resolve(repo);
-  const previous = repoQueues.get(key) ?? Promise.resolve();
-  const run = previous.catch(() => undefined).then(task);
-  const tail = run.catch(() => undefined);
-  repoQueues.set(key, tail);
-  try {
-    return await run;
-  } finally {
-    // Drop the entry once nothing is queued behind us, so the map stays bounded.
-    if (repoQueues.get(key) === tail) repoQueues.delete(key);
-  }
+export function withRepoLock<T>(repo: string, task: () => Promise<T>): Promise<T> {
+  return repoQueues.run(path.resolve(repo), task);
 }
 
 /** Another git process (an editor, a hook, a second server) may briefly hold a lock. */
