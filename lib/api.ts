@@ -3,6 +3,9 @@
  */
 import { NextResponse } from 'next/server';
 import type { Actor } from '@/server/commands';
+import { nestsDeeperThan } from '@/server/http/json-depth';
+import { MAX_JSON_BODY_BYTES, MAX_JSON_DEPTH } from '@/server/http/limits';
+import { internalError } from '@/server/http/respond';
 import { monitoring } from './monitoring';
 import { runtime } from './runtime';
 
@@ -13,6 +16,10 @@ const STATUS: Record<string, number> = {
   csrf: 403,
   not_found: 404,
   conflict: 409,
+  too_large: 413,
+  misdirected: 421,
+  rate_limited: 429,
+  internal: 500,
   unavailable: 503,
 };
 
@@ -21,14 +28,39 @@ export function errorResponse(code: string, message: string, details?: unknown):
   return NextResponse.json({ error: { code, message, details } }, { status: STATUS[code] ?? 500 });
 }
 
-/** Maps a thrown error to a response; engine errors carry their code, anything else is a 500. */
-export function toErrorResponse(err: unknown): NextResponse {
-  if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string' && err.code in STATUS) {
+/**
+ * Maps a thrown error to a response; engine errors carry their code, anything else is the
+ * catch-all's 500 with an error id (the stack goes to the log under that id only).
+ */
+export function toErrorResponse(err: unknown, where = 'an API route'): NextResponse {
+  if (
+    err &&
+    typeof err === 'object' &&
+    'code' in err &&
+    typeof err.code === 'string' &&
+    err.code in STATUS &&
+    err.code !== 'internal'
+  ) {
     const e = err as { code: string; message: string; details?: unknown };
     return errorResponse(e.code, e.message, e.details);
   }
-  console.error('[gastown] unexpected API error', err);
-  return errorResponse('internal', 'internal error');
+  return NextResponse.json({ error: internalError(err, where) }, { status: 500 });
+}
+
+/**
+ * Every route handler is declared through this (`export const GET = route(async (request) => ...)`),
+ * so an unexpected throw is a JSON 500 with an error id, never Next's empty page.
+ */
+export function route<C>(
+  handler: (request: Request, context: C) => Response | Promise<Response>,
+): (request: Request, context: C) => Promise<Response> {
+  return async (request, context) => {
+    try {
+      return await handler(request, context);
+    } catch (err) {
+      return toErrorResponse(err, `${request.method} ${new URL(request.url).pathname}`);
+    }
+  };
 }
 
 /**
@@ -46,10 +78,45 @@ export function actorFor(request: Request): Actor | null {
   return who?.actor ?? null;
 }
 
-/** Reads a JSON body; a malformed one is a clear 400, not a crash. */
-export async function readJson(request: Request): Promise<{ ok: true; body: unknown } | { ok: false; response: NextResponse }> {
+/** The body's text, or null past `limit` bytes (it stops reading there). */
+async function readBounded(request: Request, limit: number): Promise<string | null> {
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Reads a JSON body, bounded (the custom server refuses bigger ones first; this holds
+ * wherever a route runs): past MAX_JSON_BODY_BYTES a 413, nested past MAX_JSON_DEPTH or
+ * malformed a 400, never a crash.
+ */
+export async function readJson(
+  request: Request,
+  limit = MAX_JSON_BODY_BYTES,
+): Promise<{ ok: true; body: unknown } | { ok: false; response: NextResponse }> {
+  let text: string | null;
   try {
-    const text = await request.text();
+    text = await readBounded(request, limit);
+  } catch {
+    return { ok: false, response: errorResponse('invalid', 'the request body could not be read') };
+  }
+  if (text === null) return { ok: false, response: errorResponse('too_large', `request body is larger than ${limit} bytes`) };
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    return { ok: false, response: errorResponse('invalid', `request body nests deeper than ${MAX_JSON_DEPTH} levels`) };
+  }
+  try {
     return { ok: true, body: text.length === 0 ? {} : JSON.parse(text) };
   } catch {
     return { ok: false, response: errorResponse('invalid', 'request body must be JSON') };

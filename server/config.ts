@@ -5,6 +5,9 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_DEMO_SIZE, DEMO_SIZE_LIMITS } from './demo/demo-size';
+import { parseAllowedHosts } from './http/hosts';
+
+const DAY_MS = 86_400_000;
 
 const boolFlag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
 
@@ -28,6 +31,10 @@ const EnvSchema = z.object({
   GT_ALERT_WEBHOOK_URL: z.url().optional(),
   GT_METRICS_PUBLIC: boolFlag.default(false),
   GT_PUBLIC_URL: z.url().optional(),
+  // Extra names the Host header may carry (server/http/hosts.ts): `name` or `name:port`, comma-separated.
+  GT_ALLOWED_HOSTS: z.string().optional(),
+  GT_EVENT_RETENTION_DAYS: z.coerce.number().positive().max(3650).default(7),
+  GT_AUDIT_RETENTION_DAYS: z.coerce.number().positive().max(3650).default(90),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
 });
 
@@ -52,6 +59,11 @@ export interface ServerConfig {
   metricsPublic: boolean;
   /** The URL people reach this server at (printed, and linked from webhooks); default http://HOST:PORT. */
   publicUrl: string | null;
+  /** Host names requests may carry besides the bind address, loopback and publicUrl's (GT_ALLOWED_HOSTS). */
+  allowedHosts: string[];
+  /** How long the event log and the audit log keep a row (engine-clock ms). */
+  eventRetentionMs: number;
+  auditRetentionMs: number;
   dev: boolean;
 }
 
@@ -78,6 +90,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
     alertWebhookUrl: e.GT_ALERT_WEBHOOK_URL ?? null,
     metricsPublic: e.GT_METRICS_PUBLIC,
     publicUrl: e.GT_PUBLIC_URL?.replace(/\/$/, '') ?? null,
+    allowedHosts: parseAllowedHosts(e.GT_ALLOWED_HOSTS),
+    eventRetentionMs: e.GT_EVENT_RETENTION_DAYS * DAY_MS,
+    auditRetentionMs: e.GT_AUDIT_RETENTION_DAYS * DAY_MS,
     dev: e.NODE_ENV !== 'production',
   };
 }

@@ -40,6 +40,9 @@ import { PrismaAlertStore } from './alerts/prisma-store';
 import { Authenticator } from './auth/authenticator';
 import { resolveCredentials } from './auth/credentials';
 import { createAuthGate } from './auth/http-gate';
+import { answerClientError, createRequestListener } from './http/boundary';
+import { HostAllowList } from './http/hosts';
+import { FailureLimiter } from './http/rate-limit';
 import { publishMonitoring } from './metrics/handle';
 import { createMonitoring } from './metrics/monitoring';
 import { PrismaMetricsStore } from './metrics/prisma-series-store';
@@ -110,7 +113,10 @@ async function main(): Promise<void> {
   monitoring.start();
   town.start();
   disk.start();
-  const stopRetention = startEventRetention(store, clock, log);
+  const stopRetention = startEventRetention(store, clock, log, {
+    eventsMs: config.eventRetentionMs,
+    auditMs: config.auditRetentionMs,
+  });
 
   process.env.NEXT_TELEMETRY_DISABLED ??= '1';
   const app = next({ dev: config.dev, dir: projectRoot, hostname: config.host, port: config.port });
@@ -120,20 +126,29 @@ async function main(): Promise<void> {
   const lab = new LabService(town, store);
   publishRuntime({ town, commands, queries: createQueries(town, store, fleet), config, lab });
 
-  const gate = createAuthGate({ auth, metricsPublic: config.metricsPublic });
-  const server = createServer((req, res) => {
-    gate(req, res).then(
-      (answered) => {
-        if (!answered) void handle(req, res);
-      },
-      (err: unknown) => {
-        log.error('auth gate failed', { error: String(err) });
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { code: 'internal', message: 'internal error' } }));
-      },
-    );
+  const limiter = new FailureLimiter();
+  const gate = createAuthGate({ auth, metricsPublic: config.metricsPublic, limiter });
+  const hosts: HostAllowList = new HostAllowList({
+    host: config.host,
+    port: (): number => {
+      const address = server.address();
+      return typeof address === 'object' && address ? address.port : config.port;
+    },
+    publicUrl: config.publicUrl,
+    extra: config.allowedHosts,
   });
-  const realtime = attachRealtime({ httpServer: server, town, store, auth, alerts: monitoring.alerts, fleet });
+  const server = createServer(createRequestListener({ hosts, gate, next: (req, res) => handle(req, res) }));
+  server.on('clientError', answerClientError);
+  const realtime = attachRealtime({
+    httpServer: server,
+    town,
+    store,
+    auth,
+    hosts,
+    limiter,
+    alerts: monitoring.alerts,
+    fleet,
+  });
   const prometheus = createPrometheusRegistry({
     sampler: monitoring.sampler,
     town,

@@ -7,7 +7,7 @@
 import type { CommandBus } from './commands/command';
 import type { Town } from './engine/town';
 import type { ServerConfig } from './config';
-import type { AuditRecord, BeadQuery, EventQuery, StoredEvent } from './engine/ports';
+import type { AuditEntry, BeadQuery, EventQuery, StoredEvent } from './engine/ports';
 import type { Bead } from './engine/model';
 import type { MergeQueueView, RefineryStatsView, TownOverview } from './queries/town-view';
 import type { StatusView } from './queries/status-view';
@@ -33,7 +33,8 @@ export interface Queries {
   bead(id: string): Promise<Bead | null>;
   events(query: EventQuery): Promise<StoredEvent[]>;
   /** Operator actions (accepted and refused), newest first. */
-  audit(limit: number): Promise<AuditRecord[]>;
+  /** Audit records, newest first; `before`: the page after the record with this id. */
+  audit(limit: number, before?: number): Promise<AuditEntry[]>;
   /** What a split would do (dry run), with before/after diagrams; refuses a bad request like the split itself. */
   splitPreview(rig: string, input: unknown): Promise<SplitPreview>;
   /** Partitions suggested from the rig's history. */

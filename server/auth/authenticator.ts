@@ -45,6 +45,11 @@ export function actorName(name: string | null | undefined, role: Role): string {
   return trimmed && NAME.test(trimmed) ? trimmed : role;
 }
 
+/**
+ * A Cookie header's name -> value pairs. Other apps on the same host share the header
+ * (cookies are per host, not per port): a foreign value with a bad %-escape (`other=100%`)
+ * is kept as it is rather than failing the request.
+ */
 export function parseCookies(header: string | null | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (!header) return out;
@@ -52,9 +57,17 @@ export function parseCookies(header: string | null | undefined): Record<string, 
     const eq = part.indexOf('=');
     if (eq < 0) continue;
     const key = part.slice(0, eq).trim();
-    if (key && !(key in out)) out[key] = decodeURIComponent(part.slice(eq + 1).trim());
+    if (key && !(key in out)) out[key] = decodeCookieValue(part.slice(eq + 1).trim());
   }
   return out;
+}
+
+function decodeCookieValue(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }
 
 function sameString(a: string, b: string): boolean {

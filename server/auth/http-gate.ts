@@ -12,27 +12,23 @@
  * and the CommandBus checks the role again and audits refusals.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isSecure } from '../http/boundary';
+import { FailureLimiter } from '../http/rate-limit';
+import { refuse, sendJson } from '../http/respond';
 import type { Authenticator, Identity } from './authenticator';
 
 export interface AuthGateOptions {
   auth: Authenticator;
   /** GT_METRICS_PUBLIC=1: /metrics answers without a token (a trusted network's Prometheus). */
   metricsPublic?: boolean;
+  /** Counts failed sign-ins and bad tokens per client address (429 past its bound). */
+  limiter?: FailureLimiter;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const PUBLIC_PREFIXES = ['/_next/', '/login', '/api/health', '/favicon.ico', '/icon', '/robots.txt'];
 const MAX_LOGIN_BODY = 4_096;
 export const CSRF_HEADER = 'x-gt-csrf';
-
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
-  res.end(JSON.stringify(body));
-}
-
-function refuse(res: ServerResponse, status: number, code: string, message: string): void {
-  sendJson(res, status, { error: { code, message } });
-}
 
 function redirect(res: ServerResponse, location: string, headers: Record<string, string | string[]> = {}): void {
   res.writeHead(303, { location, 'cache-control': 'no-store', ...headers });
@@ -44,12 +40,17 @@ const header = (req: IncomingMessage, name: string): string | null => {
   return Array.isArray(v) ? (v[0] ?? null) : (v ?? null);
 };
 
-/** Same origin: no Origin header (not a browser, or a same-origin GET), or one naming this host. */
+/**
+ * Same origin: no Origin header (not a browser, or a same-origin GET), or one naming this
+ * server's scheme, host and port (`https://127.0.0.1:3500` is another origin than the
+ * http server on 127.0.0.1:3500). The scheme is https behind TLS or a proxy that says so.
+ */
 export function sameOrigin(req: IncomingMessage): boolean {
   const origin = header(req, 'origin');
   if (origin === null) return true;
   try {
-    return new URL(origin).host === header(req, 'host');
+    const own = new URL(`${isSecure(req) ? 'https' : 'http'}://${header(req, 'host') ?? ''}`);
+    return new URL(origin).origin === own.origin;
   } catch {
     return false;
   }
@@ -59,10 +60,6 @@ export function sameOrigin(req: IncomingMessage): boolean {
 export function safeNext(value: string | null | undefined): string {
   if (!value || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return '/';
   return value;
-}
-
-function isSecure(req: IncomingMessage): boolean {
-  return header(req, 'x-forwarded-proto') === 'https' || ('encrypted' in req.socket && Boolean(req.socket.encrypted));
 }
 
 async function readBody(req: IncomingMessage): Promise<string | null> {
@@ -87,27 +84,41 @@ export function identify(auth: Authenticator, req: IncomingMessage): Identity | 
 /** Returns a function that answers the request itself (true) or lets it through to Next (false). */
 export function createAuthGate(options: AuthGateOptions) {
   const { auth } = options;
+  const limiter = options.limiter ?? new FailureLimiter();
+  const addressOf = (req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown';
+
+  /** Refuses (429) an address past its failure bound; true when it did. */
+  function limited(req: IncomingMessage, res: ServerResponse): boolean {
+    const wait = limiter.retryAfter(addressOf(req));
+    if (wait === 0) return false;
+    refuse(res, 429, 'rate_limited', `too many failed sign-ins or bad tokens from this address: try again in ${wait} s`, {
+      'retry-after': String(wait),
+    });
+    return true;
+  }
+
+  /** A bearer token was presented (the CLI, scripts): it is a guess until it matches. */
+  const presentsBearer = (req: IncomingMessage) => (header(req, 'authorization') ?? '').toLowerCase().startsWith('bearer ');
 
   async function login(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const form = (header(req, 'content-type') ?? '').startsWith('application/x-www-form-urlencoded');
     if (!sameOrigin(req)) return refuse(res, 403, 'forbidden', 'cross-origin sign-in refused');
+    if (limited(req, res)) return;
     const raw = await readBody(req);
-    let fields: Record<string, unknown> = {};
+    let parsed: unknown = {};
     try {
-      fields =
-        raw === null
-          ? {}
-          : form
-            ? Object.fromEntries(new URLSearchParams(raw))
-            : raw
-              ? (JSON.parse(raw) as Record<string, unknown>)
-              : {};
+      parsed = raw === null ? {} : form ? Object.fromEntries(new URLSearchParams(raw)) : raw ? JSON.parse(raw) : {};
     } catch {
       return refuse(res, 400, 'invalid', 'request body must be JSON');
     }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      return refuse(res, 400, 'invalid', 'request body must be a JSON object: { "token": "..." }');
+    }
+    const fields = parsed as Record<string, unknown>;
     const role = auth.roleForToken(typeof fields.token === 'string' ? fields.token.trim() : null);
     const next = safeNext(typeof fields.next === 'string' ? fields.next : '/');
     if (!role) {
+      limiter.fail(addressOf(req));
       if (form) return redirect(res, `/login?error=invalid&next=${encodeURIComponent(next)}`);
       return refuse(res, 401, 'unauthorized', 'that token is not valid for this town');
     }
@@ -132,7 +143,9 @@ export function createAuthGate(options: AuthGateOptions) {
       return true;
     }
     if (path === '/api/auth/session') {
+      if (presentsBearer(req) && limited(req, res)) return true;
       const who = identify(auth, req);
+      if (presentsBearer(req) && auth.mode === 'on' && who?.via !== 'bearer') limiter.fail(addressOf(req));
       sendJson(res, 200, {
         authenticated: who !== null,
         authMode: auth.mode,
@@ -147,12 +160,14 @@ export function createAuthGate(options: AuthGateOptions) {
     // The printed sign-in URL: any page with ?token= sets the cookie and drops the token from the address bar.
     const token = url.searchParams.get('token');
     if (token !== null && SAFE_METHODS.has(method) && !path.startsWith('/api/')) {
+      if (limited(req, res)) return true;
       const role = auth.roleForToken(token);
       url.searchParams.delete('token');
       const name = url.searchParams.get('name');
       url.searchParams.delete('name');
       const target = safeNext(url.pathname + url.search);
       if (!role) {
+        limiter.fail(addressOf(req));
         redirect(res, `/login?error=invalid&next=${encodeURIComponent(target)}`);
         return true;
       }
@@ -166,7 +181,10 @@ export function createAuthGate(options: AuthGateOptions) {
     }
     if (path === '/metrics' && options.metricsPublic) return false;
 
+    const bearer = presentsBearer(req);
+    if (bearer && limited(req, res)) return true;
     const who = identify(auth, req);
+    if (bearer && auth.mode === 'on' && who?.via !== 'bearer') limiter.fail(addressOf(req));
     const api = path.startsWith('/api/') || path === '/metrics';
     if (!who) {
       if (api)

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { EngineError } from '../engine/errors';
+import { auditDigest } from './audit-digest';
 import type { Town } from '../engine/town';
 
 export type Role = 'operator' | 'viewer';
@@ -71,7 +72,16 @@ export class CommandBus {
     const { clock, ctx } = this.town;
     const at = clock.now();
     void ctx.persistence.write((s) =>
-      s.appendAudit({ at, actor: actor.name, role: actor.role, action, input: input ?? null, ok: error === null, error }),
+      // A digest, not the raw input: bounded, redacted, and safe to serialise (audit-digest.ts).
+      s.appendAudit({
+        at,
+        actor: actor.name,
+        role: actor.role,
+        action,
+        input: auditDigest(input),
+        ok: error === null,
+        error: error === null ? null : error.slice(0, 2_000),
+      }),
     );
     ctx.emit({ type: 'operator.action', at, actor: actor.name, action, ok: error === null });
   }

@@ -119,6 +119,11 @@ export interface AuditRecord {
   error: string | null;
 }
 
+/** An audit record as listed: with its id, the cursor of the next page (`before`). */
+export interface AuditEntry extends AuditRecord {
+  id: number;
+}
+
 export interface BeadQuery {
   status?: Bead['status'][];
   rig?: string;
@@ -132,6 +137,8 @@ export interface EventQuery {
   rig?: string;
   since?: number;
   limit?: number;
+  /** Only events listed after the one with this id (the next page, newest first). */
+  before?: number;
 }
 
 export interface StoredEvent {
@@ -184,9 +191,12 @@ export interface TownStore {
   listBeads(query: BeadQuery): Promise<Bead[]>;
   getBead(id: string): Promise<Bead | null>;
   listEvents(query: EventQuery): Promise<StoredEvent[]>;
-  listAudit(limit: number): Promise<AuditRecord[]>;
+  /** Audit records, newest first; `before`: only those listed after the record with this id (the next page). */
+  listAudit(limit: number, before?: number): Promise<AuditEntry[]>;
   /** Deletes events older than `before` (retention); returns how many went. */
   pruneEvents(before: number): Promise<number>;
+  /** Deletes audit records older than `before` (retention); returns how many went. */
+  pruneAudit(before: number): Promise<number>;
   close(): Promise<void>;
 }
 

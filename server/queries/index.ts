@@ -31,7 +31,7 @@ export function createQueries(town: Town, store: TownStore, fleet?: FleetReading
     beads: (query) => store.listBeads(query),
     bead: async (id) => town.getActiveBead(id) ?? (await store.getBead(id)),
     events: (query) => store.listEvents(query),
-    audit: (limit) => store.listAudit(limit),
+    audit: (limit, before) => store.listAudit(limit, before),
     splitPreview: (rig, input) => splitPreview(town, rig, input),
     splitSuggestion: (rig) => splitSuggestion(town, rig),
   };

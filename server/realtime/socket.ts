@@ -10,6 +10,8 @@ import type { AlertManager } from '../alerts/manager';
 import type { Authenticator } from '../auth/authenticator';
 import { allowSameOrigin, socketAuth } from '../auth/socket-auth';
 import type { TownStore } from '../engine/ports';
+import type { HostAllowList } from '../http/hosts';
+import type { FailureLimiter } from '../http/rate-limit';
 import type { Town } from '../engine/town';
 import type { FleetReadings, TownOverview } from '../queries/town-view';
 import { townOverview } from '../queries/town-view';
@@ -29,6 +31,10 @@ export interface RealtimeOptions {
   store: TownStore;
   /** Authenticates every connection; omitted only by tests of the stream itself. */
   auth?: Authenticator | null;
+  /** The Host allow-list handshakes must pass (server/http/hosts.ts); omitted by stream tests. */
+  hosts?: HostAllowList | null;
+  /** Bad tokens per client address, shared with the HTTP gate. */
+  limiter?: FailureLimiter | null;
   alerts?: AlertManager | null;
   /** Measurements the overview shows beside the engine's numbers (time share, disk). */
   fleet?: FleetReadings;
@@ -37,8 +43,12 @@ export interface RealtimeOptions {
 
 export function attachRealtime(options: RealtimeOptions) {
   const { town } = options;
-  const io = new Server(options.httpServer, { serveClient: false, cors: { origin: false }, allowRequest: allowSameOrigin });
-  if (options.auth) io.use(socketAuth(options.auth));
+  const io = new Server(options.httpServer, {
+    serveClient: false,
+    cors: { origin: false },
+    allowRequest: allowSameOrigin(options.hosts ?? null),
+  });
+  if (options.auth) io.use(socketAuth(options.auth, options.limiter ?? null));
   const memo = new OverviewMemo(town, options.fleet);
   const deps = { town, store: options.store, alerts: options.alerts ?? null };
   const hub = new StreamHub({ io, resolve: createTopicResolver(deps, memo), ...options.hub });

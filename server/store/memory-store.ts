@@ -7,7 +7,16 @@
  */
 import type { Bead, Convoy, Escalation, Gate, MergeRequest, Polecat, Rig, TownSettings, UsageRecord } from '../engine/model';
 import type { DomainEvent } from '../engine/events';
-import type { AuditRecord, BeadQuery, EventQuery, RecordChange, StoredEvent, TownState, TownStore } from '../engine/ports';
+import type {
+  AuditEntry,
+  AuditRecord,
+  BeadQuery,
+  EventQuery,
+  RecordChange,
+  StoredEvent,
+  TownState,
+  TownStore,
+} from '../engine/ports';
 import { eventRig, rigCountersWithDefaults, usageKey } from './mapping';
 import {
   FINISHED_BEAD_STATUSES,
@@ -265,11 +274,13 @@ export class MemoryStore implements TownStore {
   }
 
   async listEvents(query: EventQuery): Promise<StoredEvent[]> {
+    const afterCursor = listedAfter(query.before, this.events);
     const matches = this.events.filter(
       (e) =>
         (!query.types || query.types.includes(e.type)) &&
         (query.rig === undefined || e.rig === query.rig) &&
-        (query.since === undefined || e.at >= query.since),
+        (query.since === undefined || e.at >= query.since) &&
+        afterCursor(e),
     );
     return copy(
       take(
@@ -285,15 +296,23 @@ export class MemoryStore implements TownStore {
     );
   }
 
-  async listAudit(limit: number): Promise<AuditRecord[]> {
-    const sorted = [...this.audit].sort(
+  async listAudit(limit: number, before?: number): Promise<AuditEntry[]> {
+    const sorted = this.audit.filter(listedAfter(before, this.audit)).sort(
       byThenId(
         (a) => a.at,
         (a) => a.id,
         -1,
       ),
     );
-    return take(sorted, limit).map(({ id: _id, ...record }) => copy(record));
+    return take(sorted, limit).map((record) => copy(record));
+  }
+
+  async pruneAudit(before: number): Promise<number> {
+    const total = this.audit.length;
+    let kept = 0;
+    for (const a of this.audit) if (a.at >= before) this.audit[kept++] = a;
+    this.audit.length = kept;
+    return total - kept;
   }
 
   async pruneEvents(before: number): Promise<number> {
@@ -304,6 +323,20 @@ export class MemoryStore implements TownStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * Which rows are listed after the row with id `cursor` (newest first by at, then id);
+ * every row when there is no cursor. Mirrors PrismaStore's olderThan.
+ */
+function listedAfter(
+  cursor: number | undefined,
+  rows: Array<{ at: number; id: number }>,
+): (row: { at: number; id: number }) => boolean {
+  if (cursor === undefined) return () => true;
+  const at = rows.find((r) => r.id === cursor)?.at;
+  if (at === undefined) return (row) => row.id < cursor;
+  return (row) => row.at < at || (row.at === at && row.id < cursor);
 }
 
 /** The time `since` is compared with; mirrors PrismaStore's sinceClause. */

@@ -11,7 +11,16 @@
 import type { Prisma, PrismaClient } from './generated/client';
 import type { Bead, Convoy, Escalation, Gate, MergeRequest, Polecat, Rig, TownSettings, UsageRecord } from '../engine/model';
 import type { DomainEvent } from '../engine/events';
-import type { AuditRecord, BeadQuery, EventQuery, RecordChange, StoredEvent, TownState, TownStore } from '../engine/ports';
+import type {
+  AuditEntry,
+  AuditRecord,
+  BeadQuery,
+  EventQuery,
+  RecordChange,
+  StoredEvent,
+  TownState,
+  TownStore,
+} from '../engine/ports';
 import {
   auditFromRow,
   auditToRow,
@@ -273,6 +282,10 @@ export class PrismaStore implements TownStore {
     if (query.types) where.type = { in: query.types };
     if (query.rig !== undefined) where.rig = query.rig;
     if (query.since !== undefined) where.at = { gte: query.since };
+    if (query.before !== undefined) {
+      const row = await this.prisma.event.findUnique({ where: { id: query.before }, select: { at: true } });
+      where.AND = [olderThan(query.before, row?.at)];
+    }
     const rows = await this.prisma.event.findMany({
       where,
       orderBy: [{ at: 'desc' }, { id: 'desc' }],
@@ -281,12 +294,18 @@ export class PrismaStore implements TownStore {
     return rows.map(eventFromRow);
   }
 
-  async listAudit(limit: number): Promise<AuditRecord[]> {
+  async listAudit(limit: number, before?: number): Promise<AuditEntry[]> {
+    let where: Prisma.AuditWhereInput = {};
+    if (before !== undefined) {
+      const row = await this.prisma.audit.findUnique({ where: { id: before }, select: { at: true } });
+      where = olderThan(before, row?.at);
+    }
     const rows = await this.prisma.audit.findMany({
+      where,
       orderBy: [{ at: 'desc' }, { id: 'desc' }],
       take: normalizeLimit(limit),
     });
-    return rows.map(auditFromRow);
+    return rows.map((row) => ({ ...auditFromRow(row), id: row.id }));
   }
 
   async pruneEvents(before: number): Promise<number> {
@@ -294,9 +313,23 @@ export class PrismaStore implements TownStore {
     return count;
   }
 
+  async pruneAudit(before: number): Promise<number> {
+    const { count } = await this.prisma.audit.deleteMany({ where: { at: { lt: before } } });
+    return count;
+  }
+
   async close(): Promise<void> {
     await this.prisma.$disconnect();
   }
+}
+
+/**
+ * Rows after the cursor row (`id`, listed at `at`) in newest-first (at, id) order; when the
+ * cursor row is gone (pruned), the rows with smaller ids.
+ */
+function olderThan(id: number, at: number | undefined): { OR: object[] } | { id: { lt: number } } {
+  if (at === undefined) return { id: { lt: id } };
+  return { OR: [{ at: { lt: at } }, { at, id: { lt: id } }] };
 }
 
 /**

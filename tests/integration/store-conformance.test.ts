@@ -790,6 +790,16 @@ describe.each(factories)('$name', (factory) => {
       expect((await store.listEvents({})).map((e) => e.at - T0)).toEqual([3, 2]);
       expect(await store.pruneEvents(T0 + 2)).toBe(0);
     });
+
+    it('pages newest first from a cursor when listed before an id', async () => {
+      await open();
+      await store.appendEvents([merged(T0 + 1), landed(T0 + 2), merged(T0 + 2, 'beta'), merged(T0 + 3)]);
+      const all = await store.listEvents({});
+      const first = await store.listEvents({ limit: 2 });
+      const second = await store.listEvents({ limit: 2, before: first[1].id });
+      expect([...first, ...second].map((e) => e.id)).toEqual(all.map((e) => e.id));
+      expect((await store.listEvents({ types: ['mr.merged'], before: first[0].id })).map((e) => e.at - T0)).toEqual([2, 1]);
+    });
   });
 
   describe('audit', () => {
@@ -800,8 +810,29 @@ describe.each(factories)('$name', (factory) => {
       await store.appendAudit(failed);
       await store.appendAudit(audit({ at: T0 + 5, input: undefined }));
 
-      expect(await store.listAudit(10)).toEqual([failed, audit({ at: T0 + 5, input: null }), audit()]);
-      expect(await store.listAudit(1)).toEqual([failed]);
+      const withId = <T extends object>(r: T) => ({ ...r, id: expect.any(Number) });
+      expect(await store.listAudit(10)).toEqual([failed, audit({ at: T0 + 5, input: null }), audit()].map(withId));
+      expect(await store.listAudit(1)).toEqual([withId(failed)]);
+    });
+
+    it('pages newest first from a cursor when listed before an id', async () => {
+      await open();
+      for (const at of [T0 + 1, T0 + 2, T0 + 2, T0 + 3]) await store.appendAudit(audit({ at, action: `a${at - T0}` }));
+      const all = await store.listAudit(10);
+      expect(all.map((a) => a.at - T0)).toEqual([3, 2, 2, 1]);
+      const first = await store.listAudit(2);
+      const second = await store.listAudit(2, first[1].id);
+      // Two rows at the same time are split across the pages without a gap or a repeat.
+      expect([...first, ...second].map((a) => a.id)).toEqual(all.map((a) => a.id));
+      expect(await store.listAudit(2, all[3].id)).toEqual([]);
+    });
+
+    it('deletes only audit records older than the cut-off when pruned', async () => {
+      await open();
+      for (const at of [T0 + 1, T0 + 2, T0 + 3]) await store.appendAudit(audit({ at }));
+      expect(await store.pruneAudit(T0 + 2)).toBe(1);
+      expect((await store.listAudit(10)).map((a) => a.at - T0)).toEqual([3, 2]);
+      expect(await store.pruneAudit(T0 + 2)).toBe(0);
     });
   });
 });
@@ -839,7 +870,7 @@ describe('PrismaStore on SQLite across a restart', () => {
       });
       expect((await second.listGates({})).map((g) => g.id)).toEqual(['gate-open', 'gate-1']);
       expect((await second.listEvents({})).map((e) => e.data)).toEqual([merged(T0 + 1)]);
-      expect(await second.listAudit(5)).toEqual([audit()]);
+      expect(await second.listAudit(5)).toEqual([{ ...audit(), id: expect.any(Number) }]);
     } finally {
       await second.close();
     }

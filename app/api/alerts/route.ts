@@ -1,17 +1,13 @@
 import { NextResponse } from 'next/server';
 import { z } from 'zod';
-import { toErrorResponse } from '@/lib/api';
+import { toErrorResponse, route } from '@/lib/api';
 import { monitoring } from '@/lib/monitoring';
-import { Duration, Limit, parseQuery } from '@/lib/query-params';
+import { commaList, Duration, Limit, parseQuery } from '@/lib/query-params';
 
 export const dynamic = 'force-dynamic';
 
 const Query = z.strictObject({
-  state: z
-    .string()
-    .transform((s) => s.split(','))
-    .pipe(z.array(z.enum(['pending', 'firing', 'resolved'])))
-    .optional(),
+  state: commaList(z.enum(['pending', 'firing', 'resolved'])).optional(),
   rule: z.string().max(60).optional(),
   rig: z.string().max(60).optional(),
   since: Duration.optional(),
@@ -23,7 +19,7 @@ const Query = z.strictObject({
  * `?rule=merge-queue-backlog&rig=myproject`). Each with its timestamps, who acknowledged
  * it, what silences or inhibits it, and its recommended actions.
  */
-export async function GET(request: Request) {
+export const GET = route(async (request: Request) => {
   const parsed = parseQuery(Query, request);
   if (!parsed.ok) return parsed.response;
   const { state, rule, rig, since, limit } = parsed.data;
@@ -40,4 +36,4 @@ export async function GET(request: Request) {
   } catch (err) {
     return toErrorResponse(err);
   }
-}
+});

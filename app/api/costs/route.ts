@@ -2,6 +2,7 @@ import { NextResponse } from 'next/server';
 import { z } from 'zod';
 import { parseQuery } from '@/lib/query-params';
 import { runtime } from '@/lib/runtime';
+import { route } from '@/lib/api';
 
 export const dynamic = 'force-dynamic';
 
@@ -11,8 +12,8 @@ const Query = z.strictObject({
 });
 
 /** Tokens and cost grouped `?by=agent|rig|convoy|model|day` over `?range=today|week`, with the budget. */
-export async function GET(request: Request) {
+export const GET = route(async (request: Request) => {
   const parsed = parseQuery(Query, request);
   if (!parsed.ok) return parsed.response;
   return NextResponse.json(await runtime().queries.costs(parsed.data.by, parsed.data.range));
-}
+});

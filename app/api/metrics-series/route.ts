@@ -1,8 +1,8 @@
 import { NextResponse } from 'next/server';
 import { z } from 'zod';
-import { errorResponse, toErrorResponse } from '@/lib/api';
+import { errorResponse, toErrorResponse, route } from '@/lib/api';
 import { monitoring } from '@/lib/monitoring';
-import { Duration, parseQuery } from '@/lib/query-params';
+import { Duration, FilterText, parseQuery } from '@/lib/query-params';
 import { METRICS, isMetricName } from '@/server/metrics/catalog';
 
 export const dynamic = 'force-dynamic';
@@ -10,7 +10,7 @@ export const dynamic = 'force-dynamic';
 const Time = z.coerce.number().finite().nonnegative();
 
 const Query = z.strictObject({
-  metric: z.string().optional(),
+  metric: FilterText.optional(),
   rig: z.string().max(60).optional(),
   /** The last `range` (1h, 24h, 30d); or `from`/`to` in engine ms. */
   range: Duration.optional(),
@@ -24,7 +24,7 @@ const Query = z.strictObject({
  * Raw 10 s points for ranges up to 6 hours within the last day, minute averages (with the
  * minute's maximum) beyond, bucketed to `maxPoints`. Without `metric`: the catalogue.
  */
-export async function GET(request: Request) {
+export const GET = route(async (request: Request) => {
   const parsed = parseQuery(Query, request);
   if (!parsed.ok) return parsed.response;
   const { metric, rig, range, from, to, maxPoints } = parsed.data;
@@ -43,4 +43,4 @@ export async function GET(request: Request) {
   } catch (err) {
     return toErrorResponse(err);
   }
-}
+});

@@ -1,5 +1,5 @@
 import { NextResponse } from 'next/server';
-import { errorResponse } from '@/lib/api';
+import { errorResponse, route } from '@/lib/api';
 import { runtime } from '@/lib/runtime';
 
 export const dynamic = 'force-dynamic';
@@ -8,7 +8,7 @@ export const dynamic = 'force-dynamic';
  * The merge queue in landing order, across all rigs or for `?rig=`. `pending` are waiting
  * for the Refinery, `in_flight` are being merged (the seed reads `.pending | length`).
  */
-export function GET(request: Request) {
+export const GET = route((request: Request) => {
   const rig = new URL(request.url).searchParams.get('rig') ?? undefined;
   const rt = runtime();
   if (rig !== undefined && !rt.town.getRig(rig)) return errorResponse('not_found', `rig '${rig}' does not exist`);
@@ -17,4 +17,4 @@ export function GET(request: Request) {
     pending: queue.filter((mr) => mr.status === 'queued'),
     in_flight: queue.filter((mr) => mr.status === 'merging'),
   });
-}
+});

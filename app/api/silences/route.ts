@@ -1,6 +1,6 @@
 import { NextResponse } from 'next/server';
 import { z } from 'zod';
-import { readJson, runCommand, toErrorResponse } from '@/lib/api';
+import { readJson, runCommand, toErrorResponse, route } from '@/lib/api';
 import { monitoring } from '@/lib/monitoring';
 import { Limit, parseQuery } from '@/lib/query-params';
 
@@ -12,7 +12,7 @@ const Query = z.strictObject({
 });
 
 /** Silences, newest first; `?active=1` for the ones not yet ended. */
-export async function GET(request: Request) {
+export const GET = route(async (request: Request) => {
   const parsed = parseQuery(Query, request);
   if (!parsed.ok) return parsed.response;
   try {
@@ -21,11 +21,11 @@ export async function GET(request: Request) {
   } catch (err) {
     return toErrorResponse(err);
   }
-}
+});
 
 /** Silences every alert matching labels: `{ matchers: [{ name, value }], reason, durationMs }`. */
-export async function POST(request: Request) {
+export const POST = route(async (request: Request) => {
   const body = await readJson(request);
   if (!body.ok) return body.response;
   return runCommand(request, 'alert.silence', body.body, 201);
-}
+});

@@ -1,14 +1,14 @@
 import { NextResponse } from 'next/server';
-import { toErrorResponse } from '@/lib/api';
+import { toErrorResponse, route } from '@/lib/api';
 import { monitoring } from '@/lib/monitoring';
 
 export const dynamic = 'force-dynamic';
 
 /** What the banners show: pending and firing alerts (most severe first) and the silences in force. */
-export function GET() {
+export const GET = route(() => {
   try {
     return NextResponse.json(monitoring().alerts.activeView());
   } catch (err) {
     return toErrorResponse(err);
   }
-}
+});

@@ -1,11 +1,11 @@
 import { NextResponse } from 'next/server';
-import { toErrorResponse } from '@/lib/api';
+import { toErrorResponse, route } from '@/lib/api';
 import { monitoring } from '@/lib/monitoring';
 
 export const dynamic = 'force-dynamic';
 
 /** The outgoing webhook: whether one is set (GT_ALERT_WEBHOOK_URL), its counts and its last deliveries with their errors. */
-export function GET() {
+export const GET = route(() => {
   try {
     const webhook = monitoring().webhook;
     if (!webhook) return NextResponse.json({ configured: false, stats: null, deliveries: [] });
@@ -13,4 +13,4 @@ export function GET() {
   } catch (err) {
     return toErrorResponse(err);
   }
-}
+});

@@ -1,11 +1,11 @@
 import { NextResponse } from 'next/server';
-import { errorResponse } from '@/lib/api';
+import { errorResponse, route } from '@/lib/api';
 import { runtime } from '@/lib/runtime';
 
 export const dynamic = 'force-dynamic';
 
-export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }) {
+export const GET = route(async (_request: Request, { params }: { params: Promise<{ id: string }> }) => {
   const { id } = await params;
   const bead = await runtime().queries.bead(id);
   return bead ? NextResponse.json(bead) : errorResponse('not_found', `bead '${id}' does not exist`);
-}
+});

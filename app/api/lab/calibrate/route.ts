@@ -1,11 +1,11 @@
 import { NextResponse } from 'next/server';
-import { errorResponse, toErrorResponse } from '@/lib/api';
+import { errorResponse, toErrorResponse, route } from '@/lib/api';
 import { runtime } from '@/lib/runtime';
 
 export const dynamic = 'force-dynamic';
 
 /** What-if parameters calibrated from a live rig's recorded history: `?rig=`. */
-export async function GET(request: Request) {
+export const GET = route(async (request: Request) => {
   const rig = new URL(request.url).searchParams.get('rig');
   if (!rig) return errorResponse('invalid', 'name a rig: ?rig=<name>');
   try {
@@ -13,4 +13,4 @@ export async function GET(request: Request) {
   } catch (err) {
     return toErrorResponse(err);
   }
-}
+});

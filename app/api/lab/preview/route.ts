@@ -1,5 +1,5 @@
 import { NextResponse } from 'next/server';
-import { actorFor, errorResponse, readJson, toErrorResponse } from '@/lib/api';
+import { actorFor, errorResponse, readJson, toErrorResponse, route } from '@/lib/api';
 import { runtime } from '@/lib/runtime';
 
 export const dynamic = 'force-dynamic';
@@ -10,7 +10,7 @@ export const dynamic = 'force-dynamic';
  * { kind: 'split', partitions: [{ name, globs }] } }`. Runs the calibrated what-if with and
  * without the change; changes nothing in the town.
  */
-export async function POST(request: Request) {
+export const POST = route(async (request: Request) => {
   if (!actorFor(request)) return errorResponse('unauthorized', 'sign in first');
   const body = await readJson(request);
   if (!body.ok) return body.response;
@@ -19,4 +19,4 @@ export async function POST(request: Request) {
   } catch (err) {
     return toErrorResponse(err);
   }
-}
+});

@@ -1,12 +1,12 @@
 import { NextResponse } from 'next/server';
-import { errorResponse } from '@/lib/api';
+import { errorResponse, route } from '@/lib/api';
 import { runtime } from '@/lib/runtime';
 import type { RigDetail } from '@/server/realtime/socket';
 
 export const dynamic = 'force-dynamic';
 
 /** One rig as its page shows it (the same detail `rig:subscribe` pushes): rig, merge queue, Refinery stats. */
-export async function GET(_request: Request, { params }: { params: Promise<{ rig: string }> }) {
+export const GET = route(async (_request: Request, { params }: { params: Promise<{ rig: string }> }) => {
   const { rig: name } = await params;
   const { queries, town } = runtime();
   const rig = queries.overview().rigs.find((r) => r.name === name);
@@ -19,4 +19,4 @@ export async function GET(_request: Request, { params }: { params: Promise<{ rig
     timeScale: town.clock.scale,
   };
   return NextResponse.json(detail);
-}
+});

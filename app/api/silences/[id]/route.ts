@@ -1,7 +1,7 @@
-import { runCommand } from '@/lib/api';
+import { runCommand, route } from '@/lib/api';
 
 /** Ends a silence now. */
-export async function DELETE(request: Request, { params }: { params: Promise<{ id: string }> }) {
+export const DELETE = route(async (request: Request, { params }: { params: Promise<{ id: string }> }) => {
   const { id } = await params;
   return runCommand(request, 'silence.expire', { id });
-}
+});

@@ -1,6 +1,6 @@
-import { runCommand } from '@/lib/api';
+import { runCommand, route } from '@/lib/api';
 
 /** Puts the seed's default rules back as they were; the operators' own rules stay. */
-export async function POST(request: Request) {
+export const POST = route(async (request: Request) => {
   return runCommand(request, 'alert.rules.reset', {});
-}
+});

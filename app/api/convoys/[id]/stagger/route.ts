@@ -1,9 +1,9 @@
-import { readJson, runCommand, withParam } from '@/lib/api';
+import { readJson, runCommand, withParam, route } from '@/lib/api';
 
 /** Re-plans the convoy's undispatched beads into waves: `{ waveSize: N | 'auto' }`. */
-export async function POST(request: Request, { params }: { params: Promise<{ id: string }> }) {
+export const POST = route(async (request: Request, { params }: { params: Promise<{ id: string }> }) => {
   const { id } = await params;
   const body = await readJson(request);
   if (!body.ok) return body.response;
   return runCommand(request, 'convoy.stagger', withParam(body.body, 'id', id));
-}
+});

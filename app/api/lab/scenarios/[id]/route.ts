@@ -1,11 +1,11 @@
 import { NextResponse } from 'next/server';
-import { actorFor, errorResponse, readJson, toErrorResponse } from '@/lib/api';
+import { actorFor, errorResponse, readJson, toErrorResponse, route } from '@/lib/api';
 import { runtime } from '@/lib/runtime';
 
 export const dynamic = 'force-dynamic';
 
 /** Runs a built-in scenario on the lab: `{ seed? }`. Changes nothing in the town. */
-export async function POST(request: Request, { params }: { params: Promise<{ id: string }> }) {
+export const POST = route(async (request: Request, { params }: { params: Promise<{ id: string }> }) => {
   if (!actorFor(request)) return errorResponse('unauthorized', 'sign in first');
   const { id } = await params;
   const body = await readJson(request);
@@ -16,4 +16,4 @@ export async function POST(request: Request, { params }: { params: Promise<{ id:
   } catch (err) {
     return toErrorResponse(err);
   }
-}
+});

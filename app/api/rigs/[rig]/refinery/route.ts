@@ -1,9 +1,9 @@
-import { readJson, runCommand, withParam } from '@/lib/api';
+import { readJson, runCommand, withParam, route } from '@/lib/api';
 
 /** Changes the Refinery's settings: `{ mergeMode?, batchSize?, gates?, maxAttempts? }`. */
-export async function PATCH(request: Request, { params }: { params: Promise<{ rig: string }> }) {
+export const PATCH = route(async (request: Request, { params }: { params: Promise<{ rig: string }> }) => {
   const { rig } = await params;
   const body = await readJson(request);
   if (!body.ok) return body.response;
   return runCommand(request, 'refinery.configure', withParam(body.body, 'rig', rig));
-}
+});

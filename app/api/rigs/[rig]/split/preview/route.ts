@@ -1,11 +1,11 @@
 import { NextResponse } from 'next/server';
-import { readJson, toErrorResponse } from '@/lib/api';
+import { readJson, toErrorResponse, route } from '@/lib/api';
 import { runtime } from '@/lib/runtime';
 
 export const dynamic = 'force-dynamic';
 
 /** The dry run of a split (same body as `POST split`): the plan and before/after diagrams; changes nothing. */
-export async function POST(request: Request, { params }: { params: Promise<{ rig: string }> }) {
+export const POST = route(async (request: Request, { params }: { params: Promise<{ rig: string }> }) => {
   const { rig } = await params;
   const body = await readJson(request);
   if (!body.ok) return body.response;
@@ -14,4 +14,4 @@ export async function POST(request: Request, { params }: { params: Promise<{ rig
   } catch (err) {
     return toErrorResponse(err);
   }
-}
+});
