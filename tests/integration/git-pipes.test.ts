@@ -107,7 +107,7 @@ describe('merge-tree through the pipe', () => {
 
 describe('refs through the pipes', () => {
   it('starts one process per pipe, not one per landing', async () => {
-    const heads = [];
+    const heads: string[] = [];
     for (let i = 0; i <= 20; i++) heads.push(await commitOn(initial, { [`f${i}.txt`]: `${i}\n` }, `f${i}`));
     const land = async (i: number) => {
       const tip = await piped.resolveRef(repo, MAIN);
