@@ -3,6 +3,7 @@ import type { ReactNode } from 'react';
 import { AlertBanner } from '@/components/AlertBanner';
 import { NavBar } from '@/components/NavBar';
 import { THEME_SCRIPT } from '@/components/ThemeToggle';
+import { TownStoppedBanner } from '@/components/TownStoppedBanner';
 import { Toaster } from '@/components/Toaster';
 import './globals.css';
 
@@ -20,6 +21,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
       </head>
       <body className="min-h-screen bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
         <NavBar />
+        <TownStoppedBanner />
         <AlertBanner />
         {children}
         <Toaster />

@@ -1,5 +1,6 @@
 /** Parsing of list filters shared by GET routes: `?status=a,b&since=1h&limit=50`. */
 import { z } from 'zod';
+import { line } from '@/contracts/text';
 import type { NextResponse } from 'next/server';
 import { MAX_FILTER_VALUES } from '@/server/http/limits';
 import { errorResponse } from './api';
@@ -15,7 +16,7 @@ export const Duration = z
 export const Limit = z.coerce.number().int().min(1).max(1000).default(200);
 
 /** One free-text filter value (a rig, an actor, an event type): bounded, so a query cannot carry megabytes. */
-export const FilterText = z.string().min(1).max(200);
+export const FilterText = line({ max: 200, min: 1 });
 
 /**
  * A comma-list filter (`?status=open,blocked`): at most MAX_FILTER_VALUES values, each one

@@ -15,19 +15,19 @@ import { randomBytes } from 'node:crypto';
 import type { Clock, TimerHandle } from '../engine/clock';
 import { silentLogger, type Logger } from '../engine/context';
 import { conflict, invalid, notFound } from '../engine/errors';
-import type { MetricSnapshot, MetricValues } from '../metrics/catalog';
+import type { MetricSnapshot, MetricValues } from '../../contracts/metrics';
 import { SerialWriter } from '../metrics/serial-writer';
-import type { Alert, AlertChange, AlertsView, AlertView, Recommendation, Silence } from './model';
-import {
-  DEFAULT_RULES,
-  conditionHolds,
-  formatValue,
-  ruleProblem,
-  type AlertRule,
-  type NewRule,
-  type RulePatch,
-  type Severity,
-} from './rules';
+import type {
+  Alert,
+  AlertChange,
+  AlertsView,
+  AlertView,
+  Recommendation,
+  Silence,
+  AlertRule,
+  Severity,
+} from '../../contracts/alerts';
+import { DEFAULT_RULES, conditionHolds, formatValue, ruleProblem, type NewRule, type RulePatch } from './rules';
 import { isInForce, matchersFor, silencing, type SilenceInput } from './silences';
 import { INACTIVE, evaluate, type AlertTiming } from './state';
 import type { AlertQuery, AlertStore } from './store';
@@ -98,7 +98,7 @@ export class AlertManager {
     const rules = await this.store.listRules();
     if (rules.length === 0) {
       const at = this.clock.now();
-      for (const rule of DEFAULT_RULES) await this.store.saveRule(rule, { by: 'defaults', at });
+      await this.store.saveRules([...DEFAULT_RULES], { by: 'defaults', at });
       rules.push(...DEFAULT_RULES.map((r) => structuredClone(r)));
     }
     for (const rule of rules) this.rules.set(rule.id, rule);
@@ -442,6 +442,7 @@ export class AlertManager {
   createRule(input: NewRule, by: string): AlertRule {
     if (this.rules.has(input.id)) throw conflict(`rule '${input.id}' already exists`);
     const rule: AlertRule = { ...structuredClone(input), builtin: false };
+    this.checkInhibits(rule);
     this.putRule(rule, by);
     return structuredClone(rule);
   }
@@ -452,6 +453,7 @@ export class AlertManager {
     const rule: AlertRule = { ...current, ...structuredClone(patch), builtin: current.builtin };
     const problem = ruleProblem(rule);
     if (problem) throw invalid(problem);
+    this.checkInhibits(rule);
     this.putRule(rule, by);
     return structuredClone(rule);
   }
@@ -468,20 +470,31 @@ export class AlertManager {
     return { id };
   }
 
-  /** Puts the default rules back as the seed has them; the operators' own rules stay. */
+  /** Refuses a rule that inhibits itself or a rule that does not exist (checked before anything changes). */
+  private checkInhibits(rule: AlertRule): void {
+    rule.inhibits.forEach((id, i) => {
+      if (id === rule.id) throw invalid(`inhibits.${i}: a rule cannot inhibit itself`);
+      if (!this.rules.has(id)) throw invalid(`inhibits.${i}: there is no rule '${id}'`);
+    });
+  }
+
+  /** Puts the default rules back as the seed has them (one write, all or none); the operators' own rules stay. */
   resetRules(by: string): AlertRule[] {
-    for (const rule of DEFAULT_RULES) this.putRule(structuredClone(rule), by, false);
+    const rules = DEFAULT_RULES.map((rule) => structuredClone(rule));
+    for (const rule of rules) this.rules.set(rule.id, rule);
+    const copies = structuredClone(rules);
+    const at = this.clock.now();
+    void this.writer.write(() => this.store.saveRules(copies, { by, at }));
     this.announce([{ type: 'rules_changed', ruleId: null }]);
     this.reevaluate();
     return this.listRules();
   }
 
-  private putRule(rule: AlertRule, by: string, announce = true): void {
+  private putRule(rule: AlertRule, by: string): void {
     this.rules.set(rule.id, rule);
     const copy = structuredClone(rule);
     const at = this.clock.now();
     void this.writer.write(() => this.store.saveRule(copy, { by, at }));
-    if (!announce) return;
     this.announce([{ type: 'rules_changed', ruleId: rule.id }]);
     this.reevaluate();
   }

@@ -3,8 +3,7 @@
  * shares the server's PrismaClient and does not close it: the TownStore owns the client.
  */
 import type { Prisma, PrismaClient } from '../store/generated/client';
-import type { Alert, Recommendation, Silence, SilenceMatcher } from './model';
-import type { AlertRule, Severity } from './rules';
+import type { Alert, Recommendation, Silence, SilenceMatcher, AlertRule, Severity } from '../../contracts/alerts';
 import type { AlertQuery, AlertStore, SilenceQuery } from './store';
 
 type AlertRow = Prisma.AlertGetPayload<object>;
@@ -74,8 +73,16 @@ export class PrismaAlertStore implements AlertStore {
   }
 
   async saveRule(rule: AlertRule, meta: { by: string; at: number }): Promise<void> {
+    await this.ruleUpsert(rule, meta);
+  }
+
+  async saveRules(rules: AlertRule[], meta: { by: string; at: number }): Promise<void> {
+    await this.prisma.$transaction(rules.map((rule) => this.ruleUpsert(rule, meta)));
+  }
+
+  private ruleUpsert(rule: AlertRule, meta: { by: string; at: number }) {
     const row = { definition: JSON.stringify(rule), builtin: rule.builtin, updatedAt: meta.at, updatedBy: meta.by };
-    await this.prisma.alertRule.upsert({
+    return this.prisma.alertRule.upsert({
       where: { id: rule.id },
       create: { id: rule.id, ...row },
       update: row,

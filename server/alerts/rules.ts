@@ -6,39 +6,9 @@
  * rule and edited through the same commands (and can be reset).
  */
 import { z } from 'zod';
-import { METRICS, isMetricName, type MetricName, type MetricValues } from '../metrics/catalog';
-
-export type Severity = 'info' | 'warning' | 'critical';
-export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
-export type Comparison = '>' | '>=' | '<' | '<=';
-
-export interface Condition {
-  metric: MetricName;
-  op: Comparison;
-  threshold: number;
-}
-
-export interface AlertRule {
-  /** Slug, unique: `merge-queue-backlog`. */
-  id: string;
-  name: string;
-  description: string;
-  severity: Severity;
-  /** `rig`: evaluated per rig, one alert per rig; `town`: one alert for the town. */
-  scope: 'town' | 'rig';
-  conditions: Condition[];
-  /** `all`: every condition must hold; `any`: one is enough. */
-  match: 'all' | 'any';
-  /** Engine ms the condition must hold before the alert fires (pending meanwhile). */
-  forMs: number;
-  /** Engine ms the alert keeps firing after the condition stops holding. */
-  keepFiringForMs: number;
-  enabled: boolean;
-  /** Rules this one mutes on the same labels while it fires (the 40% conflict alert mutes the 20% one). */
-  inhibits: string[];
-  /** One of the seed's defaults (editable, resettable; disable rather than delete). */
-  builtin: boolean;
-}
+import { line, text, TEXT_LIMITS } from '../../contracts/text';
+import { type AlertRule, type Comparison, type Condition } from '../../contracts/alerts';
+import { METRICS, isMetricName, type MetricName, type MetricValues } from '../../contracts/metrics';
 
 const MINUTE = 60_000;
 
@@ -236,9 +206,10 @@ export function describeConditions(rule: Pick<AlertRule, 'conditions' | 'match'>
 
 // ---------------------------------------------------------------- validation (zod)
 
-const RuleId = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{1,47}$/, 'a rule id is 2-48 lowercase letters, digits and dashes, e.g. queue-depth-high');
+const RuleId = line({ max: 48 }).regex(
+  /^[a-z0-9][a-z0-9-]{1,47}$/,
+  'a rule id is 2-48 lowercase letters, digits and dashes, e.g. queue-depth-high',
+);
 const DurationMs = (what: string) =>
   z
     .number({ error: `${what} must be a number of milliseconds` })
@@ -247,14 +218,16 @@ const DurationMs = (what: string) =>
     .max(7 * 24 * 3_600_000, `${what} must be at most 7 days`);
 
 export const ConditionSchema = z.strictObject({
-  metric: z.string().refine(isMetricName, { message: `metric must be one of ${Object.keys(METRICS).join(', ')}` }),
+  metric: line({ max: TEXT_LIMITS.name }).refine(isMetricName, {
+    message: `metric must be one of ${Object.keys(METRICS).join(', ')}`,
+  }),
   op: z.enum(['>', '>=', '<', '<='], { error: 'op is one of >, >=, <, <=' }),
   threshold: z.number({ error: 'threshold must be a number' }).finite(),
 });
 
 const RuleFields = {
-  name: z.string().trim().min(1, 'a rule needs a name').max(80),
-  description: z.string().trim().max(500),
+  name: line({ max: TEXT_LIMITS.name, min: 1, minMessage: 'a rule needs a name', trim: true }),
+  description: text({ max: TEXT_LIMITS.reason, trim: true }),
   severity: z.enum(['info', 'warning', 'critical'], { error: 'severity is one of info, warning, critical' }),
   scope: z.enum(['town', 'rig'], { error: 'scope is town or rig' }),
   conditions: z.array(ConditionSchema).min(1, 'a rule needs a condition').max(5),

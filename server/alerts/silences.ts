@@ -5,7 +5,8 @@
  * An ended silence stops applying at once.
  */
 import { z } from 'zod';
-import type { Alert, Silence, SilenceMatcher } from './model';
+import { line, TEXT_LIMITS } from '../../contracts/text';
+import type { Alert, Silence, SilenceMatcher } from '../../contracts/alerts';
 
 /** The labels a silence can match: the alert's own, plus its rule and severity. */
 export function matchableLabels(alert: Pick<Alert, 'ruleId' | 'severity' | 'labels'>): Record<string, string> {
@@ -44,18 +45,25 @@ export const MAX_SILENCE_MS = 30 * 24 * 3_600_000;
 export const SilenceInputSchema = z
   .strictObject({
     /** Silence one alert: its rule and labels become the matchers. */
-    alertId: z.string().min(1).max(60).optional(),
+    alertId: line({ max: TEXT_LIMITS.id, min: 1 }).optional(),
     matchers: z
       .array(
         z.strictObject({
-          name: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'a matcher name is a label such as rule, rig or severity'),
-          value: z.string().min(1).max(200),
+          name: line({ max: 40 }).regex(/^[a-z][a-z0-9_]{0,39}$/, 'a matcher name is a label such as rule, rig or severity'),
+          value: line({ max: TEXT_LIMITS.matcher, min: 1 }),
         }),
       )
       .min(1, 'a silence needs at least one matcher')
       .max(10)
+      // Two values for one label can never both match: such a silence would mute nothing.
+      .refine((ms) => new Set(ms.map((m) => m.name)).size === ms.length, 'each label can be matched once')
       .optional(),
-    reason: z.string().trim().min(3, 'a silence needs a reason (at least 3 characters)').max(500),
+    reason: line({
+      max: TEXT_LIMITS.reason,
+      min: 3,
+      minMessage: 'a silence needs a reason (at least 3 characters)',
+      trim: true,
+    }),
     durationMs: z
       .number({ error: 'durationMs must be a number of milliseconds' })
       .int('durationMs must be a whole number of milliseconds')

@@ -3,8 +3,7 @@
  * (here) and a Prisma one (prisma-store.ts), held to one conformance suite. Kept apart from
  * TownStore on purpose: the engine neither knows nor needs alerts.
  */
-import type { Alert, Silence } from './model';
-import type { AlertRule } from './rules';
+import type { Alert, Silence, AlertRule } from '../../contracts/alerts';
 
 export interface AlertQuery {
   states?: Alert['state'][];
@@ -24,6 +23,8 @@ export interface SilenceQuery {
 export interface AlertStore {
   listRules(): Promise<AlertRule[]>;
   saveRule(rule: AlertRule, meta: { by: string; at: number }): Promise<void>;
+  /** Saves several rules in one transaction: all or none (a reset of the defaults). */
+  saveRules(rules: AlertRule[], meta: { by: string; at: number }): Promise<void>;
   deleteRule(id: string): Promise<void>;
   /** Upsert by id. */
   saveAlert(alert: Alert): Promise<void>;
@@ -59,6 +60,10 @@ export class MemoryAlertStore implements AlertStore {
 
   async saveRule(rule: AlertRule): Promise<void> {
     this.rules.set(rule.id, copy(rule));
+  }
+
+  async saveRules(rules: AlertRule[]): Promise<void> {
+    for (const rule of rules) this.rules.set(rule.id, copy(rule));
   }
 
   async deleteRule(id: string): Promise<void> {

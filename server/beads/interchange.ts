@@ -14,7 +14,8 @@
  * other types are ignored.
  */
 import { z } from 'zod';
-import type { Bead, BeadStatus } from '../engine/model';
+import { line, text, TEXT_LIMITS } from '../../contracts/text';
+import type { Bead, BeadStatus } from '../../contracts/records';
 
 /** A bead as the interchange format carries it, in the town's terms. */
 export interface InterchangeBead {
@@ -46,22 +47,8 @@ export type ParseResult =
 /** More beads than any real backlog; bounds the memory one import may take. */
 export const MAX_IMPORT_BEADS = 10_000;
 
-// TODO(lead): switch these to contracts/text.ts (the one text rule) once it is on main;
-// the bounds below are its TEXT_LIMITS (id 60, title 200, description 20,000, label 50).
-const LONE_SURROGATE = /\p{Cs}/u;
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const ANY_CONTROL = /[\u0000-\u001f\u007f]/;
-// eslint-disable-next-line no-control-regex -- tab, line feed and carriage return are text
-const HARD_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
-const text = (max: number, controls: RegExp) =>
-  z
-    .string()
-    .max(max)
-    .refine((s) => !LONE_SURROGATE.test(s), 'must be well-formed Unicode')
-    .refine((s) => !controls.test(s), 'must not contain control characters');
-
 /** bd ids (`bd-a3f8`, `gt-k3x9q2mz`, `bd-a3f8.1`); also safe inside a branch name. */
-const Id = text(60, ANY_CONTROL).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'an id is letters, digits, ".", "_" and "-"');
+const Id = line({ max: TEXT_LIMITS.id }).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'an id is letters, digits, ".", "_" and "-"');
 const Time = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}([T ]|$)/, 'must be an RFC 3339 time')
@@ -87,21 +74,24 @@ const RELATED_TYPES = new Set(['related', 'discovered-from']);
 const Dependency = z.object({
   issue_id: Id.optional(),
   depends_on_id: Id,
-  type: z.string().max(40).default('blocks'),
+  type: line({ max: 40 }).default('blocks'),
 });
 
 /** One line. z.object drops unknown fields: newer bd versions write more. */
 const Line = z.object({
   id: Id,
-  title: text(200, ANY_CONTROL).trim().min(1, 'a bead needs a title'),
-  description: text(20_000, HARD_CONTROL).default(''),
+  title: line({ max: TEXT_LIMITS.title, min: 1, minMessage: 'a bead needs a title', trim: true }),
+  description: text({ max: TEXT_LIMITS.description }).default(''),
   status: z.enum(Object.keys(STATUSES) as [keyof typeof STATUSES]).default('open'),
   priority: z.number().int().min(0).max(4).default(2),
   issue_type: z
     .string()
     .regex(/^[a-z][a-z0-9_-]{0,39}$/, 'an issue type is a lower-case word')
     .default('task'),
-  labels: z.array(text(50, ANY_CONTROL).min(1)).max(20).nullish(),
+  labels: z
+    .array(line({ max: TEXT_LIMITS.label, min: 1 }))
+    .max(20)
+    .nullish(),
   dependencies: z.array(Dependency).max(50).nullish(),
   created_at: Time,
   updated_at: Time.nullish(),

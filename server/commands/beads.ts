@@ -1,26 +1,35 @@
 /** Commands on beads and convoys. */
 import { z } from 'zod';
+import { id, line, text, TEXT_LIMITS } from '../../contracts/text';
 import { defineCommand } from './command';
 
 /** A repository-relative path prefix or glob; never absolute, never climbing out. */
-export const RepoPath = z
-  .string()
-  .min(1)
-  .max(200)
-  .refine((p) => !p.startsWith('/') && !p.split('/').includes('..') && !p.includes('\0'), {
+export const RepoPath = line({ max: TEXT_LIMITS.path, min: 1 }).refine(
+  (p) => !p.startsWith('/') && !p.split('/').includes('..'),
+  {
     message: 'must be a path inside the repository (no leading /, no ..)',
-  });
+  },
+);
 
-export const RigName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'rig names are lower-case letters, digits and dashes');
+export const RigName = line({ max: 40 }).regex(
+  /^[a-z0-9][a-z0-9-]{0,39}$/,
+  'rig names are lower-case letters, digits and dashes',
+);
+
+/** A bead's title, as bead.create and convoy.create take it. */
+export const BeadTitle = line({ max: TEXT_LIMITS.title, min: 1, minMessage: 'a bead needs a title', trim: true });
+export const BeadDescription = text({ max: TEXT_LIMITS.description });
+export const BeadLabel = line({ max: TEXT_LIMITS.label, min: 1 });
+export const BeadId = id(40);
 
 const BeadInput = z.strictObject({
   /** Omitted: the Mayor routes the bead to the rig whose scope owns its paths. */
   rig: RigName.optional(),
-  title: z.string().trim().min(1, 'a bead needs a title').max(200),
-  description: z.string().max(20_000).default(''),
+  title: BeadTitle,
+  description: BeadDescription.default(''),
   priority: z.number().int().min(0).max(4).default(2),
-  labels: z.array(z.string().min(1).max(50)).max(20).default([]),
-  dependsOn: z.array(z.string().min(1).max(40)).max(50).default([]),
+  labels: z.array(BeadLabel).max(20).default([]),
+  dependsOn: z.array(BeadId).max(50).default([]),
   paths: z.array(RepoPath).max(50).default([]),
 });
 
@@ -29,5 +38,5 @@ export const createBead = defineCommand({
   summary: 'Create a bead (a unit of work) on a rig',
   role: 'operator',
   input: BeadInput,
-  run: (town, { rig, ...input }) => town.createBead({ ...input, rig: rig ?? town.routeBead(input.paths) }),
+  run: ({ engine }, { rig, ...input }) => engine.beads.create({ ...input, rig: rig ?? engine.beads.route(input.paths) }),
 });

@@ -1,9 +1,10 @@
 /** Commands that reshape rigs: split one into path partitions, merge partitions back. */
 import { z } from 'zod';
+import { line, TEXT_LIMITS } from '../../contracts/text';
 import { RigName } from './beads';
 import { defineCommand } from './command';
 
-const Glob = z.string().min(1, 'a glob cannot be empty').max(200, 'globs are at most 200 characters');
+const Glob = line({ max: TEXT_LIMITS.path, min: 1, minMessage: 'a glob cannot be empty' });
 
 /** A split request (also what the preview takes). The engine checks globs against the repository. */
 export const SplitInput = z.strictObject({
@@ -25,7 +26,7 @@ export const splitRig = defineCommand({
   summary: 'Split a rig into path partitions, each with its own Refinery, Witness and merge queue (gt rig split)',
   role: 'operator',
   input: SplitInput,
-  run: (town, { rig, ...request }, actor) => town.splitRig(rig, request, actor.name),
+  run: ({ engine }, { rig, ...request }, actor) => engine.rigs.split(rig, request, actor.name),
 });
 
 export const mergeRig = defineCommand({
@@ -33,5 +34,5 @@ export const mergeRig = defineCommand({
   summary: "Merge a split rig's partitions back into it, with their work and polecats (gt rig merge)",
   role: 'operator',
   input: z.strictObject({ rig: RigName }),
-  run: (town, { rig }, actor) => town.mergeRig(rig, actor.name),
+  run: ({ engine }, { rig }, actor) => engine.rigs.merge(rig, actor.name),
 });

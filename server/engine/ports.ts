@@ -3,10 +3,22 @@
  * Adapters live beside the engine (server/git, server/store, server/agents); the
  * composition root (server/main.ts) wires real ones, tests and simulations wire others.
  */
-import type { Bead, Convoy, Escalation, Gate, GateSpec, MergeRequest, Polecat, Rig, TownSettings, UsageRecord } from './model';
-import type { DomainEvent } from './events';
+import type {
+  Bead,
+  Convoy,
+  Escalation,
+  Gate,
+  GateSpec,
+  MergeRequest,
+  Polecat,
+  Rig,
+  TownSettings,
+  UsageRecord,
+} from '../../contracts/records';
+import type { AuditEntry, AuditRecord, StoredEvent } from '../../contracts/activity';
+import type { DomainEvent } from '../../contracts/events';
 
-export type { GateSpec } from './model';
+export type { GateSpec } from '../../contracts/records';
 
 /** Result of merging a branch head into the target without a checkout. */
 export type MergeTreeResult = { clean: true; tree: string } | { clean: false; conflictFiles: string[] };
@@ -100,28 +112,14 @@ export interface TownState {
   settings: TownSettings | null;
 }
 
-/** Records written together by `TownStore.saveAll`. */
+/** Records written together by `TownStore.saveAll`; a kind left out is not touched. */
 export interface RecordChange {
-  rigs: Rig[];
-  polecats: Polecat[];
-  deletedPolecats: string[];
-  beads: Bead[];
-  mergeRequests: MergeRequest[];
-}
-
-export interface AuditRecord {
-  at: number;
-  actor: string;
-  role: string;
-  action: string;
-  input: unknown;
-  ok: boolean;
-  error: string | null;
-}
-
-/** An audit record as listed: with its id, the cursor of the next page (`before`). */
-export interface AuditEntry extends AuditRecord {
-  id: number;
+  rigs?: Rig[];
+  polecats?: Polecat[];
+  deletedPolecats?: string[];
+  beads?: Bead[];
+  convoys?: Convoy[];
+  mergeRequests?: MergeRequest[];
 }
 
 export interface BeadQuery {
@@ -141,14 +139,6 @@ export interface EventQuery {
   before?: number;
 }
 
-export interface StoredEvent {
-  id: number;
-  at: number;
-  type: string;
-  rig: string | null;
-  data: DomainEvent;
-}
-
 /**
  * Persistence. The persisted state is the truth: the engine writes through on every
  * state change and reloads from here on start. Saves are upserts keyed by id.
@@ -166,7 +156,10 @@ export interface TownStore {
   /** Gates, newest first; all statuses unless given. */
   listGates(query: { status?: Gate['status'][]; limit?: number }): Promise<Gate[]>;
   saveTownSettings(settings: TownSettings): Promise<void>;
-  /** Saves all these records in one transaction: all of them land, or none (a split, a merge). */
+  /**
+   * Saves all these records in one transaction: all of them land, or none (a split, a
+   * merge, a convoy with its beads). The engine reaches it through `TownRecords.commit`.
+   */
   saveAll(change: RecordChange): Promise<void>;
   /** Adds usage to the per-day sums (same day, rig, polecat, convoy and model add up). */
   addUsage(records: UsageRecord[]): Promise<void>;

@@ -18,63 +18,13 @@
 import type { EngineContext } from './context';
 import { conflict, invalid } from './errors';
 import { isInQueue } from './merge-request';
-import type { Bead, MergeRequest, Polecat, Rig } from './model';
-import { assignFiles, expandPaths, owns, suggestPartitions, type PartitionSpec, type SuggestedSplit } from './partitions';
-import { matchesAny } from './paths';
+import type { Bead, MergeRequest, Polecat, Rig } from '../../contracts/records';
+import type { MergeResult, PartitionPlan, SplitPlan, SuggestedSplit } from '../../contracts/split';
+import { expandPaths, owns, suggestPartitions } from './partitions';
 import type { TownRecords, RigRuntime } from './records';
+import { polecatCounts, splitLayout, type SplitRequest } from './split-layout';
 
-export interface SplitRequest {
-  partitions: PartitionSpec[];
-  /** Name for the partition that catches files no other matches (default `<rig>-rest`). */
-  remainder?: string;
-  /** Where work spanning partitions goes: a partition's name, or `stay` (the rig stays, as integration rig). */
-  spanning?: string;
-  /** Polecats per partition (and per the kept rig); default: in proportion to each one's work. */
-  polecats?: Record<string, number>;
-}
-
-export type PartitionRole = 'partition' | 'remainder' | 'integration';
-
-export interface PartitionPlan {
-  name: string;
-  role: PartitionRole;
-  scope: string[];
-  scopeExclude: string[];
-  /** Files of the repository it owns. */
-  files: number;
-  beads: string[];
-  mergeRequests: string[];
-  /** Requests waiting or being merged that it takes over. */
-  queueDepth: number;
-  /** Polecats it will have, of which `moved` come from the rig and `added` are new. */
-  polecats: number;
-  moved: string[];
-  added: number;
-  /** Minutes to drain its queue at the rig's recorded merge rate; null without a rate. */
-  drainMinutes: number | null;
-}
-
-export interface SplitPlan {
-  rig: string;
-  /** False when the rig stays as the integration rig. */
-  retire: boolean;
-  /** The rig taking work that spans partitions. */
-  spanningTo: string;
-  partitions: PartitionPlan[];
-  spanning: { beads: string[]; mergeRequests: string[] };
-  /** Idle polecats the split removes (their worktrees go; branches stay). */
-  removedPolecats: string[];
-  before: { queueDepth: number; polecats: number; mergesPerHour: number; drainMinutes: number | null };
-  warnings: string[];
-}
-
-export interface MergeResult {
-  rig: string;
-  from: string[];
-  beads: number;
-  mergeRequests: number;
-  polecats: number;
-}
+export type { SplitRequest } from './split-layout';
 
 export interface SplitHost {
   attachRig(rig: Rig): RigRuntime;
@@ -84,21 +34,11 @@ export interface SplitHost {
   checkNewRigName(name: string): void;
 }
 
-const MAX_POLECATS_PER_PARTITION = 50;
-
 /** What git says about the rig being split, gathered before any record changes. */
 interface Survey {
   files: string[];
   /** Changed files of each of the rig's merge requests. */
   mrFiles: Map<string, string[]>;
-}
-
-interface Layout {
-  parts: Array<{ name: string; role: PartitionRole; scope: string[]; scopeExclude: string[]; globs: string[]; files: number }>;
-  spanningTo: string;
-  retire: boolean;
-  /** Where a change touching these files goes, and whether it spans partitions. */
-  route(files: string[]): { to: string; spanning: boolean };
 }
 
 export class Splits {
@@ -157,15 +97,13 @@ export class Splits {
     const moved = this.moveWork(rt, destination);
     const counts = new Map(plan.partitions.map((p) => [p.name, p.polecats]));
     const { reassigned, removed, shortfall } = this.distribute(rt.rig.name, destination, counts, moved.polecats);
-    await this.ctx.persistence.write((s) =>
-      s.saveAll({
-        rigs: [parent, ...created.map((c) => c.rig)].map((r) => structuredClone(r)),
-        polecats: reassigned.map((p) => ({ ...p })),
-        deletedPolecats: removed.map((p) => p.id),
-        beads: moved.beads.map((b) => structuredClone(b)),
-        mergeRequests: moved.mergeRequests.map((mr) => ({ ...mr })),
-      }),
-    );
+    await this.records.commit({
+      rigs: [parent, ...created.map((c) => c.rig)],
+      polecats: reassigned,
+      deletedPolecats: removed.map((p) => p.id),
+      beads: moved.beads,
+      mergeRequests: moved.mergeRequests,
+    });
     for (const c of created) this.ctx.emit({ type: 'rig.added', at: now, rig: c.rig.name, repoPath: c.rig.repoPath });
     this.ctx.emit({
       type: 'rig.split',
@@ -187,20 +125,17 @@ export class Splits {
    * partitions) go back into it, work, queues and polecats included, and are retired.
    */
   async merge(rigName: string, by: string): Promise<MergeResult> {
-    const named = this.records.rig(rigName).rig;
-    const parentName = named.lineage?.splitInto.length ? named.name : named.lineage?.splitFrom;
-    if (!parentName) throw invalid(`rig '${rigName}' was not split and is not a partition: nothing to merge back`);
-    const parent = this.records.rig(parentName);
-    const children = (parent.rig.lineage?.splitInto ?? [])
-      .map((name) => this.records.rigs.get(name))
-      .filter((c): c is RigRuntime => !!c && c.rig.status !== 'retired');
-    if (children.length === 0) throw conflict(`rig '${parentName}' has no live partitions to merge back`);
-    for (const child of children) {
-      if (child.rig.lineage?.splitInto.length) {
-        throw conflict(`partition '${child.rig.name}' was split again; merge its own partitions back first`);
-      }
+    const first = this.mergeable(rigName); // refuse before draining anything
+    await Promise.all([first.parent, ...first.children].map((r) => r.refinery.drain()));
+    let checked: ReturnType<Splits['mergeable']>;
+    try {
+      checked = this.mergeable(rigName); // again: the drain awaited, and the rigs may have changed
+    } catch (err) {
+      for (const r of [first.parent, ...first.children]) r.refinery.resume();
+      throw err;
     }
-    await Promise.all([parent, ...children].map((r) => r.refinery.drain()));
+    // From here to the store write nothing awaits: the records change in one step.
+    const { parent, children } = checked;
     const now = this.ctx.clock.now();
     const beads: Bead[] = [];
     const mergeRequests: MergeRequest[] = [];
@@ -223,15 +158,7 @@ export class Splits {
     const wasRetired = parent.rig.status === 'retired';
     parent.rig.status = 'active';
     parent.rig.lineage = { ...parent.rig.lineage!, splitInto: [], at: now };
-    await this.ctx.persistence.write((s) =>
-      s.saveAll({
-        rigs: [parent.rig, ...children.map((c) => c.rig)].map((r) => structuredClone(r)),
-        polecats: polecats.map((p) => ({ ...p })),
-        deletedPolecats: [],
-        beads: beads.map((b) => structuredClone(b)),
-        mergeRequests: mergeRequests.map((mr) => ({ ...mr })),
-      }),
-    );
+    await this.records.commit({ rigs: [parent.rig, ...children.map((c) => c.rig)], polecats, beads, mergeRequests });
     this.ctx.emit({
       type: 'rig.merged',
       at: now,
@@ -252,6 +179,26 @@ export class Splits {
       mergeRequests: mergeRequests.length,
       polecats: polecats.length,
     };
+  }
+
+  /** The split rig and its live partitions that a merge of `rigName` would fold back; refuses what cannot be merged. */
+  private mergeable(rigName: string): { parent: RigRuntime; children: RigRuntime[] } {
+    const named = this.records.rig(rigName).rig;
+    const parentName = named.lineage?.splitInto.length ? named.name : named.lineage?.splitFrom;
+    if (!parentName) throw invalid(`rig '${rigName}' was not split and is not a partition: nothing to merge back`);
+    const parent = this.records.rig(parentName);
+    const parts = (parent.rig.lineage?.splitInto ?? [])
+      .map((name) => this.records.rigs.get(name))
+      .filter((c): c is RigRuntime => !!c);
+    // A partition split again is retired while its own partitions work: merging past it would leave them orphaned.
+    for (const child of parts) {
+      if (child.rig.lineage?.splitInto.length) {
+        throw conflict(`partition '${child.rig.name}' was split again; merge its own partitions back first`);
+      }
+    }
+    const children = parts.filter((c) => c.rig.status !== 'retired');
+    if (children.length === 0) throw conflict(`rig '${parentName}' has no live partitions to merge back`);
+    return { parent, children };
   }
 
   /** Partitions suggested from what the rig's work touched (landed merges, conflicts, open beads). */
@@ -291,79 +238,8 @@ export class Splits {
     return { files, mrFiles };
   }
 
-  private layout(rt: RigRuntime, request: SplitRequest, files: string[]): Layout {
-    const rig = rt.rig;
-    if (request.partitions.length === 0) throw invalid('a split needs at least one partition');
-    const fileOwner = assignFiles(rig.settings, request.partitions, files);
-    const unowned = [...fileOwner.values()].filter((o) => o === undefined).length;
-    const parts: Layout['parts'] = request.partitions.map((p) => ({
-      name: p.name,
-      role: 'partition',
-      scope: p.globs,
-      scopeExclude: [...rig.settings.scopeExclude],
-      globs: p.globs,
-      files: [...fileOwner.values()].filter((o) => o === p.name).length,
-    }));
-    const remainderName = request.remainder ?? `${rig.name}-rest`;
-    if (unowned > 0) {
-      parts.push({
-        name: remainderName,
-        role: 'remainder',
-        scope: [...rig.settings.scope],
-        scopeExclude: [...rig.settings.scopeExclude, ...request.partitions.flatMap((p) => p.globs)],
-        globs: [],
-        files: unowned,
-      });
-    } else if (request.remainder !== undefined) {
-      throw invalid(
-        `the partitions cover every file of '${rig.name}': there is nothing left for a remainder '${request.remainder}'`,
-      );
-    }
-    if (parts.length < 2 && request.spanning !== 'stay') {
-      throw invalid(
-        `one partition covering all of '${rig.name}' is not a split; name at least two, or leave files to the remainder`,
-      );
-    }
-    const names = new Set<string>();
-    for (const p of parts) {
-      if (names.has(p.name)) throw invalid(`two partitions are named '${p.name}'`);
-      names.add(p.name);
-      if (p.name === rig.name) throw invalid(`a partition cannot take the rig's own name '${rig.name}'`);
-      this.host.checkNewRigName(p.name);
-    }
-    const retire = request.spanning !== 'stay';
-    const spanningTo = !retire
-      ? rig.name
-      : (request.spanning ?? parts.find((p) => p.role === 'remainder')?.name ?? parts[0].name);
-    if (!names.has(spanningTo) && spanningTo !== rig.name) {
-      throw invalid(`spanning work can go to one of the partitions (${[...names].join(', ')}) or 'stay', not '${spanningTo}'`);
-    }
-    if (!retire)
-      parts.push({
-        name: rig.name,
-        role: 'integration',
-        scope: [...rig.settings.scope],
-        scopeExclude: [...rig.settings.scopeExclude],
-        globs: [],
-        files: 0,
-      });
-    const explicit = parts.filter((p) => p.role === 'partition');
-    const remainder = parts.find((p) => p.role === 'remainder');
-    const ownerOf = (file: string): string | undefined => {
-      const hit = explicit.find((p) => matchesAny(file, p.globs));
-      if (hit) return hit.name;
-      return remainder && owns(rig.settings, file) ? remainder.name : undefined;
-    };
-    const route = (touched: string[]) => {
-      const owners = new Set(touched.map(ownerOf));
-      if (owners.size === 1 && !owners.has(undefined)) return { to: [...owners][0]!, spanning: false };
-      return { to: spanningTo, spanning: true };
-    };
-    return { parts, spanningTo, retire, route };
-  }
-
   private compute(rt: RigRuntime, request: SplitRequest, survey: Survey) {
-    const layout = this.layout(rt, request, survey.files);
+    const layout = splitLayout(rt.rig, request, survey.files, (name) => this.host.checkNewRigName(name));
     const rig = rt.rig;
     const spanning = new Set<string>();
     // A bead (and its request) goes by the request's real diff when there is one, else by its paths.
@@ -399,7 +275,7 @@ export class Splits {
     }
     const work = new Map<string, number>();
     for (const b of beads) work.set(dest.bead(b), (work.get(dest.bead(b)) ?? 0) + 1);
-    const counts = this.polecatCounts(layout, request, polecats.length, work, busy, warnings);
+    const counts = polecatCounts(layout, request, polecats.length, work, busy, warnings);
     const draft = this.distribute(rig.name, dest, counts, polecats, true);
     const mergesPerHour = this.host.mergesPerHour(rig.name);
     const drain = (depth: number) => (mergesPerHour > 0 ? Math.round((depth / mergesPerHour) * 600) / 10 : null);
@@ -437,47 +313,6 @@ export class Splits {
     };
     return { plan, layout, destination: dest };
   }
-
-  private polecatCounts(
-    layout: Layout,
-    request: SplitRequest,
-    total: number,
-    work: Map<string, number>,
-    busy: Map<string, number>,
-    warnings: string[],
-  ): Map<string, number> {
-    const names = layout.parts.map((p) => p.name);
-    for (const name of Object.keys(request.polecats ?? {})) {
-      if (!names.includes(name)) throw invalid(`polecat count for '${name}', which is not a partition of this split`);
-    }
-    const counts = new Map<string, number>();
-    const asked = request.polecats ?? {};
-    // Largest-remainder shares of the rig's polecats, by work; at least one each.
-    const weights = names.map((n) => work.get(n) ?? 0);
-    const sum = weights.reduce((a, b) => a + b, 0);
-    const share = names.map((_, i) => (sum > 0 ? (total * weights[i]) / sum : total / names.length));
-    const base = share.map(Math.floor);
-    let left = total - base.reduce((a, b) => a + b, 0);
-    for (const i of share
-      .map((s, i) => [s - Math.floor(s), i])
-      .sort((a, b) => b[0] - a[0])
-      .map(([, i]) => i)) {
-      if (left-- <= 0) break;
-      base[i]++;
-    }
-    names.forEach((name, i) => {
-      const wanted = asked[name] ?? Math.max(1, base[i]);
-      if (!Number.isInteger(wanted) || wanted < 0 || wanted > MAX_POLECATS_PER_PARTITION) {
-        throw invalid(`polecats for '${name}' must be a whole number from 0 to ${MAX_POLECATS_PER_PARTITION}`);
-      }
-      const needed = busy.get(name) ?? 0;
-      if (wanted < needed) warnings.push(`'${name}' gets ${needed} polecats, not ${wanted}: ${needed} are busy with its work`);
-      counts.set(name, Math.max(wanted, needed));
-    });
-    return counts;
-  }
-
-  // ---------------------------------------------------------------- moving work
 
   private moveWork(rt: RigRuntime, dest: Destination) {
     const beads: Bead[] = [];
@@ -530,7 +365,7 @@ export class Splits {
     const shortfall = new Map<string, number>();
     for (const [to, count] of counts) if ((filled.get(to) ?? 0) < count) shortfall.set(to, count - (filled.get(to) ?? 0));
     const removed = idle; // idle polecats no count asked for
-    if (!dryRun) for (const p of removed) this.records.polecats.delete(p.id);
+    if (!dryRun) for (const p of removed) this.records.dropPolecat(p.id);
     return { reassigned, removed, shortfall };
   }
 
@@ -541,7 +376,7 @@ export class Splits {
     taken.add(name);
     const from = p.rig;
     Object.assign(p, { rig: to, name });
-    this.records.polecats.set(p.id, p); // re-indexed under its new rig
+    this.records.reindexPolecat(p); // re-indexed under its new rig
     this.ctx.emit({ type: 'polecat.moved', at: this.ctx.clock.now(), rig: to, from, polecat: p.id });
     return p;
   }

@@ -2,10 +2,12 @@
  * Live updates over socket.io on the same HTTP server as the pages. Connections are
  * authenticated (a session cookie or a token) and same-origin only. Clients join topics
  * (`town`, `alerts`, `rig:<name>`, `convoy:<id>`) and get a snapshot, then coalesced,
- * numbered deltas, and resume without a gap after a reconnect (protocol.ts, hub.ts).
+ * numbered deltas, and resume without a gap after a reconnect (contracts/realtime.ts, hub.ts).
  */
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
+import { z } from 'zod';
+import { line, TEXT_LIMITS } from '../../contracts/text';
 import type { AlertManager } from '../alerts/manager';
 import type { Authenticator } from '../auth/authenticator';
 import { allowSameOrigin, socketAuth } from '../auth/socket-auth';
@@ -13,17 +15,26 @@ import type { TownStore } from '../engine/ports';
 import type { HostAllowList } from '../http/hosts';
 import type { FailureLimiter } from '../http/rate-limit';
 import type { Town } from '../engine/town';
-import type { FleetReadings, TownOverview } from '../queries/town-view';
-import { townOverview } from '../queries/town-view';
+import { type FleetReadings, townOverview } from '../queries/town-view';
+import type { TownOverview } from '../../contracts/town';
 import { StreamHub, type HubOptions } from './hub';
-import { STREAM_EVENTS, type JoinAck, type JoinRequest, type RigDetail } from './protocol';
+import { STREAM_EVENTS, type JoinAck, type JoinRequest, type RigDetail } from '../../contracts/realtime';
+import { describeIssues } from '../commands/command';
 import { OverviewMemo, createTopicResolver, feedTopics, rigDetailFrom } from './topics';
-
-export { type RigDetail } from './protocol';
 
 export function rigDetail(town: Town, name: string, overview: TownOverview = townOverview(town)): RigDetail | null {
   return rigDetailFrom(town, name, overview);
 }
+
+/** What a client may send: the one text rule applies to the topic and the cursor's epoch. */
+const Topic = line({ max: TEXT_LIMITS.topic, min: 1 });
+const JoinRequestSchema = z.object({
+  topic: Topic,
+  since: z
+    .object({ epoch: line({ max: TEXT_LIMITS.id }), seq: z.number().int().min(0) })
+    .nullable()
+    .optional(),
+}) satisfies z.ZodType<JoinRequest>;
 
 export interface RealtimeOptions {
   httpServer: HttpServer;
@@ -57,18 +68,21 @@ export function attachRealtime(options: RealtimeOptions) {
   const unfeed = feedTopics(hub, deps, memo);
 
   io.on('connection', (socket) => {
-    socket.on(STREAM_EVENTS.join, (request: JoinRequest, ack?: unknown) => {
+    socket.on(STREAM_EVENTS.join, (raw: unknown, ack?: unknown) => {
       const reply = (result: JoinAck) => {
         if (typeof ack === 'function') ack(result);
       };
-      hub.join(socket, request).then(reply, (err: unknown) => {
+      const request = JoinRequestSchema.safeParse(raw);
+      if (!request.success) return reply({ ok: false, error: describeIssues(request.error) });
+      hub.join(socket, request.data).then(reply, (err: unknown) => {
         // A client's request must never take the server down; it gets an answer instead.
         console.error('[gastown] stream join failed', err);
         reply({ ok: false, error: 'topic unavailable' });
       });
     });
     socket.on(STREAM_EVENTS.leave, (topic: unknown) => {
-      if (typeof topic === 'string') hub.leave(socket, topic);
+      const parsed = Topic.safeParse(topic);
+      if (parsed.success) hub.leave(socket, parsed.data);
     });
   });
 

@@ -5,18 +5,20 @@
  * a model after saving it, or a loaded model, cannot change what is stored: the same
  * guarantee a database gives for free.
  */
-import type { Bead, Convoy, Escalation, Gate, MergeRequest, Polecat, Rig, TownSettings, UsageRecord } from '../engine/model';
-import type { DomainEvent } from '../engine/events';
 import type {
-  AuditEntry,
-  AuditRecord,
-  BeadQuery,
-  EventQuery,
-  RecordChange,
-  StoredEvent,
-  TownState,
-  TownStore,
-} from '../engine/ports';
+  Bead,
+  Convoy,
+  Escalation,
+  Gate,
+  MergeRequest,
+  Polecat,
+  Rig,
+  TownSettings,
+  UsageRecord,
+} from '../../contracts/records';
+import type { DomainEvent } from '../../contracts/events';
+import type { AuditEntry, AuditRecord, StoredEvent } from '../../contracts/activity';
+import type { BeadQuery, EventQuery, RecordChange, TownState, TownStore } from '../engine/ports';
 import { eventRig, rigCountersWithDefaults, usageKey } from './mapping';
 import {
   FINISHED_BEAD_STATUSES,
@@ -112,11 +114,12 @@ export class MemoryStore implements TownStore {
   }
 
   async saveAll(change: RecordChange): Promise<void> {
-    for (const rig of change.rigs) this.rigs.set(rig.name, copy(rig));
-    for (const polecat of change.polecats) this.polecats.set(polecat.id, copy(polecat));
-    for (const id of change.deletedPolecats) this.polecats.delete(id);
-    for (const bead of change.beads) this.beads.set(bead.id, copy(bead));
-    for (const mr of change.mergeRequests) this.mergeRequests.set(mr.id, copy(mr));
+    for (const rig of change.rigs ?? []) this.rigs.set(rig.name, copy(rig));
+    for (const polecat of change.polecats ?? []) this.polecats.set(polecat.id, copy(polecat));
+    for (const id of change.deletedPolecats ?? []) this.polecats.delete(id);
+    for (const bead of change.beads ?? []) this.beads.set(bead.id, copy(bead));
+    for (const convoy of change.convoys ?? []) this.convoys.set(convoy.id, copy(convoy));
+    for (const mr of change.mergeRequests ?? []) this.mergeRequests.set(mr.id, copy(mr));
   }
 
   async saveBead(bead: Bead): Promise<void> {

@@ -9,18 +9,20 @@
  * queries newest first, ties broken by id.
  */
 import type { Prisma, PrismaClient } from './generated/client';
-import type { Bead, Convoy, Escalation, Gate, MergeRequest, Polecat, Rig, TownSettings, UsageRecord } from '../engine/model';
-import type { DomainEvent } from '../engine/events';
 import type {
-  AuditEntry,
-  AuditRecord,
-  BeadQuery,
-  EventQuery,
-  RecordChange,
-  StoredEvent,
-  TownState,
-  TownStore,
-} from '../engine/ports';
+  Bead,
+  Convoy,
+  Escalation,
+  Gate,
+  MergeRequest,
+  Polecat,
+  Rig,
+  TownSettings,
+  UsageRecord,
+} from '../../contracts/records';
+import type { DomainEvent } from '../../contracts/events';
+import type { AuditEntry, AuditRecord, StoredEvent } from '../../contracts/activity';
+import type { BeadQuery, EventQuery, RecordChange, TownState, TownStore } from '../engine/ports';
 import {
   auditFromRow,
   auditToRow,
@@ -123,18 +125,22 @@ export class PrismaStore implements TownStore {
   }
 
   async saveAll(change: RecordChange): Promise<void> {
+    const { rigs = [], polecats = [], deletedPolecats = [], beads = [], convoys = [], mergeRequests = [] } = change;
     await this.prisma.$transaction([
-      ...change.rigs
+      ...rigs
         .map(rigToRow)
         .map((row) => this.prisma.rig.upsert({ where: { name: row.name }, create: row, update: row, select: { name: true } })),
-      ...change.polecats
+      ...polecats
         .map(polecatToRow)
         .map((row) => this.prisma.polecat.upsert({ where: { id: row.id }, create: row, update: row, select: ID })),
-      this.prisma.polecat.deleteMany({ where: { id: { in: change.deletedPolecats } } }),
-      ...change.beads
+      ...(deletedPolecats.length > 0 ? [this.prisma.polecat.deleteMany({ where: { id: { in: deletedPolecats } } })] : []),
+      ...beads
         .map(beadToRow)
         .map((row) => this.prisma.bead.upsert({ where: { id: row.id }, create: row, update: row, select: ID })),
-      ...change.mergeRequests
+      ...convoys
+        .map(convoyToRow)
+        .map((row) => this.prisma.convoy.upsert({ where: { id: row.id }, create: row, update: row, select: ID })),
+      ...mergeRequests
         .map(mergeRequestToRow)
         .map((row) => this.prisma.mergeRequest.upsert({ where: { id: row.id }, create: row, update: row, select: ID })),
     ]);

@@ -1,7 +1,7 @@
 /** The beads interchange format (`.beads/issues.jsonl`): parsing, status mapping, export. */
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import type { Bead } from '@/server/engine/model';
+import type { Bead } from '@/contracts/records';
 import {
   parseBeadsJsonl,
   serializeBeadsJsonl,
@@ -108,7 +108,7 @@ describe('parseBeadsJsonl', () => {
     ['a priority past 4', line({ priority: 7 }), /^line 1: priority:/],
     ['an unknown status', line({ status: 'wontfix' }), /^line 1: status:/],
     ['an id with a slash', line({ id: '../etc' }), /^line 1: id:/],
-    ['a control character in the title', line({ title: 'a\u001b[31mred' }), /title: must not contain control characters/],
+    ['a control character in the title', line({ title: 'a\u001b[31mred' }), /title: must be one line without control characters/],
     ['a lone surrogate', line({ title: 'half \ud800 pair' }), /title: must be well-formed Unicode/],
     ['a title past its bound', line({ title: 'x'.repeat(201) }), /^line 1: title:/],
     ['a bad time', line({ created_at: 'yesterday' }), /^line 1: created_at: must be an RFC 3339 time/],

@@ -1,5 +1,6 @@
 import { NextResponse } from 'next/server';
 import { z } from 'zod';
+import { line } from '@/contracts/text';
 import { toErrorResponse, route } from '@/lib/api';
 import { monitoring } from '@/lib/monitoring';
 import { commaList, Duration, Limit, parseQuery } from '@/lib/query-params';
@@ -8,8 +9,8 @@ export const dynamic = 'force-dynamic';
 
 const Query = z.strictObject({
   state: commaList(z.enum(['pending', 'firing', 'resolved'])).optional(),
-  rule: z.string().max(60).optional(),
-  rig: z.string().max(60).optional(),
+  rule: line({ max: 60 }).optional(),
+  rig: line({ max: 60 }).optional(),
   since: Duration.optional(),
   limit: Limit,
 });

@@ -6,6 +6,13 @@ export const dynamic = 'force-dynamic';
 
 export const GET = route(() => {
   const rt = runtime();
-  const failedWrites = rt.town.ctx.persistence.failedWrites;
-  return NextResponse.json({ ok: failedWrites === 0, failedWrites, timeScale: rt.config.timeScale, now: rt.town.clock.now() });
+  const { failedWrites, stopped } = rt.town;
+  return NextResponse.json({
+    ok: failedWrites === 0 && stopped === null,
+    failedWrites,
+    // Set once a store write failed: the town stopped and refuses commands until a restart.
+    stopped: stopped && { at: stopped.at, reason: rt.town.refusal().message },
+    timeScale: rt.config.timeScale,
+    now: rt.town.clock.now(),
+  });
 });

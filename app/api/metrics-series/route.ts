@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { errorResponse, toErrorResponse, route } from '@/lib/api';
 import { monitoring } from '@/lib/monitoring';
 import { Duration, FilterText, parseQuery } from '@/lib/query-params';
-import { METRICS, isMetricName } from '@/server/metrics/catalog';
+import { METRICS, isMetricName } from '@/contracts/metrics';
 
 export const dynamic = 'force-dynamic';
 
@@ -11,7 +11,7 @@ const Time = z.coerce.number().finite().nonnegative();
 
 const Query = z.strictObject({
   metric: FilterText.optional(),
-  rig: z.string().max(60).optional(),
+  rig: FilterText.optional(),
   /** The last `range` (1h, 24h, 30d); or `from`/`to` in engine ms. */
   range: Duration.optional(),
   from: Time.optional(),
