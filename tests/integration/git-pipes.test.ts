@@ -105,6 +105,35 @@ describe('merge-tree through the pipe', () => {
   });
 });
 
+describe('pipe lifetime', () => {
+  it('stops an idle pipe and starts it again on the next call', async () => {
+    const quick = new GitPipes(200);
+    const git = new CliGit({ pipes: quick });
+    try {
+      expect(await git.resolveRef(repo, MAIN)).toBe(initial);
+      const first = quick.pid(repo, 'cat-file');
+      expect(first).toBeDefined();
+      await expect.poll(() => quick.pid(repo, 'cat-file'), { timeout: 5_000 }).toBeUndefined();
+      // The process itself is gone, not only forgotten.
+      const alive = () => {
+        try {
+          process.kill(first!, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      await expect.poll(alive, { timeout: 5_000 }).toBe(false);
+      const before = gitProcessesStarted();
+      expect(await git.resolveRef(repo, MAIN)).toBe(initial);
+      expect(gitProcessesStarted() - before).toBe(1);
+      expect(quick.pid(repo, 'cat-file')).not.toBe(first);
+    } finally {
+      quick.close();
+    }
+  });
+});
+
 describe('refs through the pipes', () => {
   it('starts one process per pipe, not one per landing', async () => {
     const heads: string[] = [];
