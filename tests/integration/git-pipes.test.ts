@@ -3,10 +3,10 @@
  * answers as one process per call, a process started per pipe rather than per call, and
  * compare-and-swap semantics kept when a pipe's git is killed -9 in the middle.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CliGit, fsck, initRepository } from '@/server/git/cli-git';
 import { GitPipe } from '@/server/git/git-pipe';
 import { GitPipes } from '@/server/git/git-pipes';
@@ -130,6 +130,36 @@ describe('pipe lifetime', () => {
       expect(quick.pid(repo, 'cat-file')).not.toBe(first);
     } finally {
       quick.close();
+    }
+  });
+});
+
+describe('a pipe that cannot start', () => {
+  it('merges through one process per call, with the same results, when stdbuf is not there', async () => {
+    // A PATH with git but without stdbuf: the merge-tree pipe cannot start, the others can.
+    const bin = path.join(dir, 'bin');
+    await mkdir(bin);
+    await symlink((await runGit(['--exec-path'], { cwd: repo })).stdout.trim() + '/git', path.join(bin, 'git'));
+    const side = await commitOn(initial, { 'b.txt': 'changed\n' }, 'side');
+    const conflicting = await commitOn(initial, { 'b.txt': 'other\n' }, 'conflicting');
+    const savedPath = process.env.PATH;
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const isolated = new GitPipes();
+    const git = new CliGit({ pipes: isolated });
+    try {
+      process.env.PATH = bin;
+      expect(await git.mergeTree(repo, side, conflicting)).toEqual({ clean: false, conflictFiles: ['b.txt'] });
+      expect(await git.mergeTree(repo, initial, side)).toEqual(await oneShot.mergeTree(repo, initial, side));
+      expect(isolated.pid(repo, 'merge-tree')).toBeUndefined();
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0][0])).toMatch(/merge-tree pipe unavailable/);
+      // The update-ref pipe still runs there.
+      expect(await git.compareAndSwapRef(repo, MAIN, side, initial)).toBe(true);
+      expect(isolated.pid(repo, 'update-ref')).toBeDefined();
+    } finally {
+      process.env.PATH = savedPath;
+      warn.mockRestore();
+      isolated.close();
     }
   });
 });
