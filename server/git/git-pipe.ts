@@ -15,6 +15,7 @@
  * lifetime, not once per call.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import { gitEnvironment, noteGitProcess } from './run-git';
 
 /** The pipe's process ended (or never started) while a request was in flight. */
@@ -51,6 +52,21 @@ interface Pending {
   timer: NodeJS.Timeout | null;
   resolve: (reply: Buffer) => void;
   reject: (error: Error) => void;
+}
+
+/**
+ * The niceness the spawner gives the fleet's git (server/spawner/spawner-main.mjs): the
+ * pipes run the same git work, so they run one step below the server too.
+ */
+const FLEET_NICENESS = 10;
+
+function lowerPriority(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    os.setPriority(pid, Math.max(os.getPriority(pid), FLEET_NICENESS));
+  } catch {
+    // Not allowed here (or already gone): the server's priority.
+  }
 }
 
 /** A child process and its stdio sockets: what keeps Node alive can be told not to. */
@@ -127,6 +143,7 @@ export class GitPipe {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     noteGitProcess();
+    lowerPriority(child.pid);
     this.child = child;
     this.stdout = Buffer.alloc(0);
     child.stdin?.on('error', () => undefined);
