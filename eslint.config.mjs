@@ -1,6 +1,9 @@
 // ESLint flat config: typescript-eslint's recommended rules, React hooks rules for the
-// pages, and the engine's own rule: it never reads the wall clock nor sets real timers
-// (time is the Clock port's job, so tests and simulations run on virtual time).
+// pages, and the boundaries of the tree: the engine never reads the wall clock nor sets
+// real timers (time is the Clock port's job, so tests and simulations run on virtual
+// time); the browser and the CLI see the server only through contracts/; the engine
+// reaches adapters only through its ports; contracts/ depends on nothing but zod.
+// tests/unit/import-rules.test.ts proves each import rule fails on a violation.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
@@ -18,6 +21,35 @@ const wallClock = [
     selector: 'CallExpression[callee.name=/^(setTimeout|setInterval)$/]',
     message: 'Engine code schedules with clock.setTimer, not real timers.',
   },
+];
+
+/** Code that runs in the browser or the CLI: it reads the server's shapes from contracts/ only. */
+const clientFiles = [
+  'components/**/*.{ts,tsx}',
+  'cli/**/*.ts',
+  'lib/stream-client.ts',
+  'lib/toast.ts',
+  'lib/commands.ts',
+  'lib/lab-client.ts',
+  'lib/session.ts',
+  'lib/format.ts',
+  'lib/user-timing.ts',
+];
+const noServerImports = {
+  regex: '^(@/|(\\.\\./)+)server(/|$)',
+  message: 'The browser and the CLI import the API and socket shapes from contracts/, never from server/.',
+};
+
+/** What the engine may not reach: the adapters behind its ports, and the frameworks. */
+const engineForbidden = [
+  {
+    regex:
+      '^(\\.\\./|@/server/)(git|store|agents|gates|checks|spawner|alerts|metrics|realtime|queries|commands|lab|fleet|auth|demo)(/|$)',
+    message: 'The engine reaches adapters through its ports (server/engine/ports.ts); the composition root wires them.',
+  },
+  { regex: '^(node:)?child_process$', message: 'The engine runs no processes; the agent and check adapters do.' },
+  { regex: '^(next|react|react-dom)(/|$)', message: 'The engine is framework-free: no Next.js, no React.' },
+  { regex: '^@prisma/', message: 'The engine persists through the TownStore port, not Prisma.' },
 ];
 
 export default tseslint.config(
@@ -48,6 +80,30 @@ export default tseslint.config(
     files: ['server/engine/**/*.ts'],
     ignores: ['server/engine/clock.ts'],
     rules: { 'no-restricted-syntax': ['error', ...wallClock] },
+  },
+  {
+    files: ['server/engine/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: engineForbidden }] },
+  },
+  {
+    files: clientFiles,
+    rules: { 'no-restricted-imports': ['error', { patterns: [noServerImports] }] },
+  },
+  {
+    files: ['contracts/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!zod$|\\./)',
+              message: 'contracts/ is shared by server, browser and CLI: it imports only zod and its own files.',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['**/*.mjs', 'scripts/**/*.js'],

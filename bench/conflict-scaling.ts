@@ -8,7 +8,7 @@
  */
 import { demoBead } from '../server/demo/demo-town';
 import { hashSeed, seededRandom } from '../server/engine/random';
-import type { DomainEvent } from '../server/engine/events';
+import type { DomainEvent } from '../contracts/events';
 import { createHarness, runUntil } from '../tests/support/engine-harness';
 
 export interface ConflictRow {
@@ -38,21 +38,21 @@ export async function conflictScaling(polecats: number, beadsPerPolecat = 4): Pr
     town.bus.subscribe((e: DomainEvent) => {
       if (e.type === 'mr.merged') mergeMs.push(e.mergeMs);
     });
-    await town.addRig({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 30 * 60_000 } });
-    await town.addPolecats('myproject', polecats);
+    await town.rigs.add({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 30 * 60_000 } });
+    await town.polecats.add('myproject', polecats);
     const random = seededRandom(hashSeed(`bench-${polecats}`));
     const beads = polecats * beadsPerPolecat;
-    town.createConvoy(
+    town.convoys.create(
       'bench',
       Array.from({ length: beads }, () => demoBead(random)),
     );
     const startAt = h.clock.now();
     town.start();
     // Done when no bead can move any more: all landed, or blocked by an escalation.
-    const settled = () => town.listActiveBeads().every((b) => b.status === 'blocked');
+    const settled = () => town.beads.list().every((b) => b.status === 'blocked');
     await runUntil(h.clock, town, settled, 7 * 24 * 3_600_000, 10_000);
-    const escalated = town.listActiveBeads().length;
-    const { merged, conflicts } = town.getRig('myproject')!.counters;
+    const escalated = town.beads.list().length;
+    const { merged, conflicts } = town.rigs.get('myproject')!.counters;
     const virtualHours = (h.clock.now() - startAt) / 3_600_000;
     await town.stop();
     return {

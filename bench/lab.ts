@@ -5,7 +5,8 @@
  * 60 s. Wall time, CPU time (the machine is shared), speed-up over real time and peak
  * memory are printed side by side; then the seed's scenarios, timed.
  */
-import { runLab, type LabResult } from '../server/lab/run';
+import { runLab } from '../server/lab/run';
+import type { LabResult } from '../contracts/lab';
 import { SCENARIOS, formatReport, runScenario } from '../server/lab/scenarios';
 
 interface Timed {

@@ -15,7 +15,7 @@
  */
 import path from 'node:path';
 import { VirtualClock } from '../server/engine/clock';
-import type { DomainEvent } from '../server/engine/events';
+import type { DomainEvent } from '../contracts/events';
 import { CliGit } from '../server/git/cli-git';
 import { runGit } from '../server/git/run-git';
 import { MemoryStore } from '../server/store/memory-store';

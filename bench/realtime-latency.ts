@@ -22,9 +22,9 @@ import { PrismaAlertStore } from '../server/alerts/prisma-store';
 import { Authenticator } from '../server/auth/authenticator';
 import { demoBead } from '../server/demo/demo-town';
 import { ScaledRealClock } from '../server/engine/clock';
-import type { DomainEvent } from '../server/engine/events';
+import type { DomainEvent } from '../contracts/events';
 import { hashSeed, seededRandom } from '../server/engine/random';
-import { Town } from '../server/engine/town';
+import { createEngine } from '../server/engine/assembly';
 import { CliGit, initRepository } from '../server/git/cli-git';
 import { demoRepositoryFiles } from '../server/git/demo-repo';
 import { GateRunner } from '../server/gates/gate-runner';
@@ -120,7 +120,7 @@ export async function realtimeLatency(
   const store = new PrismaStore(prisma);
   const clock = new ScaledRealClock(1);
   const git = new CliGit();
-  const town = await Town.open({
+  const town = await createEngine({
     clock,
     git,
     store,
@@ -134,9 +134,9 @@ export async function realtimeLatency(
   for (const name of names) {
     const repoPath = path.join(dir, 'rigs', name);
     await initRepository(repoPath, demoRepositoryFiles());
-    await town.addRig({ name, repoPath, settings: { agentWorkMs: options.agentWorkMs ?? 40_000, refineryWorkers: 2 } });
-    await town.addPolecats(name, perRig);
-    town.createConvoy(
+    await town.rigs.add({ name, repoPath, settings: { agentWorkMs: options.agentWorkMs ?? 40_000, refineryWorkers: 2 } });
+    await town.polecats.add(name, perRig);
+    town.convoys.create(
       `${name} backlog`,
       Array.from({ length: perRig * 2 }, () => ({ ...demoBead(random), rig: name })),
     );
@@ -144,7 +144,7 @@ export async function realtimeLatency(
   // Keep every rig's backlog as long as its crew, like the demo feeder.
   const offFeeder = town.bus.subscribe((e) => {
     if (e.type !== 'bead.status_changed' || e.to !== 'done') return;
-    queueMicrotask(() => town.createBead({ ...demoBead(random), rig: e.rig }));
+    queueMicrotask(() => town.beads.create({ ...demoBead(random), rig: e.rig }));
   });
 
   const monitoring = createMonitoring({
@@ -199,7 +199,7 @@ export async function realtimeLatency(
 
     let events = 0;
     const countEvents = town.bus.subscribe((_e: DomainEvent) => events++);
-    const mergedBefore = town.listRigs().reduce((n, r) => n + r.counters.merged, 0);
+    const mergedBefore = town.rigs.list().reduce((n, r) => n + r.counters.merged, 0);
     // spawn() forks this process, which blocks the loop in proportion to its memory: timed apart.
     const spawnMs: number[] = [];
     const proto = ChildProcess.prototype as unknown as { spawn: (...args: unknown[]) => unknown };
@@ -234,7 +234,7 @@ export async function realtimeLatency(
       child.send({ type: 'stop' });
       report = await reportPromise;
     }
-    const merged = town.listRigs().reduce((n, r) => n + r.counters.merged, 0) - mergedBefore;
+    const merged = town.rigs.list().reduce((n, r) => n + r.counters.merged, 0) - mergedBefore;
     return {
       rigs,
       polecats: rigs * perRig,

@@ -14,8 +14,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ScaledRealClock } from '../server/engine/clock';
-import type { DomainEvent } from '../server/engine/events';
-import type { GateSpec } from '../server/engine/model';
+import type { DomainEvent } from '../contracts/events';
+import type { GateSpec } from '../contracts/records';
 import type { GateRunResult } from '../server/engine/ports';
 import { CliGit } from '../server/git/cli-git';
 import { GateRunner } from '../server/gates/gate-runner';

@@ -11,10 +11,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { ScriptedAgentRuntime } from '../server/agents/scripted-agent';
 import type { Clock } from '../server/engine/clock';
-import type { MergeRequest, Rig, RigSettings } from '../server/engine/model';
+import type { MergeRequest, Rig, RigSettings } from '../contracts/records';
 import type { GatePort, GitPort, TownStore } from '../server/engine/ports';
 import { seededRandom, type Random } from '../server/engine/random';
-import { DEFAULT_RIG_SETTINGS, Town } from '../server/engine/town';
+import { createEngine } from '../server/engine/assembly';
+import { DEFAULT_RIG_SETTINGS } from '../server/engine/rig-settings';
+import type { Town } from '../server/engine/town';
 import { runGit } from '../server/git/run-git';
 import { GateRunner } from '../server/gates/gate-runner';
 import { MemoryStore } from '../server/store/memory-store';
@@ -177,7 +179,7 @@ export function mergeRequestsFor(branches: PreparedBranch[], rig: string, enqueu
 }
 
 /**
- * A Town whose store already holds one rig and its queued merge requests: `Town.open`
+ * A Town whose store already holds one rig and its queued merge requests: `createEngine`
  * loads them into the rig's MergeQueue and real Refinery exactly as after a restart, and
  * `start()` lets the Refinery drain them. No polecats or beads exist; the Town's hooks
  * tolerate that (a landed request completes nothing, a rejected one has nobody to rework it).
@@ -206,7 +208,7 @@ export async function openTownWithQueue(options: {
   };
   await store.saveRig(rig);
   for (const mr of options.mergeRequests) await store.saveMergeRequest(mr);
-  return Town.open({
+  return createEngine({
     clock: options.clock,
     git: options.git,
     store,

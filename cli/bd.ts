@@ -9,7 +9,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { api, command } from './client';
 import { colour, json, table } from './output';
 import { int, run } from './run';
-import type { Bead } from '../server/engine/model';
+import type { Bead } from '../contracts/records';
 
 const STATUSES = ['open', 'hooked', 'in_progress', 'blocked', 'done', 'closed'];
 

@@ -14,15 +14,12 @@ import { Command, InvalidArgumentError } from 'commander';
 import { CliError, EXIT, api, command } from './client';
 import { colour, json, pct, secs, table, usd } from './output';
 import { int, run } from './run';
-import type { StatusView } from '../server/queries/status-view';
-import type { MergeQueueView, RefineryStatsView, TownOverview } from '../server/queries/town-view';
-import type { ConvoySummary, ConvoyView } from '../server/queries/convoy-view';
-import type { CostsView } from '../server/queries/costs-view';
-import type { Escalation } from '../server/engine/model';
-import type { Alert } from '../server/alerts/model';
-import type { MergeResult, SplitPlan } from '../server/engine/split';
-import type { SuggestedSplit } from '../server/engine/partitions';
-import type { SplitPreview } from '../server/queries/split-view';
+import type { StatusView, MergeQueueView, RefineryStatsView, TownOverview } from '../contracts/town';
+import type { ConvoySummary, ConvoyView } from '../contracts/convoys';
+import type { CostsView } from '../contracts/costs';
+import type { Escalation } from '../contracts/records';
+import type { Alert } from '../contracts/alerts';
+import type { MergeResult, SplitPlan, SuggestedSplit, SplitPreview } from '../contracts/split';
 
 const program = new Command('gt')
   .description('Gas Town: rigs, merge queues, convoys and costs of a running town')

@@ -6,7 +6,7 @@
  * every 2 s).
  */
 import { useState } from 'react';
-import type { AuditRecord, StoredEvent } from '@/server/engine/ports';
+import type { AuditRecord, StoredEvent } from '@/contracts/activity';
 import { formatDuration } from '@/lib/format';
 import { INPUT, PageHeader, PANEL, PANEL_TITLE, StaleNotice, clockTime } from './ConvoyParts';
 import { useBrowserNow, useLiveJson, useLiveQuery } from './useConvoyFeed';

@@ -5,7 +5,7 @@
  * load rather than keep showing an old tail as if it were current.
  */
 import { useEffect, useState } from 'react';
-import type { PolecatView } from '@/server/queries/town-view';
+import type { PolecatView } from '@/contracts/town';
 
 const REFRESH_MS = 3_000;
 /** Terminal colour codes some CLIs print even into a pipe: noise on a page. */

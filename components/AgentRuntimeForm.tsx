@@ -5,8 +5,8 @@
  * The server validates; its message is shown as it is and nothing changes on a refusal.
  */
 import { useState, type FormEvent } from 'react';
-import { AGENT_PRESETS, type AgentSpec } from '@/server/engine/model';
-import type { RigView } from '@/server/queries/town-view';
+import { AGENT_PRESETS, type AgentSpec } from '@/contracts/records';
+import type { RigView } from '@/contracts/town';
 import { callCommand } from '@/lib/commands';
 import { formatDuration } from '@/lib/format';
 import { useCanAct } from '@/lib/session';

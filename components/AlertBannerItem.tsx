@@ -7,8 +7,7 @@
  */
 import Link from 'next/link';
 import { useState, type FormEvent } from 'react';
-import type { AlertView, Recommendation } from '@/server/alerts/model';
-import type { Severity } from '@/server/alerts/rules';
+import type { AlertView, Recommendation, Severity } from '@/contracts/alerts';
 import { callCommand } from '@/lib/commands';
 import { formatDuration } from '@/lib/format';
 

@@ -6,8 +6,7 @@
  */
 import { useState } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { RangeResult } from '@/server/metrics/series';
-import { METRICS, type MetricName } from '@/server/metrics/catalog';
+import { type RangeResult, METRICS, type MetricName } from '@/contracts/metrics';
 import { PANEL, PANEL_TITLE, useFetched } from './AlertsShared';
 
 const RANGES = ['1h', '6h', '24h', '7d', '30d'];

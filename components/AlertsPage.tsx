@@ -7,9 +7,7 @@
  * again when an alert changes.
  */
 import Link from 'next/link';
-import type { AlertView } from '@/server/alerts/model';
-import type { AlertRule } from '@/server/alerts/rules';
-import type { Delivery } from '@/server/alerts/webhook';
+import type { AlertView, AlertRule, Delivery } from '@/contracts/alerts';
 import { formatDuration } from '@/lib/format';
 import { useSession } from '@/lib/session';
 import { AlertBannerItem, SEVERITY_STYLE } from './AlertBannerItem';

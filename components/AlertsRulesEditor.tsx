@@ -6,8 +6,8 @@
  * API (validated and audited); the server's refusal is shown as it is.
  */
 import { useState, type FormEvent } from 'react';
-import type { AlertRule, Comparison, Condition, Severity } from '@/server/alerts/rules';
-import { METRICS, type MetricName } from '@/server/metrics/catalog';
+import type { AlertRule, Comparison, Condition, Severity } from '@/contracts/alerts';
+import { METRICS, type MetricName } from '@/contracts/metrics';
 import { callCommand } from '@/lib/commands';
 import { formatDuration } from '@/lib/format';
 import { SEVERITY_STYLE } from './AlertBannerItem';

@@ -5,8 +5,7 @@
  * asks for a reason and a duration.
  */
 import { useState, type FormEvent } from 'react';
-import type { Silence } from '@/server/alerts/model';
-import type { AlertRule } from '@/server/alerts/rules';
+import type { Silence, AlertRule } from '@/contracts/alerts';
 import { callCommand } from '@/lib/commands';
 import { formatDuration } from '@/lib/format';
 import { PANEL, PANEL_TITLE } from './AlertsShared';

@@ -4,7 +4,7 @@
  * their silences, refreshed as alerts change. Shared by the banners and the alerts page.
  */
 import { useEffect, useState } from 'react';
-import type { AlertChange, AlertsView } from '@/server/alerts/model';
+import type { AlertChange, AlertsView } from '@/contracts/alerts';
 import { streamClient, type Connection } from '@/lib/stream-client';
 
 export interface AlertStream {

@@ -7,7 +7,7 @@
  */
 import Link from 'next/link';
 import { useState, type FormEvent } from 'react';
-import type { Bead } from '@/server/engine/model';
+import type { Bead } from '@/contracts/records';
 import { formatDuration } from '@/lib/format';
 import { csrfHeaders, useSession } from '@/lib/session';
 import { BUTTON, INPUT, LINK, PageHeader, PANEL, PANEL_TITLE, Pill, StaleNotice } from './ConvoyParts';

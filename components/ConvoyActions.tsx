@@ -8,7 +8,7 @@
  */
 import { WhatIfPreview } from './WhatIfPreview';
 import { useId, useState, type FormEvent } from 'react';
-import type { ConvoyView } from '@/server/queries/convoy-view';
+import type { ConvoyView } from '@/contracts/convoys';
 import { callCommand } from '@/lib/commands';
 import { formatDuration } from '@/lib/format';
 import { BUTTON, BUTTON_QUIET, clockTime, INPUT } from './ConvoyParts';

@@ -1,7 +1,7 @@
 'use client';
 /** A convoy's beads: status, where they run, who works them, and which wave holds them. */
 import Link from 'next/link';
-import type { ConvoyView } from '@/server/queries/convoy-view';
+import type { ConvoyView } from '@/contracts/convoys';
 import { LINK, Pill } from './ConvoyParts';
 
 export function ConvoyBeads({ beads }: { beads: ConvoyView['beads'] }) {

@@ -4,7 +4,7 @@
  * ones, each with its progress and wave plan, live; and a form for a new convoy.
  */
 import Link from 'next/link';
-import type { ConvoySummary } from '@/server/queries/convoy-view';
+import type { ConvoySummary } from '@/contracts/convoys';
 import { formatDuration } from '@/lib/format';
 import { useCanAct } from '@/lib/session';
 import { ConvoyNewForm } from './ConvoyNewForm';

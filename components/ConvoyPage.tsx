@@ -7,7 +7,7 @@
  */
 import Link from 'next/link';
 import type { ReactNode } from 'react';
-import type { ConvoyView } from '@/server/queries/convoy-view';
+import type { ConvoyView } from '@/contracts/convoys';
 import { ConvoyActions } from './ConvoyActions';
 import { useCanAct } from '@/lib/session';
 import { ConvoyBeads } from './ConvoyBeads';

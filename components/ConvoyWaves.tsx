@@ -6,7 +6,7 @@
  * previous one's ends.
  */
 import { Bar, BarChart, CartesianGrid, Cell, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { WaveView } from '@/server/queries/convoy-view';
+import type { WaveView } from '@/contracts/convoys';
 import { formatDuration } from '@/lib/format';
 import { clockTime, Pill, RateText } from './ConvoyParts';
 

@@ -6,8 +6,8 @@
  */
 import Link from 'next/link';
 import { useId, useState, type FormEvent } from 'react';
-import type { CostGroup, CostRange, CostRow, CostsView } from '@/server/queries/costs-view';
-import type { TownOverview } from '@/server/queries/town-view';
+import type { CostGroup, CostRange, CostRow, CostsView } from '@/contracts/costs';
+import type { TownOverview } from '@/contracts/town';
 import { callCommand } from '@/lib/commands';
 import { useCanAct } from '@/lib/session';
 import { BUTTON, INPUT, LINK, PageHeader, PANEL, PANEL_TITLE, StaleNotice } from './ConvoyParts';

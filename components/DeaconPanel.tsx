@@ -2,7 +2,7 @@
  * The Deacon at a glance: its mode, each patrol loop's rigs, cadence and last cycle, and
  * gate-evaluation latency against the seed's thresholds (patrol > 5 min, gates > 60 s).
  */
-import type { DeaconStatus } from '@/server/engine/deacon';
+import type { DeaconStatus } from '@/contracts/town';
 import { formatDuration } from '@/lib/format';
 
 const PATROL_LIMIT_MS = 5 * 60_000;

@@ -1,5 +1,5 @@
 /** Disk the polecats' worktrees use per rig (measured every minute on the server). */
-import type { RigView } from '@/server/queries/town-view';
+import type { RigView } from '@/contracts/town';
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;

@@ -5,7 +5,7 @@
  */
 import Link from 'next/link';
 import { useState } from 'react';
-import type { Escalation } from '@/server/engine/model';
+import type { Escalation } from '@/contracts/records';
 import { callCommand } from '@/lib/commands';
 import { formatDuration } from '@/lib/format';
 import { useCanAct } from '@/lib/session';

@@ -17,8 +17,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import type { LabFigures, LabSample } from '@/server/lab/recorder';
-import type { LabParams } from '@/server/lab/params';
+import type { LabFigures, LabSample, LabParams } from '@/contracts/lab';
 
 export interface LabRun {
   id: number;

@@ -6,7 +6,7 @@
  * validates; its message is shown as it is.
  */
 import type { ReactNode } from 'react';
-import type { LabParams } from '@/server/lab/params';
+import type { LabParams } from '@/contracts/lab';
 import { INPUT } from './ConvoyParts';
 
 export type FormParams = Pick<

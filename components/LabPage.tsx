@@ -6,11 +6,8 @@
  * runs side by side. Nothing here changes the town.
  */
 import { useEffect, useState } from 'react';
-import type { Calibration } from '@/server/lab/calibrate';
-import type { LabResult } from '@/server/lab/run';
-import type { ScenarioReport } from '@/server/lab/scenarios';
-import type { ScenarioSummary } from '@/server/lab/service';
-import type { TownOverview } from '@/server/queries/town-view';
+import type { Calibration, LabResult, ScenarioReport, ScenarioSummary } from '@/contracts/lab';
+import type { TownOverview } from '@/contracts/town';
 import { labGet, labPost } from '@/lib/lab-client';
 import { BUTTON, BUTTON_QUIET, INPUT, PANEL, PANEL_TITLE } from './ConvoyParts';
 import { LabCompare, type LabRun } from './LabCompare';

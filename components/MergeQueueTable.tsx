@@ -1,5 +1,5 @@
 /** A rig's merge queue in landing order: who is where, which worker holds it, how long it has waited. */
-import type { MergeQueueView, PolecatView } from '@/server/queries/town-view';
+import type { MergeQueueView, PolecatView } from '@/contracts/town';
 import { formatDuration } from '@/lib/format';
 
 /** Calm colours: only a blocked or failed request draws the eye. */

@@ -5,7 +5,7 @@
  * restart (restart-first: the worktree is kept).
  */
 import { useState } from 'react';
-import type { PolecatView } from '@/server/queries/town-view';
+import type { PolecatView } from '@/contracts/town';
 import { callCommand } from '@/lib/commands';
 import { formatDuration } from '@/lib/format';
 import { useCanAct } from '@/lib/session';

@@ -1,7 +1,7 @@
 /** One rig: its polecats by state, its queue and its Refinery's record; its name opens the rig's page. */
 import Link from 'next/link';
-import type { PolecatState } from '@/server/engine/model';
-import type { RigView } from '@/server/queries/town-view';
+import type { PolecatState } from '@/contracts/records';
+import type { RigView } from '@/contracts/town';
 
 export const STATE_STYLE: Record<PolecatState, string> = {
   idle: 'bg-slate-700 text-slate-300',

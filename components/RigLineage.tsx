@@ -6,7 +6,7 @@
  */
 import Link from 'next/link';
 import { useState } from 'react';
-import type { RigView } from '@/server/queries/town-view';
+import type { RigView } from '@/contracts/town';
 import { callCommand } from '@/lib/commands';
 import { useCanAct } from '@/lib/session';
 import { toast } from '@/lib/toast';

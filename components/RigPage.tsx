@@ -7,7 +7,7 @@
  */
 import Link from 'next/link';
 import { useEffect, useState, type ReactNode } from 'react';
-import type { RefineryStatsView } from '@/server/queries/town-view';
+import type { RefineryStatsView } from '@/contracts/town';
 import { formatDuration } from '@/lib/format';
 import { AgentLogTail } from './AgentLogTail';
 import { AgentRuntimeForm } from './AgentRuntimeForm';

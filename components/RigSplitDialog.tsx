@@ -6,8 +6,7 @@
  * its reason is shown as it is, and nothing changes until "Apply split".
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { SuggestedSplit } from '@/server/engine/partitions';
-import type { SplitPreview } from '@/server/queries/split-view';
+import type { SuggestedSplit, SplitPreview } from '@/contracts/split';
 import { csrfHeaders } from '@/lib/session';
 import { MermaidDiagram } from './MermaidDiagram';
 import { WhatIfPreview } from './WhatIfPreview';

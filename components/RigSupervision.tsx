@@ -5,7 +5,7 @@
  * health checks only.
  */
 import { useState } from 'react';
-import type { RigView } from '@/server/queries/town-view';
+import type { RigView } from '@/contracts/town';
 import { callCommand } from '@/lib/commands';
 import { formatDuration } from '@/lib/format';
 import { useCanAct } from '@/lib/session';

@@ -1,5 +1,5 @@
 /** The town's scale tier by the seed's table, with the recommended setup beside the actual one. */
-import type { ScaleTierView } from '@/server/queries/scale-tier';
+import type { ScaleTierView } from '@/contracts/town';
 
 export function ScaleTierPanel({ scale }: { scale: ScaleTierView }) {
   return (

@@ -4,7 +4,7 @@
  * it: a pie, with the seed's own shares beside the measured ones.
  */
 import { Cell, Pie, PieChart, ResponsiveContainer, Tooltip } from 'recharts';
-import type { TimeShareView } from '@/server/fleet/time-ledger';
+import type { TimeShareView } from '@/contracts/town';
 import { formatDuration } from '@/lib/format';
 
 const COLORS = { agents: '#38bdf8', git: '#a3e635', gates: '#fbbf24', coordination: '#f472b6' } as const;

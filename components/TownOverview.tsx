@@ -17,7 +17,7 @@ import { ScaleTierPanel } from './ScaleTierPanel';
 import { TimeSharePie } from './TimeSharePie';
 import { TownCharts } from './TownCharts';
 import { useTownStream } from './useTownStream';
-import type { TownOverview as TownOverviewView } from '@/server/queries/town-view';
+import type { TownOverview as TownOverviewView } from '@/contracts/town';
 
 const PANEL = 'rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900';
 const PANEL_TITLE = 'mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500';

@@ -8,8 +8,7 @@
  * Usage: <WhatIfPreview rig="myproject" change={{ kind: 'split', partitions }} />
  */
 import { useState } from 'react';
-import type { Change, Preview } from '@/server/lab/preview';
-import type { LabFigures } from '@/server/lab/recorder';
+import type { Change, Preview, LabFigures } from '@/contracts/lab';
 import { labPost } from '@/lib/lab-client';
 
 const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(0)}%`);

@@ -8,7 +8,7 @@
  * current.
  */
 import { useEffect, useState, type Dispatch, type SetStateAction } from 'react';
-import type { TownOverview } from '@/server/queries/town-view';
+import type { TownOverview } from '@/contracts/town';
 import { useTownStream, type Connection } from './useTownStream';
 
 export interface FetchError {

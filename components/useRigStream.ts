@@ -5,7 +5,7 @@
  * connection so the page can say "reconnecting" instead of presenting a stale view as live.
  */
 import { useEffect, useState } from 'react';
-import type { RigDetail } from '@/server/realtime/protocol';
+import type { RigDetail } from '@/contracts/realtime';
 import { streamClient } from '@/lib/stream-client';
 import type { Connection } from './useTownStream';
 

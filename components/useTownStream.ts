@@ -6,8 +6,8 @@
  * if it were live. Charts read the persisted metric series (TownCharts), not this stream.
  */
 import { useEffect, useState } from 'react';
-import type { TownOverview } from '@/server/queries/town-view';
-import type { TownView } from '@/server/realtime/topics';
+import type { TownOverview } from '@/contracts/town';
+import type { TownView } from '@/contracts/realtime';
 import { streamClient, type Connection } from '@/lib/stream-client';
 
 export type { Connection } from '@/lib/stream-client';

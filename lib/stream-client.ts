@@ -1,6 +1,6 @@
 'use client';
 /**
- * The browser side of the live streams (server/realtime/protocol.ts): one socket per tab,
+ * The browser side of the live streams (contracts/realtime.ts): one socket per tab,
  * shared by every hook on the page, joining topics with a reference count. It keeps each
  * topic's cursor; on a reconnect it joins again with that cursor (the server replays what
  * was missed, then sends a fresh snapshot), and when a delta's seq jumps it does the same.
@@ -15,7 +15,7 @@ import {
   type StreamDelta,
   type StreamItem,
   type StreamSnapshot,
-} from '@/server/realtime/protocol';
+} from '@/contracts/realtime';
 
 export type Connection = 'connecting' | 'live' | 'reconnecting';
 

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-const SOURCES = ['app', 'components', 'lib', 'server', 'next.config.js', 'postcss.config.mjs', 'package-lock.json'];
+const SOURCES = ['app', 'components', 'contracts', 'lib', 'server', 'next.config.js', 'postcss.config.mjs', 'package-lock.json'];
 const SKIP = new Set(['node_modules', 'generated']);
 
 function newestMtime(entry) {

@@ -14,11 +14,11 @@ import os from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import next from 'next';
-import { createCommandBus } from './commands';
+import { COMMANDS, createCommandBus } from './commands';
 import { loadConfig } from './config';
 import { ScaledRealClock } from './engine/clock';
 import type { Logger } from './engine/context';
-import { Town } from './engine/town';
+import { createEngine } from './engine/assembly';
 import { CliGit } from './git/cli-git';
 import { GateRunner } from './gates/gate-runner';
 import { ScriptedAgentRuntime } from './agents/scripted-agent';
@@ -26,6 +26,7 @@ import { CommandAgentRuntime } from './agents/command-agent';
 import { RigAgentRuntime } from './agents/rig-runtime';
 import { agentLogRoot } from './agents/agent-log';
 import { createQueries } from './queries';
+import { parseSplitRequest } from './commands/split-request';
 import { TimeLedger } from './fleet/time-ledger';
 import { WorktreeDiskUsage } from './fleet/disk-usage';
 import { timedGit } from './git/timed-git';
@@ -48,6 +49,7 @@ import { createMonitoring } from './metrics/monitoring';
 import { PrismaMetricsStore } from './metrics/prisma-series-store';
 import { createPrometheusRegistry } from './metrics/prometheus';
 import { LabService } from './lab/service';
+import { protectSecrets, townSandbox } from './spawner/sandbox';
 
 const log: Logger = {
   info: (message, fields) => console.log(`[gastown] ${message}`, fields ?? ''),
@@ -72,6 +74,17 @@ async function main(): Promise<void> {
   await migrateDatabase(config.databaseFile, { projectRoot });
   const prisma = await openSqlitePrisma(config.databaseFile);
   const store = new PrismaStore(prisma);
+  // Where `gt` and `bd` find this server when run on the same machine (see cli/client.ts);
+  // written before any agent starts, so an agent's sandbox can cover it (spawner/sandbox.ts).
+  const writeCliFile = (port: number) =>
+    writeFile(
+      path.join(config.dataDir, 'cli.json'),
+      JSON.stringify({ url: `http://${config.host}:${port}`, token: credentials.operatorToken }, null, 2),
+      { mode: 0o600 },
+    );
+  await writeCliFile(config.port);
+  // Tokens and database for the server's user only, whatever mode older files had.
+  await protectSecrets(config.dataDir);
 
   // Engine time never runs backwards across restarts: a sped-up clock ran ahead of the
   // wall clock, so it resumes from the last event's time when that is later.
@@ -79,7 +92,7 @@ async function main(): Promise<void> {
   const clock = new ScaledRealClock(config.timeScale, Math.max(Date.now(), (lastEvent?.at ?? 0) + 1));
   const ledger = new TimeLedger(clock);
   const git = timedGit(new CliGit(), (ms) => ledger.gitCall(ms));
-  const town = await Town.open({
+  const town = await createEngine({
     clock,
     git,
     store,
@@ -95,11 +108,12 @@ async function main(): Promise<void> {
   ledger.attach(town.bus);
   const disk = new WorktreeDiskUsage(town);
   const fleet = { timeShare: () => ledger.view(), diskBytes: (rig: string) => disk.of(rig) };
-  const fresh = town.listRigs().length === 0;
+  const fresh = town.rigs.list().length === 0;
   if (config.demo) await ensureDemoTown(town, config.dataDir, config.demoSize);
   const stopFeeder = config.demo ? startDemoFeeder(town, config.demoSize) : () => {};
-  const commands = createCommandBus(town);
-  const commandNames = new Set(commands.list().map((c) => c.name));
+  const commandNames = new Set(COMMANDS.map((c) => c.name));
+  /** Where people reach this server: links in alert webhooks and the sign-in URL. */
+  let publicBase: string | null = null;
   const monitoring = createMonitoring({
     town,
     townStore: store,
@@ -108,9 +122,18 @@ async function main(): Promise<void> {
     log,
     hasCommand: (name) => commandNames.has(name),
     webhookUrl: config.alertWebhookUrl,
+    // Known once the server listens (the port may be chosen then): GT_PUBLIC_URL, or the listen address.
+    pageUrl: () => (publicBase ? `${publicBase}/alerts` : null),
   });
   await monitoring.load();
   monitoring.start();
+  // How agents and checks are kept from the tokens (docs/agents.md, "What an agent can reach").
+  const sandbox = townSandbox(config.dataDir);
+  if (sandbox.mode === 'none')
+    log.warn('agents run as the server user without namespaces (unshare refused): they can read the token files');
+  else
+    log.info(`agents and checks run ${sandbox.user ? `as user ${sandbox.user.name}` : 'in namespaces without the token files'}`);
+  const commands = createCommandBus({ engine: town, alerts: monitoring.alerts });
   town.start();
   disk.start();
   const stopRetention = startEventRetention(store, clock, log, {
@@ -124,7 +147,7 @@ async function main(): Promise<void> {
   await app.prepare();
 
   const lab = new LabService(town, store);
-  publishRuntime({ town, commands, queries: createQueries(town, store, fleet), config, lab });
+  publishRuntime({ town, commands, queries: createQueries(town, store, { fleet, parseSplit: parseSplitRequest }), config, lab });
 
   const limiter = new FailureLimiter();
   const gate = createAuthGate({ auth, metricsPublic: config.metricsPublic, limiter });
@@ -167,18 +190,14 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  // Where `gt` and `bd` find this server when run on the same machine (see cli/client.ts).
-  await writeFile(
-    path.join(config.dataDir, 'cli.json'),
-    JSON.stringify({ url: `http://${config.host}:${port}`, token: credentials.operatorToken }, null, 2),
-    { mode: 0o600 },
-  );
+  if (port !== config.port) await writeCliFile(port); // in place: a sandbox's cover stays on it
   log.info(`Gas Town Fleet listening on http://${config.host}:${port}`, {
     dataDir: config.dataDir,
     timeScale: config.timeScale,
     town: fresh ? (config.demo ? 'new demo town' : 'new empty town') : 'resumed',
   });
   const base = config.publicUrl ?? `http://${['0.0.0.0', '::'].includes(config.host) ? os.hostname() : config.host}:${port}`;
+  publicBase = base;
   if (credentials.mode === 'off') {
     log.warn(`authentication is OFF (GT_AUTH=off): anyone who can reach ${base} is the operator`);
   } else {

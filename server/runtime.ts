@@ -7,15 +7,13 @@
 import type { CommandBus } from './commands/command';
 import type { Town } from './engine/town';
 import type { ServerConfig } from './config';
-import type { AuditEntry, BeadQuery, EventQuery, StoredEvent } from './engine/ports';
-import type { Bead } from './engine/model';
-import type { MergeQueueView, RefineryStatsView, TownOverview } from './queries/town-view';
-import type { StatusView } from './queries/status-view';
-import type { ConvoySummary, ConvoyView } from './queries/convoy-view';
-import type { CostGroup, CostRange, CostsView } from './queries/costs-view';
-import type { Escalation, Gate } from './engine/model';
-import type { SplitPreview } from './queries/split-view';
-import type { SuggestedSplit } from './engine/partitions';
+import type { AuditEntry, StoredEvent } from '../contracts/activity';
+import type { BeadQuery, EventQuery } from './engine/ports';
+import type { Bead, Escalation, Gate } from '../contracts/records';
+import type { MergeQueueView, RefineryStatsView, TownOverview, StatusView } from '../contracts/town';
+import type { ConvoySummary, ConvoyView } from '../contracts/convoys';
+import type { CostGroup, CostRange, CostsView } from '../contracts/costs';
+import type { SplitPreview, SuggestedSplit } from '../contracts/split';
 import type { LabService } from './lab/service';
 
 /** Read-only questions the pages and the API ask; answered by server/queries. */

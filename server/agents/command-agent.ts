@@ -18,9 +18,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { clip as clipText } from '../../contracts/text';
-import type { AgentSpec } from '../engine/model';
+import type { AgentSpec } from '../../contracts/records';
 import type { AgentHandle, AgentOutcome, AgentRuntime, AgentSession } from '../engine/ports';
 import { runGit } from '../git/run-git';
+import { townSandbox, type Sandbox, type SandboxedStart } from '../spawner/sandbox';
 import { AgentLog, DEFAULT_LOG_BYTES, polecatAgentDir } from './agent-log';
 import { agentEnvironment, renderPrompt } from './bead-handoff';
 import { fillTemplate, resolveProgram, templateOf, type TemplateValues } from './presets';
@@ -38,6 +39,8 @@ export interface CommandAgentOptions {
   logBytes?: number;
   /** Extra environment for every agent (an API key file, a PATH with the agent's CLI). */
   env?: Record<string, string>;
+  /** What keeps the town's secrets from the agent; default: the town's (spawner/sandbox.ts). */
+  sandbox?: Sandbox;
 }
 
 type ExternalSpec = Exclude<AgentSpec, { kind: 'scripted' }>;
@@ -69,11 +72,15 @@ function signalGroup(child: ChildProcess | null, signal: NodeJS.Signals): void {
 }
 
 /**
- * The server's environment minus its own `GT_*` settings: an agent needs PATH, HOME and
- * its CLI's API key, never the town's operator token or session secret.
+ * The agent's HOME is its own, so the server user's ~/.gitconfig is not there: its commits
+ * are the polecat's (`git config --global` in the agent changes this file, which stays).
  */
-function serverEnvironment(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GT_'))) as NodeJS.ProcessEnv;
+async function writeGitIdentity(home: string, rig: string, polecat: string): Promise<void> {
+  await mkdir(home, { recursive: true });
+  const identity = `[user]\n\tname = ${polecat} (${rig} polecat)\n\temail = ${polecat}.${rig}@gastown.localhost\n`;
+  await writeFile(path.join(home, '.gitconfig'), identity, { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err;
+  });
 }
 
 /** Never cuts a surrogate pair in half: a failure reason is stored, and the store refuses half a pair. */
@@ -83,6 +90,11 @@ function clip(arg: string): string {
 
 export class CommandAgentRuntime implements AgentRuntime {
   constructor(private readonly options: CommandAgentOptions) {}
+
+  /** Chosen at the first agent, not at construction: in root mode it may create a user. */
+  private get sandbox(): Sandbox {
+    return this.options.sandbox ?? townSandbox(path.dirname(this.options.logRoot));
+  }
 
   start(session: AgentSession): AgentHandle {
     const control: Control = { cancelled: false, timedOut: false, child: null, log: null };
@@ -152,7 +164,18 @@ export class CommandAgentRuntime implements AgentRuntime {
     await session.waitForCapacity();
     if (control.cancelled) return { kind: 'cancelled' };
     await log.note(`attempt ${session.attempt} (${session.mode}) of ${session.bead.id}: ${JSON.stringify(argv.map(clip))}`);
-    return this.supervise(session, control, log, program, argv.slice(1), agentEnvironment(session, promptFile, model), baseline);
+    // The agent gets its worktree, its branch and a HOME of its own, never the town's secrets.
+    const home = path.join(dir, 'home');
+    await session.track(writeGitIdentity(home, rig.name, polecat.name));
+    const sandboxed = await session.track(
+      this.sandbox.prepare({
+        cwd: polecat.worktreePath,
+        access: { kind: 'commit', branch: polecat.branch },
+        home,
+        env: { ...this.options.env, ...agentEnvironment(session, promptFile, model) },
+      }),
+    );
+    return this.supervise(session, control, log, program, argv.slice(1), sandboxed, baseline);
   }
 
   /** Starts the process and turns what it does into heartbeats, progress, usage and an outcome. */
@@ -162,7 +185,7 @@ export class CommandAgentRuntime implements AgentRuntime {
     log: AgentLog,
     program: string,
     args: string[],
-    env: Record<string, string>,
+    sandboxed: SandboxedStart,
     baseline: string,
   ): Promise<AgentOutcome> {
     const timeoutMs = session.rig.settings.agentTimeoutMs;
@@ -185,9 +208,11 @@ export class CommandAgentRuntime implements AgentRuntime {
     return new Promise<AgentOutcome>((resolve) => {
       let child: ChildProcess;
       try {
-        child = spawn(program, args, {
+        const [file, ...rest] = sandboxed.wrap([program, ...args]);
+        child = spawn(file, rest, {
           cwd: session.polecat.worktreePath,
-          env: { ...serverEnvironment(), ...this.options.env, ...env },
+          env: sandboxed.env as NodeJS.ProcessEnv,
+          ...(sandboxed.uid === undefined ? {} : { uid: sandboxed.uid, gid: sandboxed.gid }),
           detached: true,
           stdio: ['ignore', 'pipe', 'pipe'],
           windowsHide: true,

@@ -6,7 +6,7 @@
  * program is started without a shell, so bead text can never become shell syntax.
  */
 import path from 'node:path';
-import type { AgentPresetName, AgentSpec } from '../engine/model';
+import type { AgentPresetName, AgentSpec } from '../../contracts/records';
 
 export interface AgentPreset {
   label: string;
@@ -86,16 +86,6 @@ export function templateOf(spec: Exclude<AgentSpec, { kind: 'scripted' }>): stri
   if (spec.kind === 'command') return spec.command;
   const preset = PRESETS[spec.preset];
   return [...preset.argv, ...(spec.model ? preset.modelArgs : []), ...(spec.args ?? [])];
-}
-
-/** Why a program path is refused, or null. Relative paths name a file of the rig's repository. */
-export function programProblem(program: string): string | null {
-  if (program.trim() === '') return 'the command needs a program';
-  if (program.includes('\0')) return 'the program contains a NUL byte';
-  if (path.isAbsolute(program) || !program.includes('/')) return null; // absolute, or found on PATH
-  const inside = path.posix.normalize(program);
-  if (inside === '..' || inside.startsWith('../')) return `'${program}' is outside the rig's repository`;
-  return null;
 }
 
 /**

@@ -5,9 +5,8 @@
  */
 import { z } from 'zod';
 import { line, TEXT_LIMITS } from '../../contracts/text';
-import { defineCommand, type CommandDefinition } from '../commands/command';
+import { alertsOf, defineCommand } from '../commands/command';
 import { NewRuleSchema, RulePatchSchema } from './rules';
-import { alertManagerOf } from './registry';
 import { SilenceInputSchema } from './silences';
 
 const Id = (what: string) => line({ max: TEXT_LIMITS.id, min: 1, minMessage: `${what} is required` });
@@ -17,7 +16,7 @@ export const acknowledgeAlert = defineCommand({
   summary: 'Acknowledge a firing alert (records who and when; cleared when it resolves)',
   role: 'operator',
   input: z.strictObject({ id: Id('id') }),
-  run: (town, { id }, actor) => alertManagerOf(town).acknowledge(id, actor.name),
+  run: (context, { id }, actor) => alertsOf(context).acknowledge(id, actor.name),
 });
 
 export const silenceAlerts = defineCommand({
@@ -26,7 +25,7 @@ export const silenceAlerts = defineCommand({
     'Silence one alert ({ alertId }) or every alert matching labels ({ matchers: [{ name, value }] }) for a while, with a reason',
   role: 'operator',
   input: SilenceInputSchema,
-  run: (town, input, actor) => alertManagerOf(town).createSilence(input, actor.name),
+  run: (context, input, actor) => alertsOf(context).createSilence(input, actor.name),
 });
 
 export const expireSilence = defineCommand({
@@ -34,7 +33,7 @@ export const expireSilence = defineCommand({
   summary: 'End a silence now',
   role: 'operator',
   input: z.strictObject({ id: Id('id') }),
-  run: (town, { id }, actor) => alertManagerOf(town).expireSilence(id, actor.name),
+  run: (context, { id }, actor) => alertsOf(context).expireSilence(id, actor.name),
 });
 
 export const createRule = defineCommand({
@@ -42,7 +41,7 @@ export const createRule = defineCommand({
   summary: 'Add an alert rule: conditions on metrics, a `for` duration, keep-firing-for, severity, town or per rig',
   role: 'operator',
   input: NewRuleSchema,
-  run: (town, input, actor) => alertManagerOf(town).createRule(input, actor.name),
+  run: (context, input, actor) => alertsOf(context).createRule(input, actor.name),
 });
 
 export const updateRule = defineCommand({
@@ -50,7 +49,7 @@ export const updateRule = defineCommand({
   summary: 'Change an alert rule (thresholds, for, keep-firing-for, severity, enabled...)',
   role: 'operator',
   input: RulePatchSchema,
-  run: (town, input, actor) => alertManagerOf(town).updateRule(input, actor.name),
+  run: (context, input, actor) => alertsOf(context).updateRule(input, actor.name),
 });
 
 export const deleteRule = defineCommand({
@@ -58,7 +57,7 @@ export const deleteRule = defineCommand({
   summary: "Delete an operator's alert rule (default rules are disabled instead)",
   role: 'operator',
   input: z.strictObject({ id: Id('id') }),
-  run: (town, { id }, actor) => alertManagerOf(town).deleteRule(id, actor.name),
+  run: (context, { id }, actor) => alertsOf(context).deleteRule(id, actor.name),
 });
 
 export const resetRules = defineCommand({
@@ -66,15 +65,7 @@ export const resetRules = defineCommand({
   summary: "Put the seed's default alert rules back as they were (operators' own rules stay)",
   role: 'operator',
   input: z.strictObject({}),
-  run: (town, _input, actor) => alertManagerOf(town).resetRules(actor.name),
+  run: (context, _input, actor) => alertsOf(context).resetRules(actor.name),
 });
 
-export const ALERT_COMMANDS = [
-  acknowledgeAlert,
-  silenceAlerts,
-  expireSilence,
-  createRule,
-  updateRule,
-  deleteRule,
-  resetRules,
-] as unknown as CommandDefinition[];
+export const ALERT_COMMANDS = [acknowledgeAlert, silenceAlerts, expireSilence, createRule, updateRule, deleteRule, resetRules];

@@ -15,19 +15,19 @@ import { randomBytes } from 'node:crypto';
 import type { Clock, TimerHandle } from '../engine/clock';
 import { silentLogger, type Logger } from '../engine/context';
 import { conflict, invalid, notFound } from '../engine/errors';
-import type { MetricSnapshot, MetricValues } from '../metrics/catalog';
+import type { MetricSnapshot, MetricValues } from '../../contracts/metrics';
 import { SerialWriter } from '../metrics/serial-writer';
-import type { Alert, AlertChange, AlertsView, AlertView, Recommendation, Silence } from './model';
-import {
-  DEFAULT_RULES,
-  conditionHolds,
-  formatValue,
-  ruleProblem,
-  type AlertRule,
-  type NewRule,
-  type RulePatch,
-  type Severity,
-} from './rules';
+import type {
+  Alert,
+  AlertChange,
+  AlertsView,
+  AlertView,
+  Recommendation,
+  Silence,
+  AlertRule,
+  Severity,
+} from '../../contracts/alerts';
+import { DEFAULT_RULES, conditionHolds, formatValue, ruleProblem, type NewRule, type RulePatch } from './rules';
 import { isInForce, matchersFor, silencing, type SilenceInput } from './silences';
 import { INACTIVE, evaluate, type AlertTiming } from './state';
 import type { AlertQuery, AlertStore } from './store';

@@ -3,8 +3,7 @@
  * shares the server's PrismaClient and does not close it: the TownStore owns the client.
  */
 import type { Prisma, PrismaClient } from '../store/generated/client';
-import type { Alert, Recommendation, Silence, SilenceMatcher } from './model';
-import type { AlertRule, Severity } from './rules';
+import type { Alert, Recommendation, Silence, SilenceMatcher, AlertRule, Severity } from '../../contracts/alerts';
 import type { AlertQuery, AlertStore, SilenceQuery } from './store';
 
 type AlertRow = Prisma.AlertGetPayload<object>;

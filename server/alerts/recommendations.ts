@@ -12,8 +12,7 @@
  * it; splitting a rig has no command yet, so it links to the rig's page.
  */
 import type { Town } from '../engine/town';
-import type { Recommendation } from './model';
-import type { AlertRule } from './rules';
+import type { Recommendation, AlertRule } from '../../contracts/alerts';
 
 export interface RecommendContext {
   town: Town;
@@ -38,7 +37,7 @@ export function recommend(rule: AlertRule, labels: Record<string, string>, ctx: 
   const settings = ctx.town.settings;
 
   if (watched.has('queue_depth') && rig) {
-    const workers = ctx.town.getRig(rig)?.settings.refineryWorkers;
+    const workers = ctx.town.rigs.get(rig)?.settings.refineryWorkers;
     if (workers !== undefined && workers < MAX_WORKERS) {
       const to = Math.min(MAX_WORKERS, workers + 2);
       command(
@@ -76,7 +75,7 @@ export function recommend(rule: AlertRule, labels: Record<string, string>, ctx: 
     }
   }
   if (watched.has('witness_interval') && rig) {
-    const polecats = ctx.town.listPolecats(rig).length;
+    const polecats = ctx.town.polecats.list(rig).length;
     if (polecats > POLECATS_PER_WITNESS) {
       const intervalMs = Math.max(60_000, Math.round((DEFAULT_WITNESS_MS * POLECATS_PER_WITNESS) / polecats / 1_000) * 1_000);
       command(

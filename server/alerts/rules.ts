@@ -7,39 +7,8 @@
  */
 import { z } from 'zod';
 import { line, text, TEXT_LIMITS } from '../../contracts/text';
-import { METRICS, isMetricName, type MetricName, type MetricValues } from '../metrics/catalog';
-
-export type Severity = 'info' | 'warning' | 'critical';
-export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
-export type Comparison = '>' | '>=' | '<' | '<=';
-
-export interface Condition {
-  metric: MetricName;
-  op: Comparison;
-  threshold: number;
-}
-
-export interface AlertRule {
-  /** Slug, unique: `merge-queue-backlog`. */
-  id: string;
-  name: string;
-  description: string;
-  severity: Severity;
-  /** `rig`: evaluated per rig, one alert per rig; `town`: one alert for the town. */
-  scope: 'town' | 'rig';
-  conditions: Condition[];
-  /** `all`: every condition must hold; `any`: one is enough. */
-  match: 'all' | 'any';
-  /** Engine ms the condition must hold before the alert fires (pending meanwhile). */
-  forMs: number;
-  /** Engine ms the alert keeps firing after the condition stops holding. */
-  keepFiringForMs: number;
-  enabled: boolean;
-  /** Rules this one mutes on the same labels while it fires (the 40% conflict alert mutes the 20% one). */
-  inhibits: string[];
-  /** One of the seed's defaults (editable, resettable; disable rather than delete). */
-  builtin: boolean;
-}
+import { type AlertRule, type Comparison, type Condition } from '../../contracts/alerts';
+import { METRICS, isMetricName, type MetricName, type MetricValues } from '../../contracts/metrics';
 
 const MINUTE = 60_000;
 

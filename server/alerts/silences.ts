@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { line, TEXT_LIMITS } from '../../contracts/text';
-import type { Alert, Silence, SilenceMatcher } from './model';
+import type { Alert, Silence, SilenceMatcher } from '../../contracts/alerts';
 
 /** The labels a silence can match: the alert's own, plus its rule and severity. */
 export function matchableLabels(alert: Pick<Alert, 'ruleId' | 'severity' | 'labels'>): Record<string, string> {

@@ -3,8 +3,7 @@
  * (here) and a Prisma one (prisma-store.ts), held to one conformance suite. Kept apart from
  * TownStore on purpose: the engine neither knows nor needs alerts.
  */
-import type { Alert, Silence } from './model';
-import type { AlertRule } from './rules';
+import type { Alert, Silence, AlertRule } from '../../contracts/alerts';
 
 export interface AlertQuery {
   states?: Alert['state'][];

@@ -9,10 +9,8 @@
  * Network time is real time on purpose: a receiver's outage does not speed up with the
  * engine's GT_TIME_SCALE.
  */
-import type { Escalation } from '../engine/model';
-import type { AlertView } from './model';
-
-export type EscalationEvent = 'raised' | 'reescalated' | 'acknowledged' | 'resolved';
+import type { Escalation } from '../../contracts/records';
+import type { AlertView, Delivery, EscalationEvent } from '../../contracts/alerts';
 
 /** What an escalation sends: its event and the record as it is now. */
 export interface EscalationPayload {
@@ -35,26 +33,10 @@ export interface WebhookPayload {
   sentAt: number;
 }
 
-export interface Delivery {
-  id: number;
-  /** The alert's id, or the escalation's. */
-  alertId: string;
-  /** The rule's id, or `escalation`. */
-  ruleId: string;
-  status: 'firing' | 'resolved' | EscalationEvent;
-  attempts: number;
-  /** null while still being attempted. */
-  ok: boolean | null;
-  lastError: string | null;
-  /** Wall-clock ms. */
-  firstAttemptAt: number;
-  lastAttemptAt: number | null;
-}
-
 export interface WebhookOptions {
   url: string;
-  /** Link to the alerts page, carried in the payload. */
-  pageUrl?: string | null;
+  /** Link to the alerts page, carried in the payload (a function: known once the server listens). */
+  pageUrl?: string | null | (() => string | null);
   maxAttempts?: number;
   baseDelayMs?: number;
   timeoutMs?: number;
@@ -93,13 +75,18 @@ export class WebhookNotifier {
     }
   }
 
+  private pageUrl(): string | null {
+    const { pageUrl } = this.options;
+    return (typeof pageUrl === 'function' ? pageUrl() : pageUrl) ?? null;
+  }
+
   notify(status: 'firing' | 'resolved', alert: AlertView): void {
     this.enqueue(alert.id, alert.ruleId, status, (sentAt) => ({
       version: 1,
       kind: 'alert',
       status,
       alert,
-      url: this.options.pageUrl ?? null,
+      url: this.pageUrl(),
       sentAt,
     }));
   }
@@ -111,7 +98,7 @@ export class WebhookNotifier {
       kind: 'escalation',
       event,
       escalation,
-      url: this.options.pageUrl ?? null,
+      url: this.pageUrl(),
       sentAt,
     }));
   }

@@ -15,7 +15,7 @@
  */
 import { z } from 'zod';
 import { line, text, TEXT_LIMITS } from '../../contracts/text';
-import type { Bead, BeadStatus } from '../engine/model';
+import type { Bead, BeadStatus } from '../../contracts/records';
 
 /** A bead as the interchange format carries it, in the town's terms. */
 export interface InterchangeBead {

@@ -4,18 +4,13 @@
  * (an unknown preset, an empty command, a program outside the rig, a missing program)
  * are refused before anything changes.
  */
-import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
-import path from 'node:path';
 import { z } from 'zod';
-import { invalid } from '../engine/errors';
-import { AGENT_PRESETS, type AgentSpec } from '../engine/model';
-import { describeAgent, programProblem, unknownPlaceholders, PLACEHOLDERS } from '../agents/presets';
-import { line, text, TEXT_LIMITS } from '../../contracts/text';
+import { AGENT_PRESETS, type AgentSpec } from '../../contracts/records';
+import { describeAgent, unknownPlaceholders, PLACEHOLDERS } from '../agents/presets';
+import { commandLine, ProgramArg, requireExecutable } from '../agents/program';
+import { line } from '../../contracts/text';
 import { RigName } from './beads';
 import { defineCommand } from './command';
-
-const Arg = text({ max: TEXT_LIMITS.arg });
 
 const Model = line({ max: 100 }).regex(
   /^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,99}$/,
@@ -41,29 +36,22 @@ export const AgentSpecInput = z.discriminatedUnion(
         kind: z.literal('preset'),
         preset: z.enum(AGENT_PRESETS, { error: `unknown preset; the presets are ${AGENT_PRESETS.join(', ')}` }),
         model: Model.optional(),
-        args: z.array(Arg).max(32).optional(),
+        args: z.array(ProgramArg).max(32).optional(),
       })
       .superRefine((v, ctx) => placeholdersKnown(v.args ?? [], ctx, 'args')),
     z
       .strictObject({
         kind: z.literal('command'),
-        command: z.array(Arg).min(1, 'the command is empty: give the program and its arguments').max(64, 'at most 64 arguments'),
+        command: commandLine('the command is empty: give the program and its arguments'),
       })
-      .superRefine((v, ctx) => {
-        const problem = v.command.length > 0 ? programProblem(v.command[0]) : null;
-        if (problem) ctx.addIssue({ code: 'custom', path: ['command', 0], message: problem });
-        placeholdersKnown(v.command, ctx, 'command');
-      }),
+      .superRefine((v, ctx) => placeholdersKnown(v.command, ctx, 'command')),
   ],
   { error: 'agent.kind is one of scripted, preset, command' },
 );
 
 /** An absolute program must be there and executable now, not fail on every bead later. */
 async function checkProgram(spec: AgentSpec): Promise<void> {
-  if (spec.kind !== 'command' || !path.isAbsolute(spec.command[0])) return;
-  await access(spec.command[0], constants.X_OK).catch(() => {
-    throw invalid(`agent.command.0: '${spec.command[0]}' is not an executable file`);
-  });
+  if (spec.kind === 'command') await requireExecutable('agent.command.0', spec.command[0]);
 }
 
 export const configureAgents = defineCommand({
@@ -89,10 +77,10 @@ export const configureAgents = defineCommand({
         .optional(),
     })
     .refine((v) => Object.keys(v).length > 1, { message: 'nothing to change' }),
-  run: async (town, { rig, agent, maxConcurrency, timeoutMs }) => {
-    town.requireRig(rig);
+  run: async ({ engine }, { rig, agent, maxConcurrency, timeoutMs }) => {
+    engine.rigs.require(rig);
     if (agent) await checkProgram(agent);
-    const updated = town.updateRigSettings(rig, {
+    const updated = engine.rigs.updateSettings(rig, {
       ...(agent ? { agent } : {}),
       ...(maxConcurrency !== undefined ? { maxConcurrency } : {}),
       ...(timeoutMs !== undefined ? { agentTimeoutMs: timeoutMs } : {}),

@@ -38,5 +38,5 @@ export const createBead = defineCommand({
   summary: 'Create a bead (a unit of work) on a rig',
   role: 'operator',
   input: BeadInput,
-  run: (town, { rig, ...input }) => town.createBead({ ...input, rig: rig ?? town.routeBead(input.paths) }),
+  run: ({ engine }, { rig, ...input }) => engine.beads.create({ ...input, rig: rig ?? engine.beads.route(input.paths) }),
 });

@@ -6,9 +6,11 @@
  */
 import { z } from 'zod';
 import { clip } from '../../contracts/text';
+import type { AlertManager } from '../alerts/manager';
+import type { Clock } from '../engine/clock';
 import { EngineError } from '../engine/errors';
+import type { AuditPort, Town } from '../engine/town';
 import { auditDigest } from './audit-digest';
-import type { Town } from '../engine/town';
 
 export type Role = 'operator' | 'viewer';
 
@@ -17,17 +19,53 @@ export interface Actor {
   role: Role;
 }
 
-export interface CommandDefinition<S extends z.ZodType = z.ZodType, O = unknown> {
+/** What a command runs against: the engine, the alerting beside it, the audit log and the clock. */
+export interface CommandContext {
+  engine: Town;
+  /** Absent where alerting does not run (some tests, tools): alert commands answer `unavailable`. */
+  alerts?: AlertManager;
+  audit: AuditPort;
+  clock: Clock;
+}
+
+export interface CommandDefinition<S extends z.ZodType, O> {
   name: string;
   summary: string;
   /** Least role allowed to run it. */
   role: Role;
   input: S;
-  run(town: Town, input: z.output<S>, actor: Actor): Promise<O> | O;
+  run(context: CommandContext, input: z.output<S>, actor: Actor): Promise<O> | O;
 }
 
-export function defineCommand<S extends z.ZodType, O>(definition: CommandDefinition<S, O>): CommandDefinition<S, O> {
-  return definition;
+/** A command with its input type erased: parsing and running are bound together. */
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  readonly role: Role;
+  readonly input: z.ZodType;
+  /** Validates `rawInput` (an `invalid` error when it does not parse; nothing runs) and runs. */
+  execute(context: CommandContext, rawInput: unknown, actor: Actor): Promise<unknown>;
+}
+
+export function defineCommand<S extends z.ZodType, O>(definition: CommandDefinition<S, O>): Command {
+  const { name, summary, role, input } = definition;
+  return {
+    name,
+    summary,
+    role,
+    input,
+    async execute(context, rawInput, actor) {
+      const parsed = input.safeParse(rawInput ?? {});
+      if (!parsed.success) throw new EngineError('invalid', describeIssues(parsed.error), parsed.error.issues);
+      return definition.run(context, parsed.data, actor);
+    },
+  };
+}
+
+/** The alert manager of the context, or `unavailable` where alerting does not run. */
+export function alertsOf(context: CommandContext): AlertManager {
+  if (!context.alerts) throw new EngineError('unavailable', 'alerting is not running in this process');
+  return context.alerts;
 }
 
 const ROLE_RANK: Record<Role, number> = { viewer: 0, operator: 1 };
@@ -38,16 +76,16 @@ export function describeIssues(error: z.ZodError): string {
 }
 
 export class CommandBus {
-  private readonly commands = new Map<string, CommandDefinition>();
+  private readonly commands = new Map<string, Command>();
 
   constructor(
-    private readonly town: Town,
-    definitions: CommandDefinition[],
+    private readonly context: CommandContext,
+    definitions: Command[],
   ) {
     for (const d of definitions) this.commands.set(d.name, d);
   }
 
-  list(): Array<Pick<CommandDefinition, 'name' | 'summary' | 'role'>> {
+  list(): Array<Pick<Command, 'name' | 'summary' | 'role'>> {
     return [...this.commands.values()].map(({ name, summary, role }) => ({ name, summary, role }));
   }
 
@@ -58,16 +96,14 @@ export class CommandBus {
       if (ROLE_RANK[actor.role] < ROLE_RANK[command.role]) {
         throw new EngineError('forbidden', `'${name}' needs the ${command.role} role; ${actor.name} is a ${actor.role}`);
       }
-      const parsed = command.input.safeParse(rawInput ?? {});
-      if (!parsed.success) throw new EngineError('invalid', describeIssues(parsed.error), parsed.error.issues);
       // Fail-stop (engine/persistence.ts): once a store write failed, memory and disk may
       // differ, so nothing is taken until a restart; and a command only answers ok once
       // the writes it queued have landed.
-      const { persistence } = this.town.ctx;
-      if (persistence.failure) throw persistence.refusal();
-      const result = await command.run(this.town, parsed.data, actor);
-      await persistence.written();
-      if (persistence.failure) throw persistence.refusal();
+      const { engine } = this.context;
+      if (engine.stopped) throw engine.refusal();
+      const result = await command.execute(this.context, rawInput, actor);
+      await engine.written();
+      if (engine.stopped) throw engine.refusal();
       this.audit(name, rawInput, actor, null);
       return result;
     } catch (err) {
@@ -77,23 +113,18 @@ export class CommandBus {
   }
 
   private audit(action: string, input: unknown, actor: Actor, error: string | null): void {
-    const { clock, ctx } = this.town;
+    const { clock, audit } = this.context;
     const at = clock.now();
-    void ctx.persistence.write(
-      (s) =>
-        // A digest, not the raw input: bounded, redacted, and safe to serialise (audit-digest.ts).
-        s.appendAudit({
-          at,
-          actor: actor.name,
-          role: actor.role,
-          action,
-          input: auditDigest(input),
-          ok: error === null,
-          // clip, not slice: half a surrogate pair is a value the store refuses.
-          error: error === null ? null : clip(error, 2_000),
-        }),
-      'history',
-    );
-    ctx.emit({ type: 'operator.action', at, actor: actor.name, action, ok: error === null });
+    // A digest, not the raw input: bounded, redacted, and safe to serialise (audit-digest.ts).
+    audit.append({
+      at,
+      actor: actor.name,
+      role: actor.role,
+      action,
+      input: auditDigest(input),
+      ok: error === null,
+      // clip, not slice: half a surrogate pair is a value the store refuses.
+      error: error === null ? null : clip(error, 2_000),
+    });
   }
 }

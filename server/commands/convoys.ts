@@ -33,9 +33,9 @@ export const createConvoy = defineCommand({
     beads: z.array(ConvoyBead).min(1, 'a convoy needs at least one bead').max(500),
     hold: z.boolean().default(false),
   }),
-  run: (town, input, actor) => {
-    const beads = input.beads.map(({ rig, ...b }) => ({ ...b, rig: rig ?? town.routeBead(b.paths) }));
-    return town.createConvoy(input.title, beads, { hold: input.hold, by: actor.name });
+  run: ({ engine }, input, actor) => {
+    const beads = input.beads.map(({ rig, ...b }) => ({ ...b, rig: rig ?? engine.beads.route(b.paths) }));
+    return engine.convoys.create(input.title, beads, { hold: input.hold, by: actor.name });
   },
 });
 
@@ -44,7 +44,7 @@ export const dispatchConvoy = defineCommand({
   summary: "Dispatch a held convoy: all at once (waveSize null) or in waves of N ('auto' suggests N)",
   role: 'operator',
   input: z.strictObject({ id: ConvoyId, waveSize: WaveSize.nullable().default(null) }),
-  run: (town, { id, waveSize }, actor) => town.dispatchConvoy(id, waveSize, actor.name),
+  run: ({ engine }, { id, waveSize }, actor) => engine.convoys.dispatch(id, waveSize, actor.name),
 });
 
 export const staggerConvoy = defineCommand({
@@ -52,7 +52,7 @@ export const staggerConvoy = defineCommand({
   summary: "Re-plan a convoy's undispatched beads into waves of N (gt convoy stagger <id> --wave-size N)",
   role: 'operator',
   input: z.strictObject({ id: ConvoyId, waveSize: WaveSize }),
-  run: (town, { id, waveSize }, actor) => town.staggerConvoy(id, waveSize, actor.name),
+  run: ({ engine }, { id, waveSize }, actor) => engine.convoys.stagger(id, waveSize, actor.name),
 });
 
 export const addToConvoy = defineCommand({
@@ -60,7 +60,7 @@ export const addToConvoy = defineCommand({
   summary: 'Add open beads to a convoy',
   role: 'operator',
   input: z.strictObject({ id: ConvoyId, beads: z.array(BeadId).min(1).max(500) }),
-  run: (town, { id, beads }) => town.addToConvoy(id, beads),
+  run: ({ engine }, { id, beads }) => engine.convoys.add(id, beads),
 });
 
 export const removeFromConvoy = defineCommand({
@@ -68,7 +68,7 @@ export const removeFromConvoy = defineCommand({
   summary: 'Take a bead that has not started out of a convoy',
   role: 'operator',
   input: z.strictObject({ id: ConvoyId, bead: BeadId }),
-  run: (town, { id, bead }) => town.removeFromConvoy(id, bead),
+  run: ({ engine }, { id, bead }) => engine.convoys.remove(id, bead),
 });
 
 export const closeBead = defineCommand({
@@ -76,7 +76,7 @@ export const closeBead = defineCommand({
   summary: 'Close a bead that will not be done (bd close)',
   role: 'operator',
   input: z.strictObject({ id: BeadId }),
-  run: (town, { id }) => town.closeBead(id),
+  run: ({ engine }, { id }) => engine.beads.close(id),
 });
 
 export const dependBead = defineCommand({
@@ -84,7 +84,7 @@ export const dependBead = defineCommand({
   summary: 'Make a bead wait for others (refused if it would make a cycle)',
   role: 'operator',
   input: z.strictObject({ id: BeadId, on: z.array(BeadId).min(1).max(50) }),
-  run: (town, { id, on }) => town.addDependencies(id, on),
+  run: ({ engine }, { id, on }) => engine.beads.addDependencies(id, on),
 });
 
 const Usd = z.number({ error: 'an amount in USD' }).min(0, 'an amount cannot be negative').max(1_000_000);
@@ -96,8 +96,8 @@ export const setBudget = defineCommand({
   input: z
     .strictObject({ dailyBudgetUsd: Usd.nullable().optional(), alertThresholdUsd: Usd.nullable().optional() })
     .refine((v) => v.dailyBudgetUsd !== undefined || v.alertThresholdUsd !== undefined, { message: 'nothing to change' }),
-  run: (town, input, actor) => {
-    const settings = town.updateSettings(
+  run: ({ engine }, input, actor) => {
+    const settings = engine.updateSettings(
       {
         ...(input.dailyBudgetUsd !== undefined ? { dailyBudgetUsd: input.dailyBudgetUsd } : {}),
         ...(input.alertThresholdUsd !== undefined ? { budgetAlertUsd: input.alertThresholdUsd } : {}),
@@ -117,8 +117,8 @@ export const limitProvider = defineCommand({
     maxSessions: z.number().int().min(1).max(10_000).nullable(),
     tokensPerMinute: z.number().int().min(1).max(1_000_000_000).nullable(),
   }),
-  run: (town, { provider, ...limits }, actor) => {
-    const settings = town.updateSettings({ providers: { ...town.settings.providers, [provider]: limits } }, actor.name);
+  run: ({ engine }, { provider, ...limits }, actor) => {
+    const settings = engine.updateSettings({ providers: { ...engine.settings.providers, [provider]: limits } }, actor.name);
     return { provider, ...settings.providers[provider] };
   },
 });

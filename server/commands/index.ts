@@ -1,7 +1,7 @@
 /** The command catalogue: every operator action the product offers. */
 import { configureAgents } from './agents';
 import { createBead } from './beads';
-import { CommandBus, type CommandDefinition } from './command';
+import { CommandBus, type Command } from './command';
 import {
   addToConvoy,
   closeBead,
@@ -30,10 +30,11 @@ import {
   setTier,
   unparkRig,
 } from './supervision';
+import type { AlertManager } from '../alerts/manager';
 import type { Town } from '../engine/town';
 import { ALERT_COMMANDS } from '../alerts/commands';
 
-export const COMMANDS = [
+export const COMMANDS: Command[] = [
   createBead,
   addPolecats,
   scaleRefinery,
@@ -63,10 +64,12 @@ export const COMMANDS = [
   setBudget,
   limitProvider,
   ...ALERT_COMMANDS,
-] as unknown as CommandDefinition[];
+];
 
-export function createCommandBus(town: Town): CommandBus {
-  return new CommandBus(town, COMMANDS);
+/** The command bus over an engine: its audit log and clock, and the alerting beside it where it runs. */
+export function createCommandBus(options: { engine: Town; alerts?: AlertManager }): CommandBus {
+  const { engine, alerts } = options;
+  return new CommandBus({ engine, alerts, audit: engine.audit, clock: engine.clock }, COMMANDS);
 }
 
-export type { Actor, Role } from './command';
+export type { Actor, Command, CommandContext, Role } from './command';

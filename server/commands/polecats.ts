@@ -8,8 +8,8 @@ export const addPolecats = defineCommand({
   summary: 'Add polecats (each with its own worktree) to a rig',
   role: 'operator',
   input: z.strictObject({ rig: RigName, count: z.number().int().min(1).max(50) }),
-  run: async (town, input) => {
-    const added = await town.addPolecats(input.rig, input.count);
+  run: async ({ engine }, input) => {
+    const added = await engine.polecats.add(input.rig, input.count);
     return { added: added.map((p) => p.id) };
   },
 });

@@ -1,8 +1,9 @@
 /** Commands on a rig's Refinery: scale its workers, choose its merge mode and gates. */
 import { z } from 'zod';
-import { MAX_REFINERY_WORKERS } from '../engine/town';
-import { line, text, TEXT_LIMITS } from '../../contracts/text';
+import { MAX_REFINERY_WORKERS } from '../../contracts/records';
+import { line } from '../../contracts/text';
 import { RigName } from './beads';
+import { commandLine, requireExecutable } from '../agents/program';
 import { defineCommand } from './command';
 
 export const scaleRefinery = defineCommand({
@@ -17,18 +18,15 @@ export const scaleRefinery = defineCommand({
       .min(1, 'a Refinery needs at least 1 worker')
       .max(MAX_REFINERY_WORKERS, `at most ${MAX_REFINERY_WORKERS} Refinery workers`),
   }),
-  run: (town, input, actor) => {
-    const rig = town.setRefineryWorkers(input.rig, input.workers, actor.name);
+  run: ({ engine }, input, actor) => {
+    const rig = engine.rigs.setRefineryWorkers(input.rig, input.workers, actor.name);
     return { rig: rig.name, refineryWorkers: rig.settings.refineryWorkers };
   },
 });
 
 const Gate = z.strictObject({
   name: line({ max: 60, min: 1, trim: true }),
-  command: z
-    .array(text({ max: TEXT_LIMITS.arg }))
-    .min(1, 'a gate needs a program to run')
-    .max(64),
+  command: commandLine('a gate needs a program to run'),
   timeoutMs: z.number().int().min(100).max(3_600_000),
 });
 
@@ -49,8 +47,10 @@ export const configureRefinery = defineCommand({
       message: 'gate names must be unique',
       path: ['gates'],
     }),
-  run: (town, { rig, ...patch }) => {
-    const updated = town.updateRigSettings(rig, patch);
+  run: async ({ engine }, { rig, ...patch }) => {
+    // Checks are validated like agent commands (agents/program.ts): before anything changes.
+    for (const [i, gate] of (patch.gates ?? []).entries()) await requireExecutable(`gates.${i}.command.0`, gate.command[0]);
+    const updated = engine.rigs.updateSettings(rig, patch);
     return { rig: updated.name, settings: updated.settings };
   },
 });

@@ -26,7 +26,7 @@ export const splitRig = defineCommand({
   summary: 'Split a rig into path partitions, each with its own Refinery, Witness and merge queue (gt rig split)',
   role: 'operator',
   input: SplitInput,
-  run: (town, { rig, ...request }, actor) => town.splitRig(rig, request, actor.name),
+  run: ({ engine }, { rig, ...request }, actor) => engine.rigs.split(rig, request, actor.name),
 });
 
 export const mergeRig = defineCommand({
@@ -34,5 +34,5 @@ export const mergeRig = defineCommand({
   summary: "Merge a split rig's partitions back into it, with their work and polecats (gt rig merge)",
   role: 'operator',
   input: z.strictObject({ rig: RigName }),
-  run: (town, { rig }, actor) => town.mergeRig(rig, actor.name),
+  run: ({ engine }, { rig }, actor) => engine.rigs.merge(rig, actor.name),
 });

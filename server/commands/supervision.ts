@@ -21,7 +21,7 @@ export const parkRig = defineCommand({
   summary: 'Park a rig: no new dispatch, cold-tier health checks only',
   role: 'operator',
   input: z.strictObject({ rig: RigName }),
-  run: (town, { rig }, actor) => town.parkRig(rig, actor.name),
+  run: ({ engine }, { rig }, actor) => engine.supervision.park(rig, actor.name),
 });
 
 export const unparkRig = defineCommand({
@@ -29,7 +29,7 @@ export const unparkRig = defineCommand({
   summary: 'Unpark a rig: dispatch and patrols resume',
   role: 'operator',
   input: z.strictObject({ rig: RigName }),
-  run: (town, { rig }, actor) => town.unparkRig(rig, actor.name),
+  run: ({ engine }, { rig }, actor) => engine.supervision.unpark(rig, actor.name),
 });
 
 export const setTier = defineCommand({
@@ -40,10 +40,10 @@ export const setTier = defineCommand({
     rig: RigName,
     tier: z.enum(['auto', 'hot', 'warm', 'cold'], { error: 'tier is one of auto, hot, warm, cold' }),
   }),
-  run: (town, { rig, tier }) => {
-    town.requireRig(rig);
-    town.updateRigSettings(rig, { tier });
-    return { rig, tier, effective: town.tierOf(rig) };
+  run: ({ engine }, { rig, tier }) => {
+    engine.rigs.require(rig);
+    engine.rigs.updateSettings(rig, { tier });
+    return { rig, tier, effective: engine.supervision.tier(rig) };
   },
 });
 
@@ -61,11 +61,11 @@ export const configureWitness = defineCommand({
       progressTimeoutMs: Duration('progressTimeoutMs', 1_000, 24 * 3_600_000).optional(),
     })
     .refine((v) => Object.keys(v).length > 1, { message: 'nothing to change' }),
-  run: (town, { rig, intervalMs, ...rest }) => {
-    town.requireRig(rig);
+  run: ({ engine }, { rig, intervalMs, ...rest }) => {
+    engine.rigs.require(rig);
     const patch = { ...rest, ...(intervalMs !== undefined ? { witnessIntervalMs: intervalMs } : {}) };
-    town.updateRigSettings(rig, patch);
-    return { rig, ...town.witnessStatus(rig) };
+    engine.rigs.updateSettings(rig, patch);
+    return { rig, ...engine.supervision.witnessStatus(rig) };
   },
 });
 
@@ -87,7 +87,8 @@ export const configureDeacon = defineCommand({
       gateFastPath: z.boolean().optional(),
     })
     .refine((v) => Object.keys(v).length > 0, { message: 'nothing to change' }),
-  run: (town, { mode, ...rest }, actor) => town.updateSettings({ ...rest, ...(mode ? { deaconMode: mode } : {}) }, actor.name),
+  run: ({ engine }, { mode, ...rest }, actor) =>
+    engine.updateSettings({ ...rest, ...(mode ? { deaconMode: mode } : {}) }, actor.name),
 });
 
 export const restartPolecat = defineCommand({
@@ -95,7 +96,7 @@ export const restartPolecat = defineCommand({
   summary: 'Restart a polecat on its bead, keeping its worktree',
   role: 'operator',
   input: z.strictObject({ polecat: PolecatId }),
-  run: (town, { polecat }, actor) => town.restartPolecat(polecat, actor.name),
+  run: ({ engine }, { polecat }, actor) => engine.supervision.restartPolecat(polecat, actor.name),
 });
 
 export const nudgePolecat = defineCommand({
@@ -103,7 +104,7 @@ export const nudgePolecat = defineCommand({
   summary: "Nudge a quiet polecat's agent",
   role: 'operator',
   input: z.strictObject({ polecat: PolecatId }),
-  run: (town, { polecat }) => town.nudgePolecat(polecat),
+  run: ({ engine }, { polecat }) => engine.supervision.nudgePolecat(polecat),
 });
 
 export const injectFailure = defineCommand({
@@ -111,8 +112,8 @@ export const injectFailure = defineCommand({
   summary: 'Make a scripted polecat hang, die or loop (tests and demos)',
   role: 'operator',
   input: z.strictObject({ polecat: PolecatId, failure: z.enum(['hang', 'die', 'loop']), sticky: z.boolean().default(false) }),
-  run: (town, { polecat, failure, sticky }) => {
-    town.injectFailure(polecat, failure, sticky);
+  run: ({ engine }, { polecat, failure, sticky }) => {
+    engine.supervision.injectFailure(polecat, failure, sticky);
     return { polecat, failure, sticky };
   },
 });
@@ -124,7 +125,7 @@ export const acknowledgeEscalation = defineCommand({
   summary: 'Acknowledge an escalation (records who and when)',
   role: 'operator',
   input: EscalationId,
-  run: (town, { id }, actor) => town.escalations.acknowledge(id, actor.name),
+  run: ({ engine }, { id }, actor) => engine.escalations.acknowledge(id, actor.name),
 });
 
 export const resolveEscalation = defineCommand({
@@ -132,7 +133,7 @@ export const resolveEscalation = defineCommand({
   summary: 'Resolve an escalation',
   role: 'operator',
   input: EscalationId,
-  run: (town, { id }, actor) => town.escalations.resolve(id, actor.name),
+  run: ({ engine }, { id }, actor) => engine.escalations.resolve(id, actor.name),
 });
 
 export const createGate = defineCommand({
@@ -150,7 +151,8 @@ export const createGate = defineCommand({
       rig: RigName.optional(),
     })
     .refine((v) => v.kind !== 'timer' || v.inMs !== undefined, { message: 'a timer gate needs inMs', path: ['inMs'] }),
-  run: (town, { inMs, ...input }) => town.createGate({ ...input, until: inMs === undefined ? null : town.clock.now() + inMs }),
+  run: ({ engine, clock }, { inMs, ...input }) =>
+    engine.gates.create({ ...input, until: inMs === undefined ? null : clock.now() + inMs }),
 });
 
 export const approveGate = defineCommand({
@@ -158,5 +160,5 @@ export const approveGate = defineCommand({
   summary: 'Approve (open) a human gate',
   role: 'operator',
   input: z.strictObject({ id: id(40) }),
-  run: (town, { id }, actor) => town.approveGate(id, actor.name),
+  run: ({ engine }, { id }, actor) => engine.gates.approve(id, actor.name),
 });

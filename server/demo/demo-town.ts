@@ -86,7 +86,7 @@ export async function ensureDemoTown(town: Town, dataDir: string, size: DemoSize
   const marker = path.join(dataDir, 'demo-seeded');
   if (existsSync(marker)) return false;
   const names = demoRigNames(size.rigs);
-  if (town.listRigs().some((r) => !names.includes(r.name))) {
+  if (town.rigs.list().some((r) => !names.includes(r.name))) {
     await writeFile(marker, 'skipped: the town has rigs of its own\n');
     return false;
   }
@@ -98,7 +98,7 @@ export async function ensureDemoTown(town: Town, dataDir: string, size: DemoSize
 
 /** One demo rig: its generated repository, the rig, its crew and a first convoy of work. */
 async function ensureDemoRig(town: Town, name: string, repoPath: string, size: DemoSize): Promise<void> {
-  if (!town.getRig(name)) {
+  if (!town.rigs.get(name)) {
     const git = new CliGit();
     const usable = await git.resolveRef(repoPath, 'refs/heads/main').then(
       () => true,
@@ -109,21 +109,21 @@ async function ensureDemoRig(town: Town, name: string, repoPath: string, size: D
       await rm(repoPath, { recursive: true, force: true });
       await initRepository(repoPath, demoRepositoryFiles());
     }
-    await town.addRig({
+    await town.rigs.add({
       name,
       repoPath,
       // One change in ten breaks the checks, so rejections and reworks show up too.
       settings: { gates: [demoGate()], agentFailureRate: 0.1 },
     });
   }
-  const missing = size.polecatsPerRig - town.listPolecats(name).length;
-  if (missing > 0) await town.addPolecats(name, missing);
+  const missing = size.polecatsPerRig - town.polecats.list(name).length;
+  if (missing > 0) await town.polecats.add(name, missing);
   const title = sprintTitle(name, 1);
-  const seeded = town.listConvoys().some((c) => c.title === title) || town.listActiveBeads().some((b) => b.rig === name);
+  const seeded = town.convoys.list().some((c) => c.title === title) || town.beads.list().some((b) => b.rig === name);
   if (!seeded) {
     // `myproject` keeps the seed it always had, so the default demo is the same on every machine.
     const random = seededRandom(hashSeed(name === DEMO_RIG ? 'demo-town' : `demo-town-${name}`));
-    town.createConvoy(
+    town.convoys.create(
       title,
       Array.from({ length: 2 * feedSize(size.polecatsPerRig) }, () => demoBead(random, name)),
     );
@@ -137,15 +137,15 @@ export function startDemoFeeder(town: Town, size: DemoSize = DEFAULT_DEMO_SIZE):
   const random = seededRandom(hashSeed(`demo-feeder-${town.clock.now()}`));
   return town.bus.subscribe((event) => {
     if (event.type !== 'bead.status_changed' || !names.has(event.rig) || event.to !== 'done') return;
-    const rig = town.getRig(event.rig);
+    const rig = town.rigs.get(event.rig);
     if (!rig || rig.status !== 'active') return;
-    const crew = town.listPolecats(rig.name).length;
-    const open = town.listActiveBeads().filter((b) => b.rig === rig.name && b.status === 'open').length;
+    const crew = town.polecats.list(rig.name).length;
+    const open = town.beads.list().filter((b) => b.rig === rig.name && b.status === 'open').length;
     if (open >= crew) return;
     const sprint = (sprints.get(rig.name) ?? 1) + 1;
     sprints.set(rig.name, sprint);
     // Listeners must not re-enter the engine mid-change: top up after this tick.
     const beads = Array.from({ length: feedSize(size.polecatsPerRig) }, () => demoBead(random, rig.name));
-    queueMicrotask(() => town.createConvoy(sprintTitle(rig.name, sprint), beads));
+    queueMicrotask(() => town.convoys.create(sprintTitle(rig.name, sprint), beads));
   });
 }

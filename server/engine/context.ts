@@ -1,9 +1,9 @@
 /**
- * Everything an engine role needs, bundled once by the Town (one options object, not ten
+ * Everything an engine role needs, bundled once by the assembly (assembly.ts: one object, not ten
  * positional arguments). Roles get this, never globals.
  */
 import type { Clock } from './clock';
-import type { DomainEvent } from './events';
+import type { DomainEvent } from '../../contracts/events';
 import { EventBus } from './events';
 import type { AgentRuntime, GitPort } from './ports';
 import type { Persistence } from './persistence';

@@ -8,8 +8,9 @@
  */
 import type { EngineContext } from './context';
 import { conflict, invalid, notFound } from './errors';
+import type { BeadInput, Beads } from './beads';
 import type { GateBook } from './gate';
-import type { Bead, Convoy, Wave } from './model';
+import type { Bead, Convoy, Wave } from '../../contracts/records';
 import type { TownRecords } from './records';
 
 /** `auto`: a size suggested from the Refinery's recorded merge throughput. */
@@ -24,24 +25,61 @@ export function chunk<T>(items: T[], size: number): T[][] {
   return out;
 }
 
-export interface ConvoyHooks {
-  /** Held beads may have become dispatchable. */
-  dispatchSoon(): void;
-  /** Merges per hour the Refinery of a rig has recently landed, and a bead's typical work time. */
-  throughput(rig: string): { mergesPerHour: number; workMs: number; idlePolecats: number };
-}
-
 export class Convoys {
   constructor(
     private readonly ctx: EngineContext,
     private readonly records: TownRecords,
     private readonly gates: GateBook,
-    private readonly hooks: ConvoyHooks,
+    private readonly beads: Beads,
   ) {}
 
+  /** Open convoys. */
+  list(): Convoy[] {
+    return [...this.records.convoys.values()];
+  }
+
+  /** An open convoy, or undefined. */
+  find(id: string): Convoy | undefined {
+    return this.records.convoys.get(id);
+  }
+
+  /** An open convoy; not_found otherwise. */
   get(id: string): Convoy {
     const convoy = this.records.convoys.get(id);
     if (!convoy) throw notFound('open convoy', id);
+    return convoy;
+  }
+
+  /**
+   * Creates a convoy and its beads, tracked together. Dispatched at once unless `hold`:
+   * a held convoy waits for `dispatch` (all at once or in waves).
+   */
+  create(title: string, beads: Array<Omit<BeadInput, 'convoyId'>>, options: { hold?: boolean; by?: string } = {}): Convoy {
+    const convoy: Convoy = {
+      id: this.records.newId('cv', (id) => this.records.convoys.has(id)),
+      title,
+      status: 'open',
+      beadIds: [],
+      createdAt: this.ctx.clock.now(),
+      closedAt: null,
+      dispatchedAt: null,
+      waveSize: null,
+      waves: [],
+    };
+    // Validate, then apply: every bead is checked (a bad third bead refuses the convoy
+    // before beads 1-2 exist), then all change in one step, written as one transaction.
+    const made: Bead[] = [];
+    const ids = new Set<string>();
+    for (const b of beads) {
+      const bead = this.beads.make({ ...b, convoyId: convoy.id }, (id) => ids.has(id) || this.records.beads.has(id));
+      ids.add(bead.id);
+      made.push(bead);
+    }
+    convoy.beadIds = made.map((b) => b.id);
+    void this.records.putConvoy(convoy, made).catch(() => {}); // a refusal stops the town
+    for (const bead of made) this.beads.announce(bead);
+    this.ctx.emit({ type: 'convoy.created', at: convoy.createdAt, convoy: convoy.id, title, beads: beads.length });
+    if (!options.hold) this.dispatch(convoy.id, null, options.by ?? 'mayor');
     return convoy;
   }
 
@@ -71,7 +109,6 @@ export class Convoys {
       waves: convoy.waves.length,
       by,
     });
-    this.hooks.dispatchSoon();
     return convoy;
   }
 
@@ -102,7 +139,6 @@ export class Convoys {
       replanned: replan.length,
       by,
     });
-    this.hooks.dispatchSoon();
     return convoy;
   }
 
@@ -130,7 +166,6 @@ export class Convoys {
     }
     this.records.saveConvoy(convoy);
     this.ctx.emit({ type: 'convoy.changed', at: this.ctx.clock.now(), convoy: id, added, removed: [] });
-    this.hooks.dispatchSoon();
     return convoy;
   }
 
@@ -154,13 +189,14 @@ export class Convoys {
   }
 
   /** A size for `auto`: about as many beads as the Refinery lands while one wave is worked. */
-  suggestWaveSize(convoy: Convoy): number {
+  suggestWaveSize(convoyOrId: Convoy | string): number {
+    const convoy = typeof convoyOrId === 'string' ? this.get(convoyOrId) : convoyOrId;
     const rigs = [...new Set(convoy.beadIds.map((b) => this.records.beads.get(b)?.rig).filter((r): r is string => !!r))];
     const beads = Math.max(1, convoy.beadIds.length);
     if (rigs.length === 0) return Math.min(DEFAULT_WAVE_SIZE, beads);
     let fit = 0;
     for (const rig of rigs) {
-      const t = this.hooks.throughput(rig);
+      const t = this.throughput(rig);
       if (t.mergesPerHour <= 0) return Math.min(DEFAULT_WAVE_SIZE, beads);
       fit += Math.max(
         1,
@@ -170,47 +206,17 @@ export class Convoys {
     return Math.max(2, Math.min(beads, fit));
   }
 
-  // ------------------------------------------------------------------ wave measurements
-
-  /** Called as a convoy's beads move: dispatch, merge outcomes, landing. */
-  beadEvent(beadId: string, event: 'hooked' | 'merged' | 'conflicted' | 'rejected'): void {
-    const bead = this.records.beads.get(beadId);
-    const convoy = bead?.convoyId ? this.records.convoys.get(bead.convoyId) : undefined;
-    if (!convoy) return;
-    const wave = convoy.waves.find((w) => w.beads.includes(beadId));
-    if (!wave) return;
-    const now = this.ctx.clock.now();
-    if (event === 'hooked' && wave.dispatchedAt === null) {
-      wave.dispatchedAt = now;
-      this.ctx.emit({ type: 'wave.started', at: now, convoy: convoy.id, wave: wave.index });
-    }
-    if (event === 'merged') wave.merged++;
-    if (event === 'conflicted') wave.conflicts++;
-    if (event === 'rejected') wave.rejections++;
-    this.records.saveConvoy(convoy);
-  }
-
-  /** After a bead finished (the convoy as it was before, which may have just landed): its wave may have landed. */
-  beadFinished(convoy: Convoy | undefined, beadId: string): void {
-    if (!convoy) return;
-    const wave = convoy.waves.find((w) => w.beads.includes(beadId));
-    if (!wave || wave.landedAt !== null || wave.beads.some((b) => this.records.beads.has(b))) return;
-    const now = this.ctx.clock.now();
-    wave.landedAt = now;
-    this.records.saveConvoy(convoy);
-    this.ctx.emit({
-      type: 'wave.landed',
-      at: now,
-      convoy: convoy.id,
-      wave: wave.index,
-      merged: wave.merged,
-      conflicts: wave.conflicts,
-      rejections: wave.rejections,
-      durationMs: now - (wave.dispatchedAt ?? now),
-    });
-  }
-
   // ------------------------------------------------------------------ helpers
+
+  /** Merges per hour a rig's Refinery has recently landed, a bead's typical work time, idle polecats. */
+  private throughput(rig: string): { mergesPerHour: number; workMs: number; idlePolecats: number } {
+    const rt = this.records.rig(rig);
+    return {
+      mergesPerHour: rt.refinery.stats.snapshot(this.ctx.clock.now()).mergesPerHour,
+      workMs: rt.rig.settings.agentWorkMs,
+      idlePolecats: this.records.polecatsOf(rig).filter((p) => p.state === 'idle').length,
+    };
+  }
 
   private resolveSize(convoy: Convoy, choice: WaveSizeChoice, beads: number): number | null {
     if (choice === null) return null;
@@ -227,7 +233,7 @@ export class Convoys {
       if (beads.length === 0) continue;
       const index = convoy.waves.length + 1;
       const gate = previous
-        ? this.gates.create({
+        ? this.gates.hold({
             kind: 'merge_landed',
             title: `${convoy.title}: wave ${index} after wave ${previous.index}`,
             holds: beads,

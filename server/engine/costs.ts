@@ -5,7 +5,7 @@
  * ones in a day") is flagged once per loop.
  */
 import type { EngineContext } from './context';
-import type { UsageRecord } from './model';
+import type { UsageRecord } from '../../contracts/records';
 
 /** USD per million tokens, input and output. Unknown models cost "unknown", never zero. */
 export const MODEL_PRICES: Record<string, { input: number; output: number }> = {

@@ -17,7 +17,8 @@
  */
 import type { EngineContext } from './context';
 import type { TimerHandle } from './clock';
-import type { PatrolTier, Rig, TownSettings } from './model';
+import type { PatrolTier, Rig, TownSettings } from '../../contracts/records';
+import type { DeaconStatus, PatrolLoop as Loop } from '../../contracts/town';
 import { percentile } from './refinery-stats';
 
 export const PATROL_TIERS: readonly PatrolTier[] = ['hot', 'warm', 'cold'];
@@ -34,22 +35,12 @@ export interface DeaconHost {
   gateLatencies(since: number): number[];
 }
 
-type Loop = PatrolTier | 'all';
-
 interface LoopState {
   timer: TimerHandle | null;
   cycleStartedAt: number | null;
   lastCycleMs: number | null;
   lastCycleAt: number | null;
   rigs: number;
-}
-
-export interface DeaconStatus {
-  mode: TownSettings['deaconMode'];
-  /** The longest last-cycle duration among the running loops, ms. */
-  lastPatrolDurationMs: number | null;
-  loops: Record<Loop, { lastCycleMs: number | null; lastCycleAt: number | null; rigs: number; intervalMs: number | null }>;
-  gateLatency: { lastMs: number | null; p95Ms: number | null; maxMs: number | null; sample: number; windowMs: number };
 }
 
 const GATE_LATENCY_WINDOW_MS = 3_600_000;

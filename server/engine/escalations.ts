@@ -5,7 +5,7 @@
  */
 import type { EngineContext } from './context';
 import { conflict, notFound } from './errors';
-import type { Escalation, EscalationSeverity } from './model';
+import type { Escalation, EscalationSeverity } from '../../contracts/records';
 import { makeId } from './random';
 
 const SEVERITIES: EscalationSeverity[] = ['low', 'medium', 'high', 'critical'];

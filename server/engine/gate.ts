@@ -7,8 +7,9 @@
  */
 import type { EngineContext } from './context';
 import { conflict, invalid, notFound } from './errors';
-import type { Gate, GateKind } from './model';
+import type { Gate, GateKind } from '../../contracts/records';
 import { makeId } from './random';
+import type { TownSettingsBook } from './settings';
 
 export interface GateInput {
   kind: GateKind;
@@ -26,6 +27,10 @@ export interface BeadLookup {
   finishedAt(beadId: string): number | null | undefined;
   /** Whether the bead landed through a merge (done) rather than being closed. */
   landed(beadId: string): boolean;
+  /** Whether the bead is in play (on an attached rig). */
+  inPlay(beadId: string): boolean;
+  /** Throws not_found for an unknown rig. */
+  rig(name: string): unknown;
 }
 
 export class GateBook {
@@ -38,6 +43,7 @@ export class GateBook {
   constructor(
     private readonly ctx: EngineContext,
     private readonly beads: BeadLookup,
+    private readonly settings: TownSettingsBook,
     initial: Gate[] = [],
   ) {
     for (const g of initial) if (g.status === 'waiting') this.track(g);
@@ -60,7 +66,29 @@ export class GateBook {
     return (this.held.get(beadId) ?? 0) > 0;
   }
 
+  /**
+   * An operator's gate: the beads it holds and waits for must be in play, its rig known.
+   * A timer gate is opened on time by the fast path (the Deacon's patrol is the backstop).
+   */
   create(input: GateInput): Gate {
+    for (const id of [...input.holds, ...(input.beads ?? [])]) {
+      if (!this.beads.inPlay(id)) throw invalid(`bead '${id}' is not in play`);
+    }
+    if (input.rig != null) this.beads.rig(input.rig);
+    const gate = this.hold(input);
+    if (gate.kind === 'timer' && gate.until !== null && this.settings.current.gateFastPath) {
+      this.ctx.clock.setTimer(Math.max(0, gate.until - this.ctx.clock.now()), () => this.openReady());
+    }
+    return gate;
+  }
+
+  /** The event-driven fast path: opens whatever gates can open now (when the town allows it). */
+  openReady(): void {
+    if (this.settings.current.gateFastPath) this.evaluate('fast-path');
+  }
+
+  /** Holds beads behind a new gate (a convoy's next wave, or an operator's gate once checked). */
+  hold(input: GateInput): Gate {
     if (input.holds.length === 0) throw invalid('a gate must hold at least one bead');
     if (input.kind === 'timer' && input.until == null) throw invalid('a timer gate needs `until`');
     if ((input.kind === 'merge_landed' || input.kind === 'bead_closed') && !input.beads?.length) {

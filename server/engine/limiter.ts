@@ -8,7 +8,7 @@
  * the engine clock; a waiter is woken when the oldest usage leaves the window.
  */
 import type { Clock } from './clock';
-import type { ProviderLimits } from './model';
+import type { ProviderLimits } from '../../contracts/records';
 import { percentile } from './refinery-stats';
 
 const WINDOW_MS = 60_000;

@@ -1,9 +1,21 @@
 /**
- * The Mayor's dispatch: ready beads to idle polecats. A bead is ready when it is open
- * and every bead it depends on is done. Order: priority (0 first), then age. The Mayor
- * only chooses; the Town carries the assignment out.
+ * The Mayor: turns ready beads into assignments to idle polecats, and carries them out.
+ * A bead is ready when it is open, not held (by a waiting gate or an undispatched
+ * convoy wave) and every bead it depends on is done. Order: priority (0 first), then age.
+ *
+ * The Mayor is woken by the events that can make work or a polecat available (a bead
+ * created or returned to the pool, a dependency finished, a polecat idle or added, a gate
+ * opened, a convoy dispatched, a rig unparked or re-tuned); a burst of them is coalesced
+ * into one dispatch pass. It measures its own cost: the seed's "coordination overhead".
  */
-import type { Bead, Polecat, Rig } from './model';
+import type { EngineContext } from './context';
+import type { Convoys } from './convoys';
+import type { DomainEvent } from '../../contracts/events';
+import type { GateBook } from './gate';
+import type { Bead, Polecat, Rig } from '../../contracts/records';
+import type { AgentSessions } from './agent-sessions';
+import type { TownRecords } from './records';
+import type { Waves } from './waves';
 
 export interface Assignment {
   bead: Bead;
@@ -26,6 +38,7 @@ export function isReady(bead: Bead, view: Pick<DispatchView, 'beadStatus'>): boo
   });
 }
 
+/** The Mayor's choice, pure: which ready bead goes to which idle polecat. */
 export function planDispatch(view: DispatchView): Assignment[] {
   const assignments: Assignment[] = [];
   const ready = [...view.beads]
@@ -43,4 +56,157 @@ export function planDispatch(view: DispatchView): Assignment[] {
     if (polecat) assignments.push({ bead, polecat });
   }
   return assignments;
+}
+
+/** What the Mayor's dispatch costs: the seed's "coordination overhead". */
+export interface MayorStats {
+  passes: number;
+  assignments: number;
+  /** Real ms per dispatch decision (planning one pass). */
+  decisionMs: { last: number | null; mean: number | null };
+  assignmentsLastMinute: number;
+}
+
+/** Whether an event may have made a bead dispatchable or a polecat free. */
+function wakesTheMayor(event: DomainEvent): boolean {
+  switch (event.type) {
+    case 'bead.created':
+    case 'polecat.added':
+    case 'gate.opened':
+    case 'convoy.dispatched':
+    case 'convoy.restaggered':
+    case 'convoy.changed':
+    case 'rig.settings_changed':
+    case 'rig.attached':
+      return true;
+    case 'bead.status_changed':
+      return event.to === 'open' || event.to === 'done' || event.to === 'closed';
+    case 'polecat.state_changed':
+      return event.to === 'idle';
+    case 'rig.status_changed':
+      return event.to === 'active';
+    default:
+      return false;
+  }
+}
+
+export class Mayor {
+  private pending = false;
+  private running = false;
+  /** When the Mayor has a timer set to look at backing-off beads again. */
+  private wakeAt: number | null = null;
+  private readonly cost = {
+    passes: 0,
+    assignments: 0,
+    decisionMsTotal: 0,
+    lastDecisionMs: null as number | null,
+    recent: [] as number[],
+  };
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly records: TownRecords,
+    private readonly gates: GateBook,
+    private readonly convoys: Convoys,
+    private readonly waves: Waves,
+    private readonly sessions: AgentSessions,
+  ) {
+    ctx.bus.subscribe((event) => {
+      if (wakesTheMayor(event)) this.scheduleDispatch();
+    });
+  }
+
+  start(): void {
+    this.running = true;
+    this.scheduleDispatch();
+  }
+
+  stop(): void {
+    this.running = false;
+  }
+
+  /** Asks for a dispatch pass soon; a zero-delay timer coalesces a burst of asks into one. */
+  scheduleDispatch(): void {
+    if (this.pending || !this.running) return;
+    this.pending = true;
+    this.ctx.clock.setTimer(0, () => {
+      this.pending = false;
+      if (this.running) this.dispatch();
+    });
+  }
+
+  /** What dispatch has cost so far. */
+  stats(): MayorStats {
+    const since = this.ctx.clock.now() - 60_000;
+    this.cost.recent = this.cost.recent.filter((at) => at >= since);
+    return {
+      passes: this.cost.passes,
+      assignments: this.cost.assignments,
+      decisionMs: {
+        last: this.cost.lastDecisionMs,
+        mean: this.cost.passes ? this.cost.decisionMsTotal / this.cost.passes : null,
+      },
+      assignmentsLastMinute: this.cost.recent.length,
+    };
+  }
+
+  /**
+   * Whether a bead is waiting out the backoff after a failed agent attempt; the Mayor
+   * wakes itself when the earliest such wait ends (no event marks it).
+   */
+  private backingOff(bead: Bead): boolean {
+    const until = this.sessions.notBefore(bead.id);
+    if (until === undefined) return false;
+    if (this.wakeAt === null || until < this.wakeAt) {
+      this.wakeAt = until;
+      this.ctx.clock.setTimer(until - this.ctx.clock.now(), () => {
+        if (this.wakeAt === until) this.wakeAt = null;
+        this.scheduleDispatch();
+      });
+    }
+    return true;
+  }
+
+  private isHeld(bead: Bead): boolean {
+    return this.gates.isHeld(bead.id) || this.convoys.isHeld(bead);
+  }
+
+  private dispatch(): void {
+    const { records } = this;
+    const started = performance.now(); // real time on purpose: the Mayor's own cost
+    const assignments = planDispatch({
+      rigs: [...records.rigs.values()].filter((rt) => !rt.detaching).map((rt) => rt.rig),
+      // Only open beads can be assigned: asking the gates about the rest is wasted work
+      // (most beads in play are being worked on).
+      beads: [...records.beads.values()].filter((b) => b.status === 'open' && !this.isHeld(b) && !this.backingOff(b)),
+      idlePolecats: (rig) => this.dispatchable(rig),
+      beadStatus: (id) => records.beadStatus(id),
+    });
+    const decisionMs = performance.now() - started;
+    const now = this.ctx.clock.now();
+    Object.assign(this.cost, {
+      passes: this.cost.passes + 1,
+      assignments: this.cost.assignments + assignments.length,
+      decisionMsTotal: this.cost.decisionMsTotal + decisionMs,
+      lastDecisionMs: decisionMs,
+    });
+    for (const { bead, polecat } of assignments) {
+      this.cost.recent.push(now);
+      records.setBeadStatus(bead, 'hooked', { assignee: polecat.id });
+      records.movePolecat(polecat, 'assign', { beadId: bead.id });
+      this.waves.beadEvent(bead.id, 'hooked');
+      this.ctx.track(this.sessions.begin(polecat, bead, 'fresh', true), `work on ${bead.id}`);
+    }
+    if (assignments.length > 0) this.ctx.emit({ type: 'mayor.dispatched', at: now, assignments: assignments.length, decisionMs });
+  }
+
+  /** Idle polecats the Mayor may hand a bead: no more than the rig has free agent slots. */
+  private dispatchable(rig: string): Polecat[] {
+    const polecats = this.records.polecatsOf(rig);
+    const idle = polecats.filter((p) => p.state === 'idle');
+    const max = this.records.rig(rig).rig.settings.maxConcurrency;
+    if (max === null) return idle;
+    const busy = polecats.filter((p) => p.state === 'working' || p.state === 'reworking' || p.state === 'throttled').length;
+    return idle.slice(0, Math.max(0, max - busy));
+  }
 }

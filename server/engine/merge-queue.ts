@@ -4,8 +4,8 @@
  * history is in the store.
  */
 import type { EngineContext } from './context';
-import { compareQueueOrder, isFinished, isInQueue, nextMergeRequestStatus, type MergeRequestEvent } from './merge-request';
-import type { MergeRequest } from './model';
+import { isFinished, isInQueue, nextMergeRequestStatus, type MergeRequestEvent } from './merge-request';
+import type { MergeRequest } from '../../contracts/records';
 
 export class MergeQueue {
   private readonly items = new Map<string, MergeRequest>();
@@ -24,18 +24,6 @@ export class MergeQueue {
 
   all(): MergeRequest[] {
     return [...this.items.values()];
-  }
-
-  /** Requests waiting or being merged, in landing order. */
-  ordered(): MergeRequest[] {
-    return this.all().filter(isInQueue).sort(compareQueueOrder);
-  }
-
-  /** Next request a Refinery worker should take, if any. */
-  head(): MergeRequest | undefined {
-    return this.all()
-      .filter((mr) => mr.status === 'queued')
-      .sort(compareQueueOrder)[0];
   }
 
   depth(): number {

@@ -14,7 +14,7 @@
  * taken when a request has failed `maxAttempts` times: a person has to look.
  */
 import { IllegalTransition } from './errors';
-import type { MergeRequest, MergeRequestStatus } from './model';
+import type { MergeRequest, MergeRequestStatus } from '../../contracts/records';
 
 export type MergeRequestEvent = 'claim' | 'land' | 'conflict' | 'reject' | 'requeue' | 'resubmit' | 'escalate' | 'abandon';
 

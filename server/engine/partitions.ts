@@ -11,16 +11,12 @@
  */
 import picomatch from 'picomatch';
 import { invalid } from './errors';
+import type { PartitionSpec, SuggestedSplit } from '../../contracts/split';
 import { matchesAny } from './paths';
 
 export interface Scope {
   scope: readonly string[];
   scopeExclude: readonly string[];
-}
-
-export interface PartitionSpec {
-  name: string;
-  globs: string[];
 }
 
 /** Whether a scope owns a repository path. */
@@ -115,14 +111,6 @@ export function expandPaths(paths: readonly string[], files: readonly string[]):
     else out.add(p.endsWith('/') ? `${p}*` : p);
   }
   return [...out];
-}
-
-export interface SuggestedSplit {
-  partitions: PartitionSpec[];
-  /** Share of the touched change sets that would span more than one partition (remainder included). */
-  crossingShare: number;
-  /** Change sets the suggestion was computed from. */
-  sample: number;
 }
 
 /**

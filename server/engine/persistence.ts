@@ -19,7 +19,7 @@
  * counted but stops nothing.
  */
 import { EngineError } from './errors';
-import type { DomainEvent } from './events';
+import type { DomainEvent } from '../../contracts/events';
 import type { Clock, TimerHandle } from './clock';
 import type { TownStore } from './ports';
 
@@ -47,9 +47,14 @@ export class Persistence {
     readonly store: TownStore,
     private readonly onError: (err: unknown) => void,
     private readonly clock: Clock,
-    /** Called once, on the first refused state write (the town stops). */
-    private readonly onFailure: (failure: StoreFailure) => void = () => {},
   ) {}
+
+  private readonly failureListeners: Array<(failure: StoreFailure) => void> = [];
+
+  /** Calls `listener` once, on the first refused state write (the Town stops on it). */
+  onFailure(listener: (failure: StoreFailure) => void): void {
+    this.failureListeners.push(listener);
+  }
 
   /**
    * Queues a write. The returned promise rejects if this write fails, or is not made
@@ -68,7 +73,7 @@ export class Persistence {
       this.onError(err);
       if (kind === 'state' && !this.stopped) {
         this.stopped = { at: this.clock.now(), error: summarize(err) };
-        this.onFailure(this.stopped);
+        for (const listener of this.failureListeners) listener(this.stopped);
       }
     });
     return p;

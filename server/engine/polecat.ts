@@ -17,10 +17,11 @@
  *
  * `conflict` and `reject` (a validation gate failed) both send the merge request back for
  * rework. `release` returns the bead to the pool (operator restart, escalation).
- * Throttled and stalled are entered by the API limiter and the Witness (later issues).
+ * Throttled is entered while a polecat waits for an agent slot (its rig's or its API
+ * provider's, agent-sessions.ts); stalled when the Witness escalates it (supervision.ts).
  */
 import { IllegalTransition } from './errors';
-import type { PolecatState } from './model';
+import type { PolecatState } from '../../contracts/records';
 
 export type PolecatEvent =
   | 'assign'

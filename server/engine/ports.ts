@@ -3,10 +3,22 @@
  * Adapters live beside the engine (server/git, server/store, server/agents); the
  * composition root (server/main.ts) wires real ones, tests and simulations wire others.
  */
-import type { Bead, Convoy, Escalation, Gate, GateSpec, MergeRequest, Polecat, Rig, TownSettings, UsageRecord } from './model';
-import type { DomainEvent } from './events';
+import type {
+  Bead,
+  Convoy,
+  Escalation,
+  Gate,
+  GateSpec,
+  MergeRequest,
+  Polecat,
+  Rig,
+  TownSettings,
+  UsageRecord,
+} from '../../contracts/records';
+import type { AuditEntry, AuditRecord, StoredEvent } from '../../contracts/activity';
+import type { DomainEvent } from '../../contracts/events';
 
-export type { GateSpec } from './model';
+export type { GateSpec } from '../../contracts/records';
 
 /** Result of merging a branch head into the target without a checkout. */
 export type MergeTreeResult = { clean: true; tree: string } | { clean: false; conflictFiles: string[] };
@@ -110,21 +122,6 @@ export interface RecordChange {
   mergeRequests?: MergeRequest[];
 }
 
-export interface AuditRecord {
-  at: number;
-  actor: string;
-  role: string;
-  action: string;
-  input: unknown;
-  ok: boolean;
-  error: string | null;
-}
-
-/** An audit record as listed: with its id, the cursor of the next page (`before`). */
-export interface AuditEntry extends AuditRecord {
-  id: number;
-}
-
 export interface BeadQuery {
   status?: Bead['status'][];
   rig?: string;
@@ -140,14 +137,6 @@ export interface EventQuery {
   limit?: number;
   /** Only events listed after the one with this id (the next page, newest first). */
   before?: number;
-}
-
-export interface StoredEvent {
-  id: number;
-  at: number;
-  type: string;
-  rig: string | null;
-  data: DomainEvent;
 }
 
 /**

@@ -1,25 +1,32 @@
 /**
- * The town's records in play and the only way they change: every mutation here goes
- * through the state machines, is written through to the store and is announced on the
- * bus. The roles (polecat work, supervision, the Refinery's outcomes) share one
- * TownRecords, so no role writes a record behind another's back.
+ * The records in play (rigs with their roles, polecats, beads, open convoys) and the only
+ * way they change: the maps are private; roles read them through read-only views and
+ * change them through the methods here, which go through the state machines, write
+ * through to the store and announce on the bus. The roles share one TownRecords, so no
+ * role writes a record behind another's back.
+ *
+ * A detached rig (rigs.detach) leaves memory with its polecats and beads; its beads stay
+ * known as "in play elsewhere" by id and status, so a gate, a dependency or a convoy that
+ * waits on them keeps waiting instead of taking them for finished.
  */
 import type { EngineContext } from './context';
 import { notFound } from './errors';
 import type { MergeQueue } from './merge-queue';
-import type { Bead, BeadStatus, Convoy, MergeRequest, Polecat, Rig } from './model';
+import type { Bead, BeadStatus, Convoy, MergeRequest, Polecat, Rig } from '../../contracts/records';
 import { nextPolecatState, type PolecatEvent } from './polecat';
 import type { RecordChange } from './ports';
 import { makeId } from './random';
 import type { Refinery } from './refinery';
 import type { Witness } from './witness';
 
-/** A rig with the roles that serve it. */
+/** A rig with the roles that serve it (built by rig-runtimes.ts). */
 export interface RigRuntime {
   rig: Rig;
   queue: MergeQueue;
   refinery: Refinery;
   witness: Witness;
+  /** Set while the rig is being detached: no new work starts on it. */
+  detaching: boolean;
 }
 
 /**
@@ -66,31 +73,64 @@ class PolecatMap extends Map<string, Polecat> {
 }
 
 export class TownRecords {
-  readonly rigs = new Map<string, RigRuntime>();
-  readonly polecats: Map<string, Polecat> = new PolecatMap();
+  readonly #rigs = new Map<string, RigRuntime>();
+  readonly #polecats = new PolecatMap();
   /** Beads in play; done and closed ones are history in the store. */
-  readonly beads = new Map<string, Bead>();
+  readonly #beads = new Map<string, Bead>();
   /** Open convoys. */
-  readonly convoys = new Map<string, Convoy>();
+  readonly #convoys = new Map<string, Convoy>();
   /** Finish times of beads that left memory this run, for gates that wait on them. */
   private readonly finished = new Map<string, { at: number; landed: boolean }>();
+  /** Beads of detached rigs: still in play, their records out of memory. */
+  private readonly elsewhere = new Map<string, BeadStatus>();
+  /** Rigs detached from this engine (their names stay taken). */
+  private readonly detached = new Set<string>();
 
   constructor(private readonly ctx: EngineContext) {}
 
+  /** Rigs attached to this engine, with their roles. */
+  get rigs(): ReadonlyMap<string, RigRuntime> {
+    return this.#rigs;
+  }
+
+  get polecats(): ReadonlyMap<string, Polecat> {
+    return this.#polecats;
+  }
+
+  /** Beads in play on attached rigs. */
+  get beads(): ReadonlyMap<string, Bead> {
+    return this.#beads;
+  }
+
+  get convoys(): ReadonlyMap<string, Convoy> {
+    return this.#convoys;
+  }
+
   rig(name: string): RigRuntime {
-    const rt = this.rigs.get(name);
+    const rt = this.#rigs.get(name);
     if (!rt) throw notFound('rig', name);
     return rt;
   }
 
+  /** Whether new work may start on the rig: attached and not being detached. */
+  live(rigName: string): boolean {
+    const rt = this.#rigs.get(rigName);
+    return !!rt && !rt.detaching;
+  }
+
   polecat(id: string): Polecat {
-    const p = this.polecats.get(id);
+    const p = this.#polecats.get(id);
     if (!p) throw notFound('polecat', id);
     return p;
   }
 
   polecatsOf(rig: string): Polecat[] {
-    return (this.polecats as PolecatMap).ofRig(rig);
+    return this.#polecats.ofRig(rig);
+  }
+
+  /** Whether this polecat record is the one in play (not a detached rig's left-over). */
+  holds(p: Polecat): boolean {
+    return this.#polecats.get(p.id) === p;
   }
 
   /** The polecat's unfinished merge request for its current bead, if any. */
@@ -101,19 +141,105 @@ export class TownRecords {
       .find((mr) => mr.polecatId === polecat.id && mr.beadId === polecat.beadId);
   }
 
+  /** A bead's status while in play, here or on a detached rig; undefined once finished. */
+  beadStatus(id: string): BeadStatus | undefined {
+    return this.#beads.get(id)?.status ?? this.elsewhere.get(id);
+  }
+
   /**
    * When a bead finished: engine time, null when it finished before this run (time not
    * known), undefined while it is still in play.
    */
   finishedAt(beadId: string): number | null | undefined {
-    const bead = this.beads.get(beadId);
+    const bead = this.#beads.get(beadId);
     if (bead) return bead.status === 'done' || bead.status === 'closed' ? bead.updatedAt : undefined;
+    if (this.elsewhere.has(beadId)) return undefined;
     return this.finished.get(beadId)?.at ?? null;
   }
 
   landed(beadId: string): boolean {
-    return this.finished.get(beadId)?.landed ?? !this.beads.has(beadId);
+    return this.finished.get(beadId)?.landed ?? !this.unfinished(beadId);
   }
+
+  /** Whether the bead is in play on an attached rig (a detached rig's beads are not at hand). */
+  inPlay(beadId: string): boolean {
+    return this.#beads.has(beadId);
+  }
+
+  /** In play here or on a detached rig. */
+  private unfinished(beadId: string): boolean {
+    return this.#beads.has(beadId) || this.elsewhere.has(beadId);
+  }
+
+  // ---------------------------------------------------------------- records in and out of memory
+
+  /** Whether a rig of this name exists: attached, or detached from this engine. */
+  knowsRig(name: string): boolean {
+    return this.#rigs.has(name) || this.detached.has(name);
+  }
+
+  /** Registers a rig's runtime (attach, or a new partition). */
+  addRig(rt: RigRuntime): void {
+    this.#rigs.set(rt.rig.name, rt);
+    this.detached.delete(rt.rig.name);
+  }
+
+  /** Loads a record into memory as it was stored (attach): nothing is written. */
+  load(records: { polecats?: Polecat[]; beads?: Bead[]; convoys?: Convoy[] }): void {
+    for (const p of records.polecats ?? []) this.#polecats.set(p.id, p);
+    for (const b of records.beads ?? []) {
+      this.#beads.set(b.id, b);
+      this.elsewhere.delete(b.id);
+    }
+    // A convoy already in memory (it spans rigs still attached) is the live one.
+    for (const c of records.convoys ?? []) if (!this.#convoys.has(c.id)) this.#convoys.set(c.id, c);
+  }
+
+  /**
+   * Drops a detached rig's records from memory (they are in the store); its beads stay
+   * known as in play elsewhere. Convoys are the town's and stay.
+   */
+  release(rigName: string): void {
+    for (const p of this.#polecats.ofRig(rigName)) this.#polecats.delete(p.id);
+    for (const b of [...this.#beads.values()]) {
+      if (b.rig !== rigName) continue;
+      this.#beads.delete(b.id);
+      this.elsewhere.set(b.id, b.status);
+    }
+    this.#rigs.delete(rigName);
+    this.detached.add(rigName);
+  }
+
+  /** Puts a new or moved polecat in play (re-indexed under its rig) and saves it. */
+  putPolecat(p: Polecat): void {
+    this.#polecats.set(p.id, p);
+    this.savePolecat(p);
+  }
+
+  /** Re-indexes a polecat whose rig changed (a split or merge saves it in one transaction). */
+  reindexPolecat(p: Polecat): void {
+    this.#polecats.set(p.id, p);
+  }
+
+  /** Takes a polecat out of play (its store record is deleted by the caller's transaction). */
+  dropPolecat(id: string): void {
+    this.#polecats.delete(id);
+  }
+
+  /** Puts a new bead in play and saves it. */
+  putBead(bead: Bead): void {
+    this.#beads.set(bead.id, bead);
+    this.saveBead(bead);
+  }
+
+  /** Puts a new convoy and its beads in play, written as one store transaction. */
+  putConvoy(convoy: Convoy, beads: Bead[]): Promise<void> {
+    this.#convoys.set(convoy.id, convoy);
+    for (const bead of beads) this.#beads.set(bead.id, bead);
+    return this.commit({ beads, convoys: [convoy] });
+  }
+
+  // ---------------------------------------------------------------- transitions
 
   movePolecat(p: Polecat, event: PolecatEvent, patch: Partial<Polecat> = {}): void {
     const from = p.state;
@@ -134,15 +260,15 @@ export class TownRecords {
   finishBead(bead: Bead, status: 'done' | 'closed'): void {
     const now = this.ctx.clock.now();
     this.setBeadStatus(bead, status, { closedAt: now });
-    this.beads.delete(bead.id);
+    this.#beads.delete(bead.id);
     this.finished.set(bead.id, { at: now, landed: status === 'done' });
     if (this.finished.size > 10_000) this.finished.delete(this.finished.keys().next().value!);
-    const convoy = bead.convoyId ? this.convoys.get(bead.convoyId) : undefined;
-    if (convoy && convoy.status === 'open' && convoy.beadIds.every((id) => !this.beads.has(id))) {
+    const convoy = bead.convoyId ? this.#convoys.get(bead.convoyId) : undefined;
+    if (convoy && convoy.status === 'open' && convoy.beadIds.every((id) => !this.unfinished(id))) {
       convoy.status = 'landed';
       convoy.closedAt = now;
       this.saveConvoy(convoy);
-      this.convoys.delete(convoy.id);
+      this.#convoys.delete(convoy.id);
       this.ctx.emit({ type: 'convoy.landed', at: now, convoy: convoy.id });
     }
   }

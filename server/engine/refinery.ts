@@ -20,13 +20,13 @@
  * failing request is found and rejected.
  *
  * Crash safety: each request's speculative commit is persisted as its merge intent
- * before the ref moves. On restart (Town.reconcile) a request caught mid-merge landed iff
+ * before the ref moves. On restart or attach (recovery.ts) a request caught mid-merge landed iff
  * its intent commit is on the target; everything else goes back to the queue.
  */
 import type { EngineContext } from './context';
 import type { MergeQueue } from './merge-queue';
 import { queueOrder } from './merge-request';
-import type { MergeRequest, Rig } from './model';
+import type { MergeRequest, Rig } from '../../contracts/records';
 import { backoffMs } from './backoff';
 import { isWholeRepository, owns } from './partitions';
 import type { GatePort } from './ports';

@@ -6,8 +6,9 @@
  * these and applies the plan.
  */
 import { invalid } from './errors';
-import type { Rig } from './model';
-import { assignFiles, owns, type PartitionSpec } from './partitions';
+import type { Rig } from '../../contracts/records';
+import type { PartitionRole, PartitionSpec } from '../../contracts/split';
+import { assignFiles, owns } from './partitions';
 import { matchesAny } from './paths';
 
 export interface SplitRequest {
@@ -18,41 +19,6 @@ export interface SplitRequest {
   spanning?: string;
   /** Polecats per partition (and per the kept rig); default: in proportion to each one's work. */
   polecats?: Record<string, number>;
-}
-
-export type PartitionRole = 'partition' | 'remainder' | 'integration';
-
-export interface PartitionPlan {
-  name: string;
-  role: PartitionRole;
-  scope: string[];
-  scopeExclude: string[];
-  /** Files of the repository it owns. */
-  files: number;
-  beads: string[];
-  mergeRequests: string[];
-  /** Requests waiting or being merged that it takes over. */
-  queueDepth: number;
-  /** Polecats it will have, of which `moved` come from the rig and `added` are new. */
-  polecats: number;
-  moved: string[];
-  added: number;
-  /** Minutes to drain its queue at the rig's recorded merge rate; null without a rate. */
-  drainMinutes: number | null;
-}
-
-export interface SplitPlan {
-  rig: string;
-  /** False when the rig stays as the integration rig. */
-  retire: boolean;
-  /** The rig taking work that spans partitions. */
-  spanningTo: string;
-  partitions: PartitionPlan[];
-  spanning: { beads: string[]; mergeRequests: string[] };
-  /** Idle polecats the split removes (their worktrees go; branches stay). */
-  removedPolecats: string[];
-  before: { queueDepth: number; polecats: number; mergesPerHour: number; drainMinutes: number | null };
-  warnings: string[];
 }
 
 export const MAX_POLECATS_PER_PARTITION = 50;

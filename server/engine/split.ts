@@ -18,20 +18,13 @@
 import type { EngineContext } from './context';
 import { conflict, invalid } from './errors';
 import { isInQueue } from './merge-request';
-import type { Bead, MergeRequest, Polecat, Rig } from './model';
-import { expandPaths, owns, suggestPartitions, type SuggestedSplit } from './partitions';
+import type { Bead, MergeRequest, Polecat, Rig } from '../../contracts/records';
+import type { MergeResult, PartitionPlan, SplitPlan, SuggestedSplit } from '../../contracts/split';
+import { expandPaths, owns, suggestPartitions } from './partitions';
 import type { TownRecords, RigRuntime } from './records';
-import { polecatCounts, splitLayout, type PartitionPlan, type SplitPlan, type SplitRequest } from './split-layout';
+import { polecatCounts, splitLayout, type SplitRequest } from './split-layout';
 
-export type { PartitionPlan, PartitionRole, SplitPlan, SplitRequest } from './split-layout';
-
-export interface MergeResult {
-  rig: string;
-  from: string[];
-  beads: number;
-  mergeRequests: number;
-  polecats: number;
-}
+export type { SplitRequest } from './split-layout';
 
 export interface SplitHost {
   attachRig(rig: Rig): RigRuntime;
@@ -372,7 +365,7 @@ export class Splits {
     const shortfall = new Map<string, number>();
     for (const [to, count] of counts) if ((filled.get(to) ?? 0) < count) shortfall.set(to, count - (filled.get(to) ?? 0));
     const removed = idle; // idle polecats no count asked for
-    if (!dryRun) for (const p of removed) this.records.polecats.delete(p.id);
+    if (!dryRun) for (const p of removed) this.records.dropPolecat(p.id);
     return { reassigned, removed, shortfall };
   }
 
@@ -383,7 +376,7 @@ export class Splits {
     taken.add(name);
     const from = p.rig;
     Object.assign(p, { rig: to, name });
-    this.records.polecats.set(p.id, p); // re-indexed under its new rig
+    this.records.reindexPolecat(p); // re-indexed under its new rig
     this.ctx.emit({ type: 'polecat.moved', at: this.ctx.clock.now(), rig: to, from, polecat: p.id });
     return p;
   }

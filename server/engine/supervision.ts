@@ -1,57 +1,50 @@
 /**
- * The supervision tree, wired: a Witness per rig watching its polecats, the Deacon
- * patrolling the rigs in tiers, gates released by both, escalations raised, climbed and
- * re-escalated when nobody acknowledges them. Also the operator's levers on it: park and
- * unpark a rig, pin its tier or Witness interval, restart a polecat, inject failures.
+ * The supervision tree, wired: a Witness per rig watching its polecats (built here, started
+ * and stopped with its rig's runtime), the Deacon patrolling the rigs in tiers, gates
+ * released by both, escalations raised, climbed and re-escalated when nobody acknowledges
+ * them. Also the operator's levers on it: park and unpark a rig, restart or nudge a
+ * polecat, inject failures; and what the pages ask: tiers, the Deacon's and Witnesses' status.
  */
 import type { EngineContext } from './context';
-import { Deacon, type DeaconStatus } from './deacon';
+import { Deacon } from './deacon';
+import type { DeaconStatus } from '../../contracts/town';
 import { conflict, invalid } from './errors';
 import type { EscalationBook } from './escalations';
 import type { GateBook } from './gate';
-import type { PatrolTier, Polecat, PolecatHealth, Rig, TownSettings } from './model';
-import type { PolecatWork } from './polecat-work';
+import type { AgentSessions } from './agent-sessions';
+import type { PatrolTier, Polecat, PolecatHealth, Rig } from '../../contracts/records';
 import type { InjectedFailure } from './ports';
 import type { RigRuntime, TownRecords } from './records';
+import type { TownSettingsBook } from './settings';
 import { Witness } from './witness';
 
-export const DEFAULT_TOWN_SETTINGS: TownSettings = {
-  deaconMode: 'tiered',
-  tierIntervalsMs: { hot: 30_000, warm: 120_000, cold: 600_000 },
-  // About what the seed's numbers imply for one rig's patrol: ~30 s for 3 rigs in a row.
-  rigPatrolMs: 10_000,
-  coldPatrolMs: 2_000,
-  gateFastPath: true,
-  reescalateAfterMs: 4 * 3_600_000,
-  providers: {},
-  dailyBudgetUsd: null,
-  budgetAlertUsd: null,
-  // About what ten healthy polecats spend on a bead each, burned without a single edit.
-  retryLoopTokens: 150_000,
-};
-
 export class Supervision {
-  readonly deacon: Deacon;
+  private readonly deacon: Deacon;
+  private running = false;
 
   constructor(
     private readonly ctx: EngineContext,
     private readonly records: TownRecords,
-    private readonly work: PolecatWork,
+    private readonly work: AgentSessions,
     private readonly gates: GateBook,
     private readonly escalations: EscalationBook,
-    private readonly settings: () => TownSettings,
+    settings: TownSettingsBook,
   ) {
     this.deacon = new Deacon(ctx, {
-      settings,
-      rigs: () => [...records.rigs.values()].map((rt) => rt.rig),
+      settings: () => settings.current,
+      rigs: () => [...records.rigs.values()].filter((rt) => !rt.detaching).map((rt) => rt.rig),
       tierOf: (rig) => this.tierOf(rig),
       patrolRig: (rig, tier) => this.patrolRig(rig, tier),
-      endOfCycle: () => this.escalations.reescalate(this.settings().reescalateAfterMs),
+      endOfCycle: () => this.escalations.reescalate(settings.current.reescalateAfterMs),
       gateLatencies: (since) => gates.recentLatencies(since),
+    });
+    // New cadences take effect at once.
+    ctx.bus.subscribe((event) => {
+      if (event.type === 'town.settings_changed' && this.running) this.deacon.restart();
     });
   }
 
-  /** A Witness for a rig; the Town attaches one per rig. */
+  /** A Witness for a rig; its rig's runtime starts and stops it (rig-runtimes.ts). */
   witnessFor(rig: Rig): Witness {
     return new Witness(this.ctx, rig, {
       polecats: () => this.records.polecatsOf(rig.name),
@@ -65,22 +58,34 @@ export class Supervision {
     });
   }
 
+  /** Starts the Deacon's patrols. */
   start(): void {
-    for (const rt of this.records.rigs.values()) rt.witness.start();
+    this.running = true;
     this.deacon.start();
   }
 
   stop(): void {
-    for (const rt of this.records.rigs.values()) rt.witness.stop();
+    this.running = false;
     this.deacon.stop();
   }
 
-  status(): DeaconStatus {
+  /** The Deacon's loops: cadence, last cycle, gate latency. */
+  deaconStatus(): DeaconStatus {
     return this.deacon.status();
   }
 
+  /** A rig's effective patrol tier. */
+  tier(rigName: string): PatrolTier {
+    return this.tierOf(this.records.rig(rigName).rig);
+  }
+
+  witnessStatus(rigName: string): { intervalMs: number; lastPatrolAt: number | null } {
+    const { witness } = this.records.rig(rigName);
+    return { intervalMs: witness.intervalMs, lastPatrolAt: witness.lastPatrolAt };
+  }
+
   /** Hot: polecats at work; warm: active but idle; cold: parked. An operator's pin wins. */
-  tierOf(rig: Rig): PatrolTier {
+  private tierOf(rig: Rig): PatrolTier {
     if (rig.settings.tier !== 'auto') return rig.settings.tier;
     if (rig.status === 'parked') return 'cold';
     return this.records.polecatsOf(rig.name).some((p) => p.state !== 'idle') ? 'hot' : 'warm';
@@ -88,7 +93,8 @@ export class Supervision {
 
   /** A rig's patrol proper: gates, Refinery and Witness health, stale claims. */
   private patrolRig(rig: Rig, tier: PatrolTier): { findings: string[]; gatesOpened: number } {
-    const rt = this.records.rig(rig.name);
+    const rt = this.records.rigs.get(rig.name);
+    if (!rt || rt.detaching) return { findings: [], gatesOpened: 0 }; // detached while its patrol ran
     const findings = [...rt.refinery.health()];
     const now = this.ctx.clock.now();
     const witnessDue = rt.witness.intervalMs * 2;
@@ -98,14 +104,12 @@ export class Supervision {
     }
     if (tier === 'cold') return { findings, gatesOpened: 0 }; // parked: health check only
     const opened = this.gates.evaluate('deacon', rig.name);
-    if (opened.length > 0) this.work.scheduleDispatch();
     for (const bead of this.records.beads.values()) {
       if (bead.rig !== rig.name || (bead.status !== 'hooked' && bead.status !== 'in_progress')) continue;
       const holder = bead.assignee ? this.records.polecats.get(bead.assignee) : undefined;
       if (holder?.beadId === bead.id) continue;
       this.records.setBeadStatus(bead, 'open', { assignee: null });
       findings.push(`stale claim on ${bead.id} returned to the pool`);
-      this.work.scheduleDispatch();
     }
     return { findings, gatesOpened: opened.length };
   }
@@ -131,9 +135,7 @@ export class Supervision {
   }
 
   unpark(rigName: string, by: string): Rig {
-    const rig = this.setStatus(this.records.rig(rigName), 'active', by);
-    this.work.scheduleDispatch();
-    return rig;
+    return this.setStatus(this.records.rig(rigName), 'active', by);
   }
 
   private setStatus(rt: RigRuntime, to: 'active' | 'parked', by: string): Rig {
@@ -162,7 +164,7 @@ export class Supervision {
     return p;
   }
 
-  injectFailure(polecatId: string, failure: InjectedFailure, sticky: boolean): void {
+  injectFailure(polecatId: string, failure: InjectedFailure, sticky = false): void {
     const p = this.records.polecat(polecatId);
     if (!this.ctx.agents.inject) throw invalid("this rig's agent runtime cannot simulate failures");
     this.ctx.agents.inject(p.id, failure, sticky);

@@ -15,7 +15,7 @@
  * polecats patrols every 2.5 minutes), unless the operator pinned it.
  */
 import type { EngineContext } from './context';
-import type { Polecat, PolecatHealth, Rig } from './model';
+import type { Polecat, PolecatHealth, Rig } from '../../contracts/records';
 import type { AgentHandle } from './ports';
 import type { TimerHandle } from './clock';
 

@@ -64,9 +64,9 @@ export class WorktreeDiskUsage {
     if (this.measuring) return;
     this.measuring = true;
     try {
-      for (const rig of this.town.listRigs()) {
+      for (const rig of this.town.rigs.list()) {
         let total = 0;
-        for (const p of this.town.listPolecats(rig.name)) total += await sizeOf(p.worktreePath);
+        for (const p of this.town.polecats.list(rig.name)) total += await sizeOf(p.worktreePath);
         this.bytes.set(rig.name, total);
       }
     } finally {

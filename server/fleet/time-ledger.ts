@@ -13,10 +13,10 @@
  * which is what "where the fleet's time goes" means.
  */
 import type { Clock } from '../engine/clock';
-import type { DomainEvent, EventBus } from '../engine/events';
-import type { PolecatState } from '../engine/model';
-
-export type TimeCategory = 'agents' | 'git' | 'gates' | 'coordination';
+import type { DomainEvent } from '../../contracts/events';
+import type { EventBus } from '../engine/events';
+import type { PolecatState } from '../../contracts/records';
+import type { TimeCategory, TimeShareView } from '../../contracts/town';
 
 export const SEED_TIME_SHARE: Record<TimeCategory, number> = { agents: 0.45, git: 0.25, gates: 0.2, coordination: 0.1 };
 
@@ -28,12 +28,6 @@ export const TIME_CATEGORY_LABEL: Record<TimeCategory, string> = {
 };
 
 const AGENT_STATES: ReadonlySet<PolecatState> = new Set(['working', 'reworking', 'throttled']);
-
-export interface TimeShareView {
-  /** Engine time the accounting started. */
-  since: number;
-  categories: Array<{ key: TimeCategory; label: string; ms: number; share: number | null; seedShare: number }>;
-}
 
 export class TimeLedger {
   private readonly ms: Record<TimeCategory, number> = { agents: 0, git: 0, gates: 0, coordination: 0 };

@@ -10,7 +10,7 @@
  * 2-core machine away from the town and the browser showing it (docs/benchmarks.md, page
  * timing). The duration and the marker are the script's arguments ($1, $2), never its text.
  */
-import type { GateSpec } from '../engine/model';
+import type { GateSpec } from '../../contracts/records';
 
 /** What the scripted agent writes into a change it breaks on purpose (spelled in two parts so no scan of this file flags it). */
 export const GATE_FAIL_MARKER = 'GT_GATE_' + 'FAIL';

@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import type { GatePort, GateRunResult, GateSpec } from '../engine/ports';
 import { CliGit, canonical, exists, registeredWorktrees, retryOnLock, rev, withRepoLock } from '../git/cli-git';
 import { GitError, runGit } from '../git/run-git';
+import { townSandbox, type Sandbox, type SandboxedStart } from '../spawner/sandbox';
 import { processRunner, SpawnerDiedError, type ProcessResult } from '../spawner/spawner';
 
 /** How much of a gate's stdout+stderr we keep: the end is where failures are reported. */
@@ -26,6 +27,8 @@ const PIPE_GRACE_MS = 2_000;
 export interface GateRunnerOptions {
   /** Directory holding the scratch worktrees, one folder per rig. */
   scratchRoot: string;
+  /** What keeps the town's secrets from the checks; default: the town's (spawner/sandbox.ts). */
+  sandbox?: Sandbox;
 }
 
 type ValidateRequest = Parameters<GatePort['validate']>[0];
@@ -151,7 +154,7 @@ function describeSpawnError(gate: GateSpec, error: { code?: string; message: str
  * Runs one gate to completion. A spawn error is a failed gate; only a spawner that dies
  * mid-run rejects (SpawnerDiedError: the outcome is unknown, the validation is retried).
  */
-function runGate(gate: GateSpec, cwd: string, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<GateOutcome> {
+function runGate(gate: GateSpec, cwd: string, sandboxed: SandboxedStart, signal?: AbortSignal): Promise<GateOutcome> {
   const tail = new TailBuffer(GATE_OUTPUT_LIMIT);
   const finish = (failure: string | null, aborted = false): GateOutcome => {
     if (failure) tail.pushLine(failure);
@@ -168,9 +171,11 @@ function runGate(gate: GateSpec, cwd: string, env: NodeJS.ProcessEnv, signal?: A
 
   const result: Promise<ProcessResult> = processRunner().run(
     {
-      argv: gate.command,
+      argv: sandboxed.wrap(gate.command),
       cwd,
-      env,
+      env: sandboxed.env,
+      uid: sandboxed.uid,
+      gid: sandboxed.gid,
       timeoutMs: gate.timeoutMs,
       killGroup: true,
       output: { mode: 'tail', limit: GATE_OUTPUT_LIMIT },
@@ -200,7 +205,7 @@ export class GateRunner implements GatePort {
    */
   private readonly verified = new Set<string>();
 
-  constructor(options: GateRunnerOptions) {
+  constructor(private readonly options: GateRunnerOptions) {
     this.scratchRoot = path.resolve(options.scratchRoot);
   }
 
@@ -240,10 +245,16 @@ export class GateRunner implements GatePort {
     const elapsed = () => performance.now() - started;
     if (signal?.aborted) throw abortError(signal);
     await this.checkout(repo, scratch, commit);
-    const env = { ...process.env, GT_GATE_COMMIT: commit, GT_RIG: rig };
+    // Checks edit their scratch tree and nothing else: never the town's secrets.
+    const sandboxed = await (this.options.sandbox ?? townSandbox(path.dirname(this.scratchRoot))).prepare({
+      cwd: scratch,
+      access: { kind: 'tree' },
+      home: `${scratch}.home`,
+      env: { GT_GATE_COMMIT: commit, GT_RIG: rig },
+    });
     for (const gate of gates) {
       if (signal?.aborted) throw abortError(signal);
-      const outcome = await runGate(gate, scratch, env, signal);
+      const outcome = await runGate(gate, scratch, sandboxed, signal);
       if (outcome.aborted && signal) throw abortError(signal);
       if (outcome.failure) return { ok: false, failedGate: gate.name, output: outcome.output, durationMs: elapsed() };
     }

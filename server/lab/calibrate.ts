@@ -9,31 +9,9 @@
 import type { Town } from '../engine/town';
 import type { TownStore } from '../engine/ports';
 import { notFound } from '../engine/errors';
-import { LAB_LIMITS, parseLabParams, type LabParams } from './params';
+import { LAB_LIMITS, REPO_LIMITS, type Calibration } from '../../contracts/lab';
+import { parseLabParams } from './params';
 import { runLab } from './run';
-import { REPO_LIMITS } from './sim-repo';
-
-export interface Recorded {
-  value: number | null;
-  /** How many observations it rests on (a rate over 2 attempts is not a signal). */
-  sample: number;
-}
-
-export interface Calibration {
-  rig: string;
-  params: LabParams;
-  recorded: {
-    workMinutes: Recorded;
-    gateMinutes: Recorded;
-    gateFailureRate: Recorded;
-    conflictRate: Recorded;
-    polecats: number;
-    workers: number;
-  };
-  /** Conflict rate the calibrated model gives (null when there was nothing to fit). */
-  fittedConflictRate: number | null;
-  notes: string[];
-}
 
 /** Below this many merge attempts the recorded conflict rate is not fitted (defaults stand). */
 const MIN_ATTEMPTS_TO_FIT = 10;
@@ -55,7 +33,7 @@ export function previewHours(polecats: number, workMinutes: number): number {
 const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : null);
 
 export async function calibrate(town: Town, store: TownStore, rigName: string, seed = 1): Promise<Calibration> {
-  const rig = town.getRig(rigName);
+  const rig = town.rigs.get(rigName);
   if (!rig) throw notFound('rig', rigName);
   const notes: string[] = [];
   const scale = Number.isFinite(town.clock.scale) ? town.clock.scale : 1;
@@ -86,7 +64,7 @@ export async function calibrate(town: Town, store: TownStore, rigName: string, s
     else if (e.type === 'refinery.validated') gates.push(e.durationMs * scale); // real ms -> engine ms
   }
   const attempts = merged + conflicts + rejected;
-  const polecats = town.listPolecats(rigName).length;
+  const polecats = town.polecats.list(rigName).length;
   const workMs = median(work) ?? rig.settings.agentWorkMs;
   if (work.length === 0) notes.push('no finished work recorded yet: work time from the rig settings');
   const gateMs = median(gates);

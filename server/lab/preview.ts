@@ -3,59 +3,20 @@
  * splitting a rig, run the what-if from the live rig (calibrated) with and without the
  * change, on the same seed, and show both.
  */
-import { z } from 'zod';
-import { line, TEXT_LIMITS } from '../../contracts/text';
 import type { TownStore } from '../engine/ports';
 import type { Town } from '../engine/town';
 import { notFound } from '../engine/errors';
-import { MAX_REFINERY_WORKERS } from '../engine/town';
-import { calibrate, type Calibration } from './calibrate';
-import { LabParamsError, parseLabParams, type LabParams } from './params';
-import { runLab, type LabResult } from './run';
-import { REPO_LIMITS } from './sim-repo';
-
-export const changeSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('scale'), workers: z.number().int().min(1).max(MAX_REFINERY_WORKERS) }).strict(),
-  z
-    .object({
-      kind: z.literal('stagger'),
-      convoy: line({ max: TEXT_LIMITS.id, min: 1 }),
-      waveSize: z.number().int().min(1).nullable(),
-    })
-    .strict(),
-  z
-    .object({
-      kind: z.literal('split'),
-      partitions: z
-        .array(
-          z.object({ name: line({ max: 40, min: 1 }), globs: z.array(line({ max: TEXT_LIMITS.path, min: 1 })).min(1) }).strict(),
-        )
-        .min(2)
-        .max(REPO_LIMITS.areas),
-    })
-    .strict(),
-]);
-
-export const previewSchema = z
-  .object({ rig: line({ max: 40, min: 1 }), change: changeSchema, seed: z.number().int().min(0).optional() })
-  .strict();
-export type PreviewRequest = z.infer<typeof previewSchema>;
-export type Change = z.infer<typeof changeSchema>;
-
-export interface PreviewSide {
-  params: LabParams;
-  figures: LabResult['figures'];
-  series: LabResult['series'];
-}
-
-export interface Preview {
-  rig: string;
-  change: Change;
-  calibration: Calibration;
-  before: PreviewSide;
-  after: PreviewSide;
-  notes: string[];
-}
+import { calibrate } from './calibrate';
+import {
+  type LabParams,
+  type LabResult,
+  type Change,
+  type Preview,
+  type PreviewRequest,
+  type PreviewSide,
+} from '../../contracts/lab';
+import { LabParamsError, parseLabParams } from './params';
+import { runLab } from './run';
 
 const side = (r: LabResult): PreviewSide => ({ params: r.params, figures: r.figures, series: r.series });
 
@@ -65,9 +26,9 @@ function applyChange(town: Town, base: LabParams, change: Change, notes: string[
     case 'scale':
       return { before: base, after: { ...base, workers: change.workers } };
     case 'stagger': {
-      const convoy = town.getConvoy(change.convoy);
+      const convoy = town.convoys.find(change.convoy);
       if (!convoy) throw notFound('open convoy', change.convoy);
-      const left = convoy.beadIds.filter((id) => town.getActiveBead(id)?.status === 'open').length;
+      const left = convoy.beadIds.filter((id) => town.beads.get(id)?.status === 'open').length;
       const beads = Math.max(1, left || convoy.beadIds.length);
       if (left === 0) notes.push('no bead of the convoy is waiting: previewing its whole size');
       const convoyRun = (waveSize: number | null) => ({

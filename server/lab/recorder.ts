@@ -5,51 +5,11 @@
  * tokens, and when a convoy landed. The series is sampled on the engine clock and
  * bounded, so a 24-hour run of a thousand polecats returns a chart-sized answer.
  */
-import type { DomainEvent } from '../engine/events';
+import type { DomainEvent } from '../../contracts/events';
 import type { Town } from '../engine/town';
 import { percentile } from '../engine/refinery-stats';
 import type { SimClock } from './sim-clock';
-
-export interface Stat {
-  mean: number | null;
-  max: number | null;
-  sample: number;
-}
-
-export interface LabFigures {
-  attempts: number;
-  merged: number;
-  conflicts: number;
-  rejected: number;
-  escalated: number;
-  /** Conflicts per merge attempt (0-1), null without attempts. */
-  conflictRate: number | null;
-  gateFailureRate: number | null;
-  mergesPerHour: number;
-  /** Minutes a landed request spent from first enqueue to landing. */
-  timeInQueueMinutesP50: number | null;
-  /** The deepest rig's merge queue, sampled over the run. */
-  queueDepth: Stat & { end: number };
-  /** Main Deacon loop cycle: the whole town when sequential, the hot tier when tiered. */
-  patrolCycleMs: Stat;
-  /** Engine ms between two patrols of the same hot rig (what gate evaluation waits on). */
-  hotPatrolGapMs: Stat & { p95: number | null };
-  stalls: number;
-  throttled: number;
-  tokens: number;
-  /** Engine ms from dispatch to landing of the run's convoy; null without one or unlanded. */
-  convoyLandedMs: number | null;
-}
-
-export interface LabSample {
-  /** Virtual hours since the start. */
-  hours: number;
-  queueDepth: number;
-  maxRigQueue: number;
-  merged: number;
-  conflictRate: number | null;
-  working: number;
-}
+import type { LabFigures, LabSample, Stat } from '../../contracts/lab';
 
 /** At most this many samples per run, whatever its length. */
 const MAX_SAMPLES = 120;
@@ -146,8 +106,8 @@ export class RunRecorder {
   private sample(): void {
     let total = 0;
     let deepest = 0;
-    for (const rig of this.town.listRigs()) {
-      const d = this.town.queueDepth(rig.name);
+    for (const rig of this.town.rigs.list()) {
+      const d = this.town.rigs.queueDepth(rig.name);
       total += d;
       deepest = Math.max(deepest, d);
     }
@@ -159,7 +119,7 @@ export class RunRecorder {
       maxRigQueue: deepest,
       merged: this.merged,
       conflictRate: attempts > 0 ? this.conflicts / attempts : null,
-      working: this.town.listPolecats().filter((p) => p.state !== 'idle').length,
+      working: this.town.polecats.list().filter((p) => p.state !== 'idle').length,
     });
   }
 
@@ -173,7 +133,7 @@ export class RunRecorder {
     const hours = Math.max(1e-9, (this.clock.now() - this.startedAt) / 3_600_000);
     const attempts = this.merged + this.conflicts + this.rejected;
     const mode = this.town.settings.deaconMode;
-    const endDepth = Math.max(0, ...this.town.listRigs().map((r) => this.town.queueDepth(r.name)));
+    const endDepth = Math.max(0, ...this.town.rigs.list().map((r) => this.town.rigs.queueDepth(r.name)));
     const p50 = percentile(this.queueMs, 50);
     return {
       attempts,

@@ -5,24 +5,19 @@
  * engine's own events, and a downsampled time series for charts.
  */
 import { ClockedGate } from '../gates/clocked-gate';
-import type { DomainEvent } from '../engine/events';
+import type { DomainEvent } from '../../contracts/events';
 import type { TownStore } from '../engine/ports';
 import { hashSeed, seededRandom, type Random } from '../engine/random';
-import { Town } from '../engine/town';
-import { LabParamsError, parseLabParams, type LabParams, type LabParamsInput } from './params';
+import { createEngine } from '../engine/assembly';
+import type { Town } from '../engine/town';
+import { LabParamsError, parseLabParams } from './params';
+import type { LabParams, LabParamsInput, RepoShape, LabResult } from '../../contracts/lab';
 import { SimAgentRuntime } from './sim-agents';
 import { SimClock } from './sim-clock';
 import { SimGit } from './sim-git';
-import { repoFiles, type RepoShape } from './sim-repo';
+import { repoFiles } from './sim-repo';
 import { SimStore } from './sim-store';
-import { RunRecorder, sampleEvery, type LabFigures, type LabSample } from './recorder';
-
-export interface LabResult {
-  params: LabParams;
-  figures: LabFigures;
-  series: LabSample[];
-  run: { wallMs: number; virtualHours: number; timersFired: number; gitOperations: number; polecats: number; rigs: number };
-}
+import { RunRecorder, sampleEvery } from './recorder';
 
 /** A rig of the simulated town: one partition of a modelled repository. */
 interface RigPlan {
@@ -110,7 +105,7 @@ export async function runLab(input: LabParamsInput | LabParams, options: RunOpti
     fails: (req) => (git.isBroken(req.commit) ? 'tests' : null),
   });
   const store = options.store ?? new SimStore();
-  const town = await Town.open({ clock, git, store, agents, gates, workDir: '/sim/work', random: seededRandom(p.seed) });
+  const town = await createEngine({ clock, git, store, agents, gates, workDir: '/sim/work', random: seededRandom(p.seed) });
   options.onOpen?.(town);
   town.updateSettings(
     {
@@ -126,8 +121,8 @@ export async function runLab(input: LabParamsInput | LabParams, options: RunOpti
   for (const repo of new Set(plans.map((r) => r.repo))) git.initRepository(repo);
   for (const plan of plans) {
     const scope = p.split > 1 ? plan.areas.map((a) => `${a}/`) : [];
-    await town.addRig({ name: plan.name, repoPath: plan.repo, settings: { refineryWorkers: p.workers, scope } });
-    if (plan.polecats > 0) await town.addPolecats(plan.name, plan.polecats);
+    await town.rigs.add({ name: plan.name, repoPath: plan.repo, settings: { refineryWorkers: p.workers, scope } });
+    if (plan.polecats > 0) await town.polecats.add(plan.name, plan.polecats);
   }
 
   const recorder = new RunRecorder(town, clock, sampleEvery(p.hours));
@@ -140,19 +135,19 @@ export async function runLab(input: LabParamsInput | LabParams, options: RunOpti
     const targets = plans.filter((r) => r.active && r.polecats > 0);
     if (targets.length === 0) throw new LabParamsError(['convoy: no active rig has polecats to work on it']);
     const beads = Array.from({ length: p.convoy.beads }, (_, i) => beadFor(targets[i % targets.length], workRandom, ++made));
-    const convoy = town.createConvoy('what-if convoy', beads, { hold: true, by: 'lab' });
-    town.dispatchConvoy(convoy.id, p.convoy.waveSize, 'lab');
+    const convoy = town.convoys.create('what-if convoy', beads, { hold: true, by: 'lab' });
+    town.convoys.dispatch(convoy.id, p.convoy.waveSize, 'lab');
     convoyId = convoy.id;
   } else {
     // A steady backlog: every active rig always has a bead ready for each idle polecat.
     for (const plan of plans) {
       if (!plan.active) continue;
-      for (let i = 0; i <= plan.polecats; i++) town.createBead(beadFor(plan, workRandom, ++made));
+      for (let i = 0; i <= plan.polecats; i++) town.beads.create(beadFor(plan, workRandom, ++made));
     }
     town.bus.subscribe((e: DomainEvent) => {
       if (e.type !== 'mr.merged' && e.type !== 'mr.escalated') return;
       const plan = byName.get(e.rig);
-      if (plan?.active) town.createBead(beadFor(plan, workRandom, ++made));
+      if (plan?.active) town.beads.create(beadFor(plan, workRandom, ++made));
     });
   }
 
@@ -164,7 +159,7 @@ export async function runLab(input: LabParamsInput | LabParams, options: RunOpti
   const slice = 10 * 60_000;
   while (clock.now() < end) {
     await clock.runUntil(Math.min(end, clock.now() + slice), settle);
-    if (convoyId && !town.getConvoy(convoyId)) break;
+    if (convoyId && !town.convoys.find(convoyId)) break;
   }
   const virtualMs = clock.now() - startAt;
   const figures = recorder.finish(convoyId);

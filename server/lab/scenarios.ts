@@ -3,9 +3,8 @@
  * printed with the seed's figure beside the simulated one. The seed's figures are quotes
  * of the document; every simulated figure comes from running the engine.
  */
-import type { LabParamsInput } from './params';
-import { runLab, type LabResult } from './run';
-import type { LabFigures } from './recorder';
+import type { LabParamsInput, LabFigures, ScenarioReport, ScenarioRow } from '../../contracts/lab';
+import { runLab } from './run';
 
 export interface ScenarioVariant {
   label: string;
@@ -147,23 +146,6 @@ export const SCENARIOS: Scenario[] = [
 
 export function findScenario(id: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.id === id);
-}
-
-export interface ScenarioRow {
-  label: string;
-  seedFigure: string;
-  /** The headline figure, simulated (null when the run had no sample). */
-  value: number | null;
-  simulated: string;
-  columns: Array<{ label: string; value: number | null; text: string }>;
-  result: LabResult;
-}
-
-export interface ScenarioReport {
-  scenario: Pick<Scenario, 'id' | 'title' | 'claim'>;
-  metric: string;
-  rows: ScenarioRow[];
-  wallMs: number;
 }
 
 const show = (c: Column, f: LabFigures) => {

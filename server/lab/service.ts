@@ -7,23 +7,24 @@
 import type { TownStore } from '../engine/ports';
 import type { Town } from '../engine/town';
 import { notFound } from '../engine/errors';
-import { calibrate, type Calibration } from './calibrate';
+import { calibrate } from './calibrate';
+import {
+  type Calibration,
+  previewSchema,
+  type Preview,
+  type LabResult,
+  type ScenarioReport,
+  type ScenarioSummary,
+} from '../../contracts/lab';
 import { LabParamsError, parseLabParams } from './params';
-import { previewChange, previewSchema, type Preview } from './preview';
-import { runLab, type LabResult } from './run';
-import { SCENARIOS, findScenario, runScenario, type ScenarioReport } from './scenarios';
+import { previewChange } from './preview';
+import { runLab } from './run';
+import { SCENARIOS, findScenario, runScenario } from './scenarios';
 
 /** Polecat-hours one interactive run may simulate (a few seconds of CPU at most). */
 export const INTERACTIVE_POLECAT_HOURS = 4_000;
 /** Beads one interactive run may work through (quick beads make many events per hour). */
 export const INTERACTIVE_BEADS = 20_000;
-
-export interface ScenarioSummary {
-  id: string;
-  title: string;
-  claim: string;
-  variants: Array<{ label: string; seedFigure: string; params: unknown }>;
-}
 
 export class LabService {
   private turn: Promise<unknown> = Promise.resolve();
@@ -73,7 +74,7 @@ export class LabService {
   async preview(input: unknown): Promise<Preview> {
     const parsed = previewSchema.safeParse(input);
     if (!parsed.success) throw new LabParamsError(parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`));
-    if (!this.town.getRig(parsed.data.rig)) throw notFound('rig', parsed.data.rig);
+    if (!this.town.rigs.get(parsed.data.rig)) throw notFound('rig', parsed.data.rig);
     return this.inTurn(() => previewChange(this.town, this.store, parsed.data));
   }
 

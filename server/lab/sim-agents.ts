@@ -15,30 +15,7 @@ import type { AgentHandle, AgentOutcome, AgentRuntime, AgentSession } from '../e
 import { hashSeed, seededRandom, type Random } from '../engine/random';
 import { planEdits } from '../agents/edit-plan';
 import { regionKey, type SimGit } from './sim-git';
-
-export interface AgentModel {
-  /** Median engine ms a fresh bead takes. */
-  workMedianMs: number;
-  /** Log-normal sigma of the work time (0: every bead takes the median). */
-  workSpread: number;
-  /** A rework (re-applying the edits on the new target) takes this fraction of the work. */
-  reworkFraction: number;
-  /** Mean tokens per bead (input + output). */
-  tokensPerBead: number;
-  /** Chance a fresh change breaks the gates (0-1). */
-  failureRate: number;
-  /** Chance a session hangs partway (0-1). */
-  stallRate: number;
-}
-
-export const DEFAULT_AGENT_MODEL: AgentModel = {
-  workMedianMs: 30 * 60_000,
-  workSpread: 0.35,
-  reworkFraction: 0.25,
-  tokensPerBead: 40_000,
-  failureRate: 0.03,
-  stallRate: 0.01,
-};
+import type { AgentModel } from '../../contracts/lab';
 
 /** Engine ms between signs of life: under the Witness's 3-minute heartbeat timeout, with room for rounding to a second. */
 const STEP_MS = 150_000;

@@ -6,8 +6,8 @@
  * from the event bus instead. Everything else (settings, gates, escalations)
  * behaves as MemoryStore does.
  */
-import type { DomainEvent } from '../engine/events';
-import type { Bead, MergeRequest, Polecat, Rig, UsageRecord } from '../engine/model';
+import type { DomainEvent } from '../../contracts/events';
+import type { Bead, MergeRequest, Polecat, Rig, UsageRecord } from '../../contracts/records';
 import { MemoryStore } from '../store/memory-store';
 
 export class SimStore extends MemoryStore {

@@ -11,13 +11,12 @@ import type { TownStore } from '../engine/ports';
 import type { Town } from '../engine/town';
 import { AlertManager } from '../alerts/manager';
 import { recommend } from '../alerts/recommendations';
-import { attachAlertManager } from '../alerts/registry';
 import type { AlertStore } from '../alerts/store';
 import { WebhookNotifier } from '../alerts/webhook';
 import { DEFAULT_SAMPLE_INTERVAL_MS, MetricsSampler } from './sampler';
 import { SeriesRecorder } from './series';
 import type { MetricsStore } from './series-store';
-import { THROUGHPUT_WINDOW_MS } from './catalog';
+import { THROUGHPUT_WINDOW_MS } from '../../contracts/metrics';
 
 export interface MonitoringOptions {
   town: Town;
@@ -31,7 +30,7 @@ export interface MonitoringOptions {
   /** GT_ALERT_WEBHOOK_URL. */
   webhookUrl?: string | null;
   /** The alerts page's URL, carried in webhook payloads. */
-  pageUrl?: string | null;
+  pageUrl?: string | null | (() => string | null);
   /** Engine ms between samples (default 10 s; see sampleIntervalFor). */
   sampleIntervalMs?: number;
   webhook?: Partial<Omit<ConstructorParameters<typeof WebhookNotifier>[0], 'url'>>;
@@ -79,7 +78,6 @@ export function createMonitoring(options: MonitoringOptions) {
     recommend: (rule, labels) => recommend(rule, labels, { town, hasCommand }),
     notify: webhook ? (status, alert) => webhook.notify(status, alert) : undefined,
   });
-  const detach = attachAlertManager(town, alerts);
   // Escalations go to the same receiver: the dashboard and the event log have them already.
   const ESCALATION_EVENTS = {
     'escalation.raised': 'raised',
@@ -124,7 +122,6 @@ export function createMonitoring(options: MonitoringOptions) {
       recorder.stop();
       alerts.stop();
       webhook?.stop();
-      detach();
       offEscalations();
       await Promise.all([recorder.flush(), alerts.flush(), webhook?.idle()]);
     },

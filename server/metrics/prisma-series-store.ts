@@ -3,7 +3,7 @@
  * It shares the server's PrismaClient and does not close it: the TownStore owns the client.
  */
 import type { PrismaClient } from '../store/generated/client';
-import type { MetricValues } from './catalog';
+import type { MetricValues } from '../../contracts/metrics';
 import type { MetricsStore, SeriesQuery, SeriesRow } from './series-store';
 
 export class PrismaMetricsStore implements MetricsStore {

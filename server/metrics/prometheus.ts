@@ -13,7 +13,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AlertManager } from '../alerts/manager';
 import type { WebhookNotifier } from '../alerts/webhook';
 import type { Town } from '../engine/town';
-import { METRICS, METRIC_NAMES, type MetricName, type MetricUnit } from './catalog';
+import { METRICS, METRIC_NAMES, type MetricName, type MetricUnit } from '../../contracts/metrics';
 import type { MetricsSampler } from './sampler';
 
 export interface PrometheusDeps {
@@ -88,7 +88,7 @@ export function createPrometheusRegistry(deps: PrometheusDeps): Registry {
     registers: [register],
     collect() {
       this.reset();
-      for (const [loop, l] of Object.entries(deps.town.deaconStatus().loops)) {
+      for (const [loop, l] of Object.entries(deps.town.supervision.deaconStatus().loops)) {
         if (l.lastCycleMs !== null) this.set({ loop }, l.lastCycleMs / 1000);
       }
     },

@@ -11,7 +11,7 @@
  * Group.Eval: tests call `sample()` directly.
  */
 import type { Clock, TimerHandle } from '../engine/clock';
-import type { DomainEvent } from '../engine/events';
+import type { DomainEvent } from '../../contracts/events';
 import type { Town } from '../engine/town';
 import {
   GATE_LATENCY_WINDOW_MS,
@@ -22,7 +22,7 @@ import {
   type MetricName,
   type MetricSnapshot,
   type MetricValues,
-} from './catalog';
+} from '../../contracts/metrics';
 
 /** The 10 s points of the issue: the resolution alert rules are evaluated at. */
 export const DEFAULT_SAMPLE_INTERVAL_MS = 10_000;
@@ -140,7 +140,7 @@ export class MetricsSampler {
     const { town } = this;
     const now = this.clock.now();
     const rigs: Record<string, MetricValues> = {};
-    for (const rig of town.listRigs()) {
+    for (const rig of town.rigs.list()) {
       if (rig.status === 'retired') continue;
       rigs[rig.name] = this.readRig(rig.name, now);
     }
@@ -156,11 +156,11 @@ export class MetricsSampler {
     for (const metric of ['queue_depth', 'workers_busy', 'workers', 'polecats', 'polecats_working'] as const) {
       values[metric] ??= 0;
     }
-    const combined = town.refineryStats().conflictRate;
+    const combined = town.rigs.refineryStats().conflictRate;
     values.conflict_rate = combined.rate;
     values.conflict_sample = combined.sample;
 
-    const deacon = town.deaconStatus();
+    const deacon = town.supervision.deaconStatus();
     values.patrol_duration = seconds(deacon.lastPatrolDurationMs);
     values.gate_latency = seconds(this.gateLatencyMs(now));
     const polecats = values.polecats ?? 0;
@@ -178,9 +178,9 @@ export class MetricsSampler {
 
   private readRig(name: string, now: number): MetricValues {
     const { town } = this;
-    const rig = town.getRig(name)!;
-    const stats = town.refineryStats(name);
-    const polecats = town.listPolecats(name);
+    const rig = town.rigs.get(name)!;
+    const stats = town.rigs.refineryStats(name);
+    const polecats = town.polecats.list(name);
     let working = 0;
     let unhealthy = 0;
     let unresponsive = 0;
@@ -201,8 +201,8 @@ export class MetricsSampler {
       if (silence > UNRESPONSIVE_AFTER_MS) unresponsive++;
     }
     return {
-      queue_depth: town.queueDepth(name),
-      workers_busy: town.busyWorkers(name),
+      queue_depth: town.rigs.queueDepth(name),
+      workers_busy: town.rigs.busyWorkers(name),
       workers: rig.settings.refineryWorkers,
       conflict_rate: stats.conflictRate.rate,
       conflict_sample: stats.conflictRate.sample,
@@ -213,7 +213,7 @@ export class MetricsSampler {
       polecats_unresponsive: unresponsive,
       polecat_max_silence: seconds(maxSilence),
       polecats_throttled: throttled,
-      witness_interval: seconds(town.witnessStatus(name).intervalMs),
+      witness_interval: seconds(town.supervision.witnessStatus(name).intervalMs),
     };
   }
 

@@ -6,7 +6,7 @@
  * A row is one series (the town, or one rig) at one time and resolution: every metric's
  * value in one JSON object, so a sample of a 20-rig town is 21 rows, not 400.
  */
-import type { MetricValues } from './catalog';
+import type { MetricValues } from '../../contracts/metrics';
 
 /** Raw samples: one per sampler tick (nominally 10 s), kept a day. */
 export const RAW_RESOLUTION_MS = 10_000;

@@ -12,9 +12,8 @@
  * reads the finest tier that covers it and buckets the rows down to `maxPoints`.
  */
 import type { Clock, TimerHandle } from '../engine/clock';
-import type { Logger } from '../engine/context';
-import { silentLogger } from '../engine/context';
-import { TOWN_SERIES, type MetricName, type MetricSnapshot, type MetricValues } from './catalog';
+import { type Logger, silentLogger } from '../engine/context';
+import { TOWN_SERIES, type MetricSnapshot, type MetricValues, type RangeQuery, type RangeResult } from '../../contracts/metrics';
 import { MINUTE_RESOLUTION_MS, RAW_RESOLUTION_MS, type MetricsStore, type SeriesRow } from './series-store';
 import { SerialWriter } from './serial-writer';
 
@@ -24,35 +23,6 @@ const PRUNE_EVERY_MS = 10 * 60_000;
 /** Ranges up to this long are answered from raw samples (6 h of 10 s points = 2,160 rows). */
 const RAW_RANGE_LIMIT_MS = 6 * 3_600_000;
 const DEFAULT_MAX_POINTS = 360;
-
-export interface SeriesPoint {
-  /** Engine ms: the start of the point's bucket. */
-  at: number;
-  /** The average over the bucket (null: no sample had a value). */
-  value: number | null;
-  /** The maximum over the bucket. */
-  max: number | null;
-}
-
-export interface RangeQuery {
-  metric: MetricName;
-  /** '' for the town, a rig's name otherwise. */
-  series: string;
-  from: number;
-  to: number;
-  maxPoints?: number;
-}
-
-export interface RangeResult {
-  metric: MetricName;
-  series: string;
-  from: number;
-  to: number;
-  /** The tier read (10 s or 1 min) and the width of each returned point. */
-  resolutionMs: number;
-  stepMs: number;
-  points: SeriesPoint[];
-}
 
 export interface SeriesRecorderOptions {
   store: MetricsStore;

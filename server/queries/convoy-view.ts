@@ -1,42 +1,12 @@
 /**
- * Convoys as the pages and the CLI show them: beads with their status, progress, and the
- * wave plan with each wave's state, timings and rework, plus the Mermaid diagram.
+ * Convoys as the pages and the CLI show them (contracts/convoys.ts), read from the town
+ * (open convoys) and the store (finished ones and their beads).
  */
-import type { Bead, Convoy, Wave } from '../engine/model';
+import type { ConvoySummary, ConvoyView, WaveView } from '../../contracts/convoys';
+import type { Bead, Convoy, Wave } from '../../contracts/records';
 import type { TownStore } from '../engine/ports';
 import type { Town } from '../engine/town';
 import { waveDiagram } from './diagrams';
-
-export interface WaveView {
-  index: number;
-  state: 'held' | 'ready' | 'dispatched' | 'landed';
-  beads: number;
-  done: number;
-  dispatchedAt: number | null;
-  landedAt: number | null;
-  merged: number;
-  conflicts: number;
-  rejections: number;
-  /** Conflicted attempts / all merge attempts of the wave; null with none yet. */
-  conflictRate: number | null;
-}
-
-export interface ConvoyView {
-  id: string;
-  title: string;
-  status: Convoy['status'];
-  dispatched: boolean;
-  waveSize: number | null;
-  createdAt: number;
-  closedAt: number | null;
-  progress: { done: number; total: number };
-  beads: Array<Pick<Bead, 'id' | 'title' | 'status' | 'rig' | 'assignee' | 'priority'> & { wave: number | null }>;
-  waves: WaveView[];
-  /** Over all waves: how much rework the plan cost. */
-  totals: { merged: number; conflicts: number; rejections: number; conflictRate: number | null };
-  suggestedWaveSize: number | null;
-  diagram: string;
-}
 
 function waveState(w: Wave, held: boolean, done: number): WaveView['state'] {
   if (done === w.beads.length && w.beads.length > 0) return 'landed';
@@ -50,9 +20,9 @@ const rateOf = (merged: number, conflicts: number, rejections: number) => {
 };
 
 export async function convoyView(town: Town, store: TownStore, id: string): Promise<ConvoyView | null> {
-  const convoy = town.getConvoy(id) ?? (await store.getConvoy(id));
+  const convoy = town.convoys.find(id) ?? (await store.getConvoy(id));
   if (!convoy) return null;
-  const live = new Map(town.listActiveBeads().map((b) => [b.id, b]));
+  const live = new Map(town.beads.list().map((b) => [b.id, b]));
   const missing = convoy.beadIds.filter((b) => !live.has(b));
   const finished = new Map(
     (await Promise.all(missing.map((b) => store.getBead(b)))).filter((b): b is Bead => !!b).map((b) => [b.id, b]),
@@ -110,28 +80,18 @@ export async function convoyView(town: Town, store: TownStore, id: string): Prom
     }),
     waves,
     totals: { ...totals, conflictRate: rateOf(totals.merged, totals.conflicts, totals.rejections) },
-    suggestedWaveSize: convoy.status === 'open' ? town.suggestWaveSize(convoy.id) : null,
+    suggestedWaveSize: convoy.status === 'open' ? town.convoys.suggestWaveSize(convoy.id) : null,
     diagram: waveDiagram(waves),
   };
 }
 
-export interface ConvoySummary {
-  id: string;
-  title: string;
-  status: Convoy['status'];
-  waveSize: number | null;
-  waves: number;
-  progress: { done: number; total: number };
-  createdAt: number;
-}
-
 /** Open convoys (live) and the most recent finished ones. */
 export async function convoyList(town: Town, store: TownStore, limit = 50): Promise<ConvoySummary[]> {
-  const open = town.listConvoys();
+  const open = town.convoys.list();
   const stored = await store.listConvoys({ limit });
   const byId = new Map<string, Convoy>(stored.map((c) => [c.id, c]));
   for (const c of open) byId.set(c.id, c);
-  const live = new Set(town.listActiveBeads().map((b) => b.id));
+  const live = new Set(town.beads.list().map((b) => b.id));
   return [...byId.values()]
     .sort((a, b) => b.createdAt - a.createdAt)
     .slice(0, limit)

@@ -1,26 +1,14 @@
 /**
- * What `gt costs` prints and the costs page shows: tokens and cost grouped by agent, rig,
- * convoy, model or day, over today or the last week, with the budget beside it. Cost of a
- * model without a known price is reported as unknown, never as zero.
+ * What `gt costs` prints and the costs page shows (contracts/costs.ts), summed from the
+ * store's usage records. Cost of a model without a known price is reported as unknown,
+ * never as zero.
  */
+import type { CostGroup, CostRange, CostRow, CostsView } from '../../contracts/costs';
 import { dayOf } from '../engine/costs';
 import type { TownStore } from '../engine/ports';
 import type { Town } from '../engine/town';
 
-export type CostGroup = 'agent' | 'rig' | 'convoy' | 'model' | 'day';
-export type CostRange = 'today' | 'week';
-
-export interface CostRow {
-  key: string;
-  inputTokens: number;
-  outputTokens: number;
-  /** Sum of priced usage, USD. */
-  costUsd: number;
-  /** Tokens of models with no known price (their cost is unknown). */
-  unpricedTokens: number;
-}
-
-export async function costsView(town: Town, store: TownStore, by: CostGroup, range: CostRange) {
+export async function costsView(town: Town, store: TownStore, by: CostGroup, range: CostRange): Promise<CostsView> {
   const now = town.clock.now();
   const since = dayOf(now - (range === 'week' ? 6 * 86_400_000 : 0));
   const usage = await store.listUsage({ since });
@@ -61,7 +49,6 @@ export async function costsView(town: Town, store: TownStore, by: CostGroup, ran
       costUsd: 0,
       tokens: 0,
     }),
-    /** Agent runs in the range whose usage is unknown (no usage lines), and by which polecats. */
     unmetered: {
       runs: unmetered.length,
       polecats: [...new Set(unmetered.map((e) => (e.data.type === 'agent.unmetered' ? e.data.polecat : '')))],
@@ -70,11 +57,8 @@ export async function costsView(town: Town, store: TownStore, by: CostGroup, ran
     budget: {
       dailyBudgetUsd,
       alertThresholdUsd: budgetAlertUsd,
-      /** Share of the daily budget spent today (null without a budget). */
       usedFraction: dailyBudgetUsd ? today.costUsd / dailyBudgetUsd : null,
       overThreshold: budgetAlertUsd !== null && today.costUsd >= budgetAlertUsd,
     },
   };
 }
-
-export type CostsView = Awaited<ReturnType<typeof costsView>>;

@@ -3,7 +3,7 @@
  * land -> Wave 2 ...") coloured by state. Labels are sanitised: bead and convoy titles are
  * user input and must not break (or inject into) the diagram.
  */
-import type { WaveView } from './convoy-view';
+import type { WaveView } from '../../contracts/convoys';
 
 const STATE_CLASS: Record<WaveView['state'], string> = {
   held: 'held',

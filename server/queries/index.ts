@@ -1,5 +1,6 @@
 /** The read side, bundled for the runtime handle. */
 import type { TownStore } from '../engine/ports';
+import type { SplitRequest } from '../engine/split';
 import type { Town } from '../engine/town';
 import type { Queries } from '../runtime';
 import { convoyList, convoyView } from './convoy-view';
@@ -8,11 +9,18 @@ import { splitPreview, splitSuggestion } from './split-view';
 import { statusView } from './status-view';
 import { mergeQueueView, refineryStatsView, townOverview, type FleetReadings } from './town-view';
 
-export function createQueries(town: Town, store: TownStore, fleet?: FleetReadings): Queries {
+export interface QueryDeps {
+  /** Measurements taken outside the engine, when the server has them. */
+  fleet?: FleetReadings;
+  /** Checks a split preview's body as the split command would (server/commands/split-request.ts). */
+  parseSplit: (rig: string, input: unknown) => SplitRequest;
+}
+
+export function createQueries(town: Town, store: TownStore, { fleet, parseSplit }: QueryDeps): Queries {
   return {
     overview: () => townOverview(town, fleet),
     mergeQueue: (rig) => {
-      if (rig !== undefined && !town.getRig(rig)) return [];
+      if (rig !== undefined && !town.rigs.get(rig)) return [];
       return mergeQueueView(town, rig);
     },
     refineryStats: (rig) => refineryStatsView(town, rig),
@@ -29,10 +37,10 @@ export function createQueries(town: Town, store: TownStore, fleet?: FleetReading
     gates: (query) => store.listGates(query),
     // Beads in play are answered from memory (fresh to the tick); history from the store.
     beads: (query) => store.listBeads(query),
-    bead: async (id) => town.getActiveBead(id) ?? (await store.getBead(id)),
+    bead: async (id) => town.beads.get(id) ?? (await store.getBead(id)),
     events: (query) => store.listEvents(query),
     audit: (limit, before) => store.listAudit(limit, before),
-    splitPreview: (rig, input) => splitPreview(town, rig, input),
+    splitPreview: (rig, input) => splitPreview(town, rig, parseSplit(rig, input)),
     splitSuggestion: (rig) => splitSuggestion(town, rig),
   };
 }

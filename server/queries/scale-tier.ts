@@ -4,7 +4,7 @@
  * ("Small -> Medium: add rigs; Medium -> Large: partition + stagger; Large -> XL:
  * dedicated machines").
  */
-export type ScaleTier = 'Small' | 'Medium' | 'Large' | 'XL';
+import type { ScaleTier, ScaleTierView } from '../../contracts/town';
 
 interface TierRow {
   tier: ScaleTier;
@@ -64,15 +64,6 @@ export interface ScaleInput {
   staggered: boolean;
   multiRefinery: boolean;
   tieredPatrols: boolean;
-}
-
-export interface ScaleTierView {
-  tier: ScaleTier;
-  agents: number;
-  rigs: number;
-  recommended: { agents: string; rigs: string; setup: string };
-  actual: { setup: string; strategies: Array<{ name: string; inUse: boolean }> };
-  advice: string[];
 }
 
 export function scaleTier(input: ScaleInput): ScaleTierView {

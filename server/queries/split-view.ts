@@ -3,25 +3,15 @@
  * before/after partition diagrams. Nothing here changes state.
  */
 import path from 'node:path';
-import { EngineError } from '../engine/errors';
-import type { SuggestedSplit } from '../engine/partitions';
-import type { SplitPlan } from '../engine/split';
+import type { SplitPreview, SuggestedSplit } from '../../contracts/split';
+import type { SplitRequest } from '../engine/split';
 import type { Town } from '../engine/town';
-import { describeIssues } from '../commands/command';
-import { SplitInput } from '../commands/rigs';
 import { describeScope, partitionDiagram, type PartitionNode } from './diagrams';
 
-export interface SplitPreview {
-  plan: SplitPlan;
-  diagram: { before: string; after: string };
-}
-
-export async function splitPreview(town: Town, rigName: string, input: unknown): Promise<SplitPreview> {
-  const parsed = SplitInput.safeParse(typeof input === 'object' && input !== null ? { ...input, rig: rigName } : input);
-  if (!parsed.success) throw new EngineError('invalid', describeIssues(parsed.error), parsed.error.issues);
-  const { rig: _rig, ...request } = parsed.data;
-  const plan = await town.planSplit(rigName, request);
-  const rig = town.getRig(rigName)!;
+/** The dry run of a split request (already validated, see commands/split-request.ts). */
+export async function splitPreview(town: Town, rigName: string, request: SplitRequest): Promise<SplitPreview> {
+  const plan = await town.rigs.planSplit(rigName, request);
+  const rig = town.rigs.get(rigName)!;
   const target = `${path.basename(rig.repoPath)} ${rig.targetBranch}`;
   const before: PartitionNode = {
     name: rig.name,
@@ -45,5 +35,5 @@ export async function splitPreview(town: Town, rigName: string, input: unknown):
 }
 
 export function splitSuggestion(town: Town, rig: string): Promise<SuggestedSplit> {
-  return town.suggestSplit(rig);
+  return town.rigs.suggestSplit(rig);
 }

@@ -1,30 +1,27 @@
-/**
- * What `gt status --json` prints: the town, its rigs and agents, the Deacon (with
- * `last_patrol_duration` in seconds, as the seed reads it) and a summary. Snake_case and
- * stable: scripts depend on it.
- */
+/** What `gt status --json` prints (contracts/town.ts StatusView), read from the town. */
+import type { StatusView } from '../../contracts/town';
 import type { Town } from '../engine/town';
 
 const seconds = (ms: number | null) => (ms === null ? null : Math.round(ms / 100) / 10);
 
-export function statusView(town: Town) {
-  const deacon = town.deaconStatus();
-  const polecats = town.listPolecats();
+export function statusView(town: Town): StatusView {
+  const deacon = town.supervision.deaconStatus();
+  const polecats = town.polecats.list();
   const byState: Record<string, number> = {};
   for (const p of polecats) byState[p.state] = (byState[p.state] ?? 0) + 1;
   const escalations = town.escalations.list();
   return {
     now: town.clock.now(),
     time_scale: town.clock.scale,
-    rigs: town.listRigs().map((rig) => {
-      const witness = town.witnessStatus(rig.name);
+    rigs: town.rigs.list().map((rig) => {
+      const witness = town.supervision.witnessStatus(rig.name);
       return {
         name: rig.name,
         status: rig.status,
-        tier: town.tierOf(rig.name),
+        tier: town.supervision.tier(rig.name),
         tier_pinned: rig.settings.tier !== 'auto',
-        polecats: town.listPolecats(rig.name).length,
-        queue_depth: town.queueDepth(rig.name),
+        polecats: town.polecats.list(rig.name).length,
+        queue_depth: town.rigs.queueDepth(rig.name),
         refinery_workers: rig.settings.refineryWorkers,
         witness: { interval_s: seconds(witness.intervalMs), last_patrol_at: witness.lastPatrolAt },
       };
@@ -57,5 +54,3 @@ export function statusView(town: Town) {
     gates_waiting: town.gates.list().length,
   };
 }
-
-export type StatusView = ReturnType<typeof statusView>;

@@ -1,14 +1,22 @@
 /**
- * Read models: what the pages, the JSON API and the CLI show. Plain JSON, derived from
- * the engine on demand; nothing here changes state.
+ * Read models: what the pages, the JSON API and the CLI show (their shapes are
+ * contracts/town.ts). Plain JSON, derived from the engine on demand; nothing here
+ * changes state.
  */
-import type { DeaconStatus } from '../engine/deacon';
 import { describeAgent } from '../agents/presets';
 import os from 'node:os';
 import path from 'node:path';
-import type { TimeShareView } from '../fleet/time-ledger';
-import { scaleTier, type ScaleTierView } from './scale-tier';
-import type { AgentSpec, Escalation, MergeRequest, PatrolTier, PolecatHealth, PolecatState, RigLineage } from '../engine/model';
+import { scaleTier } from './scale-tier';
+import type { Escalation } from '../../contracts/records';
+import type {
+  DeaconStatus,
+  MergeQueueView,
+  PolecatView,
+  RefineryStatsView,
+  RigView,
+  TimeShareView,
+  TownOverview,
+} from '../../contracts/town';
 import { describeScope, partitionDiagram, patrolDiagram, type PatrolLoop } from './diagrams';
 
 /** Measurements taken outside the engine (server/fleet), when the server has them. */
@@ -19,109 +27,25 @@ export interface FleetReadings {
 }
 import type { Town } from '../engine/town';
 
-export interface PolecatView {
-  id: string;
-  name: string;
-  state: PolecatState;
-  beadId: string | null;
-  beadTitle: string | null;
-  stateSince: number;
-  lastHeartbeatAt: number | null;
-  lastProgressAt: number | null;
-  /** Null when the polecat's agent does not report usage: unknown, never zero. */
-  tokensUsed: number | null;
-  health: PolecatHealth;
-  strikes: number;
-}
-
-export interface RigView {
-  name: string;
-  status: string;
-  targetBranch: string;
-  /** Repository folder name (partitions of one repository share it). */
-  repository: string;
-  /** Path scope in words, and as globs. */
-  scopeText: string;
-  scope: string[];
-  scopeExclude: string[];
-  /** Splits and merges it took part in. */
-  lineage: RigLineage | null;
-  /** Disk its polecats' worktrees use; null until measured. */
-  diskBytes: number | null;
-  refineryWorkers: number;
-  refineryBusy: boolean;
-  workersBusy: number;
-  mergeMode: string;
-  rejected: number;
-  conflictRate: { rate: number | null; sample: number };
-  mergesPerHour: number;
-  queueDepth: number;
-  merged: number;
-  conflicts: number;
-  reworkedMerged: number;
-  polecats: PolecatView[];
-  polecatStates: Partial<Record<PolecatState, number>>;
-  openBeads: number;
-  tier: PatrolTier;
-  tierPinned: boolean;
-  witness: { intervalMs: number; lastPatrolAt: number | null };
-  /** Which agent runs its beads (docs/agents.md), its concurrency cap and timeout. */
-  agent: { spec: AgentSpec; description: string; maxConcurrency: number | null; timeoutMs: number };
-}
-
-export interface TownOverview {
-  now: number;
-  timeScale: number;
-  rigs: RigView[];
-  /** Mermaid: town -> rigs (scope, polecats) -> Refinery -> target branch, for rigs not retired. */
-  partitionDiagram: string;
-  /** Mermaid: the Deacon's patrol loops and the rigs in each. */
-  patrolDiagram: string;
-  /** The headline numbers of the overview's tiles. */
-  fleet: {
-    polecats: { working: number; throttled: number; stalled: number; unhealthy: number };
-    conflictRate: { rate: number | null; sample: number };
-    /** Beads landed per hour over the Refinery window. */
-    completionsPerHour: number;
-    scale: ScaleTierView;
-    /** Where the fleet's time went since the server started; null without the measurement. */
-    timeShare: TimeShareView | null;
-  };
-  deacon: DeaconStatus;
-  /** Escalations not yet resolved, most severe first. */
-  escalations: Escalation[];
-  gatesWaiting: number;
-  totals: {
-    rigs: number;
-    polecats: number;
-    working: number;
-    queueDepth: number;
-    merged: number;
-    conflicts: number;
-    reworkedMerged: number;
-    openBeads: number;
-  };
-}
-
 /** This machine, read once: `os.cpus()` reads /proc, and the overview is rebuilt on every event burst. */
 const MACHINE = { cores: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30) };
 
 const SEVERITY_RANK: Record<Escalation['severity'], number> = { low: 0, medium: 1, high: 2, critical: 3 };
 
 export function townOverview(town: Town, readings?: FleetReadings): TownOverview {
-  const beads = town.listActiveBeads();
-  const rigs: RigView[] = town.listRigs().map((rig) => {
-    const stats = town.refineryStats(rig.name);
-    const polecats = town.listPolecats(rig.name).map((p): PolecatView => ({
+  const beads = town.beads.list();
+  const rigs: RigView[] = town.rigs.list().map((rig) => {
+    const stats = town.rigs.refineryStats(rig.name);
+    const polecats = town.polecats.list(rig.name).map((p): PolecatView => ({
       id: p.id,
       name: p.name,
       state: p.state,
       beadId: p.beadId,
-      beadTitle: p.beadId ? (town.getActiveBead(p.beadId)?.title ?? null) : null,
+      beadTitle: p.beadId ? (town.beads.get(p.beadId)?.title ?? null) : null,
       stateSince: p.stateSince,
       lastHeartbeatAt: p.lastHeartbeatAt,
       lastProgressAt: p.lastProgressAt,
-      tokensUsed: town.usageKnown(p) ? p.tokensUsed : null,
+      tokensUsed: town.polecats.usageKnown(p) ? p.tokensUsed : null,
       health: p.health,
       strikes: p.strikes,
     }));
@@ -138,22 +62,22 @@ export function townOverview(town: Town, readings?: FleetReadings): TownOverview
       lineage: rig.lineage,
       diskBytes: readings?.diskBytes(rig.name) ?? null,
       refineryWorkers: rig.settings.refineryWorkers,
-      refineryBusy: town.refineryBusy(rig.name),
-      workersBusy: town.busyWorkers(rig.name),
+      refineryBusy: town.rigs.refineryBusy(rig.name),
+      workersBusy: town.rigs.busyWorkers(rig.name),
       mergeMode: rig.settings.mergeMode,
       rejected: rig.counters.rejected,
       conflictRate: { rate: stats.conflictRate.rate, sample: stats.conflictRate.sample },
       mergesPerHour: Math.round(stats.mergesPerHour * 10) / 10,
-      queueDepth: town.queueDepth(rig.name),
+      queueDepth: town.rigs.queueDepth(rig.name),
       merged: rig.counters.merged,
       conflicts: rig.counters.conflicts,
       reworkedMerged: rig.counters.reworkedMerged,
       polecats,
       polecatStates,
       openBeads: beads.filter((b) => b.rig === rig.name && b.status === 'open').length,
-      tier: town.tierOf(rig.name),
+      tier: town.supervision.tier(rig.name),
       tierPinned: rig.settings.tier !== 'auto',
-      witness: town.witnessStatus(rig.name),
+      witness: town.supervision.witnessStatus(rig.name),
       agent: {
         spec: rig.settings.agent,
         description: describeAgent(rig.settings.agent),
@@ -165,8 +89,8 @@ export function townOverview(town: Town, readings?: FleetReadings): TownOverview
   const sum = (f: (r: RigView) => number) => rigs.reduce((n, r) => n + f(r), 0);
   const live = rigs.filter((r) => r.status !== 'retired');
   const allPolecats = live.flatMap((r) => r.polecats);
-  const deacon = town.deaconStatus();
-  const townStats = town.refineryStats();
+  const deacon = town.supervision.deaconStatus();
+  const townStats = town.rigs.refineryStats();
   return {
     now: town.clock.now(),
     timeScale: town.clock.scale,
@@ -200,7 +124,7 @@ export function townOverview(town: Town, readings?: FleetReadings): TownOverview
         cores: MACHINE.cores,
         memoryGb: MACHINE.memoryGb,
         partitioned: live.some((r) => r.lineage?.splitFrom != null || r.scope.length > 0),
-        staggered: town.listConvoys().some((c) => c.waveSize !== null),
+        staggered: town.convoys.list().some((c) => c.waveSize !== null),
         multiRefinery: live.some((r) => r.refineryWorkers > 1),
         tieredPatrols: deacon.mode === 'tiered',
       }),
@@ -224,36 +148,13 @@ export function townOverview(town: Town, readings?: FleetReadings): TownOverview
   };
 }
 
-export interface MergeQueueView {
-  rig: string;
-  /** 1-based landing position. */
-  position: number;
-  id: string;
-  bead: string;
-  polecat: string;
-  status: MergeRequest['status'];
-  /** Refinery stage for requests held by a worker; `waiting` otherwise. */
-  stage: string;
-  /** Worker slot holding it, if any. */
-  worker: number | null;
-  priority: number;
-  attempts: number;
-  enqueuedAt: number;
-  ageMs: number;
-  /**
-   * Estimated engine ms until it lands: its position at the rig's recorded landing rate
-   * (merges per hour over the Refinery window); null while nothing has landed to go by.
-   */
-  etaMs: number | null;
-}
-
 /** The merge queue in landing order; across all rigs when `rig` is not given. */
 export function mergeQueueView(town: Town, rig?: string): MergeQueueView[] {
   const now = town.clock.now();
-  const rigs = rig ? [rig] : town.listRigs().map((r) => r.name);
+  const rigs = rig ? [rig] : town.rigs.list().map((r) => r.name);
   return rigs.flatMap((name) => {
-    const { pending, inFlight } = town.queueState(name);
-    const perHour = town.refineryStats(name).mergesPerHour;
+    const { pending, inFlight } = town.rigs.queueState(name);
+    const perHour = town.rigs.refineryStats(name).mergesPerHour;
     const rows = [
       ...inFlight.map((i) => ({ mr: i.mr, stage: i.stage, worker: i.worker as number | null })),
       ...pending.map((mr) => ({ mr, stage: 'waiting', worker: null })),
@@ -276,31 +177,11 @@ export function mergeQueueView(town: Town, rig?: string): MergeQueueView[] {
   });
 }
 
-/** What `gt refinery stats --json` prints: snake_case, stable, every rate with its sample. */
-export interface RefineryStatsView {
-  rig: string | null;
-  window_ms: number;
-  /** Conflicted attempts / all attempts in the window, 0-1; null with no attempts. */
-  conflict_rate: number | null;
-  conflict_sample: number;
-  conflicts: number;
-  gate_failure_rate: number | null;
-  gate_runs: number;
-  merges_per_hour: number;
-  time_in_queue_ms: { p50: number | null; p95: number | null; sample: number };
-  gate_duration_ms: { p50: number | null; sample: number };
-  queue: { pending: number; in_flight: number; blocked: number };
-  head_of_line_age_ms: number | null;
-  workers: number;
-  workers_busy: number;
-  totals: { merged: number; conflicts: number; rejected: number };
-}
-
 const BLOCKED_STAGES = new Set(['blocked', 'failed']);
 
 export function refineryStatsView(town: Town, rig?: string): RefineryStatsView {
-  const stats = town.refineryStats(rig);
-  const rigs = rig ? [town.getRig(rig)!] : town.listRigs();
+  const stats = town.rigs.refineryStats(rig);
+  const rigs = rig ? [town.rigs.get(rig)!] : town.rigs.list();
   const now = town.clock.now();
   let pending = 0;
   let inFlight = 0;
@@ -310,14 +191,14 @@ export function refineryStatsView(town: Town, rig?: string): RefineryStatsView {
   let busy = 0;
   const totals = { merged: 0, conflicts: 0, rejected: 0 };
   for (const r of rigs) {
-    const q = town.queueState(r.name);
+    const q = town.rigs.queueState(r.name);
     pending += q.pending.length;
     inFlight += q.inFlight.filter((i) => !BLOCKED_STAGES.has(i.stage)).length;
     blocked += q.inFlight.filter((i) => BLOCKED_STAGES.has(i.stage)).length;
     const head = q.inFlight[0]?.mr ?? q.pending[0];
     if (head && (oldest === null || head.enqueuedAt < oldest)) oldest = head.enqueuedAt;
     workers += r.settings.refineryWorkers;
-    busy += town.busyWorkers(r.name);
+    busy += town.rigs.busyWorkers(r.name);
     totals.merged += r.counters.merged;
     totals.conflicts += r.counters.conflicts;
     totals.rejected += r.counters.rejected;

@@ -1,7 +1,7 @@
 /**
  * The stream hub: per topic, a sequence number, a bounded replay buffer and the items
  * waiting for the next push; per client, the last seq it was sent and whether it is
- * behind. See protocol.ts for what clients see.
+ * behind. See contracts/realtime.ts for what clients see.
  *
  * Bursts are coalesced: items wait at most `coalesceMs` (the first item of a quiet period
  * goes out at once), views are recomputed at most every `viewIntervalMs`, and one push per
@@ -24,7 +24,7 @@ import {
   type StreamDelta,
   type StreamItem,
   type StreamSnapshot,
-} from './protocol';
+} from '../../contracts/realtime';
 
 /** What a topic is made of; views may be async (a convoy's finished beads come from the store). */
 export interface TopicSource {

@@ -2,7 +2,7 @@
  * Live updates over socket.io on the same HTTP server as the pages. Connections are
  * authenticated (a session cookie or a token) and same-origin only. Clients join topics
  * (`town`, `alerts`, `rig:<name>`, `convoy:<id>`) and get a snapshot, then coalesced,
- * numbered deltas, and resume without a gap after a reconnect (protocol.ts, hub.ts).
+ * numbered deltas, and resume without a gap after a reconnect (contracts/realtime.ts, hub.ts).
  */
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
@@ -15,14 +15,12 @@ import type { TownStore } from '../engine/ports';
 import type { HostAllowList } from '../http/hosts';
 import type { FailureLimiter } from '../http/rate-limit';
 import type { Town } from '../engine/town';
-import type { FleetReadings, TownOverview } from '../queries/town-view';
-import { townOverview } from '../queries/town-view';
+import { type FleetReadings, townOverview } from '../queries/town-view';
+import type { TownOverview } from '../../contracts/town';
 import { StreamHub, type HubOptions } from './hub';
-import { STREAM_EVENTS, type JoinAck, type JoinRequest, type RigDetail } from './protocol';
+import { STREAM_EVENTS, type JoinAck, type JoinRequest, type RigDetail } from '../../contracts/realtime';
 import { describeIssues } from '../commands/command';
 import { OverviewMemo, createTopicResolver, feedTopics, rigDetailFrom } from './topics';
-
-export { type RigDetail } from './protocol';
 
 export function rigDetail(town: Town, name: string, overview: TownOverview = townOverview(town)): RigDetail | null {
   return rigDetailFrom(town, name, overview);

@@ -13,18 +13,15 @@
  * every topic that needs it.
  */
 import type { AlertManager } from '../alerts/manager';
-import type { AlertsView } from '../alerts/model';
-import type { DomainEvent } from '../engine/events';
+import type { AlertsView } from '../../contracts/alerts';
+import type { DomainEvent } from '../../contracts/events';
 import type { TownStore } from '../engine/ports';
 import type { Town } from '../engine/town';
 import { convoyView } from '../queries/convoy-view';
-import { mergeQueueView, refineryStatsView, townOverview, type FleetReadings, type TownOverview } from '../queries/town-view';
+import { mergeQueueView, refineryStatsView, townOverview, type FleetReadings } from '../queries/town-view';
+import type { TownOverview } from '../../contracts/town';
 import type { StreamHub, TopicSource } from './hub';
-import type { RigDetail } from './protocol';
-
-export interface TownView {
-  overview: TownOverview;
-}
+import type { RigDetail, TownView } from '../../contracts/realtime';
 
 export interface TopicDeps {
   town: Town;
@@ -49,7 +46,7 @@ export class OverviewMemo {
 
 export function rigDetailFrom(town: Town, name: string, overview: TownOverview): RigDetail | null {
   const rig = overview.rigs.find((r) => r.name === name);
-  if (!rig || !town.getRig(name)) return null;
+  if (!rig || !town.rigs.get(name)) return null;
   return {
     rig,
     queue: mergeQueueView(town, name),
@@ -61,7 +58,7 @@ export function rigDetailFrom(town: Town, name: string, overview: TownOverview):
 
 /** Refinery stages move (speculating -> validating) without an event; this fingerprint notices. */
 export function queueFingerprint(town: Town, name: string): string {
-  const { pending, inFlight } = town.queueState(name);
+  const { pending, inFlight } = town.rigs.queueState(name);
   return inFlight.map((i) => `${i.mr.id}:${i.stage}:${i.worker}`).join(',') + '|' + pending.map((mr) => mr.id).join(',');
 }
 
@@ -82,12 +79,12 @@ export function createTopicResolver(deps: TopicDeps, memo: OverviewMemo) {
     }
     if (topic.startsWith('rig:')) {
       const name = topic.slice(4);
-      if (!town.getRig(name)) return null;
+      if (!town.rigs.get(name)) return null;
       let fingerprint = queueFingerprint(town, name);
       return {
         snapshot: () => rigDetailFrom(town, name, memo.get()),
         poll: () => {
-          if (!town.getRig(name)) return false;
+          if (!town.rigs.get(name)) return false;
           const next = queueFingerprint(town, name);
           const changed = next !== fingerprint;
           fingerprint = next;
@@ -97,7 +94,7 @@ export function createTopicResolver(deps: TopicDeps, memo: OverviewMemo) {
     }
     if (topic.startsWith('convoy:')) {
       const id = topic.slice(7);
-      if (!town.getConvoy(id)) return null;
+      if (!town.convoys.find(id)) return null;
       return { snapshot: () => convoyView(town, deps.store, id) };
     }
     return null;
@@ -107,7 +104,7 @@ export function createTopicResolver(deps: TopicDeps, memo: OverviewMemo) {
 /** The convoy an event concerns, directly or through its bead (looked up while the bead is in play). */
 function convoyOf(town: Town, event: DomainEvent): string | null {
   if ('convoy' in event && typeof event.convoy === 'string') return event.convoy;
-  if ('bead' in event && typeof event.bead === 'string') return town.getActiveBead(event.bead)?.convoyId ?? null;
+  if ('bead' in event && typeof event.bead === 'string') return town.beads.get(event.bead)?.convoyId ?? null;
   return null;
 }
 

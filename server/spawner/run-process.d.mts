@@ -22,6 +22,9 @@ export interface ProcessRequest {
   output: { mode: 'full' | 'tail'; limit: number };
   /** With killGroup: after the exit, how long an escaped grandchild may hold the pipes. */
   pipeGraceMs?: number;
+  /** Run as this user and group (a server running as root starts checks unprivileged: spawner/sandbox.ts). */
+  uid?: number;
+  gid?: number;
 }
 
 export interface ProcessResult {

@@ -106,7 +106,7 @@ function killOne(pid, signal) {
  * kills it, and `onStart(pid)` is called once the process exists.
  */
 export function runProcess(request, onStart) {
-  const { argv, cwd, env, stdin, timeoutMs, killGroup, output, pipeGraceMs } = request;
+  const { argv, cwd, env, stdin, timeoutMs, killGroup, output, pipeGraceMs, uid, gid } = request;
   const tail = output.mode === 'tail';
   // 'tail' interleaves stdout and stderr in one buffer (a gate's log reads in order);
   // 'full' keeps them apart, as git's callers parse stdout and read stderr for messages.
@@ -141,6 +141,9 @@ export function runProcess(request, onStart) {
       cwd,
       env,
       detached: Boolean(killGroup),
+      // Node drops the supplementary groups when it changes the user (libuv's setgroups(0)).
+      ...(uid === undefined ? {} : { uid }),
+      ...(gid === undefined ? {} : { gid }),
       stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       windowsHide: true,
     });

@@ -5,7 +5,7 @@
  * listMergeRequests, listEscalations, listGates, listEvents).
  * One definition shared by PrismaStore and MemoryStore so the two cannot drift.
  */
-import type { BeadStatus, ConvoyStatus, EscalationStatus, Gate, MergeRequestStatus } from '../engine/model';
+import type { BeadStatus, ConvoyStatus, EscalationStatus, Gate, MergeRequestStatus } from '../../contracts/records';
 
 export const FINISHED_BEAD_STATUSES: readonly BeadStatus[] = ['done', 'closed'];
 export const FINISHED_CONVOY_STATUSES: readonly ConvoyStatus[] = ['landed', 'closed'];

@@ -37,9 +37,9 @@ import type {
   RigCounters,
   RigStatus,
   TownSettings,
-} from '../engine/model';
-import type { DomainEvent } from '../engine/events';
-import type { AuditRecord, StoredEvent } from '../engine/ports';
+} from '../../contracts/records';
+import type { DomainEvent } from '../../contracts/events';
+import type { AuditRecord, StoredEvent } from '../../contracts/activity';
 
 /** JSON text for a value; `undefined` becomes `null` so the column never holds "undefined". */
 export function toJson(value: unknown): string {

@@ -5,18 +5,20 @@
  * a model after saving it, or a loaded model, cannot change what is stored: the same
  * guarantee a database gives for free.
  */
-import type { Bead, Convoy, Escalation, Gate, MergeRequest, Polecat, Rig, TownSettings, UsageRecord } from '../engine/model';
-import type { DomainEvent } from '../engine/events';
 import type {
-  AuditEntry,
-  AuditRecord,
-  BeadQuery,
-  EventQuery,
-  RecordChange,
-  StoredEvent,
-  TownState,
-  TownStore,
-} from '../engine/ports';
+  Bead,
+  Convoy,
+  Escalation,
+  Gate,
+  MergeRequest,
+  Polecat,
+  Rig,
+  TownSettings,
+  UsageRecord,
+} from '../../contracts/records';
+import type { DomainEvent } from '../../contracts/events';
+import type { AuditEntry, AuditRecord, StoredEvent } from '../../contracts/activity';
+import type { BeadQuery, EventQuery, RecordChange, TownState, TownStore } from '../engine/ports';
 import { eventRig, rigCountersWithDefaults, usageKey } from './mapping';
 import {
   FINISHED_BEAD_STATUSES,

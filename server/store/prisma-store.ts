@@ -9,18 +9,20 @@
  * queries newest first, ties broken by id.
  */
 import type { Prisma, PrismaClient } from './generated/client';
-import type { Bead, Convoy, Escalation, Gate, MergeRequest, Polecat, Rig, TownSettings, UsageRecord } from '../engine/model';
-import type { DomainEvent } from '../engine/events';
 import type {
-  AuditEntry,
-  AuditRecord,
-  BeadQuery,
-  EventQuery,
-  RecordChange,
-  StoredEvent,
-  TownState,
-  TownStore,
-} from '../engine/ports';
+  Bead,
+  Convoy,
+  Escalation,
+  Gate,
+  MergeRequest,
+  Polecat,
+  Rig,
+  TownSettings,
+  UsageRecord,
+} from '../../contracts/records';
+import type { DomainEvent } from '../../contracts/events';
+import type { AuditEntry, AuditRecord, StoredEvent } from '../../contracts/activity';
+import type { BeadQuery, EventQuery, RecordChange, TownState, TownStore } from '../engine/ports';
 import {
   auditFromRow,
   auditToRow,

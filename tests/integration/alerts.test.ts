@@ -12,12 +12,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AlertManager } from '@/server/alerts/manager';
-import type { Alert, AlertView, Silence } from '@/server/alerts/model';
+import type { Alert, AlertView, Silence } from '@/contracts/alerts';
 import { PrismaAlertStore } from '@/server/alerts/prisma-store';
 import { DEFAULT_RULES } from '@/server/alerts/rules';
 import { MemoryAlertStore, type AlertStore } from '@/server/alerts/store';
 import { WebhookNotifier, type EscalationPayload, type WebhookPayload } from '@/server/alerts/webhook';
-import { createCommandBus, type Actor } from '@/server/commands';
+import { COMMANDS, createCommandBus, type Actor } from '@/server/commands';
 import { VirtualClock } from '@/server/engine/clock';
 import type { Town } from '@/server/engine/town';
 import { createMonitoring } from '@/server/metrics/monitoring';
@@ -230,6 +230,7 @@ describe('the alert webhook', () => {
       alertStore: new MemoryAlertStore(),
       webhookUrl: url,
       webhook: { baseDelayMs: 5 },
+      pageUrl: () => 'http://town:3000/alerts',
     });
     try {
       const e = town.escalations.raise({
@@ -254,6 +255,8 @@ describe('the alert webhook', () => {
         reason: 'furiosa silent for 20 min',
       });
       expect(events[2].escalation).toMatchObject({ resolvedBy: 'ada' });
+      // The link the server passes once it listens, not null.
+      expect(events.map((p) => (p as unknown as { url: string | null }).url)).toEqual(Array(3).fill('http://town:3000/alerts'));
     } finally {
       await monitoring.stop();
       await h.cleanup();
@@ -288,9 +291,8 @@ describe('alert commands on a town', () => {
   it('edits rules, acknowledges, silences and runs the recommended action, refusing bad input and viewers', async () => {
     h = await createHarness();
     town = await h.open();
-    await town.addRig({ name: 'myproject', repoPath: h.repoPath });
-    const bus = createCommandBus(town);
-    const names = new Set(bus.list().map((c) => c.name));
+    await town.rigs.add({ name: 'myproject', repoPath: h.repoPath });
+    const names = new Set(COMMANDS.map((c) => c.name));
     const monitoring = createMonitoring({
       town,
       townStore: h.store,
@@ -300,6 +302,7 @@ describe('alert commands on a town', () => {
     });
     await monitoring.load();
     monitoring.start();
+    const bus = createCommandBus({ engine: town, alerts: monitoring.alerts });
     const ada: Actor = { name: 'ada', role: 'operator' };
     const vic: Actor = { name: 'vic', role: 'viewer' };
     const refusal = (name: string, input: unknown, actor: Actor = ada) =>
@@ -375,7 +378,7 @@ describe('alert commands on a town', () => {
 
     // The remedy is an ordinary command: one click scales the Refinery.
     await bus.execute(scale.command, scale.input, ada);
-    expect(town.getRig('myproject')!.settings.refineryWorkers).toBe(3);
+    expect(town.rigs.get('myproject')!.settings.refineryWorkers).toBe(3);
 
     await bus.execute('alert.rules.reset', {}, ada);
     expect(monitoring.alerts.listRules().find((r) => r.id === 'merge-queue-backlog')).toEqual(DEFAULT_RULES[0]);

@@ -41,8 +41,8 @@ describe('operator authentication', () => {
     auth = new Authenticator(credentials);
     h = await createHarness();
     town = await h.open();
-    await town.addRig({ name: 'myproject', repoPath: h.repoPath });
-    const bus = createCommandBus(town);
+    await town.rigs.add({ name: 'myproject', repoPath: h.repoPath });
+    const bus = createCommandBus({ engine: town });
     const gate = createAuthGate({ auth });
     server = createServer(async (req, res) => {
       if (await gate(req, res)) return;
@@ -109,11 +109,15 @@ describe('operator authentication', () => {
     expect((await scale({ cookie, 'x-gt-csrf': csrf })).status).toBe(403);
     // Past the gate, the CommandBus refuses too (and audits it).
     await expect(
-      createCommandBus(town).execute('refinery.scale', { rig: 'myproject', workers: 2 }, { name: 'vic', role: 'viewer' }),
+      createCommandBus({ engine: town }).execute(
+        'refinery.scale',
+        { rig: 'myproject', workers: 2 },
+        { name: 'vic', role: 'viewer' },
+      ),
     ).rejects.toMatchObject({
       code: 'forbidden',
     });
-    expect(town.getRig('myproject')!.settings.refineryWorkers).toBe(1);
+    expect(town.rigs.get('myproject')!.settings.refineryWorkers).toBe(1);
     // Viewers still read.
     expect((await fetch(`${base}/rigs/myproject`, { headers: { cookie } })).status).toBe(200);
   });
@@ -125,10 +129,10 @@ describe('operator authentication', () => {
     expect(missing.status).toBe(403);
     expect((await missing.json()).error.code).toBe('csrf');
     expect((await scale({ cookie, 'x-gt-csrf': other.csrf })).status).toBe(403);
-    expect(town.getRig('myproject')!.settings.refineryWorkers).toBe(1);
+    expect(town.rigs.get('myproject')!.settings.refineryWorkers).toBe(1);
     const ok = await scale({ cookie, 'x-gt-csrf': csrf });
     expect(ok.status).toBe(200);
-    expect(town.getRig('myproject')!.settings.refineryWorkers).toBe(2);
+    expect(town.rigs.get('myproject')!.settings.refineryWorkers).toBe(2);
     await town.settle();
     const [audit] = await h.store.listAudit(1);
     expect(audit).toMatchObject({ actor: 'ada', role: 'operator', action: 'refinery.scale', ok: true });

@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
@@ -17,8 +17,8 @@ import { RigAgentRuntime } from '../../server/agents/rig-runtime';
 import { ScriptedAgentRuntime } from '../../server/agents/scripted-agent';
 import { createCommandBus } from '../../server/commands';
 import type { Actor } from '../../server/commands/command';
-import type { DomainEvent, EventOf } from '../../server/engine/events';
-import type { RigSettings } from '../../server/engine/model';
+import type { DomainEvent, EventOf } from '../../contracts/events';
+import type { RigSettings } from '../../contracts/records';
 import type { Town } from '../../server/engine/town';
 import { runGit } from '../../server/git/run-git';
 import { costsView } from '../../server/queries/costs-view';
@@ -69,10 +69,12 @@ async function start(command: string[], settings: Partial<RigSettings> = {}, pol
     },
   });
   const town = await h.open();
+  // The agents may run as another user (a server running as root: spawner/sandbox.ts).
   await mkdir(capture, { recursive: true });
+  await chmod(capture, 0o777);
   const events: DomainEvent[] = [];
   town.bus.subscribe((e) => events.push(e));
-  await town.addRig({
+  await town.rigs.add({
     name: 'myproject',
     repoPath: h.repoPath,
     settings: {
@@ -82,7 +84,7 @@ async function start(command: string[], settings: Partial<RigSettings> = {}, pol
       ...settings,
     },
   });
-  await town.addPolecats('myproject', polecats);
+  await town.polecats.add('myproject', polecats);
   return {
     h,
     town,
@@ -125,7 +127,7 @@ describe('a rig running a command agent', () => {
     run = await start(agentScript('commit-agent'), { maxConcurrency: 2 }, 3);
     const { town, events } = run;
     const titles = ['parse the config', 'render the table', 'export as CSV', 'add a --json flag'];
-    const convoy = town.createConvoy(
+    const convoy = town.convoys.create(
       'agent convoy',
       titles.map((title) => ({ rig: 'myproject', title })),
     );
@@ -158,7 +160,10 @@ describe('a rig running a command agent', () => {
   it('sends a conflicting branch back to its agent, which redoes the bead on the new target', async () => {
     run = await start([...agentScript('commit-agent'), '--shared'], {}, 2);
     const { town, events } = run;
-    const beads = [town.createBead({ rig: 'myproject', title: 'first' }), town.createBead({ rig: 'myproject', title: 'second' })];
+    const beads = [
+      town.beads.create({ rig: 'myproject', title: 'first' }),
+      town.beads.create({ rig: 'myproject', title: 'second' }),
+    ];
     town.start();
     await run.until(() => eventsOf(events, 'mr.merged').length === 2, 30_000);
 
@@ -178,7 +183,7 @@ describe('a rig running a command agent', () => {
     const canary = path.join(run.h.dir, 'pwned');
     const title = `$(touch ${canary}); \`touch ${canary}\` && echo "x" 'y' | cat > ${canary} {promptFile} %s \\n`.slice(0, 200);
     const description = `line one\nline two; rm -rf ~\n$HOME \${PATH} <<EOF\n${'é long text. '.repeat(1_500)}`;
-    const bead = run.town.createBead({ rig: 'myproject', title, description });
+    const bead = run.town.beads.create({ rig: 'myproject', title, description });
     run.town.start();
     await run.until(() => eventsOf(run!.events, 'mr.merged').length === 1);
 
@@ -198,7 +203,7 @@ describe('a rig running a command agent', () => {
       GT_MODE: 'fresh',
       GT_ATTEMPT: '1',
     });
-    expect(got.cwd).toBe(run.town.listPolecats()[0].worktreePath);
+    expect(got.cwd).toBe(run.town.polecats.list()[0].worktreePath);
     expect(got.env.GT_OPERATOR_TOKEN).toBeUndefined(); // the server's own settings stay with the server
     // The prompt file lives outside the worktree: the agent's `git add -A` never commits it.
     expect(got.env.GT_PROMPT_FILE.startsWith(got.cwd)).toBe(false);
@@ -207,7 +212,7 @@ describe('a rig running a command agent', () => {
   it('kills a hung agent: nudge, restart (a new process), then escalation, and no process is left', async () => {
     run = await start(agentScript('hang-agent'), { heartbeatTimeoutMs: 60_000, witnessIntervalMs: 30_000 });
     const { town, events } = run;
-    town.createBead({ rig: 'myproject', title: 'a bead the agent never finishes' });
+    town.beads.create({ rig: 'myproject', title: 'a bead the agent never finishes' });
     town.start();
     // Small steps: the restarted process needs real time to start before the next patrol.
     await run.until(() => town.escalations.list().length > 0, 30_000, 1_000);
@@ -215,7 +220,7 @@ describe('a rig running a command agent', () => {
     const ladder = eventsOf(events, 'witness.detected').map((e) => `${e.kind}:${e.action}`);
     expect(ladder).toEqual(['unresponsive:nudge', 'unresponsive:restart', 'unresponsive:escalate']);
     expect(town.escalations.list()[0]).toMatchObject({ source: 'witness', polecatId: 'myproject/furiosa' });
-    expect(town.listPolecats()[0].state).toBe('stalled');
+    expect(town.polecats.list()[0].state).toBe('stalled');
     const pids = (await run.captured()).map((c) => c.pid);
     expect(pids.length).toBe(2); // the first process, and the one the restart started
     await realSleep(500);
@@ -228,22 +233,57 @@ describe('a rig running a command agent', () => {
   it('fails an agent that runs past its timeout, retries it, then escalates', async () => {
     run = await start(agentScript('hang-agent'), { agentTimeoutMs: 400, maxAttempts: 2 });
     const { town, events } = run;
-    const bead = town.createBead({ rig: 'myproject', title: 'slow bead' });
+    const bead = town.beads.create({ rig: 'myproject', title: 'slow bead' });
     town.start();
     await run.until(() => town.escalations.list().length > 0, 20_000, 100);
 
     const failures = eventsOf(events, 'agent.failed');
     expect(failures.map((f) => f.reason)).toEqual(['agent timed out after 400 ms', 'agent timed out after 400 ms']);
-    expect(town.getActiveBead(bead.id)?.status).toBe('blocked');
+    expect(town.beads.get(bead.id)?.status).toBe('blocked');
     expect(town.escalations.list()[0]).toMatchObject({ severity: 'high', beadId: bead.id });
     await realSleep(300);
     expect((await run.captured()).map((c) => c.pid).filter(alive)).toEqual([]);
   });
 
+  it('backs a crashing agent off 2 s, 4 s, 8 s of engine time before each retry, then escalates', async () => {
+    run = await start(agentScript('crash-agent'), { maxAttempts: 4 });
+    const { town, events, h } = run;
+    const bead = town.beads.create({ rig: 'myproject', title: 'crashy bead' });
+    const failures = () => eventsOf(events, 'agent.failed');
+    const hooks = () => eventsOf(events, 'bead.status_changed').filter((e) => e.bead === bead.id && e.to === 'hooked');
+    town.start();
+    await run.until(() => failures().length === 1, 20_000, 100);
+
+    // During the wait the bead is open and nobody's, and the event says until when.
+    const [first] = failures();
+    expect(first).toMatchObject({ attempt: 1, retryAt: first.at + 2_000 });
+    expect(town.beads.get(bead.id)).toMatchObject({ status: 'open', assignee: null });
+    expect(town.polecats.list()[0]).toMatchObject({ state: 'idle', beadId: null });
+    // One engine millisecond before its time, no retry; at its time, the bead is hooked again.
+    await h.clock.advance(first.retryAt! - h.clock.now() - 1, () => town.settle());
+    await realSleep(100);
+    await town.settle();
+    expect(hooks()).toHaveLength(1);
+    await h.clock.advance(1, () => town.settle());
+    expect(hooks().map((e) => e.at)).toEqual([hooks()[0].at, first.retryAt]);
+
+    await run.until(() => town.escalations.list().length > 0, 30_000, 100);
+    const all = failures();
+    expect(all.map((f) => f.attempt)).toEqual([1, 2, 3, 4]);
+    expect(all.map((f) => (f.retryAt == null ? null : f.retryAt - f.at))).toEqual([2_000, 4_000, 8_000, null]);
+    // Each retry was dispatched exactly when its wait ended, never before.
+    expect(
+      hooks()
+        .slice(1)
+        .map((e, i) => e.at - all[i].at),
+    ).toEqual([2_000, 4_000, 8_000]);
+    expect(town.beads.get(bead.id)).toMatchObject({ status: 'blocked', assignee: null });
+  });
+
   it('counts a crash as a failed attempt: retried, then the bead is blocked and escalated', async () => {
     run = await start(agentScript('crash-agent'), { maxAttempts: 3 });
     const { town, events } = run;
-    const bead = town.createBead({ rig: 'myproject', title: 'crashy bead' });
+    const bead = town.beads.create({ rig: 'myproject', title: 'crashy bead' });
     town.start();
     await run.until(() => town.escalations.list().length > 0);
 
@@ -251,12 +291,12 @@ describe('a rig running a command agent', () => {
     expect(failures).toHaveLength(3);
     expect(failures[0].reason).toBe('agent exited with code 3: fatal: the model refused the request');
     expect((await run.captured()).map((c) => c.env.GT_ATTEMPT).sort()).toEqual(['1', '2', '3']);
-    expect(town.getActiveBead(bead.id)).toMatchObject({ status: 'blocked', assignee: null });
+    expect(town.beads.get(bead.id)).toMatchObject({ status: 'blocked', assignee: null });
     expect(town.escalations.list()[0].reason).toMatch(/failed 3 agent attempts \(last: agent exited with code 3/);
-    expect(town.listPolecats()[0]).toMatchObject({ state: 'idle', beadId: null });
+    expect(town.polecats.list()[0]).toMatchObject({ state: 'idle', beadId: null });
     expect(eventsOf(events, 'mr.enqueued')).toEqual([]);
     // Without usage lines the polecat's tokens are unknown, not zero, and the costs say so.
-    expect(town.usageKnown(town.listPolecats()[0])).toBe(false);
+    expect(town.polecats.usageKnown(town.polecats.list()[0])).toBe(false);
     const costs = await costsView(town, run.h.store, 'rig', 'today');
     expect(costs.rows).toEqual([]);
     expect(costs.unmetered).toEqual({ runs: 3, polecats: ['myproject/furiosa'] });
@@ -267,13 +307,15 @@ describe('a rig running a command agent', () => {
       maxAttempts: 1,
     });
     const { town, events } = run;
-    town.createBead({ rig: 'myproject', title: 'forgets to commit' });
+    town.beads.create({ rig: 'myproject', title: 'forgets to commit' });
     town.start();
     await run.until(() => town.escalations.list().length > 0);
-    const { branch } = town.listPolecats()[0];
+    const { branch } = town.polecats.list()[0];
     expect(eventsOf(events, 'agent.failed')[0].reason).toBe(`agent exited 0 without new commits on ${branch}`);
     // A real process fails for real: simulated failures are refused, not silently ignored.
-    expect(() => town.injectFailure('myproject/furiosa', 'hang')).toThrow(/runs an external agent: failures cannot be simulated/);
+    expect(() => town.supervision.injectFailure('myproject/furiosa', 'hang')).toThrow(
+      /runs an external agent: failures cannot be simulated/,
+    );
   });
 
   it('flags an agent that loops printing usage without progress, and climbs the ladder on stalls', async () => {
@@ -284,7 +326,7 @@ describe('a rig running a command agent', () => {
     });
     const { town, events } = run;
     town.updateSettings({ retryLoopTokens: 20_000 }, 'test');
-    town.createBead({ rig: 'myproject', title: 'loops forever' });
+    town.beads.create({ rig: 'myproject', title: 'loops forever' });
     town.start();
     await run.until(() => town.escalations.list().length > 0, 20_000, 2_000);
 
@@ -299,7 +341,7 @@ describe('a rig running a command agent', () => {
 
   it('stops an agent an earlier server left running in the worktree, and nothing else', async () => {
     run = await start(agentScript('commit-agent'), {}, 2);
-    const [furiosa, nux] = run.town.listPolecats();
+    const [furiosa, nux] = run.town.polecats.list();
     // Two strays, as a killed server leaves them: detached, with their pids on record.
     const stray = (cwd: string) => {
       const child = spawn(agentScript('hang-agent')[0], agentScript('hang-agent').slice(1), {
@@ -322,8 +364,8 @@ describe('a rig running a command agent', () => {
       await writeFile(path.join(dir, 'agent.pid'), String(pid));
     }
     await realSleep(200);
-    run.town.createBead({ rig: 'myproject', title: 'one' });
-    run.town.createBead({ rig: 'myproject', title: 'two' });
+    run.town.beads.create({ rig: 'myproject', title: 'one' });
+    run.town.beads.create({ rig: 'myproject', title: 'two' });
     run.town.start();
     await run.until(() => eventsOf(run!.events, 'mr.merged').length === 2);
 
@@ -337,7 +379,7 @@ describe('a rig running a command agent', () => {
   it('ignores malformed usage lines (noted in the log) and counts only the valid one', async () => {
     run = await start(agentScript('malformed-agent'));
     const { town, events } = run;
-    town.createBead({ rig: 'myproject', title: 'prints junk usage' });
+    town.beads.create({ rig: 'myproject', title: 'prints junk usage' });
     town.start();
     await run.until(() => eventsOf(events, 'mr.merged').length === 1);
 
@@ -372,23 +414,23 @@ describe('agent settings', () => {
   ])('refuses %j and changes nothing', async (input, message) => {
     h = await createHarness();
     town = await h.open();
-    await town.addRig({ name: 'myproject', repoPath: h.repoPath });
-    const before = structuredClone(town.getRig('myproject')!.settings);
-    const bus = createCommandBus(town);
+    await town.rigs.add({ name: 'myproject', repoPath: h.repoPath });
+    const before = structuredClone(town.rigs.get('myproject')!.settings);
+    const bus = createCommandBus({ engine: town });
     const err = await bus.execute('agent.configure', { rig: 'myproject', ...input }, operator).then(
       () => null,
       (e: { code: string; message: string }) => e,
     );
     expect(err?.code).toBe('invalid');
     expect(err?.message).toMatch(message);
-    expect(town.getRig('myproject')!.settings).toEqual(before);
+    expect(town.rigs.get('myproject')!.settings).toEqual(before);
   });
 
   it('accepts a preset with a model, a command inside the rig, and a concurrency cap', async () => {
     h = await createHarness();
     town = await h.open();
-    await town.addRig({ name: 'myproject', repoPath: h.repoPath });
-    const bus = createCommandBus(town);
+    await town.rigs.add({ name: 'myproject', repoPath: h.repoPath });
+    const bus = createCommandBus({ engine: town });
     await expect(
       bus.execute(
         'agent.configure',
@@ -401,7 +443,7 @@ describe('agent settings', () => {
       { rig: 'myproject', agent: { kind: 'command', command: ['scripts/agent.sh', '{promptFile}'] }, maxConcurrency: 3 },
       operator,
     );
-    expect(town.getRig('myproject')!.settings).toMatchObject({
+    expect(town.rigs.get('myproject')!.settings).toMatchObject({
       agent: { kind: 'command', command: ['scripts/agent.sh', '{promptFile}'] },
       maxConcurrency: 3,
     });

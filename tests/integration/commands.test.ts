@@ -18,8 +18,8 @@ describe('the command API', () => {
   beforeEach(async () => {
     h = await createHarness();
     town = await h.open();
-    await town.addRig({ name: 'myproject', repoPath: h.repoPath });
-    bus = createCommandBus(town);
+    await town.rigs.add({ name: 'myproject', repoPath: h.repoPath });
+    bus = createCommandBus({ engine: town });
   });
   afterEach(async () => {
     await town.stop();
@@ -53,7 +53,7 @@ describe('the command API', () => {
     const err = await refusal('refinery.scale', input);
     expect(err?.code).toBe(code);
     expect(err?.message).toMatch(message);
-    expect(town.getRig('myproject')!.settings.refineryWorkers).toBe(1);
+    expect(town.rigs.get('myproject')!.settings.refineryWorkers).toBe(1);
   });
 
   it.each([
@@ -99,7 +99,7 @@ describe('the command API', () => {
     const err = await refusal('rig.split', input);
     expect(err?.code).toBe(code);
     expect(err?.message).toMatch(message);
-    expect(town.listRigs().map((r) => [r.name, r.status])).toEqual([['myproject', 'active']]);
+    expect(town.rigs.list().map((r) => [r.name, r.status])).toEqual([['myproject', 'active']]);
   });
 
   it.each([
@@ -115,16 +115,16 @@ describe('the command API', () => {
     ['escalation.ack', { id: 'esc-nope' }, 'not_found'],
     ['gate.create', { kind: 'timer', title: 't', holds: ['gt-none'] }, 'invalid'],
   ])('refuses %s with %j as %s and changes nothing', async (name, input, code) => {
-    const before = structuredClone(town.getRig('myproject'));
+    const before = structuredClone(town.rigs.get('myproject'));
     const settings = structuredClone(town.settings);
     expect((await refusal(name, input))?.code).toBe(code);
-    expect(town.getRig('myproject')).toEqual(before);
+    expect(town.rigs.get('myproject')).toEqual(before);
     expect(town.settings).toEqual(settings);
   });
 
   it('lets a viewer read but not act', async () => {
     expect((await refusal('refinery.scale', { rig: 'myproject', workers: 2 }, viewer))?.code).toBe('forbidden');
-    expect(town.getRig('myproject')!.settings.refineryWorkers).toBe(1);
+    expect(town.rigs.get('myproject')!.settings.refineryWorkers).toBe(1);
     await town.settle();
     const [audit] = await h.store.listAudit(1);
     expect(audit).toMatchObject({ actor: 'vic', ok: false });
@@ -132,10 +132,10 @@ describe('the command API', () => {
 
   it('pins a tier and a Witness interval', async () => {
     await bus.execute('rig.tier', { rig: 'myproject', tier: 'cold' }, operator);
-    expect(town.tierOf('myproject')).toBe('cold');
+    expect(town.supervision.tier('myproject')).toBe('cold');
     await bus.execute('witness.configure', { rig: 'myproject', intervalMs: 60_000 }, operator);
-    expect(town.witnessStatus('myproject').intervalMs).toBe(60_000);
+    expect(town.supervision.witnessStatus('myproject').intervalMs).toBe(60_000);
     await bus.execute('witness.configure', { rig: 'myproject', intervalMs: null }, operator);
-    expect(town.witnessStatus('myproject').intervalMs).toBe(5 * 60_000);
+    expect(town.supervision.witnessStatus('myproject').intervalMs).toBe(5 * 60_000);
   });
 });

@@ -33,9 +33,10 @@ import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { ScriptedAgentRuntime } from '../../server/agents/scripted-agent';
 import { VirtualClock } from '../../server/engine/clock';
-import type { Bead, MergeRequest } from '../../server/engine/model';
+import type { Bead, MergeRequest } from '../../contracts/records';
 import type { AgentRuntime } from '../../server/engine/ports';
-import { Town } from '../../server/engine/town';
+import { createEngine } from '../../server/engine/assembly';
+import type { Town } from '../../server/engine/town';
 import { CliGit } from '../../server/git/cli-git';
 import { GATE_FAIL_MARKER } from '../../server/gates/demo-gate';
 import { GateRunner } from '../../server/gates/gate-runner';
@@ -173,7 +174,7 @@ async function scaleRefinery(run: ServerRun, workers: number): Promise<string> {
   }
 }
 
-/** Reopens the town in-process on a copy of the database: the real Town.open + reconcile. */
+/** Reopens the town in-process on a copy of the database: the real createEngine + reconcile. */
 async function reconcileOnCopy(dbFile: string, scratch: string): Promise<{ merging: number; merged: string[] }> {
   await mkdir(scratch, { recursive: true });
   const copy = path.join(scratch, 'gastown.db');
@@ -184,7 +185,7 @@ async function reconcileOnCopy(dbFile: string, scratch: string): Promise<{ mergi
   try {
     const clock = new VirtualClock();
     const gitPort = new CliGit();
-    const town = await Town.open({
+    const town = await createEngine({
       clock,
       git: gitPort,
       store,
@@ -482,9 +483,9 @@ describe('what a crash leaves behind, pinned down in-process', () => {
     const h = await createHarness({ store: dying.store });
     onTestFinished(() => h.cleanup());
     const town1 = await h.open();
-    await town1.addRig({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 10_000 } });
-    await town1.addPolecats('myproject', 1);
-    const bead = town1.createBead({ rig: 'myproject', title: 'the one', paths: ['ui/'] });
+    await town1.rigs.add({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 10_000 } });
+    await town1.polecats.add('myproject', 1);
+    const bead = town1.beads.create({ rig: 'myproject', title: 'the one', paths: ['ui/'] });
     town1.start();
     await runUntilDead(h, town1, dying.dead);
 
@@ -503,7 +504,7 @@ describe('what a crash leaves behind, pinned down in-process', () => {
       expect.soft((await store2.getBead(bead.id))?.status, "the landed bead is 'done' after the restart").toBe('done');
       expect
         .soft(
-          town2.listActiveBeads().map((b) => b.id),
+          town2.beads.list().map((b) => b.id),
           'nobody works on a landed bead',
         )
         .not.toContain(bead.id);
@@ -536,7 +537,7 @@ describe('what a crash leaves behind, pinned down in-process', () => {
         nudge() {},
       }),
     };
-    const town1 = await Town.open({
+    const town1 = await createEngine({
       clock: h.clock,
       git: h.git,
       store: dying.store,
@@ -544,23 +545,23 @@ describe('what a crash leaves behind, pinned down in-process', () => {
       gates: new GateRunner({ scratchRoot: path.join(h.dir, 'scratch') }),
       workDir: h.dir,
     });
-    await town1.addRig({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 10_000 } });
-    await town1.addPolecats('myproject', 1);
-    const bead = town1.createBead({ rig: 'myproject', title: 'the one', paths: ['ui/'] });
+    await town1.rigs.add({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 10_000 } });
+    await town1.polecats.add('myproject', 1);
+    const bead = town1.beads.create({ rig: 'myproject', title: 'the one', paths: ['ui/'] });
     town1.start();
     await runUntilDead(h, town1, dying.dead);
 
     const store2 = new PrismaStore(await openSqlitePrisma(db.file));
     try {
       const town2 = await h.open({ store: store2 });
-      await town2.addPolecats('myproject', 1); // an idle polecat the Mayor can hand the bead to
+      await town2.polecats.add('myproject', 1); // an idle polecat the Mayor can hand the bead to
       town2.start();
       let worst = 0;
       await runUntil(
         h.clock,
         town2,
         () => {
-          const holders = town2.listPolecats('myproject').filter((p) => p.beadId === bead.id).length;
+          const holders = town2.polecats.list('myproject').filter((p) => p.beadId === bead.id).length;
           worst = Math.max(worst, holders);
           return worst > 1;
         },
@@ -578,18 +579,18 @@ describe('what a crash leaves behind, pinned down in-process', () => {
     const h = await createHarness();
     onTestFinished(() => h.cleanup());
     const town1 = await h.open();
-    await town1.addRig({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 10_000 } });
-    const [polecat] = await town1.addPolecats('myproject', 1);
+    await town1.rigs.add({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 10_000 } });
+    const [polecat] = await town1.polecats.add('myproject', 1);
     await town1.stop();
     // What `git reset --hard` or `git commit` killed mid-way leaves in the worktree's git dir.
     const { stdout } = await runGit(['rev-parse', '--git-dir'], { cwd: polecat.worktreePath });
     await writeFile(path.resolve(polecat.worktreePath, stdout.trim(), 'index.lock'), '');
 
     const town2 = await h.open();
-    const bead = town2.createBead({ rig: 'myproject', title: 'after the crash', paths: ['ui/'] });
+    const bead = town2.beads.create({ rig: 'myproject', title: 'after the crash', paths: ['ui/'] });
     town2.start();
-    await runUntil(h.clock, town2, () => !town2.getActiveBead(bead.id), 600_000);
+    await runUntil(h.clock, town2, () => !town2.beads.get(bead.id), 600_000);
     await town2.stop();
-    expect(town2.getActiveBead(bead.id)?.status ?? 'done', `${polecat.id}'s bead after 10 min`).toBe('done');
+    expect(town2.beads.get(bead.id)?.status ?? 'done', `${polecat.id}'s bead after 10 min`).toBe('done');
   }, 120_000);
 });

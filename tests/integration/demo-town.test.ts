@@ -15,7 +15,8 @@ import { demoRigNames } from '../../server/demo/demo-size';
 import { ensureDemoTown } from '../../server/demo/demo-town';
 import { VirtualClock } from '../../server/engine/clock';
 import type { TownStore } from '../../server/engine/ports';
-import { Town } from '../../server/engine/town';
+import { createEngine } from '../../server/engine/assembly';
+import type { Town } from '../../server/engine/town';
 import { CliGit } from '../../server/git/cli-git';
 import { GateRunner } from '../../server/gates/gate-runner';
 import { MemoryStore } from '../../server/store/memory-store';
@@ -33,7 +34,7 @@ afterEach(async () => {
 function openTown(store: TownStore, dataDir: string): Promise<Town> {
   const clock = new VirtualClock();
   const git = new CliGit();
-  return Town.open({
+  return createEngine({
     clock,
     git,
     store,
@@ -45,16 +46,16 @@ function openTown(store: TownStore, dataDir: string): Promise<Town> {
 
 /** What the seed made, per rig: polecats, active beads, and the titles of its convoys. */
 function census(town: Town) {
-  return town.listRigs().map((rig) => {
-    const beads = town.listActiveBeads().filter((b) => b.rig === rig.name);
+  return town.rigs.list().map((rig) => {
+    const beads = town.beads.list().filter((b) => b.rig === rig.name);
     const ids = new Set(beads.map((b) => b.id));
     return {
       rig: rig.name,
       repoPath: rig.repoPath,
-      polecats: town.listPolecats(rig.name).length,
+      polecats: town.polecats.list(rig.name).length,
       beads: beads.length,
-      convoys: town
-        .listConvoys()
+      convoys: town.convoys
+        .list()
         .filter((c) => c.beadIds.some((id) => ids.has(id)))
         .map((c) => c.title),
     };
@@ -80,7 +81,7 @@ describe('demo town size', () => {
         convoys: [rig === 'myproject' ? 'Demo sprint 1' : `${rig} sprint 1`],
       })),
     );
-    for (const rig of town.listRigs()) expect(existsSync(path.join(rig.repoPath, '.git')), rig.name).toBe(true);
+    for (const rig of town.rigs.list()) expect(existsSync(path.join(rig.repoPath, '.git')), rig.name).toBe(true);
     expect(existsSync(path.join(dir, 'demo-seeded'))).toBe(true);
   });
 
@@ -136,7 +137,7 @@ describe('demo town size', () => {
     await expect(ensureDemoTown(town, dir, { rigs: 101, polecatsPerRig: 5 })).rejects.toThrow(
       /rigs must be a whole number from 1 to 100/,
     );
-    expect(town.listRigs()).toEqual([]);
+    expect(town.rigs.list()).toEqual([]);
     expect(existsSync(path.join(dir, 'rigs'))).toBe(false);
   });
 

@@ -3,7 +3,7 @@
  * gates in per-slot scratch worktrees, with timeouts, aborts and hostile arguments.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -21,6 +21,8 @@ const git = new CliGit();
 const author = { name: 'polecat', email: 'polecat@localhost' };
 
 let dir: string;
+/** Where gates leave what they observed: writable by the user gates run as (spawner/sandbox.ts). */
+let out: string;
 let repo: string;
 let initial: string;
 let runner: GateRunner;
@@ -28,6 +30,9 @@ let runner: GateRunner;
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'gastown-gates-'));
   repo = path.join(dir, 'repo');
+  out = path.join(dir, 'out');
+  await mkdir(out);
+  await chmod(out, 0o777);
   initial = await initRepository(repo, demoRepositoryFiles());
   runner = new GateRunner({ scratchRoot: path.join(dir, 'scratch') });
 });
@@ -80,7 +85,7 @@ describe('GateRunner', () => {
   });
 
   it("reports the failing gate's name and output and skips the rest when one exits 1", async () => {
-    const thirdRan = path.join(dir, 'third-ran');
+    const thirdRan = path.join(out, 'third-ran');
     const result = await validate(initial, [
       passing('build'),
       nodeGate('lint', 'console.log("src/a.ts: 3 problems"); console.error("lint failed"); process.exit(1)'),
@@ -126,7 +131,7 @@ describe('GateRunner', () => {
   });
 
   it('kills the running gate and rejects with AbortError when the signal aborts', async () => {
-    const pidFile = path.join(dir, 'gate.pid');
+    const pidFile = path.join(out, 'gate.pid');
     const script = 'require("fs").writeFileSync(process.argv[1], String(process.pid)); setTimeout(() => {}, 30000)';
     const controller = new AbortController();
     const run = validate(initial, [nodeGate('hang', script, [pidFile], 60_000)], 0, controller.signal);
@@ -213,7 +218,7 @@ describe('GateRunner', () => {
 
   it('checks out exactly the requested commit when a previous run left files behind', async () => {
     const next = await commitFiles({ '.gitignore': '*.log\n', 'added.txt': 'new file\n' }, 'add files');
-    const observed = path.join(dir, 'observed.json');
+    const observed = path.join(out, 'observed.json');
     const observe = nodeGate(
       'observe',
       `const { execFileSync } = require('child_process');

@@ -44,17 +44,17 @@ describe('calibration from a live rig', () => {
   it('previews more Refinery workers as more throughput on a saturated rig, and changes nothing live', async () => {
     const { town, store } = await liveTown({ polecatsPerRig: 20, hours: 4, gateMinutes: 6, seed: 4 });
     const lab = new LabService(town, store);
-    const before = town.getRig('myproject')!.settings.refineryWorkers;
+    const before = town.rigs.get('myproject')!.settings.refineryWorkers;
     const p = await lab.preview({ rig: 'myproject', change: { kind: 'scale', workers: 3 } });
     expect(p.after.params.workers).toBe(3);
     expect(p.after.figures.mergesPerHour).toBeGreaterThan(p.before.figures.mergesPerHour * 1.5);
-    expect(town.getRig('myproject')!.settings.refineryWorkers).toBe(before);
+    expect(town.rigs.get('myproject')!.settings.refineryWorkers).toBe(before);
   });
 
   it('previews staggering a held convoy in waves: fewer conflicts than all at once, landing later', async () => {
     const { town, store } = await liveTown({ polecatsPerRig: 20, hours: 2, seed: 6 });
     const beads = Array.from({ length: 20 }, (_, i) => ({ title: `sprint ${i}`, rig: 'myproject', paths: ['core/'] }));
-    const convoy = town.createConvoy('sprint', beads, { hold: true, by: 'test' });
+    const convoy = town.convoys.create('sprint', beads, { hold: true, by: 'test' });
     const lab = new LabService(town, store);
     const p = await lab.preview({ rig: 'myproject', change: { kind: 'stagger', convoy: convoy.id, waveSize: 5 } });
     expect(p.before.params.convoy).toEqual({ beads: 20, waveSize: null });

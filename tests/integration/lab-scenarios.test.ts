@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { LabParamsError } from '../../server/lab/params';
 import { runLab } from '../../server/lab/run';
-import { findScenario, formatReport, runScenario, type ScenarioReport } from '../../server/lab/scenarios';
+import { findScenario, formatReport, runScenario } from '../../server/lab/scenarios';
+import type { ScenarioReport } from '../../contracts/lab';
 
 async function scenario(id: string, overrides = {}): Promise<ScenarioReport> {
   const s = findScenario(id);

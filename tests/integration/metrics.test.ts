@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryAlertStore } from '@/server/alerts/store';
 import { VirtualClock } from '@/server/engine/clock';
 import type { Town } from '@/server/engine/town';
-import type { MetricSnapshot } from '@/server/metrics/catalog';
+import type { MetricSnapshot } from '@/contracts/metrics';
 import { createMonitoring } from '@/server/metrics/monitoring';
 import { PrismaMetricsStore } from '@/server/metrics/prisma-series-store';
 import { createPrometheusRegistry } from '@/server/metrics/prometheus';
@@ -172,8 +172,8 @@ describe('the metric registry on a real town', () => {
   it('samples queue depth, throughput, conflicts, patrols and silent polecats on the engine clock, and exports them', async () => {
     h = await createHarness();
     town = await h.open();
-    await town.addRig({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 30_000 } });
-    await town.addPolecats('myproject', 4);
+    await town.rigs.add({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 30_000 } });
+    await town.polecats.add('myproject', 4);
     const monitoring = createMonitoring({
       town,
       townStore: h.store,
@@ -184,20 +184,20 @@ describe('the metric registry on a real town', () => {
     const snapshots: MetricSnapshot[] = [];
     monitoring.sampler.onSnapshot((s) => snapshots.push(s));
     monitoring.start();
-    town.createConvoy(
+    town.convoys.create(
       'sprint',
       Array.from({ length: 8 }, (_, i) => ({ rig: 'myproject', title: `bead ${i}`, paths: ['core/'] })),
     );
     town.start();
-    await runUntil(h.clock, town, () => town.getRig('myproject')!.counters.merged >= 4, 2 * HOUR);
+    await runUntil(h.clock, town, () => town.rigs.get('myproject')!.counters.merged >= 4, 2 * HOUR);
 
     const sampled = snapshots.length;
     const s = monitoring.sampler.sample();
     const rig = s.rigs.myproject;
     expect(rig.polecats).toBe(4);
-    expect(rig.queue_depth).toBe(town.queueDepth('myproject'));
+    expect(rig.queue_depth).toBe(town.rigs.queueDepth('myproject'));
     expect(rig.throughput).toBeGreaterThanOrEqual(4);
-    expect(rig.conflict_sample).toBe(town.refineryStats('myproject').conflictRate.sample);
+    expect(rig.conflict_sample).toBe(town.rigs.refineryStats('myproject').conflictRate.sample);
     expect(rig.workers).toBe(1);
     expect(s.town.patrol_duration).not.toBeNull();
     expect(s.town.polecats).toBe(4);
@@ -219,11 +219,11 @@ describe('the metric registry on a real town', () => {
     expect(text).toMatch(/^gt_throughput_per_hour\{rig="myproject"\} \d+$/m);
 
     // A polecat that hangs (and a Witness told to wait) is unresponsive past 15 minutes, and the rule fires.
-    town.updateRigSettings('myproject', { heartbeatTimeoutMs: 4 * HOUR, progressTimeoutMs: 4 * HOUR });
-    town.createConvoy('more', [{ rig: 'myproject', title: 'one more', paths: ['ui/'] }]);
-    await runUntil(h.clock, town, () => town.listPolecats('myproject').some((p) => p.state === 'working'), HOUR);
-    const victim = town.listPolecats('myproject').find((p) => p.state === 'working')!;
-    town.injectFailure(victim.id, 'hang', true);
+    town.rigs.updateSettings('myproject', { heartbeatTimeoutMs: 4 * HOUR, progressTimeoutMs: 4 * HOUR });
+    town.convoys.create('more', [{ rig: 'myproject', title: 'one more', paths: ['ui/'] }]);
+    await runUntil(h.clock, town, () => town.polecats.list('myproject').some((p) => p.state === 'working'), HOUR);
+    const victim = town.polecats.list('myproject').find((p) => p.state === 'working')!;
+    town.supervision.injectFailure(victim.id, 'hang', true);
     await runUntil(
       h.clock,
       town,

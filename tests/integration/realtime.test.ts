@@ -12,10 +12,10 @@ import { io as connect } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Authenticator } from '@/server/auth/authenticator';
 import type { Credentials } from '@/server/auth/credentials';
-import type { DomainEvent } from '@/server/engine/events';
+import type { DomainEvent } from '@/contracts/events';
 import type { Town } from '@/server/engine/town';
-import type { JoinAck } from '@/server/realtime/protocol';
-import { attachRealtime, type Realtime, type RigDetail } from '@/server/realtime/socket';
+import type { JoinAck, RigDetail } from '@/contracts/realtime';
+import { attachRealtime, type Realtime } from '@/server/realtime/socket';
 import { StreamClient } from '@/lib/stream-client';
 import { createHarness, runUntil, type Harness } from '../support/engine-harness';
 
@@ -58,9 +58,9 @@ describe('live streams', () => {
   async function setUp(hub: Parameters<typeof attachRealtime>[0]['hub'] = {}) {
     h = await createHarness();
     town = await h.open();
-    await town.addRig({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 20_000 } });
-    await town.addPolecats('myproject', 3);
-    town.createConvoy(
+    await town.rigs.add({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 20_000 } });
+    await town.polecats.add('myproject', 3);
+    town.convoys.create(
       'sprint',
       Array.from({ length: 12 }, (_, i) => ({ rig: 'myproject', title: `bead ${i}`, paths: [i % 2 ? 'core/' : 'ui/'] })),
     );
@@ -111,16 +111,16 @@ describe('live streams', () => {
     expect(got.acks[0]).toEqual({ ok: true, mode: 'snapshot', replayed: 0 });
 
     town.start();
-    await runUntil(h.clock, town, () => town.getRig('myproject')!.counters.merged >= 2, 3_600_000);
+    await runUntil(h.clock, town, () => town.rigs.get('myproject')!.counters.merged >= 2, 3_600_000);
     await waitFor('the deltas to catch up', () => got.events.length === published.length);
     expect(got.events.map(key)).toEqual(published.map(key));
     expect(got.views.length).toBeGreaterThan(0);
-    expect((got.views.at(-1) as RigDetail).rig.merged).toBe(town.getRig('myproject')!.counters.merged);
+    expect((got.views.at(-1) as RigDetail).rig.merged).toBe(town.rigs.get('myproject')!.counters.merged);
 
     // The connection drops; the town keeps working while the client is away; then it comes back.
     await dropConnection(client);
     const before = published.length;
-    await runUntil(h.clock, town, () => town.getRig('myproject')!.counters.merged >= 5, 3_600_000);
+    await runUntil(h.clock, town, () => town.rigs.get('myproject')!.counters.merged >= 5, 3_600_000);
     expect(published.length).toBeGreaterThan(before);
     client.socket.connect();
 
@@ -139,7 +139,7 @@ describe('live streams', () => {
     await dropConnection(client);
     town.start();
     // Many pushes while away (each step's events are flushed before the next).
-    for (let i = 0; i < 40 && town.getRig('myproject')!.counters.merged < 3; i++) {
+    for (let i = 0; i < 40 && town.rigs.get('myproject')!.counters.merged < 3; i++) {
       await runUntil(h.clock, town, () => false, 20_000);
       await new Promise((r) => setTimeout(r, 30));
     }
@@ -147,17 +147,17 @@ describe('live streams', () => {
     await waitFor('the reconnect', () => got.acks.length === 2, 30_000);
     expect(got.acks[1]).toEqual({ ok: true, mode: 'snapshot', replayed: 0 });
     await waitFor('the fresh snapshot', () => got.snapshots.length === 2);
-    expect((got.snapshots[1] as RigDetail).rig.merged).toBe(town.getRig('myproject')!.counters.merged);
+    expect((got.snapshots[1] as RigDetail).rig.merged).toBe(town.rigs.get('myproject')!.counters.merged);
   });
 
   it('streams a convoy: its view on join, then the events of its beads as they move', async () => {
     await setUp();
-    const convoy = town.listConvoys()[0];
+    const convoy = town.convoys.list()[0];
     const { got } = follow(`convoy:${convoy.id}`);
     await waitFor('the snapshot', () => got.snapshots.length === 1);
     expect(got.snapshots[0]).toMatchObject({ id: convoy.id, title: 'sprint', progress: { done: 0, total: 12 } });
     town.start();
-    await runUntil(h.clock, town, () => town.getRig('myproject')!.counters.merged >= 2, 3_600_000);
+    await runUntil(h.clock, town, () => town.rigs.get('myproject')!.counters.merged >= 2, 3_600_000);
     await waitFor('bead events', () => got.events.some((e) => e.type === 'bead.status_changed' && e.to === 'done'));
     const beads = new Set(convoy.beadIds);
     for (const e of got.events)

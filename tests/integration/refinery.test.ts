@@ -4,8 +4,8 @@
  * rejection with the gate's output, bisection in batch mode, and escalation at the cap.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DomainEvent } from '../../server/engine/events';
-import type { GateSpec, RigSettings } from '../../server/engine/model';
+import type { DomainEvent } from '../../contracts/events';
+import type { GateSpec, RigSettings } from '../../contracts/records';
 import type { Town } from '../../server/engine/town';
 import { CliGit, fsck } from '../../server/git/cli-git';
 import { runGit } from '../../server/git/run-git';
@@ -28,14 +28,18 @@ async function runRig(h: Harness, settings: Partial<RigSettings>, polecats: numb
   const town = await h.open();
   const events: DomainEvent[] = [];
   town.bus.subscribe((e) => events.push(e));
-  await town.addRig({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 20_000, gates: [CHECK], ...settings } });
-  await town.addPolecats('myproject', polecats);
-  town.createConvoy(
+  await town.rigs.add({
+    name: 'myproject',
+    repoPath: h.repoPath,
+    settings: { agentWorkMs: 20_000, gates: [CHECK], ...settings },
+  });
+  await town.polecats.add('myproject', polecats);
+  town.convoys.create(
     'sprint',
     Array.from({ length: beads }, (_, i) => ({ rig: 'myproject', title: `bead ${i}`, paths: [seedPaths[i % seedPaths.length]] })),
   );
   town.start();
-  const settled = () => town.listActiveBeads().every((b) => b.status === 'blocked');
+  const settled = () => town.beads.list().every((b) => b.status === 'blocked');
   // Coarse steps with overlap: requests pile up while others are validated, as in a busy town.
   await runUntil(h.clock, town, settled, 6 * 3_600_000, 30_000, { overlap: true });
   return { town, events };
@@ -77,7 +81,7 @@ describe('the Refinery with parallel workers', () => {
     expect(landed).toEqual(mergedEvents);
     expect(new Set(landed).size).toBe(landed.length);
     expect(isSubsequence(landed, claimOrder(run.events))).toBe(true);
-    const rig = town.getRig('myproject')!;
+    const rig = town.rigs.get('myproject')!;
     expect(rig.counters.rejected).toBeGreaterThan(0);
     const escalated = run.events.filter((e) => e.type === 'mr.escalated').length;
     expect(landed.length + escalated).toBe(16);
@@ -100,7 +104,7 @@ describe('the Refinery with parallel workers', () => {
     expect(rejected).toMatchObject({ gate: 'checks' });
     expect((rejected as { output: string }).output).toContain('GT_GATE_FAIL');
     expect(run.events.filter((e) => e.type === 'mr.merged')).toHaveLength(1);
-    expect(town.getRig('myproject')!.counters).toMatchObject({ merged: 1, rejected: 1, reworkedMerged: 1 });
+    expect(town.rigs.get('myproject')!.counters).toMatchObject({ merged: 1, rejected: 1, reworkedMerged: 1 });
   });
 
   it('escalates a request and blocks its bead once it has failed maxAttempts times', async () => {
@@ -110,8 +114,8 @@ describe('the Refinery with parallel workers', () => {
     expect(run.events.some((e) => e.type === 'mr.escalated')).toBe(true);
     const [escalation] = town.escalations.list();
     expect(escalation).toMatchObject({ severity: 'high', source: 'refinery', status: 'open' });
-    expect(town.listActiveBeads()[0].status).toBe('blocked');
-    expect(town.listPolecats()[0].state).toBe('idle');
+    expect(town.beads.list()[0].status).toBe('blocked');
+    expect(town.polecats.list()[0].state).toBe('idle');
   });
 
   it('lands passing batches together and bisects a failing one in batch mode', async () => {
@@ -125,11 +129,11 @@ describe('the Refinery with parallel workers', () => {
     // A failing batch was bisected down to the broken request, which was sent back.
     expect(validations.some((v) => v.covers > 1 && !v.ok)).toBe(true);
     expect(validations.some((v) => v.covers === 1 && !v.ok)).toBe(true);
-    expect(town.getRig('myproject')!.counters.rejected).toBeGreaterThan(0);
+    expect(town.rigs.get('myproject')!.counters.rejected).toBeGreaterThan(0);
     const escalated = run.events.filter((e) => e.type === 'mr.escalated').length;
     expect(landed.length + escalated).toBe(16);
     // Fewer gate runs than landings: batches share one run.
-    expect(validations.length).toBeLessThan(landed.length + town.getRig('myproject')!.counters.rejected * 3);
+    expect(validations.length).toBeLessThan(landed.length + town.rigs.get('myproject')!.counters.rejected * 3);
     expect((await fsck(h.repoPath)).ok).toBe(true);
   });
   it('validates again after a backoff when the gates could not run, and lands the request', async () => {
@@ -149,7 +153,7 @@ describe('the Refinery with parallel workers', () => {
     town = run.town;
     expect(failures).toBeLessThan(0);
     expect(run.events.filter((e) => e.type === 'mr.merged')).toHaveLength(1);
-    expect(town.listActiveBeads()).toEqual([]);
+    expect(town.beads.list()).toEqual([]);
   });
   it('merges again after a backoff when git itself failed, and lands the request', async () => {
     let failures = 2;
@@ -162,6 +166,6 @@ describe('the Refinery with parallel workers', () => {
     town = run.town;
     expect(failures).toBeLessThan(0);
     expect(run.events.filter((e) => e.type === 'mr.merged')).toHaveLength(1);
-    expect(town.listActiveBeads()).toEqual([]);
+    expect(town.beads.list()).toEqual([]);
   });
 });

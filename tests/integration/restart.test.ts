@@ -35,15 +35,15 @@ describe('restarting a town on SQLite', () => {
     h = await createHarness({ store: store1 });
 
     const town1 = await h.open();
-    await town1.addRig({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 20_000 } });
-    await town1.addPolecats('myproject', 4);
-    town1.createConvoy(
+    await town1.rigs.add({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 20_000 } });
+    await town1.polecats.add('myproject', 4);
+    town1.convoys.create(
       'sprint',
       Array.from({ length: 12 }, (_, i) => ({ rig: 'myproject', title: `bead ${i}`, paths: ['core/'] })),
     );
     town1.start();
-    await runUntil(h.clock, town1, () => town1.getRig('myproject')!.counters.merged >= 4, 3_600_000);
-    const mergedBefore = town1.getRig('myproject')!.counters.merged;
+    await runUntil(h.clock, town1, () => town1.rigs.get('myproject')!.counters.merged >= 4, 3_600_000);
+    const mergedBefore = town1.rigs.get('myproject')!.counters.merged;
     expect(mergedBefore).toBeGreaterThanOrEqual(4);
     expect(mergedBefore).toBeLessThan(12);
     await town1.stop();
@@ -51,11 +51,11 @@ describe('restarting a town on SQLite', () => {
 
     const store2 = await openStore(dbFile);
     const town2 = await h.open({ store: store2 });
-    expect(town2.listRigs().map((r) => r.name)).toEqual(['myproject']);
-    expect(town2.getRig('myproject')!.counters.merged).toBe(mergedBefore);
-    expect(town2.listActiveBeads()).toHaveLength(12 - mergedBefore);
+    expect(town2.rigs.list().map((r) => r.name)).toEqual(['myproject']);
+    expect(town2.rigs.get('myproject')!.counters.merged).toBe(mergedBefore);
+    expect(town2.beads.list()).toHaveLength(12 - mergedBefore);
     town2.start();
-    await runUntil(h.clock, town2, () => town2.listActiveBeads().length === 0, 3_600_000);
+    await runUntil(h.clock, town2, () => town2.beads.list().length === 0, 3_600_000);
     await town2.stop();
 
     const subjects = await mergeCommitSubjects(h.repoPath);
@@ -84,9 +84,9 @@ describe('restarting a town on SQLite', () => {
     const store1 = await openStore(dbFile);
     h = await createHarness({ store: store1, git: dying });
     const town1 = await h.open();
-    await town1.addRig({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 10_000 } });
-    await town1.addPolecats('myproject', 1);
-    town1.createBead({ rig: 'myproject', title: 'the one', paths: ['ui/'] });
+    await town1.rigs.add({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 10_000 } });
+    await town1.polecats.add('myproject', 1);
+    town1.beads.create({ rig: 'myproject', title: 'the one', paths: ['ui/'] });
     die = true;
     town1.start();
     // Step until the merge has been claimed and the ref moved (the port hangs after that).
@@ -98,8 +98,8 @@ describe('restarting a town on SQLite', () => {
     // The "crashed" process is abandoned; a new one opens the same database.
     const store2 = await openStore(dbFile);
     const town2 = await h.open({ store: store2, git: real });
-    expect(town2.getRig('myproject')!.counters.merged).toBe(1);
-    expect(town2.listActiveBeads()).toHaveLength(0);
+    expect(town2.rigs.get('myproject')!.counters.merged).toBe(1);
+    expect(town2.beads.list()).toHaveLength(0);
     expect(await mergeCommitSubjects(h.repoPath)).toHaveLength(1);
     await town2.stop();
     await store2.close();

@@ -5,7 +5,7 @@
  * Validation gates take modelled engine time (ClockedGate), so runs are deterministic.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DomainEvent } from '../../server/engine/events';
+import type { DomainEvent } from '../../contracts/events';
 import type { Town } from '../../server/engine/town';
 import type { GatePort } from '../../server/engine/ports';
 import { fsck } from '../../server/git/cli-git';
@@ -27,9 +27,9 @@ async function openTown(polecats: number, beads: number, gates?: (clock: Harness
   const town = await h.open();
   const events: DomainEvent[] = [];
   town.bus.subscribe((e) => events.push(e));
-  await town.addRig({ name: 'app', repoPath: h.repoPath, settings: { agentWorkMs: 60_000 } });
-  await town.addPolecats('app', polecats);
-  for (let i = 0; i < beads; i++) town.createBead({ rig: 'app', title: `bead ${i}`, paths: [`${AREAS[i % 3]}/`] });
+  await town.rigs.add({ name: 'app', repoPath: h.repoPath, settings: { agentWorkMs: 60_000 } });
+  await town.polecats.add('app', polecats);
+  for (let i = 0; i < beads; i++) town.beads.create({ rig: 'app', title: `bead ${i}`, paths: [`${AREAS[i % 3]}/`] });
   return { town, events };
 }
 
@@ -47,9 +47,9 @@ interface Window {
  */
 function feed(town: Town, perMinute: number, backlog = 20): void {
   for (let i = 0; i < perMinute; i++) {
-    if (town.listActiveBeads().filter((b) => b.status === 'open').length >= backlog) return;
+    if (town.beads.list().filter((b) => b.status === 'open').length >= backlog) return;
     const paths = [`${AREAS[fed++ % 3]}/`];
-    town.createBead({ rig: town.routeBead(paths), title: `bead ${fed}`, paths });
+    town.beads.create({ rig: town.beads.route(paths), title: `bead ${fed}`, paths });
   }
 }
 let fed = 0;
@@ -62,7 +62,7 @@ async function measure(town: Town, events: DomainEvent[], rigs: string[], ms: nu
   for (let t = 0; t < ms; t += 60_000) {
     feed(town, perMinute);
     await runUntil(h.clock, town, () => false, 60_000, 5_000);
-    depthSum += rigs.reduce((sum, r) => sum + town.queueDepth(r), 0) / rigs.length;
+    depthSum += rigs.reduce((sum, r) => sum + town.rigs.queueDepth(r), 0) / rigs.length;
     samples++;
   }
   const window = events.slice(from);
@@ -78,10 +78,10 @@ describe('splitting a rig', () => {
     const { town, events } = await openTown(20, 0);
     town.start();
     await measure(town, events, ['app'], 10 * 60_000, PER_MINUTE); // the queue builds
-    expect(town.queueDepth('app')).toBeGreaterThanOrEqual(5);
+    expect(town.rigs.queueDepth('app')).toBeGreaterThanOrEqual(5);
     const before = await measure(town, events, ['app'], 30 * 60_000, PER_MINUTE);
 
-    const plan = await town.splitRig('app', { partitions: PARTITIONS }, 'test');
+    const plan = await town.rigs.split('app', { partitions: PARTITIONS }, 'test');
     expect(plan.partitions.map((p) => p.name)).toEqual(['app-core', 'app-ui', 'app-tests', 'app-rest']);
     const rigs = ['app-core', 'app-ui', 'app-tests'];
     await measure(town, events, rigs, 10 * 60_000, PER_MINUTE); // the backlog drains
@@ -102,58 +102,60 @@ describe('splitting a rig', () => {
   it('moves open beads, queued merge requests and polecats to the partition that owns their paths, losing nothing', async () => {
     const { town } = await openTown(6, 30);
     town.start();
-    await runUntil(h.clock, town, () => town.queueDepth('app') >= 3, 10 * 60_000, 5_000);
-    const beadsBefore = town
-      .listActiveBeads()
+    await runUntil(h.clock, town, () => town.rigs.queueDepth('app') >= 3, 10 * 60_000, 5_000);
+    const beadsBefore = town.beads
+      .list()
       .map((b) => b.id)
       .sort();
-    const queuedBefore = town
+    const queuedBefore = town.rigs
       .mergeQueue('app')
       .map((mr) => mr.id)
       .sort();
-    const plan = await town.planSplit('app', { partitions: PARTITIONS, spanning: 'app-core' });
-    expect(town.getRig('app')!.status).toBe('active'); // a preview changes nothing
+    const plan = await town.rigs.planSplit('app', { partitions: PARTITIONS, spanning: 'app-core' });
+    expect(town.rigs.get('app')!.status).toBe('active'); // a preview changes nothing
 
-    await town.splitRig('app', { partitions: PARTITIONS, spanning: 'app-core' }, 'test');
-    expect(town.getRig('app')!.status).toBe('retired');
-    expect(town.getRig('app')!.lineage!.splitInto).toEqual(['app-core', 'app-ui', 'app-tests', 'app-rest']);
-    expect(town.getRig('app-ui')!.lineage!.splitFrom).toBe('app');
+    await town.rigs.split('app', { partitions: PARTITIONS, spanning: 'app-core' }, 'test');
+    expect(town.rigs.get('app')!.status).toBe('retired');
+    expect(town.rigs.get('app')!.lineage!.splitInto).toEqual(['app-core', 'app-ui', 'app-tests', 'app-rest']);
+    expect(town.rigs.get('app-ui')!.lineage!.splitFrom).toBe('app');
     expect(
-      town
-        .listActiveBeads()
+      town.beads
+        .list()
         .map((b) => b.id)
         .sort(),
     ).toEqual(beadsBefore);
-    for (const bead of town.listActiveBeads()) {
+    for (const bead of town.beads.list()) {
       expect(bead.rig).toBe(`app-${bead.paths[0].replace('/', '')}`);
     }
-    const queuedAfter = ['app-core', 'app-ui', 'app-tests', 'app-rest'].flatMap((r) => town.mergeQueue(r).map((mr) => mr.id));
+    const queuedAfter = ['app-core', 'app-ui', 'app-tests', 'app-rest'].flatMap((r) =>
+      town.rigs.mergeQueue(r).map((mr) => mr.id),
+    );
     expect(queuedAfter.sort()).toEqual(queuedBefore);
     for (const p of plan.partitions) {
-      for (const id of p.mergeRequests) expect(town.mergeQueue(p.name).map((mr) => mr.id)).toContain(id);
+      for (const id of p.mergeRequests) expect(town.rigs.mergeQueue(p.name).map((mr) => mr.id)).toContain(id);
     }
-    expect(town.listPolecats('app')).toEqual([]);
-    for (const p of town.listPolecats()) {
-      const bead = p.beadId ? town.getActiveBead(p.beadId) : undefined;
+    expect(town.polecats.list('app')).toEqual([]);
+    for (const p of town.polecats.list()) {
+      const bead = p.beadId ? town.beads.get(p.beadId) : undefined;
       if (bead) expect(p.rig).toBe(bead.rig);
     }
     // New beads are routed to the partition owning their paths.
-    expect(town.routeBead(['ui/components/'])).toBe('app-ui');
-    expect(town.routeBead(['README.md'])).toBe('app-rest');
+    expect(town.beads.route(['ui/components/'])).toBe('app-ui');
+    expect(town.beads.route(['README.md'])).toBe('app-rest');
 
     // Work goes on in the partitions and lands on the shared target.
-    await runUntil(h.clock, town, () => town.listActiveBeads().length === 0, 4 * 3_600_000, 5_000);
-    expect(town.listActiveBeads()).toEqual([]);
+    await runUntil(h.clock, town, () => town.beads.list().length === 0, 4 * 3_600_000, 5_000);
+    expect(town.beads.list()).toEqual([]);
     await town.stop();
     expect((await fsck(h.repoPath)).ok).toBe(true);
   }, 300_000);
 
   it('refuses bad split requests with a clear reason and changes nothing', async () => {
     const { town } = await openTown(3, 6);
-    const rigsBefore = JSON.stringify(town.listRigs());
-    const refuse = async (request: Parameters<Town['planSplit']>[1], reason: RegExp, rig = 'app') => {
-      await expect(town.splitRig(rig, request, 'test')).rejects.toThrow(reason);
-      expect(JSON.stringify(town.listRigs())).toBe(rigsBefore);
+    const rigsBefore = JSON.stringify(town.rigs.list());
+    const refuse = async (request: Parameters<Town['rigs']['planSplit']>[1], reason: RegExp, rig = 'app') => {
+      await expect(town.rigs.split(rig, request, 'test')).rejects.toThrow(reason);
+      expect(JSON.stringify(town.rigs.list())).toBe(rigsBefore);
     };
     await refuse(
       {
@@ -197,8 +199,8 @@ describe('splitting a rig', () => {
     await refuse({ partitions: [{ name: 'Bad Name', globs: ['core/**'] }] }, /must match/);
     await refuse({ partitions: PARTITIONS, spanning: 'elsewhere' }, /not 'elsewhere'/);
     await refuse({ partitions: PARTITIONS, polecats: { nowhere: 2 } }, /not a partition/);
-    await expect(town.splitRig('nope', { partitions: PARTITIONS }, 'test')).rejects.toThrow(/rig 'nope' does not exist/);
-    expect(town.listPolecats('app')).toHaveLength(3);
+    await expect(town.rigs.split('nope', { partitions: PARTITIONS }, 'test')).rejects.toThrow(/rig 'nope' does not exist/);
+    expect(town.polecats.list('app')).toHaveLength(3);
   }, 120_000);
 
   it('keeps landing in the other partitions while one partition’s Refinery hangs', async () => {
@@ -208,12 +210,12 @@ describe('splitting a rig', () => {
       60,
       (clock) => new ClockedGate(clock, { durationMs: (r) => (r.rig === 'app-core' ? 365 * 86_400_000 : GATE_MS) }),
     );
-    await town.splitRig('app', { partitions: PARTITIONS }, 'test');
+    await town.rigs.split('app', { partitions: PARTITIONS }, 'test');
     town.start();
     await runUntil(h.clock, town, () => false, 60 * 60_000, 5_000);
     const landed = (rig: string) => events.filter((e) => e.type === 'mr.merged' && e.rig === rig).length;
     expect(landed('app-core')).toBe(0);
-    expect(town.queueDepth('app-core')).toBeGreaterThan(0);
+    expect(town.rigs.queueDepth('app-core')).toBeGreaterThan(0);
     expect(landed('app-ui')).toBeGreaterThan(5);
     expect(landed('app-tests')).toBeGreaterThan(5);
     await town.stop();
@@ -222,24 +224,24 @@ describe('splitting a rig', () => {
   it('merges the partitions back into the rig, with their queues and polecats', async () => {
     const { town } = await openTown(6, 30);
     town.start();
-    await town.splitRig('app', { partitions: PARTITIONS }, 'test');
-    await runUntil(h.clock, town, () => ['app-core', 'app-ui'].every((r) => town.queueDepth(r) > 0), 20 * 60_000, 5_000);
-    const beads = town.listActiveBeads().length;
-    const queued = ['app-core', 'app-ui', 'app-tests', 'app-rest'].reduce((n, r) => n + town.mergeQueue(r).length, 0);
-    const result = await town.mergeRig('app-ui', 'test');
+    await town.rigs.split('app', { partitions: PARTITIONS }, 'test');
+    await runUntil(h.clock, town, () => ['app-core', 'app-ui'].every((r) => town.rigs.queueDepth(r) > 0), 20 * 60_000, 5_000);
+    const beads = town.beads.list().length;
+    const queued = ['app-core', 'app-ui', 'app-tests', 'app-rest'].reduce((n, r) => n + town.rigs.mergeQueue(r).length, 0);
+    const result = await town.rigs.merge('app-ui', 'test');
     expect(result.rig).toBe('app');
-    expect(town.getRig('app')!.status).toBe('active');
+    expect(town.rigs.get('app')!.status).toBe('active');
     for (const r of ['app-core', 'app-ui', 'app-tests', 'app-rest']) {
-      expect(town.getRig(r)!.status).toBe('retired');
-      expect(town.getRig(r)!.lineage!.mergedInto).toBe('app');
+      expect(town.rigs.get(r)!.status).toBe('retired');
+      expect(town.rigs.get(r)!.lineage!.mergedInto).toBe('app');
     }
-    expect(town.listActiveBeads().filter((b) => b.rig === 'app')).toHaveLength(beads);
-    expect(town.mergeQueue('app')).toHaveLength(queued);
-    const names = town.listPolecats('app').map((p) => p.name);
+    expect(town.beads.list().filter((b) => b.rig === 'app')).toHaveLength(beads);
+    expect(town.rigs.mergeQueue('app')).toHaveLength(queued);
+    const names = town.polecats.list('app').map((p) => p.name);
     expect(new Set(names).size).toBe(names.length);
-    await runUntil(h.clock, town, () => town.listActiveBeads().length === 0, 4 * 3_600_000, 5_000);
-    expect(town.listActiveBeads()).toEqual([]);
-    await expect(town.mergeRig('app', 'test')).rejects.toThrow(/nothing to merge back/);
+    await runUntil(h.clock, town, () => town.beads.list().length === 0, 4 * 3_600_000, 5_000);
+    expect(town.beads.list()).toEqual([]);
+    await expect(town.rigs.merge('app', 'test')).rejects.toThrow(/nothing to merge back/);
     await town.stop();
   }, 300_000);
 });

@@ -9,19 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type {
-  Bead,
-  Convoy,
-  Escalation,
-  Gate,
-  MergeRequest,
-  Polecat,
-  Rig,
-  TownSettings,
-  UsageRecord,
-} from '@/server/engine/model';
-import type { DomainEvent } from '@/server/engine/events';
-import type { AuditRecord, TownStore } from '@/server/engine/ports';
+import type { Bead, Convoy, Escalation, Gate, MergeRequest, Polecat, Rig, TownSettings, UsageRecord } from '@/contracts/records';
+import type { DomainEvent } from '@/contracts/events';
+import type { AuditRecord } from '@/contracts/activity';
+import type { TownStore } from '@/server/engine/ports';
 import { MemoryStore } from '@/server/store/memory-store';
 import { PrismaStore } from '@/server/store/prisma-store';
 import type { PrismaClient } from '@/server/store/generated/client';

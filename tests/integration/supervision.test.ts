@@ -4,7 +4,7 @@
  * against tiered; gates; escalations climbing when nobody acknowledges them; parking.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DomainEvent, EventOf } from '../../server/engine/events';
+import type { DomainEvent, EventOf } from '../../contracts/events';
 import type { Town } from '../../server/engine/town';
 import { createHarness, runUntil, type Harness } from '../support/engine-harness';
 
@@ -18,9 +18,9 @@ async function town1(h: Harness, polecats: number, agentWorkMs = 60 * MIN) {
   const town = await h.open();
   const events: DomainEvent[] = [];
   town.bus.subscribe((e) => events.push(e));
-  await town.addRig({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs } });
-  await town.addPolecats('myproject', polecats);
-  for (let i = 0; i < polecats; i++) town.createBead({ rig: 'myproject', title: `bead ${i}`, paths: ['core/'] });
+  await town.rigs.add({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs } });
+  await town.polecats.add('myproject', polecats);
+  for (let i = 0; i < polecats; i++) town.beads.create({ rig: 'myproject', title: `bead ${i}`, paths: ['core/'] });
   town.start();
   await h.clock.advance(1_000, () => town.settle());
   return { town, events };
@@ -39,7 +39,7 @@ describe('the Witness', () => {
     const run = await town1(h, 2);
     town = run.town;
     const hungAt = h.clock.now();
-    town.injectFailure('myproject/furiosa', 'hang');
+    town.supervision.injectFailure('myproject/furiosa', 'hang');
     await runUntil(h.clock, town, () => eventsOf(run.events, 'polecat.restarted').length > 0, 30 * MIN, 10_000);
     const [first, second] = eventsOf(run.events, 'witness.detected').filter((e) => e.polecat === 'myproject/furiosa');
     expect(first).toMatchObject({ kind: 'unresponsive', action: 'nudge', strikes: 1 });
@@ -49,14 +49,14 @@ describe('the Witness', () => {
     expect(eventsOf(run.events, 'witness.detected').some((e) => e.polecat === 'myproject/nux')).toBe(false);
     // Restart-first: the new session makes progress again and the polecat recovers.
     await runUntil(h.clock, town, () => eventsOf(run.events, 'polecat.recovered').length > 0, 30 * MIN, 10_000);
-    expect(town.listPolecats().find((p) => p.name === 'furiosa')).toMatchObject({ health: 'ok', strikes: 0, state: 'working' });
+    expect(town.polecats.list().find((p) => p.name === 'furiosa')).toMatchObject({ health: 'ok', strikes: 0, state: 'working' });
   });
 
   it('classifies a dead agent as a zombie and restarts it at once', async () => {
     h = await createHarness();
     const run = await town1(h, 1);
     town = run.town;
-    town.injectFailure('myproject/furiosa', 'die');
+    town.supervision.injectFailure('myproject/furiosa', 'die');
     await runUntil(h.clock, town, () => eventsOf(run.events, 'witness.detected').length > 0, 30 * MIN, 10_000);
     expect(eventsOf(run.events, 'witness.detected')[0]).toMatchObject({ kind: 'zombie', action: 'restart' });
   });
@@ -65,12 +65,12 @@ describe('the Witness', () => {
     h = await createHarness();
     const run = await town1(h, 1);
     town = run.town;
-    town.injectFailure('myproject/furiosa', 'loop', true);
+    town.supervision.injectFailure('myproject/furiosa', 'loop', true);
     await runUntil(h.clock, town, () => town!.escalations.list().length > 0, 90 * MIN, 10_000);
     const actions = eventsOf(run.events, 'witness.detected').map((e) => `${e.kind}:${e.action}`);
     expect(actions).toEqual(['stalled:nudge', 'stalled:restart', 'stalled:escalate']);
     expect(town.escalations.list()[0]).toMatchObject({ source: 'witness', severity: 'medium', polecatId: 'myproject/furiosa' });
-    const polecat = town.listPolecats()[0];
+    const polecat = town.polecats.list()[0];
     expect(polecat.state).toBe('stalled');
     expect(polecat.beadId).not.toBeNull(); // the bead and its worktree wait for a person
     // A looping agent spends tokens without progress.
@@ -80,11 +80,11 @@ describe('the Witness', () => {
   it('patrols more often past 15 polecats, unless the interval is pinned', async () => {
     h = await createHarness();
     town = await h.open();
-    await town.addRig({ name: 'myproject', repoPath: h.repoPath });
-    await town.addPolecats('myproject', 30);
-    expect(town.witnessStatus('myproject').intervalMs).toBe(2.5 * MIN);
-    town.updateRigSettings('myproject', { witnessIntervalMs: 4 * MIN });
-    expect(town.witnessStatus('myproject').intervalMs).toBe(4 * MIN);
+    await town.rigs.add({ name: 'myproject', repoPath: h.repoPath });
+    await town.polecats.add('myproject', 30);
+    expect(town.supervision.witnessStatus('myproject').intervalMs).toBe(2.5 * MIN);
+    town.rigs.updateSettings('myproject', { witnessIntervalMs: 4 * MIN });
+    expect(town.supervision.witnessStatus('myproject').intervalMs).toBe(4 * MIN);
   });
 });
 
@@ -96,17 +96,17 @@ async function patrolLatency(h: Harness, mode: 'tiered' | 'sequential', rigs: nu
   town.updateSettings({ deaconMode: mode, gateFastPath: false }, 'test');
   for (let i = 0; i < rigs; i++) {
     const tier = i < 5 ? 'hot' : i < 13 ? 'warm' : 'cold';
-    await town.addRig({ name: `rig-${i}`, repoPath: h.repoPath, settings: { tier } });
+    await town.rigs.add({ name: `rig-${i}`, repoPath: h.repoPath, settings: { tier } });
   }
   town.start();
   // Gates on the hot rigs become ready at staggered moments over 20 minutes.
   for (let k = 0; k < 20; k++) {
     const rig = `rig-${k % Math.min(5, rigs)}`;
-    const bead = town.createBead({ rig, title: `held ${k}` });
-    town.createGate({ kind: 'timer', title: `t${k}`, holds: [bead.id], until: h.clock.now() + k * 61_000 + 7_000, rig });
+    const bead = town.beads.create({ rig, title: `held ${k}` });
+    town.gates.create({ kind: 'timer', title: `t${k}`, holds: [bead.id], until: h.clock.now() + k * 61_000 + 7_000, rig });
   }
   await runUntil(h.clock, town, () => town.gates.list().length === 0, 60 * MIN, 5_000);
-  const status = town.deaconStatus();
+  const status = town.supervision.deaconStatus();
   await town.stop();
   const latencies = eventsOf(events, 'gate.opened').map((e) => e.latencyMs);
   const cycles = eventsOf(events, 'deacon.cycle');
@@ -159,11 +159,11 @@ describe('gates and escalations', () => {
     town = await h.open();
     const events: DomainEvent[] = [];
     town.bus.subscribe((e) => events.push(e));
-    await town.addRig({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 20_000 } });
-    await town.addPolecats('myproject', 4);
-    const wave1 = [0, 1].map((i) => town!.createBead({ rig: 'myproject', title: `w1-${i}`, paths: ['ui/'] }));
-    const wave2 = [0, 1].map((i) => town!.createBead({ rig: 'myproject', title: `w2-${i}`, paths: ['tests/'] }));
-    town.createGate({
+    await town.rigs.add({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 20_000 } });
+    await town.polecats.add('myproject', 4);
+    const wave1 = [0, 1].map((i) => town!.beads.create({ rig: 'myproject', title: `w1-${i}`, paths: ['ui/'] }));
+    const wave2 = [0, 1].map((i) => town!.beads.create({ rig: 'myproject', title: `w2-${i}`, paths: ['tests/'] }));
+    town.gates.create({
       kind: 'merge_landed',
       title: 'wave 2',
       holds: wave2.map((b) => b.id),
@@ -171,7 +171,7 @@ describe('gates and escalations', () => {
       rig: 'myproject',
     });
     town.start();
-    await runUntil(h.clock, town, () => town!.listActiveBeads().length === 0, 60 * MIN);
+    await runUntil(h.clock, town, () => town!.beads.list().length === 0, 60 * MIN);
     const hooked = eventsOf(events, 'bead.status_changed').filter((e) => e.to === 'hooked');
     const done = eventsOf(events, 'bead.status_changed').filter((e) => e.to === 'done');
     const lastWave1Done = Math.max(...done.filter((e) => wave1.some((b) => b.id === e.bead)).map((e) => e.at));
@@ -182,19 +182,19 @@ describe('gates and escalations', () => {
   it('opens a human gate only on approval, naming who approved', async () => {
     h = await createHarness();
     town = await h.open();
-    await town.addRig({ name: 'myproject', repoPath: h.repoPath });
-    const bead = town.createBead({ rig: 'myproject', title: 'ship it' });
-    const gate = town.createGate({ kind: 'human', title: 'release approval', holds: [bead.id] });
+    await town.rigs.add({ name: 'myproject', repoPath: h.repoPath });
+    const bead = town.beads.create({ rig: 'myproject', title: 'ship it' });
+    const gate = town.gates.create({ kind: 'human', title: 'release approval', holds: [bead.id] });
     expect(town.gates.isHeld(bead.id)).toBe(true);
-    expect(() => town!.approveGate('gate-nope', 'ada')).toThrow(/does not exist/);
-    expect(town.approveGate(gate.id, 'ada')).toMatchObject({ status: 'open', openedBy: 'ada' });
+    expect(() => town!.gates.approve('gate-nope', 'ada')).toThrow(/does not exist/);
+    expect(town.gates.approve(gate.id, 'ada')).toMatchObject({ status: 'open', openedBy: 'ada' });
     expect(town.gates.isHeld(bead.id)).toBe(false);
   });
 
   it('raises an unacknowledged escalation one level after 4 hours, and not an acknowledged one', async () => {
     h = await createHarness();
     town = await h.open();
-    await town.addRig({ name: 'myproject', repoPath: h.repoPath });
+    await town.rigs.add({ name: 'myproject', repoPath: h.repoPath });
     town.start();
     const a = town.escalations.raise({ severity: 'medium', source: 'test', reason: 'left alone' });
     const b = town.escalations.raise({ severity: 'medium', source: 'test', reason: 'taken care of' });
@@ -207,17 +207,17 @@ describe('gates and escalations', () => {
   it('gives a parked rig no new work and only cold-tier health checks', async () => {
     h = await createHarness();
     town = await h.open();
-    await town.addRig({ name: 'myproject', repoPath: h.repoPath });
-    await town.addPolecats('myproject', 1);
-    town.parkRig('myproject', 'ada');
-    expect(() => town!.parkRig('myproject', 'ada')).toThrow(/already parked/);
-    town.createBead({ rig: 'myproject', title: 'waits' });
+    await town.rigs.add({ name: 'myproject', repoPath: h.repoPath });
+    await town.polecats.add('myproject', 1);
+    town.supervision.park('myproject', 'ada');
+    expect(() => town!.supervision.park('myproject', 'ada')).toThrow(/already parked/);
+    town.beads.create({ rig: 'myproject', title: 'waits' });
     town.start();
     await h.clock.advance(5 * MIN, () => town!.settle());
-    expect(town.listPolecats()[0].state).toBe('idle');
-    expect(town.tierOf('myproject')).toBe('cold');
-    town.unparkRig('myproject', 'ada');
+    expect(town.polecats.list()[0].state).toBe('idle');
+    expect(town.supervision.tier('myproject')).toBe('cold');
+    town.supervision.unpark('myproject', 'ada');
     await h.clock.advance(1_000, () => town!.settle());
-    expect(town.listPolecats()[0].state).toBe('working');
+    expect(town.polecats.list()[0].state).toBe('working');
   });
 });

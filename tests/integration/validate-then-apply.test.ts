@@ -15,12 +15,11 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlertManager } from '../../server/alerts/manager';
 import { PrismaAlertStore } from '../../server/alerts/prisma-store';
-import { attachAlertManager } from '../../server/alerts/registry';
 import { createCommandBus } from '../../server/commands';
 import type { Actor, CommandBus } from '../../server/commands/command';
 import type { TownState } from '../../server/engine/ports';
 import type { Town } from '../../server/engine/town';
-import type { Bead, Convoy, MergeRequest, Polecat, Rig } from '../../server/engine/model';
+import type { Bead, Convoy, MergeRequest, Polecat, Rig } from '../../contracts/records';
 import { runGit } from '../../server/git/run-git';
 import { migrateDatabase } from '../../server/store/migrate';
 import { PrismaStore } from '../../server/store/prisma-store';
@@ -69,9 +68,9 @@ async function openWorld(): Promise<World> {
   h = await createHarness({ store: failing.store });
   const town = await h.open();
   opened.push({ town, store: real });
-  const bus = createCommandBus(town);
-  await town.addRig({ name: 'app', repoPath: h.repoPath });
-  await town.addPolecats('app', 3);
+  const bus = createCommandBus({ engine: town });
+  await town.rigs.add({ name: 'app', repoPath: h.repoPath });
+  await town.polecats.add('app', 3);
   for (const area of ['core', 'ui', 'tests']) {
     await bus.execute('bead.create', { rig: 'app', title: `${area} work`, paths: [`${area}/`] }, operator);
   }
@@ -123,11 +122,11 @@ function project(rigs: Rig[], polecats: Polecat[], beads: Bead[], convoys: Convo
 
 const inMemory = (town: Town) =>
   project(
-    town.listRigs(),
-    town.listPolecats(),
-    town.listActiveBeads(),
-    town.listConvoys(),
-    town.listRigs().flatMap((r) => town.mergeQueue(r.name)),
+    town.rigs.list(),
+    town.polecats.list(),
+    town.beads.list(),
+    town.convoys.list(),
+    town.rigs.list().flatMap((r) => town.rigs.mergeQueue(r.name)),
   );
 
 const onDisk = (s: TownState) => project(s.rigs, s.polecats, s.beads, s.convoys, s.mergeRequests);
@@ -157,15 +156,15 @@ describe('a bead with a lone surrogate, then a split', () => {
 
     await w.bus.execute('rig.split', SPLIT, operator);
     await w.town.settle();
-    expect(w.town.ctx.persistence.failedWrites).toBe(0);
-    expect(w.town.ctx.persistence.failure).toBeNull();
+    expect(w.town.failedWrites).toBe(0);
+    expect(w.town.stopped).toBeNull();
     const afterSplit = inMemory(w.town);
     expect(afterSplit.rigs.filter((r) => r.status === 'active').map((r) => r.name)).toEqual(['app-core', 'app-rest', 'app-ui']);
 
     const again = await restart(w);
     expect(inMemory(again.town)).toEqual(afterSplit);
     expect(onDisk(await again.store.loadTown())).toEqual(afterSplit);
-    expect(again.town.getRig('app')!.status).toBe('retired');
+    expect(again.town.rigs.get('app')!.status).toBe('retired');
   });
 });
 
@@ -197,7 +196,7 @@ describe('multi-part commands with the bad part last', () => {
 
   it('refuses bead.create whose last dependency is unknown', async () => {
     const w = await openWorld();
-    const known = w.town.listActiveBeads()[0].id;
+    const known = w.town.beads.list()[0].id;
     const before = await everything(w);
     expect(await refusal(w, 'bead.create', { rig: 'app', title: 'x', dependsOn: [known, 'gt-nope'] })).toEqual({
       code: 'invalid',
@@ -208,7 +207,7 @@ describe('multi-part commands with the bad part last', () => {
 
   it('refuses bead.depend whose last dependency would close a cycle, keeping the first', async () => {
     const w = await openWorld();
-    const [a, b, c] = w.town.listActiveBeads().map((x) => x.id);
+    const [a, b, c] = w.town.beads.list().map((x) => x.id);
     await w.bus.execute('bead.depend', { id: b, on: [a] }, operator);
     const before = await everything(w);
     const refused = await refusal(w, 'bead.depend', { id: a, on: [c, b] });
@@ -218,7 +217,7 @@ describe('multi-part commands with the bad part last', () => {
 
   it('refuses rig.split whose last partition takes a rig name in use', async () => {
     const w = await openWorld();
-    await w.town.addRig({ name: 'other', repoPath: h!.repoPath });
+    await w.town.rigs.add({ name: 'other', repoPath: h!.repoPath });
     const before = await everything(w);
     const request = { ...SPLIT, partitions: [...SPLIT.partitions, { name: 'other', globs: ['tests/**'] }] };
     expect(await refusal(w, 'rig.split', request)).toEqual({ code: 'conflict', message: "rig 'other' already exists" });
@@ -260,7 +259,7 @@ describe('a store write that fails anyway', () => {
       message: expect.stringMatching(/^the town stopped: the store refused a write/),
     });
     await w.town.settle();
-    expect(w.town.ctx.persistence.failure).toMatchObject({ error: expect.stringContaining('disk I/O error') });
+    expect(w.town.stopped).toMatchObject({ error: expect.stringContaining('disk I/O error') });
     // Stopped: nothing else is taken, nothing more is written.
     expect((await refusal(w, 'bead.create', { rig: 'app', title: 'later' }))?.code).toBe('unavailable');
     expect(w.failing.writesAfterFailure()).toEqual([]);
@@ -276,38 +275,38 @@ describe('a store write that fails anyway', () => {
   it('stops the town when rig.split cannot be stored, and a restart loads the rig unsplit', async () => {
     const w = await openWorld();
     const town = await failUnder(w, 'rig.split', SPLIT, (m) => m === 'saveAll');
-    expect(town.listRigs().map((r) => `${r.name}:${r.status}`)).toEqual(['app:active']);
+    expect(town.rigs.list().map((r) => `${r.name}:${r.status}`)).toEqual(['app:active']);
   });
 
   it('stops the town when rig.merge cannot be stored, and a restart loads the partitions', async () => {
     const w = await openWorld();
     await w.bus.execute('rig.split', SPLIT, operator);
     const town = await failUnder(w, 'rig.merge', { rig: 'app' }, (m) => m === 'saveAll');
-    expect(town.getRig('app')!.status).toBe('retired');
+    expect(town.rigs.get('app')!.status).toBe('retired');
   });
 
   it('stops the town when convoy.create cannot be stored, and a restart has none of its beads', async () => {
     const w = await openWorld();
     const beads = ['core', 'ui', 'tests'].map((a) => ({ rig: 'app', title: `${a} part`, paths: [`${a}/`] }));
     const town = await failUnder(w, 'convoy.create', { title: 'sprint', beads, hold: true }, (m) => m === 'saveAll');
-    expect(town.listConvoys()).toEqual([]);
+    expect(town.convoys.list()).toEqual([]);
   });
 
   it('stops the town when bead.create cannot be stored, answering unavailable rather than created', async () => {
     const w = await openWorld();
     const town = await failUnder(w, 'bead.create', { rig: 'app', title: 'lost?' }, (m) => m === 'saveBead');
-    expect(town.listActiveBeads().map((b) => b.title)).not.toContain('lost?');
+    expect(town.beads.list().map((b) => b.title)).not.toContain('lost?');
   });
 });
 
 describe('alert commands with the bad part last', () => {
   async function withAlerts() {
-    const w = await openWorld();
-    const prisma = await openSqlitePrisma(w.dbFile);
+    const world = await openWorld();
+    const prisma = await openSqlitePrisma(world.dbFile);
     const store = new PrismaAlertStore(prisma);
     const alerts = new AlertManager({ store, clock: h!.clock });
     await alerts.load();
-    const detach = attachAlertManager(w.town, alerts);
+    const w = { ...world, bus: createCommandBus({ engine: world.town, alerts }) };
     const state = async () => {
       await alerts.flush();
       return {
@@ -316,7 +315,6 @@ describe('alert commands with the bad part last', () => {
       };
     };
     const close = async () => {
-      detach();
       await prisma.$disconnect();
     };
     return { w, state, close };

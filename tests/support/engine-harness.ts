@@ -10,7 +10,8 @@ import { ScriptedAgentRuntime } from '../../server/agents/scripted-agent';
 import { VirtualClock } from '../../server/engine/clock';
 import type { AgentRuntime, GatePort, GitPort, TownStore } from '../../server/engine/ports';
 import { seededRandom } from '../../server/engine/random';
-import { Town } from '../../server/engine/town';
+import { createEngine } from '../../server/engine/assembly';
+import type { Town } from '../../server/engine/town';
 import { CliGit, initRepository } from '../../server/git/cli-git';
 import { GateRunner } from '../../server/gates/gate-runner';
 import { demoRepositoryFiles } from '../../server/git/demo-repo';
@@ -49,7 +50,7 @@ export async function createHarness(
     store,
     git,
     open: (over = {}) =>
-      Town.open({
+      createEngine({
         clock,
         git: over.git ?? git,
         store: over.store ?? store,

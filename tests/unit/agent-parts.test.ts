@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentLog, readLogTail } from '../../server/agents/agent-log';
-import { fillTemplate, programProblem, templateOf, type TemplateValues } from '../../server/agents/presets';
+import { fillTemplate, templateOf, type TemplateValues } from '../../server/agents/presets';
+import { programProblem } from '../../server/agents/program';
 import { LineSplitter, parseUsageLine } from '../../server/agents/usage-protocol';
 
 describe('the usage line protocol', () => {

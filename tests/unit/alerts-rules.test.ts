@@ -7,11 +7,11 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AlertManager } from '@/server/alerts/manager';
-import type { AlertView } from '@/server/alerts/model';
-import { DEFAULT_RULES, type AlertRule } from '@/server/alerts/rules';
+import type { AlertView, AlertRule } from '@/contracts/alerts';
+import { DEFAULT_RULES } from '@/server/alerts/rules';
 import { MemoryAlertStore } from '@/server/alerts/store';
 import { VirtualClock } from '@/server/engine/clock';
-import { METRICS, type MetricSnapshot, type MetricValues } from '@/server/metrics/catalog';
+import { METRICS, type MetricSnapshot, type MetricValues } from '@/contracts/metrics';
 
 const STEP = 10_000;
 const RIG = 'myproject';

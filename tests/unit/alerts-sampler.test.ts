@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '@/server/engine/clock';
-import type { Polecat } from '@/server/engine/model';
+import type { Polecat } from '@/contracts/records';
 import type { Town } from '@/server/engine/town';
 import { MetricsSampler } from '@/server/metrics/sampler';
 
@@ -38,14 +38,18 @@ function fakeTown(clock: VirtualClock, polecats: Polecat[]): Town {
   return {
     clock,
     bus: { subscribe: () => () => {} },
-    listRigs: () => [{ name: 'r', status: 'active', settings: { refineryWorkers: 1 } }],
-    getRig: () => ({ name: 'r', settings: { refineryWorkers: 1 } }),
-    listPolecats: () => polecats,
-    refineryStats: () => stats,
-    queueDepth: () => 0,
-    busyWorkers: () => 0,
-    witnessStatus: () => ({ intervalMs: 5 * MIN, lastPatrolAt: null }),
-    deaconStatus: () => ({ lastPatrolDurationMs: null }),
+    rigs: {
+      list: () => [{ name: 'r', status: 'active', settings: { refineryWorkers: 1 } }],
+      get: () => ({ name: 'r', settings: { refineryWorkers: 1 } }),
+      refineryStats: () => stats,
+      queueDepth: () => 0,
+      busyWorkers: () => 0,
+    },
+    polecats: { list: () => polecats },
+    supervision: {
+      witnessStatus: () => ({ intervalMs: 5 * MIN, lastPatrolAt: null }),
+      deaconStatus: () => ({ lastPatrolDurationMs: null }),
+    },
     gates: { recentLatencies: () => [], list: () => [], readyAt: () => null },
     costs: { todaySpend: () => ({ day: '', costUsd: 0, tokens: 0, unpricedTokens: 0 }) },
     settings: { budgetAlertUsd: null, dailyBudgetUsd: null },

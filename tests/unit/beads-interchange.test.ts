@@ -1,7 +1,7 @@
 /** The beads interchange format (`.beads/issues.jsonl`): parsing, status mapping, export. */
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import type { Bead } from '@/server/engine/model';
+import type { Bead } from '@/contracts/records';
 import {
   parseBeadsJsonl,
   serializeBeadsJsonl,

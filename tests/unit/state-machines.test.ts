@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IllegalTransition } from '../../server/engine/errors';
 import { compareQueueOrder, nextMergeRequestStatus } from '../../server/engine/merge-request';
-import type { MergeRequest } from '../../server/engine/model';
+import type { MergeRequest } from '../../contracts/records';
 import { nextPolecatState } from '../../server/engine/polecat';
 
 describe('polecat lifecycle', () => {

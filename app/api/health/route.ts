@@ -6,12 +6,12 @@ export const dynamic = 'force-dynamic';
 
 export const GET = route(() => {
   const rt = runtime();
-  const { failedWrites, failure } = rt.town.ctx.persistence;
+  const { failedWrites, stopped } = rt.town;
   return NextResponse.json({
-    ok: failedWrites === 0 && failure === null,
+    ok: failedWrites === 0 && stopped === null,
     failedWrites,
     // Set once a store write failed: the town stopped and refuses commands until a restart.
-    stopped: failure && { at: failure.at, reason: rt.town.ctx.persistence.refusal().message },
+    stopped: stopped && { at: stopped.at, reason: rt.town.refusal().message },
     timeScale: rt.config.timeScale,
     now: rt.town.clock.now(),
   });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { errorResponse, toErrorResponse, route } from '@/lib/api';
 import { monitoring } from '@/lib/monitoring';
 import { Duration, FilterText, parseQuery } from '@/lib/query-params';
-import { METRICS, isMetricName } from '@/server/metrics/catalog';
+import { METRICS, isMetricName } from '@/contracts/metrics';
 
 export const dynamic = 'force-dynamic';
 

@@ -11,7 +11,7 @@ export const dynamic = 'force-dynamic';
 export const GET = route((request: Request) => {
   const rig = new URL(request.url).searchParams.get('rig') ?? undefined;
   const rt = runtime();
-  if (rig !== undefined && !rt.town.getRig(rig)) return errorResponse('not_found', `rig '${rig}' does not exist`);
+  if (rig !== undefined && !rt.town.rigs.get(rig)) return errorResponse('not_found', `rig '${rig}' does not exist`);
   const queue = rt.queries.mergeQueue(rig);
   return NextResponse.json({
     pending: queue.filter((mr) => mr.status === 'queued'),

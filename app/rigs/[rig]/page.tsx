@@ -15,6 +15,6 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 /** A rig's page: the shell checks the rig exists; the live view is the client's (over the socket). */
 export default async function Page({ params }: Props) {
   const { rig } = await params;
-  if (!runtime().town.getRig(rig)) notFound();
+  if (!runtime().town.rigs.get(rig)) notFound();
   return <RigPage rig={rig} />;
 }

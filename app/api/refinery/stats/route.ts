@@ -11,6 +11,6 @@ export const dynamic = 'force-dynamic';
 export const GET = route((request: Request) => {
   const rig = new URL(request.url).searchParams.get('rig') ?? undefined;
   const rt = runtime();
-  if (rig !== undefined && !rt.town.getRig(rig)) return errorResponse('not_found', `rig '${rig}' does not exist`);
+  if (rig !== undefined && !rt.town.rigs.get(rig)) return errorResponse('not_found', `rig '${rig}' does not exist`);
   return NextResponse.json(rt.queries.refineryStats(rig));
 });

@@ -1,7 +1,7 @@
 import { NextResponse } from 'next/server';
 import { errorResponse, route } from '@/lib/api';
 import { runtime } from '@/lib/runtime';
-import type { RigDetail } from '@/server/realtime/socket';
+import type { RigDetail } from '@/contracts/realtime';
 
 export const dynamic = 'force-dynamic';
 

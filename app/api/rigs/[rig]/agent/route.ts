@@ -8,7 +8,7 @@ export const dynamic = 'force-dynamic';
 /** The rig's agent runtime, its concurrency cap and timeout, and the presets on offer. */
 export const GET = route(async (_request: Request, { params }: { params: Promise<{ rig: string }> }) => {
   const { rig: name } = await params;
-  const rig = runtime().town.getRig(name);
+  const rig = runtime().town.rigs.get(name);
   if (!rig) return errorResponse('not_found', `rig '${name}' does not exist`);
   const { agent, maxConcurrency, agentTimeoutMs } = rig.settings;
   return NextResponse.json({

@@ -9,7 +9,7 @@ export const dynamic = 'force-dynamic';
 export const GET = route(async (_request: Request, { params }: { params: Promise<{ rig: string; name: string }> }) => {
   const { rig, name } = await params;
   const { town, config } = runtime();
-  if (!town.listPolecats(rig).some((p) => p.name === name))
+  if (!town.polecats.list(rig).some((p) => p.name === name))
     return errorResponse('not_found', `polecat '${rig}/${name}' does not exist`);
   const tail = await readLogTail(polecatAgentDir(agentLogRoot(config.dataDir), rig, name));
   return NextResponse.json({ polecat: `${rig}/${name}`, ...tail });

@@ -1,7 +1,8 @@
 /**
  * The town's records: plain, serialisable data. Engine modules own the transitions
- * (see polecat.ts, merge-request.ts); the store persists these shapes as they are.
- * All times are milliseconds on the engine's Clock (see clock.ts), never the wall clock.
+ * (see server/engine/polecat.ts, merge-request.ts); the store persists these shapes as
+ * they are, the API answers them and the CLI prints them. All times are milliseconds on
+ * the engine's Clock (server/engine/clock.ts), never the wall clock.
  */
 
 export type RigStatus = 'active' | 'parked' | 'retired';
@@ -15,8 +16,11 @@ export interface GateSpec {
   timeoutMs: number;
 }
 
+/** Upper bound on a rig's Refinery workers (the seed's "multiple Refinery instances"). */
+export const MAX_REFINERY_WORKERS = 16;
+
 export interface RigSettings {
-  /** Refinery workers (1-16): how many merge requests are validated at once. */
+  /** Refinery workers (1-MAX_REFINERY_WORKERS): how many merge requests are validated at once. */
   refineryWorkers: number;
   /**
    * `speculative`: each request is validated on top of the ones ahead of it, in parallel,
@@ -47,7 +51,7 @@ export interface RigSettings {
   scope: string[];
   /**
    * Globs carved out of the scope: a split's remainder partition owns what its sibling
-   * partitions do not (see partitions.ts).
+   * partitions do not (see server/engine/partitions.ts).
    */
   scopeExclude: string[];
   /** The API provider its agents use (for the town's concurrency and token limits). */
@@ -60,7 +64,7 @@ export interface RigSettings {
   agentTimeoutMs: number;
 }
 
-/** The presets: common coding-agent CLIs as argument templates (server/agents/presets.ts). */
+/** The presets: common coding-agent CLIs as argument templates (their argv in server/agents/presets.ts). */
 export const AGENT_PRESETS = ['claude', 'codex', 'gemini', 'aider', 'opencode'] as const;
 export type AgentPresetName = (typeof AGENT_PRESETS)[number];
 
@@ -116,7 +120,7 @@ export interface Rig {
   lineage: RigLineage | null;
 }
 
-/** A rig's place in split history (see split.ts). */
+/** A rig's place in split history (see contracts/split.ts). */
 export interface RigLineage {
   /** The rig this one was split out of. */
   splitFrom: string | null;

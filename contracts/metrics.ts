@@ -95,3 +95,32 @@ export interface MetricSnapshot {
 
 /** The series a value belongs to: '' for the town, the rig's name otherwise. */
 export const TOWN_SERIES = '';
+
+export interface SeriesPoint {
+  /** Engine ms: the start of the point's bucket. */
+  at: number;
+  /** The average over the bucket (null: no sample had a value). */
+  value: number | null;
+  /** The maximum over the bucket. */
+  max: number | null;
+}
+
+export interface RangeQuery {
+  metric: MetricName;
+  /** '' for the town, a rig's name otherwise. */
+  series: string;
+  from: number;
+  to: number;
+  maxPoints?: number;
+}
+
+export interface RangeResult {
+  metric: MetricName;
+  series: string;
+  from: number;
+  to: number;
+  /** The tier read (10 s or 1 min) and the width of each returned point. */
+  resolutionMs: number;
+  stepMs: number;
+  points: SeriesPoint[];
+}

@@ -1,8 +1,8 @@
 /**
- * Alerts, silences and recommendations as plain, serialisable records (what the store
+ * Alert rules, alerts, silences, recommendations and webhook deliveries as plain, serialisable records (what the store
  * persists, the API answers and the socket pushes). Times are engine-clock ms.
  */
-import type { Severity } from './rules';
+import type { MetricName } from './metrics';
 
 /** A remedy from the seed, offered on the alert: one click runs a command or opens a page. */
 export type Recommendation = {
@@ -76,4 +76,54 @@ export interface AlertsView {
   active: AlertView[];
   /** Silences in force or scheduled. */
   silences: Silence[];
+}
+
+export type Severity = 'info' | 'warning' | 'critical';
+export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
+export type Comparison = '>' | '>=' | '<' | '<=';
+
+export interface Condition {
+  metric: MetricName;
+  op: Comparison;
+  threshold: number;
+}
+
+export interface AlertRule {
+  /** Slug, unique: `merge-queue-backlog`. */
+  id: string;
+  name: string;
+  description: string;
+  severity: Severity;
+  /** `rig`: evaluated per rig, one alert per rig; `town`: one alert for the town. */
+  scope: 'town' | 'rig';
+  conditions: Condition[];
+  /** `all`: every condition must hold; `any`: one is enough. */
+  match: 'all' | 'any';
+  /** Engine ms the condition must hold before the alert fires (pending meanwhile). */
+  forMs: number;
+  /** Engine ms the alert keeps firing after the condition stops holding. */
+  keepFiringForMs: number;
+  enabled: boolean;
+  /** Rules this one mutes on the same labels while it fires (the 40% conflict alert mutes the 20% one). */
+  inhibits: string[];
+  /** One of the seed's defaults (editable, resettable; disable rather than delete). */
+  builtin: boolean;
+}
+
+export type EscalationEvent = 'raised' | 'reescalated' | 'acknowledged' | 'resolved';
+
+export interface Delivery {
+  id: number;
+  /** The alert's id, or the escalation's. */
+  alertId: string;
+  /** The rule's id, or `escalation`. */
+  ruleId: string;
+  status: 'firing' | 'resolved' | EscalationEvent;
+  attempts: number;
+  /** null while still being attempted. */
+  ok: boolean | null;
+  lastError: string | null;
+  /** Wall-clock ms. */
+  firstAttemptAt: number;
+  lastAttemptAt: number | null;
 }

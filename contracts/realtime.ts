@@ -1,6 +1,6 @@
 /**
- * The live-stream protocol, shared by the server (hub.ts) and the browser
- * (lib/stream-client.ts). Types only cross to the browser.
+ * The live-stream protocol, shared by the server (server/realtime/hub.ts) and the
+ * browser (lib/stream-client.ts).
  *
  * A client joins topics: `town`, `alerts`, `rig:<name>`, `convoy:<id>`. On join it gets a
  * snapshot (the topic's view and a cursor `{ epoch, seq }`), then deltas: batches of items
@@ -14,9 +14,9 @@
  * snapshot only. A client that sees a gap (seq jumps) rejoins with its cursor. A client too
  * slow to drain its socket is skipped (its buffer is bounded) and caught up the same way.
  */
-import type { AlertChange } from '../alerts/model';
-import type { DomainEvent } from '../engine/events';
-import type { MergeQueueView, RefineryStatsView, RigView } from '../queries/town-view';
+import type { AlertChange } from './alerts';
+import type { DomainEvent } from './events';
+import type { MergeQueueView, RefineryStatsView, RigView, TownOverview } from './town';
 
 export const STREAM_PROTOCOL = 2;
 
@@ -71,4 +71,9 @@ export interface RigDetail {
   now: number;
   /** Engine ms per real ms, so a page can age its numbers between pushes. */
   timeScale: number;
+}
+
+/** The `town` topic's view. */
+export interface TownView {
+  overview: TownOverview;
 }

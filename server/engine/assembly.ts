@@ -1,0 +1,118 @@
+/**
+ * The engine's assembly: the one place its parts are built and wired, in dependency
+ * order, each from the parts before it (no part reaches one built after it; roles that
+ * react to another's work subscribe to the events it already emits: the Mayor wakes on
+ * beads, polecats, gates and convoys moving; the Deacon and the provider limiter follow
+ * town settings).
+ *
+ *   context -> records -> settings -> limiter, costs -> escalations -> gates -> waves
+ *   -> beads -> convoys -> agent sessions -> verdicts -> supervision -> mayor
+ *   -> recovery -> rig runtimes -> polecats -> splits -> rigs -> Town
+ *
+ * `createEngine` loads the persisted state and attaches every stored rig (records in
+ * memory, reconciled with git); it does not start work (`Town.start`).
+ */
+import { AgentSessions } from './agent-sessions';
+import { Beads } from './beads';
+import type { Clock } from './clock';
+import { EngineContext, silentLogger, type Logger } from './context';
+import { Convoys } from './convoys';
+import { CostMeter } from './costs';
+import { EscalationBook } from './escalations';
+import { EventBus } from './events';
+import { GateBook } from './gate';
+import { ProviderLimiter } from './limiter';
+import { Mayor } from './mayor';
+import { Persistence } from './persistence';
+import { Polecats } from './polecats';
+import type { AgentRuntime, GatePort, GitPort, TownStore } from './ports';
+import { seededRandom, type Random } from './random';
+import { TownRecords } from './records';
+import { Recovery } from './recovery';
+import { RigRuntimes } from './rig-runtimes';
+import { checkNewRigName } from './rig-settings';
+import { Rigs } from './rigs';
+import { TownSettingsBook } from './settings';
+import { Splits } from './split';
+import { Supervision } from './supervision';
+import { Town } from './town';
+import { Verdicts } from './verdicts';
+import { Waves } from './waves';
+
+export interface EngineOptions {
+  clock: Clock;
+  git: GitPort;
+  store: TownStore;
+  agents: AgentRuntime;
+  /** The Refinery's validation checks. */
+  gates: GatePort;
+  /** Where polecat worktrees live: `<workDir>/worktrees/<rig>/<polecat>`. */
+  workDir: string;
+  random?: Random;
+  bus?: EventBus;
+  log?: Logger;
+}
+
+/** Loads the persisted town, builds its roles and reconciles every rig with git. Does not start work. */
+export async function createEngine(options: EngineOptions): Promise<Town> {
+  const { clock, store } = options;
+  const log = options.log ?? silentLogger;
+  const state = await store.loadTown();
+  const ctx = new EngineContext(
+    clock,
+    options.git,
+    options.agents,
+    new Persistence(store, (err) => log.error('store write failed', { error: String(err) }), clock),
+    options.random ?? seededRandom(clock.now()),
+    options.bus ?? new EventBus((err) => log.error('event listener failed', { error: String(err) })),
+    log,
+  );
+  const records = new TownRecords(ctx);
+  const settings = new TownSettingsBook(ctx, state.settings);
+  const unlimited = { maxSessions: null, tokensPerMinute: null };
+  const limiter = new ProviderLimiter(clock, (provider) => settings.current.providers[provider] ?? unlimited);
+  ctx.bus.subscribe((event) => {
+    if (event.type === 'town.settings_changed') limiter.limitsChanged();
+  });
+  const costs = new CostMeter(ctx, () => settings.current.retryLoopTokens);
+  costs.seedToday(await store.listUsage({ since: new Date(clock.now()).toISOString().slice(0, 10) }));
+  const escalations = new EscalationBook(ctx, state.escalations);
+  const gates = new GateBook(ctx, records, settings, state.gates);
+  const waves = new Waves(ctx, records);
+  const beads = new Beads(ctx, records, gates, waves);
+  const convoys = new Convoys(ctx, records, gates, beads);
+  const sessions = new AgentSessions(ctx, records, escalations, limiter, costs);
+  const verdicts = new Verdicts(ctx, records, sessions, escalations, waves, gates);
+  const supervision = new Supervision(ctx, records, sessions, gates, escalations, settings);
+  const mayor = new Mayor(ctx, records, gates, convoys, waves, sessions);
+  const recovery = new Recovery(ctx, records, verdicts, store);
+  const runtimes = new RigRuntimes(ctx, records, options.gates, verdicts, supervision, sessions, recovery);
+  const polecats = new Polecats(ctx, records, sessions, options.workDir);
+  const splits = new Splits(ctx, records, {
+    attachRig: (rig) => runtimes.attachNew(rig, false),
+    running: () => runtimes.isRunning,
+    addPolecats: (rig, count) => polecats.add(rig, count),
+    mergesPerHour: (rig) => records.rig(rig).refinery.stats.snapshot(clock.now()).mergesPerHour,
+    checkNewRigName: (name) => checkNewRigName(name, (n) => records.knowsRig(n)),
+  });
+  const rigs = new Rigs(ctx, records, runtimes, sessions, splits);
+  await runtimes.open(state);
+  await ctx.settle();
+  return new Town({
+    ctx,
+    records,
+    settings,
+    limiter,
+    costs,
+    escalations,
+    gates,
+    beads,
+    convoys,
+    polecats,
+    supervision,
+    mayor,
+    runtimes,
+    rigs,
+    resumed: state.rigs.length > 0,
+  });
+}
