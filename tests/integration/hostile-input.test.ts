@@ -144,7 +144,6 @@ afterAll(async () => {
       .map((s) => `${s.ms.toFixed(0)} ms ${s.what.slice(0, 80)}`)
       .join('\n'),
   );
-  console.log('total ms', slowest.reduce((a, s) => a + s.ms, 0).toFixed(0));
   await server?.stop();
 });
 
