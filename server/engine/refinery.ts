@@ -19,8 +19,12 @@
  * batch is bisected (validate the first half, land it if it passes, and so on) until the
  * failing request is found and rejected.
  *
+ * A rig landing upstream pushes the prefix's last commit to the upstream first and moves
+ * its local target after (upstream-landing.ts); it fetches on an interval, and its target
+ * follows the upstream.
+ *
  * Crash safety: each request's speculative commit is persisted as its merge intent
- * before the ref moves. On restart or attach (recovery.ts) a request caught mid-merge landed iff
+ * before the ref moves (before the push, landing upstream). On restart or attach (recovery.ts) a request caught mid-merge landed iff
  * its intent commit is on the target; everything else goes back to the queue.
  */
 import type { EngineContext } from './context';
@@ -29,8 +33,10 @@ import { queueOrder } from './merge-request';
 import type { MergeRequest, Rig } from '../../contracts/records';
 import { backoffMs } from './backoff';
 import { isWholeRepository, owns } from './partitions';
-import type { GatePort } from './ports';
+import { conflict } from './errors';
+import type { GatePort, UpstreamPort } from './ports';
 import type { RefineryStats } from './refinery-stats';
+import { UpstreamLanding } from './upstream-landing';
 
 export interface RefineryHooks {
   /** The request's merge commit is on the target branch. */
@@ -72,6 +78,17 @@ interface WindowItem {
   notBefore: number;
 }
 
+/** What a fetch of a rig's upstream found (rig.fetch). */
+export interface FetchResult {
+  rig: string;
+  /** The target's tip now. */
+  tip: string;
+  /** The upstream had moved and the local target followed it. */
+  moved: boolean;
+  /** The upstream does not contain the local target (its history was rewritten): nothing lands. */
+  diverged: boolean;
+}
+
 export interface WindowView {
   mr: MergeRequest;
   stage: Stage;
@@ -92,12 +109,18 @@ export class Refinery {
   private stalledUntil = 0;
   /** Scratch worktrees asked for so far (slots 0..n-1, GatePort.prepare). */
   private preparedSlots = 0;
+  /** Landing upstream: the fetch schedule and its interval, pushes that failed in a row, the last reason. */
+  private fetchTimer: { stop(): void } | null = null;
+  private fetchEvery: number | null = null;
+  private pushFailures: { count: number; reason: string } = { count: 0, reason: '' };
+  private diverged = false;
 
   constructor(
     private readonly ctx: EngineContext,
     private readonly rig: Rig,
     private readonly queue: MergeQueue,
     private readonly gates: GatePort,
+    private readonly upstream: UpstreamPort | null,
     readonly stats: RefineryStats,
     private readonly hooks: RefineryHooks,
   ) {}
@@ -133,6 +156,12 @@ export class Refinery {
   health(): string[] {
     const findings: string[] = [];
     if (this.casStalls > 0) findings.push(`target ${this.ref} could not be updated ${this.casStalls} times (stale lock?)`);
+    if (this.rig.settings.landing === 'upstream' && !this.upstream)
+      findings.push('lands upstream, but no upstream is configured');
+    if (this.pushFailures.count > 0)
+      findings.push(`pushing to the upstream failed ${this.pushFailures.count} times: ${this.pushFailures.reason}`);
+    if (this.diverged)
+      findings.push(`the upstream's ${this.rig.targetBranch} does not contain the local target (rewritten?): nothing lands`);
     const limit = this.rig.settings.gates.reduce((sum, g) => sum + g.timeoutMs, 0) + 60_000;
     const now = this.ctx.clock.now();
     for (const item of this.window) {
@@ -161,6 +190,9 @@ export class Refinery {
   /** Stops taking work and kills running gates; a landing in progress finishes. */
   stop(): void {
     this.stopped = true;
+    this.fetchTimer?.stop();
+    this.fetchTimer = null;
+    this.fetchEvery = null;
     for (const item of this.window) item.abort?.abort();
   }
 
@@ -190,6 +222,7 @@ export class Refinery {
   /** One reconciliation pass: decide what to do next from the current state. */
   private pump(): void {
     if (this.stopped || this.rig.status === 'retired') return;
+    this.followOnInterval();
     this.prepareSlots();
     if (this.tip === null) {
       this.refreshTip();
@@ -344,6 +377,15 @@ export class Refinery {
   private async mergeOnto(item: WindowItem, gen: number, base: string, keepValidation: boolean): Promise<void> {
     const { git } = this.ctx;
     const started = performance.now(); // real time on purpose: this measures git, not the town
+    if (this.rig.settings.landing === 'upstream' && (await git.isAncestor(this.rig.repoPath, item.mr.headSha, base))) {
+      // Already on the target: a push that landed unseen (the upstream unreachable at a
+      // restart's reconcile). A new merge commit would land it twice; land it as it is.
+      if (item.gen !== gen) return;
+      item.spec = base;
+      item.stage = 'passed';
+      this.kick();
+      return;
+    }
     const merged = await git.mergeTree(this.rig.repoPath, base, item.mr.headSha);
     if (item.gen !== gen) return;
     if (!merged.clean) {
@@ -489,11 +531,108 @@ export class Refinery {
     }
     if (prefix.length === 0 || prefix[0].base !== this.tip) return;
     if (this.ctx.clock.now() < this.stalledUntil) return;
+    if (this.rig.settings.landing === 'upstream' && !this.upstream) return; // never locally instead (health() says why)
     this.landing = this.land(prefix).finally(() => {
       this.landing = null;
       this.kick();
     });
     this.ctx.track(this.landing, `refinery ${this.rig.name}: land`);
+  }
+
+  /**
+   * The target moved from `from` to `to` by commits not of this Refinery: the window is
+   * re-merged on `to` (the pump sees the new tip). Validations are kept where they still
+   * hold: everything, when only files outside this rig's scope changed (a sibling
+   * partition); landing upstream, the requests ahead of the first one whose files the new
+   * upstream commits touch. Returns the reason, for the event.
+   */
+  private async retarget(from: string, to: string, upstream: UpstreamLanding | null): Promise<string> {
+    const items = [...this.window];
+    let carry = 0;
+    let reason = 'target moved';
+    if (await this.movedOutsideScope(from, to)) {
+      carry = items.length;
+      reason = 'moved by another partition: merges redone, validations kept';
+    } else if (upstream) {
+      carry = await upstream.untouchedBy(
+        from,
+        to,
+        items.map((item) => item.mr.headSha),
+      );
+      reason = carry > 0 ? `upstream moved: merges redone, validations kept for ${carry}` : 'upstream moved';
+    }
+    items.forEach((item, i) => (item.carried = i < carry && item.stage === 'passed'));
+    this.tip = to;
+    return reason;
+  }
+
+  /** The rig's way onto its upstream, or null when it lands locally. */
+  private upstreamLanding(): UpstreamLanding | null {
+    if (this.rig.settings.landing !== 'upstream' || !this.upstream) return null;
+    return new UpstreamLanding(this.ctx, this.upstream, this.rig);
+  }
+
+  /** The upstream could not be reached for a push: back off, say so in health(). */
+  private pushFailed(error: unknown): null {
+    const count = this.pushFailures.count + 1;
+    this.pushFailures = { count, reason: String(error instanceof Error ? error.message : error) };
+    this.ctx.log.warn(`refinery ${this.rig.name}: pushing to the upstream failed`, { error: this.pushFailures.reason, count });
+    const backoff = backoffMs(count);
+    this.stalledUntil = this.ctx.clock.now() + backoff;
+    this.ctx.clock.setTimer(backoff, () => this.kick());
+    return null;
+  }
+
+  /** Landing upstream: fetches every `fetchIntervalMs` while the Refinery runs (re-armed when it changes). */
+  private followOnInterval(): void {
+    const every = this.upstreamLanding() ? this.rig.settings.fetchIntervalMs : null;
+    if (every === this.fetchEvery) return;
+    this.fetchTimer?.stop();
+    this.fetchTimer = null;
+    this.fetchEvery = every;
+    if (every === null) return;
+    this.fetchTimer = everyShim(this.ctx.clock, every, () =>
+      this.ctx.track(
+        this.fetchUpstream().catch((error: unknown) =>
+          this.ctx.log.warn(`refinery ${this.rig.name}: fetching the upstream failed`, { error: String(error) }),
+        ),
+        `refinery ${this.rig.name}: fetch`,
+      ),
+    );
+  }
+
+  /**
+   * Fetches the upstream and moves the local target onto it, between landings (never
+   * during one), then re-merges the window on the new tip.
+   */
+  async fetchUpstream(): Promise<FetchResult> {
+    const upstream = this.upstreamLanding();
+    if (!upstream) throw conflict(`rig '${this.rig.name}' does not land upstream`);
+    while (this.landing) await this.landing;
+    const work = (async (): Promise<FetchResult> => {
+      const { tip, diverged } = await upstream.follow();
+      this.diverged = diverged;
+      const before = this.tip;
+      const moved = before !== null && tip !== before;
+      if (moved) {
+        const reason = await this.retarget(before, tip, upstream);
+        const head = this.window[0];
+        if (head)
+          this.ctx.emit({ type: 'refinery.ref_moved', at: this.ctx.clock.now(), rig: this.rig.name, mr: head.mr.id, reason });
+      }
+      return { rig: this.rig.name, tip, moved, diverged };
+    })();
+    this.landing = work.then(
+      () => {
+        this.landing = null;
+        this.kick();
+      },
+      () => {
+        this.landing = null;
+        this.kick();
+      },
+    );
+    return work;
   }
 
   /**
@@ -513,21 +652,23 @@ export class Refinery {
     const oldTip = this.tip!;
     const last = prefix[prefix.length - 1];
     const started = performance.now();
-    // Intent before effect: if we die after update-ref, the restart finds these commits on the target.
+    const upstream = this.upstreamLanding();
+    // Intent before effect: if we die after update-ref (or the push), the restart finds these commits on the target.
     await Promise.all(prefix.map((item) => this.queue.update(item.mr, { mergeCommit: item.spec })));
-    const moved = await git.compareAndSwapRef(this.rig.repoPath, this.ref, last.spec!, oldTip);
+    let moved: boolean;
+    let now: string | null = null;
+    if (upstream) {
+      const result = await upstream.land(last.spec!, oldTip).catch((error: unknown) => this.pushFailed(error));
+      if (!result) return; // unreachable: the intents stay (it may have landed), tried again after a backoff
+      this.pushFailures = { count: 0, reason: '' };
+      moved = result.moved;
+      if (!result.moved) now = result.now;
+    } else moved = await git.compareAndSwapRef(this.rig.repoPath, this.ref, last.spec!, oldTip);
     if (!moved) {
       await Promise.all(prefix.map((item) => this.queue.update(item.mr, { mergeCommit: null })));
-      const now = await git.resolveRef(this.rig.repoPath, this.ref);
-      const foreign = now !== oldTip && (await this.movedOutsideScope(oldTip, now));
-      if (foreign) for (const item of this.window) item.carried = item.stage === 'passed';
-      this.ctx.emit({
-        type: 'refinery.ref_moved',
-        at: clock.now(),
-        rig: this.rig.name,
-        mr: prefix[0].mr.id,
-        reason: foreign ? 'moved by another partition: merges redone, validations kept' : 'target moved',
-      });
+      now ??= await git.resolveRef(this.rig.repoPath, this.ref);
+      const reason = now === oldTip ? 'target moved' : await this.retarget(oldTip, now, upstream);
+      this.ctx.emit({ type: 'refinery.ref_moved', at: clock.now(), rig: this.rig.name, mr: prefix[0].mr.id, reason });
       if (now === oldTip) {
         // The ref did not move yet the swap failed: a stale lock. Back off instead of spinning.
         this.casStalls++;
@@ -563,4 +704,13 @@ export class Refinery {
       this.hooks.landed(item.mr);
     }
   }
+}
+
+// TEMP until Clock.every lands on main (assembly-utilities).
+function everyShim(clock: EngineContext['clock'], ms: number, fn: () => void): { stop(): void } {
+  let handle = clock.setTimer(ms, function tick() {
+    handle = clock.setTimer(ms, tick);
+    fn();
+  });
+  return { stop: () => clock.clearTimer(handle) };
 }

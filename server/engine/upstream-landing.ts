@@ -111,12 +111,7 @@ export class UpstreamLanding {
  * `pushBranches`), so people can review an agent's work before it lands. Best effort: a
  * failed push is logged and changes nothing in the town; the next commit pushes again.
  */
-export function pushReviewBranch(
-  ctx: EngineContext,
-  upstream: UpstreamPort,
-  rig: Rig,
-  branch: string,
-): void {
+export function pushReviewBranch(ctx: EngineContext, upstream: UpstreamPort, rig: Rig, branch: string): void {
   if (rig.settings.landing !== 'upstream' || !rig.settings.pushBranches) return;
   ctx.track(
     upstream.pushBranch(rig.repoPath, branch).then((result) => {

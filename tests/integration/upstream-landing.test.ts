@@ -33,7 +33,7 @@ import { MemoryStore } from '@/server/store/memory-store';
 import { migrateDatabase } from '@/server/store/migrate';
 import { PrismaStore } from '@/server/store/prisma-store';
 import { openSqlitePrisma } from '@/server/store/sqlite';
-import { crashPoint } from '../support/crash-point';
+// import { crashPoint } from "../support/crash-point";
 
 const git = new CliGit();
 const upstream = new CliUpstream();
@@ -88,7 +88,17 @@ beforeEach(async () => {
     }
     await sh(other, 'add', '-A');
     const [name, email] = authors[(i / 4) % 2].split(' <');
-    await sh(other, '-c', `user.name=${name}`, '-c', `user.email=${email.slice(0, -1)}`, 'commit', '-q', '-m', `add ${files[i][0]}`);
+    await sh(
+      other,
+      '-c',
+      `user.name=${name}`,
+      '-c',
+      `user.email=${email.slice(0, -1)}`,
+      'commit',
+      '-q',
+      '-m',
+      `add ${files[i][0]}`,
+    );
   }
   await sh(other, 'tag', 'v0.1');
   await sh(other, 'push', '-q', 'origin', 'HEAD:refs/heads/main', 'HEAD:refs/heads/release', 'v0.1');
@@ -162,7 +172,12 @@ describe('a rig landing on its upstream', () => {
     await town.polecats.add('app', 3);
     const beads = BEADS.map((b) => town.beads.create({ rig: 'app', ...b }));
     town.start();
-    await runUntil(clock, () => town.settle(), () => town.beads.list().length === 0, 4 * 3_600_000);
+    await runUntil(
+      clock,
+      () => town.settle(),
+      () => town.beads.list().length === 0,
+      4 * 3_600_000,
+    );
     await town.stop();
 
     const merged = events.filter((e) => e.type === 'mr.merged');
@@ -219,7 +234,12 @@ describe('a rig landing on its upstream', () => {
     town.beads.create({ rig: 'app', ...BEADS[0] });
     const before = await sh(origin, 'rev-parse', 'main');
     town.start();
-    await runUntil(clock, () => town.settle(), () => town.beads.list().length === 0, 3_600_000);
+    await runUntil(
+      clock,
+      () => town.settle(),
+      () => town.beads.list().length === 0,
+      3_600_000,
+    );
     await town.stop();
     expect(town.rigs.get('app')!.counters.merged).toBe(1);
     expect(calls).toEqual([]);
