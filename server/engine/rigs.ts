@@ -167,7 +167,7 @@ export class Rigs {
    * Fetches a rig's upstream now and moves its target onto it (a rig landing upstream also
    * does this every `fetchIntervalMs`), so new polecat work starts from what the team pushed.
    */
-  fetch(name: string): Promise<FetchResult> {
+  async fetch(name: string): Promise<FetchResult> {
     const rt = this.records.rig(name);
     if (rt.rig.settings.landing !== 'upstream') throw conflict(`rig '${name}' lands locally: it has no upstream to fetch`);
     return rt.refinery.fetchUpstream();

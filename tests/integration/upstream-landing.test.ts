@@ -24,7 +24,7 @@ import { EventBus } from '@/server/engine/events';
 import type { GitPort, PushResult, TownStore, UpstreamPort } from '@/server/engine/ports';
 import { seededRandom } from '@/server/engine/random';
 import type { Town } from '@/server/engine/town';
-import { CliGit, fsck } from '@/server/git/cli-git';
+import { CliGit, fsck, initRepository } from '@/server/git/cli-git';
 import { demoRepositoryFiles } from '@/server/git/demo-repo';
 import { runGit } from '@/server/git/run-git';
 import { CliUpstream } from '@/server/git/upstream';
@@ -33,7 +33,7 @@ import { MemoryStore } from '@/server/store/memory-store';
 import { migrateDatabase } from '@/server/store/migrate';
 import { PrismaStore } from '@/server/store/prisma-store';
 import { openSqlitePrisma } from '@/server/store/sqlite';
-// import { crashPoint } from "../support/crash-point";
+import { crashPoint } from '../support/crash-point';
 
 const git = new CliGit();
 const upstream = new CliUpstream();
@@ -116,7 +116,14 @@ interface Opened {
   events: DomainEvent[];
 }
 
-async function open(options: { clock: VirtualClock; store: TownStore; git?: GitPort; upstream?: UpstreamPort }): Promise<Opened> {
+async function open(options: {
+  clock: VirtualClock;
+  store: TownStore;
+  git?: GitPort;
+  upstream?: UpstreamPort;
+  /** The checks' scratch directory (a town abandoned at a crash keeps its own). */
+  scratch?: string;
+}): Promise<Opened> {
   const events: DomainEvent[] = [];
   const bus = new EventBus((err) => {
     throw err;
@@ -129,7 +136,7 @@ async function open(options: { clock: VirtualClock; store: TownStore; git?: GitP
     upstream: options.upstream,
     store: options.store,
     agents: new ScriptedAgentRuntime({ clock: options.clock, git: port }),
-    gates: new GateRunner({ scratchRoot: path.join(dir, 'scratch') }),
+    gates: new GateRunner({ scratchRoot: path.join(dir, options.scratch ?? 'scratch') }),
     workDir: dir,
     random: seededRandom(7),
     bus,
@@ -245,4 +252,100 @@ describe('a rig landing on its upstream', () => {
     expect(calls).toEqual([]);
     expect(await sh(origin, 'rev-parse', 'main'), 'the upstream is untouched').toBe(before);
   }, 60_000);
+
+  it('fetches on demand and on its interval, and its target follows the upstream', async () => {
+    const clock = new VirtualClock();
+    const { town } = await open({ clock, store: new MemoryStore(), upstream });
+    await town.rigs.add({ name: 'app', repoPath: clone, settings: { landing: 'upstream', fetchIntervalMs: 60_000 } });
+    const plain = path.join(dir, 'plain');
+    await initRepository(plain, { 'README.md': '# a rig without an upstream\n' });
+    await town.rigs.add({ name: 'plain', repoPath: plain, settings: { landing: 'local' } });
+    town.start();
+    const first = await theirCommit('docs/one.md', 'one\n');
+    expect(await town.rigs.fetch('app')).toEqual({ rig: 'app', tip: first, moved: true, diverged: false });
+    expect(await sh(clone, 'rev-parse', 'refs/heads/main')).toBe(first);
+    expect(await town.rigs.fetch('app'), 'nothing new').toMatchObject({ tip: first, moved: false });
+    await expect(town.rigs.fetch('plain')).rejects.toMatchObject({ code: 'conflict' });
+
+    const second = await theirCommit('docs/two.md', 'two\n');
+    await clock.advance(59_000, () => town.settle());
+    expect(await sh(clone, 'rev-parse', 'refs/heads/main'), 'before the interval').toBe(first);
+    await clock.advance(1_000, () => town.settle());
+    expect(await sh(clone, 'rev-parse', 'refs/heads/main'), 'after the interval').toBe(second);
+    await town.stop();
+  }, 60_000);
+
+  it('lands each request exactly once after the process died between the push and the record', async () => {
+    const dbFile = path.join(dir, 'gastown.db');
+    await migrateDatabase(dbFile);
+    const store1 = new PrismaStore(await openSqlitePrisma(dbFile));
+    // One object as the town's git and upstream ports, so that the crash holds both.
+    const ports = new Proxy({} as GitPort & UpstreamPort, {
+      get(_target, prop) {
+        const owner: object = prop in upstream ? upstream : git;
+        const value: unknown = Reflect.get(owner, prop);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(owner) : value;
+      },
+    });
+    let pushed = 0;
+    const crash = crashPoint({
+      store: store1,
+      git: ports,
+      gitDiesAfter: (method, _args, result) =>
+        method === 'pushLanding' && (result as PushResult).status === 'pushed' && ++pushed === 2,
+    });
+    const clock1 = new VirtualClock();
+    const first = await open({
+      clock: clock1,
+      store: crash.store,
+      git: crash.git,
+      upstream: crash.git as GitPort & UpstreamPort,
+      scratch: 'scratch-1',
+    });
+    await first.town.rigs.add({
+      name: 'app',
+      repoPath: clone,
+      settings: { landing: 'upstream', agentWorkMs: 10_000, gates: [CHECK] },
+    });
+    await first.town.polecats.add('app', 2);
+    const beads = BEADS.slice(0, 4).map((b) => first.town.beads.create({ rig: 'app', ...b }));
+    first.town.start();
+    for (let i = 0; i < 3_600 && !crash.dead(); i++) await clock1.advance(1_000, () => crash.settle(first.town));
+    expect(crash.dead(), 'the second landing was pushed').toBe(true);
+    await crash.quiet(); // the first process is gone from here on
+
+    // The upstream has the landing; the local ref and the database never heard of it.
+    const pushedTip = await sh(origin, 'rev-parse', 'main');
+    expect((await upstreamLine()).filter((c) => c.bead)).toHaveLength(2);
+    const local = await sh(clone, 'rev-parse', 'refs/heads/main');
+    expect(local).not.toBe(pushedTip);
+    const merging = await store1.listMergeRequests({ status: ['merging'] });
+    expect(merging.map((mr) => mr.mergeCommit)).toEqual([pushedTip]);
+
+    const store2 = new PrismaStore(await openSqlitePrisma(dbFile));
+    try {
+      const clock2 = new VirtualClock(clock1.now());
+      const second = await open({ clock: clock2, store: store2, upstream, scratch: 'scratch-2' });
+      // Reconcile read the upstream: landed, recorded once, the local ref moved onto the upstream tip.
+      expect(second.town.rigs.get('app')!.counters.merged).toBe(2);
+      expect(await store2.listMergeRequests({ status: ['merging'] })).toEqual([]);
+      expect(await sh(clone, 'rev-parse', 'refs/heads/main')).toBe(pushedTip);
+      second.town.start();
+      await runUntil(
+        clock2,
+        () => second.town.settle(),
+        () => second.town.beads.list().length === 0,
+        4 * 3_600_000,
+      );
+      await second.town.stop();
+
+      const landings = (await upstreamLine()).filter((c) => c.bead).map((c) => c.bead);
+      expect([...landings].sort(), 'each bead landed exactly once').toEqual(beads.map((b) => b.id).sort());
+      expect(await store2.listBeads({ status: ['done'] })).toHaveLength(4);
+      expect(await sh(clone, 'rev-parse', 'refs/heads/main')).toBe(await sh(origin, 'rev-parse', 'main'));
+    } finally {
+      await store2.close();
+      await store1.close().catch(() => {});
+    }
+  }, 180_000);
 });
