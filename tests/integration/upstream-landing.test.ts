@@ -20,6 +20,7 @@ import type { DomainEvent } from '@/contracts/events';
 import { ScriptedAgentRuntime } from '@/server/agents/scripted-agent';
 import { createEngine } from '@/server/engine/assembly';
 import { VirtualClock } from '@/server/engine/clock';
+import { UpstreamError } from '@/server/engine/errors';
 import { EventBus } from '@/server/engine/events';
 import type { GitPort, PushResult, TownStore, UpstreamPort } from '@/server/engine/ports';
 import { seededRandom } from '@/server/engine/random';
@@ -174,7 +175,7 @@ describe('a rig landing on its upstream', () => {
     await town.rigs.add({
       name: 'app',
       repoPath: clone,
-      settings: { landing: 'upstream', agentWorkMs: 10_000, gates: [CHECK] },
+      settings: { landing: 'upstream', agentWorkMs: 10_000, gates: [CHECK], pushBranches: true },
     });
     await town.polecats.add('app', 3);
     const beads = BEADS.map((b) => town.beads.create({ rig: 'app', ...b }));
@@ -220,6 +221,12 @@ describe('a rig landing on its upstream', () => {
     }
     const fromTheirs = await Promise.all(heads.map((head) => isAncestor(clone, theirs!, head)));
     expect(fromTheirs, 'a polecat branch started from the upstream with their commit').toContain(true);
+    // pushBranches: every polecat's branch is on the upstream for review, at its last commit.
+    for (const p of town.polecats.list('app')) {
+      expect(await sh(origin, 'rev-parse', `refs/heads/${p.branch}`), p.branch).toBe(
+        await sh(clone, 'rev-parse', `refs/heads/${p.branch}`),
+      );
+    }
   }, 180_000);
 
   it('never calls the upstream when the rig lands locally', async () => {
@@ -275,77 +282,99 @@ describe('a rig landing on its upstream', () => {
     await town.stop();
   }, 60_000);
 
-  it('lands each request exactly once after the process died between the push and the record', async () => {
-    const dbFile = path.join(dir, 'gastown.db');
-    await migrateDatabase(dbFile);
-    const store1 = new PrismaStore(await openSqlitePrisma(dbFile));
-    // One object as the town's git and upstream ports, so that the crash holds both.
-    const ports = new Proxy({} as GitPort & UpstreamPort, {
-      get(_target, prop) {
-        const owner: object = prop in upstream ? upstream : git;
-        const value: unknown = Reflect.get(owner, prop);
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(owner) : value;
-      },
-    });
-    let pushed = 0;
-    const crash = crashPoint({
-      store: store1,
-      git: ports,
-      gitDiesAfter: (method, _args, result) =>
-        method === 'pushLanding' && (result as PushResult).status === 'pushed' && ++pushed === 2,
-    });
-    const clock1 = new VirtualClock();
-    const first = await open({
-      clock: clock1,
-      store: crash.store,
-      git: crash.git,
-      upstream: crash.git as GitPort & UpstreamPort,
-      scratch: 'scratch-1',
-    });
-    await first.town.rigs.add({
-      name: 'app',
-      repoPath: clone,
-      settings: { landing: 'upstream', agentWorkMs: 10_000, gates: [CHECK] },
-    });
-    await first.town.polecats.add('app', 2);
-    const beads = BEADS.slice(0, 4).map((b) => first.town.beads.create({ rig: 'app', ...b }));
-    first.town.start();
-    for (let i = 0; i < 3_600 && !crash.dead(); i++) await clock1.advance(1_000, () => crash.settle(first.town));
-    expect(crash.dead(), 'the second landing was pushed').toBe(true);
-    await crash.quiet(); // the first process is gone from here on
+  it.each([
+    ['reachable', false],
+    ['unreachable at the restart', true],
+  ])(
+    'lands each request exactly once after the process died between the push and the record (upstream %s)',
+    async (_label, unreachable) => {
+      const dbFile = path.join(dir, 'gastown.db');
+      await migrateDatabase(dbFile);
+      const store1 = new PrismaStore(await openSqlitePrisma(dbFile));
+      // One object as the town's git and upstream ports, so that the crash holds both.
+      const ports = new Proxy({} as GitPort & UpstreamPort, {
+        get(_target, prop) {
+          const owner: object = prop in upstream ? upstream : git;
+          const value: unknown = Reflect.get(owner, prop);
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(owner) : value;
+        },
+      });
+      let pushed = 0;
+      const crash = crashPoint({
+        store: store1,
+        git: ports,
+        gitDiesAfter: (method, _args, result) =>
+          method === 'pushLanding' && (result as PushResult).status === 'pushed' && ++pushed === 2,
+      });
+      const clock1 = new VirtualClock();
+      const first = await open({
+        clock: clock1,
+        store: crash.store,
+        git: crash.git,
+        upstream: crash.git as GitPort & UpstreamPort,
+        scratch: 'scratch-1',
+      });
+      await first.town.rigs.add({
+        name: 'app',
+        repoPath: clone,
+        settings: { landing: 'upstream', agentWorkMs: 10_000, gates: [CHECK] },
+      });
+      await first.town.polecats.add('app', 2);
+      const beads = BEADS.slice(0, 4).map((b) => first.town.beads.create({ rig: 'app', ...b }));
+      first.town.start();
+      for (let i = 0; i < 3_600 && !crash.dead(); i++) await clock1.advance(1_000, () => crash.settle(first.town));
+      expect(crash.dead(), 'the second landing was pushed').toBe(true);
+      await crash.quiet(); // the first process is gone from here on
 
-    // The upstream has the landing; the local ref and the database never heard of it.
-    const pushedTip = await sh(origin, 'rev-parse', 'main');
-    expect((await upstreamLine()).filter((c) => c.bead)).toHaveLength(2);
-    const local = await sh(clone, 'rev-parse', 'refs/heads/main');
-    expect(local).not.toBe(pushedTip);
-    const merging = await store1.listMergeRequests({ status: ['merging'] });
-    expect(merging.map((mr) => mr.mergeCommit)).toEqual([pushedTip]);
+      // The upstream has the landing; the local ref and the database never heard of it.
+      const pushedTip = await sh(origin, 'rev-parse', 'main');
+      expect((await upstreamLine()).filter((c) => c.bead)).toHaveLength(2);
+      const local = await sh(clone, 'rev-parse', 'refs/heads/main');
+      expect(local).not.toBe(pushedTip);
+      const merging = await store1.listMergeRequests({ status: ['merging'] });
+      expect(merging.map((mr) => mr.mergeCommit)).toEqual([pushedTip]);
 
-    const store2 = new PrismaStore(await openSqlitePrisma(dbFile));
-    try {
-      const clock2 = new VirtualClock(clock1.now());
-      const second = await open({ clock: clock2, store: store2, upstream, scratch: 'scratch-2' });
-      // Reconcile read the upstream: landed, recorded once, the local ref moved onto the upstream tip.
-      expect(second.town.rigs.get('app')!.counters.merged).toBe(2);
-      expect(await store2.listMergeRequests({ status: ['merging'] })).toEqual([]);
-      expect(await sh(clone, 'rev-parse', 'refs/heads/main')).toBe(pushedTip);
-      second.town.start();
-      await runUntil(
-        clock2,
-        () => second.town.settle(),
-        () => second.town.beads.list().length === 0,
-        4 * 3_600_000,
-      );
-      await second.town.stop();
+      const store2 = new PrismaStore(await openSqlitePrisma(dbFile));
+      try {
+        const clock2 = new VirtualClock(clock1.now());
+        // Unreachable: the first fetch (reconcile's) fails, as with the network down at the restart,
+        // and the kill came before git wrote its remote-tracking ref (the clone's last view of the upstream).
+        if (unreachable) await sh(clone, 'update-ref', 'refs/remotes/origin/main', local);
+        let fetches = 0;
+        const flaky: UpstreamPort = Object.assign(Object.create(upstream) as UpstreamPort, {
+          fetchUpstream: (...args: Parameters<UpstreamPort['fetchUpstream']>) =>
+            unreachable && fetches++ === 0
+              ? Promise.reject(new UpstreamError('unreachable', 'fetch: Could not resolve host'))
+              : upstream.fetchUpstream(...args),
+        });
+        const second = await open({ clock: clock2, store: store2, upstream: flaky, scratch: 'scratch-2' });
+        expect(await store2.listMergeRequests({ status: ['merging'] })).toEqual([]);
+        if (!unreachable) {
+          // Reconcile read the upstream: landed, recorded once, the local ref moved onto the upstream tip.
+          expect(second.town.rigs.get('app')!.counters.merged).toBe(2);
+          expect(await sh(clone, 'rev-parse', 'refs/heads/main')).toBe(pushedTip);
+        } else {
+          // Reconcile could not know: requeued; its re-merge finds its head on the upstream and lands it as it is.
+          expect(second.town.rigs.get('app')!.counters.merged).toBe(1);
+        }
+        second.town.start();
+        await runUntil(
+          clock2,
+          () => second.town.settle(),
+          () => second.town.beads.list().length === 0,
+          4 * 3_600_000,
+        );
+        await second.town.stop();
 
-      const landings = (await upstreamLine()).filter((c) => c.bead).map((c) => c.bead);
-      expect([...landings].sort(), 'each bead landed exactly once').toEqual(beads.map((b) => b.id).sort());
-      expect(await store2.listBeads({ status: ['done'] })).toHaveLength(4);
-      expect(await sh(clone, 'rev-parse', 'refs/heads/main')).toBe(await sh(origin, 'rev-parse', 'main'));
-    } finally {
-      await store2.close();
-      await store1.close().catch(() => {});
-    }
-  }, 180_000);
+        const landings = (await upstreamLine()).filter((c) => c.bead).map((c) => c.bead);
+        expect([...landings].sort(), 'each bead landed exactly once').toEqual(beads.map((b) => b.id).sort());
+        expect(await store2.listBeads({ status: ['done'] })).toHaveLength(4);
+        expect(await sh(clone, 'rev-parse', 'refs/heads/main')).toBe(await sh(origin, 'rev-parse', 'main'));
+      } finally {
+        await store2.close();
+        await store1.close().catch(() => {});
+      }
+    },
+    180_000,
+  );
 });
