@@ -608,13 +608,12 @@ export class Refinery {
   async fetchUpstream(): Promise<FetchResult> {
     const upstream = this.upstreamLanding();
     if (!upstream) throw conflict(`rig '${this.rig.name}' does not land upstream`);
-    while (this.landing) await this.landing;
+    while (this.landing) await this.landing.catch(() => undefined);
     const work = (async (): Promise<FetchResult> => {
-      const { tip, diverged } = await upstream.follow();
+      const { tip, moved, diverged } = await upstream.follow();
       this.diverged = diverged;
       const before = this.tip;
-      const moved = before !== null && tip !== before;
-      if (moved) {
+      if (before !== null && tip !== before) {
         const reason = await this.retarget(before, tip, upstream);
         const head = this.window[0];
         if (head)

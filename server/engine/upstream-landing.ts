@@ -17,11 +17,17 @@ import type { EngineContext } from './context';
 import type { Rig } from '../../contracts/records';
 import type { UpstreamPort } from './ports';
 
-/** Where the target is after a fetch. `diverged`: the upstream does not contain the local target. */
+/** Where the target is after a fetch. */
 export interface Followed {
   tip: string;
+  /** The local target was moved onto the upstream's new commits. */
+  moved: boolean;
+  /** The upstream does not contain the local target: left where it is. */
   diverged: boolean;
 }
+
+/** Compare-and-swaps of the local target a fetch tries before it gives up (a held lock). */
+const FOLLOW_ATTEMPTS = 3;
 
 export type Landed = { moved: true } | { moved: false; now: string };
 
@@ -45,13 +51,15 @@ export class UpstreamLanding {
     const { git } = this.ctx;
     const repo = this.rig.repoPath;
     const upstreamTip = await this.upstream.fetchUpstream(repo, this.rig.targetBranch);
-    for (;;) {
+    for (let attempt = 0; attempt < FOLLOW_ATTEMPTS; attempt++) {
       const local = await git.resolveRef(repo, this.ref);
-      if (local === upstreamTip) return { tip: upstreamTip, diverged: false };
-      if (!(await git.isAncestor(repo, local, upstreamTip))) return { tip: local, diverged: true };
+      if (local === upstreamTip) return { tip: upstreamTip, moved: false, diverged: false };
+      if (!(await git.isAncestor(repo, local, upstreamTip))) return { tip: local, moved: false, diverged: true };
       // A sibling partition may move the shared ref between the read and the swap: read again.
-      if (await git.compareAndSwapRef(repo, this.ref, upstreamTip, local)) return { tip: upstreamTip, diverged: false };
+      if (await git.compareAndSwapRef(repo, this.ref, upstreamTip, local))
+        return { tip: upstreamTip, moved: true, diverged: false };
     }
+    throw new Error(`cannot move ${this.ref} onto the upstream's ${upstreamTip.slice(0, 12)} (locked?)`);
   }
 
   /**
