@@ -15,6 +15,7 @@
  */
 import type { EngineContext } from './context';
 import type { Rig } from '../../contracts/records';
+import type { Repeating } from './clock';
 import type { UpstreamPort } from './ports';
 
 /** Where the target is after a fetch. */
@@ -31,7 +32,14 @@ const FOLLOW_ATTEMPTS = 3;
 
 export type Landed = { moved: true } | { moved: false; now: string };
 
+/** A rig's way onto its upstream: one per Refinery, used while the rig's setting says `landing: 'upstream'`. */
 export class UpstreamLanding {
+  /** Pushes that failed in a row (the upstream unreachable), and the last reason. */
+  private failures = { count: 0, reason: '' };
+  private diverged = false;
+  private schedule: Repeating | null = null;
+  private scheduledEvery: number | null = null;
+
   constructor(
     private readonly ctx: EngineContext,
     private readonly upstream: UpstreamPort,
@@ -40,6 +48,47 @@ export class UpstreamLanding {
 
   private get ref(): string {
     return `refs/heads/${this.rig.targetBranch}`;
+  }
+
+  /** Whether the rig lands upstream now (its setting can change while it runs). */
+  get active(): boolean {
+    return this.rig.settings.landing === 'upstream';
+  }
+
+  /** What a patrol should know: pushes failing, a rewritten upstream. */
+  health(): string[] {
+    const findings: string[] = [];
+    if (this.failures.count > 0)
+      findings.push(`pushing to the upstream failed ${this.failures.count} times: ${this.failures.reason}`);
+    if (this.diverged) {
+      findings.push(`the upstream's ${this.rig.targetBranch} does not contain the local target (rewritten?): nothing lands`);
+    }
+    return findings;
+  }
+
+  /** Counts a push the upstream did not answer; returns how many failed in a row. */
+  failed(error: unknown): number {
+    this.failures = { count: this.failures.count + 1, reason: error instanceof Error ? error.message : String(error) };
+    this.ctx.log.warn(`refinery ${this.rig.name}: pushing to the upstream failed`, { ...this.failures });
+    return this.failures.count;
+  }
+
+  /**
+   * Calls `fetch` every `fetchIntervalMs` while the rig lands upstream, re-armed when the
+   * setting changes (call it on every pass of the Refinery); `stop` ends it.
+   */
+  keepFetching(fetch: () => void): void {
+    const every = this.active ? this.rig.settings.fetchIntervalMs : null;
+    if (every === this.scheduledEvery) return;
+    this.stop();
+    this.scheduledEvery = every;
+    if (every !== null) this.schedule = this.ctx.clock.every(every, fetch);
+  }
+
+  stop(): void {
+    this.schedule?.stop();
+    this.schedule = null;
+    this.scheduledEvery = null;
   }
 
   /**
@@ -53,8 +102,9 @@ export class UpstreamLanding {
     const upstreamTip = await this.upstream.fetchUpstream(repo, this.rig.targetBranch);
     for (let attempt = 0; attempt < FOLLOW_ATTEMPTS; attempt++) {
       const local = await git.resolveRef(repo, this.ref);
+      this.diverged = local !== upstreamTip && !(await git.isAncestor(repo, local, upstreamTip));
       if (local === upstreamTip) return { tip: upstreamTip, moved: false, diverged: false };
-      if (!(await git.isAncestor(repo, local, upstreamTip))) return { tip: local, moved: false, diverged: true };
+      if (this.diverged) return { tip: local, moved: false, diverged: true };
       // A sibling partition may move the shared ref between the read and the swap: read again.
       if (await git.compareAndSwapRef(repo, this.ref, upstreamTip, local))
         return { tip: upstreamTip, moved: true, diverged: false };
@@ -80,6 +130,7 @@ export class UpstreamLanding {
       if (await git.isAncestor(repo, commit, tip)) return { moved: true };
       throw error;
     }
+    this.failures = { count: 0, reason: '' };
     if (!pushed) {
       const { tip } = await this.follow();
       return { moved: false, now: tip };
