@@ -18,6 +18,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '@/contracts/events';
 import { ScriptedAgentRuntime } from '@/server/agents/scripted-agent';
+import { createCommandBus } from '@/server/commands';
 import { createEngine } from '@/server/engine/assembly';
 import { VirtualClock } from '@/server/engine/clock';
 import { UpstreamError } from '@/server/engine/errors';
@@ -263,13 +264,25 @@ describe('a rig landing on its upstream', () => {
   it('fetches on demand and on its interval, and its target follows the upstream', async () => {
     const clock = new VirtualClock();
     const { town } = await open({ clock, store: new MemoryStore(), upstream });
-    await town.rigs.add({ name: 'app', repoPath: clone, settings: { landing: 'upstream', fetchIntervalMs: 60_000 } });
+    await town.rigs.add({ name: 'app', repoPath: clone, settings: { landing: 'upstream', fetchIntervalMs: 300_000 } });
     const plain = path.join(dir, 'plain');
     await initRepository(plain, { 'README.md': '# a rig without an upstream\n' });
     await town.rigs.add({ name: 'plain', repoPath: plain, settings: { landing: 'local' } });
     town.start();
+    const commands = createCommandBus({ engine: town });
+    const operator = { name: 'ada', role: 'operator' } as const;
+    expect(await commands.execute('rig.upstream', { rig: 'app', fetchIntervalMs: 60_000 }, operator)).toEqual({
+      rig: 'app',
+      fetchIntervalMs: 60_000,
+      pushBranches: false,
+    });
     const first = await theirCommit('docs/one.md', 'one\n');
-    expect(await town.rigs.fetch('app')).toEqual({ rig: 'app', tip: first, moved: true, diverged: false });
+    expect(await commands.execute('rig.fetch', { rig: 'app' }, operator)).toEqual({
+      rig: 'app',
+      tip: first,
+      moved: true,
+      diverged: false,
+    });
     expect(await sh(clone, 'rev-parse', 'refs/heads/main')).toBe(first);
     expect(await town.rigs.fetch('app'), 'nothing new').toMatchObject({ tip: first, moved: false });
     await expect(town.rigs.fetch('plain')).rejects.toMatchObject({ code: 'conflict' });
