@@ -51,7 +51,7 @@ function rig(over: Partial<Rig> = {}): Rig {
       maxConcurrency: 2,
       agentTimeoutMs: 1_800_000,
       landing: 'upstream',
-      upstreamUrl: 'https://example.com/team/alpha.git',
+      upstreamUrl: 'https://git.example.com/team/alpha.git',
     },
     createdAt: T0,
     counters: { merged: 12, conflicts: 3, rejected: 4, reworkedMerged: 2 },
