@@ -24,8 +24,9 @@
  * follows the upstream.
  *
  * Crash safety: each request's speculative commit is persisted as its merge intent
- * before the ref moves (before the push, landing upstream). On restart or attach (recovery.ts) a request caught mid-merge landed iff
- * its intent commit is on the target; everything else goes back to the queue.
+ * before the ref moves (before the push, landing upstream). On restart or attach
+ * (recovery.ts) a request caught mid-merge landed iff its intent commit is on the target
+ * (the upstream's, landing upstream); everything else goes back to the queue.
  *
  * This module fills the window from the queue, sends back what fails on the target and
  * lands; the window's speculation and validation are refinery-window.ts.
