@@ -21,6 +21,7 @@ import { ScriptedAgentRuntime } from '@/server/agents/scripted-agent';
 import { createCommandBus } from '@/server/commands';
 import { createEngine } from '@/server/engine/assembly';
 import { VirtualClock } from '@/server/engine/clock';
+import type { Logger } from '@/server/engine/context';
 import { UpstreamError } from '@/server/engine/errors';
 import { EventBus } from '@/server/engine/events';
 import type { GitPort, PushResult, TownStore, UpstreamPort } from '@/server/engine/ports';
@@ -125,6 +126,7 @@ async function open(options: {
   upstream?: UpstreamPort;
   /** The checks' scratch directory (a town abandoned at a crash keeps its own). */
   scratch?: string;
+  log?: Logger;
 }): Promise<Opened> {
   const events: DomainEvent[] = [];
   const bus = new EventBus((err) => {
@@ -142,6 +144,7 @@ async function open(options: {
     workDir: dir,
     random: seededRandom(7),
     bus,
+    log: options.log,
   });
   return { town, events };
 }
@@ -260,6 +263,54 @@ describe('a rig landing on its upstream', () => {
     expect(calls).toEqual([]);
     expect(await sh(origin, 'rev-parse', 'main'), 'the upstream is untouched').toBe(before);
   }, 60_000);
+
+  it.each([
+    ['before reaching the upstream', false],
+    ['after the upstream took the push (a timeout)', true],
+  ])(
+    'lands once when a push fails %s, backing off and saying so meanwhile',
+    async (_label, tookIt) => {
+      const clock = new VirtualClock();
+      let failing = 2;
+      const flaky: UpstreamPort = Object.assign(Object.create(upstream) as UpstreamPort, {
+        async pushLanding(...args: Parameters<UpstreamPort['pushLanding']>): Promise<PushResult> {
+          if (failing === 0) return upstream.pushLanding(...args);
+          failing--;
+          if (tookIt) await upstream.pushLanding(...args);
+          throw new UpstreamError(
+            tookIt ? 'timeout' : 'unreachable',
+            tookIt ? 'push: no answer in 120 s' : 'push: Could not resolve host',
+          );
+        },
+      });
+      const warnings: string[] = [];
+      const log = {
+        info() {},
+        error() {},
+        warn: (message: string, fields?: object) => warnings.push(`${message} ${JSON.stringify(fields)}`),
+      };
+      const { town } = await open({ clock, store: new MemoryStore(), upstream: flaky, log });
+      await town.rigs.add({ name: 'app', repoPath: clone, settings: { landing: 'upstream', agentWorkMs: 10_000 } });
+      await town.polecats.add('app', 1);
+      const bead = town.beads.create({ rig: 'app', ...BEADS[0] });
+      town.start();
+      await runUntil(
+        clock,
+        () => town.settle(),
+        () => town.beads.list().length === 0,
+        3_600_000,
+      );
+      await town.stop();
+      const landings = (await upstreamLine()).filter((c) => c.bead).map((c) => c.bead);
+      expect(landings, 'landed exactly once').toEqual([bead.id]);
+      expect(await sh(clone, 'rev-parse', 'refs/heads/main')).toBe(await sh(origin, 'rev-parse', 'main'));
+      // Unreachable: two failures logged, then the landing; taken: the fetch found it there at once.
+      const failures = warnings.filter((w) => w.includes('pushing to the upstream failed'));
+      expect(failures).toHaveLength(tookIt ? 0 : 2);
+      if (!tookIt) expect(failures[1]).toMatch(/"count":2.*Could not resolve host/);
+    },
+    60_000,
+  );
 
   it('fetches on demand and on its interval, and its target follows the upstream', async () => {
     const clock = new VirtualClock();
