@@ -268,7 +268,7 @@ describe('a rig landing on its upstream', () => {
     ['before reaching the upstream', false],
     ['after the upstream took the push (a timeout)', true],
   ])(
-    'lands once when a push fails %s, backing off and saying so meanwhile',
+    'lands once when a push fails %s',
     async (_label, tookIt) => {
       const clock = new VirtualClock();
       let failing = 2;
