@@ -25,7 +25,7 @@ import { ProviderLimiter } from './limiter';
 import { Mayor } from './mayor';
 import { Persistence } from './persistence';
 import { Polecats } from './polecats';
-import type { AgentRuntime, GatePort, GitPort, TownStore } from './ports';
+import type { AgentRuntime, CheckPort, GitPort, TownStore } from './ports';
 import { seededRandom, type Random } from './random';
 import { TownRecords } from './records';
 import { Recovery } from './recovery';
@@ -45,7 +45,7 @@ export interface EngineOptions {
   store: TownStore;
   agents: AgentRuntime;
   /** The Refinery's validation checks. */
-  gates: GatePort;
+  checks: CheckPort;
   /** Where polecat worktrees live: `<workDir>/worktrees/<rig>/<polecat>`. */
   workDir: string;
   random?: Random;
@@ -86,7 +86,7 @@ export async function createEngine(options: EngineOptions): Promise<Town> {
   const supervision = new Supervision(ctx, records, sessions, gates, escalations, settings);
   const mayor = new Mayor(ctx, records, gates, convoys, waves, sessions);
   const recovery = new Recovery(ctx, records, verdicts, store);
-  const runtimes = new RigRuntimes(ctx, records, options.gates, verdicts, supervision, sessions, recovery);
+  const runtimes = new RigRuntimes(ctx, records, options.checks, verdicts, supervision, sessions, recovery);
   const polecats = new Polecats(ctx, records, sessions, options.workDir);
   const splits = new Splits(ctx, records, {
     attachRig: (rig) => runtimes.attachNew(rig, false),

@@ -30,7 +30,7 @@ test.describe('rig page', () => {
     await expect(page.getByTestId('connection')).toHaveText('live', { timeout: 30_000 });
     await expect(page.getByTestId('tile-workers')).toHaveText(/\/1$/, { timeout: 30_000 });
 
-    // 8 polecats and a 2.5 s gate behind one worker: a queue builds.
+    // 8 polecats and a 2.5 s check behind one worker: a queue builds.
     const rows = page.getByTestId('queue-row');
     await expect
       .poll(async () => Math.max(await rows.count(), await queueDepth(page)), {

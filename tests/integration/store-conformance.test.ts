@@ -33,7 +33,7 @@ function rig(over: Partial<Rig> = {}): Rig {
       refineryWorkers: 3,
       mergeMode: 'speculative',
       batchSize: 4,
-      gates: [{ name: 'typecheck', command: ['npx', 'tsc', '--noEmit'], timeoutMs: 120_000 }],
+      checks: [{ name: 'typecheck', command: ['npx', 'tsc', '--noEmit'], timeoutMs: 120_000 }],
       maxAttempts: 3,
       agingStepMs: 60_000,
       agentWorkMs: 45_000,
@@ -144,8 +144,8 @@ function mergeRequest(over: Partial<MergeRequest> = {}): MergeRequest {
     attempts: 2,
     mergeCommit: 'b'.repeat(40),
     conflictFiles: ['src/api/client.ts'],
-    failedGate: null,
-    gateOutput: null,
+    failedCheck: null,
+    checkOutput: null,
     enqueuedAt: T0 + 100,
     updatedAt: T0 + 200,
     landedAt: null,
@@ -394,7 +394,7 @@ describe.each(factories)('$name', (factory) => {
           ...rig().settings,
           refineryWorkers: 1,
           mergeMode: 'batch',
-          gates: [],
+          checks: [],
           agentWorkMs: 10,
           witnessIntervalMs: 60_000,
           tier: 'cold',
@@ -410,7 +410,7 @@ describe.each(factories)('$name', (factory) => {
       });
       const bead2 = bead({ status: 'blocked', labels: [], assignee: null, updatedAt: T0 + 9000 });
       const convoy2 = convoy({ title: 'Rate limiting v2', beadIds: ['gt-1'] });
-      const mr2 = mergeRequest({ status: 'merging', attempts: 3, conflictFiles: [], failedGate: 'lint', gateOutput: 'x' });
+      const mr2 = mergeRequest({ status: 'merging', attempts: 3, conflictFiles: [], failedCheck: 'lint', checkOutput: 'x' });
       const esc2 = escalation({ severity: 'critical', status: 'open', acknowledgedBy: null, acknowledgedAt: null });
       await store.saveRig(rig2);
       await store.savePolecat(polecat2);
@@ -471,8 +471,8 @@ describe.each(factories)('$name', (factory) => {
       await store.saveMergeRequest(mergeRequest({ id: 'mr-queued', status: 'queued' }));
       await store.saveMergeRequest(mergeRequest({ id: 'mr-merged', status: 'merged', landedAt: T0 + 8000 }));
       await store.saveMergeRequest(mergeRequest({ id: 'mr-abandoned', status: 'abandoned' }));
-      await store.saveMergeRequest(mergeRequest({ id: 'mr-escalated', status: 'escalated', failedGate: 'test' }));
-      await store.saveMergeRequest(mergeRequest({ id: 'mr-rejected', status: 'rejected', failedGate: 'test' }));
+      await store.saveMergeRequest(mergeRequest({ id: 'mr-escalated', status: 'escalated', failedCheck: 'test' }));
+      await store.saveMergeRequest(mergeRequest({ id: 'mr-rejected', status: 'rejected', failedCheck: 'test' }));
 
       const town = await store.loadTown();
       expect(town.beads.map((b) => b.id)).toEqual(['gt-open']);
@@ -486,13 +486,13 @@ describe.each(factories)('$name', (factory) => {
 
     it('returns the gate that rejected a request and its output unchanged when saved and loaded', async () => {
       await open();
-      const rejected = mergeRequest({ status: 'rejected', failedGate: 'typecheck', gateOutput: GATE_OUTPUT });
+      const rejected = mergeRequest({ status: 'rejected', failedCheck: 'typecheck', checkOutput: GATE_OUTPUT });
       await store.saveMergeRequest(rejected);
       expect((await store.loadTown()).mergeRequests).toEqual([rejected]);
       expect(await store.listMergeRequests({})).toEqual([rejected]);
 
       // Requeued for another attempt: the fields clear when the engine clears them.
-      const requeued = { ...rejected, status: 'queued' as const, attempts: 3, failedGate: null, gateOutput: null };
+      const requeued = { ...rejected, status: 'queued' as const, attempts: 3, failedCheck: null, checkOutput: null };
       await store.saveMergeRequest(requeued);
       expect((await store.loadTown()).mergeRequests).toEqual([requeued]);
     });
@@ -989,8 +989,8 @@ describe('PrismaStore on SQLite upgraded from the first migration', () => {
         attempts: 1,
         mergeCommit: null,
         conflictFiles: [],
-        failedGate: null,
-        gateOutput: null,
+        failedCheck: null,
+        checkOutput: null,
       });
       const town = await store.loadTown();
       expect(town.mergeRequests).toEqual([old]);
@@ -1000,10 +1000,10 @@ describe('PrismaStore on SQLite upgraded from the first migration', () => {
       expect(town.gates).toEqual([]);
       expect(town.settings).toBeNull();
       // The upgraded database takes the new fields and records.
-      await store.saveMergeRequest({ ...old, status: 'rejected', failedGate: 'test', gateOutput: GATE_OUTPUT });
+      await store.saveMergeRequest({ ...old, status: 'rejected', failedCheck: 'test', checkOutput: GATE_OUTPUT });
       await store.saveEscalation(escalation());
       expect(await store.listMergeRequests({})).toEqual([
-        { ...old, status: 'rejected', failedGate: 'test', gateOutput: GATE_OUTPUT },
+        { ...old, status: 'rejected', failedCheck: 'test', checkOutput: GATE_OUTPUT },
       ]);
       expect(await store.listEscalations({})).toEqual([escalation()]);
       await store.savePolecat(polecat());
