@@ -225,8 +225,8 @@ function townSettings(over: Partial<TownSettings> = {}): TownSettings {
   };
 }
 
-/** The tail of a failing gate: several lines, quotes, non-ASCII, a trailing newline. */
-const GATE_OUTPUT = 'src/api/client.ts(3,7): error TS2322: Type "string" is not assignable.\n\tat — ünïcode ✓\n';
+/** The tail of a failing check: several lines, quotes, non-ASCII, a trailing newline. */
+const CHECK_OUTPUT = 'src/api/client.ts(3,7): error TS2322: Type "string" is not assignable.\n\tat — ünïcode ✓\n';
 
 const landed = (at: number): DomainEvent => ({ type: 'convoy.landed', at, convoy: 'cv-1' });
 const merged = (at: number, rigName = 'alpha'): DomainEvent => ({
@@ -484,9 +484,9 @@ describe.each(factories)('$name', (factory) => {
       expect((await store.listMergeRequests({ status: ['escalated'] })).map((m) => m.id)).toEqual(['mr-escalated']);
     });
 
-    it('returns the gate that rejected a request and its output unchanged when saved and loaded', async () => {
+    it('returns the check that rejected a request and its output unchanged when saved and loaded', async () => {
       await open();
-      const rejected = mergeRequest({ status: 'rejected', failedCheck: 'typecheck', checkOutput: GATE_OUTPUT });
+      const rejected = mergeRequest({ status: 'rejected', failedCheck: 'typecheck', checkOutput: CHECK_OUTPUT });
       await store.saveMergeRequest(rejected);
       expect((await store.loadTown()).mergeRequests).toEqual([rejected]);
       expect(await store.listMergeRequests({})).toEqual([rejected]);
@@ -497,7 +497,7 @@ describe.each(factories)('$name', (factory) => {
       expect((await store.loadTown()).mergeRequests).toEqual([requeued]);
     });
 
-    it('reads a missing rejected counter as 0 when a rig stored before gates existed is loaded', async () => {
+    it('reads a missing rejected counter as 0 when a rig stored before checks existed is loaded', async () => {
       await open();
       await factory.saveLegacyRig(store, rig({ lineage: null }), LEGACY_COUNTERS);
       expect((await store.loadTown()).rigs).toEqual([rig({ lineage: null, counters: { ...LEGACY_COUNTERS, rejected: 0 } })]);
@@ -904,7 +904,7 @@ describe('PrismaStore on SQLite town row', () => {
 });
 
 describe('PrismaStore on SQLite upgraded from the first migration', () => {
-  it('keeps records written before gates and the Witness existed and reads their new fields as defaults', async () => {
+  it('keeps records written before checks, gates and the Witness existed and reads their new fields as defaults', async () => {
     // A project root holding only the first migration: migrateDatabase on it builds the
     // database an early install had, with Prisma's own bookkeeping (_prisma_migrations),
     // so the real migrateDatabase afterwards applies exactly the later migrations.
@@ -1000,10 +1000,10 @@ describe('PrismaStore on SQLite upgraded from the first migration', () => {
       expect(town.gates).toEqual([]);
       expect(town.settings).toBeNull();
       // The upgraded database takes the new fields and records.
-      await store.saveMergeRequest({ ...old, status: 'rejected', failedCheck: 'test', checkOutput: GATE_OUTPUT });
+      await store.saveMergeRequest({ ...old, status: 'rejected', failedCheck: 'test', checkOutput: CHECK_OUTPUT });
       await store.saveEscalation(escalation());
       expect(await store.listMergeRequests({})).toEqual([
-        { ...old, status: 'rejected', failedCheck: 'test', checkOutput: GATE_OUTPUT },
+        { ...old, status: 'rejected', failedCheck: 'test', checkOutput: CHECK_OUTPUT },
       ]);
       expect(await store.listEscalations({})).toEqual([escalation()]);
       await store.savePolecat(polecat());
@@ -1013,6 +1013,82 @@ describe('PrismaStore on SQLite upgraded from the first migration', () => {
       expect(upgraded.polecats).toEqual([polecat()]);
       expect(upgraded.gates).toEqual([gate()]);
       expect(upgraded.settings).toEqual(townSettings());
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('PrismaStore on SQLite with rows written before checks were named', () => {
+  /** A migrated database holding rows as written before the rename, opened as a store. */
+  async function storeWith(write: (db: Database.Database) => void): Promise<{ store: PrismaStore; file: string }> {
+    const file = path.join(tmp, `old-names-${++fileCounter}.db`);
+    copyFileSync(template, file);
+    const db = new Database(file);
+    try {
+      write(db);
+    } finally {
+      db.close();
+    }
+    return { store: new PrismaStore(await openSqlitePrisma(file)), file };
+  }
+
+  it('loads a rig whose settings name its checks `gates` with those checks, and saves them back as `checks`', async () => {
+    const { checks, ...rest } = rig().settings;
+    const { store, file } = await storeWith((db) =>
+      db
+        .prepare(
+          'INSERT INTO "Rig" ("name", "repoPath", "targetBranch", "status", "settings", "counters", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(
+          'alpha',
+          '/srv/rigs/alpha',
+          'main',
+          'active',
+          JSON.stringify({ ...rest, gates: checks }),
+          JSON.stringify(rig().counters),
+          T0,
+        ),
+    );
+    try {
+      const [loaded] = (await store.loadTown()).rigs;
+      expect(loaded.settings).toEqual(rig().settings);
+      expect(loaded.settings).not.toHaveProperty('gates');
+      await store.saveRig(loaded);
+    } finally {
+      await store.close();
+    }
+    const db = new Database(file, { readonly: true });
+    try {
+      const row = db.prepare('SELECT "settings" FROM "Rig" WHERE "name" = ?').get('alpha') as { settings: string };
+      const stored = JSON.parse(row.settings) as Record<string, unknown>;
+      expect(stored.checks).toEqual(checks);
+      expect(stored).not.toHaveProperty('gates');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('lists an mr.rejected event stored with the failed check as `gate` with it as `check`', async () => {
+    const old = {
+      type: 'mr.rejected',
+      at: T0,
+      rig: 'alpha',
+      mr: 'mr-1',
+      bead: 'gt-1',
+      gate: 'typecheck',
+      output: CHECK_OUTPUT,
+      attempts: 2,
+    };
+    const { store } = await storeWith((db) =>
+      db
+        .prepare('INSERT INTO "Event" ("at", "type", "rig", "data") VALUES (?, ?, ?, ?)')
+        .run(T0, 'mr.rejected', 'alpha', JSON.stringify(old)),
+    );
+    try {
+      const [event] = await store.listEvents({ types: ['mr.rejected'] });
+      const { gate, ...rest } = old;
+      expect(event.data).toEqual({ ...rest, check: gate });
     } finally {
       await store.close();
     }
