@@ -95,6 +95,29 @@ test.describe('rig page', () => {
     expect((await request.get(`${server.url}/rigs/no-such-rig`)).status()).toBe(404);
   });
 
+  test('the API sets the checks by `checks`, takes the deprecated `gates` with a note, and refuses both', async ({ request }) => {
+    const url = `${server.url}/api/rigs/${RIG}/refinery`;
+    const check = { name: 'checks', command: ['sh', '-c', 'sleep 2.5'], timeoutMs: 60_000 };
+    const set = await request.patch(url, { data: { checks: [check] } });
+    expect(set.status()).toBe(200);
+    const body = await set.json();
+    expect(body.settings.checks).toEqual([check]);
+    expect(body.settings).not.toHaveProperty('gates');
+    expect(body).not.toHaveProperty('deprecations');
+
+    const old = await request.patch(url, { data: { gates: [check] } });
+    expect(old.status()).toBe(200);
+    const oldBody = await old.json();
+    expect(oldBody.settings.checks).toEqual([check]);
+    expect(oldBody.deprecations).toEqual(["'gates' is now 'checks'; 'gates' will be removed"]);
+
+    const both = await request.patch(url, { data: { checks: [check], gates: [] } });
+    expect(both.status()).toBe(400);
+    expect((await both.json()).error).toMatchObject({ code: 'invalid', message: expect.stringMatching(/not both/) });
+    const after = await request.patch(url, { data: { maxAttempts: 4 } });
+    expect((await after.json()).settings.checks, 'the refused request changed nothing').toEqual([check]);
+  });
+
   test('says so when the connection is lost instead of showing a stale rig as live', async ({ page }) => {
     test.setTimeout(120_000);
     await page.goto(`${server.url}/rigs/${RIG}`);
