@@ -199,7 +199,7 @@ describe('CheckRunner', () => {
     expect(await registeredWorktrees(repo)).toContain(scratch(3));
 
     // A validation in a prepared slot still starts from a clean checkout of its commit.
-    const broken = await commitFiles({ 'broken.ts': '// GT_GATE_' + 'FAIL\n' }, 'broken change');
+    const broken = await commitFiles({ 'broken.ts': '// GT_CHECK_' + 'FAIL\n' }, 'broken change');
     expect((await validate(broken, [demoCheck(0)], 1)).ok).toBe(false);
     expect(existsSync(path.join(scratch(1), 'left-by-a-check.txt'))).toBe(false);
     expect(await validate(initial, [demoCheck(0)], 1)).toMatchObject({ ok: true });
