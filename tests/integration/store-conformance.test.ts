@@ -158,7 +158,7 @@ function escalation(over: Partial<Escalation> = {}): Escalation {
     id: 'esc-1',
     severity: 'high',
     source: 'refinery',
-    reason: 'mr-1 failed the typecheck gate 3 times',
+    reason: 'mr-1 failed the typecheck check 3 times',
     rig: 'alpha',
     beadId: 'gt-1',
     polecatId: 'alpha/nux',
