@@ -35,6 +35,13 @@ export interface RigSettings {
   maxAttempts: number;
   /** Every this-many ms of waiting raises a request one priority level, so none starves. */
   agingStepMs: number;
+  /**
+   * A rig landing upstream fetches it this often (ms of engine time), and its local target
+   * follows, so new polecat work and rework start from what the team has pushed.
+   */
+  fetchIntervalMs: number;
+  /** A rig landing upstream also pushes each polecat branch when its agent commits, for review. */
+  pushBranches: boolean;
   /** Scripted agent: mean simulated work time per bead, ms of engine time. */
   agentWorkMs: number;
   /** Scripted agent: chance that a change breaks the checks (0-1). */
@@ -62,6 +69,14 @@ export interface RigSettings {
   maxConcurrency: number | null;
   /** A preset or command agent is killed (a failed attempt) after this many real ms. */
   agentTimeoutMs: number;
+  /**
+   * Where a landing goes: `upstream` pushes it to the upstream's target branch (a rig
+   * added from a URL, `gt rig add`); `local` moves the branch in the rig's own repository
+   * only (the demo, `gt rig add --local`, rigs from before upstreams).
+   */
+  landing: 'upstream' | 'local';
+  /** The upstream the rig was cloned from, as shown: never with a password. Null: none. */
+  upstreamUrl: string | null;
 }
 
 /** The presets: common coding-agent CLIs as argument templates (their argv in server/agents/presets.ts). */

@@ -30,6 +30,7 @@ import { parseSplitRequest } from './commands/split-request';
 import { TimeLedger } from './fleet/time-ledger';
 import { WorktreeDiskUsage } from './fleet/disk-usage';
 import { timedGit } from './git/timed-git';
+import { CliUpstream } from './git/upstream';
 import { attachRealtime } from './realtime/socket';
 import { publishRuntime } from './runtime';
 import { migrateDatabase } from './store/migrate';
@@ -95,6 +96,8 @@ async function main(): Promise<void> {
   const town = await createEngine({
     clock,
     git,
+    // Fetches and landing pushes count as git time too (rigs landing upstream only).
+    upstream: timedGit(new CliUpstream(), (ms) => ledger.gitCall(ms)),
     store,
     // Each rig picks its agent: the scripted one (the demo) or an external CLI (docs/agents.md).
     agents: new RigAgentRuntime(

@@ -16,6 +16,7 @@ import {
 import { addPolecats } from './polecats';
 import { configureRefinery, scaleRefinery } from './refinery';
 import { mergeRig, splitRig } from './rigs';
+import { configureUpstream, fetchRig } from './upstream';
 import {
   acknowledgeEscalation,
   approveGate,
@@ -42,6 +43,8 @@ export const COMMANDS: Command[] = [
   configureAgents,
   splitRig,
   mergeRig,
+  fetchRig,
+  configureUpstream,
   parkRig,
   unparkRig,
   setTier,
