@@ -20,7 +20,7 @@ import { ScaledRealClock } from './engine/clock';
 import type { Logger } from './engine/context';
 import { createEngine } from './engine/assembly';
 import { CliGit } from './git/cli-git';
-import { GateRunner } from './gates/gate-runner';
+import { CheckRunner } from './checks/check-runner';
 import { ScriptedAgentRuntime } from './agents/scripted-agent';
 import { CommandAgentRuntime } from './agents/command-agent';
 import { RigAgentRuntime } from './agents/rig-runtime';
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
       new ScriptedAgentRuntime({ clock, git }),
       new CommandAgentRuntime({ logRoot: agentLogRoot(config.dataDir) }),
     ),
-    gates: new GateRunner({ scratchRoot: path.join(config.dataDir, 'scratch') }),
+    checks: new CheckRunner({ scratchRoot: path.join(config.dataDir, 'scratch') }),
     workDir: config.dataDir,
     log,
   });
