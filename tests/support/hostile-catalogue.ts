@@ -48,6 +48,9 @@ export const COMMAND_CASES: Record<string, CommandCase> = {
   },
   'rig.merge': { base: { rig: RIG }, asIsRefused: true },
   'rig.park': { base: { rig: RIG } },
+  // The demo rig lands locally: both answer 409 as they are (nothing to fetch from).
+  'rig.fetch': { base: { rig: RIG }, asIsRefused: true },
+  'rig.upstream': { base: { rig: RIG, fetchIntervalMs: 60_000, pushBranches: false }, asIsRefused: true },
   'rig.unpark': { base: { rig: RIG } },
   'rig.tier': { base: { rig: RIG, tier: 'warm' } },
   'witness.configure': { base: { rig: RIG, intervalMs: 60_000, heartbeatTimeoutMs: 60_000, progressTimeoutMs: 60_000 } },
