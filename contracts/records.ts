@@ -62,6 +62,14 @@ export interface RigSettings {
   maxConcurrency: number | null;
   /** A preset or command agent is killed (a failed attempt) after this many real ms. */
   agentTimeoutMs: number;
+  /**
+   * Where a landing goes: `upstream` pushes it to the upstream's target branch (a rig
+   * added from a URL, `gt rig add`); `local` moves the branch in the rig's own repository
+   * only (the demo, `gt rig add --local`, rigs from before upstreams).
+   */
+  landing: 'upstream' | 'local';
+  /** The upstream the rig was cloned from, as shown: never with a password. Null: none. */
+  upstreamUrl: string | null;
 }
 
 /** The presets: common coding-agent CLIs as argument templates (their argv in server/agents/presets.ts). */

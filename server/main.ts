@@ -20,6 +20,8 @@ import { ScaledRealClock } from './engine/clock';
 import type { Logger } from './engine/context';
 import { createEngine } from './engine/assembly';
 import { CliGit } from './git/cli-git';
+import { CliUpstream } from './git/upstream';
+import { RigCloner } from './rigs/rig-cloner';
 import { GateRunner } from './gates/gate-runner';
 import { ScriptedAgentRuntime } from './agents/scripted-agent';
 import { CommandAgentRuntime } from './agents/command-agent';
@@ -133,7 +135,9 @@ async function main(): Promise<void> {
     log.warn('agents run as the server user without namespaces (unshare refused): they can read the token files');
   else
     log.info(`agents and checks run ${sandbox.user ? `as user ${sandbox.user.name}` : 'in namespaces without the token files'}`);
-  const commands = createCommandBus({ engine: town, alerts: monitoring.alerts });
+  // Rigs added from a URL are cloned beside the data (gt rig add; server/rigs/rig-cloner.ts).
+  const rigCloner = new RigCloner({ town, upstream: new CliUpstream(), rigsRoot: path.join(config.dataDir, 'rigs') });
+  const commands = createCommandBus({ engine: town, alerts: monitoring.alerts, rigCloner });
   town.start();
   disk.start();
   const stopRetention = startEventRetention(store, clock, log, {
@@ -147,7 +151,14 @@ async function main(): Promise<void> {
   await app.prepare();
 
   const lab = new LabService(town, store);
-  publishRuntime({ town, commands, queries: createQueries(town, store, { fleet, parseSplit: parseSplitRequest }), config, lab });
+  publishRuntime({
+    town,
+    commands,
+    rigCloner,
+    queries: createQueries(town, store, { fleet, parseSplit: parseSplitRequest }),
+    config,
+    lab,
+  });
 
   const limiter = new FailureLimiter();
   const gate = createAuthGate({ auth, metricsPublic: config.metricsPublic, limiter });

@@ -15,7 +15,7 @@ import {
 } from './convoys';
 import { addPolecats } from './polecats';
 import { configureRefinery, scaleRefinery } from './refinery';
-import { mergeRig, splitRig } from './rigs';
+import { addRig, mergeRig, splitRig } from './rigs';
 import {
   acknowledgeEscalation,
   approveGate,
@@ -32,10 +32,12 @@ import {
 } from './supervision';
 import type { AlertManager } from '../alerts/manager';
 import type { Town } from '../engine/town';
+import type { RigCloner } from '../rigs/rig-cloner';
 import { ALERT_COMMANDS } from '../alerts/commands';
 
 export const COMMANDS: Command[] = [
   createBead,
+  addRig,
   addPolecats,
   scaleRefinery,
   configureRefinery,
@@ -67,9 +69,9 @@ export const COMMANDS: Command[] = [
 ];
 
 /** The command bus over an engine: its audit log and clock, and the alerting beside it where it runs. */
-export function createCommandBus(options: { engine: Town; alerts?: AlertManager }): CommandBus {
-  const { engine, alerts } = options;
-  return new CommandBus({ engine, alerts, audit: engine.audit, clock: engine.clock }, COMMANDS);
+export function createCommandBus(options: { engine: Town; alerts?: AlertManager; rigCloner?: RigCloner }): CommandBus {
+  const { engine, alerts, rigCloner } = options;
+  return new CommandBus({ engine, alerts, rigCloner, audit: engine.audit, clock: engine.clock }, COMMANDS);
 }
 
 export type { Actor, Command, CommandContext, Role } from './command';

@@ -23,6 +23,9 @@ export const DEFAULT_RIG_SETTINGS: RigSettings = {
   maxConcurrency: null,
   // A real agent on one bead: long enough for a large change, short enough to free a hung slot.
   agentTimeoutMs: 60 * 60_000,
+  // Rigs stored before upstreams existed, and the demo's, land in their own repository.
+  landing: 'local',
+  upstreamUrl: null,
 };
 
 export const ZERO_COUNTERS: RigCounters = { merged: 0, conflicts: 0, rejected: 0, reworkedMerged: 0 };

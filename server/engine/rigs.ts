@@ -83,9 +83,14 @@ export class Rigs {
 
   // ---------------------------------------------------------------- changing
 
+  /** Refuses a name a new rig cannot take (malformed, or taken: retired and detached rigs keep theirs). */
+  checkNewName(name: string): void {
+    checkNewRigName(name, (n) => this.records.knowsRig(n));
+  }
+
   /** Adds a rig for an existing git repository whose target branch exists. */
   async add(input: { name: string; repoPath: string; targetBranch?: string; settings?: Partial<RigSettings> }): Promise<Rig> {
-    checkNewRigName(input.name, (n) => this.records.knowsRig(n));
+    this.checkNewName(input.name);
     const targetBranch = input.targetBranch ?? 'main';
     await this.ctx.git.resolveRef(input.repoPath, `refs/heads/${targetBranch}`).catch(() => {
       throw invalid(`'${input.repoPath}' is not a git repository with a branch '${targetBranch}'`);

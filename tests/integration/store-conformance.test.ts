@@ -48,6 +48,8 @@ function rig(over: Partial<Rig> = {}): Rig {
       agent: { kind: 'command', command: ['scripts/agent.sh', '--bead', '{beadId}'] },
       maxConcurrency: 2,
       agentTimeoutMs: 1_800_000,
+      landing: 'upstream',
+      upstreamUrl: 'https://git.example.com/team/alpha.git',
     },
     createdAt: T0,
     counters: { merged: 12, conflicts: 3, rejected: 4, reworkedMerged: 2 },
