@@ -42,7 +42,8 @@ export function connection(env: NodeJS.ProcessEnv = process.env): Connection {
   };
 }
 
-export async function api<T>(method: 'GET' | 'POST', route: string, body?: unknown): Promise<T> {
+/** Calls the API; `timeoutMs` (default 30 s) bounds a call that waits on real work, such as a clone. */
+export async function api<T>(method: 'GET' | 'POST', route: string, body?: unknown, timeoutMs = 30_000): Promise<T> {
   const { url, token } = connection();
   let res: Response;
   try {
@@ -54,7 +55,7 @@ export async function api<T>(method: 'GET' | 'POST', route: string, body?: unkno
         ...(token ? { authorization: `Bearer ${token}` } : {}),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
   } catch {
     throw new CliError(
@@ -75,6 +76,6 @@ export async function api<T>(method: 'GET' | 'POST', route: string, body?: unkno
 }
 
 /** Runs an operator action through the command endpoint. */
-export function command<T>(name: string, input: unknown): Promise<T> {
-  return api<T>('POST', `/api/commands/${encodeURIComponent(name)}`, input);
+export function command<T>(name: string, input: unknown, timeoutMs?: number): Promise<T> {
+  return api<T>('POST', `/api/commands/${encodeURIComponent(name)}`, input, timeoutMs);
 }

@@ -14,10 +14,10 @@ import { Command, InvalidArgumentError } from 'commander';
 import { CliError, EXIT, api, command } from './client';
 import { colour, json, pct, secs, table, usd } from './output';
 import { int, run } from './run';
-import type { StatusView, MergeQueueView, RefineryStatsView, TownOverview } from '../contracts/town';
+import type { CloneInProgress, StatusView, MergeQueueView, RefineryStatsView, TownOverview } from '../contracts/town';
 import type { ConvoySummary, ConvoyView } from '../contracts/convoys';
 import type { CostsView } from '../contracts/costs';
-import type { Escalation } from '../contracts/records';
+import type { Escalation, Rig } from '../contracts/records';
 import type { Alert } from '../contracts/alerts';
 import type { MergeResult, SplitPlan, SuggestedSplit, SplitPreview } from '../contracts/split';
 
@@ -110,6 +110,48 @@ withJson(rig.command('list').description('every rig')).action(async (opts: { jso
     ['RIG', 'STATUS', 'TIER', 'POLECATS', 'QUEUE', 'MERGED', 'CONFLICTS', 'WORKERS'],
     o.rigs.map((r) => [r.name, r.status, r.tier, r.polecats.length, r.queueDepth, r.merged, r.conflicts, r.refineryWorkers]),
   );
+});
+/** A clone's wait: the server gives up after 10 minutes (server/rigs/rig-cloner.ts); this waits a little longer. */
+const CLONE_WAIT_MS = 11 * 60_000;
+
+withJson(
+  rig
+    .command('add')
+    .description('add a rig: clone a repository (https, ssh, git, file:// or an absolute path) and attach it')
+    .argument('<name>', 'lower-case letters, digits and dashes')
+    .argument('<url>', "the upstream; credentials come from git's own setup (credential helpers, ssh agent)")
+    .option('--branch <target>', "the branch landings go to (default: the upstream's HEAD)")
+    .option('--local', 'land in the rig’s own clone only; never push to the upstream')
+    .option('--polecats <n>', 'polecats to start with (default 0; add later with gt polecat add)', int('--polecats')),
+).action(async (name: string, url: string, opts: { branch?: string; local?: boolean; polecats?: number; json?: boolean }) => {
+  const input = {
+    name,
+    url,
+    local: opts.local ?? false,
+    ...(opts.branch ? { branch: opts.branch } : {}),
+    polecats: opts.polecats ?? 0,
+  };
+  const adding = command<Rig>('rig.add', input, CLONE_WAIT_MS);
+  // Progress while the request waits, on stderr so --json output stays clean.
+  let last = '';
+  const poll = setInterval(() => {
+    api<CloneInProgress[]>('GET', '/api/rigs/clones')
+      .then((clones) => {
+        const c = clones.find((x) => x.rig === name);
+        const line = c?.phase ? `${c.phase} ${c.percent}%` : '';
+        if (line && line !== last) console.error(colour.dim(`${name}: ${line}`));
+        last = line || last;
+      })
+      .catch(() => undefined); // the answer to the add itself says what went wrong
+  }, 500);
+  try {
+    const r = await adding;
+    if (opts.json) return json(r);
+    const where = r.settings.landing === 'upstream' ? `upstream ${r.settings.upstreamUrl}` : 'local (its own clone only)';
+    console.log(`${r.name}: cloned into ${r.repoPath}; lands on ${r.targetBranch}, landing: ${where}`);
+  } finally {
+    clearInterval(poll);
+  }
 });
 withJson(
   rig
