@@ -44,13 +44,22 @@ export function connection(env: NodeJS.ProcessEnv = process.env): Connection {
 
 /** Calls the API; `timeoutMs` (default 30 s) bounds a call that waits on real work, such as a clone. */
 export async function api<T>(method: 'GET' | 'POST', route: string, body?: unknown, timeoutMs = 30_000): Promise<T> {
+  return JSON.parse(await request(method, route, body, timeoutMs, 'application/json')) as T;
+}
+
+/** A GET whose answer is text, not JSON (bd export's issues.jsonl). */
+export function apiText(route: string): Promise<string> {
+  return request('GET', route, undefined, 30_000, 'application/x-ndjson');
+}
+
+async function request(method: 'GET' | 'POST', route: string, body: unknown, timeoutMs: number, accept: string): Promise<string> {
   const { url, token } = connection();
   let res: Response;
   try {
     res = await fetch(url + route, {
       method,
       headers: {
-        accept: 'application/json',
+        accept,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...(token ? { authorization: `Bearer ${token}` } : {}),
       },
@@ -64,13 +73,14 @@ export async function api<T>(method: 'GET' | 'POST', route: string, body?: unkno
     );
   }
   const text = await res.text();
+  if (res.ok && accept !== 'application/json') return text;
   let parsed: unknown = null;
   try {
     parsed = text ? JSON.parse(text) : null;
   } catch {
     throw new CliError(`the server at ${url} answered ${res.status} with something that is not JSON`, EXIT.unreachable);
   }
-  if (res.ok) return parsed as T;
+  if (res.ok) return text || 'null';
   const message = (parsed as { error?: { message?: string } } | null)?.error?.message ?? `HTTP ${res.status}`;
   throw new CliError(message, res.status === 404 ? EXIT.notFound : EXIT.refused);
 }

@@ -30,6 +30,8 @@ export interface Queries {
   gates(query: { status?: Gate['status'][]; limit?: number }): Promise<Gate[]>;
   beads(query: BeadQuery): Promise<Bead[]>;
   bead(id: string): Promise<Bead | null>;
+  /** Every bead (or one rig's) as `issues.jsonl`, the beads interchange format (bd export). */
+  beadsExport(rig?: string): Promise<string>;
   events(query: EventQuery): Promise<StoredEvent[]>;
   /** Operator actions (accepted and refused), newest first. */
   /** Audit records, newest first; `before`: the page after the record with this id. */

@@ -1,6 +1,6 @@
 /** The command catalogue: every operator action the product offers. */
 import { configureAgents } from './agents';
-import { createBead } from './beads';
+import { createBead, importBeads } from './beads';
 import { CommandBus, type Command } from './command';
 import {
   addToConvoy,
@@ -37,6 +37,7 @@ import { ALERT_COMMANDS } from '../alerts/commands';
 
 export const COMMANDS: Command[] = [
   createBead,
+  importBeads,
   addRig,
   addPolecats,
   scaleRefinery,

@@ -267,6 +267,7 @@ export class PrismaStore implements TownStore {
 
   async listBeads(query: BeadQuery): Promise<Bead[]> {
     const and: Prisma.BeadWhereInput[] = [];
+    if (query.ids) and.push({ id: { in: query.ids } });
     if (query.status) and.push({ status: { in: query.status } });
     if (query.rig !== undefined) and.push({ rig: query.rig });
     if (query.since !== undefined) and.push(sinceClause(query.since));
