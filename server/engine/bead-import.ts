@@ -80,9 +80,7 @@ export class BeadImport {
     const lookUp = new Set<string>();
     for (const b of beads) for (const id of [b.id, ...b.dependsOn]) if (!records.inPlay(id)) lookUp.add(id);
     const stored = new Map(
-      lookUp.size === 0
-        ? []
-        : (await this.ctx.persistence.store.listBeads({ ids: [...lookUp] })).map((b) => [b.id, b] as const),
+      lookUp.size === 0 ? [] : (await this.ctx.persistence.store.listBeads({ ids: [...lookUp] })).map((b) => [b.id, b] as const),
     );
 
     // ---- check everything against the town (after the await: nothing changes below it)
@@ -129,7 +127,8 @@ export class BeadImport {
       if (HELD.has(known.status))
         throw conflict(`bead '${next.id}' is being worked on by ${known.assignee}; import it again once it has landed`);
       const reopened = FINISHED.has(known.status) && !FINISHED.has(status);
-      if (reopened && !records.live(known.rig)) throw conflict(`bead '${next.id}' belongs to rig '${known.rig}', which is not attached`);
+      if (reopened && !records.live(known.rig))
+        throw conflict(`bead '${next.id}' belongs to rig '${known.rig}', which is not attached`);
       statusBefore.set(known.id, known.status);
       updated.push({
         ...structuredClone(known),
@@ -159,7 +158,8 @@ export class BeadImport {
       // The Mayor wakes on a bead back to open; a finished one may open gates and convoys.
       for (const bead of updated) {
         const from = statusBefore.get(bead.id)!;
-        if (from !== bead.status) this.ctx.emit({ type: 'bead.status_changed', at: now, rig: bead.rig, bead: bead.id, from, to: bead.status });
+        if (from !== bead.status)
+          this.ctx.emit({ type: 'bead.status_changed', at: now, rig: bead.rig, bead: bead.id, from, to: bead.status });
       }
     }
     return { created: created.length, updated: updated.length, unchanged, unresolvedDependencies };
@@ -174,7 +174,9 @@ export class BeadImport {
     if (rig === undefined) {
       if (open.length === 1) return open[0].rig.name;
       throw invalid(
-        open.length === 0 ? 'the town has no rig to import beads onto; add one first' : 'the town has several rigs: name one (--rig)',
+        open.length === 0
+          ? 'the town has no rig to import beads onto; add one first'
+          : 'the town has several rigs: name one (--rig)',
       );
     }
     const rt = this.records.rig(rig);
