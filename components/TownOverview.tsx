@@ -6,6 +6,7 @@
  */
 import type { ReactNode } from 'react';
 import { formatDuration } from '@/lib/format';
+import { AddRigButton } from './AddRigDialog';
 import { ConnectionBadge, TimeScaleBadge } from './ConnectionBadge';
 import { CostsTile } from './CostsPanel';
 import { DeaconPanel } from './DeaconPanel';
@@ -33,6 +34,7 @@ export function TownOverview({ initial = null }: { initial?: TownOverviewView | 
           <p className="text-sm text-slate-500">Town overview</p>
         </div>
         <div className="flex items-center gap-2 text-sm">
+          {overview && rigs.length > 0 && <AddRigButton />}
           {overview && <TimeScaleBadge timeScale={overview.timeScale} />}
           <ConnectionBadge connection={connection} />
         </div>
@@ -76,7 +78,19 @@ export function TownOverview({ initial = null }: { initial?: TownOverviewView | 
             </div>
             <section className="grid gap-4 lg:col-span-2 xl:grid-cols-2" aria-label="Rigs">
               {rigs.length === 0 ? (
-                <p className="text-slate-500">No rigs yet. Start with GT_DEMO=1 for a demo town.</p>
+                <div
+                  className="space-y-3 rounded-lg border border-dashed border-slate-300 p-6 dark:border-slate-700"
+                  data-testid="no-rigs"
+                >
+                  <p className="font-medium">No rigs yet.</p>
+                  <p className="text-sm text-slate-500">
+                    Add your repository: the town clones it and its polecats land work on its target branch. Or start the server
+                    with GT_DEMO=1 for a demo town.
+                  </p>
+                  <div className="flex flex-wrap items-center gap-2">
+                    <AddRigButton primary />
+                  </div>
+                </div>
               ) : (
                 rigs.map((rig) => <RigCard key={rig.name} rig={rig} now={overview.now} />)
               )}
