@@ -155,6 +155,24 @@ withJson(
 });
 withJson(
   rig
+    .command('remove')
+    .description('remove a rig: its worktrees go, its history stays, its repository stays on disk unless --purge')
+    .argument('<rig>')
+    .option('--drain', 'remove it even with work in flight: dispatch stops, a landing in hand finishes')
+    .option('--purge', 'also delete the repository (only a clone made by gt rig add)'),
+).action(async (name: string, opts: { drain?: boolean; purge?: boolean; json?: boolean }) => {
+  const r = await command<{ polecats: number; interrupted: number; repoPath: string; purged: boolean }>(
+    'rig.remove',
+    { rig: name, drain: opts.drain ?? false, purge: opts.purge ?? false },
+    CLONE_WAIT_MS,
+  );
+  if (opts.json) return json(r);
+  console.log(
+    `${name}: removed (${r.polecats} polecats, ${r.interrupted} interrupted); repository ${r.purged ? 'deleted' : `kept at ${r.repoPath}`}`,
+  );
+});
+withJson(
+  rig
     .command('scale')
     .description('set the number of Refinery workers')
     .argument('<rig>')
@@ -312,6 +330,66 @@ withJson(
   const r = await command<{ effective: string }>('rig.tier', { rig: name, tier });
   if (opts.json) return json(r);
   console.log(`${name}: tier ${tier} (now ${r.effective})`);
+});
+
+const polecat = program.command('polecat').description('polecats: the worker agents');
+withJson(
+  polecat
+    .command('add')
+    .description('add polecats to a rig, each with its own worktree')
+    .argument('<rig>')
+    .option('--count <n>', 'how many (default 1, at most 50)', int('--count'), 1),
+).action(async (name: string, opts: { count: number; json?: boolean }) => {
+  const r = await command<{ added: string[] }>('polecat.add', { rig: name, count: opts.count }, CLONE_WAIT_MS);
+  if (opts.json) return json(r);
+  console.log(r.added.join('\n'));
+});
+withJson(
+  polecat
+    .command('remove')
+    .description('remove a polecat: idle at once, busy after its bead')
+    .argument('<rig>')
+    .argument('<name>')
+    .option('--force', 'remove a busy one now; its bead goes back to the queue'),
+).action(async (rigName: string, name: string, opts: { force?: boolean; json?: boolean }) => {
+  const r = await command<{ polecat: string; removed: boolean; bead: string | null }>('polecat.remove', {
+    rig: rigName,
+    name,
+    force: opts.force ?? false,
+  });
+  if (opts.json) return json(r);
+  if (!r.removed) console.log(`${r.polecat}: goes once ${r.bead} is done`);
+  else console.log(`${r.polecat}: removed${r.bead ? ` (${r.bead} back in the queue)` : ''}`);
+});
+withJson(polecat.command('list').description('polecats of every rig, or of one').argument('[rig]')).action(
+  async (rigName: string | undefined, opts: { json?: boolean }) => {
+    const o = await api<TownOverview>('GET', '/api/town');
+    const rigs = o.rigs.filter((r) => r.status !== 'retired' && (rigName === undefined || r.name === rigName));
+    if (rigName !== undefined && rigs.length === 0) throw new CliError(`rig '${rigName}' does not exist`, EXIT.notFound);
+    const rows = rigs.flatMap((r) => r.polecats.map((p) => ({ rig: r.name, ...p })));
+    if (opts.json) return json(rows);
+    table(
+      ['RIG', 'POLECAT', 'STATE', 'BEAD', 'HEALTH'],
+      rows.map((p) => [p.rig, p.name, p.state, p.beadId, p.health]),
+    );
+  },
+);
+
+withJson(
+  program
+    .command('sling')
+    .description('dispatch a ready bead now, to a rig (an idle polecat of it) or to <rig>/<polecat>')
+    .argument('<bead>')
+    .argument('<target>', '<rig> or <rig>/<polecat>'),
+).action(async (bead: string, target: string, opts: { json?: boolean }) => {
+  const [rigName, name] = target.split('/');
+  const r = await command<{ bead: string; polecat: string }>('bead.sling', {
+    bead,
+    rig: rigName,
+    ...(name ? { polecat: name } : {}),
+  });
+  if (opts.json) return json(r);
+  console.log(`${r.bead} -> ${r.polecat}`);
 });
 
 const convoy = program.command('convoy').description('convoys');

@@ -48,6 +48,8 @@ export type DomainEvent =
       by: string;
     })
   | (Base & { type: 'polecat.added'; rig: string; polecat: string })
+  /** A polecat removed with its worktree; `returned`: the bead `--force` gave back to the queue. */
+  | (Base & { type: 'polecat.removed'; rig: string; polecat: string; returned: string | null; by: string })
   | (Base & { type: 'polecat.moved'; rig: string; from: string; polecat: string })
   | (Base & { type: 'polecat.removed'; rig: string; polecat: string })
   | (Base & {

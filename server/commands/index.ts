@@ -13,9 +13,9 @@ import {
   setBudget,
   staggerConvoy,
 } from './convoys';
-import { addPolecats } from './polecats';
+import { addPolecats, removePolecat, slingBead } from './polecats';
 import { configureRefinery, scaleRefinery } from './refinery';
-import { addRig, mergeRig, splitRig } from './rigs';
+import { addRig, mergeRig, removeRig, splitRig } from './rigs';
 import {
   acknowledgeEscalation,
   approveGate,
@@ -39,7 +39,10 @@ export const COMMANDS: Command[] = [
   createBead,
   importBeads,
   addRig,
+  removeRig,
   addPolecats,
+  removePolecat,
+  slingBead,
   scaleRefinery,
   configureRefinery,
   configureAgents,

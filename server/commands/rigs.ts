@@ -58,3 +58,20 @@ export const mergeRig = defineCommand({
   input: z.strictObject({ rig: RigName }),
   run: ({ engine }, { rig }, actor) => engine.rigs.merge(rig, actor.name),
 });
+
+export const removeRig = defineCommand({
+  name: 'rig.remove',
+  summary:
+    'Remove a rig: refused while work is in flight unless drain; worktrees go, history stays, the repository stays unless purge (gt rig remove)',
+  role: 'operator',
+  input: z.strictObject({ rig: RigName, drain: z.boolean().default(false), purge: z.boolean().default(false) }),
+  run: async ({ engine, rigCloner }, { rig, drain, purge }, actor) => {
+    const { repoPath } = engine.rigs.require(rig);
+    // Checked before anything changes: only a clone gt rig add made may be deleted.
+    if (purge && !rigCloner?.owns(repoPath))
+      throw new EngineError('invalid', `rig '${rig}' was not cloned by gt rig add; its repository ${repoPath} is never purged`);
+    const removed = await engine.rigs.remove(rig, { drain }, actor.name);
+    if (purge) await rigCloner!.purge(repoPath);
+    return { ...removed, purged: purge };
+  },
+});

@@ -20,7 +20,7 @@ import path from 'node:path';
 import { withoutPassword } from '../../contracts/git-url';
 import type { CloneInProgress } from '../../contracts/town';
 import type { Rig } from '../../contracts/records';
-import { conflict } from '../engine/errors';
+import { conflict, invalid } from '../engine/errors';
 import type { UpstreamPort } from '../engine/ports';
 import type { Town } from '../engine/town';
 
@@ -51,6 +51,18 @@ export class RigCloner {
       timeoutMs?: number;
     },
   ) {}
+
+  /** Whether `repoPath` is a clone this cloner made (under the rigs root): only those may be purged. */
+  owns(repoPath: string): boolean {
+    const relative = path.relative(path.resolve(this.options.rigsRoot), path.resolve(repoPath));
+    return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) && !relative.includes(path.sep);
+  }
+
+  /** Deletes a removed rig's clone (`gt rig remove --purge`). */
+  async purge(repoPath: string): Promise<void> {
+    if (!this.owns(repoPath)) throw invalid(`${repoPath} was not cloned by gt rig add; it is left on disk`);
+    await rm(repoPath, { recursive: true, force: true });
+  }
 
   /** Clones under way, with git's last reported phase and percent. */
   inProgress(): CloneInProgress[] {
