@@ -19,35 +19,17 @@ const BUTTON =
   'rounded px-3 py-1.5 text-sm font-medium focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-400 disabled:cursor-not-allowed disabled:opacity-50';
 const LABEL = 'block space-y-1 text-sm';
 
-/** The button that opens the dialog, and the line that says what it added. */
-export function AddRigButton({ primary = false }: { primary?: boolean }) {
-  const [open, setOpen] = useState(false);
-  const [added, setAdded] = useState<string | null>(null);
+/** The button that opens the dialog (the page holds the dialog, so it outlives the empty town's card). */
+export function AddRigButton({ primary = false, onOpen }: { primary?: boolean; onOpen: () => void }) {
   return (
-    <>
-      <button
-        type="button"
-        onClick={() => setOpen(true)}
-        className={`${BUTTON} ${primary ? 'bg-sky-600 text-white hover:bg-sky-500' : 'border border-slate-300 hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800'}`}
-        data-testid="add-rig-open"
-      >
-        Add rig
-      </button>
-      {added && (
-        <span role="status" className="text-sm text-emerald-700 dark:text-emerald-400">
-          {added}
-        </span>
-      )}
-      {open && (
-        <AddRigDialog
-          onClose={() => setOpen(false)}
-          onAdded={(message) => {
-            setOpen(false);
-            setAdded(message);
-          }}
-        />
-      )}
-    </>
+    <button
+      type="button"
+      onClick={onOpen}
+      className={`${BUTTON} ${primary ? 'bg-sky-600 text-white hover:bg-sky-500' : 'border border-slate-300 hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800'}`}
+      data-testid="add-rig-open"
+    >
+      Add rig
+    </button>
   );
 }
 
@@ -62,6 +44,13 @@ export function AddRigDialog({ onClose, onAdded }: { onClose: () => void; onAdde
   const [error, setError] = useState<string | null>(null);
   const dialog = useRef<HTMLDivElement>(null);
   const cloning = useRef<string | null>(null);
+
+  // Escape closes it wherever the focus is (a disabled button drops it to the page), unless a clone runs.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && !adding && onClose();
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [adding, onClose]);
 
   useEffect(() => {
     dialog.current?.focus();
@@ -115,7 +104,6 @@ export function AddRigDialog({ onClose, onAdded }: { onClose: () => void; onAdde
         aria-label="Add rig"
         tabIndex={-1}
         onClick={(e) => e.stopPropagation()}
-        onKeyDown={(e) => e.key === 'Escape' && !adding && onClose()}
         className="w-full max-w-xl space-y-4 rounded-lg border border-slate-200 bg-white p-5 text-slate-900 shadow-xl focus:outline-none dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
         data-testid="add-rig-dialog"
       >

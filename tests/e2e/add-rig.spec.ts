@@ -86,7 +86,7 @@ test.describe('adding a rig to an empty town', () => {
     await page.getByTestId('add-rig-polecats').fill('1');
     await page.getByTestId('add-rig-local').check();
     await page.getByTestId('add-rig-submit').click();
-    await expect(page.getByRole('status').filter({ hasText: 'shop added' })).toContainText('lands on trunk (local)');
+    await expect(page.getByTestId('add-rig-done')).toHaveText('shop added: lands on trunk (local)', { timeout: 60_000 });
     await expect(page.getByRole('link', { name: /shop/ }).first()).toBeVisible();
     await screenshot(page, 'add-rig-added-light');
   });
