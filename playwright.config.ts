@@ -1,6 +1,7 @@
 /**
- * Browser tests against the real server. Each spec starts its own server (tests/e2e/server.ts)
- * on a free port with a fresh data directory, so there is no `webServer` here.
+ * Browser tests against the real server. Each spec gets its own server from the `server`
+ * fixture (tests/e2e/fixtures.ts, on tests/e2e/server.ts): a free port and a fresh data
+ * directory, so there is no `webServer` here.
  * Chromium is Debian's (scripts/find-chromium.mjs installs it): Playwright cannot download
  * its own browsers in this environment.
  */

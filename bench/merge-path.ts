@@ -1,10 +1,13 @@
 /**
- * The Refinery's merge path against two references, on one generated repository per
+ * The Refinery's merge path against three references, on one generated repository per
  * size, all merging `count` prepared branches that each change 1-3 files of their own
  * (every merge is clean), based on the same initial commit:
  *
  * - floor: the git plumbing alone, a bare loop of `merge-tree --write-tree`,
- *   `commit-tree` and `update-ref <ref> <new> <old>` through the project's runGit;
+ *   `commit-tree` and `update-ref <ref> <new> <old>` through the project's runGit: three
+ *   processes per landing;
+ * - pipe floor: the same landing through the pipes the Refinery uses (server/git/git-pipes.ts:
+ *   merge-tree and update-ref pipes, the commit written in-process), in a bare loop;
  * - refinery: the real engine path, a Town opened on a store holding the queued merge
  *   requests, its Refinery (1 worker, no gates) landing them on `main`;
  * - checkout-and-rebase: how a one-at-a-time refinery works without plumbing, in a
@@ -17,7 +20,7 @@ import path from 'node:path';
 import { VirtualClock } from '../server/engine/clock';
 import type { DomainEvent } from '../contracts/events';
 import { CliGit } from '../server/git/cli-git';
-import { runGit } from '../server/git/run-git';
+import { gitProcessesStarted, runGit } from '../server/git/run-git';
 import { MemoryStore } from '../server/store/memory-store';
 import {
   generateRepository,
@@ -42,6 +45,7 @@ export interface MergePathRow {
   spawnMs: number;
   /** Wall ms per landed branch of each method: median over the rounds. */
   floorMs: number;
+  pipeFloorMs: number;
   refineryMs: number;
   rebaseMs: number;
   /** The Refinery's wall ms per landed branch over all rounds (the breakdown's total). */
@@ -50,10 +54,18 @@ export interface MergePathRow {
   refineryEventMsP50: number;
   /** Per-merge ms of each git step of the floor and the baseline. */
   floorSteps: Record<string, number>;
+  pipeFloorSteps: Record<string, number>;
   rebaseSteps: Record<string, number>;
   /** The Refinery's GitPort and store calls: per landed request, count and ms. */
   refineryGit: Record<string, { perMerge: number; ms: number }>;
   refineryStore: Record<string, { perMerge: number; ms: number }>;
+  /**
+   * Git processes the Refinery started per landed branch in the rounds after the first
+   * (whose first calls start the pipes): from its start to its last landing (steady
+   * state), and including opening the Town (each round reopens it).
+   */
+  refineryProcessesPerLanding: number;
+  refineryProcessesPerLandingWithOpen: number;
   setupSeconds: number;
 }
 
@@ -98,6 +110,30 @@ async function floorRound(repo: string, branches: PreparedBranch[], steps: Steps
   return (performance.now() - started) / branches.length;
 }
 
+/** The pipe floor: merge-tree and update-ref through the pipes, the commit in-process, nothing else. */
+async function pipeFloorRound(git: CliGit, repo: string, branches: PreparedBranch[], steps: Steps): Promise<number> {
+  const ref = 'refs/heads/pipe-floor';
+  let tip = await git.resolveRef(repo, ref);
+  const started = performance.now();
+  for (const b of branches) {
+    const merged = await step(steps, 'merge-tree', () => git.mergeTree(repo, tip, b.head));
+    if (!merged.clean) throw new Error(`pipe floor: ${b.name} conflicted`);
+    const sha = await step(steps, 'commit', () => git.commitTree(repo, merged.tree, [tip, b.head], `Merge ${b.name}`));
+    if (!(await step(steps, 'update-ref', () => git.compareAndSwapRef(repo, ref, sha, tip)))) {
+      throw new Error('pipe floor: lost a race nobody runs');
+    }
+    tip = sha;
+  }
+  return (performance.now() - started) / branches.length;
+}
+
+/** Git processes the Refinery rounds started after the first (which starts the pipes): in all, landings. */
+interface ProcessCounts {
+  steady: number;
+  withOpen: number;
+  landings: number;
+}
+
 /** A one-at-a-time refinery without plumbing: check the branch out, rebase it, move the target. */
 async function rebaseRound(worktree: string, branches: PreparedBranch[], steps: Steps): Promise<number> {
   const started = performance.now();
@@ -111,15 +147,19 @@ async function rebaseRound(worktree: string, branches: PreparedBranch[], steps: 
 
 /** The real engine: a Town whose Refinery (1 worker, no gates) lands the queued requests. */
 async function refineryRound(
+  cliGit: CliGit,
+  warmUp: boolean,
   repo: string,
   dir: string,
   branches: PreparedBranch[],
   gitCalls: CallTimes,
   storeCalls: CallTimes,
   eventMs: number[],
+  processes: ProcessCounts,
 ): Promise<number> {
+  const openedAt = gitProcessesStarted();
   const clock = new VirtualClock();
-  const git = timed(new CliGit());
+  const git = timed(cliGit);
   const store = timed(new MemoryStore());
   const before = (await runGit(['rev-parse', 'refs/heads/main'], { cwd: repo })).stdout.trim();
   const mergeRequests = mergeRequestsFor(branches, 'bench', clock.now() - branches.length);
@@ -146,9 +186,15 @@ async function refineryRound(
     });
   });
   const started = performance.now();
+  const startedAt = gitProcessesStarted();
   town.start();
   await within(done, 120_000, 'refinery merge path');
   const ms = (performance.now() - started) / branches.length;
+  if (!warmUp) {
+    processes.steady += gitProcessesStarted() - startedAt;
+    processes.withOpen += gitProcessesStarted() - openedAt;
+    processes.landings += branches.length;
+  }
   addCalls(gitCalls, git.calls);
   addCalls(storeCalls, store.calls);
   await town.stop();
@@ -177,8 +223,9 @@ export async function mergePath(files: number, rounds = 6, perRound = 8): Promis
     const repo = path.join(dir, 'repo');
     const base = await generateRepository(repo, files);
     const count = rounds * perRound;
-    const all = await prepareBranches(repo, base, { count: 3 * count, files, prefix: 'feature', seed: files });
+    const all = await prepareBranches(repo, base, { count: 4 * count, files, prefix: 'feature', seed: files });
     await runGit(['update-ref', 'refs/heads/floor', base], { cwd: repo });
+    await runGit(['update-ref', 'refs/heads/pipe-floor', base], { cwd: repo });
     await runGit(['update-ref', 'refs/heads/rebase-target', base], { cwd: repo });
     const worktree = path.join(dir, 'checkout');
     await runGit(['worktree', 'add', '-q', '--detach', worktree, base], { cwd: repo });
@@ -186,17 +233,24 @@ export async function mergePath(files: number, rounds = 6, perRound = 8): Promis
 
     const spawnMs = await spawnCost(repo);
     const floorSteps: Steps = {};
+    const pipeFloorSteps: Steps = {};
     const rebaseSteps: Steps = {};
+    const processes: ProcessCounts = { steady: 0, withOpen: 0, landings: 0 };
+    // One CliGit for the run, as the server has one for its life: each round reopens the
+    // Town (the engine's restart path), not the adapter, whose pipes and look-ups stay warm.
+    const cliGit = new CliGit();
     const gitCalls: CallTimes = new Map();
     const storeCalls: CallTimes = new Map();
     const eventMs: number[] = [];
-    const ms = { floor: [] as number[], refinery: [] as number[], rebase: [] as number[] };
+    const ms = { floor: [] as number[], pipeFloor: [] as number[], refinery: [] as number[], rebase: [] as number[] };
     for (let r = 0; r < rounds; r++) {
       const slice = (method: number) => all.slice((method * rounds + r) * perRound, (method * rounds + r + 1) * perRound);
       const runs = [
         async () => ms.floor.push(await floorRound(repo, slice(0), floorSteps)),
-        async () => ms.refinery.push(await refineryRound(repo, dir, slice(1), gitCalls, storeCalls, eventMs)),
+        async () =>
+          ms.refinery.push(await refineryRound(cliGit, r === 0, repo, dir, slice(1), gitCalls, storeCalls, eventMs, processes)),
         async () => ms.rebase.push(await rebaseRound(worktree, slice(2), rebaseSteps)),
+        async () => ms.pipeFloor.push(await pipeFloorRound(cliGit, repo, slice(3), pipeFloorSteps)),
       ];
       for (let k = 0; k < runs.length; k++) await runs[(r + k) % runs.length]();
     }
@@ -207,6 +261,7 @@ export async function mergePath(files: number, rounds = 6, perRound = 8): Promis
       );
     if ((await count1(`${base}..refs/heads/floor`, true)) !== count) throw new Error('floor: not every branch landed');
     if ((await count1(`${base}..refs/heads/main`, true)) !== count) throw new Error('refinery: not every branch landed');
+    if ((await count1(`${base}..refs/heads/pipe-floor`, true)) !== count) throw new Error('pipe floor: not every branch landed');
     if ((await count1(`${base}..refs/heads/rebase-target`, false)) !== count) {
       throw new Error('checkout-and-rebase: not every branch landed');
     }
@@ -219,14 +274,18 @@ export async function mergePath(files: number, rounds = 6, perRound = 8): Promis
       rounds,
       spawnMs,
       floorMs: median(ms.floor),
+      pipeFloorMs: median(ms.pipeFloor),
       refineryMs: median(ms.refinery),
       rebaseMs: median(ms.rebase),
       refineryMeanMs: ms.refinery.reduce((a, b) => a + b, 0) / rounds,
       refineryEventMsP50: median(eventMs),
       floorSteps: perStep(floorSteps),
+      pipeFloorSteps: perStep(pipeFloorSteps),
       rebaseSteps: perStep(rebaseSteps),
       refineryGit: perMerge(gitCalls),
       refineryStore: perMerge(storeCalls),
+      refineryProcessesPerLanding: processes.steady / processes.landings,
+      refineryProcessesPerLandingWithOpen: processes.withOpen / processes.landings,
       setupSeconds,
     };
   } finally {

@@ -3,6 +3,7 @@
  * functions with esbuild's name helpers (`__name`), which do not exist in the browser.
  */
 import { MERMAID_MEASURE } from '../lib/user-timing';
+import { percentile as nearestRank } from '../server/engine/stats';
 
 /** What the page says about one load; all times are ms from navigation start (performance.now()). */
 export interface PageSample {
@@ -103,9 +104,7 @@ export const COLLECT = `(() => {
   };
 })()`;
 
-/** The p-th percentile by nearest rank (of 5 samples, p95 is the largest). */
+/** The p-th percentile by nearest rank (the engine's), NaN for no samples (prints as such). */
 export function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+  return nearestRank(values, p) ?? NaN;
 }

@@ -79,11 +79,14 @@ function checked(options: TextOptions, controls: RegExp, controlMessage: string)
   if (options.min !== undefined && options.min > 0) {
     s = s.min(options.min, options.minMessage ?? `must be at least ${options.min} characters`);
   }
-  return s
-    .max(options.max, `must be at most ${options.max} characters`)
-    .refine(isWellFormed, 'must be well-formed Unicode text (a lone UTF-16 surrogate is not)')
-    .refine((v) => !v.includes('\0'), 'cannot contain NUL characters')
-    .refine((v) => !controls.test(v), controlMessage);
+  return (
+    s
+      .max(options.max, `must be at most ${options.max} characters`)
+      // `abort`: the first refusal is the answer (a NUL is not also reported as a control character).
+      .refine(isWellFormed, { message: 'must be well-formed Unicode text (a lone UTF-16 surrogate is not)', abort: true })
+      .refine((v) => !v.includes('\0'), { message: 'cannot contain NUL characters', abort: true })
+      .refine((v) => !controls.test(v), { message: controlMessage, abort: true })
+  );
 }
 
 /** One line of text: no control characters at all. Titles, names, labels, paths, reasons, ids. */

@@ -12,11 +12,11 @@
  * a still-firing alert through at the next evaluation.
  */
 import { randomBytes } from 'node:crypto';
-import type { Clock, TimerHandle } from '../engine/clock';
+import type { Clock, Repeating } from '../engine/clock';
 import { silentLogger, type Logger } from '../engine/context';
 import { conflict, invalid, notFound } from '../engine/errors';
 import type { MetricSnapshot, MetricValues } from '../../contracts/metrics';
-import { SerialWriter } from '../metrics/serial-writer';
+import { SerialQueue } from '../engine/serial-queue';
 import type {
   Alert,
   AlertChange,
@@ -75,7 +75,7 @@ export class AlertManager {
   /** Silences not yet ended, by id. */
   private readonly silences = new Map<string, Silence>();
   private readonly listeners = new Set<(change: AlertChange) => void>();
-  private readonly writer: SerialWriter;
+  private readonly writer: SerialQueue;
   private readonly store: AlertStore;
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -83,14 +83,14 @@ export class AlertManager {
   private last: MetricSnapshot | null = null;
   /** Alert ids muted at the last look, to tell when a silence starts or ends. */
   private muted = new Set<string>();
-  private pruneTimer: TimerHandle | null = null;
+  private pruneTimer: Repeating | null = null;
 
   constructor(private readonly options: AlertManagerOptions) {
     this.store = options.store;
     this.clock = options.clock;
     this.log = options.log ?? silentLogger;
     this.newId = options.newId ?? ((prefix) => `${prefix}-${randomBytes(5).toString('hex')}`);
-    this.writer = new SerialWriter((err) => this.log.error('alert store write failed', { error: String(err) }));
+    this.writer = new SerialQueue((err) => this.log.error('alert store write failed', { error: String(err) }));
   }
 
   /** Loads rules (writing the defaults on a new town), the alerts in play and the silences. */
@@ -111,16 +111,14 @@ export class AlertManager {
 
   /** Prunes history older than the retention on a schedule (engine clock). */
   start(): void {
-    const tick = () => {
-      this.pruneTimer = this.clock.setTimer(PRUNE_EVERY_MS, tick);
+    this.pruneTimer ??= this.clock.every(PRUNE_EVERY_MS, () => {
       const before = this.clock.now() - (this.options.retentionMs ?? ALERT_RETENTION_MS);
-      void this.writer.write(() => this.store.prune(before));
-    };
-    this.pruneTimer = this.clock.setTimer(PRUNE_EVERY_MS, tick);
+      void this.writer.run(() => this.store.prune(before));
+    });
   }
 
   stop(): void {
-    if (this.pruneTimer) this.clock.clearTimer(this.pruneTimer);
+    this.pruneTimer?.stop();
     this.pruneTimer = null;
   }
 
@@ -130,7 +128,7 @@ export class AlertManager {
   }
 
   get failedWrites(): number {
-    return this.writer.failedWrites;
+    return this.writer.failures;
   }
 
   onChange(listener: (change: AlertChange) => void): () => void {
@@ -184,7 +182,7 @@ export class AlertManager {
     if (next.state === 'inactive') {
       if (!current) return;
       this.active.delete(fp);
-      void this.writer.write(() => this.store.deleteAlert(current.id));
+      void this.writer.run(() => this.store.deleteAlert(current.id));
       changes.push({ type: 'cleared', alert: this.view(current, now) });
       return;
     }
@@ -248,7 +246,7 @@ export class AlertManager {
   private end(fp: string, alert: Alert, now: number, changes: AlertChange[]): void {
     this.active.delete(fp);
     if (alert.state === 'pending') {
-      void this.writer.write(() => this.store.deleteAlert(alert.id));
+      void this.writer.run(() => this.store.deleteAlert(alert.id));
       changes.push({ type: 'cleared', alert: this.view(alert, now) });
       return;
     }
@@ -304,7 +302,7 @@ export class AlertManager {
 
   private save(alert: Alert): void {
     const copy = structuredClone(alert);
-    void this.writer.write(() => this.store.saveAlert(copy));
+    void this.writer.run(() => this.store.saveAlert(copy));
   }
 
   private announce(changes: AlertChange[]): void {
@@ -417,7 +415,7 @@ export class AlertManager {
       expiredBy: null,
     };
     this.silences.set(silence.id, silence);
-    void this.writer.write(() => this.store.saveSilence(structuredClone(silence)));
+    void this.writer.run(() => this.store.saveSilence(structuredClone(silence)));
     const changes: AlertChange[] = [{ type: 'silence_created', silence: structuredClone(silence) }];
     this.reconcileMuting(now, changes);
     this.announce(changes);
@@ -432,7 +430,7 @@ export class AlertManager {
     silence.endsAt = now;
     silence.expiredBy = by;
     this.silences.delete(id);
-    void this.writer.write(() => this.store.saveSilence(structuredClone(silence)));
+    void this.writer.run(() => this.store.saveSilence(structuredClone(silence)));
     const changes: AlertChange[] = [{ type: 'silence_expired', silence: structuredClone(silence) }];
     this.reconcileMuting(now, changes);
     this.announce(changes);
@@ -463,7 +461,7 @@ export class AlertManager {
     if (!rule) throw notFound('rule', id);
     if (rule.builtin) throw conflict(`'${id}' is one of the default rules: disable it instead (or edit it)`);
     this.rules.delete(id);
-    void this.writer.write(() => this.store.deleteRule(id));
+    void this.writer.run(() => this.store.deleteRule(id));
     this.log.info('alert rule deleted', { rule: id, by });
     this.announce([{ type: 'rules_changed', ruleId: id }]);
     this.reevaluate();
@@ -484,7 +482,7 @@ export class AlertManager {
     for (const rule of rules) this.rules.set(rule.id, rule);
     const copies = structuredClone(rules);
     const at = this.clock.now();
-    void this.writer.write(() => this.store.saveRules(copies, { by, at }));
+    void this.writer.run(() => this.store.saveRules(copies, { by, at }));
     this.announce([{ type: 'rules_changed', ruleId: null }]);
     this.reevaluate();
     return this.listRules();
@@ -494,7 +492,7 @@ export class AlertManager {
     this.rules.set(rule.id, rule);
     const copy = structuredClone(rule);
     const at = this.clock.now();
-    void this.writer.write(() => this.store.saveRule(copy, { by, at }));
+    void this.writer.run(() => this.store.saveRule(copy, { by, at }));
     this.announce([{ type: 'rules_changed', ruleId: rule.id }]);
     this.reevaluate();
   }

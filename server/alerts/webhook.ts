@@ -10,6 +10,8 @@
  * engine's GT_TIME_SCALE.
  */
 import type { Escalation } from '../../contracts/records';
+import { backoffMs } from '../engine/backoff';
+import { KeyedSerialQueue } from '../engine/serial-queue';
 import type { AlertView, Delivery, EscalationEvent } from '../../contracts/alerts';
 
 /** What an escalation sends: its event and the record as it is now. */
@@ -48,7 +50,8 @@ const LOG_SIZE = 100;
 
 export class WebhookNotifier {
   private readonly log: Delivery[] = [];
-  private readonly perAlert = new Map<string, Promise<void>>();
+  /** Deliveries of one alert go out in order; different alerts' concurrently. */
+  private readonly perAlert = new KeyedSerialQueue();
   private nextId = 1;
   private counts = { delivered: 0, failed: 0, retries: 0 };
   private stopped = false;
@@ -125,12 +128,7 @@ export class WebhookNotifier {
     this.log.unshift(delivery);
     if (this.log.length > LOG_SIZE) this.log.length = LOG_SIZE;
     const body = JSON.stringify(payload(delivery.firstAttemptAt));
-    const previous = this.perAlert.get(key) ?? Promise.resolve();
-    const next = previous.then(() => this.deliver(delivery, body));
-    this.perAlert.set(key, next);
-    void next.finally(() => {
-      if (this.perAlert.get(key) === next) this.perAlert.delete(key);
-    });
+    void this.perAlert.run(key, () => this.deliver(delivery, body));
   }
 
   private async deliver(delivery: Delivery, body: string): Promise<void> {
@@ -166,7 +164,8 @@ export class WebhookNotifier {
         return;
       }
       this.counts.retries++;
-      await this.sleep(this.baseDelayMs * 2 ** (delivery.attempts - 1));
+      // The engine's retry schedule, from baseDelayMs: base, 2 base, 4 base ... (capped at a minute).
+      await this.sleep(backoffMs(delivery.attempts - 1, { baseMs: this.baseDelayMs }));
     }
   }
 
@@ -191,7 +190,7 @@ export class WebhookNotifier {
 
   /** Waits for deliveries in progress (tests, shutdown after `stop`). */
   async idle(): Promise<void> {
-    while (this.perAlert.size > 0) await Promise.allSettled([...this.perAlert.values()]);
+    await this.perAlert.drain();
   }
 
   /** Stops retrying: waiting retries end at once, marked failed. */

@@ -19,7 +19,7 @@ import type { EngineContext } from './context';
 import type { TimerHandle } from './clock';
 import type { PatrolTier, Rig, TownSettings } from '../../contracts/records';
 import type { DeaconStatus, PatrolLoop as Loop } from '../../contracts/town';
-import { percentile } from './refinery-stats';
+import { percentile } from './stats';
 
 export const PATROL_TIERS: readonly PatrolTier[] = ['hot', 'warm', 'cold'];
 

@@ -2,13 +2,40 @@
  * Escalations: stalls and failures routed up the supervision tree to people. Raised by a
  * role (Refinery, Witness, Deacon) with a severity; acknowledged (who and when) and
  * resolved by operators. Open ones are kept in memory; all are persisted.
+ *
+ *   state        | acknowledge  | resolve
+ *   -------------+--------------+---------
+ *   open         | acknowledged | resolved
+ *   acknowledged |              | resolved
+ *   resolved: final
+ *
+ * Re-escalation raises the severity of an open one; it is not a change of state.
  */
 import type { EngineContext } from './context';
-import { conflict, notFound } from './errors';
-import type { Escalation, EscalationSeverity } from '../../contracts/records';
+import { IllegalTransition, conflict, notFound } from './errors';
+import type { Escalation, EscalationSeverity, EscalationStatus } from '../../contracts/records';
 import { makeId } from './random';
 
 const SEVERITIES: EscalationSeverity[] = ['low', 'medium', 'high', 'critical'];
+
+export type EscalationEvent = 'acknowledge' | 'resolve';
+
+/** The escalation lifecycle (the table above). */
+export function nextEscalationStatus(status: EscalationStatus, event: EscalationEvent): EscalationStatus {
+  switch (event) {
+    case 'acknowledge':
+      if (status === 'open') return 'acknowledged';
+      break;
+    case 'resolve':
+      if (status !== 'resolved') return 'resolved';
+      break;
+    default: {
+      const never: never = event;
+      throw new Error(`unknown escalation event ${String(never)}`);
+    }
+  }
+  throw new IllegalTransition('escalation', status, event);
+}
 
 export interface RaiseInput {
   severity: EscalationSeverity;
@@ -84,7 +111,8 @@ export class EscalationBook {
     const e = this.open.get(id);
     if (!e) throw notFound('open escalation', id);
     if (e.status === 'acknowledged') throw conflict(`escalation '${id}' was already acknowledged by ${e.acknowledgedBy}`);
-    Object.assign(e, { status: 'acknowledged', acknowledgedBy: who, acknowledgedAt: this.ctx.clock.now() });
+    const status = nextEscalationStatus(e.status, 'acknowledge');
+    Object.assign(e, { status, acknowledgedBy: who, acknowledgedAt: this.ctx.clock.now() });
     this.save(e);
     this.ctx.emit({ type: 'escalation.acknowledged', at: this.ctx.clock.now(), escalation: id, by: who });
     return e;
@@ -93,7 +121,7 @@ export class EscalationBook {
   resolve(id: string, who: string): Escalation {
     const e = this.open.get(id);
     if (!e) throw notFound('open escalation', id);
-    Object.assign(e, { status: 'resolved', resolvedBy: who, resolvedAt: this.ctx.clock.now() });
+    Object.assign(e, { status: nextEscalationStatus(e.status, 'resolve'), resolvedBy: who, resolvedAt: this.ctx.clock.now() });
     this.open.delete(id);
     this.resolved.set(id, e);
     if (this.resolved.size > 50) this.resolved.delete(this.resolved.keys().next().value!);

@@ -4,12 +4,36 @@
  * an event-driven fast path the moment its condition holds (when enabled), and the
  * Deacon's patrol evaluates it as the backstop. Its latency, from the moment it could
  * open to the moment it did, is what the seed's "gate evaluation latency" measures.
+ *
+ *   state   | open | cancel
+ *   --------+------+----------
+ *   waiting | open | cancelled
+ *   open, cancelled: final
  */
 import type { EngineContext } from './context';
-import { conflict, invalid, notFound } from './errors';
+import { IllegalTransition, conflict, invalid, notFound } from './errors';
 import type { Gate, GateKind } from '../../contracts/records';
 import { makeId } from './random';
 import type { TownSettingsBook } from './settings';
+
+export type GateEvent = 'open' | 'cancel';
+
+/** The gate lifecycle (the table above): only a waiting gate moves, and only once. */
+export function nextGateStatus(status: Gate['status'], event: GateEvent): Gate['status'] {
+  if (status === 'waiting') {
+    switch (event) {
+      case 'open':
+        return 'open';
+      case 'cancel':
+        return 'cancelled';
+      default: {
+        const never: never = event;
+        throw new Error(`unknown gate event ${String(never)}`);
+      }
+    }
+  }
+  throw new IllegalTransition('gate', status, event);
+}
 
 export interface GateInput {
   kind: GateKind;
@@ -192,7 +216,7 @@ export class GateBook {
   cancel(id: string): void {
     const gate = this.waiting.get(id);
     if (!gate) return;
-    gate.status = 'cancelled';
+    gate.status = nextGateStatus(gate.status, 'cancel');
     this.release(gate);
     this.save(gate);
   }
@@ -207,7 +231,7 @@ export class GateBook {
 
   private open(gate: Gate, readyAt: number, by: string): Gate {
     const now = this.ctx.clock.now();
-    Object.assign(gate, { status: 'open', readyAt, openedAt: now, openedBy: by });
+    Object.assign(gate, { status: nextGateStatus(gate.status, 'open'), readyAt, openedAt: now, openedBy: by });
     this.release(gate);
     this.save(gate);
     if (gate.kind !== 'human') {

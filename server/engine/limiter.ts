@@ -9,7 +9,7 @@
  */
 import type { Clock } from './clock';
 import type { ProviderLimits } from '../../contracts/records';
-import { percentile } from './refinery-stats';
+import { percentile } from './stats';
 
 const WINDOW_MS = 60_000;
 

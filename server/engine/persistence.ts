@@ -1,5 +1,5 @@
 /**
- * Write-through to the store, in order. All writes go through one promise chain so a
+ * Write-through to the store, in order. All writes go through one SerialQueue so a
  * record's saves land in the order they were made (SQLite has one writer anyway).
  * Events are the history, not the state: they are appended in batches, at most
  * EVENT_BATCH_MS after they happened, because a busy town emits dozens a second and every
@@ -22,6 +22,7 @@ import { EngineError } from './errors';
 import type { DomainEvent } from '../../contracts/events';
 import type { Clock, TimerHandle } from './clock';
 import type { TownStore } from './ports';
+import { SerialQueue } from './serial-queue';
 
 /** Why the town stopped writing: the first state write the store refused. */
 export interface StoreFailure {
@@ -37,7 +38,7 @@ export type WriteKind = 'state' | 'history';
 export const EVENT_BATCH_MS = 100;
 
 export class Persistence {
-  private chain: Promise<void> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private pendingEvents: DomainEvent[] = [];
   private flushTimer: TimerHandle | null = null;
   private failures = 0;
@@ -62,21 +63,26 @@ export class Persistence {
    * (the Refinery's merge intent); everyone else may ignore it.
    */
   write(fn: (store: TownStore) => Promise<void>, kind: WriteKind = 'state'): Promise<void> {
-    const p = this.chain.then(() => {
+    return this.queue.run(async () => {
       // Checked when the write's turn comes: writes queued behind the failed one build on it.
+      // A refusal is not counted: it was not written, and the failure was said once already.
       if (this.stopped) throw this.refusal();
-      return fn(this.store);
-    });
-    this.chain = p.catch((err) => {
-      if (err instanceof EngineError && err.code === 'unavailable') return; // not written; said once already
-      this.failures++;
-      this.onError(err);
-      if (kind === 'state' && !this.stopped) {
-        this.stopped = { at: this.clock.now(), error: summarize(err) };
-        for (const listener of this.failureListeners) listener(this.stopped);
+      try {
+        await fn(this.store);
+      } catch (err) {
+        this.failed(err, kind);
+        throw err;
       }
     });
-    return p;
+  }
+
+  private failed(err: unknown, kind: WriteKind): void {
+    this.failures++;
+    this.onError(err);
+    if (kind === 'state' && !this.stopped) {
+      this.stopped = { at: this.clock.now(), error: summarize(err) };
+      for (const listener of this.failureListeners) listener(this.stopped);
+    }
   }
 
   /** The first state write the store refused, once there was one: the town has stopped. */
@@ -95,8 +101,8 @@ export class Persistence {
   }
 
   /** Resolves when every write queued so far has been attempted (not the buffered events). */
-  async written(): Promise<void> {
-    await this.chain;
+  written(): Promise<void> {
+    return this.queue.flushed();
   }
 
   /** Buffers an event; events are appended together, at most EVENT_BATCH_MS later. */
@@ -118,12 +124,10 @@ export class Persistence {
 
   /** Resolves when every write queued so far, buffered events included, has been attempted. */
   async drain(): Promise<void> {
-    let seen: Promise<void>;
     do {
       this.flushEvents();
-      seen = this.chain;
-      await seen;
-    } while (seen !== this.chain || this.pendingEvents.length > 0);
+      await this.queue.drain();
+    } while (this.pendingEvents.length > 0);
   }
 
   get failedWrites(): number {

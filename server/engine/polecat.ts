@@ -10,15 +10,21 @@
  *   throttled  |          |           |      |                  | idle | idle
  *   stalled    |          |           |      |                  | idle | idle
  *
- *   stall:  working | reworking -> stalled   (the Witness escalated it; the worktree is kept)
- *   resume: stalled -> working               (an operator restarts it on the same bead)
- *   throttle: working | reworking -> throttled   (waiting on an API provider limit)
- *   unthrottle / unthrottle-rework: throttled -> working / reworking
+ *   stall:             working | reworking -> stalled    (the Witness escalated it; the worktree is kept)
+ *   resume:            stalled -> working                (an operator restarts it on the same bead)
+ *   throttle:          working | reworking -> throttled  (waiting on an API provider limit)
+ *   unthrottle:        throttled -> working
+ *   unthrottle-rework: throttled -> reworking
  *
- * `conflict` and `reject` (a validation gate failed) both send the merge request back for
- * rework. `release` returns the bead to the pool (operator restart, escalation).
- * Throttled is entered while a polecat waits for an agent slot (its rig's or its API
- * provider's, agent-sessions.ts); stalled when the Witness escalates it (supervision.ts).
+ * Every other (state, event) pair is refused with IllegalTransition (the table is checked
+ * pair by pair by tests/unit/state-machines.test.ts). `conflict` and `reject` (a
+ * validation gate failed) both send the merge request back for rework. `fail` is an agent
+ * session that ended in failure, so it comes only while a session runs: a submitted
+ * polecat has none (its session ended by submitting), and a failure reported for it would
+ * be a bug, not a state change. `release` returns the bead to the pool from any busy state
+ * (operator restart, escalation, a rig split). Throttled is entered while a polecat waits
+ * for an agent slot (its rig's or its API provider's, agent-sessions.ts); stalled when the
+ * Witness escalates it (supervision.ts).
  */
 import { IllegalTransition } from './errors';
 import type { PolecatState } from '../../contracts/records';
@@ -68,6 +74,8 @@ export function nextPolecatState(state: PolecatState, event: PolecatEvent): Pole
       if (state === 'throttled') return 'reworking';
       break;
     case 'fail':
+      if (state !== 'idle' && state !== 'submitted') return 'idle';
+      break;
     case 'release':
       if (state !== 'idle') return 'idle';
       break;

@@ -5,6 +5,7 @@
  * Bounded: entries older than the window, or beyond `maxEntries`, are dropped.
  */
 
+import { percentile } from './stats';
 export type AttemptOutcome = 'merged' | 'conflicted' | 'rejected';
 
 interface Attempt {
@@ -42,12 +43,6 @@ const MAX_ENTRIES = 5_000;
 
 export function rate(count: number, sample: number): Rate {
   return { rate: sample > 0 ? count / sample : null, count, sample };
-}
-
-export function percentile(values: number[], p: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 export class RefineryStats {

@@ -22,6 +22,9 @@
  * Crash safety: each request's speculative commit is persisted as its merge intent
  * before the ref moves. On restart or attach (recovery.ts) a request caught mid-merge landed iff
  * its intent commit is on the target; everything else goes back to the queue.
+ *
+ * This module fills the window from the queue, sends back what fails on the target and
+ * lands; the window's speculation and validation are refinery-window.ts.
  */
 import type { EngineContext } from './context';
 import type { MergeQueue } from './merge-queue';
@@ -31,6 +34,9 @@ import { backoffMs } from './backoff';
 import { isWholeRepository, owns } from './partitions';
 import type { GatePort } from './ports';
 import type { RefineryStats } from './refinery-stats';
+import { SpeculativeWindow, type Stage, type WindowItem } from './refinery-window';
+
+export type { Stage } from './refinery-window';
 
 export interface RefineryHooks {
   /** The request's merge commit is on the target branch. */
@@ -41,37 +47,6 @@ export interface RefineryHooks {
   rejected(mr: MergeRequest, gate: string, output: string): void;
 }
 
-export type Stage = 'speculating' | 'speculated' | 'validating' | 'passed' | 'failed' | 'blocked';
-
-/** A request a worker holds, with its speculative state. */
-interface WindowItem {
-  mr: MergeRequest;
-  slot: number;
-  /** The commit it was merged onto (target tip or the speculative commit ahead of it). */
-  base: string | null;
-  /** The speculative merge commit: base + this request. */
-  spec: string | null;
-  stage: Stage;
-  /** Bumped whenever the base changes, so late results of an older speculation are ignored. */
-  gen: number;
-  abort: AbortController | null;
-  failure: { gate: string; output: string } | null;
-  conflictFiles: string[];
-  /** Real ms spent on this request's git merge path. */
-  mergeMs: number;
-  /** Engine time its current validation started, if validating. */
-  validatingSince: number | null;
-  /**
-   * Validated, then the target moved by commits outside this rig's scope (a sibling
-   * partition landed): the merge is redone on the new tip and the validation kept.
-   */
-  carried: boolean;
-  /** git or the gates could not run this many times in a row (infrastructure, not the request). */
-  runErrors: number;
-  /** No new validation before this engine time (backing off after `runErrors`). */
-  notBefore: number;
-}
-
 export interface WindowView {
   mr: MergeRequest;
   stage: Stage;
@@ -79,14 +54,12 @@ export interface WindowView {
 }
 
 export class Refinery {
-  private window: WindowItem[] = [];
+  private readonly window: SpeculativeWindow;
   private tip: string | null = null;
   private resolvingTip = false;
   private landing: Promise<void> | null = null;
   private stopped = false;
   private scheduled = false;
-  /** Batch mode: bisection limit (index into the window) while hunting a failing request. */
-  private probeLimit: number | null = null;
   private casStalls = 0;
   /** After a swap failed on an unmoved ref (a stale lock), no landing before this time. */
   private stalledUntil = 0;
@@ -100,7 +73,9 @@ export class Refinery {
     private readonly gates: GatePort,
     readonly stats: RefineryStats,
     private readonly hooks: RefineryHooks,
-  ) {}
+  ) {
+    this.window = new SpeculativeWindow(ctx, rig, gates, stats, () => this.kick());
+  }
 
   private get ref(): string {
     return `refs/heads/${this.rig.targetBranch}`;
@@ -108,7 +83,7 @@ export class Refinery {
 
   /** Requests held by workers, in landing order. */
   inFlight(): WindowView[] {
-    return this.window.map((i) => ({ mr: i.mr, stage: i.stage, worker: i.slot }));
+    return this.window.items.map((i) => ({ mr: i.mr, stage: i.stage, worker: i.slot }));
   }
 
   /** Requests waiting for a worker, in the order they will be taken. */
@@ -121,12 +96,12 @@ export class Refinery {
 
   /** The whole queue in landing order. */
   landingOrder(): MergeRequest[] {
-    return [...this.window.map((i) => i.mr), ...this.pending()];
+    return [...this.window.items.map((i) => i.mr), ...this.pending()];
   }
 
   /** Workers currently merging or running gates. */
   busyWorkers(): number {
-    return this.window.filter((i) => i.stage === 'speculating' || i.stage === 'validating').length;
+    return this.window.items.filter((i) => i.stage === 'speculating' || i.stage === 'validating').length;
   }
 
   /** What a patrol should know: a locked target ref, validations running past their timeouts. */
@@ -135,7 +110,7 @@ export class Refinery {
     if (this.casStalls > 0) findings.push(`target ${this.ref} could not be updated ${this.casStalls} times (stale lock?)`);
     const limit = this.rig.settings.gates.reduce((sum, g) => sum + g.timeoutMs, 0) + 60_000;
     const now = this.ctx.clock.now();
-    for (const item of this.window) {
+    for (const item of this.window.items) {
       if (item.stage === 'validating' && item.validatingSince !== null && now - item.validatingSince > limit) {
         findings.push(`validation of ${item.mr.id} running for ${Math.round((now - item.validatingSince) / 1000)} s`);
       }
@@ -145,7 +120,7 @@ export class Refinery {
   }
 
   get busy(): boolean {
-    return this.window.length > 0;
+    return this.window.items.length > 0;
   }
 
   /** Asks the Refinery to look at its queue; cheap, coalesced and idempotent. */
@@ -161,7 +136,7 @@ export class Refinery {
   /** Stops taking work and kills running gates; a landing in progress finishes. */
   stop(): void {
     this.stopped = true;
-    for (const item of this.window) item.abort?.abort();
+    for (const item of this.window.items) item.abort?.abort();
   }
 
   /**
@@ -171,11 +146,11 @@ export class Refinery {
   async drain(): Promise<void> {
     this.stop();
     while (this.landing) await this.landing;
-    for (const item of [...this.window]) {
-      this.remove(item);
+    for (const item of [...this.window.items]) {
+      this.window.remove(item);
       await this.queue.transition(item.mr, 'requeue', { mergeCommit: null });
     }
-    this.probeLimit = null;
+    this.window.endBisection();
   }
 
   /** Takes work again after `drain`, from a fresh read of the target. */
@@ -197,9 +172,8 @@ export class Refinery {
     }
     this.resolveHead();
     this.resize();
-    this.speculate();
-    if (this.rig.settings.mergeMode === 'batch') this.probeBatch();
-    else this.validateEach();
+    this.window.speculate(this.tip);
+    this.window.validate();
     this.landPrefix();
   }
 
@@ -239,16 +213,16 @@ export class Refinery {
   /** The head of the window failed against the target itself: send it back. */
   private resolveHead(): void {
     for (;;) {
-      const head = this.window[0];
+      const head = this.window.items[0];
       if (!head || head.base !== this.tip) return;
       if (head.stage === 'blocked') {
-        this.remove(head);
+        this.window.remove(head);
         void this.queue.transition(head.mr, 'conflict', { conflictFiles: head.conflictFiles });
         this.stats.recordAttempt(this.ctx.clock.now(), 'conflicted');
         this.hooks.conflicted(head.mr, head.conflictFiles);
       } else if (head.stage === 'failed' && head.failure) {
         const { gate, output } = head.failure;
-        this.remove(head);
+        this.window.remove(head);
         void this.queue.transition(head.mr, 'reject', { failedGate: gate, gateOutput: output });
         this.stats.recordAttempt(this.ctx.clock.now(), 'rejected');
         this.hooks.rejected(head.mr, gate, output);
@@ -260,221 +234,17 @@ export class Refinery {
   private resize(): void {
     const { mergeMode, batchSize, refineryWorkers } = this.rig.settings;
     const capacity = mergeMode === 'batch' ? batchSize : refineryWorkers;
-    while (!this.landing && this.window.length > capacity) {
-      const item = this.window[this.window.length - 1];
-      this.remove(item);
+    while (!this.landing && this.window.items.length > capacity) {
+      const item = this.window.items[this.window.items.length - 1];
+      this.window.remove(item);
       void this.queue.transition(item.mr, 'requeue', { mergeCommit: null });
     }
-    const pending = this.window.length < capacity ? this.pending() : [];
-    while (this.window.length < capacity && pending.length > 0) {
+    const pending = this.window.items.length < capacity ? this.pending() : [];
+    while (this.window.items.length < capacity && pending.length > 0) {
       const mr = pending.shift()!;
       void this.queue.transition(mr, 'claim');
-      this.window.push({
-        mr,
-        slot: this.freeSlot(),
-        base: null,
-        spec: null,
-        stage: 'speculating',
-        gen: 0,
-        abort: null,
-        failure: null,
-        conflictFiles: [],
-        mergeMs: 0,
-        validatingSince: null,
-        carried: false,
-        runErrors: 0,
-        notBefore: 0,
-      });
+      this.window.add(mr);
     }
-  }
-
-  private freeSlot(): number {
-    const used = new Set(this.window.map((i) => i.slot));
-    let slot = 0;
-    while (used.has(slot)) slot++;
-    return slot;
-  }
-
-  private remove(item: WindowItem): void {
-    item.abort?.abort();
-    item.gen++;
-    this.window = this.window.filter((i) => i !== item);
-  }
-
-  /**
-   * The base a request must be validated on: the speculative commit of the nearest request
-   * ahead of it that is not failing, or the target tip. Undefined while that one is still
-   * being merged (the request waits for it).
-   */
-  private expectedBase(index: number): string | undefined {
-    for (let j = index - 1; j >= 0; j--) {
-      const ahead = this.window[j];
-      if (ahead.stage === 'failed' || ahead.stage === 'blocked') continue;
-      return ahead.spec ?? undefined;
-    }
-    return this.tip ?? undefined;
-  }
-
-  private speculate(): void {
-    for (let i = 0; i < this.window.length; i++) {
-      const item = this.window[i];
-      const base = this.expectedBase(i);
-      if (base === undefined) return; // everything behind waits for the one ahead
-      if (item.base === base && item.stage !== 'speculating') continue;
-      if (item.base === base && item.stage === 'speculating') return; // in progress
-      if (item.notBefore > this.ctx.clock.now()) return; // backing off after git failed
-      const carry = item.carried && item.stage === 'passed';
-      item.carried = false;
-      item.abort?.abort();
-      item.gen++;
-      item.base = base;
-      item.spec = null;
-      item.stage = 'speculating';
-      item.failure = null;
-      if (this.rig.settings.mergeMode === 'batch') this.probeLimit = null;
-      const gen = item.gen;
-      this.ctx.track(
-        this.mergeOnto(item, gen, base, carry).catch((err: unknown) => this.mergeFailed(item, gen, err)),
-        `refinery ${this.rig.name}: merge ${item.mr.id}`,
-      );
-      return; // the ones behind need this result first
-    }
-  }
-
-  private async mergeOnto(item: WindowItem, gen: number, base: string, keepValidation: boolean): Promise<void> {
-    const { git } = this.ctx;
-    const started = performance.now(); // real time on purpose: this measures git, not the town
-    const merged = await git.mergeTree(this.rig.repoPath, base, item.mr.headSha);
-    if (item.gen !== gen) return;
-    if (!merged.clean) {
-      item.stage = 'blocked';
-      item.conflictFiles = merged.conflictFiles;
-      item.mergeMs += performance.now() - started;
-      this.kick();
-      return;
-    }
-    const commit = await git.commitTree(
-      this.rig.repoPath,
-      merged.tree,
-      [base, item.mr.headSha],
-      `Merge ${item.mr.branch} (${item.mr.beadId}) via ${item.mr.id}`,
-    );
-    if (item.gen !== gen) return;
-    item.mergeMs += performance.now() - started;
-    item.spec = commit;
-    item.stage = keepValidation ? 'passed' : 'speculated';
-    this.kick();
-  }
-
-  /**
-   * git itself failed (a process could not start, a lock was held): not the request's
-   * fault, and left alone it would hold the window for ever. Merge again after a backoff;
-   * health() reports it when it keeps happening.
-   */
-  private mergeFailed(item: WindowItem, gen: number, err: unknown): void {
-    if (item.gen !== gen) return;
-    this.ctx.log.warn(`refinery ${this.rig.name}: merging ${item.mr.id} failed`, { error: String(err) });
-    item.runErrors++;
-    item.base = null; // re-speculated when the backoff ends
-    const backoff = backoffMs(item.runErrors);
-    item.notBefore = this.ctx.clock.now() + backoff;
-    this.ctx.clock.setTimer(backoff, () => this.kick());
-  }
-
-  // ------------------------------------------------------------------ validation
-
-  private validateEach(): void {
-    const now = this.ctx.clock.now();
-    for (const item of this.window) {
-      if (item.stage === 'speculated' && item.notBefore <= now) this.startValidation(item, [item]);
-    }
-  }
-
-  /** Batch mode: one gate run covers every request up to the probe (bisecting on failure). */
-  private probeBatch(): void {
-    if (this.window.some((i) => i.stage === 'validating' || i.stage === 'speculating')) return;
-    const limit = this.probeLimit ?? Number.POSITIVE_INFINITY;
-    const covered = this.window.filter((i, idx) => idx <= limit && (i.stage === 'speculated' || i.stage === 'passed'));
-    if (covered.length === 0 || covered.every((i) => i.stage === 'passed')) return;
-    if (covered[covered.length - 1].notBefore > this.ctx.clock.now()) return;
-    this.startValidation(covered[covered.length - 1], covered);
-  }
-
-  private startValidation(probe: WindowItem, covered: WindowItem[]): void {
-    const gens = covered.map((i) => i.gen);
-    const current = () => covered.every((item, k) => item.gen === gens[k] && this.window.includes(item));
-    const abort = new AbortController();
-    probe.abort = abort;
-    probe.stage = 'validating';
-    probe.validatingSince = this.ctx.clock.now();
-    const slot = this.rig.settings.mergeMode === 'batch' ? 0 : probe.slot;
-    const run = this.gates
-      .validate({
-        repo: this.rig.repoPath,
-        rig: this.rig.name,
-        slot,
-        commit: probe.spec!,
-        gates: this.rig.settings.gates,
-        signal: abort.signal,
-      })
-      .then(
-        (result) => {
-          if (!current()) {
-            // Something it covered was re-based meanwhile: this result is void; probe again.
-            if (probe.stage === 'validating' && probe.gen === gens[covered.indexOf(probe)]) probe.stage = 'speculated';
-            this.kick();
-            return;
-          }
-          probe.abort = null;
-          probe.runErrors = 0;
-          const now = this.ctx.clock.now();
-          this.stats.recordValidation(now, result.ok, result.durationMs);
-          this.ctx.emit({
-            type: 'refinery.validated',
-            at: now,
-            rig: this.rig.name,
-            mr: probe.mr.id,
-            slot,
-            ok: result.ok,
-            durationMs: result.durationMs,
-            covers: covered.length,
-          });
-          this.settleValidation(probe, covered, result.ok ? null : { gate: result.failedGate ?? 'gate', output: result.output });
-          this.kick();
-        },
-        (err: unknown) => {
-          if (err instanceof Error && err.name === 'AbortError') return; // superseded: a newer speculation runs
-          // The gates could not run at all (a process could not start, a scratch worktree
-          // broke): not the request's fault. Validate again after a backoff rather than
-          // leave it "validating" for ever; health() reports it when it keeps happening.
-          this.ctx.log.warn(`refinery ${this.rig.name}: gates of ${probe.mr.id} could not run`, { error: String(err) });
-          probe.abort = null;
-          if (probe.stage !== 'validating' || !current()) return this.kick();
-          probe.runErrors++;
-          const backoff = backoffMs(probe.runErrors);
-          probe.notBefore = this.ctx.clock.now() + backoff;
-          for (const item of covered) if (item.stage === 'validating') item.stage = 'speculated';
-          this.ctx.clock.setTimer(backoff, () => this.kick());
-        },
-      );
-    if (this.gates.waitsOnClock) run.catch((err: unknown) => this.ctx.log.error('validation failed', { error: String(err) }));
-    else this.ctx.track(run, `refinery ${this.rig.name}: validate ${probe.mr.id}`);
-  }
-
-  private settleValidation(probe: WindowItem, covered: WindowItem[], failure: WindowItem['failure']): void {
-    if (!failure) {
-      for (const item of covered) item.stage = 'passed';
-      return;
-    }
-    if (covered.length === 1) {
-      probe.stage = 'failed';
-      probe.failure = failure;
-      return;
-    }
-    // Bisect: validate the first half next; the probe and the rest wait as 'speculated'.
-    for (const item of covered) if (item.stage !== 'passed') item.stage = 'speculated';
-    const half = covered[Math.ceil(covered.length / 2) - 1];
-    this.probeLimit = this.window.indexOf(half);
   }
 
   // ------------------------------------------------------------------ landing
@@ -483,7 +253,7 @@ export class Refinery {
   private landPrefix(): void {
     if (this.landing) return;
     const prefix: WindowItem[] = [];
-    for (const item of this.window) {
+    for (const item of this.window.items) {
       if (item.stage !== 'passed') break;
       prefix.push(item);
     }
@@ -520,7 +290,7 @@ export class Refinery {
       await Promise.all(prefix.map((item) => this.queue.update(item.mr, { mergeCommit: null })));
       const now = await git.resolveRef(this.rig.repoPath, this.ref);
       const foreign = now !== oldTip && (await this.movedOutsideScope(oldTip, now));
-      if (foreign) for (const item of this.window) item.carried = item.stage === 'passed';
+      if (foreign) for (const item of this.window.items) item.carried = item.stage === 'passed';
       this.ctx.emit({
         type: 'refinery.ref_moved',
         at: clock.now(),
@@ -541,10 +311,10 @@ export class Refinery {
     }
     this.casStalls = 0;
     this.tip = last.spec;
-    this.probeLimit = null;
+    this.window.endBisection();
     const casMs = (performance.now() - started) / prefix.length;
     for (const item of prefix) {
-      this.remove(item);
+      this.window.remove(item);
       const now = clock.now();
       const queueMs = now - item.mr.enqueuedAt;
       await this.queue.transition(item.mr, 'land', { landedAt: now, conflictFiles: [], failedGate: null, gateOutput: null });

@@ -13,10 +13,12 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { GatePort, GateRunResult, GateSpec } from '../engine/ports';
+import { KeyedSerialQueue } from '../engine/serial-queue';
 import { CliGit, canonical, exists, registeredWorktrees, retryOnLock, rev, withRepoLock } from '../git/cli-git';
 import { GitError, runGit } from '../git/run-git';
 import { townSandbox, type Sandbox, type SandboxedStart } from '../spawner/sandbox';
 import { processRunner, SpawnerDiedError, type ProcessResult } from '../spawner/spawner';
+import { TailBuffer } from '../spawner/tail-buffer.mjs';
 
 /** How much of a gate's stdout+stderr we keep: the end is where failures are reported. */
 export const GATE_OUTPUT_LIMIT = 16 * 1024;
@@ -53,94 +55,6 @@ function rigSegment(rig: string): string {
     throw new Error(`Refusing rig name ${JSON.stringify(rig)} for a scratch directory`);
   }
   return rig;
-}
-
-/**
- * Keeps the last `limit` bytes of a stream of chunks, so a gate that prints megabytes
- * costs at most `limit` bytes of memory.
- */
-class TailBuffer {
-  private chunks: Buffer[] = [];
-  private size = 0;
-  private dropped = 0;
-
-  constructor(private readonly limit: number) {}
-
-  /** Counts bytes cut off before this buffer saw them (the spawner keeps only a tail). */
-  skipped(bytes: number): void {
-    this.dropped += bytes;
-  }
-
-  push(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-    while (this.size - this.chunks[0].length >= this.limit) {
-      const first = this.chunks.shift() as Buffer;
-      this.size -= first.length;
-      this.dropped += first.length;
-    }
-    // Only the oldest chunk can still reach past the limit: cut its front off.
-    const excess = this.size - this.limit;
-    if (excess > 0) {
-      this.chunks[0] = this.chunks[0].subarray(excess);
-      this.size -= excess;
-      this.dropped += excess;
-    }
-  }
-
-  /** Appends `line` on a line of its own. */
-  pushLine(line: string): void {
-    const last = this.chunks.at(-1);
-    const needsBreak = last !== undefined && last.length > 0 && last[last.length - 1] !== 0x0a;
-    this.push(Buffer.from(`${needsBreak ? '\n' : ''}${line}\n`));
-  }
-
-  text(): string {
-    const body = Buffer.concat(this.chunks).toString('utf8');
-    return this.dropped > 0 ? `[... ${this.dropped} bytes omitted]\n${body}` : body;
-  }
-}
-
-/**
- * Serialises tasks per key. A waiter whose signal aborts leaves the queue at once; the
- * ones behind it still wait for the task ahead of it, so two tasks never overlap.
- */
-class KeyedLock {
-  private readonly tails = new Map<string, Promise<void>>();
-
-  keys(): string[] {
-    return [...this.tails.keys()];
-  }
-
-  async run<T>(key: string, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => (release = resolve));
-    const tail = previous.then(() => mine);
-    this.tails.set(key, tail);
-    try {
-      await untilAborted(previous, signal);
-      return await task();
-    } finally {
-      release();
-      // Drop the entry once nothing is queued behind us, so the map stays bounded.
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    }
-  }
-}
-
-/** Waits for `promise`, or rejects with an AbortError as soon as `signal` aborts. */
-function untilAborted(promise: Promise<void>, signal?: AbortSignal): Promise<void> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    });
-  });
 }
 
 function describeSpawnError(gate: GateSpec, error: { code?: string; message: string }): string {
@@ -197,7 +111,7 @@ function runGate(gate: GateSpec, cwd: string, sandboxed: SandboxedStart, signal?
 
 export class GateRunner implements GatePort {
   private readonly scratchRoot: string;
-  private readonly slots = new KeyedLock();
+  private readonly slots = new KeyedSerialQueue();
   private readonly git = new CliGit();
   /**
    * Scratch worktrees this runner created or verified: they skip the `git worktree list`

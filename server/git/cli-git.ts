@@ -6,12 +6,19 @@
  * `update-ref <ref> <new> <old>` lands it as a compare-and-swap, so several Refinery
  * workers (or processes) can race safely and the target branch never needs to be
  * checked out anywhere.
+ *
+ * merge-tree, update-ref and ref reads go through long-lived git processes per repository
+ * (./git-pipes.ts) where they can, so a landing starts no process; the one-process-per-call
+ * commands below answer whenever a pipe cannot, with the same results.
  */
 import { mkdir, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import type { Dirent } from 'node:fs';
 import path from 'node:path';
 import type { GitPort, MergeTreeResult } from '../engine/ports';
+import { KeyedSerialQueue } from '../engine/serial-queue';
 import { configNeedsCli, configWantsFsync, UnsupportedObjectError, writeCommitObject } from './loose-object';
+import { PipeDiedError } from './git-pipe';
+import { gitPipes, type GitPipes } from './git-pipes';
 import { GIT_IDENTITY, GitError, runGit } from './run-git';
 
 const OID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
@@ -36,20 +43,10 @@ function splitNul(text: string): string[] {
 // `git worktree add/remove/prune` take locks under .git/worktrees and on the config
 // file; two concurrent adds in one repository fail with "could not lock". Polecats are
 // spawned in bursts, so we queue worktree administration per repository in-process.
-const repoQueues = new Map<string, Promise<unknown>>();
+const repoQueues = new KeyedSerialQueue();
 
-export async function withRepoLock<T>(repo: string, task: () => Promise<T>): Promise<T> {
-  const key = path.resolve(repo);
-  const previous = repoQueues.get(key) ?? Promise.resolve();
-  const run = previous.catch(() => undefined).then(task);
-  const tail = run.catch(() => undefined);
-  repoQueues.set(key, tail);
-  try {
-    return await run;
-  } finally {
-    // Drop the entry once nothing is queued behind us, so the map stays bounded.
-    if (repoQueues.get(key) === tail) repoQueues.delete(key);
-  }
+export function withRepoLock<T>(repo: string, task: () => Promise<T>): Promise<T> {
+  return repoQueues.run(path.resolve(repo), task);
 }
 
 /** Another git process (an editor, a hook, a second server) may briefly hold a lock. */
@@ -125,7 +122,24 @@ function environmentNeedsCli(): boolean {
   return ['GIT_AUTHOR_DATE', 'GIT_COMMITTER_DATE', 'GIT_OBJECT_DIRECTORY'].some((name) => !!process.env[name]);
 }
 
+/** What a failed `update-ref <ref> <new> <old>` said: a lost race (false), or an error. */
+function casFailure(args: string[], code: number, stderr: string): false {
+  if (/but expected|cannot lock ref/.test(stderr)) return false;
+  throw new GitError(args, code, stderr);
+}
+
+export interface CliGitOptions {
+  /** The long-lived processes to use; null for one process per call. Default: the server's (gitPipes()). */
+  pipes?: GitPipes | null;
+}
+
 export class CliGit implements GitPort {
+  private readonly pipes: GitPipes | null;
+
+  constructor(options: CliGitOptions = {}) {
+    this.pipes = options.pipes === undefined ? gitPipes() : options.pipes;
+  }
+
   /**
    * Per repository (by absolute path), how commitTree writes: looked up once, so a
    * change of the repository's object format or commit encoding while the server runs
@@ -160,6 +174,8 @@ export class CliGit implements GitPort {
   }
 
   async resolveRef(repo: string, ref: string): Promise<string> {
+    const piped = await this.pipes?.resolveCommit(repo, rev(ref));
+    if (piped) return piped;
     const { stdout } = await runGit(['rev-parse', '--verify', `${rev(ref)}^{commit}`], { cwd: repo });
     return stdout.trim();
   }
@@ -227,6 +243,8 @@ export class CliGit implements GitPort {
    * result without a tree id is an error, not a conflict.
    */
   async mergeTree(repo: string, ours: string, theirs: string): Promise<MergeTreeResult> {
+    const piped = await this.pipes?.mergeTree(repo, rev(ours), rev(theirs));
+    if (piped) return piped;
     const args = ['merge-tree', '--write-tree', '--name-only', '--no-messages', '-z', rev(ours), rev(theirs)];
     const result = await runGit(args, { cwd: repo, allowExitCodes: [1] });
     // With -z the tree id ends with NUL and each name is NUL-terminated; an empty
@@ -286,15 +304,25 @@ export class CliGit implements GitPort {
   /**
    * `update-ref <ref> <new> <old>` verifies the old value under the ref's lock. A ref
    * that moved (or is locked by a concurrent lander) is an ordinary lost race: false.
+   *
+   * Through the update-ref pipe: a transaction git refused is judged as the one-shot
+   * command's refusal. One whose process was killed in the middle left the ref old or new
+   * (git's lock file makes the move atomic): new is a landing (true); otherwise the
+   * one-shot command tries it, and fails as a lost race if the kill left the lock behind
+   * (reconcile's clearStaleLocks and the Refinery's stall backoff handle that, as before).
    */
   async compareAndSwapRef(repo: string, ref: string, newSha: string, oldSha: string): Promise<boolean> {
-    const result = await runGit(['update-ref', rev(ref), rev(newSha), rev(oldSha)], {
-      cwd: repo,
-      allowExitCodes: [128],
-    });
-    if (result.code === 0) return true;
-    if (/but expected|cannot lock ref/.test(result.stderr)) return false;
-    throw new GitError(['update-ref', ref, newSha, oldSha], result.code, result.stderr);
+    const args = ['update-ref', rev(ref), rev(newSha), rev(oldSha)];
+    try {
+      if (await this.pipes?.compareAndSwap(repo, ref, newSha, oldSha)) return true;
+    } catch (error) {
+      if (!(error instanceof PipeDiedError)) throw error;
+      if (error.code !== null && error.code !== 0) return casFailure(args, error.code, error.stderr);
+      const now = await runGit(['rev-parse', '--verify', '-q', ref], { cwd: repo, allowExitCodes: [1] });
+      if (OID.test(newSha) && now.stdout.trim() === newSha) return true;
+    }
+    const result = await runGit(args, { cwd: repo, allowExitCodes: [128] });
+    return result.code === 0 || casFailure(args, result.code, result.stderr);
   }
 
   async changedFiles(repo: string, base: string, head: string): Promise<string[]> {

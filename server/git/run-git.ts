@@ -88,8 +88,21 @@ function overflowError(args: string[]): Error {
   return error;
 }
 
+let gitProcesses = 0;
+
+/** Git processes the server started so far: one per runGit call, one per start of a pipe (./git-pipe.ts). */
+export function gitProcessesStarted(): number {
+  return gitProcesses;
+}
+
+/** Counts a git process started outside runGit (a pipe). */
+export function noteGitProcess(): void {
+  gitProcesses++;
+}
+
 /** Runs `git <args>` in `opts.cwd`; rejects with GitError on an unexpected exit code. */
 export async function runGit(args: string[], opts: RunGitOptions): Promise<GitResult> {
+  gitProcesses++;
   const result = await processRunner().run({
     argv: ['git', ...args],
     cwd: opts.cwd,

@@ -1,7 +1,9 @@
 /**
  * The custom server's request path, in order, before any page, route or the auth gate:
  *   1. Host allow-list (hosts.ts): a request naming another host is refused with 421.
- *   2. The path must percent-decode: `/api/convoys/%ff/dispatch` is a JSON 400, not Next's 500.
+ *   2. The path must percent-decode: `/api/convoys/%ff/dispatch` is a JSON 400, not Next's 500;
+ *      and it has no `.` or `..` segment, plain or encoded (`/api/rigs/%2e%2e/split`), which
+ *      URL parsing would resolve into another route (Next's HTML 404 or a 308), never a 400.
  *   3. The body must fit its limit (limits.ts, body-limit.ts): 413, unread.
  *   4. The auth gate (server/auth/http-gate.ts), then Next.
  * Anything that throws on the way is the catch-all's 500 with an error id (respond.ts).
@@ -45,6 +47,12 @@ export function requestPath(target: string | undefined): string | null {
   } catch {
     return null;
   }
+}
+
+/** True when the raw target (before `?`) has a `.` or `..` segment, plain or percent-encoded. */
+export function hasDotSegment(target: string | undefined): boolean {
+  const raw = (target ?? '/').split(/[?#]/, 1)[0];
+  return raw.split('/').some((segment) => /^(?:\.|%2e){1,2}$/i.test(segment));
 }
 
 /** How long a refused body's connection stays open, discarding, so the client can read the 413. */
@@ -104,6 +112,7 @@ export function createRequestListener(options: BoundaryOptions) {
       if (refusal) return refuse(res, 421, 'misdirected', refusal, { connection: 'close' });
       const pathname = requestPath(req.url);
       if (pathname === null) return refuse(res, 400, 'invalid', 'the request path has a bad percent-escape');
+      if (hasDotSegment(req.url)) return refuse(res, 400, 'invalid', 'the request path has a . or .. segment');
       // checkBody must run before this listener returns (see body-limit.ts): serve() calls it synchronously.
       serve(req, res, pathname).catch((err: unknown) => sendInternalError(res, err, `${req.method} ${pathname}`));
     } catch (err) {

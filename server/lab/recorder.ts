@@ -7,8 +7,8 @@
  */
 import type { DomainEvent } from '../../contracts/events';
 import type { Town } from '../engine/town';
-import { percentile } from '../engine/refinery-stats';
-import type { SimClock } from './sim-clock';
+import { percentile } from '../engine/stats';
+import type { VirtualClock } from '../engine/clock';
 import type { LabFigures, LabSample, Stat } from '../../contracts/lab';
 
 /** At most this many samples per run, whatever its length. */
@@ -46,7 +46,7 @@ export class RunRecorder {
 
   constructor(
     private readonly town: Town,
-    private readonly clock: SimClock,
+    private readonly clock: VirtualClock,
     private readonly sampleEveryMs: number,
   ) {
     this.startedAt = clock.now();
@@ -97,9 +97,9 @@ export class RunRecorder {
   }
 
   private schedule(): void {
-    this.clock.setTimer(this.sampleEveryMs, () => {
+    const sampling = this.clock.every(this.sampleEveryMs, () => {
       this.sample();
-      if (this.samples.length < MAX_SAMPLES) this.schedule();
+      if (this.samples.length >= MAX_SAMPLES) sampling.stop();
     });
   }
 

@@ -5,6 +5,7 @@
  * engine's own events, and a downsampled time series for charts.
  */
 import { ClockedGate } from '../gates/clocked-gate';
+import { VirtualClock } from '../engine/clock';
 import type { DomainEvent } from '../../contracts/events';
 import type { TownStore } from '../engine/ports';
 import { hashSeed, seededRandom, type Random } from '../engine/random';
@@ -13,7 +14,6 @@ import type { Town } from '../engine/town';
 import { LabParamsError, parseLabParams } from './params';
 import type { LabParams, LabParamsInput, RepoShape, LabResult } from '../../contracts/lab';
 import { SimAgentRuntime } from './sim-agents';
-import { SimClock } from './sim-clock';
 import { SimGit } from './sim-git';
 import { repoFiles } from './sim-repo';
 import { SimStore } from './sim-store';
@@ -75,7 +75,7 @@ export interface RunOptions {
 export async function runLab(input: LabParamsInput | LabParams, options: RunOptions = {}): Promise<LabResult> {
   const p = parseLabParams(input);
   const wallStart = performance.now();
-  const clock = new SimClock();
+  const clock = new VirtualClock();
   const git = new SimGit();
   const shape: RepoShape = {
     areas: AREA_NAMES.slice(0, p.areas),
@@ -158,7 +158,7 @@ export async function runLab(input: LabParamsInput | LabParams, options: RunOpti
   // Advance in slices so a convoy run can stop as soon as its convoy has landed.
   const slice = 10 * 60_000;
   while (clock.now() < end) {
-    await clock.runUntil(Math.min(end, clock.now() + slice), settle);
+    await clock.advance(Math.min(end, clock.now() + slice) - clock.now(), settle, { settleEach: 'instant' });
     if (convoyId && !town.convoys.find(convoyId)) break;
   }
   const virtualMs = clock.now() - startAt;

@@ -6,6 +6,7 @@
  */
 import type { TownStore } from '../engine/ports';
 import type { Town } from '../engine/town';
+import { SerialQueue } from '../engine/serial-queue';
 import { notFound } from '../engine/errors';
 import { calibrate } from './calibrate';
 import {
@@ -27,7 +28,7 @@ export const INTERACTIVE_POLECAT_HOURS = 4_000;
 export const INTERACTIVE_BEADS = 20_000;
 
 export class LabService {
-  private turn: Promise<unknown> = Promise.resolve();
+  private readonly turns = new SerialQueue();
 
   constructor(
     private readonly town: Town,
@@ -79,8 +80,6 @@ export class LabService {
   }
 
   private inTurn<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.turn.then(fn, fn);
-    this.turn = run.catch(() => {});
-    return run;
+    return this.turns.run(fn);
   }
 }

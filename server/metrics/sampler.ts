@@ -10,7 +10,7 @@
  * The driver (timer) is apart from the step (`sample()`), as in Prometheus's Group.run and
  * Group.Eval: tests call `sample()` directly.
  */
-import type { Clock, TimerHandle } from '../engine/clock';
+import type { Clock, Repeating } from '../engine/clock';
 import type { DomainEvent } from '../../contracts/events';
 import type { Town } from '../engine/town';
 import {
@@ -48,7 +48,7 @@ export interface SamplerOptions {
 const seconds = (ms: number | null | undefined) => (ms == null ? null : ms / 1000);
 
 export class MetricsSampler {
-  private timer: TimerHandle | null = null;
+  private timer: Repeating | null = null;
   private unsubscribe: (() => void) | null = null;
   private readonly listeners = new Set<SnapshotListener>();
   /** Engine times of beads done, per rig, within the throughput window. */
@@ -76,16 +76,12 @@ export class MetricsSampler {
   start(): void {
     if (this.timer) return;
     this.unsubscribe = this.town.bus.subscribe((event) => this.fold(event));
-    const tick = () => {
-      this.timer = this.clock.setTimer(this.intervalMs, tick);
-      this.sample();
-    };
-    this.timer = this.clock.setTimer(this.intervalMs, tick);
+    this.timer = this.clock.every(this.intervalMs, () => this.sample());
     this.sample();
   }
 
   stop(): void {
-    if (this.timer) this.clock.clearTimer(this.timer);
+    this.timer?.stop();
     this.timer = null;
     this.unsubscribe?.();
     this.unsubscribe = null;

@@ -11,11 +11,11 @@
  * is written as a rollup. Pruning runs on the engine clock every 10 minutes. A range query
  * reads the finest tier that covers it and buckets the rows down to `maxPoints`.
  */
-import type { Clock, TimerHandle } from '../engine/clock';
+import type { Clock, Repeating } from '../engine/clock';
 import { type Logger, silentLogger } from '../engine/context';
 import { TOWN_SERIES, type MetricSnapshot, type MetricValues, type RangeQuery, type RangeResult } from '../../contracts/metrics';
 import { MINUTE_RESOLUTION_MS, RAW_RESOLUTION_MS, type MetricsStore, type SeriesRow } from './series-store';
-import { SerialWriter } from './serial-writer';
+import { SerialQueue } from '../engine/serial-queue';
 
 export const RAW_RETENTION_MS = 24 * 3_600_000;
 export const MINUTE_RETENTION_MS = 30 * 24 * 3_600_000;
@@ -42,11 +42,11 @@ export class SeriesRecorder {
   private readonly store: MetricsStore;
   private readonly clock: Clock;
   private readonly log: Logger;
-  private readonly writer: SerialWriter;
+  private readonly writer: SerialQueue;
   readonly rawRetentionMs: number;
   readonly minuteRetentionMs: number;
   private minute: { start: number; series: Map<string, Map<string, Accumulator>> } | null = null;
-  private timer: TimerHandle | null = null;
+  private pruning: Repeating | null = null;
 
   constructor(options: SeriesRecorderOptions) {
     this.store = options.store;
@@ -54,21 +54,17 @@ export class SeriesRecorder {
     this.log = options.log ?? silentLogger;
     this.rawRetentionMs = options.rawRetentionMs ?? RAW_RETENTION_MS;
     this.minuteRetentionMs = options.minuteRetentionMs ?? MINUTE_RETENTION_MS;
-    this.writer = new SerialWriter((err) => this.log.error('metric series write failed', { error: String(err) }));
+    this.writer = new SerialQueue((err) => this.log.error('metric series write failed', { error: String(err) }));
   }
 
   /** Prunes on a schedule (engine clock). */
   start(): void {
-    const tick = () => {
-      this.timer = this.clock.setTimer(PRUNE_EVERY_MS, tick);
-      void this.prune();
-    };
-    this.timer = this.clock.setTimer(PRUNE_EVERY_MS, tick);
+    this.pruning ??= this.clock.every(PRUNE_EVERY_MS, () => void this.prune());
   }
 
   stop(): void {
-    if (this.timer) this.clock.clearTimer(this.timer);
-    this.timer = null;
+    this.pruning?.stop();
+    this.pruning = null;
   }
 
   /** Waits for every queued write. */
@@ -77,7 +73,7 @@ export class SeriesRecorder {
   }
 
   get failedWrites(): number {
-    return this.writer.failedWrites;
+    return this.writer.failures;
   }
 
   /** Appends a snapshot's raw rows and folds it into the current minute. */
@@ -95,7 +91,7 @@ export class SeriesRecorder {
       max: null,
     }));
     const rows = [...rollup, ...raw];
-    void this.writer.write(() => this.store.appendSeries(rows));
+    void this.writer.run(() => this.store.appendSeries(rows));
   }
 
   private fold(series: string, values: MetricValues): void {
@@ -126,11 +122,13 @@ export class SeriesRecorder {
   /** Deletes raw rows older than a day and rollups older than 30 days. */
   async prune(now = this.clock.now()): Promise<{ raw: number; minute: number }> {
     let result = { raw: 0, minute: 0 };
-    await this.writer.write(async () => {
-      const raw = await this.store.pruneSeries(RAW_RESOLUTION_MS, now - this.rawRetentionMs);
-      const minute = await this.store.pruneSeries(MINUTE_RESOLUTION_MS, now - this.minuteRetentionMs);
-      result = { raw, minute };
-    });
+    await this.writer
+      .run(async () => {
+        const raw = await this.store.pruneSeries(RAW_RESOLUTION_MS, now - this.rawRetentionMs);
+        const minute = await this.store.pruneSeries(MINUTE_RESOLUTION_MS, now - this.minuteRetentionMs);
+        result = { raw, minute };
+      })
+      .catch(() => {}); // counted and logged by the writer; the next tick prunes again
     return result;
   }
 

@@ -50,13 +50,6 @@ export interface RunningProcess {
   abort(): void;
 }
 
-export class TailBuffer {
-  constructor(limit: number);
-  readonly dropped: number;
-  push(chunk: Buffer): boolean;
-  bytes(): Buffer;
-}
-
 export function killProcessGroup(pid: number | undefined): void;
 
 export function runProcess(request: ProcessRequest, onStart?: (pid: number) => void): RunningProcess;

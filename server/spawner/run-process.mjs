@@ -12,6 +12,7 @@
 import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import { clearTimeout, setTimeout } from 'node:timers';
+import { TailBuffer } from './tail-buffer.mjs';
 
 /** setTimeout's ceiling; a longer timeout would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -37,41 +38,6 @@ class FullBuffer {
     }
     this.chunks.push(chunk);
     this.size += chunk.length;
-    return true;
-  }
-
-  bytes() {
-    return Buffer.concat(this.chunks);
-  }
-}
-
-/**
- * Keeps the last `limit` bytes of a stream of chunks, so a process that prints megabytes
- * costs at most `limit` bytes of memory. `dropped` counts what was cut from the front.
- */
-export class TailBuffer {
-  constructor(limit) {
-    this.limit = limit;
-    this.chunks = [];
-    this.size = 0;
-    this.dropped = 0;
-  }
-
-  push(chunk) {
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-    while (this.size - this.chunks[0].length >= this.limit) {
-      const first = this.chunks.shift();
-      this.size -= first.length;
-      this.dropped += first.length;
-    }
-    // Only the oldest chunk can still reach past the limit: cut its front off.
-    const excess = this.size - this.limit;
-    if (excess > 0) {
-      this.chunks[0] = this.chunks[0].subarray(excess);
-      this.size -= excess;
-      this.dropped += excess;
-    }
     return true;
   }
 

@@ -4,7 +4,7 @@
  * clock), so a town that runs for months keeps constant-size logs. Beads and merge
  * requests are records, not log, and are kept.
  */
-import type { Clock, TimerHandle } from '../engine/clock';
+import type { Clock } from '../engine/clock';
 import type { Logger } from '../engine/context';
 import type { TownStore } from '../engine/ports';
 
@@ -21,8 +21,11 @@ export interface RetentionWindows {
 export function startEventRetention(store: TownStore, clock: Clock, log: Logger, windows: RetentionWindows = {}): () => void {
   const eventsMs = windows.eventsMs ?? DEFAULT_EVENT_RETENTION_MS;
   const auditMs = windows.auditMs ?? DEFAULT_AUDIT_RETENTION_MS;
-  let timer: TimerHandle | null = null;
-  const prune = () => {
+  // A prune still running when the next tick comes is not doubled (a large first prune).
+  let running = false;
+  const pruning = clock.every(PRUNE_EVERY_MS, () => {
+    if (running) return;
+    running = true;
     const now = clock.now();
     Promise.all([store.pruneEvents(now - eventsMs), store.pruneAudit(now - auditMs)])
       .then(([events, audit]) => {
@@ -30,13 +33,7 @@ export function startEventRetention(store: TownStore, clock: Clock, log: Logger,
         if (audit > 0) log.info(`pruned ${audit} audit records older than the retention window`);
       })
       .catch((err: unknown) => log.error('event pruning failed', { error: String(err) }))
-      .finally(() => {
-        if (timer) timer = clock.setTimer(PRUNE_EVERY_MS, prune);
-      });
-  };
-  timer = clock.setTimer(PRUNE_EVERY_MS, prune);
-  return () => {
-    if (timer) clock.clearTimer(timer);
-    timer = null;
-  };
+      .finally(() => (running = false));
+  });
+  return () => pruning.stop();
 }

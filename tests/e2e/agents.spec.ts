@@ -5,9 +5,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test, type RunningServer } from './fixtures';
 import { screenshot } from './screenshots';
-import { startServer, type RunningServer } from './server';
 
 const RIG = 'myproject';
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -17,13 +16,8 @@ test.describe('agents', () => {
   test.describe.configure({ mode: 'serial' });
 
   let server: RunningServer;
-  test.beforeAll(async () => {
-    test.setTimeout(120_000);
-    server = await startServer({ env: { GT_DEMO: '1', GT_TIME_SCALE: '5' } });
-  });
-  test.afterAll(async () => {
-    await server?.stop();
-  });
+  test.use({ town: { env: { GT_DEMO: '1', GT_TIME_SCALE: '5' } } });
+  test.beforeEach(({ server: started }) => void (server = started));
 
   test('refuses bad agent settings with a 400 and changes nothing', async ({ request }) => {
     const url = `${server.url}/api/rigs/${RIG}/agent`;

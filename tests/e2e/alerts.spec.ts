@@ -7,29 +7,23 @@
  * history. A viewer sees the banner without any action, and the API refuses a viewer's
  * action (403) and a browser write without its CSRF token.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page, type RunningServer } from './fixtures';
 import { screenshot } from './screenshots';
-import { startServer, type RunningServer } from './server';
 
 const RULE = 'merge-queue-backlog';
 
 test.describe('alerts', () => {
   test.describe.configure({ mode: 'serial' });
   let server: RunningServer;
-  test.beforeAll(async () => {
-    test.setTimeout(120_000);
-    server = await startServer({ env: { GT_DEMO: '1', GT_TIME_SCALE: '60' } });
-  });
-  test.afterAll(async () => {
-    await server?.stop();
-  });
+  test.use({ town: { env: { GT_DEMO: '1', GT_TIME_SCALE: '60' } } });
+  test.beforeEach(({ server: started }) => void (server = started));
 
   const bannerIn = (page: Page) => page.getByTestId('alert-banners').locator(`[data-testid=alert-banner][data-rule=${RULE}]`);
 
   test('a banner appears when a rule fires, is acknowledged and silenced from the page, and goes when it resolves', async ({
     page,
     request,
-    browser,
+    signIn,
   }) => {
     test.setTimeout(360_000);
     await page.goto(server.url + '/');
@@ -66,9 +60,7 @@ test.describe('alerts', () => {
     await expect(bannerIn(page).getByTestId('alert-acked')).toContainText('local-operator');
 
     // A viewer sees it, with no action to take; the API refuses a viewer's action.
-    const viewer = await browser.newContext({ extraHTTPHeaders: {} });
-    const viewerPage = await viewer.newPage();
-    await viewerPage.goto(server.signInUrl('viewer', '/', 'vic'));
+    const viewerPage = await signIn('viewer', '/', 'vic');
     await expect(viewerPage).toHaveURL(`${server.url}/`);
     await expect(bannerIn(viewerPage)).toBeVisible({ timeout: 30_000 });
     await expect(bannerIn(viewerPage).getByTestId('alert-actions')).toHaveCount(0);
@@ -87,12 +79,9 @@ test.describe('alerts', () => {
     await viewerPage.goto(`${server.url}/alerts`);
     await expect(viewerPage.getByTestId(`rule-${RULE}`)).toBeVisible();
     await expect(viewerPage.getByRole('button', { name: 'Edit' })).toHaveCount(0);
-    await viewer.close();
 
     // A signed-in browser's write needs its CSRF token.
-    const operator = await browser.newContext({ extraHTTPHeaders: {} });
-    const operatorPage = await operator.newPage();
-    await operatorPage.goto(server.signInUrl('operator', '/alerts', 'ada'));
+    const operatorPage = await signIn('operator', '/alerts', 'ada');
     const session = await (await operatorPage.request.get(`${server.url}/api/auth/session`)).json();
     expect(session).toMatchObject({ role: 'operator', name: 'ada', via: 'session' });
     const forged = await operatorPage.request.post(`${server.url}/api/commands/alert.ack`, { data: { id: alertId } });
@@ -104,7 +93,6 @@ test.describe('alerts', () => {
     });
     expect(proper.status()).toBe(200);
     expect((await proper.json()).acknowledgedBy).toBe('local-operator'); // the first acknowledgement stands
-    await operator.close();
 
     // Silence it from the banner: a reason and a duration are required.
     await page.goto(server.url + '/');

@@ -6,20 +6,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { expect, test } from '@playwright/test';
-import { startServer, type RunningServer } from './server';
+import { expect, test, type RunningServer } from './fixtures';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
 test.describe('gt and bd', () => {
   let server: RunningServer;
-  test.beforeAll(async () => {
-    test.setTimeout(120_000);
-    server = await startServer({ env: { GT_DEMO: '1', GT_TIME_SCALE: '20' } });
-  });
-  test.afterAll(async () => {
-    await server?.stop();
-  });
+  test.use({ town: { env: { GT_DEMO: '1', GT_TIME_SCALE: '20' } } });
+  test.beforeEach(({ server: started }) => void (server = started));
 
   /** Runs a shell line the way an operator would, with gt and bd on the PATH. */
   const sh = (line: string, env: Record<string, string> = {}) => {

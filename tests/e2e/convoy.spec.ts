@@ -7,9 +7,8 @@
  * spend, refuses a negative budget and shows today's spend against a budget it sets. A
  * lost connection is said out loud.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page, type RunningServer } from './fixtures';
 import { screenshot } from './screenshots';
-import { startServer, type RunningServer } from './server';
 
 const RIG = 'myproject';
 const BEADS = 8;
@@ -46,14 +45,9 @@ test.describe('convoys and costs', () => {
   let server: RunningServer;
   let convoyId = '';
 
-  test.beforeAll(async () => {
-    test.setTimeout(120_000);
-    // Signed in as the operator: playwright.config.ts sends the run's token from every page and request.
-    server = await startServer({ env: { GT_DEMO: '1', GT_TIME_SCALE: '20' } });
-  });
-  test.afterAll(async () => {
-    await server?.stop();
-  });
+  // Signed in as the operator: playwright.config.ts sends the run's token from every page and request.
+  test.use({ town: { env: { GT_DEMO: '1', GT_TIME_SCALE: '20' } } });
+  test.beforeEach(({ server: started }) => void (server = started));
 
   test('a staggered convoy: wave 2 starts only after wave 1’s merges land, live on its page', async ({ page }) => {
     test.setTimeout(480_000);

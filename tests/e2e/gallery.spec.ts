@@ -3,9 +3,8 @@
  * the dark and the light theme (the screenshots in docs/ come from here), and a viewer
  * finds no action to take while the API refuses the viewer's actions.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page, type RunningServer } from './fixtures';
 import { screenshot } from './screenshots';
-import { startServer, type RunningServer } from './server';
 
 const RIG = 'myproject';
 
@@ -24,13 +23,8 @@ test.describe('every page', () => {
   test.describe.configure({ mode: 'serial' });
 
   let server: RunningServer;
-  test.beforeAll(async () => {
-    test.setTimeout(120_000);
-    server = await startServer({ env: { GT_DEMO: '1', GT_TIME_SCALE: '10' } });
-  });
-  test.afterAll(async () => {
-    await server?.stop();
-  });
+  test.use({ town: { env: { GT_DEMO: '1', GT_TIME_SCALE: '10' } } });
+  test.beforeEach(({ server: started }) => void (server = started));
 
   for (const theme of ['dark', 'light'] as const) {
     test(`loads live data on every page in the ${theme} theme`, async ({ page }) => {
@@ -58,11 +52,9 @@ test.describe('every page', () => {
   });
 
   test.describe('as a viewer', () => {
-    test.use({ extraHTTPHeaders: {} });
-
-    test('finds no action buttons, and the API refuses the actions', async ({ page }) => {
+    test('finds no action buttons, and the API refuses the actions', async ({ signIn }) => {
       test.setTimeout(180_000);
-      await page.goto(server.signInUrl('viewer', `/rigs/${RIG}`));
+      const page = await signIn('viewer', `/rigs/${RIG}`);
       await expect(page.getByTestId('tile-queue')).toBeVisible({ timeout: 60_000 });
       await expect(page.locator('[aria-label=Polecats] [data-testid^=polecat-]').first()).toBeVisible({ timeout: 30_000 });
       for (const name of ['Split rig…', 'Apply', 'Nudge', 'Restart', 'Park rig', 'Unpark rig']) {

@@ -5,9 +5,8 @@
  * message and adds no run; "start from this rig" calibrates the form from the live rig;
  * the preview API answers before/after figures and refuses a bad change with a 400.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test, type RunningServer } from './fixtures';
 import { screenshot } from './screenshots';
-import { startServer, type RunningServer } from './server';
 
 const RIG = 'myproject';
 
@@ -15,13 +14,8 @@ test.describe('the what-if lab', () => {
   test.describe.configure({ mode: 'serial' });
 
   let server: RunningServer;
-  test.beforeAll(async () => {
-    test.setTimeout(120_000);
-    server = await startServer({ env: { GT_DEMO: '1' } });
-  });
-  test.afterAll(async () => {
-    await server?.stop();
-  });
+  test.use({ town: { env: { GT_DEMO: '1' } } });
+  test.beforeEach(({ server: started }) => void (server = started));
 
   test('runs a seed scenario and compares its runs side by side with the seed figures', async ({ page }) => {
     test.setTimeout(180_000);

@@ -2,9 +2,8 @@
  * The town overview against a real server and a live demo town (real git merges), and the
  * bead API refusing bad input without side effects.
  */
-import { expect, test, type Locator } from '@playwright/test';
+import { expect, test, type Locator, type RunningServer } from './fixtures';
 import { screenshot } from './screenshots';
-import { startServer, type RunningServer } from './server';
 
 async function count(locator: Locator): Promise<number> {
   const text = (await locator.textContent()) ?? '';
@@ -15,13 +14,8 @@ async function count(locator: Locator): Promise<number> {
 
 test.describe('live demo town', () => {
   let server: RunningServer;
-  test.beforeAll(async () => {
-    test.setTimeout(120_000);
-    server = await startServer({ env: { GT_DEMO: '1', GT_TIME_SCALE: '3' } });
-  });
-  test.afterAll(async () => {
-    await server?.stop();
-  });
+  test.use({ town: { env: { GT_DEMO: '1', GT_TIME_SCALE: '3' } } });
+  test.beforeEach(({ server: started }) => void (server = started));
 
   test('shows merges landing and the queue chart moving on a live demo town', async ({ page }) => {
     test.setTimeout(240_000);
@@ -58,15 +52,10 @@ test.describe('live demo town', () => {
 
 test.describe('bead API', () => {
   let server: RunningServer;
-  test.beforeAll(async () => {
-    test.setTimeout(120_000);
-    // A nearly frozen clock: no bead finishes, so the demo feeder adds none during the test
-    // and the bead count can only change through our requests.
-    server = await startServer({ env: { GT_DEMO: '1', GT_TIME_SCALE: '0.01' } });
-  });
-  test.afterAll(async () => {
-    await server?.stop();
-  });
+  // A nearly frozen clock: no bead finishes, so the demo feeder adds none during the test
+  // and the bead count can only change through our requests.
+  test.use({ town: { env: { GT_DEMO: '1', GT_TIME_SCALE: '0.01' } } });
+  test.beforeEach(({ server: started }) => void (server = started));
 
   test('refuses a bad bead with a clear 400 and changes nothing', async ({ request }) => {
     const beadCount = async () => {

@@ -5,9 +5,8 @@
  * refused with the server's message and creates nothing; the activity page shows both in
  * the audit log (who, accepted or refused and why); the light theme sticks across a reload.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test, type RunningServer } from './fixtures';
 import { screenshot } from './screenshots';
-import { startServer, type RunningServer } from './server';
 
 const RIG = 'myproject';
 const TITLE = `E2E pages bead ${Date.now().toString(36)}`;
@@ -16,13 +15,8 @@ test.describe('navigation, beads, activity and theme', () => {
   test.describe.configure({ mode: 'serial' });
 
   let server: RunningServer;
-  test.beforeAll(async () => {
-    test.setTimeout(120_000);
-    server = await startServer({ env: { GT_DEMO: '1' } });
-  });
-  test.afterAll(async () => {
-    await server?.stop();
-  });
+  test.use({ town: { env: { GT_DEMO: '1' } } });
+  test.beforeEach(({ server: started }) => void (server = started));
 
   test('the navigation bar reaches every page and marks the current one', async ({ page }) => {
     test.setTimeout(180_000);

@@ -4,9 +4,8 @@
  * take requests; bad worker counts are refused with the server's message and change
  * nothing, on the page and on the API; a lost connection is said out loud.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page, type RunningServer } from './fixtures';
 import { screenshot } from './screenshots';
-import { startServer, type RunningServer } from './server';
 
 const RIG = 'myproject';
 
@@ -19,13 +18,8 @@ test.describe('rig page', () => {
   test.describe.configure({ mode: 'serial' });
 
   let server: RunningServer;
-  test.beforeAll(async () => {
-    test.setTimeout(120_000);
-    server = await startServer({ env: { GT_DEMO: '1', GT_TIME_SCALE: '5' } });
-  });
-  test.afterAll(async () => {
-    await server?.stop();
-  });
+  test.use({ town: { env: { GT_DEMO: '1', GT_TIME_SCALE: '5' } } });
+  test.beforeEach(({ server: started }) => void (server = started));
 
   test('shows the merge queue live and scales the Refinery workers', async ({ page }) => {
     test.setTimeout(360_000);

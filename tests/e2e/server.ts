@@ -1,14 +1,15 @@
 /**
  * Starts the real Gas Town Fleet server (server/main.ts under tsx, production mode) for one
  * spec: a free port, a fresh temporary data directory, and a stop() that shuts it down and
- * cleans up. Needs a production build (`node scripts/ensure-build.mjs`).
+ * cleans up. Specs get it through the `server` fixture (fixtures.ts). Needs a production
+ * build (`node scripts/ensure-build.mjs`).
  *
  * Signing in: the server is given the run's operator and viewer tokens (GT_OPERATOR_TOKEN,
  * GT_VIEWER_TOKEN). playwright.config.ts sends the operator's as a bearer header from every
  * page and `request` (the server then also sets the session cookie the page's socket uses),
- * so specs need no sign-in step. A spec that wants another role opens its own context with
- * `extraHTTPHeaders: {}` and signs in through `signInUrl(role)`, as a person would with the
- * URL the server prints.
+ * so specs need no sign-in step. A spec that wants another role uses the `signIn` fixture:
+ * a fresh context without that header, signed in through `signInUrl(role)`, as a person
+ * would with the URL the server prints.
  */
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -5,9 +5,8 @@
  * appear in the overview's partition diagram and land work on their own; merging back
  * restores the rig. A viewer cannot split.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test, type RunningServer } from './fixtures';
 import { screenshot } from './screenshots';
-import { startServer, type RunningServer } from './server';
 
 const RIG = 'myproject';
 
@@ -19,13 +18,8 @@ test.describe('splitting a rig', () => {
   test.describe.configure({ mode: 'serial' });
 
   let server: RunningServer;
-  test.beforeAll(async () => {
-    test.setTimeout(120_000);
-    server = await startServer({ env: { GT_DEMO: '1', GT_TIME_SCALE: '5' } });
-  });
-  test.afterAll(async () => {
-    await server?.stop();
-  });
+  test.use({ town: { env: { GT_DEMO: '1', GT_TIME_SCALE: '5' } } });
+  test.beforeEach(({ server: started }) => void (server = started));
 
   const rigJson = async (name: string): Promise<RigJson> =>
     (await fetch(`${server.url}/api/rigs/${name}`, { headers: server.authHeaders() })).json() as Promise<RigJson>;

@@ -5,18 +5,12 @@
  */
 import Database from 'better-sqlite3';
 import path from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test, type RunningServer } from './fixtures';
 import { screenshot } from './screenshots';
-import { startServer, type RunningServer } from './server';
 
 let server: RunningServer;
-test.beforeAll(async () => {
-  test.setTimeout(120_000);
-  server = await startServer({ env: { GT_DEMO: '1', GT_TIME_SCALE: '20' } });
-});
-test.afterAll(async () => {
-  await server?.stop();
-});
+test.use({ town: { env: { GT_DEMO: '1', GT_TIME_SCALE: '20' } } });
+test.beforeEach(({ server: started }) => void (server = started));
 
 test('says the town stopped, on every page, when a store write fails', async ({ page, request }) => {
   test.setTimeout(180_000);

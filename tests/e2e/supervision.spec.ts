@@ -3,20 +3,14 @@
  * Witness (shown on the rig page), climbs the ladder to an escalation (shown on the
  * overview), and an operator acknowledges and resolves it from the page.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test, type RunningServer } from './fixtures';
 import { screenshot } from './screenshots';
-import { startServer, type RunningServer } from './server';
 
 test.describe('supervision', () => {
   let server: RunningServer;
-  test.beforeAll(async () => {
-    test.setTimeout(120_000);
-    // One engine minute passes in one real second.
-    server = await startServer({ env: { GT_DEMO: '1', GT_TIME_SCALE: '60' } });
-  });
-  test.afterAll(async () => {
-    await server?.stop();
-  });
+  // One engine minute passes in one real second.
+  test.use({ town: { env: { GT_DEMO: '1', GT_TIME_SCALE: '60' } } });
+  test.beforeEach(({ server: started }) => void (server = started));
 
   test('shows an injected hang being detected, escalated, acknowledged and resolved', async ({ page, request }) => {
     test.setTimeout(240_000);

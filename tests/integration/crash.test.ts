@@ -58,7 +58,7 @@ import {
   type ServerRun,
   type Snapshot,
 } from '../support/crash-server';
-import { dyingStore } from '../support/dying-store';
+import { crashPoint, type CrashPoint } from '../support/crash-point';
 import { createHarness, runUntil, type Harness } from '../support/engine-harness';
 
 const SEED = Number(process.env.GT_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -458,13 +458,15 @@ async function freshSqliteStore(): Promise<{ file: string; store: PrismaStore }>
   return { file, store: new PrismaStore(await openSqlitePrisma(file)) };
 }
 
-/** Steps the first town until its store "died" (its settle would wait forever on the hung writes). */
-async function runUntilDead(h: Harness, town: Town, dead: () => boolean): Promise<void> {
-  for (let i = 0; i < 120 && !dead(); i++) {
-    await h.clock.advance(1_000, () => Promise.race([town.settle(), sleep(200)]));
-  }
-  expect(dead(), 'the fatal write happened').toBe(true);
-  await sleep(300); // the first town is abandoned from here on, as a killed process would be
+/**
+ * Steps the first town until it "died", then waits for the calls it had running to
+ * return: from here on it is abandoned, as a killed process would be, and touches
+ * neither the database nor the repository.
+ */
+async function runUntilDead(h: Harness, town: Town, crash: CrashPoint): Promise<void> {
+  for (let i = 0; i < 120 && !crash.dead(); i++) await h.clock.advance(1_000, () => crash.settle(town));
+  expect(crash.dead(), 'the fatal write happened').toBe(true);
+  await crash.quiet();
 }
 
 /**
@@ -476,22 +478,24 @@ async function runUntilDead(h: Harness, town: Town, dead: () => boolean): Promis
 describe('what a crash leaves behind, pinned down in-process', () => {
   it("completes a landed bead on restart when the crash came right after its request was saved 'merged'", async () => {
     const db = await freshSqliteStore();
-    const dying = dyingStore(
-      db.store,
-      (method, args) => method === 'saveMergeRequest' && (args[0] as MergeRequest).status === 'merged',
-    );
-    const h = await createHarness({ store: dying.store });
+    const git = new CliGit();
+    const crash = crashPoint({
+      store: db.store,
+      git,
+      storeDiesAfter: (method, args) => method === 'saveMergeRequest' && (args[0] as MergeRequest).status === 'merged',
+    });
+    const h = await createHarness({ store: crash.store, git: crash.git });
     onTestFinished(() => h.cleanup());
     const town1 = await h.open();
     await town1.rigs.add({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 10_000 } });
     await town1.polecats.add('myproject', 1);
     const bead = town1.beads.create({ rig: 'myproject', title: 'the one', paths: ['ui/'] });
     town1.start();
-    await runUntilDead(h, town1, dying.dead);
+    await runUntilDead(h, town1, crash);
 
     const store2 = new PrismaStore(await openSqlitePrisma(db.file));
     try {
-      const town2 = await h.open({ store: store2 });
+      const town2 = await h.open({ store: store2, git });
       town2.start();
       await runUntil(h.clock, town2, () => false, 120_000);
       await town2.stop();
@@ -520,13 +524,18 @@ describe('what a crash leaves behind, pinned down in-process', () => {
     // The agent fails: its bead goes back to the pool (saved 'open'), then its polecat is
     // released (saved 'idle'). Die between the two writes.
     let claimed = false;
-    const dying = dyingStore(db.store, (method, args) => {
-      if (method !== 'saveBead') return false;
-      const status = (args[0] as Bead).status;
-      if (status === 'in_progress') claimed = true;
-      return claimed && status === 'open';
+    const git = new CliGit();
+    const crash = crashPoint({
+      store: db.store,
+      git,
+      storeDiesAfter: (method, args) => {
+        if (method !== 'saveBead') return false;
+        const status = (args[0] as Bead).status;
+        if (status === 'in_progress') claimed = true;
+        return claimed && status === 'open';
+      },
     });
-    const h = await createHarness({ store: dying.store });
+    const h = await createHarness({ store: crash.store, git: crash.git });
     onTestFinished(() => h.cleanup());
     // An agent that gives up after 5 s of engine time.
     const failing: AgentRuntime = {
@@ -539,8 +548,8 @@ describe('what a crash leaves behind, pinned down in-process', () => {
     };
     const town1 = await createEngine({
       clock: h.clock,
-      git: h.git,
-      store: dying.store,
+      git: crash.git,
+      store: crash.store,
       agents: failing,
       gates: new GateRunner({ scratchRoot: path.join(h.dir, 'scratch') }),
       workDir: h.dir,
@@ -549,11 +558,11 @@ describe('what a crash leaves behind, pinned down in-process', () => {
     await town1.polecats.add('myproject', 1);
     const bead = town1.beads.create({ rig: 'myproject', title: 'the one', paths: ['ui/'] });
     town1.start();
-    await runUntilDead(h, town1, dying.dead);
+    await runUntilDead(h, town1, crash);
 
     const store2 = new PrismaStore(await openSqlitePrisma(db.file));
     try {
-      const town2 = await h.open({ store: store2 });
+      const town2 = await h.open({ store: store2, git });
       await town2.polecats.add('myproject', 1); // an idle polecat the Mayor can hand the bead to
       town2.start();
       let worst = 0;

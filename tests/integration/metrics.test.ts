@@ -109,12 +109,10 @@ describe('metric series over days', () => {
     recorder.start();
     const start = clock.now();
     // 26 hours of samples every 10 s, on the clock, with the recorder's pruning running.
-    const tick = () => {
-      clock.setTimer(10_000, tick);
+    clock.every(10_000, () => {
       const i = (clock.now() - start) / 10_000;
       recorder.record(snapshot(clock.now(), i % 60));
-    };
-    clock.setTimer(10_000, tick);
+    });
     await clock.advance(26 * HOUR, () => recorder.flush());
     await recorder.prune();
 

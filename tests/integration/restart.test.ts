@@ -2,12 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { GitPort } from '../../server/engine/ports';
 import { CliGit, fsck } from '../../server/git/cli-git';
 import { runGit } from '../../server/git/run-git';
 import { migrateDatabase } from '../../server/store/migrate';
 import { PrismaStore } from '../../server/store/prisma-store';
 import { openSqlitePrisma } from '../../server/store/sqlite';
+import { crashPoint } from '../support/crash-point';
 import { createHarness, runUntil, type Harness } from '../support/engine-harness';
 
 async function mergeCommitSubjects(repo: string): Promise<string[]> {
@@ -68,33 +68,28 @@ describe('restarting a town on SQLite', () => {
   });
 
   it('marks a merge landed, not requeued, when the process died between the ref update and the database write', async () => {
-    // A git port that "dies" right after the ref moved: the database never hears of it.
-    const real = new CliGit();
-    let die = false;
-    const dying: GitPort = Object.assign(Object.create(real) as GitPort, {
-      async compareAndSwapRef(repo: string, ref: string, next: string, old: string) {
-        const moved = await real.compareAndSwapRef(repo, ref, next, old);
-        if (die && moved) return new Promise<boolean>(() => {}); // never returns: the crash
-        return moved;
-      },
-    });
     dbDir = await mkdtemp(path.join(os.tmpdir(), 'gt-db-'));
     const dbFile = path.join(dbDir, 'gastown.db');
     await migrateDatabase(dbFile);
     const store1 = await openStore(dbFile);
-    h = await createHarness({ store: store1, git: dying });
+    // The process "dies" right after the ref moved: the swap's caller, and the database, never hear of it.
+    const real = new CliGit();
+    const crash = crashPoint({
+      store: store1,
+      git: real,
+      gitDiesAfter: (method, _args, moved) => method === 'compareAndSwapRef' && moved === true,
+    });
+    h = await createHarness({ store: crash.store, git: crash.git });
     const town1 = await h.open();
     await town1.rigs.add({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 10_000 } });
     await town1.polecats.add('myproject', 1);
     town1.beads.create({ rig: 'myproject', title: 'the one', paths: ['ui/'] });
-    die = true;
     town1.start();
-    // Step until the merge has been claimed and the ref moved (the port hangs after that).
-    for (let i = 0; i < 60 && (await mergeCommitSubjects(h.repoPath)).length === 0; i++) {
-      await h.clock.advance(1_000, () => Promise.race([town1.settle(), new Promise<void>((r) => setTimeout(r, 200))]));
-    }
+    // Step until the merge has been claimed and the ref moved (everything after that is held).
+    for (let i = 0; i < 60 && !crash.dead(); i++) await h.clock.advance(1_000, () => crash.settle(town1));
+    expect(crash.dead(), 'the ref moved').toBe(true);
+    await crash.quiet(); // the first process is abandoned from here on
     expect(await mergeCommitSubjects(h.repoPath)).toHaveLength(1);
-    await new Promise((r) => setTimeout(r, 300)); // let the intent write land
     // The "crashed" process is abandoned; a new one opens the same database.
     const store2 = await openStore(dbFile);
     const town2 = await h.open({ store: store2, git: real });

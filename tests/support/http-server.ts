@@ -20,17 +20,21 @@ export interface TestServer {
   readonly dataDir: string;
   /** Resident memory of the server's node process (the largest in its process tree), bytes. */
   rssBytes(): number;
-  stop(): Promise<void>;
+  /** Stops the server; its data directory goes too unless `keepData` (for a restart on it). */
+  stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
 /**
  * Starts the server (no demo town unless `env` asks for one) and resolves once it listens.
- * `env` is added to the child's environment (GT_AUTH, tokens, GT_ALLOWED_HOSTS...).
+ * `env` is added to the child's environment (GT_AUTH, tokens, GT_ALLOWED_HOSTS...);
+ * `dataDir` restarts on the directory of an earlier server stopped with `keepData`.
  */
-export async function startTestServer(options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<TestServer> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'gt-http-'));
+export async function startTestServer(
+  options: { env?: Record<string, string>; timeoutMs?: number; dataDir?: string } = {},
+): Promise<TestServer> {
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'gt-http-')));
   const run = startServerProcess({
-    index: 0,
+    index: options.dataDir ? 1 : 0,
     dataDir,
     logFile: path.join(dataDir, 'server.log'),
     env: { GT_DEMO: '0', ...options.env },
@@ -53,9 +57,9 @@ export async function startTestServer(options: { env?: Record<string, string>; t
     run,
     dataDir,
     rssBytes: () => Math.max(...processTree(run.pid).map(rssOf)),
-    async stop() {
+    async stop({ keepData = false } = {}) {
       await run.stop(10_000);
-      await rm(dataDir, { recursive: true, force: true });
+      if (!keepData) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

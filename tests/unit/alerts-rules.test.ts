@@ -46,11 +46,7 @@ class Fixture {
     // The rule under test alone: others watching the same metrics (the 20% and 40% conflict rules) would fire too.
     for (const other of this.manager.listRules())
       if (other.id !== this.rule.id) this.manager.updateRule({ id: other.id, enabled: false }, 'test');
-    const tick = () => {
-      this.clock.setTimer(STEP, tick);
-      this.manager.evaluate(this.snapshot());
-    };
-    this.clock.setTimer(STEP, tick);
+    this.clock.every(STEP, () => this.manager.evaluate(this.snapshot()));
   }
 
   snapshot(): MetricSnapshot {

@@ -2,6 +2,8 @@
  * The alert state machine, row by row of its table (server/alerts/state.ts): Prometheus's
  * pending -> firing -> resolved with `for` and keep-firing-for, on explicit times.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { INACTIVE, evaluate, type AlertTiming } from '@/server/alerts/state';
 
@@ -100,5 +102,68 @@ describe('the alert state machine', () => {
     };
     expect(evaluate(resolved, false, at(110_000), rule)).toBe(resolved);
     expect(evaluate(resolved, true, at(120_000), rule)).toEqual({ ...INACTIVE, state: 'pending', activeAt: at(120_000) });
+  });
+});
+
+/**
+ * The table in state.ts's comment, row by row: each row's `when` is turned into an input
+ * that meets it, and the result must be the row's `next`. A row this test cannot read
+ * fails it, so the table and the code cannot drift apart.
+ */
+describe('the alert table in state.ts, row by row', () => {
+  const source = readFileSync(path.join(import.meta.dirname, '../../server/alerts/state.ts'), 'utf8');
+  const rows = source
+    .split('\n')
+    .map((line) => line.replace(/^\s*\*\s?/, '').trim())
+    .filter((line) => line.startsWith('|') && !line.startsWith('| state') && !line.startsWith('|--'))
+    .map((line) => {
+      const [state, holds, when, next] = line
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim());
+      return { state: state as AlertTiming['state'], holds: holds === 'yes', when, next: next.split(/\s+/)[0] };
+    });
+
+  const t0 = at(0);
+  const base = { ...INACTIVE, activeAt: t0 };
+  const firing = { ...base, state: 'firing' as const, firedAt: t0 };
+  /** An input meeting the row's condition: the timing, the time of the evaluation and the rule. */
+  function input(state: AlertTiming['state'], holds: boolean, when: string): [AlertTiming, number, typeof rule] {
+    const key = `${state} ${holds ? 'yes' : 'no'} ${when}`.trim();
+    switch (key) {
+      case 'inactive no':
+      case 'inactive yes for > 0':
+        return [INACTIVE, t0, rule];
+      case 'inactive yes for = 0':
+        return [INACTIVE, t0, { forMs: 0, keepFiringForMs: 0 }];
+      case 'pending yes now - activeAt >= for':
+        return [{ ...base, state: 'pending' }, t0 + rule.forMs, rule];
+      case 'pending yes otherwise':
+        return [{ ...base, state: 'pending' }, t0 + rule.forMs - 1, rule];
+      case 'pending no':
+        return [{ ...base, state: 'pending' }, t0 + 1, rule];
+      case 'firing yes':
+        return [{ ...firing, keepFiringSince: t0 + 5 }, t0 + 10, rule];
+      case 'firing no now - keepFiringSince < keepFiringFor':
+        return [{ ...firing, keepFiringSince: t0 }, t0 + rule.keepFiringForMs - 1, rule];
+      case 'firing no otherwise':
+        return [{ ...firing, keepFiringSince: t0 }, t0 + rule.keepFiringForMs, rule];
+      case 'resolved no':
+      case 'resolved yes':
+        return [{ ...firing, state: 'resolved', resolvedAt: t0 + 1 }, t0 + 2, rule];
+      default:
+        throw new Error(`no input for the table row "${key}": teach this test the new row`);
+    }
+  }
+
+  it('has all eleven rows', () => expect(rows).toHaveLength(11));
+
+  it.each(rows)('goes from $state (holds: $holds, when: $when) to $next', ({ state, holds, when, next }) => {
+    const [timing, now, r] = input(state, holds, when);
+    // "as inactive": a resolved alert whose condition holds again starts a new episode.
+    const expected = next === 'as' ? evaluate(INACTIVE, true, now, r).state : next;
+    const result = evaluate(timing, holds, now, r);
+    expect(result.state).toBe(expected);
+    if (state === 'resolved' && holds) expect(result.activeAt).toBe(now);
   });
 });

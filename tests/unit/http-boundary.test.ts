@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { route } from '@/lib/api';
 import { parseCookies } from '@/server/auth/authenticator';
 import { AUDIT_DIGEST_MAX_CHARS, auditDigest } from '@/server/commands/audit-digest';
+import { hasDotSegment } from '@/server/http/boundary';
 import { HostAllowList } from '@/server/http/hosts';
 import { nestsDeeperThan } from '@/server/http/json-depth';
 import { FailureLimiter } from '@/server/http/rate-limit';
@@ -155,5 +156,22 @@ describe('route handlers', () => {
     expect(bare.map((f) => path.relative(root, f))).toEqual([]);
     const wrapped = files.filter((f) => /export const (GET|POST|PUT|PATCH|DELETE) = route\(/.test(readFileSync(f, 'utf8')));
     expect(wrapped.length).toBe(files.length);
+  });
+});
+
+describe('hasDotSegment', () => {
+  it('finds . and .. segments, plain or percent-encoded, and leaves dots inside names alone', () => {
+    for (const target of [
+      '/api/rigs/../town',
+      '/api/rigs/%2e%2e/split',
+      '/api/rigs/%2E./split',
+      '/api/./town',
+      '/api/beads/%2e',
+    ]) {
+      expect(hasDotSegment(target), target).toBe(true);
+    }
+    for (const target of ['/api/commands/bead.create', '/api/beads/...', '/api/town?x=..', '/api/rigs/a..b', '/']) {
+      expect(hasDotSegment(target), target).toBe(false);
+    }
   });
 });

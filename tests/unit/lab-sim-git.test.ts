@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { SimGit, regionKey } from '../../server/lab/sim-git';
-import { SimClock } from '../../server/lab/sim-clock';
 
 const REPO = '/sim/repo';
 const REF = 'refs/heads/main';
@@ -71,21 +70,5 @@ describe('modelled git', () => {
     const root = git.initRepository(REPO);
     await git.ensureWorktree(REPO, '/wt/idle', 'polecat/idle', root);
     expect(await git.commitAll('/wt/idle')).toBeNull();
-  });
-});
-
-describe('the lab clock', () => {
-  it('fires timers in time order, creation order on ties, and skips cleared ones', async () => {
-    const clock = new SimClock(0);
-    const fired: string[] = [];
-    clock.setTimer(20, () => fired.push('b'));
-    clock.setTimer(10, () => fired.push('a1'));
-    clock.setTimer(10, () => fired.push('a2'));
-    const gone = clock.setTimer(15, () => fired.push('never'));
-    clock.clearTimer(gone);
-    await clock.runUntil(100, async () => {});
-    expect(fired).toEqual(['a1', 'a2', 'b']);
-    expect(clock.now()).toBe(100);
-    expect(clock.pendingTimers()).toBe(0);
   });
 });
