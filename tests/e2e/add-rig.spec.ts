@@ -89,6 +89,17 @@ test.describe('adding a rig to an empty town', () => {
     await expect(page.getByTestId('add-rig-done')).toHaveText('shop added: lands on trunk (local)', { timeout: 60_000 });
     await expect(page.getByRole('link', { name: /shop/ }).first()).toBeVisible();
     await screenshot(page, 'add-rig-added-light');
+
+    // Its page: remove its idle polecat, then the rig itself, behind the confirmation.
+    await page.goto(`${server.url}/rigs/shop`);
+    await page.getByTestId('remove-furiosa').click();
+    await expect(page.getByRole('status').filter({ hasText: 'shop/furiosa: removed' })).toBeVisible();
+    await page.getByTestId('rig-remove-open').click();
+    await expect(page.getByTestId('rig-remove-confirm')).toContainText('history (beads, merges, events) stays');
+    await screenshot(page, 'rig-remove-confirm-light');
+    await page.getByTestId('rig-remove-submit').click();
+    await page.waitForURL(`${server.url}/`);
+    await expect(page.getByTestId('no-rigs')).toBeVisible();
   });
 
   test('gt rig add, gt polecat add and bd import exit with the documented codes', async () => {
