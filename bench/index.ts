@@ -14,6 +14,7 @@ import { printRealtimeLatency } from './realtime-latency';
 import { printLabBench } from './lab';
 import { printPageTiming } from './page-timing';
 import { printBeadsImport } from './beads-import';
+import { printBodyLimit } from './body-limit';
 
 const SEED_CONFLICT_RATE: Record<number, string> = { 5: '~10%', 15: '~30%', 30: '~50%+' };
 
@@ -251,6 +252,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   'page-timing': printPageTiming,
   lab: printLabBench,
   'beads-import': printBeadsImport,
+  'body-limit': printBodyLimit,
 };
 
 async function main() {

@@ -324,6 +324,14 @@ withJson(rig.command('merge').description('merge a split rig’s partitions back
     );
   },
 );
+withJson(rig.command('fetch').description('fetch a rig’s upstream now; its target follows it').argument('<rig>')).action(
+  async (name: string, opts: { json?: boolean }) => {
+    const r = await command<{ rig: string; tip: string; moved: boolean; diverged: boolean }>('rig.fetch', { rig: name });
+    if (opts.json) return json(r);
+    if (r.diverged) console.log(`${r.rig}: the upstream no longer contains the target ${r.tip.slice(0, 12)} (rewritten?)`);
+    else console.log(`${r.rig}: ${r.moved ? 'moved to' : 'up to date at'} ${r.tip.slice(0, 12)}`);
+  },
+);
 withJson(
   rig.command('tier').description('pin a rig’s Deacon tier: auto, hot, warm or cold').argument('<rig>').argument('<tier>'),
 ).action(async (name: string, tier: string, opts: { json?: boolean }) => {

@@ -35,6 +35,13 @@ export interface RigSettings {
   maxAttempts: number;
   /** Every this-many ms of waiting raises a request one priority level, so none starves. */
   agingStepMs: number;
+  /**
+   * A rig landing upstream fetches it this often (ms of engine time), and its local target
+   * follows, so new polecat work and rework start from what the team has pushed.
+   */
+  fetchIntervalMs: number;
+  /** A rig landing upstream also pushes each polecat branch when its agent commits, for review. */
+  pushBranches: boolean;
   /** Scripted agent: mean simulated work time per bead, ms of engine time. */
   agentWorkMs: number;
   /** Scripted agent: chance that a change breaks the gates (0-1). */

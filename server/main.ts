@@ -94,9 +94,12 @@ async function main(): Promise<void> {
   const clock = new ScaledRealClock(config.timeScale, Math.max(Date.now(), (lastEvent?.at ?? 0) + 1));
   const ledger = new TimeLedger(clock);
   const git = timedGit(new CliGit(), (ms) => ledger.gitCall(ms));
+  // Fetches, landing pushes and clones (gt rig add) count as git time too.
+  const upstream = timedGit(new CliUpstream(), (ms) => ledger.gitCall(ms));
   const town = await createEngine({
     clock,
     git,
+    upstream,
     store,
     // Each rig picks its agent: the scripted one (the demo) or an external CLI (docs/agents.md).
     agents: new RigAgentRuntime(
@@ -136,7 +139,7 @@ async function main(): Promise<void> {
   else
     log.info(`agents and checks run ${sandbox.user ? `as user ${sandbox.user.name}` : 'in namespaces without the token files'}`);
   // Rigs added from a URL are cloned beside the data (gt rig add; server/rigs/rig-cloner.ts).
-  const rigCloner = new RigCloner({ town, upstream: new CliUpstream(), rigsRoot: path.join(config.dataDir, 'rigs') });
+  const rigCloner = new RigCloner({ town, upstream, rigsRoot: path.join(config.dataDir, 'rigs') });
   const commands = createCommandBus({ engine: town, alerts: monitoring.alerts, rigCloner });
   town.start();
   disk.start();

@@ -16,6 +16,7 @@ import {
 import { addPolecats, removePolecat, slingBead } from './polecats';
 import { configureRefinery, scaleRefinery } from './refinery';
 import { addRig, mergeRig, removeRig, splitRig } from './rigs';
+import { configureUpstream, fetchRig } from './upstream';
 import {
   acknowledgeEscalation,
   approveGate,
@@ -48,6 +49,8 @@ export const COMMANDS: Command[] = [
   configureAgents,
   splitRig,
   mergeRig,
+  fetchRig,
+  configureUpstream,
   parkRig,
   unparkRig,
   setTier,

@@ -25,7 +25,7 @@ import { ProviderLimiter } from './limiter';
 import { Mayor } from './mayor';
 import { Persistence } from './persistence';
 import { Polecats } from './polecats';
-import type { AgentRuntime, GatePort, GitPort, TownStore } from './ports';
+import type { AgentRuntime, GatePort, GitPort, TownStore, UpstreamPort } from './ports';
 import { seededRandom, type Random } from './random';
 import { TownRecords } from './records';
 import { Recovery } from './recovery';
@@ -36,6 +36,7 @@ import { TownSettingsBook } from './settings';
 import { Splits } from './split';
 import { Supervision } from './supervision';
 import { Town } from './town';
+import { pushReviewBranch } from './upstream-landing';
 import { Verdicts } from './verdicts';
 import { Waves } from './waves';
 
@@ -48,6 +49,11 @@ export interface EngineOptions {
   gates: GatePort;
   /** Where polecat worktrees live: `<workDir>/worktrees/<rig>/<polecat>`. */
   workDir: string;
+  /**
+   * Rigs' upstream repositories (fetch, landing pushes, polecat branches). Without it a
+   * rig must land locally (`landing: 'local'`, the demo, the lab): no upstream is called.
+   */
+  upstream?: UpstreamPort;
   random?: Random;
   bus?: EventBus;
   log?: Logger;
@@ -85,8 +91,17 @@ export async function createEngine(options: EngineOptions): Promise<Town> {
   const verdicts = new Verdicts(ctx, records, sessions, escalations, waves, gates);
   const supervision = new Supervision(ctx, records, sessions, gates, escalations, settings);
   const mayor = new Mayor(ctx, records, gates, convoys, waves, sessions);
-  const recovery = new Recovery(ctx, records, verdicts, store);
-  const runtimes = new RigRuntimes(ctx, records, options.gates, verdicts, supervision, sessions, recovery);
+  const upstream = options.upstream ?? null;
+  if (upstream) {
+    ctx.bus.subscribe((event) => {
+      if (event.type !== 'polecat.committed') return;
+      const rt = records.rigs.get(event.rig);
+      const polecat = records.polecats.get(event.polecat);
+      if (rt && polecat) pushReviewBranch(ctx, upstream, rt.rig, polecat.branch);
+    });
+  }
+  const recovery = new Recovery(ctx, records, verdicts, store, upstream);
+  const runtimes = new RigRuntimes(ctx, records, options.gates, upstream, verdicts, supervision, sessions, recovery);
   const polecats = new Polecats(ctx, records, sessions, options.workDir);
   const splits = new Splits(ctx, records, {
     attachRig: (rig) => runtimes.attachNew(rig, false),

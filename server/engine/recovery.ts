@@ -3,7 +3,9 @@
  * (the store is the truth for intent, git for what landed). A landing and the bookkeeping
  * around it are several writes; whichever of them a crash cut off, this finishes the job:
  * - a request caught mid-merge landed iff its recorded merge commit is on the target;
- *   otherwise it goes back to the queue (never lands twice, never lost);
+ *   otherwise it goes back to the queue (never lands twice, never lost). For a rig that
+ *   lands upstream the target is the upstream's branch, read by a fetch (a crash may have
+ *   come between the push and the local ref), and the local ref is moved onto it;
  * - a request recorded as merged whose bead is still in play completes its bead;
  * - a polecat and its bead agree on who holds whom: a polecat holding an open,
  *   unassigned bead takes it back (its worktree has the work); one holding a bead
@@ -13,8 +15,9 @@
  * anything of ours runs in the repository.
  */
 import type { EngineContext } from './context';
-import type { TownStore } from './ports';
+import type { TownStore, UpstreamPort } from './ports';
 import type { RigRuntime, TownRecords } from './records';
+import { UpstreamLanding } from './upstream-landing';
 import type { Verdicts } from './verdicts';
 
 export class Recovery {
@@ -23,6 +26,7 @@ export class Recovery {
     private readonly records: TownRecords,
     private readonly verdicts: Verdicts,
     private readonly store: TownStore,
+    private readonly upstream: UpstreamPort | null,
   ) {}
 
   /** Removes lock files a killed git process left behind (nothing of ours runs yet). */
@@ -38,7 +42,7 @@ export class Recovery {
     const { git, clock } = this.ctx;
     const { records } = this;
     for (const rt of rigs) {
-      const tip = await git.resolveRef(rt.rig.repoPath, `refs/heads/${rt.rig.targetBranch}`);
+      const tip = await this.landedTip(rt);
       for (const mr of rt.queue.all()) {
         if (mr.status !== 'merging') continue;
         const landed = mr.mergeCommit !== null && (await git.isAncestor(rt.rig.repoPath, mr.mergeCommit, tip));
@@ -76,5 +80,29 @@ export class Recovery {
     }
     // Its writes land before the rig's roles start (a write barrier: other rigs keep going).
     await this.ctx.persistence.write(async () => {});
+  }
+
+  /**
+   * The commit everything landed is in: the local target, or for a rig landing upstream the
+   * upstream's tip (fetched, the local target moved onto it). Upstream unreachable: the
+   * newest tip this clone knows of (its last push or fetch); a request that landed beyond
+   * it goes back to the queue and its re-merge finds its head already on the target.
+   */
+  private async landedTip(rt: RigRuntime): Promise<string> {
+    const { git, log } = this.ctx;
+    const { repoPath, targetBranch, settings } = rt.rig;
+    const local = await git.resolveRef(repoPath, `refs/heads/${targetBranch}`);
+    if (settings.landing !== 'upstream') return local;
+    if (!this.upstream) {
+      log.error(`rig ${rt.rig.name} lands upstream but this engine has no upstream port`);
+      return local;
+    }
+    try {
+      return (await new UpstreamLanding(this.ctx, this.upstream, rt.rig).follow()).tip;
+    } catch (error) {
+      log.warn(`rig ${rt.rig.name}: cannot fetch the upstream to reconcile`, { error: String(error) });
+      const known = await git.resolveRef(repoPath, `refs/remotes/origin/${targetBranch}`).catch(() => local);
+      return (await git.isAncestor(repoPath, local, known)) ? known : local;
+    }
   }
 }

@@ -150,6 +150,15 @@ export class SpeculativeWindow {
   private async mergeOnto(item: WindowItem, gen: number, base: string, keepValidation: boolean): Promise<void> {
     const { git } = this.ctx;
     const started = performance.now(); // real time on purpose: this measures git, not the town
+    if (this.rig.settings.landing === 'upstream' && (await git.isAncestor(this.rig.repoPath, item.mr.headSha, base))) {
+      // Already on the target: a push that landed unseen (the upstream unreachable at a
+      // restart's reconcile). A new merge commit would land it twice; land it as it is.
+      if (item.gen !== gen) return;
+      item.spec = base;
+      item.stage = 'passed';
+      this.kick();
+      return;
+    }
     const merged = await git.mergeTree(this.rig.repoPath, base, item.mr.headSha);
     if (item.gen !== gen) return;
     if (!merged.clean) {

@@ -19,9 +19,14 @@
  * batch is bisected (validate the first half, land it if it passes, and so on) until the
  * failing request is found and rejected.
  *
+ * A rig landing upstream pushes the prefix's last commit to the upstream first and moves
+ * its local target after (upstream-landing.ts); it fetches on an interval, and its target
+ * follows the upstream.
+ *
  * Crash safety: each request's speculative commit is persisted as its merge intent
- * before the ref moves. On restart or attach (recovery.ts) a request caught mid-merge landed iff
- * its intent commit is on the target; everything else goes back to the queue.
+ * before the ref moves (before the push, landing upstream). On restart or attach
+ * (recovery.ts) a request caught mid-merge landed iff its intent commit is on the target
+ * (the upstream's, landing upstream); everything else goes back to the queue.
  *
  * This module fills the window from the queue, sends back what fails on the target and
  * lands; the window's speculation and validation are refinery-window.ts.
@@ -32,9 +37,11 @@ import { queueOrder } from './merge-request';
 import type { MergeRequest, Rig } from '../../contracts/records';
 import { backoffMs } from './backoff';
 import { isWholeRepository, owns } from './partitions';
-import type { GatePort } from './ports';
+import { conflict } from './errors';
+import type { GatePort, UpstreamPort } from './ports';
 import type { RefineryStats } from './refinery-stats';
 import { SpeculativeWindow, type Stage, type WindowItem } from './refinery-window';
+import { UpstreamLanding } from './upstream-landing';
 
 export type { Stage } from './refinery-window';
 
@@ -45,6 +52,17 @@ export interface RefineryHooks {
   conflicted(mr: MergeRequest, files: string[]): void;
   /** A validation gate failed on the request over the current target. */
   rejected(mr: MergeRequest, gate: string, output: string): void;
+}
+
+/** What a fetch of a rig's upstream found (rig.fetch). */
+export interface FetchResult {
+  rig: string;
+  /** The target's tip now. */
+  tip: string;
+  /** The upstream had moved and the local target followed it. */
+  moved: boolean;
+  /** The upstream does not contain the local target (its history was rewritten): nothing lands. */
+  diverged: boolean;
 }
 
 export interface WindowView {
@@ -65,16 +83,20 @@ export class Refinery {
   private stalledUntil = 0;
   /** Scratch worktrees asked for so far (slots 0..n-1, GatePort.prepare). */
   private preparedSlots = 0;
+  /** The way onto the rig's upstream, used while it lands upstream; null: the engine has no upstream port. */
+  private readonly upstream: UpstreamLanding | null;
 
   constructor(
     private readonly ctx: EngineContext,
     private readonly rig: Rig,
     private readonly queue: MergeQueue,
     private readonly gates: GatePort,
+    upstream: UpstreamPort | null,
     readonly stats: RefineryStats,
     private readonly hooks: RefineryHooks,
   ) {
     this.window = new SpeculativeWindow(ctx, rig, gates, stats, () => this.kick());
+    this.upstream = upstream && new UpstreamLanding(ctx, upstream, rig);
   }
 
   private get ref(): string {
@@ -108,6 +130,8 @@ export class Refinery {
   health(): string[] {
     const findings: string[] = [];
     if (this.casStalls > 0) findings.push(`target ${this.ref} could not be updated ${this.casStalls} times (stale lock?)`);
+    if (this.rig.settings.landing === 'upstream')
+      findings.push(...(this.upstream?.health() ?? ['lands upstream, but no upstream is configured']));
     const limit = this.rig.settings.gates.reduce((sum, g) => sum + g.timeoutMs, 0) + 60_000;
     const now = this.ctx.clock.now();
     for (const item of this.window.items) {
@@ -136,6 +160,7 @@ export class Refinery {
   /** Stops taking work and kills running gates; a landing in progress finishes. */
   stop(): void {
     this.stopped = true;
+    this.upstream?.stop();
     for (const item of this.window.items) item.abort?.abort();
   }
 
@@ -165,6 +190,14 @@ export class Refinery {
   /** One reconciliation pass: decide what to do next from the current state. */
   private pump(): void {
     if (this.stopped || this.rig.status === 'retired') return;
+    this.upstream?.keepFetching(() =>
+      this.ctx.track(
+        this.fetchUpstream().catch((error: unknown) =>
+          this.ctx.log.warn(`refinery ${this.rig.name}: fetching the upstream failed`, { error: String(error) }),
+        ),
+        `refinery ${this.rig.name}: fetch`,
+      ),
+    );
     this.prepareSlots();
     if (this.tip === null) {
       this.refreshTip();
@@ -259,11 +292,75 @@ export class Refinery {
     }
     if (prefix.length === 0 || prefix[0].base !== this.tip) return;
     if (this.ctx.clock.now() < this.stalledUntil) return;
+    if (this.rig.settings.landing === 'upstream' && !this.upstream) return; // never locally instead (health() says why)
     this.landing = this.land(prefix).finally(() => {
       this.landing = null;
       this.kick();
     });
     this.ctx.track(this.landing, `refinery ${this.rig.name}: land`);
+  }
+
+  /** No landing for a while (the `failures`-th in a row); the pump looks again after it. */
+  private backOff(failures: number): null {
+    const backoff = backoffMs(failures);
+    this.stalledUntil = this.ctx.clock.now() + backoff;
+    this.ctx.clock.setTimer(backoff, () => this.kick());
+    return null;
+  }
+
+  /**
+   * The target moved from `from` to `to` by commits not of this Refinery: the window is
+   * re-merged on `to` (the pump sees the new tip). Validations are kept where they still
+   * hold: all of them when only files outside this rig's scope changed (a sibling
+   * partition); landing upstream, those of the requests ahead of the first one whose files
+   * the new upstream commits touch. Returns the reason, for the event.
+   */
+  private async retarget(from: string, to: string, upstream: UpstreamLanding | null): Promise<string> {
+    const items = [...this.window.items];
+    let carry = 0;
+    let reason = 'target moved';
+    if (await this.movedOutsideScope(from, to)) {
+      carry = items.length;
+      reason = 'moved by another partition: merges redone, validations kept';
+    } else if (upstream) {
+      carry = await upstream.untouchedBy(
+        from,
+        to,
+        items.map((item) => item.mr.headSha),
+      );
+      reason = carry > 0 ? `upstream moved: merges redone, validations kept for ${carry}` : 'upstream moved';
+    }
+    items.forEach((item, i) => (item.carried = i < carry && item.stage === 'passed'));
+    this.tip = to;
+    return reason;
+  }
+
+  /**
+   * Fetches the upstream and moves the local target onto it, between landings (never
+   * during one), then re-merges the window on the new tip (rig.fetch, and every
+   * `fetchIntervalMs`).
+   */
+  async fetchUpstream(): Promise<FetchResult> {
+    const upstream = this.upstream?.active ? this.upstream : null;
+    if (!upstream) throw conflict(`rig '${this.rig.name}' does not land upstream`);
+    while (this.landing) await this.landing.catch(() => undefined);
+    const work = (async (): Promise<FetchResult> => {
+      const { tip, moved, diverged } = await upstream.follow();
+      const before = this.tip;
+      if (before !== null && tip !== before) {
+        const reason = await this.retarget(before, tip, upstream);
+        const head = this.window.items[0];
+        if (head)
+          this.ctx.emit({ type: 'refinery.ref_moved', at: this.ctx.clock.now(), rig: this.rig.name, mr: head.mr.id, reason });
+      }
+      return { rig: this.rig.name, tip, moved, diverged };
+    })();
+    const done = () => {
+      this.landing = null;
+      this.kick();
+    };
+    this.landing = work.then(done, done);
+    return work;
   }
 
   /**
@@ -283,27 +380,25 @@ export class Refinery {
     const oldTip = this.tip!;
     const last = prefix[prefix.length - 1];
     const started = performance.now();
-    // Intent before effect: if we die after update-ref, the restart finds these commits on the target.
+    const upstream = this.upstream?.active ? this.upstream : null;
+    // Intent before effect: if we die after update-ref (or the push), the restart finds these commits on the target.
     await Promise.all(prefix.map((item) => this.queue.update(item.mr, { mergeCommit: item.spec })));
-    const moved = await git.compareAndSwapRef(this.rig.repoPath, this.ref, last.spec!, oldTip);
+    let moved: boolean;
+    let now: string | null = null;
+    if (upstream) {
+      const result = await upstream.land(last.spec!, oldTip).catch((error: unknown) => this.backOff(upstream.failed(error)));
+      if (!result) return; // unreachable: the intents stay (it may have landed); tried again after a backoff
+      moved = result.moved;
+      if (!result.moved) now = result.now;
+    } else moved = await git.compareAndSwapRef(this.rig.repoPath, this.ref, last.spec!, oldTip);
     if (!moved) {
       await Promise.all(prefix.map((item) => this.queue.update(item.mr, { mergeCommit: null })));
-      const now = await git.resolveRef(this.rig.repoPath, this.ref);
-      const foreign = now !== oldTip && (await this.movedOutsideScope(oldTip, now));
-      if (foreign) for (const item of this.window.items) item.carried = item.stage === 'passed';
-      this.ctx.emit({
-        type: 'refinery.ref_moved',
-        at: clock.now(),
-        rig: this.rig.name,
-        mr: prefix[0].mr.id,
-        reason: foreign ? 'moved by another partition: merges redone, validations kept' : 'target moved',
-      });
+      now ??= await git.resolveRef(this.rig.repoPath, this.ref);
+      const reason = now === oldTip ? 'target moved' : await this.retarget(oldTip, now, upstream);
+      this.ctx.emit({ type: 'refinery.ref_moved', at: clock.now(), rig: this.rig.name, mr: prefix[0].mr.id, reason });
       if (now === oldTip) {
         // The ref did not move yet the swap failed: a stale lock. Back off instead of spinning.
-        this.casStalls++;
-        const backoff = backoffMs(this.casStalls);
-        this.stalledUntil = clock.now() + backoff;
-        this.ctx.clock.setTimer(backoff, () => this.kick());
+        this.backOff(++this.casStalls);
         this.ctx.log.warn(`refinery ${this.rig.name}: cannot update ${this.ref} (locked?)`, { stalls: this.casStalls });
       }
       this.tip = now;

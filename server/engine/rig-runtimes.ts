@@ -19,7 +19,7 @@ import type { EngineContext } from './context';
 import { conflict, notFound } from './errors';
 import { MergeQueue } from './merge-queue';
 import type { MergeRequest, Polecat, Rig } from '../../contracts/records';
-import type { GatePort, TownState } from './ports';
+import type { GatePort, TownState, UpstreamPort } from './ports';
 import type { RigRuntime, TownRecords } from './records';
 import type { Recovery } from './recovery';
 import { Refinery } from './refinery';
@@ -58,6 +58,7 @@ export class RigRuntimes {
     private readonly ctx: EngineContext,
     private readonly records: TownRecords,
     private readonly checks: GatePort,
+    private readonly upstream: UpstreamPort | null,
     private readonly verdicts: Verdicts,
     private readonly supervision: Supervision,
     private readonly sessions: AgentSessions,
@@ -187,7 +188,7 @@ export class RigRuntimes {
     const rt: RigRuntime = {
       rig,
       queue,
-      refinery: new Refinery(this.ctx, rig, queue, this.checks, new RefineryStats(this.ctx.clock.now()), {
+      refinery: new Refinery(this.ctx, rig, queue, this.checks, this.upstream, new RefineryStats(this.ctx.clock.now()), {
         landed: (mr) => verdicts.landed(rt, mr),
         conflicted: (mr) => verdicts.conflicted(rt, mr),
         rejected: (mr, gate, output) => verdicts.rejected(rt, mr, gate, output),

@@ -10,6 +10,8 @@ export const DEFAULT_RIG_SETTINGS: RigSettings = {
   maxAttempts: 4,
   // 10 minutes of waiting is worth one priority level (see effectivePriority).
   agingStepMs: 10 * 60_000,
+  fetchIntervalMs: 60_000,
+  pushBranches: false,
   agentWorkMs: 12_000,
   agentFailureRate: 0,
   witnessIntervalMs: null,

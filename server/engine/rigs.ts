@@ -10,6 +10,7 @@ import type { MergeRequest, Rig, RigSettings } from '../../contracts/records';
 import type { SuggestedSplit } from '../../contracts/split';
 import type { TownRecords } from './records';
 import { combineStats, type RefineryStatsSnapshot } from './refinery-stats';
+import type { FetchResult } from './refinery';
 import type { RigAttachment, RigRuntimes } from './rig-runtimes';
 import { DEFAULT_RIG_SETTINGS, MAX_REFINERY_WORKERS, ZERO_COUNTERS, checkNewRigName } from './rig-settings';
 import type { MergeResult, SplitPlan } from '../../contracts/split';
@@ -203,6 +204,16 @@ export class Rigs {
     await this.records.commit({ deletedPolecats: polecats.map((p) => p.id) });
     this.ctx.emit({ type: 'rig.removed', at: this.ctx.clock.now(), rig: name, purged: false, by });
     return { ...detached, repoPath: rt.rig.repoPath, interrupted: busy, queued };
+  }
+
+  /**
+   * Fetches a rig's upstream now and moves its target onto it (a rig landing upstream also
+   * does this every `fetchIntervalMs`), so new polecat work starts from what the team pushed.
+   */
+  async fetch(name: string): Promise<FetchResult> {
+    const rt = this.records.rig(name);
+    if (rt.rig.settings.landing !== 'upstream') throw conflict(`rig '${name}' lands locally: it has no upstream to fetch`);
+    return rt.refinery.fetchUpstream();
   }
 
   /**

@@ -22,7 +22,7 @@
  * commit-tree does): the caller passes ids git has just given it.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { link, mkdir, open, rename, unlink, utimes, type FileHandle } from 'node:fs/promises';
+import { chmod, link, mkdir, open, rename, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 
@@ -207,9 +207,14 @@ async function writeLooseObject(objectsDir: string, id: string, compressed: Buff
     handle = await open(temp, 'wx', 0o444);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    await mkdir(dir).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'EEXIST') throw e;
-    });
+    const made = await mkdir(dir).then(
+      () => true,
+      (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EEXIST') throw e;
+        return false;
+      },
+    );
+    if (made) await shareLikeObjects(objectsDir, dir);
     handle = await open(temp, 'wx', 0o444);
   }
   try {
@@ -224,6 +229,17 @@ async function writeLooseObject(objectsDir: string, id: string, compressed: Buff
     await unlink(temp).catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * A group-shared repository (`core.sharedRepository=group`, as the agent sandbox sets it
+ * up: spawner/sandbox.ts) has group-writable object directories, and git makes every new
+ * one so (adjust_shared_perm). A fan-out directory made here follows suit, or an agent in
+ * the group could no longer add objects to it.
+ */
+async function shareLikeObjects(objectsDir: string, dir: string): Promise<void> {
+  const { mode } = await stat(objectsDir);
+  if (mode & 0o020) await chmod(dir, 0o2775);
 }
 
 /**

@@ -138,4 +138,19 @@ describe('the command API', () => {
     await bus.execute('witness.configure', { rig: 'myproject', intervalMs: null }, operator);
     expect(town.supervision.witnessStatus('myproject').intervalMs).toBe(5 * 60_000);
   });
+
+  it.each([
+    ['rig.fetch', { rig: 'myproject' }, 'conflict', /lands locally/],
+    ['rig.fetch', { rig: 'nope' }, 'not_found', /rig 'nope' does not exist/],
+    ['rig.upstream', { rig: 'myproject', pushBranches: true }, 'conflict', /lands locally/],
+    ['rig.upstream', { rig: 'myproject', fetchIntervalMs: 1_000 }, 'invalid', /at most every 5 s/],
+    ['rig.upstream', { rig: 'myproject', pushBranches: 'yes' }, 'invalid', /true or false/],
+    ['rig.upstream', { rig: 'myproject' }, 'invalid', /nothing to change/],
+  ])('refuses %s %j on a rig landing locally and changes nothing', async (name, input, code, message) => {
+    const before = structuredClone(town.rigs.get('myproject')!.settings);
+    const err = await refusal(name, input);
+    expect(err?.code).toBe(code);
+    expect(err?.message).toMatch(message);
+    expect(town.rigs.get('myproject')!.settings).toEqual(before);
+  });
 });

@@ -195,6 +195,21 @@ describe('writeCommitObject', () => {
     expect((await looseFiles()).filter((f) => f.includes('tmp_obj_'))).toEqual([]);
   });
 
+  it('makes a new fan-out directory group-writable in a group-shared repository, as git does', async () => {
+    // The agent sandbox shares rig repositories with the agent's group (spawner/sandbox.ts):
+    // a directory the server made 0755 would refuse that agent's next commit.
+    const shared = await mkdtemp(path.join(os.tmpdir(), 'gt-shared-'));
+    try {
+      await runGit(['init', '--bare', '--shared=group', '-q', shared], { cwd: os.tmpdir() }); // git's own: objects/ g+ws
+      const id = await writeCommitObject(shared, commit({ message: 'shared' }));
+      const fanOut = path.join(shared, 'objects', id.slice(0, 2));
+      expect((await stat(fanOut)).mode & 0o2070).toBe(0o2070);
+      expect((await runGit(['cat-file', '-t', id], { cwd: shared })).stdout.trim()).toBe('commit');
+    } finally {
+      await rm(shared, { recursive: true, force: true });
+    }
+  });
+
   it('ends the message with one newline, as commit-tree -m does: "m" and "m\\n" are one commit, "m\\n\\n" another', async () => {
     const plain = await writeCommitObject(gitDir, commit({ message: 'm' }));
     expect(await writeCommitObject(gitDir, commit({ message: 'm\n' }))).toBe(plain);

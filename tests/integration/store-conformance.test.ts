@@ -36,6 +36,8 @@ function rig(over: Partial<Rig> = {}): Rig {
       gates: [{ name: 'typecheck', command: ['npx', 'tsc', '--noEmit'], timeoutMs: 120_000 }],
       maxAttempts: 3,
       agingStepMs: 60_000,
+      fetchIntervalMs: 30_000,
+      pushBranches: true,
       agentWorkMs: 45_000,
       agentFailureRate: 0.05,
       witnessIntervalMs: null,

@@ -14,6 +14,7 @@ import { createEngine } from '../../server/engine/assembly';
 import type { Town } from '../../server/engine/town';
 import { CliGit, initRepository } from '../../server/git/cli-git';
 import { GateRunner } from '../../server/gates/gate-runner';
+import { CliUpstream } from '../../server/git/upstream';
 import { demoRepositoryFiles } from '../../server/git/demo-repo';
 import { MemoryStore } from '../../server/store/memory-store';
 
@@ -56,6 +57,8 @@ export async function createHarness(
         store: over.store ?? store,
         agents: options.agents?.(clock, over.git ?? git, dir) ?? new ScriptedAgentRuntime({ clock, git: over.git ?? git }),
         gates: options.gates?.(clock) ?? new GateRunner({ scratchRoot: path.join(dir, 'scratch') }),
+        // Only rigs landing upstream call it (none of the harness's own: its repository has no upstream).
+        upstream: new CliUpstream(),
         workDir: dir,
         random: seededRandom(42),
       }),
