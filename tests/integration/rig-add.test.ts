@@ -80,18 +80,14 @@ describe('rig.add', () => {
   const rigDirs = async () => readdir(rigsRoot).catch(() => [] as string[]);
   const storedRigs = async () => (await h.store.loadTown()).rigs.map((r) => r.name);
 
-  it('clones the upstream, records it without a password, and its polecats land work on the target branch', async () => {
-    const rig = (await bus.execute(
-      'rig.add',
-      { name: 'engine', url: `file://${origin}`, local: true, polecats: 2 },
-      operator,
-    )) as {
+  it('clones the upstream, records it, and its polecats land every landing on the upstream target branch', async () => {
+    const rig = (await bus.execute('rig.add', { name: 'engine', url: `file://${origin}`, polecats: 2 }, operator)) as {
       repoPath: string;
       targetBranch: string;
       settings: { landing: string; upstreamUrl: string };
     };
     expect(rig.targetBranch).toBe('trunk'); // the upstream's HEAD
-    expect(rig.settings.landing).toBe('local');
+    expect(rig.settings.landing).toBe('upstream');
     expect(rig.settings.upstreamUrl).toBe(`file://${origin}`);
     expect(rig.repoPath).toBe(path.join(rigsRoot, 'engine'));
     expect(await sh(rig.repoPath, 'remote', 'get-url', 'origin')).toBe(`file://${origin}`);
@@ -114,6 +110,9 @@ describe('rig.add', () => {
     expect(Number(landed)).toBe(3);
     expect(await sh(rig.repoPath, 'merge-base', '--is-ancestor', before, 'refs/heads/trunk').then(() => true)).toBe(true);
     expect((await fsck(rig.repoPath)).ok).toBe(true);
+    // Every landing reached the upstream: its trunk is the clone's.
+    expect(await sh(origin, 'rev-parse', 'refs/heads/trunk')).toBe(await sh(rig.repoPath, 'rev-parse', 'refs/heads/trunk'));
+    expect((await fsck(origin)).ok).toBe(true);
   });
 
   it('lands on the branch asked for and records upstream landing when --local is not given', async () => {
