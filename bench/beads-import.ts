@@ -12,7 +12,7 @@ import { createEngine } from '../server/engine/assembly';
 import { VirtualClock } from '../server/engine/clock';
 import { CliGit, initRepository } from '../server/git/cli-git';
 import { demoRepositoryFiles } from '../server/git/demo-repo';
-import { GateRunner } from '../server/gates/gate-runner';
+import { CheckRunner } from '../server/checks/check-runner';
 import { migrateDatabase } from '../server/store/migrate';
 import { PrismaStore } from '../server/store/prisma-store';
 import { openSqlitePrisma } from '../server/store/sqlite';
@@ -61,7 +61,7 @@ export async function printBeadsImport(): Promise<void> {
       git,
       store,
       agents: new ScriptedAgentRuntime({ clock, git }),
-      gates: new GateRunner({ scratchRoot: path.join(dir, 'scratch') }),
+      checks: new CheckRunner({ scratchRoot: path.join(dir, 'scratch') }),
       workDir: dir,
     });
     await town.rigs.add({ name: 'app', repoPath: repo });

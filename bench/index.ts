@@ -137,14 +137,14 @@ interface WorkersRun {
   label: string;
   r: WorkersRow;
   theory: number;
-  /** Throughput relative to 1 worker with the same kind of gate. */
+  /** Throughput relative to 1 worker with the same kind of check. */
   ratio: number;
 }
 
 function workersRow({ label, r, theory, ratio }: WorkersRun): string {
   return [
     label.padStart(9),
-    gateKey(r).padStart(14),
+    checkKey(r).padStart(14),
     `${r.failing}/${r.requests}`.padStart(8),
     String(r.landed).padStart(7),
     String(r.rejected).padStart(9),
@@ -152,8 +152,8 @@ function workersRow({ label, r, theory, ratio }: WorkersRun): string {
     f2(r.perSecond).padStart(6),
     `${f2(ratio)}x`.padStart(12),
     `${f2(theory)}x`.padStart(7),
-    `${r.gateRunsStarted}/${r.gateRunsCompleted}`.padStart(21),
-    f1(r.gateMsP50).padStart(12),
+    `${r.checkRunsStarted}/${r.checkRunsCompleted}`.padStart(21),
+    f1(r.checkMsP50).padStart(12),
     (r.orderIdentical ? 'identical' : 'DIFFERS').padStart(10),
   ].join(' ');
 }
@@ -163,7 +163,7 @@ function phasesRow({ label, r }: WorkersRun): string {
   const held = ph.waitBase + ph.merge + ph.wasted + ph.validate + ph.toResolve;
   return [
     label.padStart(9),
-    gateKey(r).padStart(14),
+    checkKey(r).padStart(14),
     f1(ph.waitBase).padStart(10),
     f1(ph.merge).padStart(6),
     f1(ph.wasted).padStart(7),
@@ -177,23 +177,23 @@ function phasesRow({ label, r }: WorkersRun): string {
   ].join(' ');
 }
 
-/** The kind and length of a run's gate: the unit its ratio to 1 worker is taken in. */
-const gateKey = (r: WorkersRow) => `${r.gate} ${r.gateMs / 1000} s`;
+/** The kind and length of a run's check: the unit its ratio to 1 worker is taken in. */
+const checkKey = (r: WorkersRow) => `${r.check} ${r.checkMs / 1000} s`;
 
 async function workersTables(): Promise<void> {
   const p = 0.1;
   console.log(
     `\nRefinery workers: draining 60 queued requests, ${p * 100}% failing, real time. ` +
-      `Gate "process": one gate, sh -c 'sleep <duration> && test ! -e ${MARKER}' in the slot's scratch worktree ` +
-      `(checked out at the speculative merge); gate "timer": an in-process wait, no process and no checkout (diagnostic)\n`,
+      `Check "process": one check, sh -c 'sleep <duration> && test ! -e ${MARKER}' in the slot's scratch worktree ` +
+      `(checked out at the speculative merge); check "timer": an in-process wait, no process and no checkout (diagnostic)\n`,
   );
   const measured: Array<{ label: string; r: WorkersRow }> = [];
-  const run = async (workers: number, gate: 'process' | 'timer', gateMs: number, label = String(workers)) => {
-    measured.push({ label, r: await refineryWorkers(workers, { failureRate: p, gate, gateMs }) });
+  const run = async (workers: number, check: 'process' | 'timer', checkMs: number, label = String(workers)) => {
+    measured.push({ label, r: await refineryWorkers(workers, { failureRate: p, check, checkMs }) });
   };
-  // The target is taken with a 1 s gate, 1 and 3 workers run twice in a symmetric order and
+  // The target is taken with a 1 s check, 1 and 3 workers run twice in a symmetric order and
   // averaged (other load on the machine drifts, and a parallel run suffers from it more).
-  // The 0.3 s rows show what a shorter gate does: a validation's fixed cost (checkout,
+  // The 0.3 s rows show what a shorter check does: a validation's fixed cost (checkout,
   // clean, process starts: ~35 ms) is a larger share of it, and the theory counts none.
   await run(1, 'process', 1_000);
   for (const w of [2, 3, 4, 8]) await run(w, 'process', 1_000);
@@ -203,43 +203,43 @@ async function workersTables(): Promise<void> {
   for (const w of [1, 3, 8]) await run(w, 'timer', 300);
 
   const meanRate = (key: string, labels: string[]) => {
-    const of = measured.filter((x) => gateKey(x.r) === key && labels.includes(x.label));
+    const of = measured.filter((x) => checkKey(x.r) === key && labels.includes(x.label));
     return of.reduce((a, x) => a + x.r.perSecond, 0) / of.length;
   };
   const baseline = new Map<string, number>();
   for (const { r } of measured) {
-    if (!baseline.has(gateKey(r))) baseline.set(gateKey(r), meanRate(gateKey(r), ['1', '1 again']));
+    if (!baseline.has(checkKey(r))) baseline.set(checkKey(r), meanRate(checkKey(r), ['1', '1 again']));
   }
   const runs: WorkersRun[] = measured.map(({ label, r }) => ({
     label,
     r,
     theory: speculativeTheory(r.workers, p),
-    ratio: r.perSecond / baseline.get(gateKey(r))!,
+    ratio: r.perSecond / baseline.get(checkKey(r))!,
   }));
   const threeRatio = meanRate('process 1 s', ['3', '3 again']) / baseline.get('process 1 s')!;
-  const ratioOf = (key: string) => runs.find((x) => gateKey(x.r) === key && x.r.workers === 3)!.ratio;
+  const ratioOf = (key: string) => runs.find((x) => checkKey(x.r) === key && x.r.workers === 3)!.ratio;
 
   console.log(
-    '  workers           gate  failing  landed  rejected  wall s  req/s  vs 1 worker  theory  gate runs start/done  gate p50 ms  order',
+    '  workers           check  failing  landed  rejected  wall s  req/s  vs 1 worker  theory  check runs start/done  check p50 ms  order',
   );
   for (const x of runs) console.log(workersRow(x));
   console.log(
-    `(vs 1 worker: against 1 worker with the same gate; process 1 s baseline = mean of its two runs, ` +
+    `(vs 1 worker: against 1 worker with the same check; process 1 s baseline = mean of its two runs, ` +
       `${f2(baseline.get('process 1 s')!)} req/s)`,
   );
   console.log(`order: ${runs.every((x) => x.r.orderIdentical) ? 'identical' : 'DIFFERS'} (every run: landed = queue order)`);
 
   console.log('\nWhere a worker slot goes, mean ms per request from claim to resolution; CPU ms per request\n');
   console.log(
-    '  workers           gate  wait base  merge  wasted  validate  to resolve  = held  rejected hold  retried validate  slot idle  cpu node + children',
+    '  workers           check  wait base  merge  wasted  validate  to resolve  = held  rejected hold  retried validate  slot idle  cpu node + children',
   );
   for (const x of runs) console.log(phasesRow(x));
   console.log('(retried validate: "validate" of the requests whose first run was voided by a failure ahead)');
 
   console.log(
     `\ntarget: 3 workers >= 2.6x of 1 worker: ${verdict(threeRatio >= 2.6)} ` +
-      `(${f2(threeRatio)}x with a 1 s process gate, mean of two runs; ${f2(ratioOf('process 0.3 s'))}x with a 0.3 s one; ` +
-      `${f2(ratioOf('timer 0.3 s'))}x with the 0.3 s timer gate; theory ${f2(speculativeTheory(3, p))}x)`,
+      `(${f2(threeRatio)}x with a 1 s process check, mean of two runs; ${f2(ratioOf('process 0.3 s'))}x with a 0.3 s one; ` +
+      `${f2(ratioOf('timer 0.3 s'))}x with the 0.3 s timer check; theory ${f2(speculativeTheory(3, p))}x)`,
   );
 }
 

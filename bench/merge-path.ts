@@ -9,7 +9,7 @@
  * - pipe floor: the same landing through the pipes the Refinery uses (server/git/git-pipes.ts:
  *   merge-tree and update-ref pipes, the commit written in-process), in a bare loop;
  * - refinery: the real engine path, a Town opened on a store holding the queued merge
- *   requests, its Refinery (1 worker, no gates) landing them on `main`;
+ *   requests, its Refinery (1 worker, no checks) landing them on `main`;
  * - checkout-and-rebase: how a one-at-a-time refinery works without plumbing, in a
  *   worktree: `checkout -B tmp <branch>`, `rebase <target>`, `update-ref <target> HEAD`.
  *
@@ -145,7 +145,7 @@ async function rebaseRound(worktree: string, branches: PreparedBranch[], steps: 
   return (performance.now() - started) / branches.length;
 }
 
-/** The real engine: a Town whose Refinery (1 worker, no gates) lands the queued requests. */
+/** The real engine: a Town whose Refinery (1 worker, no checks) lands the queued requests. */
 async function refineryRound(
   cliGit: CliGit,
   warmUp: boolean,
@@ -170,7 +170,7 @@ async function refineryRound(
     git: git.proxy,
     store: store.proxy,
     mergeRequests,
-    settings: { refineryWorkers: 1, gates: [] },
+    settings: { refineryWorkers: 1, checks: [] },
   });
   git.calls.clear();
   store.calls.clear();

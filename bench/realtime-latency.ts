@@ -27,7 +27,7 @@ import { hashSeed, seededRandom } from '../server/engine/random';
 import { createEngine } from '../server/engine/assembly';
 import { CliGit, initRepository } from '../server/git/cli-git';
 import { demoRepositoryFiles } from '../server/git/demo-repo';
-import { GateRunner } from '../server/gates/gate-runner';
+import { CheckRunner } from '../server/checks/check-runner';
 import { createMonitoring } from '../server/metrics/monitoring';
 import { PrismaMetricsStore } from '../server/metrics/prisma-series-store';
 import { attachRealtime } from '../server/realtime/socket';
@@ -59,7 +59,7 @@ export interface RealtimeRow {
   spawnBlockMaxMs: number;
   /** Share of the window the loop spent blocked in spawn(). */
   spawnBlockShare: number;
-  /** Processes started through the spawner instead (git and gates), per second. */
+  /** Processes started through the spawner instead (git and checks), per second. */
   spawnerRequestsPerSecond: number;
   /**
    * CPU of the server process over the window, as a share of one core, and its event-loop
@@ -125,7 +125,7 @@ export async function realtimeLatency(
     git,
     store,
     agents: new ScriptedAgentRuntime({ clock, git }),
-    gates: new GateRunner({ scratchRoot: path.join(dir, 'scratch') }),
+    checks: new CheckRunner({ scratchRoot: path.join(dir, 'scratch') }),
     workDir: dir,
     random: seededRandom(hashSeed('bench-realtime')),
   });

@@ -1,7 +1,7 @@
 /**
- * Refinery throughput against its worker count, on real time with one validation gate of
- * fixed duration, `sh -c 'sleep <s> && test ! -e GT_GATE_FAIL'` (see gateSpecs; no Node
- * start-up), so a request fails its gate exactly when its merge result
+ * Refinery throughput against its worker count, on real time with one validation check of
+ * fixed duration, `sh -c 'sleep <s> && test ! -e GT_CHECK_FAIL'` (see checkSpecs; no Node
+ * start-up), so a request fails its check exactly when its merge result
  * holds the marker file, which round(failureRate × requests) of the prepared branches
  * write (picked by a seeded shuffle: the same requests fail at every worker count). The
  * queue is pre-filled with `requests` non-conflicting branches and drained; throughput =
@@ -15,10 +15,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ScaledRealClock } from '../server/engine/clock';
 import type { DomainEvent } from '../contracts/events';
-import type { GateSpec } from '../contracts/records';
-import type { GateRunResult } from '../server/engine/ports';
+import type { CheckSpec } from '../contracts/records';
+import type { CheckRunResult } from '../server/engine/ports';
 import { CliGit } from '../server/git/cli-git';
-import { GateRunner } from '../server/gates/gate-runner';
+import { CheckRunner } from '../server/checks/check-runner';
 import { processRunner, Spawner } from '../server/spawner/spawner';
 import {
   MARKER,
@@ -34,9 +34,9 @@ import {
 
 export interface WorkersRow {
   workers: number;
-  gate: 'process' | 'timer';
-  /** The gate's fixed duration. */
-  gateMs: number;
+  check: 'process' | 'timer';
+  /** The check's fixed duration. */
+  checkMs: number;
   failureRate: number;
   /** Requests whose branch writes the marker (round(failureRate × requests)). */
   failing: number;
@@ -45,12 +45,12 @@ export interface WorkersRow {
   rejected: number;
   seconds: number;
   perSecond: number;
-  /** Gate runs started (aborted re-speculations included) and completed with a current result. */
-  gateRunsStarted: number;
-  gateRunsCompleted: number;
-  /** Median real ms of a completed validation (scratch checkout + the gate). */
-  gateMsP50: number;
-  /** Completed gate time / (workers × wall time): how busy the workers were. */
+  /** Check runs started (aborted re-speculations included) and completed with a current result. */
+  checkRunsStarted: number;
+  checkRunsCompleted: number;
+  /** Median real ms of a completed validation (scratch checkout + the check). */
+  checkMsP50: number;
+  /** Completed check time / (workers × wall time): how busy the workers were. */
   utilisation: number;
   orderIdentical: boolean;
   /**
@@ -59,7 +59,7 @@ export interface WorkersRow {
    * - merge: merge-tree + the merge commit, until its first validation starts;
    * - wasted: first validation start → final validation start (runs voided because a
    *   request ahead failed, re-merge included);
-   * - validate: the final validation (scratch checkout + the gate);
+   * - validate: the final validation (scratch checkout + the check);
    * - toResolve: validated → landed or rejected (waiting for the ones ahead, the landing);
    * - rejectedHold: toResolve of the rejected ones only (a failed request keeps its slot
    *   until it reaches the head of the window);
@@ -75,7 +75,7 @@ export interface WorkersRow {
     rejectedHold: number;
     validateRetried: number;
   };
-  /** CPU ms per request of this process (the engine, spawning) and of its children (git, gates); Linux only. */
+  /** CPU ms per request of this process (the engine, spawning) and of its children (git, checks); Linux only. */
   cpu: { node: number; children: number } | null;
   /** Share of workers × wall time no request held a slot (refill gaps, the drain at the end). */
   slotIdle: number;
@@ -90,7 +90,7 @@ interface Span {
   resolved: number;
 }
 
-/** Timestamps per merge request, fed by the git and gate ports below and by events. */
+/** Timestamps per merge request, fed by the git and check ports below and by events. */
 class Tracer {
   readonly spans = new Map<string, Span>();
   /** Branch head → request, and speculative commit → request. */
@@ -131,21 +131,21 @@ class TracedGit extends CliGit {
 }
 
 /**
- * The real GateRunner, telling the tracer when a request's validations start. With
- * `timerGate`, no process runs at all: a validation is a real-time wait of `gateMs` and
+ * The real CheckRunner, telling the tracer when a request's validations start. With
+ * `timerCheck`, no process runs at all: a validation is a real-time wait of `checkMs` and
  * fails when the commit holds the marker (known from the merges' parents). That isolates
- * the Refinery's scheduling from the cost of gate processes and scratch checkouts.
+ * the Refinery's scheduling from the cost of check processes and scratch checkouts.
  */
-class TracedGateRunner extends GateRunner {
+class TracedCheckRunner extends CheckRunner {
   constructor(
     private readonly tracer: Tracer,
     scratchRoot: string,
-    private readonly timerGate: { gateMs: number } | null,
+    private readonly timerCheck: { checkMs: number } | null,
   ) {
     super({ scratchRoot });
   }
 
-  override validate(request: Parameters<GateRunner['validate']>[0]) {
+  override validate(request: Parameters<CheckRunner['validate']>[0]) {
     this.tracer.runs++;
     const mr = this.tracer.byCommit.get(request.commit);
     if (mr) {
@@ -154,15 +154,15 @@ class TracedGateRunner extends GateRunner {
       if (!t.firstValidate) t.firstValidate = now;
       t.lastValidate = now;
     }
-    return this.timerGate ? this.waitAndCheck(request, this.timerGate.gateMs) : super.validate(request);
+    return this.timerCheck ? this.waitAndCheck(request, this.timerCheck.checkMs) : super.validate(request);
   }
 
-  private waitAndCheck(request: Parameters<GateRunner['validate']>[0], gateMs: number): Promise<GateRunResult> {
+  private waitAndCheck(request: Parameters<CheckRunner['validate']>[0], checkMs: number): Promise<CheckRunResult> {
     const started = performance.now();
     return new Promise((resolve, reject) => {
       const aborted = () => {
         clearTimeout(timer);
-        const error = new Error('gate validation aborted');
+        const error = new Error('check validation aborted');
         error.name = 'AbortError';
         reject(error);
       };
@@ -171,11 +171,11 @@ class TracedGateRunner extends GateRunner {
         const ok = !this.tracer.marked.has(request.commit);
         resolve({
           ok,
-          failedGate: ok ? null : 'marker',
+          failedCheck: ok ? null : 'marker',
           output: ok ? '' : `${MARKER} found`,
           durationMs: performance.now() - started,
         });
-      }, gateMs);
+      }, checkMs);
       if (request.signal?.aborted) aborted();
       else request.signal?.addEventListener('abort', aborted, { once: true });
     });
@@ -193,7 +193,7 @@ function cpuTimes(): { node: number; children: number } | null {
       return (i: number) => Number(fields[i]) * 10;
     };
     const ms = stat('self');
-    // With the spawner, git and the gates are its children, not ours: count the spawner
+    // With the spawner, git and the checks are its children, not ours: count the spawner
     // (itself and the children it has reaped) with the children.
     const runner = processRunner();
     const spawner = runner instanceof Spawner && runner.pid !== undefined ? stat(runner.pid) : null;
@@ -212,14 +212,14 @@ export function speculativeTheory(workers: number, p: number): number {
 }
 
 /**
- * One gate of fixed duration that fails when the merge result holds the marker file:
+ * One check of fixed duration that fails when the merge result holds the marker file:
  * `sh -c 'sleep "$1" && test ! -e "$2"'` (sh starts sleep; test is built into sh).
  */
-export function gateSpecs(gateMs: number): GateSpec[] {
+export function checkSpecs(checkMs: number): CheckSpec[] {
   return [
     {
       name: 'checks',
-      command: ['sh', '-c', 'sleep "$1" && test ! -e "$2"', 'checks', String(gateMs / 1000), MARKER],
+      command: ['sh', '-c', 'sleep "$1" && test ! -e "$2"', 'checks', String(checkMs / 1000), MARKER],
       timeoutMs: 60_000,
     },
   ];
@@ -230,11 +230,11 @@ export async function refineryWorkers(
   options: {
     requests?: number;
     failureRate?: number;
-    gateMs?: number;
+    checkMs?: number;
     files?: number;
     seed?: number;
-    /** 'process': sleep + test in scratch worktrees (the default); 'timer': no process, see TracedGateRunner. */
-    gate?: 'process' | 'timer';
+    /** 'process': sleep + test in scratch worktrees (the default); 'timer': no process, see TracedCheckRunner. */
+    check?: 'process' | 'timer';
   } = {},
 ): Promise<WorkersRow> {
   const requests = options.requests ?? 60;
@@ -252,11 +252,11 @@ export async function refineryWorkers(
     });
     const clock = new ScaledRealClock(1);
     const tracer = new Tracer();
-    const gateDurationMs = options.gateMs ?? 300;
-    const gates = new TracedGateRunner(
+    const checkDurationMs = options.checkMs ?? 300;
+    const checks = new TracedCheckRunner(
       tracer,
       path.join(dir, 'scratch'),
-      options.gate === 'timer' ? { gateMs: gateDurationMs } : null,
+      options.check === 'timer' ? { checkMs: checkDurationMs } : null,
     );
     const mergeRequests = mergeRequestsFor(branches, 'bench', clock.now() - requests);
     for (const mr of mergeRequests) tracer.byCommit.set(mr.headSha, mr.id);
@@ -266,13 +266,13 @@ export async function refineryWorkers(
       repo,
       clock,
       git: new TracedGit(tracer),
-      gates,
+      checks,
       mergeRequests,
-      settings: { refineryWorkers: workers, mergeMode: 'speculative', gates: gateSpecs(gateDurationMs) },
+      settings: { refineryWorkers: workers, mergeMode: 'speculative', checks: checkSpecs(checkDurationMs) },
     });
     const landed: string[] = [];
     const rejected: string[] = [];
-    const gateMs: number[] = [];
+    const checkMs: number[] = [];
     const done = new Promise<void>((resolve, reject) => {
       town.bus.subscribe((e: DomainEvent) => {
         const now = performance.now();
@@ -281,7 +281,7 @@ export async function refineryWorkers(
         if (e.type === 'mr.merged') landed.push(e.mr);
         else if (e.type === 'mr.rejected') rejected.push(e.mr);
         else if (e.type === 'refinery.validated') {
-          gateMs.push(e.durationMs);
+          checkMs.push(e.durationMs);
           tracer.span(e.mr).validated = now;
         } else if (e.type === 'mr.conflicted') reject(new Error(`refinery workers: ${e.mr} conflicted on a clean merge`));
         else return;
@@ -290,8 +290,8 @@ export async function refineryWorkers(
     });
     // Steady state, as in a town that has been running: the workers' scratch worktrees exist
     // before the clock starts (the Refinery has them made on start and on a scale-up, see
-    // GatePort.prepare; making one is a checkout of the whole repository, once per slot).
-    await gates.prepare({ repo, rig: 'bench', slots: workers, commit: 'refs/heads/main' });
+    // CheckPort.prepare; making one is a checkout of the whole repository, once per slot).
+    await checks.prepare({ repo, rig: 'bench', slots: workers, commit: 'refs/heads/main' });
     const cpuBefore = cpuTimes();
     const started = performance.now();
     town.start();
@@ -319,11 +319,11 @@ export async function refineryWorkers(
     const mean = (f: (t: Span) => number, of = spans) => of.reduce((a, t) => a + f(t), 0) / Math.max(1, of.length);
     const rejectedSpans = rejected.map((id) => tracer.span(id));
     const held = spans.reduce((a, t) => a + (t.resolved - t.claim), 0);
-    const completedMs = gateMs.reduce((a, b) => a + b, 0);
+    const completedMs = checkMs.reduce((a, b) => a + b, 0);
     return {
       workers,
-      gate: options.gate ?? 'process',
-      gateMs: gateDurationMs,
+      check: options.check ?? 'process',
+      checkMs: checkDurationMs,
       failureRate: options.failureRate ?? 0.1,
       requests,
       landed: landed.length,
@@ -331,9 +331,9 @@ export async function refineryWorkers(
       failing: expectedRejected.length,
       seconds,
       perSecond: requests / seconds,
-      gateRunsStarted: tracer.runs,
-      gateRunsCompleted: gateMs.length,
-      gateMsP50: median(gateMs),
+      checkRunsStarted: tracer.runs,
+      checkRunsCompleted: checkMs.length,
+      checkMsP50: median(checkMs),
       utilisation: completedMs / (workers * seconds * 1000),
       orderIdentical: true,
       phases: {

@@ -1,11 +1,11 @@
 /**
- * A/B of the spawner (server/spawner): the same benchmark with git and gates started by the
+ * A/B of the spawner (server/spawner): the same benchmark with git and checks started by the
  * spawner and started directly from the benchmark's process (`GT_SPAWNER=off`), runs
  * interleaved A B B A ... so that the drifting load of a shared machine falls on both.
  * Each run is its own process (the runner is chosen at first use).
  *
  *   npx tsx bench/spawner-ab.ts realtime [pairs]   town + 50 clients, 60 s (about 1.7 min a run)
- *   npx tsx bench/spawner-ab.ts workers [pairs]    1 then 3 Refinery workers, process gates
+ *   npx tsx bench/spawner-ab.ts workers [pairs]    1 then 3 Refinery workers, process checks
  */
 import { execFileSync, spawn } from 'node:child_process';
 import os from 'node:os';
@@ -30,7 +30,7 @@ async function one(kind: Kind, order: string): Promise<void> {
   }
   const counts = order === '31' ? [3, 1] : [1, 3];
   const rows: Record<number, Awaited<ReturnType<typeof refineryWorkers>>> = {};
-  for (const w of counts) rows[w] = await refineryWorkers(w, { failureRate: 0.1, gate: 'process' });
+  for (const w of counts) rows[w] = await refineryWorkers(w, { failureRate: 0.1, check: 'process' });
   console.log(JSON.stringify({ one: rows[1], three: rows[3] }));
 }
 

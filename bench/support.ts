@@ -12,16 +12,16 @@ import path from 'node:path';
 import { ScriptedAgentRuntime } from '../server/agents/scripted-agent';
 import type { Clock } from '../server/engine/clock';
 import type { MergeRequest, Rig, RigSettings } from '../contracts/records';
-import type { GatePort, GitPort, TownStore } from '../server/engine/ports';
+import type { CheckPort, GitPort, TownStore } from '../server/engine/ports';
 import { seededRandom, type Random } from '../server/engine/random';
 import { createEngine } from '../server/engine/assembly';
 import { DEFAULT_RIG_SETTINGS } from '../server/engine/rig-settings';
 import type { Town } from '../server/engine/town';
 import { runGit } from '../server/git/run-git';
-import { GateRunner } from '../server/gates/gate-runner';
+import { CheckRunner } from '../server/checks/check-runner';
 import { MemoryStore } from '../server/store/memory-store';
 
-export const MARKER = 'GT_GATE_' + 'FAIL';
+export const MARKER = 'GT_CHECK_' + 'FAIL';
 
 export async function tempDir(prefix: string): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
@@ -69,14 +69,14 @@ export interface PreparedBranch {
   name: string;
   head: string;
   files: string[];
-  /** The branch also adds the gate-failure marker file. */
+  /** The branch also adds the check-failure marker file. */
   failing: boolean;
 }
 
 /**
  * `count` branches off `base`, each changing 1-3 files no other branch touches (so every
  * merge is clean, in any order). With `failureRate`, round(failureRate × count) of them,
- * drawn by a seeded shuffle, also write the marker file `GT_GATE_FAIL` (same content
+ * drawn by a seeded shuffle, also write the marker file `GT_CHECK_FAIL` (same content
  * everywhere, so two such branches still merge cleanly): the realised rate is the
  * nominal one, not a coin-flip away from it. Deterministic for a given seed.
  */
@@ -169,8 +169,8 @@ export function mergeRequestsFor(branches: PreparedBranch[], rig: string, enqueu
       attempts: 1,
       mergeCommit: null,
       conflictFiles: [],
-      failedGate: null,
-      gateOutput: null,
+      failedCheck: null,
+      checkOutput: null,
       enqueuedAt: enqueuedFrom + i,
       updatedAt: enqueuedFrom + i,
       landedAt: null,
@@ -192,7 +192,7 @@ export async function openTownWithQueue(options: {
   mergeRequests: MergeRequest[];
   settings: Partial<RigSettings>;
   store?: TownStore;
-  gates?: GatePort;
+  checks?: CheckPort;
   rigName?: string;
 }): Promise<Town> {
   const store = options.store ?? new MemoryStore();
@@ -213,7 +213,7 @@ export async function openTownWithQueue(options: {
     git: options.git,
     store,
     agents: new ScriptedAgentRuntime({ clock: options.clock, git: options.git }),
-    gates: options.gates ?? new GateRunner({ scratchRoot: path.join(options.dir, 'scratch') }),
+    checks: options.checks ?? new CheckRunner({ scratchRoot: path.join(options.dir, 'scratch') }),
     workDir: options.dir,
     random: seededRandom(7),
   });

@@ -88,14 +88,14 @@ withJson(
   const s = await api<RefineryStatsView>('GET', `/api/refinery/stats${rig ? `?rig=${encodeURIComponent(rig)}` : ''}`);
   if (opts.json) return json(s);
   table(
-    ['CONFLICT RATE', 'MERGES/H', 'QUEUE (PENDING/IN FLIGHT/BLOCKED)', 'TIME IN QUEUE P50/P95', 'GATE FAILURES', 'WORKERS BUSY'],
+    ['CONFLICT RATE', 'MERGES/H', 'QUEUE (PENDING/IN FLIGHT/BLOCKED)', 'TIME IN QUEUE P50/P95', 'CHECK FAILURES', 'WORKERS BUSY'],
     [
       [
         `${pct(s.conflict_rate)} (n=${s.conflict_sample})`,
         s.merges_per_hour,
         `${s.queue.pending}/${s.queue.in_flight}/${s.queue.blocked}`,
         `${secs(s.time_in_queue_ms.p50)}/${secs(s.time_in_queue_ms.p95)}`,
-        `${pct(s.gate_failure_rate)} (n=${s.gate_runs})`,
+        `${pct(s.check_failure_rate)} (n=${s.check_runs})`,
         `${s.workers_busy}/${s.workers}`,
       ],
     ],

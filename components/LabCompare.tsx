@@ -50,7 +50,7 @@ const ROWS: Array<{ label: string; show: (r: LabRun) => string }> = [
   { label: 'Merges / hour', show: (r) => one(r.figures.mergesPerHour) },
   { label: 'Queue depth mean / max', show: (r) => `${one(r.figures.queueDepth.mean)} / ${one(r.figures.queueDepth.max)}` },
   { label: 'Wait in queue p50', show: (r) => `${one(r.figures.timeInQueueMinutesP50)} min` },
-  { label: 'Gate failures', show: (r) => pct(r.figures.gateFailureRate) },
+  { label: 'Check failures', show: (r) => pct(r.figures.checkFailureRate) },
   { label: 'Deacon cycle (mean)', show: (r) => dur(r.figures.patrolCycleMs.mean) },
   { label: 'Hot-rig patrol gap p95', show: (r) => dur(r.figures.hotPatrolGapMs.p95) },
   {

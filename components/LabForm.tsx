@@ -2,7 +2,7 @@
 /**
  * The what-if's parameters: the levers the seed talks about (polecats, rigs, split,
  * Refinery workers, convoy wave size, Deacon mode and tiers) and the model's shape (work
- * and gate time, failure rate), plus the virtual hours and the random seed. The server
+ * and check time, failure rate), plus the virtual hours and the random seed. The server
  * validates; its message is shown as it is.
  */
 import type { ReactNode } from 'react';
@@ -21,7 +21,7 @@ export type FormParams = Pick<
   | 'tiers'
   | 'convoy'
   | 'workMinutes'
-  | 'gateMinutes'
+  | 'checkMinutes'
   | 'failureRate'
   | 'stallRate'
 > & { activeRigs?: number; modulesPerArea?: number };
@@ -37,7 +37,7 @@ export const DEFAULT_FORM: FormParams = {
   tiers: { hot: 30, warm: 120, cold: 600 },
   convoy: null,
   workMinutes: 30,
-  gateMinutes: 1,
+  checkMinutes: 1,
   failureRate: 0.03,
   stallRate: 0.01,
 };
@@ -154,10 +154,10 @@ export function LabForm({ value, onChange }: { value: FormParams; onChange: (nex
       <Field label="Work (min)">
         <NumberInput value={value.workMinutes} onChange={(v) => set({ workMinutes: n(v) })} testId="lab-work" step={1} />
       </Field>
-      <Field label="Gate (min)">
-        <NumberInput value={value.gateMinutes} onChange={(v) => set({ gateMinutes: n(v) })} testId="lab-gate" step={0.5} />
+      <Field label="Checks (min)">
+        <NumberInput value={value.checkMinutes} onChange={(v) => set({ checkMinutes: n(v) })} testId="lab-checks" step={0.5} />
       </Field>
-      <Field label="Gate failure rate">
+      <Field label="Check failure rate">
         <NumberInput value={value.failureRate} onChange={(v) => set({ failureRate: n(v) })} testId="lab-failure" step={0.01} />
       </Field>
       <Field label="Seed">

@@ -16,11 +16,11 @@ const STAGE_STYLE: Record<string, string> = {
 const STAGE_HINT: Record<string, string> = {
   waiting: 'waiting for a Refinery worker',
   speculating: 'being merged onto the request ahead of it',
-  speculated: 'merged speculatively, waiting for its gates',
-  validating: 'validation gates running',
-  passed: 'gates passed, lands when everything ahead has landed',
+  speculated: 'merged speculatively, waiting for its checks',
+  validating: 'checks running',
+  passed: 'checks passed, lands when everything ahead has landed',
   blocked: 'conflicts with the target: goes back to its polecat',
-  failed: 'a gate failed: goes back to its polecat',
+  failed: 'a check failed: goes back to its polecat',
 };
 
 const COLUMNS: Array<[string, 'left' | 'right']> = [

@@ -196,11 +196,13 @@ function StatsTiles({ stats }: { stats: RefineryStatsView }) {
         detail={`${stats.conflicts} conflicted · window ${windowText}`}
       />
       <Tile
-        label="Gate failures"
-        value={<Rate rate={stats.gate_failure_rate} sample={stats.gate_runs} none="no gate runs yet" />}
-        testId="tile-gates"
+        label="Check failures"
+        value={<Rate rate={stats.check_failure_rate} sample={stats.check_runs} none="no check runs yet" />}
+        testId="tile-checks"
         detail={
-          stats.gate_duration_ms.p50 === null ? `window ${windowText}` : `gate p50 ${formatDuration(stats.gate_duration_ms.p50)}`
+          stats.check_duration_ms.p50 === null
+            ? `window ${windowText}`
+            : `check p50 ${formatDuration(stats.check_duration_ms.p50)}`
         }
       />
       <Tile
@@ -222,7 +224,7 @@ function StatsTiles({ stats }: { stats: RefineryStatsView }) {
         label="Workers busy"
         value={`${stats.workers_busy}/${stats.workers}`}
         testId="tile-workers"
-        detail="merging or running gates"
+        detail="merging or running checks"
       />
     </section>
   );

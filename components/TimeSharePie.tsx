@@ -7,7 +7,7 @@ import { Cell, Pie, PieChart, ResponsiveContainer, Tooltip } from 'recharts';
 import type { TimeShareView } from '@/contracts/town';
 import { formatDuration } from '@/lib/format';
 
-const COLORS = { agents: '#38bdf8', git: '#a3e635', gates: '#fbbf24', coordination: '#f472b6' } as const;
+const COLORS = { agents: '#38bdf8', git: '#a3e635', checks: '#fbbf24', coordination: '#f472b6' } as const;
 const pct = (share: number | null) => (share === null ? '—' : `${Math.round(share * 100)}%`);
 
 export function TimeSharePie({ share, now }: { share: TimeShareView | null; now: number }) {

@@ -137,8 +137,10 @@ export type DomainEvent =
       rig: string;
       mr: string;
       bead: string;
-      gate: string;
-      /** Tail of the gate's output (bounded). */
+      /** The check (a Refinery validation command) that failed; events stored before the
+       * rename carry it as `gate`, read back as `check`. */
+      check: string;
+      /** Tail of the check's output (bounded). */
       output: string;
       attempts: number;
     })
@@ -149,9 +151,9 @@ export type DomainEvent =
       mr: string;
       slot: number;
       ok: boolean;
-      /** Real ms the gates took. */
+      /** Real ms the checks took. */
       durationMs: number;
-      /** How many requests this gate run covered (1, or a batch). */
+      /** How many requests this check run covered (1, or a batch). */
       covers: number;
     })
   | (Base & { type: 'refinery.workers_changed'; rig: string; from: number; to: number; actor: string })

@@ -38,7 +38,7 @@ export interface AgentModel {
   reworkFraction: number;
   /** Mean tokens per bead (input + output). */
   tokensPerBead: number;
-  /** Chance a fresh change breaks the gates (0-1). */
+  /** Chance a fresh change breaks the checks (0-1). */
   failureRate: number;
   /** Chance a session hangs partway (0-1). */
   stallRate: number;
@@ -106,8 +106,8 @@ export const labParamsSchema = z
     tokensPerBead: z.number().int().min(0).max(10_000_000).default(DEFAULT_AGENT_MODEL.tokensPerBead),
     failureRate: z.number().min(0).max(1).default(DEFAULT_AGENT_MODEL.failureRate),
     stallRate: z.number().min(0).max(1).default(DEFAULT_AGENT_MODEL.stallRate),
-    /** Median engine minutes one validation (the rig's gates) takes. */
-    gateMinutes: z.number().min(0.05).max(240).default(1),
+    /** Median engine minutes one validation (the rig's checks) takes. */
+    checkMinutes: z.number().min(0.05).max(240).default(1),
     /** Engine seconds one speculative merge costs the Refinery worker. */
     mergeSeconds: z.number().min(0).max(600).default(10),
     /** Provider cap on tokens per minute across the town; null: none. */
@@ -158,7 +158,7 @@ export interface LabFigures {
   escalated: number;
   /** Conflicts per merge attempt (0-1), null without attempts. */
   conflictRate: number | null;
-  gateFailureRate: number | null;
+  checkFailureRate: number | null;
   mergesPerHour: number;
   /** Minutes a landed request spent from first enqueue to landing. */
   timeInQueueMinutesP50: number | null;
@@ -203,8 +203,8 @@ export interface Calibration {
   params: LabParams;
   recorded: {
     workMinutes: Recorded;
-    gateMinutes: Recorded;
-    gateFailureRate: Recorded;
+    checkMinutes: Recorded;
+    checkFailureRate: Recorded;
     conflictRate: Recorded;
     polecats: number;
     workers: number;

@@ -29,7 +29,7 @@ export const GATE_LATENCY_WINDOW_MS = 5 * 60_000;
 
 export const METRICS = {
   queue_depth: { scope: 'rig', unit: 'count', help: 'Merge requests queued or held by Refinery workers' },
-  workers_busy: { scope: 'rig', unit: 'count', help: 'Refinery workers merging or running gates' },
+  workers_busy: { scope: 'rig', unit: 'count', help: 'Refinery workers merging or running checks' },
   workers: { scope: 'rig', unit: 'count', help: 'Refinery workers configured' },
   conflict_rate: {
     scope: 'rig',

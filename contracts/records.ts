@@ -7,12 +7,12 @@
 
 export type RigStatus = 'active' | 'parked' | 'retired';
 
-/** A validation gate: a named command run against a merge result before it lands. */
-export interface GateSpec {
+/** A check: a named validation command the Refinery runs against a merge result before it lands. */
+export interface CheckSpec {
   name: string;
   /** argv: the program and its arguments, never a shell string. */
   command: string[];
-  /** The gate fails when it runs longer than this. */
+  /** The check fails when it runs longer than this. */
   timeoutMs: number;
 }
 
@@ -24,13 +24,13 @@ export interface RigSettings {
   refineryWorkers: number;
   /**
    * `speculative`: each request is validated on top of the ones ahead of it, in parallel,
-   * and lands alone. `batch`: up to `batchSize` requests are validated together (one gate
+   * and lands alone. `batch`: up to `batchSize` requests are validated together (one check
    * run) and land together; a failing batch is bisected.
    */
   mergeMode: 'speculative' | 'batch';
   batchSize: number;
-  /** Validation gates run against every merge result before it lands, in order. */
-  gates: GateSpec[];
+  /** Checks run against every merge result before it lands, in order. */
+  checks: CheckSpec[];
   /** Submissions (first + reworks) before a merge request is escalated instead of retried. */
   maxAttempts: number;
   /** Every this-many ms of waiting raises a request one priority level, so none starves. */
@@ -44,7 +44,7 @@ export interface RigSettings {
   pushBranches: boolean;
   /** Scripted agent: mean simulated work time per bead, ms of engine time. */
   agentWorkMs: number;
-  /** Scripted agent: chance that a change breaks the gates (0-1). */
+  /** Scripted agent: chance that a change breaks the checks (0-1). */
   agentFailureRate: number;
   /** Witness patrol interval in ms; null = automatic (5 min, shorter past 15 polecats). */
   witnessIntervalMs: number | null;
@@ -150,7 +150,7 @@ export interface RigLineage {
 export interface RigCounters {
   merged: number;
   conflicts: number;
-  /** Submissions a validation gate rejected. */
+  /** Submissions a check rejected. */
   rejected: number;
   /** Conflicted merge requests that later landed after rework. */
   reworkedMerged: number;
@@ -271,7 +271,7 @@ export type MergeRequestStatus =
   | 'merging' // a Refinery worker holds it
   | 'merged' // landed on the target branch
   | 'conflicted' // sent back to its polecat for rework
-  | 'rejected' // a validation gate failed; sent back to its polecat with the output
+  | 'rejected' // a check failed; sent back to its polecat with the output
   | 'escalated' // failed maxAttempts times; a person has to look
   | 'abandoned'; // its polecat gave the bead up; a fresh request follows when the bead is redone
 
@@ -290,9 +290,9 @@ export interface MergeRequest {
   /** Merge commit written before the ref moved; lets a restart tell whether it landed. */
   mergeCommit: string | null;
   conflictFiles: string[];
-  /** The gate that rejected the last submission, and the tail of its output. */
-  failedGate: string | null;
-  gateOutput: string | null;
+  /** The check that rejected the last submission, and the tail of its output. */
+  failedCheck: string | null;
+  checkOutput: string | null;
   enqueuedAt: number;
   updatedAt: number;
   landedAt: number | null;

@@ -20,7 +20,7 @@ import { z } from 'zod';
 export const TEXT_LIMITS = {
   /** Ids of beads, convoys, gates, alerts, silences, escalations. */
   id: 60,
-  /** Names: rigs, partitions, gates, rules, providers, actors. */
+  /** Names: rigs, partitions, checks, rules, providers, actors. */
   name: 80,
   title: 200,
   description: 20_000,

@@ -146,11 +146,11 @@ export interface RefineryStatsView {
   conflict_rate: number | null;
   conflict_sample: number;
   conflicts: number;
-  gate_failure_rate: number | null;
-  gate_runs: number;
+  check_failure_rate: number | null;
+  check_runs: number;
   merges_per_hour: number;
   time_in_queue_ms: { p50: number | null; p95: number | null; sample: number };
-  gate_duration_ms: { p50: number | null; sample: number };
+  check_duration_ms: { p50: number | null; sample: number };
   queue: { pending: number; in_flight: number; blocked: number };
   head_of_line_age_ms: number | null;
   workers: number;
@@ -180,7 +180,7 @@ export interface ScaleTierView {
   advice: string[];
 }
 
-export type TimeCategory = 'agents' | 'git' | 'gates' | 'coordination';
+export type TimeCategory = 'agents' | 'git' | 'checks' | 'coordination';
 
 export interface TimeShareView {
   /** Engine time the accounting started. */

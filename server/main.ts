@@ -22,7 +22,7 @@ import { createEngine } from './engine/assembly';
 import { CliGit } from './git/cli-git';
 import { CliUpstream } from './git/upstream';
 import { RigCloner } from './rigs/rig-cloner';
-import { GateRunner } from './gates/gate-runner';
+import { CheckRunner } from './checks/check-runner';
 import { ScriptedAgentRuntime } from './agents/scripted-agent';
 import { CommandAgentRuntime } from './agents/command-agent';
 import { RigAgentRuntime } from './agents/rig-runtime';
@@ -87,6 +87,11 @@ async function main(): Promise<void> {
   await writeCliFile(config.port);
   // Tokens and database for the server's user only, whatever mode older files had.
   await protectSecrets(config.dataDir);
+  // As root, agents run as another user in the rig repositories' group (spawner/sandbox.ts).
+  // Long-lived git processes (git/git-pipes.ts) read core.sharedRepository once, when they
+  // start, which may be before the sandbox sets it: with umask 002 every directory they or
+  // the server make stays writable by that group. Secrets keep their explicit 0600.
+  if (process.getuid?.() === 0) process.umask(0o002);
 
   // Engine time never runs backwards across restarts: a sped-up clock ran ahead of the
   // wall clock, so it resumes from the last event's time when that is later.
@@ -106,7 +111,7 @@ async function main(): Promise<void> {
       new ScriptedAgentRuntime({ clock, git }),
       new CommandAgentRuntime({ logRoot: agentLogRoot(config.dataDir) }),
     ),
-    gates: new GateRunner({ scratchRoot: path.join(config.dataDir, 'scratch') }),
+    checks: new CheckRunner({ scratchRoot: path.join(config.dataDir, 'scratch') }),
     workDir: config.dataDir,
     log,
   });

@@ -18,7 +18,7 @@ export interface AgentPreset {
 
 /*
  * Each preset runs its CLI non-interactively with edits allowed (the polecat's worktree
- * is a throwaway branch, reviewed by the Refinery's gates before anything lands). The
+ * is a throwaway branch, reviewed by the Refinery's checks before anything lands). The
  * prompt tells the agent to commit; Aider commits by itself.
  */
 export const PRESETS: Record<AgentPresetName, AgentPreset> = {

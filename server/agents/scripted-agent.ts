@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Clock, TimerHandle } from '../engine/clock';
 import type { AgentHandle, AgentOutcome, AgentRuntime, AgentSession, GitPort, InjectedFailure } from '../engine/ports';
 import { hashSeed, pickInt, seededRandom } from '../engine/random';
-import { GATE_FAIL_MARKER } from '../gates/demo-gate';
+import { CHECK_FAIL_MARKER } from '../checks/demo-check';
 import { regionCount, replaceRegion } from '../git/region-file';
 import { planEdits, type RegionEdit } from './edit-plan';
 
@@ -170,9 +170,9 @@ export class ScriptedAgentRuntime implements AgentRuntime {
         `// ${session.bead.id}: ${session.bead.title.replace(/[\r\n]+/g, ' ').slice(0, 80)}`,
         `export const ${ident}_a = '${session.polecat.name}';`,
         `export const ${ident}_b = ${edit.region};`,
-        // The demo gate (server/gates/demo-gate.ts) fails on this marker.
+        // The demo check (server/checks/demo-check.ts) fails on this marker.
         broken && n === 0
-          ? `export const ${ident}_c = '${GATE_FAIL_MARKER}: simulated broken change';`
+          ? `export const ${ident}_c = '${CHECK_FAIL_MARKER}: simulated broken change';`
           : `export const ${ident}_c = true;`,
       ];
       await fs.writeFile(file, replaceRegion(content, edit.region, lines));

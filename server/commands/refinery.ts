@@ -1,4 +1,4 @@
-/** Commands on a rig's Refinery: scale its workers, choose its merge mode and gates. */
+/** Commands on a rig's Refinery: scale its workers, choose its merge mode and checks. */
 import { z } from 'zod';
 import { MAX_REFINERY_WORKERS } from '../../contracts/records';
 import { line } from '../../contracts/text';
@@ -24,33 +24,48 @@ export const scaleRefinery = defineCommand({
   },
 });
 
-const Gate = z.strictObject({
+const Check = z.strictObject({
   name: line({ max: 60, min: 1, trim: true }),
-  command: commandLine('a gate needs a program to run'),
+  command: commandLine('a check needs a program to run'),
   timeoutMs: z.number().int().min(100).max(3_600_000),
 });
+const Checks = z
+  .array(Check)
+  .max(10)
+  .refine((checks) => new Set(checks.map((c) => c.name)).size === checks.length, { message: 'check names must be unique' });
+
+/** Said in the answer to a request that still names the checks `gates`. */
+export const GATES_DEPRECATION = "'gates' is now 'checks'; 'gates' will be removed";
 
 export const configureRefinery = defineCommand({
   name: 'refinery.configure',
-  summary: "Change a rig's merge mode (speculative or batch), batch size, validation gates or retry cap",
+  summary: "Change a rig's merge mode (speculative or batch), batch size, checks (validation commands) or retry cap",
   role: 'operator',
   input: z
     .strictObject({
       rig: RigName,
       mergeMode: z.enum(['speculative', 'batch']).optional(),
       batchSize: z.number().int().min(2).max(32).optional(),
-      gates: z.array(Gate).max(10).optional(),
+      checks: Checks.optional(),
+      /** The checks' first name, accepted for now (the answer carries a deprecation). */
+      gates: Checks.optional(),
       maxAttempts: z.number().int().min(1).max(20).optional(),
     })
     .refine((v) => Object.keys(v).length > 1, { message: 'nothing to change' })
-    .refine((v) => !v.gates || new Set(v.gates.map((g) => g.name)).size === v.gates.length, {
-      message: 'gate names must be unique',
+    .refine((v) => v.checks === undefined || v.gates === undefined, {
+      message: "give 'checks' or the deprecated 'gates', not both",
       path: ['gates'],
     }),
-  run: async ({ engine }, { rig, ...patch }) => {
+  run: async ({ engine }, { rig, gates, ...patch }) => {
+    const checks = patch.checks ?? gates;
+    const field = patch.checks ? 'checks' : 'gates';
     // Checks are validated like agent commands (agents/program.ts): before anything changes.
-    for (const [i, gate] of (patch.gates ?? []).entries()) await requireExecutable(`gates.${i}.command.0`, gate.command[0]);
-    const updated = engine.rigs.updateSettings(rig, patch);
-    return { rig: updated.name, settings: updated.settings };
+    for (const [i, check] of (checks ?? []).entries()) await requireExecutable(`${field}.${i}.command.0`, check.command[0]);
+    const updated = engine.rigs.updateSettings(rig, checks === undefined ? patch : { ...patch, checks });
+    return {
+      rig: updated.name,
+      settings: updated.settings,
+      ...(gates === undefined ? {} : { deprecations: [GATES_DEPRECATION] }),
+    };
   },
 });

@@ -12,7 +12,7 @@ import { hashSeed, pickInt, pickSkewed, seededRandom, type Random } from '../eng
 import type { Town } from '../engine/town';
 import { demoRepositoryFiles } from '../git/demo-repo';
 import { CliGit, initRepository } from '../git/cli-git';
-import { demoGate } from '../gates/demo-gate';
+import { demoCheck } from '../checks/demo-check';
 import { checkDemoSize, DEFAULT_DEMO_SIZE, DEMO_RIG, demoRigNames, type DemoSize } from './demo-size';
 
 export { DEMO_RIG } from './demo-size';
@@ -113,7 +113,7 @@ async function ensureDemoRig(town: Town, name: string, repoPath: string, size: D
       name,
       repoPath,
       // One change in ten breaks the checks, so rejections and reworks show up too.
-      settings: { gates: [demoGate()], agentFailureRate: 0.1 },
+      settings: { checks: [demoCheck()], agentFailureRate: 0.1 },
     });
   }
   const missing = size.polecatsPerRig - town.polecats.list(name).length;

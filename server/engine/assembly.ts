@@ -25,7 +25,7 @@ import { ProviderLimiter } from './limiter';
 import { Mayor } from './mayor';
 import { Persistence } from './persistence';
 import { Polecats } from './polecats';
-import type { AgentRuntime, GatePort, GitPort, TownStore, UpstreamPort } from './ports';
+import type { AgentRuntime, CheckPort, GitPort, TownStore, UpstreamPort } from './ports';
 import { seededRandom, type Random } from './random';
 import { TownRecords } from './records';
 import { Recovery } from './recovery';
@@ -46,7 +46,7 @@ export interface EngineOptions {
   store: TownStore;
   agents: AgentRuntime;
   /** The Refinery's validation checks. */
-  gates: GatePort;
+  checks: CheckPort;
   /** Where polecat worktrees live: `<workDir>/worktrees/<rig>/<polecat>`. */
   workDir: string;
   /**
@@ -101,7 +101,7 @@ export async function createEngine(options: EngineOptions): Promise<Town> {
     });
   }
   const recovery = new Recovery(ctx, records, verdicts, store, upstream);
-  const runtimes = new RigRuntimes(ctx, records, options.gates, upstream, verdicts, supervision, sessions, recovery);
+  const runtimes = new RigRuntimes(ctx, records, options.checks, upstream, verdicts, supervision, sessions, recovery);
   const polecats = new Polecats(ctx, records, sessions, options.workDir);
   const splits = new Splits(ctx, records, {
     attachRig: (rig) => runtimes.attachNew(rig, false),

@@ -18,7 +18,7 @@
  *
  * Every other (state, event) pair is refused with IllegalTransition (the table is checked
  * pair by pair by tests/unit/state-machines.test.ts). `conflict` and `reject` (a
- * validation gate failed) both send the merge request back for rework. `fail` is an agent
+ * check failed) both send the merge request back for rework. `fail` is an agent
  * session that ended in failure, so it comes only while a session runs: a submitted
  * polecat has none (its session ended by submitting), and a failure reported for it would
  * be a bug, not a state change. `release` returns the bead to the pool from any busy state

@@ -8,7 +8,7 @@ import type {
   Convoy,
   Escalation,
   Gate,
-  GateSpec,
+  CheckSpec,
   MergeRequest,
   Polecat,
   Rig,
@@ -18,7 +18,7 @@ import type {
 import type { AuditEntry, AuditRecord, StoredEvent } from '../../contracts/activity';
 import type { DomainEvent } from '../../contracts/events';
 
-export type { GateSpec } from '../../contracts/records';
+export type { CheckSpec } from '../../contracts/records';
 
 /** Result of merging a branch head into the target without a checkout. */
 export type MergeTreeResult = { clean: true; tree: string } | { clean: false; conflictFiles: string[] };
@@ -55,30 +55,30 @@ export interface GitPort {
   clearStaleLocks(repo: string): Promise<string[]>;
 }
 
-export interface GateRunResult {
+export interface CheckRunResult {
   ok: boolean;
-  /** Name of the first gate that failed (or timed out); null when all passed. */
-  failedGate: string | null;
-  /** Tail of the failing gate's stdout+stderr (bounded), or '' when all passed. */
+  /** Name of the first check that failed (or timed out); null when all passed. */
+  failedCheck: string | null;
+  /** Tail of the failing check's stdout+stderr (bounded), or '' when all passed. */
   output: string;
-  /** Real milliseconds spent running the gates. */
+  /** Real milliseconds spent running the checks. */
   durationMs: number;
 }
 
 /**
- * Runs a rig's validation gates in a scratch worktree checked out at a commit. Each
+ * Runs a rig's checks (its validation commands) in a scratch worktree checked out at a commit. Each
  * Refinery worker slot has its own scratch worktree, so slots validate in parallel.
  */
-export interface GatePort {
+export interface CheckPort {
   validate(request: {
     repo: string;
     rig: string;
     slot: number;
     commit: string;
-    gates: GateSpec[];
-    /** Aborting kills the running gate; the promise then rejects with an AbortError. */
+    checks: CheckSpec[];
+    /** Aborting kills the running check; the promise then rejects with an AbortError. */
     signal?: AbortSignal;
-  }): Promise<GateRunResult>;
+  }): Promise<CheckRunResult>;
   /**
    * Makes sure slots 0..slots-1 have their scratch worktrees (at `commit`, any commit: each
    * validation checks out its own), so a rig's first validations after a start or a scale-up

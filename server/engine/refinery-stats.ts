@@ -1,6 +1,6 @@
 /**
  * Sliding-window statistics of one Refinery: what the seed asks operators to watch
- * (conflict rate, throughput) plus what explains it (time in queue, gate failures).
+ * (conflict rate, throughput) plus what explains it (time in queue, check failures).
  * Every rate carries its sample size: 50% over 2 attempts is not a signal.
  * Bounded: entries older than the window, or beyond `maxEntries`, are dropped.
  */
@@ -32,10 +32,10 @@ export interface RefineryStatsSnapshot {
   windowMs: number;
   attempts: number;
   conflictRate: Rate;
-  gateFailureRate: Rate;
+  checkFailureRate: Rate;
   mergesPerHour: number;
   timeInQueueMs: { p50: number | null; p95: number | null; sample: number };
-  gateDurationMs: { p50: number | null; sample: number };
+  checkDurationMs: { p50: number | null; sample: number };
 }
 
 export const DEFAULT_STATS_WINDOW_MS = 3_600_000;
@@ -92,16 +92,16 @@ function summarize(
 ): RefineryStatsSnapshot {
   const merged = attempts.filter((a) => a.outcome === 'merged');
   const conflicts = attempts.filter((a) => a.outcome === 'conflicted').length;
-  const failedGates = validations.filter((v) => !v.ok).length;
+  const failedChecks = validations.filter((v) => !v.ok).length;
   const queueTimes = merged.map((a) => a.queueMs).filter((q): q is number => q !== null);
   return {
     windowMs,
     attempts: attempts.length,
     conflictRate: rate(conflicts, attempts.length),
-    gateFailureRate: rate(failedGates, validations.length),
+    checkFailureRate: rate(failedChecks, validations.length),
     mergesPerHour: (merged.length * 3_600_000) / observedMs,
     timeInQueueMs: { p50: percentile(queueTimes, 50), p95: percentile(queueTimes, 95), sample: queueTimes.length },
-    gateDurationMs: {
+    checkDurationMs: {
       p50: percentile(
         validations.map((v) => v.durationMs),
         50,

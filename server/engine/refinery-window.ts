@@ -12,7 +12,7 @@
 import type { EngineContext } from './context';
 import type { MergeRequest, Rig } from '../../contracts/records';
 import { backoffMs } from './backoff';
-import type { GatePort } from './ports';
+import type { CheckPort } from './ports';
 import type { RefineryStats } from './refinery-stats';
 
 export type Stage = 'speculating' | 'speculated' | 'validating' | 'passed' | 'failed' | 'blocked';
@@ -29,7 +29,7 @@ export interface WindowItem {
   /** Bumped whenever the base changes, so late results of an older speculation are ignored. */
   gen: number;
   abort: AbortController | null;
-  failure: { gate: string; output: string } | null;
+  failure: { check: string; output: string } | null;
   conflictFiles: string[];
   /** Real ms spent on this request's git merge path. */
   mergeMs: number;
@@ -40,7 +40,7 @@ export interface WindowItem {
    * partition landed): the merge is redone on the new tip and the validation kept.
    */
   carried: boolean;
-  /** git or the gates could not run this many times in a row (infrastructure, not the request). */
+  /** git or the checks could not run this many times in a row (infrastructure, not the request). */
   runErrors: number;
   /** No new validation before this engine time (backing off after `runErrors`). */
   notBefore: number;
@@ -55,7 +55,7 @@ export class SpeculativeWindow {
   constructor(
     private readonly ctx: EngineContext,
     private readonly rig: Rig,
-    private readonly gates: GatePort,
+    private readonly checks: CheckPort,
     private readonly stats: RefineryStats,
     private readonly kick: () => void,
   ) {}
@@ -211,7 +211,7 @@ export class SpeculativeWindow {
     }
   }
 
-  /** Batch mode: one gate run covers every request up to the probe (bisecting on failure). */
+  /** Batch mode: one check run covers every request up to the probe (bisecting on failure). */
   private probeBatch(): void {
     if (this.held.some((i) => i.stage === 'validating' || i.stage === 'speculating')) return;
     const limit = this.probeLimit ?? Number.POSITIVE_INFINITY;
@@ -229,13 +229,13 @@ export class SpeculativeWindow {
     probe.stage = 'validating';
     probe.validatingSince = this.ctx.clock.now();
     const slot = this.rig.settings.mergeMode === 'batch' ? 0 : probe.slot;
-    const run = this.gates
+    const run = this.checks
       .validate({
         repo: this.rig.repoPath,
         rig: this.rig.name,
         slot,
         commit: probe.spec!,
-        gates: this.rig.settings.gates,
+        checks: this.rig.settings.checks,
         signal: abort.signal,
       })
       .then(
@@ -260,15 +260,19 @@ export class SpeculativeWindow {
             durationMs: result.durationMs,
             covers: covered.length,
           });
-          this.settleValidation(probe, covered, result.ok ? null : { gate: result.failedGate ?? 'gate', output: result.output });
+          this.settleValidation(
+            probe,
+            covered,
+            result.ok ? null : { check: result.failedCheck ?? 'check', output: result.output },
+          );
           this.kick();
         },
         (err: unknown) => {
           if (err instanceof Error && err.name === 'AbortError') return; // superseded: a newer speculation runs
-          // The gates could not run at all (a process could not start, a scratch worktree
+          // The checks could not run at all (a process could not start, a scratch worktree
           // broke): not the request's fault. Validate again after a backoff rather than
           // leave it "validating" for ever; health() reports it when it keeps happening.
-          this.ctx.log.warn(`refinery ${this.rig.name}: gates of ${probe.mr.id} could not run`, { error: String(err) });
+          this.ctx.log.warn(`refinery ${this.rig.name}: checks of ${probe.mr.id} could not run`, { error: String(err) });
           probe.abort = null;
           if (probe.stage !== 'validating' || !current()) return this.kick();
           probe.runErrors++;
@@ -278,7 +282,7 @@ export class SpeculativeWindow {
           this.ctx.clock.setTimer(backoff, () => this.kick());
         },
       );
-    if (this.gates.waitsOnClock) run.catch((err: unknown) => this.ctx.log.error('validation failed', { error: String(err) }));
+    if (this.checks.waitsOnClock) run.catch((err: unknown) => this.ctx.log.error('validation failed', { error: String(err) }));
     else this.ctx.track(run, `refinery ${this.rig.name}: validate ${probe.mr.id}`);
   }
 

@@ -8,14 +8,14 @@
  * it. Request k is merged (merge-tree --write-tree + a merge commit, no checkout) on top of
  * the speculative result of the nearest request ahead of it that is not failing, so it
  * is validated against exactly what the target will hold when its turn comes. Each
- * worker runs the rig's validation gates on one speculative commit in its own scratch
+ * worker runs the rig's validation checks on one speculative commit in its own scratch
  * worktree. The longest validated prefix of the window lands with one compare-and-swap
  * of the target ref to the last commit of that prefix: order is kept, and the target
  * never holds half of a prefix. When a request ahead fails or conflicts, the ones that
  * were speculated on top of it are re-based and re-validated. A request that conflicts
  * with, or fails on, the current target itself goes back to its polecat.
  *
- * Batch mode validates the whole window with one gate run on its last commit; a failing
+ * Batch mode validates the whole window with one check run on its last commit; a failing
  * batch is bisected (validate the first half, land it if it passes, and so on) until the
  * failing request is found and rejected.
  *
@@ -38,7 +38,7 @@ import type { MergeRequest, Rig } from '../../contracts/records';
 import { backoffMs } from './backoff';
 import { isWholeRepository, owns } from './partitions';
 import { conflict } from './errors';
-import type { GatePort, UpstreamPort } from './ports';
+import type { CheckPort, UpstreamPort } from './ports';
 import type { RefineryStats } from './refinery-stats';
 import { SpeculativeWindow, type Stage, type WindowItem } from './refinery-window';
 import { UpstreamLanding } from './upstream-landing';
@@ -50,8 +50,8 @@ export interface RefineryHooks {
   landed(mr: MergeRequest): void;
   /** The request conflicts with the target; its polecat must rework it. */
   conflicted(mr: MergeRequest, files: string[]): void;
-  /** A validation gate failed on the request over the current target. */
-  rejected(mr: MergeRequest, gate: string, output: string): void;
+  /** A check failed on the request over the current target. */
+  rejected(mr: MergeRequest, check: string, output: string): void;
 }
 
 /** What a fetch of a rig's upstream found (rig.fetch). */
@@ -81,7 +81,7 @@ export class Refinery {
   private casStalls = 0;
   /** After a swap failed on an unmoved ref (a stale lock), no landing before this time. */
   private stalledUntil = 0;
-  /** Scratch worktrees asked for so far (slots 0..n-1, GatePort.prepare). */
+  /** Scratch worktrees asked for so far (slots 0..n-1, CheckPort.prepare). */
   private preparedSlots = 0;
   /** The way onto the rig's upstream, used while it lands upstream; null: the engine has no upstream port. */
   private readonly upstream: UpstreamLanding | null;
@@ -90,12 +90,12 @@ export class Refinery {
     private readonly ctx: EngineContext,
     private readonly rig: Rig,
     private readonly queue: MergeQueue,
-    private readonly gates: GatePort,
+    private readonly checks: CheckPort,
     upstream: UpstreamPort | null,
     readonly stats: RefineryStats,
     private readonly hooks: RefineryHooks,
   ) {
-    this.window = new SpeculativeWindow(ctx, rig, gates, stats, () => this.kick());
+    this.window = new SpeculativeWindow(ctx, rig, checks, stats, () => this.kick());
     this.upstream = upstream && new UpstreamLanding(ctx, upstream, rig);
   }
 
@@ -121,7 +121,7 @@ export class Refinery {
     return [...this.window.items.map((i) => i.mr), ...this.pending()];
   }
 
-  /** Workers currently merging or running gates. */
+  /** Workers currently merging or running checks. */
   busyWorkers(): number {
     return this.window.items.filter((i) => i.stage === 'speculating' || i.stage === 'validating').length;
   }
@@ -132,7 +132,7 @@ export class Refinery {
     if (this.casStalls > 0) findings.push(`target ${this.ref} could not be updated ${this.casStalls} times (stale lock?)`);
     if (this.rig.settings.landing === 'upstream')
       findings.push(...(this.upstream?.health() ?? ['lands upstream, but no upstream is configured']));
-    const limit = this.rig.settings.gates.reduce((sum, g) => sum + g.timeoutMs, 0) + 60_000;
+    const limit = this.rig.settings.checks.reduce((sum, g) => sum + g.timeoutMs, 0) + 60_000;
     const now = this.ctx.clock.now();
     for (const item of this.window.items) {
       if (item.stage === 'validating' && item.validatingSince !== null && now - item.validatingSince > limit) {
@@ -157,7 +157,7 @@ export class Refinery {
     });
   }
 
-  /** Stops taking work and kills running gates; a landing in progress finishes. */
+  /** Stops taking work and kills running checks; a landing in progress finishes. */
   stop(): void {
     this.stopped = true;
     this.upstream?.stop();
@@ -211,16 +211,16 @@ export class Refinery {
   }
 
   /**
-   * Has the gate port create the workers' scratch worktrees ahead of their first
+   * Has the check port create the workers' scratch worktrees ahead of their first
    * validations (on start, and when workers are added), instead of in their way.
    */
   private prepareSlots(): void {
-    const { mergeMode, refineryWorkers, gates } = this.rig.settings;
+    const { mergeMode, refineryWorkers, checks } = this.rig.settings;
     const slots = mergeMode === 'batch' ? 1 : refineryWorkers;
-    if (!this.gates.prepare || gates.length === 0 || slots <= this.preparedSlots) return;
+    if (!this.checks.prepare || checks.length === 0 || slots <= this.preparedSlots) return;
     this.preparedSlots = slots;
     this.ctx.track(
-      this.gates
+      this.checks
         .prepare({ repo: this.rig.repoPath, rig: this.rig.name, slots, commit: this.ref })
         // Not fatal: a validation creates a missing scratch worktree itself.
         .catch((err: unknown) =>
@@ -254,11 +254,11 @@ export class Refinery {
         this.stats.recordAttempt(this.ctx.clock.now(), 'conflicted');
         this.hooks.conflicted(head.mr, head.conflictFiles);
       } else if (head.stage === 'failed' && head.failure) {
-        const { gate, output } = head.failure;
+        const { check, output } = head.failure;
         this.window.remove(head);
-        void this.queue.transition(head.mr, 'reject', { failedGate: gate, gateOutput: output });
+        void this.queue.transition(head.mr, 'reject', { failedCheck: check, checkOutput: output });
         this.stats.recordAttempt(this.ctx.clock.now(), 'rejected');
-        this.hooks.rejected(head.mr, gate, output);
+        this.hooks.rejected(head.mr, check, output);
       } else return;
     }
   }
@@ -412,7 +412,7 @@ export class Refinery {
       this.window.remove(item);
       const now = clock.now();
       const queueMs = now - item.mr.enqueuedAt;
-      await this.queue.transition(item.mr, 'land', { landedAt: now, conflictFiles: [], failedGate: null, gateOutput: null });
+      await this.queue.transition(item.mr, 'land', { landedAt: now, conflictFiles: [], failedCheck: null, checkOutput: null });
       this.stats.recordAttempt(now, 'merged', queueMs);
       this.ctx.emit({
         type: 'mr.merged',

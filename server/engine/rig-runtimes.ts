@@ -19,7 +19,7 @@ import type { EngineContext } from './context';
 import { conflict, notFound } from './errors';
 import { MergeQueue } from './merge-queue';
 import type { MergeRequest, Polecat, Rig } from '../../contracts/records';
-import type { GatePort, TownState, UpstreamPort } from './ports';
+import type { CheckPort, TownState, UpstreamPort } from './ports';
 import type { RigRuntime, TownRecords } from './records';
 import type { Recovery } from './recovery';
 import { Refinery } from './refinery';
@@ -57,7 +57,7 @@ export class RigRuntimes {
   constructor(
     private readonly ctx: EngineContext,
     private readonly records: TownRecords,
-    private readonly checks: GatePort,
+    private readonly checks: CheckPort,
     private readonly upstream: UpstreamPort | null,
     private readonly verdicts: Verdicts,
     private readonly supervision: Supervision,
@@ -191,7 +191,7 @@ export class RigRuntimes {
       refinery: new Refinery(this.ctx, rig, queue, this.checks, this.upstream, new RefineryStats(this.ctx.clock.now()), {
         landed: (mr) => verdicts.landed(rt, mr),
         conflicted: (mr) => verdicts.conflicted(rt, mr),
-        rejected: (mr, gate, output) => verdicts.rejected(rt, mr, gate, output),
+        rejected: (mr, check, output) => verdicts.rejected(rt, mr, check, output),
       }),
       witness: this.supervision.witnessFor(rig),
       detaching: false,

@@ -6,7 +6,7 @@ export const DEFAULT_RIG_SETTINGS: RigSettings = {
   refineryWorkers: 1,
   mergeMode: 'speculative',
   batchSize: 4,
-  gates: [],
+  checks: [],
   maxAttempts: 4,
   // 10 minutes of waiting is worth one priority level (see effectivePriority).
   agingStepMs: 10 * 60_000,

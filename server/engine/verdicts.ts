@@ -60,8 +60,8 @@ export class Verdicts {
     this.sendBack(rt, mr, 'conflict', `conflicts in ${mr.conflictFiles.join(', ') || 'the target'}`);
   }
 
-  /** A validation check failed on the request over the current target. */
-  rejected(rt: RigRuntime, mr: MergeRequest, gate: string, output: string): void {
+  /** A check failed on the request over the current target. */
+  rejected(rt: RigRuntime, mr: MergeRequest, check: string, output: string): void {
     rt.rig.counters.rejected++;
     this.records.saveRig(rt.rig);
     this.ctx.emit({
@@ -70,12 +70,12 @@ export class Verdicts {
       rig: rt.rig.name,
       mr: mr.id,
       bead: mr.beadId,
-      gate,
+      check,
       output: output.slice(-2_000),
       attempts: mr.attempts,
     });
     this.waves.beadEvent(mr.beadId, 'rejected');
-    this.sendBack(rt, mr, 'reject', `gate '${gate}' failed`);
+    this.sendBack(rt, mr, 'reject', `check '${check}' failed`);
   }
 
   private sendBack(rt: RigRuntime, mr: MergeRequest, event: 'conflict' | 'reject', why: string): void {

@@ -6,7 +6,7 @@
  * - agents: time polecats spent in agent sessions (working, reworking, throttled on the
  *   API), engine time turned into real time by the clock's scale;
  * - git: every git call of the town (merges, commits, worktrees), timed where it runs;
- * - gates: validation gate runs (the Refinery's CI), as the gate runner timed them;
+ * - checks: validation check runs (the Refinery's CI), as the check runner timed them;
  * - coordination: the Mayor's dispatch decisions and the Deacon's patrols.
  *
  * Work done in parallel adds up (ten agents for a minute are ten minutes of agent time),
@@ -18,19 +18,19 @@ import type { EventBus } from '../engine/events';
 import type { PolecatState } from '../../contracts/records';
 import type { TimeCategory, TimeShareView } from '../../contracts/town';
 
-export const SEED_TIME_SHARE: Record<TimeCategory, number> = { agents: 0.45, git: 0.25, gates: 0.2, coordination: 0.1 };
+export const SEED_TIME_SHARE: Record<TimeCategory, number> = { agents: 0.45, git: 0.25, checks: 0.2, coordination: 0.1 };
 
 export const TIME_CATEGORY_LABEL: Record<TimeCategory, string> = {
   agents: 'Agent sessions (API calls)',
   git: 'Git operations',
-  gates: 'Validation gates (CI)',
+  checks: 'Validation checks (CI)',
   coordination: 'Coordination (Mayor, Deacon)',
 };
 
 const AGENT_STATES: ReadonlySet<PolecatState> = new Set(['working', 'reworking', 'throttled']);
 
 export class TimeLedger {
-  private readonly ms: Record<TimeCategory, number> = { agents: 0, git: 0, gates: 0, coordination: 0 };
+  private readonly ms: Record<TimeCategory, number> = { agents: 0, git: 0, checks: 0, coordination: 0 };
   /** When each polecat entered its current agent state (engine ms). */
   private readonly inSession = new Map<string, number>();
   private readonly since: number;
@@ -68,7 +68,7 @@ export class TimeLedger {
         break;
       }
       case 'refinery.validated':
-        this.ms.gates += event.durationMs;
+        this.ms.checks += event.durationMs;
         break;
       case 'mayor.dispatched':
         this.ms.coordination += event.decisionMs;

@@ -1,6 +1,6 @@
 /**
  * Calibration: a what-if that starts from a live rig's reality. The rig's recorded
- * history (its event log) gives how long its polecats work on a bead, how long its gates
+ * history (its event log) gives how long its polecats work on a bead, how long its checks
  * take and how often they fail, and its conflict rate; its settings give polecats and
  * Refinery workers. The conflict rate is then matched by fitting the one thing the lab
  * cannot read off the log, how spread out the edits are (the modelled repository's size),
@@ -47,7 +47,7 @@ export async function calibrate(town: Town, store: TownStore, rigName: string, s
   // Work time: from a polecat starting a bead (-> working) to submitting it.
   const startedAt = new Map<string, number>();
   const work: number[] = [];
-  const gates: number[] = [];
+  const checks: number[] = [];
   let merged = 0;
   let conflicts = 0;
   let rejected = 0;
@@ -61,14 +61,14 @@ export async function calibrate(town: Town, store: TownStore, rigName: string, s
     } else if (e.type === 'mr.merged') merged++;
     else if (e.type === 'mr.conflicted') conflicts++;
     else if (e.type === 'mr.rejected') rejected++;
-    else if (e.type === 'refinery.validated') gates.push(e.durationMs * scale); // real ms -> engine ms
+    else if (e.type === 'refinery.validated') checks.push(e.durationMs * scale); // real ms -> engine ms
   }
   const attempts = merged + conflicts + rejected;
   const polecats = town.polecats.list(rigName).length;
   const workMs = median(work) ?? rig.settings.agentWorkMs;
   if (work.length === 0) notes.push('no finished work recorded yet: work time from the rig settings');
-  const gateMs = median(gates);
-  if (gateMs === null) notes.push('no validations recorded yet: the lab default gate time');
+  const checkMs = median(checks);
+  if (checkMs === null) notes.push('no validations recorded yet: the lab default check time');
 
   const workMinutes = clamp(workMs / 60_000, 0.05, 600);
   const base = parseLabParams({
@@ -77,9 +77,9 @@ export async function calibrate(town: Town, store: TownStore, rigName: string, s
     polecatsPerRig: clamp(polecats, 1, LAB_LIMITS.polecatsPerRig),
     workers: rig.settings.refineryWorkers,
     workMinutes,
-    gateMinutes: gateMs === null ? undefined : clamp(gateMs / 60_000, 0.05, 240),
-    // A speculative merge costs about nothing next to gates that run for real.
-    mergeSeconds: gateMs === null ? undefined : 0,
+    checkMinutes: checkMs === null ? undefined : clamp(checkMs / 60_000, 0.05, 240),
+    // A speculative merge costs about nothing next to checks that run for real.
+    mergeSeconds: checkMs === null ? undefined : 0,
     failureRate: attempts > 0 ? rejected / attempts : rig.settings.agentFailureRate,
     stallRate: 0,
   });
@@ -115,8 +115,8 @@ export async function calibrate(town: Town, store: TownStore, rigName: string, s
     params,
     recorded: {
       workMinutes: { value: work.length ? workMs / 60_000 : null, sample: work.length },
-      gateMinutes: { value: gateMs === null ? null : gateMs / 60_000, sample: gates.length },
-      gateFailureRate: { value: attempts ? rejected / attempts : null, sample: attempts },
+      checkMinutes: { value: checkMs === null ? null : checkMs / 60_000, sample: checks.length },
+      checkFailureRate: { value: attempts ? rejected / attempts : null, sample: attempts },
       conflictRate: { value: attempts ? conflicts / attempts : null, sample: attempts },
       polecats,
       workers: rig.settings.refineryWorkers,

@@ -142,7 +142,7 @@ export class RunRecorder {
       rejected: this.rejected,
       escalated: this.escalated,
       conflictRate: attempts > 0 ? this.conflicts / attempts : null,
-      gateFailureRate: attempts > 0 ? this.rejected / attempts : null,
+      checkFailureRate: attempts > 0 ? this.rejected / attempts : null,
       mergesPerHour: this.merged / hours,
       timeInQueueMinutesP50: p50 === null ? null : p50 / 60_000,
       queueDepth: { ...stat(this.depths), end: endDepth },

@@ -4,7 +4,7 @@
  * of beads (or one convoy). Returns the figures the seed talks about, measured from the
  * engine's own events, and a downsampled time series for charts.
  */
-import { ClockedGate } from '../gates/clocked-gate';
+import { ClockedChecks } from '../checks/clocked-checks';
 import { VirtualClock } from '../engine/clock';
 import type { DomainEvent } from '../../contracts/events';
 import type { TownStore } from '../engine/ports';
@@ -83,7 +83,8 @@ export async function runLab(input: LabParamsInput | LabParams, options: RunOpti
     regionsPerFile: p.regionsPerFile,
   };
   const files = repoFiles(shape);
-  const gateRandom = seededRandom(hashSeed(`gate:${p.seed}`));
+  // The seed keeps its first label ('gate:'), so a seed replays the runs it gave before.
+  const checkRandom = seededRandom(hashSeed(`gate:${p.seed}`));
   const agents = new SimAgentRuntime({
     clock,
     git,
@@ -99,13 +100,13 @@ export async function runLab(input: LabParamsInput | LabParams, options: RunOpti
       stallRate: p.stallRate,
     },
   });
-  const gates = new ClockedGate(clock, {
-    // Gate time varies a little around its median; the merge itself costs the worker too.
-    durationMs: () => p.mergeSeconds * 1000 + p.gateMinutes * 60_000 * (0.75 + gateRandom.next() / 2),
+  const checks = new ClockedChecks(clock, {
+    // Check time varies a little around its median; the merge itself costs the worker too.
+    durationMs: () => p.mergeSeconds * 1000 + p.checkMinutes * 60_000 * (0.75 + checkRandom.next() / 2),
     fails: (req) => (git.isBroken(req.commit) ? 'tests' : null),
   });
   const store = options.store ?? new SimStore();
-  const town = await createEngine({ clock, git, store, agents, gates, workDir: '/sim/work', random: seededRandom(p.seed) });
+  const town = await createEngine({ clock, git, store, agents, checks, workDir: '/sim/work', random: seededRandom(p.seed) });
   options.onOpen?.(town);
   town.updateSettings(
     {

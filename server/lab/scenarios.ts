@@ -45,27 +45,27 @@ const C = {
   queueMean: { label: 'queue mean', value: (f: LabFigures) => f.queueDepth.mean, format: num(1) },
   queueMax: { label: 'queue max', value: (f: LabFigures) => f.queueDepth.max, format: num(0) },
   wait: { label: 'wait p50 (min)', value: (f: LabFigures) => f.timeInQueueMinutesP50, format: num(1) },
-  gateFailures: { label: 'gate failures', value: (f: LabFigures) => f.gateFailureRate, format: pct },
+  checkFailures: { label: 'check failures', value: (f: LabFigures) => f.checkFailureRate, format: pct },
   cycle: { label: 'patrol cycle', value: (f: LabFigures) => f.patrolCycleMs.mean, format: dur },
   hotGap: { label: 'hot-rig gap p95', value: (f: LabFigures) => f.hotPatrolGapMs.p95, format: dur },
   landed: { label: 'convoy landed in', value: (f: LabFigures) => f.convoyLandedMs, format: hoursFmt },
 } satisfies Record<string, Column>;
 
 /**
- * The Refinery is the bottleneck (6-minute gates, 30 polecats) in a repository where
- * changes rarely overlap and few break the gates: the seed's "triples throughput" is a
+ * The Refinery is the bottleneck (6-minute checks, 30 polecats) in a repository where
+ * changes rarely overlap and few break the checks: the seed's "triples throughput" is a
  * claim about parallel validation, and conflicts hold window slots like failures do.
  */
 const WORKERS_RUN: LabParamsInput = {
   polecatsPerRig: 30,
-  gateMinutes: 6,
+  checkMinutes: 6,
   failureRate: 0.02,
   modulesPerArea: 400,
   regionsPerFile: 64,
 };
 
-/** 3-minute gates: one Refinery holds 5+ items, the seed's signal to split. */
-const SPLIT_RUN: LabParamsInput = { polecatsPerRig: 20, gateMinutes: 3 };
+/** 3-minute checks: one Refinery holds 5+ items, the seed's signal to split. */
+const SPLIT_RUN: LabParamsInput = { polecatsPerRig: 20, checkMinutes: 3 };
 
 export const SCENARIOS: Scenario[] = [
   {
@@ -105,7 +105,7 @@ export const SCENARIOS: Scenario[] = [
     claim: 'Multiple Refinery workers process the merge queue in parallel ... this triples merge throughput',
     metric: C.mergesPerHour,
     ratioToFirst: true,
-    columns: [C.conflictRate, C.gateFailures, C.queueMean, C.wait],
+    columns: [C.conflictRate, C.checkFailures, C.queueMean, C.wait],
     variants: [
       { label: '1 worker', params: WORKERS_RUN, seedFigure: '1x' },
       { label: '3 workers', params: { ...WORKERS_RUN, workers: 3 }, seedFigure: '3x' },

@@ -2,7 +2,7 @@
  * Modelled agents: an AgentRuntime whose sessions take a drawn amount of engine time and
  * tokens, edit regions chosen by the scripted agent's hotspot law (edit-plan.ts) in the
  * modelled git, and misbehave the way real coding agents do:
- *   - a fresh change breaks the gates with `failureRate` (a rework fixes it);
+ *   - a fresh change breaks the checks with `failureRate` (a rework fixes it);
  *   - a session hangs (silent, no progress) with `stallRate`; a nudge revives it half of
  *     the time, otherwise the Witness's restart gives the polecat a fresh session;
  *   - every step first asks the town's provider limiter for room, so a tokens-per-minute

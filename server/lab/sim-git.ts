@@ -8,7 +8,7 @@
  *
  * Target history is linear in first parents (the Refinery only lands merge commits whose
  * first parent is the old tip), so ancestry and merge bases walk first parents by depth.
- * Merges resolve at once: their engine-time cost is modelled in the gate (sim-gate.ts),
+ * Merges resolve at once: their engine-time cost is modelled in the check run (server/checks/clocked-checks.ts),
  * because the Refinery awaits git inside `settle()`, which must never wait on the clock.
  */
 import type { GitPort, MergeTreeResult } from '../engine/ports';
@@ -21,7 +21,7 @@ interface Commit {
   changes: ReadonlySet<string>;
   /** First-parent depth: 0 for a root. */
   depth: number;
-  /** Carries a change that breaks the gates (the agent's failure, modelled). */
+  /** Carries a change that breaks the checks (the agent's failure, modelled). */
   broken: boolean;
 }
 
@@ -66,7 +66,7 @@ export class SimGit implements GitPort {
     wt.broken ||= broken;
   }
 
-  /** Whether a commit carries a change that breaks the gates. */
+  /** Whether a commit carries a change that breaks the checks. */
   isBroken(commit: string): boolean {
     return this.commit(commit).broken;
   }

@@ -74,7 +74,7 @@ function killOne(pid, signal) {
 export function runProcess(request, onStart) {
   const { argv, cwd, env, stdin, timeoutMs, killGroup, output, pipeGraceMs, uid, gid } = request;
   const tail = output.mode === 'tail';
-  // 'tail' interleaves stdout and stderr in one buffer (a gate's log reads in order);
+  // 'tail' interleaves stdout and stderr in one buffer (a check's log reads in order);
   // 'full' keeps them apart, as git's callers parse stdout and read stderr for messages.
   const out = tail ? new TailBuffer(output.limit) : new FullBuffer(output.limit);
   const err = tail ? out : new FullBuffer(output.limit);

@@ -1,5 +1,5 @@
 /**
- * The spawner process: a small, long-lived `node` that starts git and gate processes on
+ * The spawner process: a small, long-lived `node` that starts git and check processes on
  * the server's behalf (see spawner.ts for why). It talks to the server over the IPC
  * channel only:
  *
@@ -10,15 +10,15 @@
  *                      { type: 'done', id, result }    it ended; output already bounded
  *
  * When the server goes away (the channel disconnects, even after a SIGKILL), it kills the
- * process groups it runs (gates: nobody would enforce their timeouts any more) and exits.
+ * process groups it runs (checks: nobody would enforce their timeouts any more) and exits.
  * Plain git commands are left to finish: killing one mid-write would leave a lock behind.
  */
 import os from 'node:os';
 import { killProcessGroup, runProcess } from './run-process.mjs';
 
 /**
- * The fleet's git and gates run one step below the server and the operators' browsers
- * (nice 10; every process started here inherits it): when a big town's gates fill the CPU,
+ * The fleet's git and checks run one step below the server and the operators' browsers
+ * (nice 10; every process started here inherits it): when a big town's checks fill the CPU,
  * the control room still answers at once and the work takes what is left. On an idle
  * machine it changes nothing. Where lowering is not allowed, they run at the server's.
  */

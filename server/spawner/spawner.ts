@@ -1,5 +1,5 @@
 /**
- * Where the server's child processes (git, validation gates) are started.
+ * Where the server's child processes (git, the Refinery's checks) are started.
  *
  * Why not `child_process.spawn` in the server: Node forks synchronously on the event-loop
  * thread, and a fork costs time in proportion to the forking process's resident memory
@@ -199,7 +199,7 @@ export class Spawner implements ProcessRunner {
         // A TypeScript loader in NODE_OPTIONS would cost the spawner the memory it exists
         // to avoid; the processes it starts get their environment from each request.
         env: { ...process.env, NODE_OPTIONS: '' },
-        // v8 serialisation carries a gate's output bytes as they are.
+        // v8 serialisation carries a check's output bytes as they are.
         serialization: 'advanced',
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
         windowsHide: true,
@@ -253,7 +253,7 @@ export class Spawner implements ProcessRunner {
     }
     this.counts.restarts++;
     for (const job of [...this.inFlight.values()]) {
-      // Nobody would enforce a gate's timeout any more; a plain git command is left to
+      // Nobody would enforce a check's timeout any more; a plain git command is left to
       // finish (killing it mid-write would leave a lock behind), as the spawner does.
       if (job.request.killGroup) killProcessGroup(job.pid);
       this.finish(job);

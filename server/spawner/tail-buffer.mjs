@@ -1,7 +1,7 @@
 /**
  * Keeps the last `limit` bytes of a stream of chunks, so a process that prints megabytes
  * costs at most `limit` bytes of memory: the one tail buffer, used by the spawner
- * (run-process.mjs, 'tail' output) and by the gate runner (a gate's report). Plain Node
+ * (run-process.mjs, 'tail' output) and by the check runner (a check's report). Plain Node
  * ESM, like run-process.mjs, so the spawner starts from a bare `node`; types in
  * tail-buffer.d.mts.
  */

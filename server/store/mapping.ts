@@ -20,6 +20,7 @@ import type {
 import type {
   Bead,
   BeadStatus,
+  CheckSpec,
   Convoy,
   UsageRecord,
   ConvoyStatus,
@@ -35,6 +36,7 @@ import type {
   PolecatState,
   Rig,
   RigCounters,
+  RigSettings,
   RigStatus,
   TownSettings,
 } from '../../contracts/records';
@@ -69,7 +71,7 @@ export function rigFromRow(row: RigRow): Rig {
     repoPath: row.repoPath,
     targetBranch: row.targetBranch,
     status: row.status as RigStatus,
-    settings: fromJson(row.settings),
+    settings: rigSettingsFromStored(fromJson(row.settings)),
     counters: rigCountersWithDefaults(fromJson(row.counters)),
     createdAt: row.createdAt,
     lineage: row.lineage ? fromJson(row.lineage) : null,
@@ -77,7 +79,17 @@ export function rigFromRow(row: RigRow): Rig {
 }
 
 /**
- * Counters stored before validation gates existed lack `rejected`; it reads as 0. Only
+ * A rig's settings as stored. Rows written before the Refinery's validation commands were
+ * called checks hold them as `gates`: they read as `checks`, and the next save writes
+ * that name (the stored JSON is the settings object, so no migration rewrites it).
+ */
+export function rigSettingsFromStored(stored: RigSettings & { gates?: CheckSpec[] }): RigSettings {
+  const { gates, ...settings } = stored;
+  return gates === undefined || settings.checks !== undefined ? settings : { ...settings, checks: gates };
+}
+
+/**
+ * Counters stored before checks existed lack `rejected`; it reads as 0. Only
  * that counter is defaulted here (shared with MemoryStore so both stores agree).
  */
 export function rigCountersWithDefaults(stored: Omit<RigCounters, 'rejected'> & { rejected?: number }): RigCounters {
@@ -208,8 +220,9 @@ export function mergeRequestToRow(mr: MergeRequest): MergeRequestRow {
     attempts: mr.attempts,
     mergeCommit: mr.mergeCommit,
     conflictFiles: toJson(mr.conflictFiles),
-    failedGate: mr.failedGate,
-    gateOutput: mr.gateOutput,
+    // The columns keep their first names (failedGate, gateOutput): renaming a column buys nothing.
+    failedGate: mr.failedCheck,
+    gateOutput: mr.checkOutput,
     enqueuedAt: mr.enqueuedAt,
     updatedAt: mr.updatedAt,
     landedAt: mr.landedAt,
@@ -229,8 +242,8 @@ export function mergeRequestFromRow(row: MergeRequestRow): MergeRequest {
     attempts: row.attempts,
     mergeCommit: row.mergeCommit,
     conflictFiles: fromJson(row.conflictFiles),
-    failedGate: row.failedGate,
-    gateOutput: row.gateOutput,
+    failedCheck: row.failedGate,
+    checkOutput: row.gateOutput,
     enqueuedAt: row.enqueuedAt,
     updatedAt: row.updatedAt,
     landedAt: row.landedAt,
@@ -321,7 +334,14 @@ export function eventToRow(event: DomainEvent): Omit<EventRow, 'id'> {
 }
 
 export function eventFromRow(row: EventRow): StoredEvent {
-  return { id: row.id, at: row.at, type: row.type, rig: row.rig, data: fromJson(row.data) };
+  return { id: row.id, at: row.at, type: row.type, rig: row.rig, data: eventDataFromStored(row.type, fromJson(row.data)) };
+}
+
+/** `mr.rejected` events stored before the rename name the failed check `gate`: read as `check`. */
+function eventDataFromStored(type: string, data: DomainEvent): DomainEvent {
+  if (type !== 'mr.rejected' || typeof data !== 'object' || data === null || !('gate' in data)) return data;
+  const { gate, ...rest } = data as unknown as Record<string, unknown>;
+  return ('check' in rest ? rest : { ...rest, check: gate }) as unknown as DomainEvent;
 }
 
 export function auditToRow(a: AuditRecord): Omit<AuditRow, 'id'> {

@@ -30,7 +30,7 @@ test.describe('rig page', () => {
     await expect(page.getByTestId('connection')).toHaveText('live', { timeout: 30_000 });
     await expect(page.getByTestId('tile-workers')).toHaveText(/\/1$/, { timeout: 30_000 });
 
-    // 8 polecats and a 2.5 s gate behind one worker: a queue builds.
+    // 8 polecats and a 2.5 s check behind one worker: a queue builds.
     const rows = page.getByTestId('queue-row');
     await expect
       .poll(async () => Math.max(await rows.count(), await queueDepth(page)), {
@@ -93,6 +93,29 @@ test.describe('rig page', () => {
     expect(missing.status()).toBe(404);
     expect((await missing.json()).error.code).toBe('not_found');
     expect((await request.get(`${server.url}/rigs/no-such-rig`)).status()).toBe(404);
+  });
+
+  test('the API sets the checks by `checks`, takes the deprecated `gates` with a note, and refuses both', async ({ request }) => {
+    const url = `${server.url}/api/rigs/${RIG}/refinery`;
+    const check = { name: 'checks', command: ['sh', '-c', 'sleep 2.5'], timeoutMs: 60_000 };
+    const set = await request.patch(url, { data: { checks: [check] } });
+    expect(set.status()).toBe(200);
+    const body = await set.json();
+    expect(body.settings.checks).toEqual([check]);
+    expect(body.settings).not.toHaveProperty('gates');
+    expect(body).not.toHaveProperty('deprecations');
+
+    const old = await request.patch(url, { data: { gates: [check] } });
+    expect(old.status()).toBe(200);
+    const oldBody = await old.json();
+    expect(oldBody.settings.checks).toEqual([check]);
+    expect(oldBody.deprecations).toEqual(["'gates' is now 'checks'; 'gates' will be removed"]);
+
+    const both = await request.patch(url, { data: { checks: [check], gates: [] } });
+    expect(both.status()).toBe(400);
+    expect((await both.json()).error).toMatchObject({ code: 'invalid', message: expect.stringMatching(/not both/) });
+    const after = await request.patch(url, { data: { maxAttempts: 4 } });
+    expect((await after.json()).settings.checks, 'the refused request changed nothing').toEqual([check]);
   });
 
   test('says so when the connection is lost instead of showing a stale rig as live', async ({ page }) => {

@@ -141,7 +141,7 @@ describe('the town sandbox', () => {
     await town.rigs.add({
       name: 'myproject',
       repoPath: h.repoPath,
-      settings: { gates: [{ name: 'snoop', command, timeoutMs: 20_000 }] },
+      settings: { checks: [{ name: 'snoop', command, timeoutMs: 20_000 }] },
     });
     await town.polecats.add('myproject', 1);
     const bead = town.beads.create({ rig: 'myproject', title: 'checked work' });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Town } from '../../server/engine/town';
 import { fsck, initRepository } from '../../server/git/cli-git';
-import { ClockedGate } from '../../server/gates/clocked-gate';
+import { ClockedChecks } from '../../server/checks/clocked-checks';
 import { demoRepositoryFiles } from '../../server/git/demo-repo';
 import { runGit } from '../../server/git/run-git';
 import { migrateDatabase } from '../../server/store/migrate';
@@ -45,7 +45,7 @@ describe('attaching and detaching a rig while the town runs', () => {
     await migrateDatabase(dbFile);
     store = new PrismaStore(await openSqlitePrisma(dbFile));
     // Validation takes engine time, so requests wait in the queue while others validate.
-    h = await createHarness({ store, gates: (clock) => new ClockedGate(clock, { durationMs: () => 8_000 }) });
+    h = await createHarness({ store, checks: (clock) => new ClockedChecks(clock, { durationMs: () => 8_000 }) });
     const steadyRepo = path.join(h.dir, 'steady-repo');
     await initRepository(steadyRepo, demoRepositoryFiles());
     const town = await h.open();

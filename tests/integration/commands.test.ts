@@ -1,6 +1,7 @@
 /**
  * The command API refuses bad input with a typed error and changes nothing: the Refinery's
- * scale action, supervision settings, and the audit record every attempt leaves.
+ * scale action, its checks (and their deprecated name `gates`), supervision settings, and
+ * the audit record every attempt leaves.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCommandBus } from '../../server/commands';
@@ -120,6 +121,43 @@ describe('the command API', () => {
     expect((await refusal(name, input))?.code).toBe(code);
     expect(town.rigs.get('myproject')).toEqual(before);
     expect(town.settings).toEqual(settings);
+  });
+
+  const lint = { name: 'lint', command: ['sh', '-c', 'exit 0'], timeoutMs: 60_000 };
+  const tests = { name: 'tests', command: ['git', 'status'], timeoutMs: 120_000 };
+
+  it('sets the Refinery checks from `checks` and answers without a deprecation', async () => {
+    const answer = await bus.execute('refinery.configure', { rig: 'myproject', checks: [lint] }, operator);
+    expect(answer).toMatchObject({ rig: 'myproject', settings: { checks: [lint] } });
+    expect(answer).not.toHaveProperty('deprecations');
+    expect(town.rigs.get('myproject')!.settings.checks).toEqual([lint]);
+  });
+
+  it('takes the old name `gates` as the checks and says it is deprecated when given', async () => {
+    const answer = await bus.execute('refinery.configure', { rig: 'myproject', gates: [tests] }, operator);
+    expect(answer).toEqual({
+      rig: 'myproject',
+      settings: expect.objectContaining({ checks: [tests] }),
+      deprecations: ["'gates' is now 'checks'; 'gates' will be removed"],
+    });
+    expect(town.rigs.get('myproject')!.settings.checks).toEqual([tests]);
+    expect(town.rigs.get('myproject')!.settings).not.toHaveProperty('gates');
+  });
+
+  it.each([
+    [{ rig: 'myproject', checks: [lint], gates: [tests] }, /'checks' or the deprecated 'gates', not both/],
+    [{ rig: 'myproject', checks: [lint, lint] }, /check names must be unique/],
+    [
+      { rig: 'myproject', gates: [{ ...lint, command: ['/no/such/program-gt'] }] },
+      /gates\.0\.command\.0: '\/no\/such\/program-gt' is not an executable/,
+    ],
+  ])('refuses checks input %j and changes nothing', async (input, message) => {
+    await bus.execute('refinery.configure', { rig: 'myproject', checks: [tests] }, operator);
+    const before = structuredClone(town.rigs.get('myproject'));
+    const err = await refusal('refinery.configure', input);
+    expect(err?.code).toBe('invalid');
+    expect(`${err?.message}`).toMatch(message);
+    expect(town.rigs.get('myproject')).toEqual(before);
   });
 
   it('lets a viewer read but not act', async () => {

@@ -38,8 +38,8 @@ import type { AgentRuntime } from '../../server/engine/ports';
 import { createEngine } from '../../server/engine/assembly';
 import type { Town } from '../../server/engine/town';
 import { CliGit } from '../../server/git/cli-git';
-import { GATE_FAIL_MARKER } from '../../server/gates/demo-gate';
-import { GateRunner } from '../../server/gates/gate-runner';
+import { CHECK_FAIL_MARKER } from '../../server/checks/demo-check';
+import { CheckRunner } from '../../server/checks/check-runner';
 import { runGit } from '../../server/git/run-git';
 import { migrateDatabase } from '../../server/store/migrate';
 import { PrismaStore } from '../../server/store/prisma-store';
@@ -190,7 +190,7 @@ async function reconcileOnCopy(dbFile: string, scratch: string): Promise<{ mergi
       git: gitPort,
       store,
       agents: new ScriptedAgentRuntime({ clock, git: gitPort }),
-      gates: new GateRunner({ scratchRoot: path.join(scratch, 'gates') }),
+      checks: new CheckRunner({ scratchRoot: path.join(scratch, 'checks') }),
       workDir: scratch,
     });
     await town.settle();
@@ -313,7 +313,7 @@ describe('the real server under repeated SIGKILL', () => {
         'log',
         '--first-parent',
         '--diff-merges=first-parent',
-        `-G${GATE_FAIL_MARKER}`,
+        `-G${CHECK_FAIL_MARKER}`,
         '--format=%H %s',
         'main',
       ]);
@@ -404,7 +404,7 @@ describe('the real server under repeated SIGKILL', () => {
 
       // 6. no unvalidated change on the target
       expect.soft(marked.code).toBe(0);
-      expect.soft(marked.stdout.trim(), 'a change the gate rejects reached main').toBe('');
+      expect.soft(marked.stdout.trim(), 'a change the check rejects reached main').toBe('');
 
       // 7. what a SIGKILL leaves in git (lock files) does not wedge a polecat or the Refinery
       expect.soft(staleLocks, 'git lock files left behind by killed git processes, never cleared').toEqual([]);
@@ -551,7 +551,7 @@ describe('what a crash leaves behind, pinned down in-process', () => {
       git: crash.git,
       store: crash.store,
       agents: failing,
-      gates: new GateRunner({ scratchRoot: path.join(h.dir, 'scratch') }),
+      checks: new CheckRunner({ scratchRoot: path.join(h.dir, 'scratch') }),
       workDir: h.dir,
     });
     await town1.rigs.add({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 10_000 } });

@@ -18,7 +18,7 @@ import type { TownStore } from '../../server/engine/ports';
 import { createEngine } from '../../server/engine/assembly';
 import type { Town } from '../../server/engine/town';
 import { CliGit } from '../../server/git/cli-git';
-import { GateRunner } from '../../server/gates/gate-runner';
+import { CheckRunner } from '../../server/checks/check-runner';
 import { MemoryStore } from '../../server/store/memory-store';
 
 /** The server's configuration for these variables (and nothing else set). */
@@ -39,7 +39,7 @@ function openTown(store: TownStore, dataDir: string): Promise<Town> {
     git,
     store,
     agents: new ScriptedAgentRuntime({ clock, git }),
-    gates: new GateRunner({ scratchRoot: path.join(dataDir, 'scratch') }),
+    checks: new CheckRunner({ scratchRoot: path.join(dataDir, 'scratch') }),
     workDir: dataDir,
   });
 }

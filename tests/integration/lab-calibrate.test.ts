@@ -19,12 +19,12 @@ async function liveTown(params: Parameters<typeof runLab>[0]): Promise<{ town: T
 }
 
 describe('calibration from a live rig', () => {
-  it('reads work time, gate time, polecats and the conflict rate back from the rig history', async () => {
+  it('reads work time, check time, polecats and the conflict rate back from the rig history', async () => {
     const { town, store } = await liveTown({
       polecatsPerRig: 8,
       hours: 6,
       workMinutes: 20,
-      gateMinutes: 2,
+      checkMinutes: 2,
       mergeSeconds: 0,
       seed: 3,
     });
@@ -33,8 +33,8 @@ describe('calibration from a live rig', () => {
     expect(c.recorded.workMinutes.sample).toBeGreaterThan(20);
     expect(c.recorded.workMinutes.value!).toBeGreaterThan(15);
     expect(c.recorded.workMinutes.value!).toBeLessThan(27);
-    expect(c.recorded.gateMinutes.value!).toBeGreaterThan(1.5);
-    expect(c.recorded.gateMinutes.value!).toBeLessThan(2.5);
+    expect(c.recorded.checkMinutes.value!).toBeGreaterThan(1.5);
+    expect(c.recorded.checkMinutes.value!).toBeLessThan(2.5);
     expect(c.params.polecatsPerRig).toBe(8);
     // The fitted model lands near the recorded conflict rate.
     expect(c.fittedConflictRate).not.toBeNull();
@@ -42,7 +42,7 @@ describe('calibration from a live rig', () => {
   });
 
   it('previews more Refinery workers as more throughput on a saturated rig, and changes nothing live', async () => {
-    const { town, store } = await liveTown({ polecatsPerRig: 20, hours: 4, gateMinutes: 6, seed: 4 });
+    const { town, store } = await liveTown({ polecatsPerRig: 20, hours: 4, checkMinutes: 6, seed: 4 });
     const lab = new LabService(town, store);
     const before = town.rigs.get('myproject')!.settings.refineryWorkers;
     const p = await lab.preview({ rig: 'myproject', change: { kind: 'scale', workers: 3 } });

@@ -50,7 +50,7 @@ describe('the what-if lab reproduces the seed', () => {
     const ratio = three.mergesPerHour / one.mergesPerHour;
     expect(ratio).toBeGreaterThan(2.3);
     expect(ratio).toBeLessThanOrEqual(3.1);
-    expect(three.gateFailureRate!).toBeLessThan(0.05);
+    expect(three.checkFailureRate!).toBeLessThan(0.05);
   });
 
   it('has fewer conflicts when a convoy is staggered in waves than dispatched all at once', async () => {

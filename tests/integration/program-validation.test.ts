@@ -16,9 +16,9 @@ const operator: Actor = { name: 'ada', role: 'operator' };
 /** The same command line as each command's input. */
 const forms = {
   'agent.configure': (command: string[]) => ({ agent: { kind: 'command', command } }),
-  'refinery.configure': (command: string[]) => ({ gates: [{ name: 'test', command, timeoutMs: 60_000 }] }),
+  'refinery.configure': (command: string[]) => ({ checks: [{ name: 'test', command, timeoutMs: 60_000 }] }),
 } as const;
-const field = { 'agent.configure': 'agent.command', 'refinery.configure': 'gates.0.command' } as const;
+const field = { 'agent.configure': 'agent.command', 'refinery.configure': 'checks.0.command' } as const;
 
 describe.each(Object.keys(forms) as (keyof typeof forms)[])('%s', (name) => {
   let h: Harness;
@@ -67,6 +67,6 @@ describe.each(Object.keys(forms) as (keyof typeof forms)[])('%s', (name) => {
     const { outcome, after } = await attempt(command);
     expect(outcome).toBeNull();
     if (name === 'agent.configure') expect(after.agent).toEqual({ kind: 'command', command });
-    else expect(after.gates.map((g) => g.command)).toEqual([command]);
+    else expect(after.checks.map((g) => g.command)).toEqual([command]);
   });
 });

@@ -1,19 +1,19 @@
 /**
- * The Refinery on real git with real gate processes, on virtual time: ordered landing
- * under parallel workers with random conflicts and gate failures, exactly-once landing,
- * rejection with the gate's output, bisection in batch mode, and escalation at the cap.
+ * The Refinery on real git with real check processes, on virtual time: ordered landing
+ * under parallel workers with random conflicts and check failures, exactly-once landing,
+ * rejection with the check's output, bisection in batch mode, and escalation at the cap.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../contracts/events';
-import type { GateSpec, RigSettings } from '../../contracts/records';
+import type { CheckSpec, RigSettings } from '../../contracts/records';
 import type { Town } from '../../server/engine/town';
 import { CliGit, fsck } from '../../server/git/cli-git';
 import { runGit } from '../../server/git/run-git';
-import { ClockedGate } from '../../server/gates/clocked-gate';
-import { demoGate } from '../../server/gates/demo-gate';
+import { ClockedChecks } from '../../server/checks/clocked-checks';
+import { demoCheck } from '../../server/checks/demo-check';
 import { createHarness, runUntil, type Harness } from '../support/engine-harness';
 
-const CHECK: GateSpec = demoGate(0);
+const CHECK: CheckSpec = demoCheck(0);
 
 /** Merge request ids in the order their merge commits sit on the target (first-parent, oldest first). */
 async function landedOnTarget(repo: string): Promise<string[]> {
@@ -31,7 +31,7 @@ async function runRig(h: Harness, settings: Partial<RigSettings>, polecats: numb
   await town.rigs.add({
     name: 'myproject',
     repoPath: h.repoPath,
-    settings: { agentWorkMs: 20_000, gates: [CHECK], ...settings },
+    settings: { agentWorkMs: 20_000, checks: [CHECK], ...settings },
   });
   await town.polecats.add('myproject', polecats);
   town.convoys.create(
@@ -72,7 +72,7 @@ describe('the Refinery with parallel workers', () => {
     await h?.cleanup();
   });
 
-  it.each([1, 3])('lands every request once, in queue order, with %i workers, conflicts and gate failures', async (workers) => {
+  it.each([1, 3])('lands every request once, in queue order, with %i workers, conflicts and check failures', async (workers) => {
     h = await createHarness();
     const run = await runRig(h, { refineryWorkers: workers, agentFailureRate: 0.25 }, 6, 16);
     town = run.town;
@@ -96,13 +96,13 @@ describe('the Refinery with parallel workers', () => {
     expect([...slots].sort()).toEqual([0, 1, 2]);
   });
 
-  it('sends a broken change back with the gate output, and lands the reworked one', async () => {
+  it('sends a broken change back with the check output, and lands the reworked one', async () => {
     h = await createHarness();
     const run = await runRig(h, { agentFailureRate: 1 }, 1, 1);
     town = run.town;
     const rejected = run.events.find((e) => e.type === 'mr.rejected');
-    expect(rejected).toMatchObject({ gate: 'checks' });
-    expect((rejected as { output: string }).output).toContain('GT_GATE_FAIL');
+    expect(rejected).toMatchObject({ check: 'checks' });
+    expect((rejected as { output: string }).output).toContain('GT_CHECK_FAIL');
     expect(run.events.filter((e) => e.type === 'mr.merged')).toHaveLength(1);
     expect(town.rigs.get('myproject')!.counters).toMatchObject({ merged: 1, rejected: 1, reworkedMerged: 1 });
   });
@@ -132,24 +132,24 @@ describe('the Refinery with parallel workers', () => {
     expect(town.rigs.get('myproject')!.counters.rejected).toBeGreaterThan(0);
     const escalated = run.events.filter((e) => e.type === 'mr.escalated').length;
     expect(landed.length + escalated).toBe(16);
-    // Fewer gate runs than landings: batches share one run.
+    // Fewer check runs than landings: batches share one run.
     expect(validations.length).toBeLessThan(landed.length + town.rigs.get('myproject')!.counters.rejected * 3);
     expect((await fsck(h.repoPath)).ok).toBe(true);
   });
-  it('validates again after a backoff when the gates could not run, and lands the request', async () => {
-    // A gate infrastructure failure (a process that cannot start) twice, then the gates run.
+  it('validates again after a backoff when the checks could not run, and lands the request', async () => {
+    // A check infrastructure failure (a process that cannot start) twice, then the checks run.
     let failures = 2;
     h = await createHarness({
-      gates: (clock) => {
-        const gate = new ClockedGate(clock, { durationMs: () => 5_000 });
+      checks: (clock) => {
+        const check = new ClockedChecks(clock, { durationMs: () => 5_000 });
         return {
           waitsOnClock: true,
-          dispose: () => gate.dispose(),
-          validate: (request) => (failures-- > 0 ? Promise.reject(new Error('spawn EAGAIN')) : gate.validate(request)),
+          dispose: () => check.dispose(),
+          validate: (request) => (failures-- > 0 ? Promise.reject(new Error('spawn EAGAIN')) : check.validate(request)),
         };
       },
     });
-    const run = await runRig(h, { gates: [] }, 1, 1);
+    const run = await runRig(h, { checks: [] }, 1, 1);
     town = run.town;
     expect(failures).toBeLessThan(0);
     expect(run.events.filter((e) => e.type === 'mr.merged')).toHaveLength(1);
@@ -161,8 +161,8 @@ describe('the Refinery with parallel workers', () => {
     const flaky = Object.create(git) as CliGit;
     flaky.mergeTree = (repo, ours, theirs) =>
       failures-- > 0 ? Promise.reject(new Error('fatal: Unable to create index.lock')) : git.mergeTree(repo, ours, theirs);
-    h = await createHarness({ git: flaky, gates: (clock) => new ClockedGate(clock, { durationMs: () => 5_000 }) });
-    const run = await runRig(h, { gates: [] }, 1, 1);
+    h = await createHarness({ git: flaky, checks: (clock) => new ClockedChecks(clock, { durationMs: () => 5_000 }) });
+    const run = await runRig(h, { checks: [] }, 1, 1);
     town = run.town;
     expect(failures).toBeLessThan(0);
     expect(run.events.filter((e) => e.type === 'mr.merged')).toHaveLength(1);

@@ -166,8 +166,8 @@ describe('the spawner process', () => {
       await own.run(request(['true']));
       const first = own.pid as number;
       expect(first).toBeGreaterThan(0);
-      const pidFile = path.join(dir, 'gate.pid');
-      const gate = own.run(
+      const pidFile = path.join(dir, 'check.pid');
+      const check = own.run(
         request(
           nodeScript(
             `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000);`,
@@ -181,11 +181,11 @@ describe('the spawner process', () => {
       );
       const git = own.run(request(['sleep', '0.3']));
       expect(await eventually(() => existsSync(pidFile))).toBe(true);
-      const gatePid = Number(readFileSync(pidFile, 'utf8'));
+      const checkPid = Number(readFileSync(pidFile, 'utf8'));
       process.kill(first, 'SIGKILL');
-      await expect(gate).rejects.toBeInstanceOf(SpawnerDiedError);
+      await expect(check).rejects.toBeInstanceOf(SpawnerDiedError);
       await expect(git).rejects.toThrow(/process spawner exited \(SIGKILL\) while running sleep 0.3; its outcome is unknown/);
-      expect(await eventually(() => !isAlive(gatePid))).toBe(true);
+      expect(await eventually(() => !isAlive(checkPid))).toBe(true);
 
       const after = await own.run(request(['git', '--version']));
       expect(after.stdout).toMatch(/^git version/);
@@ -252,7 +252,7 @@ describe('the spawner process', () => {
     const exit = await new Promise<number | null>((resolve) => idle.on('close', resolve));
     expect(exit).toBe(0);
 
-    // Killed mid-request: its spawner and the gate it was running go too.
+    // Killed mid-request: its spawner and the check it was running go too.
     const dying = server(
       `const { Spawner } = await import(${JSON.stringify(spawnerModule)}); const s = new Spawner(); ` +
         `const script = "require('fs').writeFileSync(" + JSON.stringify(${JSON.stringify(pidFile)}) + ", String(process.pid)); setInterval(() => {}, 1000);"; ` +
@@ -263,9 +263,9 @@ describe('the spawner process', () => {
     dying.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     expect(await eventually(() => existsSync(pidFile) && out.includes('\n'), 15_000)).toBe(true);
     const spawnerPid = Number(out.split('\n')[0]);
-    const gatePid = Number(readFileSync(pidFile, 'utf8'));
+    const checkPid = Number(readFileSync(pidFile, 'utf8'));
     dying.kill('SIGKILL');
     expect(await eventually(() => !isAlive(spawnerPid))).toBe(true);
-    expect(await eventually(() => !isAlive(gatePid))).toBe(true);
+    expect(await eventually(() => !isAlive(checkPid))).toBe(true);
   });
 });

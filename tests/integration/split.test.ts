@@ -2,19 +2,19 @@
  * Splitting a rig by path scope on real git, on virtual time: the seed's "20 polecats
  * on one rig against a split into 3", work that follows the split, refusals that change
  * nothing, a hung partition that does not stop its siblings, and the merge back.
- * Validation gates take modelled engine time (ClockedGate), so runs are deterministic.
+ * Validation checks take modelled engine time (ClockedChecks), so runs are deterministic.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../contracts/events';
 import type { Town } from '../../server/engine/town';
-import type { GatePort } from '../../server/engine/ports';
+import type { CheckPort } from '../../server/engine/ports';
 import { fsck } from '../../server/git/cli-git';
-import { ClockedGate } from '../../server/gates/clocked-gate';
+import { ClockedChecks } from '../../server/checks/clocked-checks';
 import { createHarness, runUntil, type Harness } from '../support/engine-harness';
 
 const AREAS = ['core', 'ui', 'tests'];
 const PARTITIONS = AREAS.map((a) => ({ name: `app-${a}`, globs: [`${a}/**`] }));
-const GATE_MS = 20_000;
+const CHECK_MS = 20_000;
 
 let h: Harness;
 afterEach(async () => {
@@ -22,8 +22,8 @@ afterEach(async () => {
 });
 
 /** A rig `app` with `polecats` polecats and `beads` open beads spread over the three areas. */
-async function openTown(polecats: number, beads: number, gates?: (clock: Harness['clock']) => GatePort) {
-  h = await createHarness({ gates: gates ?? ((clock) => new ClockedGate(clock, { durationMs: () => GATE_MS })) });
+async function openTown(polecats: number, beads: number, checks?: (clock: Harness['clock']) => CheckPort) {
+  h = await createHarness({ checks: checks ?? ((clock) => new ClockedChecks(clock, { durationMs: () => CHECK_MS })) });
   const town = await h.open();
   const events: DomainEvent[] = [];
   town.bus.subscribe((e) => events.push(e));
@@ -73,7 +73,7 @@ async function measure(town: Town, events: DomainEvent[], rigs: string[], ms: nu
 
 describe('splitting a rig', () => {
   it('lowers per-rig queue depth and conflict rate and raises throughput when 20 polecats on one rig are split into 3', async () => {
-    // One Refinery validates 3 requests a minute (20 s gates); work arrives at 5 a minute.
+    // One Refinery validates 3 requests a minute (20 s checks); work arrives at 5 a minute.
     const PER_MINUTE = 5;
     const { town, events } = await openTown(20, 0);
     town.start();
@@ -204,11 +204,11 @@ describe('splitting a rig', () => {
   }, 120_000);
 
   it('keeps landing in the other partitions while one partition’s Refinery hangs', async () => {
-    // The gate of app-core never finishes (a hung validation); the others take GATE_MS.
+    // The check of app-core never finishes (a hung validation); the others take CHECK_MS.
     const { town, events } = await openTown(
       9,
       60,
-      (clock) => new ClockedGate(clock, { durationMs: (r) => (r.rig === 'app-core' ? 365 * 86_400_000 : GATE_MS) }),
+      (clock) => new ClockedChecks(clock, { durationMs: (r) => (r.rig === 'app-core' ? 365 * 86_400_000 : CHECK_MS) }),
     );
     await town.rigs.split('app', { partitions: PARTITIONS }, 'test');
     town.start();

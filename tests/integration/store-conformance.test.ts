@@ -33,7 +33,7 @@ function rig(over: Partial<Rig> = {}): Rig {
       refineryWorkers: 3,
       mergeMode: 'speculative',
       batchSize: 4,
-      gates: [{ name: 'typecheck', command: ['npx', 'tsc', '--noEmit'], timeoutMs: 120_000 }],
+      checks: [{ name: 'typecheck', command: ['npx', 'tsc', '--noEmit'], timeoutMs: 120_000 }],
       maxAttempts: 3,
       agingStepMs: 60_000,
       fetchIntervalMs: 30_000,
@@ -148,8 +148,8 @@ function mergeRequest(over: Partial<MergeRequest> = {}): MergeRequest {
     attempts: 2,
     mergeCommit: 'b'.repeat(40),
     conflictFiles: ['src/api/client.ts'],
-    failedGate: null,
-    gateOutput: null,
+    failedCheck: null,
+    checkOutput: null,
     enqueuedAt: T0 + 100,
     updatedAt: T0 + 200,
     landedAt: null,
@@ -162,7 +162,7 @@ function escalation(over: Partial<Escalation> = {}): Escalation {
     id: 'esc-1',
     severity: 'high',
     source: 'refinery',
-    reason: 'mr-1 failed the typecheck gate 3 times',
+    reason: 'mr-1 failed the typecheck check 3 times',
     rig: 'alpha',
     beadId: 'gt-1',
     polecatId: 'alpha/nux',
@@ -229,8 +229,8 @@ function townSettings(over: Partial<TownSettings> = {}): TownSettings {
   };
 }
 
-/** The tail of a failing gate: several lines, quotes, non-ASCII, a trailing newline. */
-const GATE_OUTPUT = 'src/api/client.ts(3,7): error TS2322: Type "string" is not assignable.\n\tat — ünïcode ✓\n';
+/** The tail of a failing check: several lines, quotes, non-ASCII, a trailing newline. */
+const CHECK_OUTPUT = 'src/api/client.ts(3,7): error TS2322: Type "string" is not assignable.\n\tat — ünïcode ✓\n';
 
 const landed = (at: number): DomainEvent => ({ type: 'convoy.landed', at, convoy: 'cv-1' });
 const merged = (at: number, rigName = 'alpha'): DomainEvent => ({
@@ -398,7 +398,7 @@ describe.each(factories)('$name', (factory) => {
           ...rig().settings,
           refineryWorkers: 1,
           mergeMode: 'batch',
-          gates: [],
+          checks: [],
           agentWorkMs: 10,
           witnessIntervalMs: 60_000,
           tier: 'cold',
@@ -414,7 +414,7 @@ describe.each(factories)('$name', (factory) => {
       });
       const bead2 = bead({ status: 'blocked', labels: [], assignee: null, updatedAt: T0 + 9000 });
       const convoy2 = convoy({ title: 'Rate limiting v2', beadIds: ['gt-1'] });
-      const mr2 = mergeRequest({ status: 'merging', attempts: 3, conflictFiles: [], failedGate: 'lint', gateOutput: 'x' });
+      const mr2 = mergeRequest({ status: 'merging', attempts: 3, conflictFiles: [], failedCheck: 'lint', checkOutput: 'x' });
       const esc2 = escalation({ severity: 'critical', status: 'open', acknowledgedBy: null, acknowledgedAt: null });
       await store.saveRig(rig2);
       await store.savePolecat(polecat2);
@@ -475,8 +475,8 @@ describe.each(factories)('$name', (factory) => {
       await store.saveMergeRequest(mergeRequest({ id: 'mr-queued', status: 'queued' }));
       await store.saveMergeRequest(mergeRequest({ id: 'mr-merged', status: 'merged', landedAt: T0 + 8000 }));
       await store.saveMergeRequest(mergeRequest({ id: 'mr-abandoned', status: 'abandoned' }));
-      await store.saveMergeRequest(mergeRequest({ id: 'mr-escalated', status: 'escalated', failedGate: 'test' }));
-      await store.saveMergeRequest(mergeRequest({ id: 'mr-rejected', status: 'rejected', failedGate: 'test' }));
+      await store.saveMergeRequest(mergeRequest({ id: 'mr-escalated', status: 'escalated', failedCheck: 'test' }));
+      await store.saveMergeRequest(mergeRequest({ id: 'mr-rejected', status: 'rejected', failedCheck: 'test' }));
 
       const town = await store.loadTown();
       expect(town.beads.map((b) => b.id)).toEqual(['gt-open']);
@@ -488,20 +488,20 @@ describe.each(factories)('$name', (factory) => {
       expect((await store.listMergeRequests({ status: ['escalated'] })).map((m) => m.id)).toEqual(['mr-escalated']);
     });
 
-    it('returns the gate that rejected a request and its output unchanged when saved and loaded', async () => {
+    it('returns the check that rejected a request and its output unchanged when saved and loaded', async () => {
       await open();
-      const rejected = mergeRequest({ status: 'rejected', failedGate: 'typecheck', gateOutput: GATE_OUTPUT });
+      const rejected = mergeRequest({ status: 'rejected', failedCheck: 'typecheck', checkOutput: CHECK_OUTPUT });
       await store.saveMergeRequest(rejected);
       expect((await store.loadTown()).mergeRequests).toEqual([rejected]);
       expect(await store.listMergeRequests({})).toEqual([rejected]);
 
       // Requeued for another attempt: the fields clear when the engine clears them.
-      const requeued = { ...rejected, status: 'queued' as const, attempts: 3, failedGate: null, gateOutput: null };
+      const requeued = { ...rejected, status: 'queued' as const, attempts: 3, failedCheck: null, checkOutput: null };
       await store.saveMergeRequest(requeued);
       expect((await store.loadTown()).mergeRequests).toEqual([requeued]);
     });
 
-    it('reads a missing rejected counter as 0 when a rig stored before gates existed is loaded', async () => {
+    it('reads a missing rejected counter as 0 when a rig stored before checks existed is loaded', async () => {
       await open();
       await factory.saveLegacyRig(store, rig({ lineage: null }), LEGACY_COUNTERS);
       expect((await store.loadTown()).rigs).toEqual([rig({ lineage: null, counters: { ...LEGACY_COUNTERS, rejected: 0 } })]);
@@ -908,7 +908,7 @@ describe('PrismaStore on SQLite town row', () => {
 });
 
 describe('PrismaStore on SQLite upgraded from the first migration', () => {
-  it('keeps records written before gates and the Witness existed and reads their new fields as defaults', async () => {
+  it('keeps records written before checks, gates and the Witness existed and reads their new fields as defaults', async () => {
     // A project root holding only the first migration: migrateDatabase on it builds the
     // database an early install had, with Prisma's own bookkeeping (_prisma_migrations),
     // so the real migrateDatabase afterwards applies exactly the later migrations.
@@ -993,8 +993,8 @@ describe('PrismaStore on SQLite upgraded from the first migration', () => {
         attempts: 1,
         mergeCommit: null,
         conflictFiles: [],
-        failedGate: null,
-        gateOutput: null,
+        failedCheck: null,
+        checkOutput: null,
       });
       const town = await store.loadTown();
       expect(town.mergeRequests).toEqual([old]);
@@ -1004,10 +1004,10 @@ describe('PrismaStore on SQLite upgraded from the first migration', () => {
       expect(town.gates).toEqual([]);
       expect(town.settings).toBeNull();
       // The upgraded database takes the new fields and records.
-      await store.saveMergeRequest({ ...old, status: 'rejected', failedGate: 'test', gateOutput: GATE_OUTPUT });
+      await store.saveMergeRequest({ ...old, status: 'rejected', failedCheck: 'test', checkOutput: CHECK_OUTPUT });
       await store.saveEscalation(escalation());
       expect(await store.listMergeRequests({})).toEqual([
-        { ...old, status: 'rejected', failedGate: 'test', gateOutput: GATE_OUTPUT },
+        { ...old, status: 'rejected', failedCheck: 'test', checkOutput: CHECK_OUTPUT },
       ]);
       expect(await store.listEscalations({})).toEqual([escalation()]);
       await store.savePolecat(polecat());
@@ -1017,6 +1017,82 @@ describe('PrismaStore on SQLite upgraded from the first migration', () => {
       expect(upgraded.polecats).toEqual([polecat()]);
       expect(upgraded.gates).toEqual([gate()]);
       expect(upgraded.settings).toEqual(townSettings());
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('PrismaStore on SQLite with rows written before checks were named', () => {
+  /** A migrated database holding rows as written before the rename, opened as a store. */
+  async function storeWith(write: (db: Database.Database) => void): Promise<{ store: PrismaStore; file: string }> {
+    const file = path.join(tmp, `old-names-${++fileCounter}.db`);
+    copyFileSync(template, file);
+    const db = new Database(file);
+    try {
+      write(db);
+    } finally {
+      db.close();
+    }
+    return { store: new PrismaStore(await openSqlitePrisma(file)), file };
+  }
+
+  it('loads a rig whose settings name its checks `gates` with those checks, and saves them back as `checks`', async () => {
+    const { checks, ...rest } = rig().settings;
+    const { store, file } = await storeWith((db) =>
+      db
+        .prepare(
+          'INSERT INTO "Rig" ("name", "repoPath", "targetBranch", "status", "settings", "counters", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(
+          'alpha',
+          '/srv/rigs/alpha',
+          'main',
+          'active',
+          JSON.stringify({ ...rest, gates: checks }),
+          JSON.stringify(rig().counters),
+          T0,
+        ),
+    );
+    try {
+      const [loaded] = (await store.loadTown()).rigs;
+      expect(loaded.settings).toEqual(rig().settings);
+      expect(loaded.settings).not.toHaveProperty('gates');
+      await store.saveRig(loaded);
+    } finally {
+      await store.close();
+    }
+    const db = new Database(file, { readonly: true });
+    try {
+      const row = db.prepare('SELECT "settings" FROM "Rig" WHERE "name" = ?').get('alpha') as { settings: string };
+      const stored = JSON.parse(row.settings) as Record<string, unknown>;
+      expect(stored.checks).toEqual(checks);
+      expect(stored).not.toHaveProperty('gates');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('lists an mr.rejected event stored with the failed check as `gate` with it as `check`', async () => {
+    const old = {
+      type: 'mr.rejected',
+      at: T0,
+      rig: 'alpha',
+      mr: 'mr-1',
+      bead: 'gt-1',
+      gate: 'typecheck',
+      output: CHECK_OUTPUT,
+      attempts: 2,
+    };
+    const { store } = await storeWith((db) =>
+      db
+        .prepare('INSERT INTO "Event" ("at", "type", "rig", "data") VALUES (?, ?, ?, ?)')
+        .run(T0, 'mr.rejected', 'alpha', JSON.stringify(old)),
+    );
+    try {
+      const [event] = await store.listEvents({ types: ['mr.rejected'] });
+      const { gate, ...rest } = old;
+      expect(event.data).toEqual({ ...rest, check: gate });
     } finally {
       await store.close();
     }

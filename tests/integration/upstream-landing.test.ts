@@ -2,7 +2,7 @@
  * Landing on a real upstream (issue 19), real git only, no network: a bare "upstream" with a
  * real-looking history (several authors, a tag, a release branch), a rig on its bare clone
  * (CliUpstream.cloneBare over file://), the scripted agent committing on beads in polecat
- * worktrees of that clone, the real gate runner validating, and the Refinery pushing every
+ * worktrees of that clone, the real check runner validating, and the Refinery pushing every
  * landing to the upstream by compare-and-swap while somebody else pushes too.
  *
  * The crash case models kill -9 in-process with hold/release fakes (tests/support/crash-point.ts),
@@ -31,7 +31,7 @@ import { CliGit, fsck, initRepository } from '@/server/git/cli-git';
 import { demoRepositoryFiles } from '@/server/git/demo-repo';
 import { runGit } from '@/server/git/run-git';
 import { CliUpstream } from '@/server/git/upstream';
-import { GateRunner } from '@/server/gates/gate-runner';
+import { CheckRunner } from '@/server/checks/check-runner';
 import { MemoryStore } from '@/server/store/memory-store';
 import { migrateDatabase } from '@/server/store/migrate';
 import { PrismaStore } from '@/server/store/prisma-store';
@@ -140,7 +140,7 @@ async function open(options: {
     upstream: options.upstream,
     store: options.store,
     agents: new ScriptedAgentRuntime({ clock: options.clock, git: port }),
-    gates: new GateRunner({ scratchRoot: path.join(dir, options.scratch ?? 'scratch') }),
+    checks: new CheckRunner({ scratchRoot: path.join(dir, options.scratch ?? 'scratch') }),
     workDir: dir,
     random: seededRandom(7),
     bus,
@@ -179,7 +179,7 @@ describe('a rig landing on its upstream', () => {
     await town.rigs.add({
       name: 'app',
       repoPath: clone,
-      settings: { landing: 'upstream', agentWorkMs: 10_000, gates: [CHECK], pushBranches: true },
+      settings: { landing: 'upstream', agentWorkMs: 10_000, checks: [CHECK], pushBranches: true },
     });
     await town.polecats.add('app', 3);
     const beads = BEADS.map((b) => town.beads.create({ rig: 'app', ...b }));
@@ -381,7 +381,7 @@ describe('a rig landing on its upstream', () => {
       await first.town.rigs.add({
         name: 'app',
         repoPath: clone,
-        settings: { landing: 'upstream', agentWorkMs: 10_000, gates: [CHECK] },
+        settings: { landing: 'upstream', agentWorkMs: 10_000, checks: [CHECK] },
       });
       await first.town.polecats.add('app', 2);
       const beads = BEADS.slice(0, 4).map((b) => first.town.beads.create({ rig: 'app', ...b }));

@@ -8,12 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { ScriptedAgentRuntime } from '../../server/agents/scripted-agent';
 import { VirtualClock } from '../../server/engine/clock';
-import type { AgentRuntime, GatePort, GitPort, TownStore } from '../../server/engine/ports';
+import type { AgentRuntime, CheckPort, GitPort, TownStore } from '../../server/engine/ports';
 import { seededRandom } from '../../server/engine/random';
 import { createEngine } from '../../server/engine/assembly';
 import type { Town } from '../../server/engine/town';
 import { CliGit, initRepository } from '../../server/git/cli-git';
-import { GateRunner } from '../../server/gates/gate-runner';
+import { CheckRunner } from '../../server/checks/check-runner';
 import { CliUpstream } from '../../server/git/upstream';
 import { demoRepositoryFiles } from '../../server/git/demo-repo';
 import { MemoryStore } from '../../server/store/memory-store';
@@ -33,7 +33,7 @@ export async function createHarness(
   options: {
     store?: TownStore;
     git?: GitPort;
-    /** Default: real gate processes. */ gates?: (clock: VirtualClock) => GatePort;
+    /** Default: real check processes. */ checks?: (clock: VirtualClock) => CheckPort;
     /** Default: the scripted agent. `dir` is the harness's temporary directory. */
     agents?: (clock: VirtualClock, git: GitPort, dir: string) => AgentRuntime;
   } = {},
@@ -56,7 +56,7 @@ export async function createHarness(
         git: over.git ?? git,
         store: over.store ?? store,
         agents: options.agents?.(clock, over.git ?? git, dir) ?? new ScriptedAgentRuntime({ clock, git: over.git ?? git }),
-        gates: options.gates?.(clock) ?? new GateRunner({ scratchRoot: path.join(dir, 'scratch') }),
+        checks: options.checks?.(clock) ?? new CheckRunner({ scratchRoot: path.join(dir, 'scratch') }),
         // Only rigs landing upstream call it (none of the harness's own: its repository has no upstream).
         upstream: new CliUpstream(),
         workDir: dir,

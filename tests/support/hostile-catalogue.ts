@@ -50,7 +50,7 @@ export const COMMAND_CASES: Record<string, CommandCase> = {
       mergeMode: 'batch',
       batchSize: 4,
       maxAttempts: 3,
-      gates: [{ name: 'test', command: ['npm', 'test'], timeoutMs: 60_000 }],
+      checks: [{ name: 'test', command: ['npm', 'test'], timeoutMs: 60_000 }],
     },
   },
   'agent.configure': { base: { rig: RIG, agent: { kind: 'scripted' }, maxConcurrency: 2, timeoutMs: 60_000 } },

@@ -34,7 +34,7 @@ function polecat(over: Partial<Polecat>): Polecat {
 /** Just enough of a Town for the sampler to read one rig. */
 function fakeTown(clock: VirtualClock, polecats: Polecat[]): Town {
   const rate = { rate: null, count: 0, sample: 0 };
-  const stats = { conflictRate: rate, gateFailureRate: rate, mergesPerHour: 0 };
+  const stats = { conflictRate: rate, checkFailureRate: rate, mergesPerHour: 0 };
   return {
     clock,
     bus: { subscribe: () => () => {} },

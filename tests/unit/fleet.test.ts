@@ -47,7 +47,7 @@ describe('scale tier', () => {
 });
 
 describe('time ledger', () => {
-  it('adds agent, git, gate and coordination time in real ms and shows the seed’s shares beside', () => {
+  it('adds agent, git, check and coordination time in real ms and shows the seed’s shares beside', () => {
     const clock = new VirtualClock(0);
     const ledger = new TimeLedger(clock);
     const bus = new EventBus(() => {});
@@ -64,7 +64,7 @@ describe('time ledger', () => {
     bus.publish({ type: 'deacon.patrolled', at: 1, rig: 'r', tier: 'hot', durationMs: 500, gatesOpened: 0, findings: [] });
     const view = ledger.view(10_000);
     const ms = Object.fromEntries(view.categories.map((c) => [c.key, c.ms]));
-    expect(ms).toEqual({ agents: 8_000, git: 1_000, gates: 2_000, coordination: 1_000 });
+    expect(ms).toEqual({ agents: 8_000, git: 1_000, checks: 2_000, coordination: 1_000 });
     expect(view.categories.find((c) => c.key === 'agents')!.share).toBeCloseTo(8 / 12);
     expect(view.categories.map((c) => c.seedShare)).toEqual([0.45, 0.25, 0.2, 0.1]);
   });

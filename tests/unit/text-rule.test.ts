@@ -51,8 +51,8 @@ describe('commands under the text rule', () => {
     ['gate.create', 'title', { kind: 'human', title: 'go\u0000', holds: ['gt-1'] }],
     [
       'refinery.configure',
-      'gates.0.command.1',
-      { rig: 'app', gates: [{ name: 'lint', command: ['npx', 'x\ud800'], timeoutMs: 1000 }] },
+      'checks.0.command.1',
+      { rig: 'app', checks: [{ name: 'lint', command: ['npx', 'x\ud800'], timeoutMs: 1000 }] },
     ],
     ['agent.configure', 'agent.command.1', { rig: 'app', agent: { kind: 'command', command: ['bin/agent', 'a\u0000'] } }],
     ['alert.silence', 'reason', { matchers: [{ name: 'rig', value: 'a' }], reason: 'why\ud800', durationMs: 60_000 }],

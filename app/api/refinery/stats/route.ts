@@ -6,7 +6,7 @@ export const dynamic = 'force-dynamic';
 
 /**
  * Refinery statistics over the sliding window, for `?rig=` or the whole town: conflict
- * rate with its sample, throughput, time in queue, gate failures, queue and workers.
+ * rate with its sample, throughput, time in queue, check failures, queue and workers.
  */
 export const GET = route((request: Request) => {
   const rig = new URL(request.url).searchParams.get('rig') ?? undefined;

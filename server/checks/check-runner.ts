@@ -1,18 +1,18 @@
 /**
- * GatePort on real processes: the Refinery's validation gates (tests, lint, a build...)
+ * CheckPort on real processes: the Refinery's validation checks (tests, lint, a build...)
  * run against a merge result in a scratch worktree, one per Refinery worker slot, at
  * `<scratchRoot>/<rig>/slot-<n>`. Scratch worktrees are detached (no branch to go stale)
  * and reused: the next validation force-checks-out its commit and cleans everything
- * untracked, ignored files included, so a gate never sees a previous run's leftovers.
+ * untracked, ignored files included, so a check never sees a previous run's leftovers.
  *
- * Gates are started with argument arrays, never a shell, each in its own process group
- * so a timeout or an abort kills the gate together with whatever it started. Like git,
+ * Checks are started with argument arrays, never a shell, each in its own process group
+ * so a timeout or an abort kills the check together with whatever it started. Like git,
  * they are started by the spawner (server/spawner), off the server's event loop.
  */
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { GatePort, GateRunResult, GateSpec } from '../engine/ports';
+import type { CheckPort, CheckRunResult, CheckSpec } from '../engine/ports';
 import { KeyedSerialQueue } from '../engine/serial-queue';
 import { CliGit, canonical, exists, registeredWorktrees, retryOnLock, rev, withRepoLock } from '../git/cli-git';
 import { GitError, runGit } from '../git/run-git';
@@ -20,31 +20,31 @@ import { townSandbox, type Sandbox, type SandboxedStart } from '../spawner/sandb
 import { processRunner, SpawnerDiedError, type ProcessResult } from '../spawner/spawner';
 import { TailBuffer } from '../spawner/tail-buffer.mjs';
 
-/** How much of a gate's stdout+stderr we keep: the end is where failures are reported. */
-export const GATE_OUTPUT_LIMIT = 16 * 1024;
+/** How much of a check's stdout+stderr we keep: the end is where failures are reported. */
+export const CHECK_OUTPUT_LIMIT = 16 * 1024;
 
-/** After a gate exits, how long its pipes may stay open (held by an escaped grandchild). */
+/** After a check exits, how long its pipes may stay open (held by an escaped grandchild). */
 const PIPE_GRACE_MS = 2_000;
 
-export interface GateRunnerOptions {
+export interface CheckRunnerOptions {
   /** Directory holding the scratch worktrees, one folder per rig. */
   scratchRoot: string;
   /** What keeps the town's secrets from the checks; default: the town's (spawner/sandbox.ts). */
   sandbox?: Sandbox;
 }
 
-type ValidateRequest = Parameters<GatePort['validate']>[0];
-type PrepareRequest = Parameters<NonNullable<GatePort['prepare']>>[0];
+type ValidateRequest = Parameters<CheckPort['validate']>[0];
+type PrepareRequest = Parameters<NonNullable<CheckPort['prepare']>>[0];
 
-/** The outcome of one gate: `failure` is the line that says why, null when it passed. */
-interface GateOutcome {
+/** The outcome of one check: `failure` is the line that says why, null when it passed. */
+interface CheckOutcome {
   failure: string | null;
   output: string;
   aborted: boolean;
 }
 
 function abortError(signal: AbortSignal): Error {
-  const error = new Error('gate validation aborted', { cause: signal.reason });
+  const error = new Error('check validation aborted', { cause: signal.reason });
   error.name = 'AbortError';
   return error;
 }
@@ -57,42 +57,42 @@ function rigSegment(rig: string): string {
   return rig;
 }
 
-function describeSpawnError(gate: GateSpec, error: { code?: string; message: string }): string {
-  const program = gate.command[0];
-  if (error.code === 'ENOENT') return `gate '${gate.name}' could not start: program not found: ${program}`;
-  if (error.code === 'EACCES') return `gate '${gate.name}' could not start: permission denied: ${program}`;
-  return `gate '${gate.name}' could not start: ${error.message}`;
+function describeSpawnError(check: CheckSpec, error: { code?: string; message: string }): string {
+  const program = check.command[0];
+  if (error.code === 'ENOENT') return `check '${check.name}' could not start: program not found: ${program}`;
+  if (error.code === 'EACCES') return `check '${check.name}' could not start: permission denied: ${program}`;
+  return `check '${check.name}' could not start: ${error.message}`;
 }
 
 /**
- * Runs one gate to completion. A spawn error is a failed gate; only a spawner that dies
+ * Runs one check to completion. A spawn error is a failed check; only a spawner that dies
  * mid-run rejects (SpawnerDiedError: the outcome is unknown, the validation is retried).
  */
-function runGate(gate: GateSpec, cwd: string, sandboxed: SandboxedStart, signal?: AbortSignal): Promise<GateOutcome> {
-  const tail = new TailBuffer(GATE_OUTPUT_LIMIT);
-  const finish = (failure: string | null, aborted = false): GateOutcome => {
+function runCheck(check: CheckSpec, cwd: string, sandboxed: SandboxedStart, signal?: AbortSignal): Promise<CheckOutcome> {
+  const tail = new TailBuffer(CHECK_OUTPUT_LIMIT);
+  const finish = (failure: string | null, aborted = false): CheckOutcome => {
     if (failure) tail.pushLine(failure);
     return { failure, output: failure ? tail.text() : '', aborted };
   };
 
-  if (!Array.isArray(gate.command) || gate.command.length === 0 || !gate.command[0]) {
-    return Promise.resolve(finish(`gate '${gate.name}' has no command`));
+  if (!Array.isArray(check.command) || check.command.length === 0 || !check.command[0]) {
+    return Promise.resolve(finish(`check '${check.name}' has no command`));
   }
-  if (!(gate.timeoutMs > 0)) {
-    return Promise.resolve(finish(`gate '${gate.name}' has an invalid timeout: ${gate.timeoutMs}`));
+  if (!(check.timeoutMs > 0)) {
+    return Promise.resolve(finish(`check '${check.name}' has an invalid timeout: ${check.timeoutMs}`));
   }
   if (signal?.aborted) return Promise.resolve(finish(null, true));
 
   const result: Promise<ProcessResult> = processRunner().run(
     {
-      argv: sandboxed.wrap(gate.command),
+      argv: sandboxed.wrap(check.command),
       cwd,
       env: sandboxed.env,
       uid: sandboxed.uid,
       gid: sandboxed.gid,
-      timeoutMs: gate.timeoutMs,
+      timeoutMs: check.timeoutMs,
       killGroup: true,
-      output: { mode: 'tail', limit: GATE_OUTPUT_LIMIT },
+      output: { mode: 'tail', limit: CHECK_OUTPUT_LIMIT },
       pipeGraceMs: PIPE_GRACE_MS,
     },
     signal,
@@ -100,16 +100,16 @@ function runGate(gate: GateSpec, cwd: string, sandboxed: SandboxedStart, signal?
   return result.then((r) => {
     tail.skipped(r.dropped ?? 0);
     if (r.output && r.output.length > 0) tail.push(Buffer.from(r.output.buffer, r.output.byteOffset, r.output.length));
-    if (r.spawnError) return finish(describeSpawnError(gate, r.spawnError), r.aborted);
+    if (r.spawnError) return finish(describeSpawnError(check, r.spawnError), r.aborted);
     if (r.aborted) return finish(null, true);
-    if (r.timedOut) return finish(`gate '${gate.name}' timed out after ${gate.timeoutMs} ms`);
+    if (r.timedOut) return finish(`check '${check.name}' timed out after ${check.timeoutMs} ms`);
     if (r.code === 0) return finish(null);
-    if (r.code !== null) return finish(`gate '${gate.name}' exited with code ${r.code}`);
-    return finish(`gate '${gate.name}' was killed by ${r.signal ?? 'a signal'}`);
+    if (r.code !== null) return finish(`check '${check.name}' exited with code ${r.code}`);
+    return finish(`check '${check.name}' was killed by ${r.signal ?? 'a signal'}`);
   });
 }
 
-export class GateRunner implements GatePort {
+export class CheckRunner implements CheckPort {
   private readonly scratchRoot: string;
   private readonly slots = new KeyedSerialQueue();
   private readonly git = new CliGit();
@@ -119,7 +119,7 @@ export class GateRunner implements GatePort {
    */
   private readonly verified = new Set<string>();
 
-  constructor(private readonly options: GateRunnerOptions) {
+  constructor(private readonly options: CheckRunnerOptions) {
     this.scratchRoot = path.resolve(options.scratchRoot);
   }
 
@@ -129,8 +129,8 @@ export class GateRunner implements GatePort {
     return path.join(this.scratchRoot, rigSegment(rig), `slot-${slot}`);
   }
 
-  async validate({ repo, rig, slot, commit, gates, signal }: ValidateRequest): Promise<GateRunResult> {
-    if (gates.length === 0) return { ok: true, failedGate: null, output: '', durationMs: 0 };
+  async validate({ repo, rig, slot, commit, checks, signal }: ValidateRequest): Promise<CheckRunResult> {
+    if (checks.length === 0) return { ok: true, failedCheck: null, output: '', durationMs: 0 };
     const scratch = this.scratchPath(rig, slot);
     // One checkout per slot: a second validation of the same slot waits its turn.
     return this.slots.run(
@@ -138,13 +138,13 @@ export class GateRunner implements GatePort {
       async () => {
         const started = performance.now();
         try {
-          return await this.validateIn(scratch, { repo, rig, commit, gates, signal }, started);
+          return await this.validateIn(scratch, { repo, rig, commit, checks, signal }, started);
         } catch (error) {
           // The spawner died under this validation: its outcome is unknown, and a validation
           // has no effect outside its scratch worktree, so it is simply run once more.
           if (!(error instanceof SpawnerDiedError)) throw error;
           this.verified.delete(scratch);
-          return this.validateIn(scratch, { repo, rig, commit, gates, signal }, started);
+          return this.validateIn(scratch, { repo, rig, commit, checks, signal }, started);
         }
       },
       signal,
@@ -153,9 +153,9 @@ export class GateRunner implements GatePort {
 
   private async validateIn(
     scratch: string,
-    { repo, rig, commit, gates, signal }: Omit<ValidateRequest, 'slot'>,
+    { repo, rig, commit, checks, signal }: Omit<ValidateRequest, 'slot'>,
     started: number,
-  ): Promise<GateRunResult> {
+  ): Promise<CheckRunResult> {
     const elapsed = () => performance.now() - started;
     if (signal?.aborted) throw abortError(signal);
     await this.checkout(repo, scratch, commit);
@@ -164,15 +164,16 @@ export class GateRunner implements GatePort {
       cwd: scratch,
       access: { kind: 'tree' },
       home: `${scratch}.home`,
-      env: { GT_GATE_COMMIT: commit, GT_RIG: rig },
+      // GT_GATE_COMMIT is the variable's first name, kept while checks written for it remain.
+      env: { GT_CHECK_COMMIT: commit, GT_GATE_COMMIT: commit, GT_RIG: rig },
     });
-    for (const gate of gates) {
+    for (const check of checks) {
       if (signal?.aborted) throw abortError(signal);
-      const outcome = await runGate(gate, scratch, sandboxed, signal);
+      const outcome = await runCheck(check, scratch, sandboxed, signal);
       if (outcome.aborted && signal) throw abortError(signal);
-      if (outcome.failure) return { ok: false, failedGate: gate.name, output: outcome.output, durationMs: elapsed() };
+      if (outcome.failure) return { ok: false, failedCheck: check.name, output: outcome.output, durationMs: elapsed() };
     }
-    return { ok: true, failedGate: null, output: '', durationMs: elapsed() };
+    return { ok: true, failedCheck: null, output: '', durationMs: elapsed() };
   }
 
   /**
@@ -207,7 +208,7 @@ export class GateRunner implements GatePort {
     }
   }
 
-  /** Creates the scratch worktrees of slots 0..slots-1 that do not exist yet (see GatePort.prepare). */
+  /** Creates the scratch worktrees of slots 0..slots-1 that do not exist yet (see CheckPort.prepare). */
   async prepare({ repo, rig, slots, commit }: PrepareRequest): Promise<void> {
     rev(commit);
     for (let slot = 0; slot < slots; slot++) {
@@ -233,7 +234,7 @@ export class GateRunner implements GatePort {
       } catch (error) {
         this.verified.delete(scratch);
         if (!(error instanceof GitError)) throw error;
-        // A gate killed in the middle of its own git command leaves index.lock behind;
+        // A check killed in the middle of its own git command leaves index.lock behind;
         // a damaged scratch checkout is cheaper to recreate than to diagnose.
       }
     }

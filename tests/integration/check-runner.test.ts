@@ -1,6 +1,6 @@
 /**
- * GateRunner against a real repository and real processes: the Refinery's validation
- * gates in per-slot scratch worktrees, with timeouts, aborts and hostile arguments.
+ * CheckRunner against a real repository and real processes: the Refinery's validation
+ * checks in per-slot scratch worktrees, with timeouts, aborts and hostile arguments.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -8,12 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { GateSpec } from '@/server/engine/ports';
+import type { CheckSpec } from '@/server/engine/ports';
 import { CliGit, initRepository, registeredWorktrees } from '@/server/git/cli-git';
 import { demoRepositoryFiles } from '@/server/git/demo-repo';
 import { runGit } from '@/server/git/run-git';
-import { demoGate } from '@/server/gates/demo-gate';
-import { GATE_OUTPUT_LIMIT, GateRunner } from '@/server/gates/gate-runner';
+import { demoCheck } from '@/server/checks/demo-check';
+import { CHECK_OUTPUT_LIMIT, CheckRunner } from '@/server/checks/check-runner';
 
 const NODE = process.execPath;
 const RIG = 'alpha';
@@ -21,20 +21,20 @@ const git = new CliGit();
 const author = { name: 'polecat', email: 'polecat@localhost' };
 
 let dir: string;
-/** Where gates leave what they observed: writable by the user gates run as (spawner/sandbox.ts). */
+/** Where checks leave what they observed: writable by the user checks run as (spawner/sandbox.ts). */
 let out: string;
 let repo: string;
 let initial: string;
-let runner: GateRunner;
+let runner: CheckRunner;
 
 beforeEach(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'gastown-gates-'));
+  dir = await mkdtemp(path.join(os.tmpdir(), 'gastown-checks-'));
   repo = path.join(dir, 'repo');
   out = path.join(dir, 'out');
   await mkdir(out);
   await chmod(out, 0o777);
   initial = await initRepository(repo, demoRepositoryFiles());
-  runner = new GateRunner({ scratchRoot: path.join(dir, 'scratch') });
+  runner = new CheckRunner({ scratchRoot: path.join(dir, 'scratch') });
 });
 
 afterEach(async () => {
@@ -42,12 +42,12 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A gate running `node -e <script> ...args`. */
-function nodeGate(name: string, script: string, args: string[] = [], timeoutMs = 10_000): GateSpec {
+/** A check running `node -e <script> ...args`. */
+function nodeCheck(name: string, script: string, args: string[] = [], timeoutMs = 10_000): CheckSpec {
   return { name, command: [NODE, '-e', script, ...args], timeoutMs };
 }
 
-const passing = (name: string) => nodeGate(name, 'console.log("all good")');
+const passing = (name: string) => nodeCheck(name, 'console.log("all good")');
 
 /** Commits `files` on top of the repository's detached HEAD; returns the new commit. */
 async function commitFiles(files: Record<string, string>, message: string): Promise<string> {
@@ -57,8 +57,8 @@ async function commitFiles(files: Record<string, string>, message: string): Prom
   return head;
 }
 
-function validate(commit: string, gates: GateSpec[], slot = 0, signal?: AbortSignal) {
-  return runner.validate({ repo, rig: RIG, slot, commit, gates, signal });
+function validate(commit: string, checks: CheckSpec[], slot = 0, signal?: AbortSignal) {
+  return runner.validate({ repo, rig: RIG, slot, commit, checks, signal });
 }
 
 /** True while `pid` is a live (not zombie) process. */
@@ -71,46 +71,52 @@ function alive(pid: number): boolean {
   }
 }
 
-describe('GateRunner', () => {
-  it('passes when every gate exits 0', async () => {
+describe('CheckRunner', () => {
+  it('passes when every check exits 0', async () => {
     const result = await validate(initial, [passing('lint'), passing('test')]);
-    expect(result).toMatchObject({ ok: true, failedGate: null, output: '' });
+    expect(result).toMatchObject({ ok: true, failedCheck: null, output: '' });
     expect(result.durationMs).toBeGreaterThan(0);
   });
 
-  it('returns ok without touching git when there are no gates', async () => {
-    const result = await runner.validate({ repo: path.join(dir, 'no-such-repo'), rig: RIG, slot: 0, commit: initial, gates: [] });
-    expect(result).toEqual({ ok: true, failedGate: null, output: '', durationMs: 0 });
+  it('returns ok without touching git when there are no checks', async () => {
+    const result = await runner.validate({
+      repo: path.join(dir, 'no-such-repo'),
+      rig: RIG,
+      slot: 0,
+      commit: initial,
+      checks: [],
+    });
+    expect(result).toEqual({ ok: true, failedCheck: null, output: '', durationMs: 0 });
     expect(existsSync(path.join(dir, 'scratch'))).toBe(false);
   });
 
-  it("reports the failing gate's name and output and skips the rest when one exits 1", async () => {
+  it("reports the failing check's name and output and skips the rest when one exits 1", async () => {
     const thirdRan = path.join(out, 'third-ran');
     const result = await validate(initial, [
       passing('build'),
-      nodeGate('lint', 'console.log("src/a.ts: 3 problems"); console.error("lint failed"); process.exit(1)'),
-      nodeGate('test', 'require("fs").writeFileSync(process.argv[1], "")', [thirdRan]),
+      nodeCheck('lint', 'console.log("src/a.ts: 3 problems"); console.error("lint failed"); process.exit(1)'),
+      nodeCheck('test', 'require("fs").writeFileSync(process.argv[1], "")', [thirdRan]),
     ]);
     expect(result.ok).toBe(false);
-    expect(result.failedGate).toBe('lint');
+    expect(result.failedCheck).toBe('lint');
     expect(result.output).toContain('src/a.ts: 3 problems');
     expect(result.output).toContain('lint failed');
-    expect(result.output).toContain("gate 'lint' exited with code 1");
+    expect(result.output).toContain("check 'lint' exited with code 1");
     expect(existsSync(thirdRan)).toBe(false);
   });
 
-  it('fails with a timeout message, within about the timeout, when a gate sleeps past it', async () => {
-    // The gate starts a grandchild: the whole process group must die with it.
+  it('fails with a timeout message, within about the timeout, when a check sleeps past it', async () => {
+    // The check starts a grandchild: the whole process group must die with it.
     const script = `
       const child = require('child_process').spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'inherit' });
       console.log('grandchild ' + child.pid);
       setTimeout(() => {}, 30000);`;
     const started = performance.now();
-    const result = await validate(initial, [nodeGate('slow', script, [], 400)]);
+    const result = await validate(initial, [nodeCheck('slow', script, [], 400)]);
     const elapsed = performance.now() - started;
     expect(result.ok).toBe(false);
-    expect(result.failedGate).toBe('slow');
-    expect(result.output).toContain("gate 'slow' timed out after 400 ms");
+    expect(result.failedCheck).toBe('slow');
+    expect(result.output).toContain("check 'slow' timed out after 400 ms");
     expect(elapsed).toBeGreaterThanOrEqual(400);
     expect(elapsed).toBeLessThan(1_500);
     const grandchild = Number(/grandchild (\d+)/.exec(result.output)?.[1]);
@@ -126,17 +132,17 @@ describe('GateRunner', () => {
       { name: 'missing', command: ['gt-no-such-program-xyz', '--check'], timeoutMs: 5_000 },
     ]);
     expect(result.ok).toBe(false);
-    expect(result.failedGate).toBe('missing');
-    expect(result.output).toContain("gate 'missing' could not start: program not found: gt-no-such-program-xyz");
+    expect(result.failedCheck).toBe('missing');
+    expect(result.output).toContain("check 'missing' could not start: program not found: gt-no-such-program-xyz");
   });
 
-  it('kills the running gate and rejects with AbortError when the signal aborts', async () => {
-    const pidFile = path.join(out, 'gate.pid');
+  it('kills the running check and rejects with AbortError when the signal aborts', async () => {
+    const pidFile = path.join(out, 'check.pid');
     const script = 'require("fs").writeFileSync(process.argv[1], String(process.pid)); setTimeout(() => {}, 30000)';
     const controller = new AbortController();
-    const run = validate(initial, [nodeGate('hang', script, [pidFile], 60_000)], 0, controller.signal);
+    const run = validate(initial, [nodeCheck('hang', script, [pidFile], 60_000)], 0, controller.signal);
     run.catch(() => undefined);
-    // Abort only once the gate is really running (node can take a while to start).
+    // Abort only once the check is really running (node can take a while to start).
     let pid = 0;
     while (!(pid > 0)) {
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -166,17 +172,17 @@ describe('GateRunner', () => {
     expect((await busy).ok).toBe(true);
   });
 
-  it('fails the demo gate when the commit contains the marker and passes when it does not', async () => {
-    const broken = await commitFiles({ 'broken.ts': 'export const x = 1;\n// GT_GATE_FAIL simulated break\n' }, 'broken change');
-    const demo = demoGate(50);
+  it('fails the demo check when the commit contains the marker and passes when it does not', async () => {
+    const broken = await commitFiles({ 'broken.ts': 'export const x = 1;\n// GT_CHECK_FAIL simulated break\n' }, 'broken change');
+    const demo = demoCheck(50);
 
     const failed = await validate(broken, [demo]);
     expect(failed.ok).toBe(false);
-    expect(failed.failedGate).toBe('checks');
+    expect(failed.failedCheck).toBe('checks');
     expect(failed.output).toContain('broken.ts:2:');
 
     const passed = await validate(initial, [demo]);
-    expect(passed).toMatchObject({ ok: true, failedGate: null });
+    expect(passed).toMatchObject({ ok: true, failedCheck: null });
   });
 
   it('prepares the scratch worktrees of every slot ahead of validations, once', async () => {
@@ -187,22 +193,22 @@ describe('GateRunner', () => {
     expect(registered).not.toContain(scratch(3));
 
     // Prepared again (a restart, a scale from 3 to 4): existing slots are kept as they are.
-    await writeFile(path.join(scratch(1), 'left-by-a-gate.txt'), 'x');
+    await writeFile(path.join(scratch(1), 'left-by-a-check.txt'), 'x');
     await runner.prepare({ repo, rig: RIG, slots: 4, commit: 'refs/heads/main' });
-    expect(existsSync(path.join(scratch(1), 'left-by-a-gate.txt'))).toBe(true);
+    expect(existsSync(path.join(scratch(1), 'left-by-a-check.txt'))).toBe(true);
     expect(await registeredWorktrees(repo)).toContain(scratch(3));
 
     // A validation in a prepared slot still starts from a clean checkout of its commit.
-    const broken = await commitFiles({ 'broken.ts': '// GT_GATE_' + 'FAIL\n' }, 'broken change');
-    expect((await validate(broken, [demoGate(0)], 1)).ok).toBe(false);
-    expect(existsSync(path.join(scratch(1), 'left-by-a-gate.txt'))).toBe(false);
-    expect(await validate(initial, [demoGate(0)], 1)).toMatchObject({ ok: true });
+    const broken = await commitFiles({ 'broken.ts': '// GT_CHECK_' + 'FAIL\n' }, 'broken change');
+    expect((await validate(broken, [demoCheck(0)], 1)).ok).toBe(false);
+    expect(existsSync(path.join(scratch(1), 'left-by-a-check.txt'))).toBe(false);
+    expect(await validate(initial, [demoCheck(0)], 1)).toMatchObject({ ok: true });
   });
 
   it('runs validations in parallel when their slots differ and serially when they share one', async () => {
     // `sleep` rather than node: node's start-up time would dominate what we measure.
-    const sleep = (seconds: string): GateSpec[] => [{ name: 'sleep', command: ['sleep', seconds], timeoutMs: 10_000 }];
-    // Warm up: create both scratch worktrees, so the timings below measure the gates.
+    const sleep = (seconds: string): CheckSpec[] => [{ name: 'sleep', command: ['sleep', seconds], timeoutMs: 10_000 }];
+    // Warm up: create both scratch worktrees, so the timings below measure the checks.
     await Promise.all([validate(initial, sleep('0'), 0), validate(initial, sleep('0'), 1)]);
 
     let started = performance.now();
@@ -219,7 +225,7 @@ describe('GateRunner', () => {
   it('checks out exactly the requested commit when a previous run left files behind', async () => {
     const next = await commitFiles({ '.gitignore': '*.log\n', 'added.txt': 'new file\n' }, 'add files');
     const observed = path.join(out, 'observed.json');
-    const observe = nodeGate(
+    const observe = nodeCheck(
       'observe',
       `const { execFileSync } = require('child_process');
        const fs = require('fs');
@@ -227,13 +233,14 @@ describe('GateRunner', () => {
        fs.writeFileSync(process.argv[1], JSON.stringify({
          head: git('rev-parse', 'HEAD'),
          status: git('status', '--porcelain', '--ignored'),
-         commitEnv: process.env.GT_GATE_COMMIT,
+         commitEnv: process.env.GT_CHECK_COMMIT,
+         oldCommitEnv: process.env.GT_GATE_COMMIT,
          rigEnv: process.env.GT_RIG,
          files: ['added.txt', 'leftover.txt', 'build.log'].filter((f) => fs.existsSync(f)),
        }));`,
       [observed],
     );
-    const litter = nodeGate(
+    const litter = nodeCheck(
       'litter',
       `const fs = require('fs');
        fs.writeFileSync('leftover.txt', 'untracked');
@@ -244,50 +251,64 @@ describe('GateRunner', () => {
 
     expect((await validate(next, [litter])).ok).toBe(true);
     expect((await validate(initial, [observe])).ok).toBe(true);
-    expect(await look()).toEqual({ head: initial, status: '', commitEnv: initial, rigEnv: RIG, files: [] });
+    expect(await look()).toEqual({
+      head: initial,
+      status: '',
+      commitEnv: initial,
+      oldCommitEnv: initial,
+      rigEnv: RIG,
+      files: [],
+    });
 
     expect((await validate(next, [litter])).ok).toBe(true);
     expect((await validate(next, [observe])).ok).toBe(true);
-    expect(await look()).toEqual({ head: next, status: '', commitEnv: next, rigEnv: RIG, files: ['added.txt'] });
+    expect(await look()).toEqual({
+      head: next,
+      status: '',
+      commitEnv: next,
+      oldCommitEnv: next,
+      rigEnv: RIG,
+      files: ['added.txt'],
+    });
   });
 
-  it("recreates the scratch checkout when a killed gate left git's index lock behind", async () => {
+  it("recreates the scratch checkout when a killed check left git's index lock behind", async () => {
     expect((await validate(initial, [passing('first')])).ok).toBe(true);
     const scratch = runner.scratchPath(RIG, 0);
     const { stdout } = await runGit(['rev-parse', '--absolute-git-dir'], { cwd: scratch });
     await writeFile(path.join(stdout.trim(), 'index.lock'), '');
     const next = await commitFiles({ 'added.txt': 'new file\n' }, 'add a file');
-    const check = nodeGate('check', 'process.exitCode = require("fs").existsSync("added.txt") ? 0 : 1');
-    expect(await validate(next, [check])).toMatchObject({ ok: true, failedGate: null });
+    const check = nodeCheck('check', 'process.exitCode = require("fs").existsSync("added.txt") ? 0 : 1');
+    expect(await validate(next, [check])).toMatchObject({ ok: true, failedCheck: null });
   });
 
   it('fails with a clear message instead of throwing when an argument holds a NUL byte', async () => {
-    const result = await validate(initial, [nodeGate('nul', 'console.log(1)', ['a\0b'])]);
+    const result = await validate(initial, [nodeCheck('nul', 'console.log(1)', ['a\0b'])]);
     expect(result.ok).toBe(false);
-    expect(result.failedGate).toBe('nul');
-    expect(result.output).toMatch(/gate 'nul' could not start: .*null bytes/);
+    expect(result.failedCheck).toBe('nul');
+    expect(result.output).toMatch(/check 'nul' could not start: .*null bytes/);
   });
 
   it('passes arguments to the program as literal argv when they hold shell syntax', async () => {
     const hostile = ["'; rm -rf / #", '$(whoami)', '`id`', 'line one\nline two', '"quoted" && echo pwned', '*', '|| true', ''];
-    const echo = nodeGate('echo', 'process.stdout.write(JSON.stringify(process.argv.slice(1))); process.exitCode = 1', hostile);
+    const echo = nodeCheck('echo', 'process.stdout.write(JSON.stringify(process.argv.slice(1))); process.exitCode = 1', hostile);
     const result = await validate(initial, [echo]);
-    expect(result.failedGate).toBe('echo');
+    expect(result.failedCheck).toBe('echo');
     expect(JSON.parse(result.output.split('\n')[0])).toEqual(hostile);
   });
 
-  it('keeps only the tail of the output when a gate prints a lot', async () => {
-    const loud = nodeGate(
+  it('keeps only the tail of the output when a check prints a lot', async () => {
+    const loud = nodeCheck(
       'loud',
       'for (let i = 0; i < 5000; i++) console.log("line " + i + " " + "x".repeat(40)); process.exitCode = 3',
     );
     const result = await validate(initial, [loud]);
-    expect(result.failedGate).toBe('loud');
-    expect(Buffer.byteLength(result.output)).toBeLessThan(GATE_OUTPUT_LIMIT + 100);
+    expect(result.failedCheck).toBe('loud');
+    expect(Buffer.byteLength(result.output)).toBeLessThan(CHECK_OUTPUT_LIMIT + 100);
     expect(result.output).toContain('line 4999 ');
     expect(result.output).not.toContain('line 0 ');
     expect(result.output).toMatch(/bytes omitted/);
-    expect(result.output.trimEnd().endsWith("gate 'loud' exited with code 3")).toBe(true);
+    expect(result.output.trimEnd().endsWith("check 'loud' exited with code 3")).toBe(true);
   });
 
   it("removes the rig's scratch worktrees when disposed", async () => {
