@@ -13,6 +13,7 @@ import { MARKER } from './support';
 import { printRealtimeLatency } from './realtime-latency';
 import { printLabBench } from './lab';
 import { printPageTiming } from './page-timing';
+import { printBeadsImport } from './beads-import';
 import { printBodyLimit } from './body-limit';
 
 const SEED_CONFLICT_RATE: Record<number, string> = { 5: '~10%', 15: '~30%', 30: '~50%+' };
@@ -250,6 +251,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   'realtime-latency': printRealtimeLatency,
   'page-timing': printPageTiming,
   lab: printLabBench,
+  'beads-import': printBeadsImport,
   'body-limit': printBodyLimit,
 };
 

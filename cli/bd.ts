@@ -4,9 +4,11 @@
  *   bd list --status=done --since=1h --json | jq '. | length'
  *   bd create "Fix the login test" --rig myproject --priority 1
  *   bd show gt-k3x9q2mz ; bd close gt-k3x9q2mz
+ *   bd import .beads/issues.jsonl --rig myproject --json ; bd export --rig myproject > issues.jsonl
  */
+import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
-import { api, command } from './client';
+import { CliError, EXIT, api, apiText, command } from './client';
 import { colour, json, table } from './output';
 import { int, run } from './run';
 import type { Bead } from '../contracts/records';
@@ -102,5 +104,40 @@ withJson(program.command('close').description('close a bead that will not be don
     console.log(`${b.id}: ${b.status}`);
   },
 );
+
+interface ImportResult {
+  created: number;
+  updated: number;
+  unchanged: number;
+  unresolvedDependencies: { id: string; dependsOn: string }[];
+}
+
+withJson(
+  program
+    .command('import')
+    .description('import beads from a beads interchange file (.beads/issues.jsonl), ids kept; all or nothing')
+    .argument('<file>', 'the issues.jsonl file')
+    .option('--rig <rig>', 'rig for new beads (needed when the town has several)'),
+).action(async (file: string, opts: { rig?: string; json?: boolean }) => {
+  let jsonl: string;
+  try {
+    jsonl = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, EXIT.usage);
+  }
+  const r = await api<ImportResult>('POST', '/api/beads/import', { jsonl, ...(opts.rig ? { rig: opts.rig } : {}) }, 120_000);
+  if (opts.json) return json(r);
+  console.log(`${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged`);
+  for (const u of r.unresolvedDependencies)
+    console.log(colour.yellow(`${u.id} depends on ${u.dependsOn}, which the town does not know`));
+});
+
+program
+  .command('export')
+  .description('every bead (in play and done) as a beads interchange file, on stdout')
+  .option('--rig <rig>', 'only this rig')
+  .action(async (opts: { rig?: string }) => {
+    process.stdout.write(await apiText(`/api/beads/export${opts.rig ? `?rig=${encodeURIComponent(opts.rig)}` : ''}`));
+  });
 
 void run(program, process.argv);

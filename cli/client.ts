@@ -42,19 +42,29 @@ export function connection(env: NodeJS.ProcessEnv = process.env): Connection {
   };
 }
 
-export async function api<T>(method: 'GET' | 'POST', route: string, body?: unknown): Promise<T> {
+/** Calls the API; `timeoutMs` (default 30 s) bounds a call that waits on real work, such as a clone. */
+export async function api<T>(method: 'GET' | 'POST', route: string, body?: unknown, timeoutMs = 30_000): Promise<T> {
+  return JSON.parse(await request(method, route, body, timeoutMs, 'application/json')) as T;
+}
+
+/** A GET whose answer is text, not JSON (bd export's issues.jsonl). */
+export function apiText(route: string): Promise<string> {
+  return request('GET', route, undefined, 30_000, 'application/x-ndjson');
+}
+
+async function request(method: 'GET' | 'POST', route: string, body: unknown, timeoutMs: number, accept: string): Promise<string> {
   const { url, token } = connection();
   let res: Response;
   try {
     res = await fetch(url + route, {
       method,
       headers: {
-        accept: 'application/json',
+        accept,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...(token ? { authorization: `Bearer ${token}` } : {}),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
   } catch {
     throw new CliError(
@@ -63,18 +73,19 @@ export async function api<T>(method: 'GET' | 'POST', route: string, body?: unkno
     );
   }
   const text = await res.text();
+  if (res.ok && accept !== 'application/json') return text;
   let parsed: unknown = null;
   try {
     parsed = text ? JSON.parse(text) : null;
   } catch {
     throw new CliError(`the server at ${url} answered ${res.status} with something that is not JSON`, EXIT.unreachable);
   }
-  if (res.ok) return parsed as T;
+  if (res.ok) return text || 'null';
   const message = (parsed as { error?: { message?: string } } | null)?.error?.message ?? `HTTP ${res.status}`;
   throw new CliError(message, res.status === 404 ? EXIT.notFound : EXIT.refused);
 }
 
 /** Runs an operator action through the command endpoint. */
-export function command<T>(name: string, input: unknown): Promise<T> {
-  return api<T>('POST', `/api/commands/${encodeURIComponent(name)}`, input);
+export function command<T>(name: string, input: unknown, timeoutMs?: number): Promise<T> {
+  return api<T>('POST', `/api/commands/${encodeURIComponent(name)}`, input, timeoutMs);
 }

@@ -14,10 +14,10 @@ import { Command, InvalidArgumentError } from 'commander';
 import { CliError, EXIT, api, command } from './client';
 import { colour, json, pct, secs, table, usd } from './output';
 import { int, run } from './run';
-import type { StatusView, MergeQueueView, RefineryStatsView, TownOverview } from '../contracts/town';
+import type { CloneInProgress, StatusView, MergeQueueView, RefineryStatsView, TownOverview } from '../contracts/town';
 import type { ConvoySummary, ConvoyView } from '../contracts/convoys';
 import type { CostsView } from '../contracts/costs';
-import type { Escalation } from '../contracts/records';
+import type { Escalation, Rig } from '../contracts/records';
 import type { Alert } from '../contracts/alerts';
 import type { MergeResult, SplitPlan, SuggestedSplit, SplitPreview } from '../contracts/split';
 
@@ -109,6 +109,66 @@ withJson(rig.command('list').description('every rig')).action(async (opts: { jso
   table(
     ['RIG', 'STATUS', 'TIER', 'POLECATS', 'QUEUE', 'MERGED', 'CONFLICTS', 'WORKERS'],
     o.rigs.map((r) => [r.name, r.status, r.tier, r.polecats.length, r.queueDepth, r.merged, r.conflicts, r.refineryWorkers]),
+  );
+});
+/** A clone's wait: the server gives up after 10 minutes (server/rigs/rig-cloner.ts); this waits a little longer. */
+const CLONE_WAIT_MS = 11 * 60_000;
+
+withJson(
+  rig
+    .command('add')
+    .description('add a rig: clone a repository (https, ssh, git, file:// or an absolute path) and attach it')
+    .argument('<name>', 'lower-case letters, digits and dashes')
+    .argument('<url>', "the upstream; credentials come from git's own setup (credential helpers, ssh agent)")
+    .option('--branch <target>', "the branch landings go to (default: the upstream's HEAD)")
+    .option('--local', 'land in the rig’s own clone only; never push to the upstream')
+    .option('--polecats <n>', 'polecats to start with (default 0; add later with gt polecat add)', int('--polecats')),
+).action(async (name: string, url: string, opts: { branch?: string; local?: boolean; polecats?: number; json?: boolean }) => {
+  const input = {
+    name,
+    url,
+    local: opts.local ?? false,
+    ...(opts.branch ? { branch: opts.branch } : {}),
+    polecats: opts.polecats ?? 0,
+  };
+  const adding = command<Rig>('rig.add', input, CLONE_WAIT_MS);
+  // Progress while the request waits, on stderr so --json output stays clean.
+  let last = '';
+  const poll = setInterval(() => {
+    api<CloneInProgress[]>('GET', '/api/rigs/clones')
+      .then((clones) => {
+        const c = clones.find((x) => x.rig === name);
+        const line = c?.phase ? `${c.phase} ${c.percent}%` : '';
+        if (line && line !== last) console.error(colour.dim(`${name}: ${line}`));
+        last = line || last;
+      })
+      .catch(() => undefined); // the answer to the add itself says what went wrong
+  }, 500);
+  try {
+    const r = await adding;
+    if (opts.json) return json(r);
+    const where = r.settings.landing === 'upstream' ? `upstream ${r.settings.upstreamUrl}` : 'local (its own clone only)';
+    console.log(`${r.name}: cloned into ${r.repoPath}; lands on ${r.targetBranch}, landing: ${where}`);
+  } finally {
+    clearInterval(poll);
+  }
+});
+withJson(
+  rig
+    .command('remove')
+    .description('remove a rig: its worktrees go, its history stays, its repository stays on disk unless --purge')
+    .argument('<rig>')
+    .option('--drain', 'remove it even with work in flight: dispatch stops, a landing in hand finishes')
+    .option('--purge', 'also delete the repository (only a clone made by gt rig add)'),
+).action(async (name: string, opts: { drain?: boolean; purge?: boolean; json?: boolean }) => {
+  const r = await command<{ polecats: number; interrupted: number; repoPath: string; purged: boolean }>(
+    'rig.remove',
+    { rig: name, drain: opts.drain ?? false, purge: opts.purge ?? false },
+    CLONE_WAIT_MS,
+  );
+  if (opts.json) return json(r);
+  console.log(
+    `${name}: removed (${r.polecats} polecats, ${r.interrupted} interrupted); repository ${r.purged ? 'deleted' : `kept at ${r.repoPath}`}`,
   );
 });
 withJson(
@@ -278,6 +338,66 @@ withJson(
   const r = await command<{ effective: string }>('rig.tier', { rig: name, tier });
   if (opts.json) return json(r);
   console.log(`${name}: tier ${tier} (now ${r.effective})`);
+});
+
+const polecat = program.command('polecat').description('polecats: the worker agents');
+withJson(
+  polecat
+    .command('add')
+    .description('add polecats to a rig, each with its own worktree')
+    .argument('<rig>')
+    .option('--count <n>', 'how many (default 1, at most 50)', int('--count'), 1),
+).action(async (name: string, opts: { count: number; json?: boolean }) => {
+  const r = await command<{ added: string[] }>('polecat.add', { rig: name, count: opts.count }, CLONE_WAIT_MS);
+  if (opts.json) return json(r);
+  console.log(r.added.join('\n'));
+});
+withJson(
+  polecat
+    .command('remove')
+    .description('remove a polecat: idle at once, busy after its bead')
+    .argument('<rig>')
+    .argument('<name>')
+    .option('--force', 'remove a busy one now; its bead goes back to the queue'),
+).action(async (rigName: string, name: string, opts: { force?: boolean; json?: boolean }) => {
+  const r = await command<{ polecat: string; removed: boolean; bead: string | null }>('polecat.remove', {
+    rig: rigName,
+    name,
+    force: opts.force ?? false,
+  });
+  if (opts.json) return json(r);
+  if (!r.removed) console.log(`${r.polecat}: goes once ${r.bead} is done`);
+  else console.log(`${r.polecat}: removed${r.bead ? ` (${r.bead} back in the queue)` : ''}`);
+});
+withJson(polecat.command('list').description('polecats of every rig, or of one').argument('[rig]')).action(
+  async (rigName: string | undefined, opts: { json?: boolean }) => {
+    const o = await api<TownOverview>('GET', '/api/town');
+    const rigs = o.rigs.filter((r) => r.status !== 'retired' && (rigName === undefined || r.name === rigName));
+    if (rigName !== undefined && rigs.length === 0) throw new CliError(`rig '${rigName}' does not exist`, EXIT.notFound);
+    const rows = rigs.flatMap((r) => r.polecats.map((p) => ({ rig: r.name, ...p })));
+    if (opts.json) return json(rows);
+    table(
+      ['RIG', 'POLECAT', 'STATE', 'BEAD', 'HEALTH'],
+      rows.map((p) => [p.rig, p.name, p.state, p.beadId, p.health]),
+    );
+  },
+);
+
+withJson(
+  program
+    .command('sling')
+    .description('dispatch a ready bead now, to a rig (an idle polecat of it) or to <rig>/<polecat>')
+    .argument('<bead>')
+    .argument('<target>', '<rig> or <rig>/<polecat>'),
+).action(async (bead: string, target: string, opts: { json?: boolean }) => {
+  const [rigName, name] = target.split('/');
+  const r = await command<{ bead: string; polecat: string }>('bead.sling', {
+    bead,
+    rig: rigName,
+    ...(name ? { polecat: name } : {}),
+  });
+  if (opts.json) return json(r);
+  console.log(`${r.bead} -> ${r.polecat}`);
 });
 
 const convoy = program.command('convoy').description('convoys');

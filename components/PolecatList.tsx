@@ -2,7 +2,8 @@
 /**
  * A rig's polecats: state, bead, time in state, tokens, and the Witness's verdict when
  * it is not healthy, with the two levers an operator pulls on a quiet agent: nudge and
- * restart (restart-first: the worktree is kept).
+ * restart (restart-first: the worktree is kept); and remove (an idle one at once, a busy
+ * one once its bead is done).
  */
 import { useState } from 'react';
 import type { PolecatView } from '@/contracts/town';
@@ -19,6 +20,12 @@ export function PolecatList({ polecats, now }: { polecats: PolecatView[]; now: n
   const act = async (action: 'polecat.restart' | 'polecat.nudge', polecat: string) => {
     const r = await callCommand(action, { polecat });
     setResult(r.ok ? `${polecat}: ${action === 'polecat.restart' ? 'restarted' : 'nudged'}` : r.message);
+  };
+  const remove = async (p: PolecatView) => {
+    const [rig] = p.id.split('/');
+    const r = await callCommand('polecat.remove', { rig, name: p.name });
+    const done = r.data as { removed: boolean; bead: string | null } | undefined;
+    setResult(r.ok ? (done?.removed ? `${p.id}: removed` : `${p.id}: goes once ${done?.bead} is done`) : r.message);
   };
   return (
     <>
@@ -42,6 +49,13 @@ export function PolecatList({ polecats, now }: { polecats: PolecatView[]; now: n
                 ? `${p.beadId} · ${formatDuration(now - p.stateSince)} · ${p.tokensUsed === null ? 'tokens unknown' : `${Math.round(p.tokensUsed / 1000)}k tok`}`
                 : ''}
             </span>
+            {canAct && (
+              <span className="flex shrink-0 gap-1">
+                <button type="button" className={BUTTON} onClick={() => void remove(p)} data-testid={`remove-${p.name}`}>
+                  Remove
+                </button>
+              </span>
+            )}
             {canAct && p.beadId && (
               <span className="flex shrink-0 gap-1">
                 <button

@@ -17,6 +17,7 @@ import { RefineryScaleControl } from './RefineryScaleControl';
 import { PolecatList } from './PolecatList';
 import { RigSupervision } from './RigSupervision';
 import { RigLineage } from './RigLineage';
+import { RigRemoveControl } from './RigRemoveControl';
 import { useCanAct } from '@/lib/session';
 import { useRigStream } from './useRigStream';
 
@@ -64,6 +65,11 @@ export function RigPage({ rig }: { rig: string }) {
             </p>
           )}
           {detail && <RigLineage rig={detail.rig} />}
+          {detail && canAct && (
+            <div className="mt-2">
+              <RigRemoveControl rig={rig} />
+            </div>
+          )}
         </div>
         <div className="flex items-center gap-2 text-sm">
           {detail && receivedAt && (

@@ -4,8 +4,9 @@
  * partitions and patrol tiers as live diagrams, the scale tier, where time and disk go,
  * and every rig with its polecats. Live over the socket; never needs a reload.
  */
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { formatDuration } from '@/lib/format';
+import { AddRigButton, AddRigDialog } from './AddRigDialog';
 import { ConnectionBadge, TimeScaleBadge } from './ConnectionBadge';
 import { CostsTile } from './CostsPanel';
 import { DeaconPanel } from './DeaconPanel';
@@ -25,6 +26,9 @@ const PANEL_TITLE = 'mb-2 text-sm font-semibold uppercase tracking-wide text-sla
 export function TownOverview({ initial = null }: { initial?: TownOverviewView | null }) {
   const { connection, overview } = useTownStream(initial);
   const rigs = overview?.rigs.filter((r) => r.status !== 'retired') ?? [];
+  const [addingRig, setAddingRig] = useState(false);
+  const [added, setAdded] = useState<string | null>(null);
+  const openAddRig = () => setAddingRig(true);
   return (
     <main className="mx-auto max-w-7xl space-y-6 p-6">
       <header className="flex flex-wrap items-center justify-between gap-3">
@@ -33,6 +37,12 @@ export function TownOverview({ initial = null }: { initial?: TownOverviewView | 
           <p className="text-sm text-slate-500">Town overview</p>
         </div>
         <div className="flex items-center gap-2 text-sm">
+          {added && (
+            <span role="status" className="text-emerald-700 dark:text-emerald-400" data-testid="add-rig-done">
+              {added}
+            </span>
+          )}
+          {overview && rigs.length > 0 && <AddRigButton onOpen={openAddRig} />}
           {overview && <TimeScaleBadge timeScale={overview.timeScale} />}
           <ConnectionBadge connection={connection} />
         </div>
@@ -44,6 +54,17 @@ export function TownOverview({ initial = null }: { initial?: TownOverviewView | 
         </p>
       ) : (
         <>
+          {rigs.length === 0 && <NoRigs onAddRig={openAddRig} />}
+          {addingRig && (
+            <AddRigDialog
+              onClose={() => setAddingRig(false)}
+              onAdded={(message) => {
+                setAddingRig(false);
+                setAdded(message);
+              }}
+            />
+          )}
+
           <Tiles overview={overview} />
 
           <EscalationsPanel escalations={overview.escalations} now={overview.now} />
@@ -76,7 +97,7 @@ export function TownOverview({ initial = null }: { initial?: TownOverviewView | 
             </div>
             <section className="grid gap-4 lg:col-span-2 xl:grid-cols-2" aria-label="Rigs">
               {rigs.length === 0 ? (
-                <p className="text-slate-500">No rigs yet. Start with GT_DEMO=1 for a demo town.</p>
+                <p className="text-slate-500">No rigs yet.</p>
               ) : (
                 rigs.map((rig) => <RigCard key={rig.name} rig={rig} now={overview.now} />)
               )}
@@ -85,6 +106,25 @@ export function TownOverview({ initial = null }: { initial?: TownOverviewView | 
         </>
       )}
     </main>
+  );
+}
+
+/** The empty town's first screen: what to do next, above everything else. */
+function NoRigs({ onAddRig }: { onAddRig: () => void }) {
+  return (
+    <section
+      className="space-y-3 rounded-lg border border-dashed border-slate-300 p-6 dark:border-slate-700"
+      data-testid="no-rigs"
+    >
+      <h2 className="font-medium">No rigs yet.</h2>
+      <p className="text-sm text-slate-500">
+        Add your repository: the town clones it and its polecats land work on its target branch. Or start the server with
+        GT_DEMO=1 for a demo town.
+      </p>
+      <div className="flex flex-wrap items-center gap-2">
+        <AddRigButton primary onOpen={onAddRig} />
+      </div>
+    </section>
   );
 }
 

@@ -15,6 +15,13 @@ interface Base {
 
 export type DomainEvent =
   | (Base & { type: 'rig.added'; rig: string; repoPath: string })
+  /**
+   * A rig's clone from its upstream moving on (`gt rig add`): git's phase and percent.
+   * Published live only, never stored: a clone prints hundreds of these.
+   */
+  | (Base & { type: 'rig.clone_progress'; rig: string; phase: string; percent: number })
+  /** A rig was removed: detached, its worktrees gone; its history stays. */
+  | (Base & { type: 'rig.removed'; rig: string; purged: boolean; by: string })
   /** A stored rig's runtime started in this engine (on open, or attached while running). */
   | (Base & { type: 'rig.attached'; rig: string; polecats: number; beads: number; mergeRequests: number })
   /** A rig's runtime was drained and released from this engine; its records stay in the store. */
@@ -41,6 +48,8 @@ export type DomainEvent =
       by: string;
     })
   | (Base & { type: 'polecat.added'; rig: string; polecat: string })
+  /** A polecat removed with its worktree; `returned`: the bead `--force` gave back to the queue. */
+  | (Base & { type: 'polecat.removed'; rig: string; polecat: string; returned: string | null; by: string })
   | (Base & { type: 'polecat.moved'; rig: string; from: string; polecat: string })
   | (Base & { type: 'polecat.removed'; rig: string; polecat: string })
   | (Base & {

@@ -63,6 +63,22 @@ export interface RigView {
   witness: { intervalMs: number; lastPatrolAt: number | null };
   /** Which agent runs its beads (docs/agents.md), its concurrency cap and timeout. */
   agent: { spec: AgentSpec; description: string; maxConcurrency: number | null; timeoutMs: number };
+  /** Where its landings go (`upstream`: pushed; `local`: its own repository only). */
+  landing: 'upstream' | 'local';
+  /** The upstream it was cloned from, never with a password; null for a local repository. */
+  upstreamUrl: string | null;
+}
+
+/** A rig being cloned from its upstream (`gt rig add`): what GET /api/rigs/clones answers. */
+export interface CloneInProgress {
+  rig: string;
+  /** Without its password. */
+  url: string;
+  /** git's last progress line: "Receiving objects", "Resolving deltas"...; null before the first. */
+  phase: string | null;
+  percent: number | null;
+  /** Engine-clock ms. */
+  startedAt: number;
 }
 
 export interface TownOverview {

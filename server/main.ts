@@ -20,6 +20,8 @@ import { ScaledRealClock } from './engine/clock';
 import type { Logger } from './engine/context';
 import { createEngine } from './engine/assembly';
 import { CliGit } from './git/cli-git';
+import { CliUpstream } from './git/upstream';
+import { RigCloner } from './rigs/rig-cloner';
 import { CheckRunner } from './checks/check-runner';
 import { ScriptedAgentRuntime } from './agents/scripted-agent';
 import { CommandAgentRuntime } from './agents/command-agent';
@@ -30,7 +32,6 @@ import { parseSplitRequest } from './commands/split-request';
 import { TimeLedger } from './fleet/time-ledger';
 import { WorktreeDiskUsage } from './fleet/disk-usage';
 import { timedGit } from './git/timed-git';
-import { CliUpstream } from './git/upstream';
 import { attachRealtime } from './realtime/socket';
 import { publishRuntime } from './runtime';
 import { migrateDatabase } from './store/migrate';
@@ -98,11 +99,12 @@ async function main(): Promise<void> {
   const clock = new ScaledRealClock(config.timeScale, Math.max(Date.now(), (lastEvent?.at ?? 0) + 1));
   const ledger = new TimeLedger(clock);
   const git = timedGit(new CliGit(), (ms) => ledger.gitCall(ms));
+  // Fetches, landing pushes and clones (gt rig add) count as git time too.
+  const upstream = timedGit(new CliUpstream(), (ms) => ledger.gitCall(ms));
   const town = await createEngine({
     clock,
     git,
-    // Fetches and landing pushes count as git time too (rigs landing upstream only).
-    upstream: timedGit(new CliUpstream(), (ms) => ledger.gitCall(ms)),
+    upstream,
     store,
     // Each rig picks its agent: the scripted one (the demo) or an external CLI (docs/agents.md).
     agents: new RigAgentRuntime(
@@ -141,7 +143,9 @@ async function main(): Promise<void> {
     log.warn('agents run as the server user without namespaces (unshare refused): they can read the token files');
   else
     log.info(`agents and checks run ${sandbox.user ? `as user ${sandbox.user.name}` : 'in namespaces without the token files'}`);
-  const commands = createCommandBus({ engine: town, alerts: monitoring.alerts });
+  // Rigs added from a URL are cloned beside the data (gt rig add; server/rigs/rig-cloner.ts).
+  const rigCloner = new RigCloner({ town, upstream, rigsRoot: path.join(config.dataDir, 'rigs') });
+  const commands = createCommandBus({ engine: town, alerts: monitoring.alerts, rigCloner });
   town.start();
   disk.start();
   const stopRetention = startEventRetention(store, clock, log, {
@@ -155,7 +159,14 @@ async function main(): Promise<void> {
   await app.prepare();
 
   const lab = new LabService(town, store);
-  publishRuntime({ town, commands, queries: createQueries(town, store, { fleet, parseSplit: parseSplitRequest }), config, lab });
+  publishRuntime({
+    town,
+    commands,
+    rigCloner,
+    queries: createQueries(town, store, { fleet, parseSplit: parseSplitRequest }),
+    config,
+    lab,
+  });
 
   const limiter = new FailureLimiter();
   const gate = createAuthGate({ auth, metricsPublic: config.metricsPublic, limiter });

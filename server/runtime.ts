@@ -15,6 +15,7 @@ import type { ConvoySummary, ConvoyView } from '../contracts/convoys';
 import type { CostGroup, CostRange, CostsView } from '../contracts/costs';
 import type { SplitPreview, SuggestedSplit } from '../contracts/split';
 import type { LabService } from './lab/service';
+import type { RigCloner } from './rigs/rig-cloner';
 
 /** Read-only questions the pages and the API ask; answered by server/queries. */
 export interface Queries {
@@ -29,6 +30,8 @@ export interface Queries {
   gates(query: { status?: Gate['status'][]; limit?: number }): Promise<Gate[]>;
   beads(query: BeadQuery): Promise<Bead[]>;
   bead(id: string): Promise<Bead | null>;
+  /** Every bead (or one rig's) as `issues.jsonl`, the beads interchange format (bd export). */
+  beadsExport(rig?: string): Promise<string>;
   events(query: EventQuery): Promise<StoredEvent[]>;
   /** Operator actions (accepted and refused), newest first. */
   /** Audit records, newest first; `before`: the page after the record with this id. */
@@ -46,6 +49,8 @@ export interface Runtime {
   config: ServerConfig;
   /** The what-if lab: the same engine on a virtual clock (server/lab). */
   lab: LabService;
+  /** Rigs being cloned from their upstream (rig.add), for GET /api/rigs/clones. */
+  rigCloner: RigCloner;
 }
 
 const KEY = Symbol.for('gastown.runtime');

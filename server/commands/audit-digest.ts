@@ -8,10 +8,12 @@
  *     how many more there were;
  *   - stops at depth 4 (deeper parts become `[object: N keys]` / `[array: N items]`);
  *   - redacts the value of any key that names a secret (token, password, secret,
- *     authorization, cookie, api key, credential);
+ *     authorization, cookie, api key, credential), and the password of a URL in any string
+ *     (a rig's upstream, `https://user:password@host/...`);
  *   - fits in AUDIT_DIGEST_MAX_CHARS of JSON, shrinking its bounds until it does.
  * Bounded recursion only, so any input (cyclic, 100,000 levels deep) digests without a throw.
  */
+import { redactCredentials } from '../../contracts/git-url';
 
 /** Largest digest, as JSON text. */
 export const AUDIT_DIGEST_MAX_CHARS = 4096;
@@ -35,7 +37,8 @@ function cut(text: string, chars: number): string {
 function digestValue(value: unknown, b: Bounds, depth: number): unknown {
   if (value === null || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
-  if (typeof value === 'string') return cut(value, b.chars);
+  // A repository URL's password (`https://user:pw@host/...`, rig.add) is a secret in a value.
+  if (typeof value === 'string') return cut(redactCredentials(value), b.chars);
   if (typeof value === 'undefined') return null;
   if (typeof value !== 'object') return cut(String(value), b.chars);
   if (Array.isArray(value)) {

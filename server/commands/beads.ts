@@ -1,6 +1,8 @@
 /** Commands on beads and convoys. */
 import { z } from 'zod';
 import { id, line, text, TEXT_LIMITS } from '../../contracts/text';
+import { importBeadsFile } from '../beads/transfer';
+import { MAX_IMPORT_BODY_BYTES } from '../http/limits';
 import { defineCommand } from './command';
 
 /** A repository-relative path prefix or glob; never absolute, never climbing out. */
@@ -39,4 +41,17 @@ export const createBead = defineCommand({
   role: 'operator',
   input: BeadInput,
   run: ({ engine }, { rig, ...input }) => engine.beads.create({ ...input, rig: rig ?? engine.beads.route(input.paths) }),
+});
+
+export const importBeads = defineCommand({
+  name: 'bead.import',
+  summary: 'Import beads from a .beads/issues.jsonl file, ids kept; all or nothing, idempotent (bd import)',
+  role: 'operator',
+  input: z.strictObject({
+    /** The file's text; its lines are checked by the interchange parser (server/beads/interchange.ts). */
+    jsonl: z.string({ error: 'jsonl is the text of an issues.jsonl file' }).max(MAX_IMPORT_BODY_BYTES, 'the file is too large'),
+    /** Where new beads go; needed when the town has more than one rig. */
+    rig: RigName.optional(),
+  }),
+  run: ({ engine }, { jsonl, rig }) => importBeadsFile(engine, jsonl, rig),
 });

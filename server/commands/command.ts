@@ -10,6 +10,7 @@ import type { AlertManager } from '../alerts/manager';
 import type { Clock } from '../engine/clock';
 import { EngineError } from '../engine/errors';
 import type { AuditPort, Town } from '../engine/town';
+import type { RigCloner } from '../rigs/rig-cloner';
 import { auditDigest } from './audit-digest';
 
 export type Role = 'operator' | 'viewer';
@@ -26,6 +27,8 @@ export interface CommandContext {
   alerts?: AlertManager;
   audit: AuditPort;
   clock: Clock;
+  /** Clones rigs from their upstream (rig.add); absent where no data directory is set up: `unavailable`. */
+  rigCloner?: RigCloner;
 }
 
 export interface CommandDefinition<S extends z.ZodType, O> {

@@ -1,6 +1,6 @@
 /** The command catalogue: every operator action the product offers. */
 import { configureAgents } from './agents';
-import { createBead } from './beads';
+import { createBead, importBeads } from './beads';
 import { CommandBus, type Command } from './command';
 import {
   addToConvoy,
@@ -13,9 +13,9 @@ import {
   setBudget,
   staggerConvoy,
 } from './convoys';
-import { addPolecats } from './polecats';
+import { addPolecats, removePolecat, slingBead } from './polecats';
 import { configureRefinery, scaleRefinery } from './refinery';
-import { mergeRig, splitRig } from './rigs';
+import { addRig, mergeRig, removeRig, splitRig } from './rigs';
 import { configureUpstream, fetchRig } from './upstream';
 import {
   acknowledgeEscalation,
@@ -33,11 +33,17 @@ import {
 } from './supervision';
 import type { AlertManager } from '../alerts/manager';
 import type { Town } from '../engine/town';
+import type { RigCloner } from '../rigs/rig-cloner';
 import { ALERT_COMMANDS } from '../alerts/commands';
 
 export const COMMANDS: Command[] = [
   createBead,
+  importBeads,
+  addRig,
+  removeRig,
   addPolecats,
+  removePolecat,
+  slingBead,
   scaleRefinery,
   configureRefinery,
   configureAgents,
@@ -70,9 +76,9 @@ export const COMMANDS: Command[] = [
 ];
 
 /** The command bus over an engine: its audit log and clock, and the alerting beside it where it runs. */
-export function createCommandBus(options: { engine: Town; alerts?: AlertManager }): CommandBus {
-  const { engine, alerts } = options;
-  return new CommandBus({ engine, alerts, audit: engine.audit, clock: engine.clock }, COMMANDS);
+export function createCommandBus(options: { engine: Town; alerts?: AlertManager; rigCloner?: RigCloner }): CommandBus {
+  const { engine, alerts, rigCloner } = options;
+  return new CommandBus({ engine, alerts, rigCloner, audit: engine.audit, clock: engine.clock }, COMMANDS);
 }
 
 export type { Actor, Command, CommandContext, Role } from './command';

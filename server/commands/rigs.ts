@@ -1,8 +1,30 @@
-/** Commands that reshape rigs: split one into path partitions, merge partitions back. */
+/** Commands that add and reshape rigs: add one from a git URL, split one into path partitions, merge partitions back. */
 import { z } from 'zod';
+import { BranchName, GitUrl, MAX_BRANCH_LENGTH, MAX_GIT_URL_LENGTH } from '../../contracts/git-url';
 import { line, TEXT_LIMITS } from '../../contracts/text';
+import { EngineError } from '../engine/errors';
 import { RigName } from './beads';
 import { defineCommand } from './command';
+
+/** What rig.add takes: the URL and branch pass the text rule, then the git rules (contracts/git-url.ts). */
+export const AddRigInput = z.strictObject({
+  name: RigName,
+  url: line({ max: MAX_GIT_URL_LENGTH, min: 1, minMessage: 'a repository URL or path is required' }).pipe(GitUrl),
+  branch: line({ max: MAX_BRANCH_LENGTH, min: 1, minMessage: 'a branch name is required' }).pipe(BranchName).optional(),
+  local: z.boolean().default(false),
+  polecats: z.number().int('polecat counts are whole numbers').min(0).max(50).default(0),
+});
+
+export const addRig = defineCommand({
+  name: 'rig.add',
+  summary: "Add a rig: clone a repository's upstream and put polecats to work on it (gt rig add)",
+  role: 'operator',
+  input: AddRigInput,
+  run: ({ rigCloner }, input) => {
+    if (!rigCloner) throw new EngineError('unavailable', 'adding rigs from a URL is not set up in this process');
+    return rigCloner.add(input);
+  },
+});
 
 const Glob = line({ max: TEXT_LIMITS.path, min: 1, minMessage: 'a glob cannot be empty' });
 
@@ -35,4 +57,21 @@ export const mergeRig = defineCommand({
   role: 'operator',
   input: z.strictObject({ rig: RigName }),
   run: ({ engine }, { rig }, actor) => engine.rigs.merge(rig, actor.name),
+});
+
+export const removeRig = defineCommand({
+  name: 'rig.remove',
+  summary:
+    'Remove a rig: refused while work is in flight unless drain; worktrees go, history stays, the repository stays unless purge (gt rig remove)',
+  role: 'operator',
+  input: z.strictObject({ rig: RigName, drain: z.boolean().default(false), purge: z.boolean().default(false) }),
+  run: async ({ engine, rigCloner }, { rig, drain, purge }, actor) => {
+    const { repoPath } = engine.rigs.require(rig);
+    // Checked before anything changes: only a clone gt rig add made may be deleted.
+    if (purge && !rigCloner?.owns(repoPath))
+      throw new EngineError('invalid', `rig '${rig}' was not cloned by gt rig add; its repository ${repoPath} is never purged`);
+    const removed = await engine.rigs.remove(rig, { drain }, actor.name);
+    if (purge) await rigCloner!.purge(repoPath);
+    return { ...removed, purged: purge };
+  },
 });

@@ -91,6 +91,12 @@ export class AgentSessions {
     }
   }
 
+  /** Stops one polecat's agent and frees its slots (the polecat is being removed); its state is the caller's. */
+  stop(polecatId: string): void {
+    this.cancel(polecatId);
+    this.releaseSlots({ id: polecatId });
+  }
+
   private cancel(polecatId: string): void {
     const handle = this.agents.get(polecatId);
     if (!handle) return;

@@ -3,6 +3,7 @@
  * them), made to wait on others, closed when they will not be done. Beads in play live in
  * the records; finished ones are history in the store.
  */
+import { BeadImport, type ImportedBead, type ImportResult } from './bead-import';
 import type { EngineContext } from './context';
 import { conflict, invalid, notFound } from './errors';
 import type { GateBook } from './gate';
@@ -23,12 +24,21 @@ export type BeadInput = {
 };
 
 export class Beads {
+  private readonly importer: BeadImport;
+
   constructor(
     private readonly ctx: EngineContext,
     private readonly records: TownRecords,
     private readonly gates: GateBook,
     private readonly waves: Waves,
-  ) {}
+  ) {
+    this.importer = new BeadImport(ctx, records);
+  }
+
+  /** Imports beads from another tracker, ids kept, in one transaction (bead-import.ts). */
+  import(beads: ImportedBead[], rig?: string): Promise<ImportResult> {
+    return this.importer.import(beads, rig);
+  }
 
   /** Beads still in play (not done or closed). */
   list(): Bead[] {

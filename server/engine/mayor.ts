@@ -9,6 +9,7 @@
  * into one dispatch pass. It measures its own cost: the seed's "coordination overhead".
  */
 import type { EngineContext } from './context';
+import { EngineError, conflict, notFound } from './errors';
 import type { Convoys } from './convoys';
 import type { DomainEvent } from '../../contracts/events';
 import type { GateBook } from './gate';
@@ -190,14 +191,42 @@ export class Mayor {
       decisionMsTotal: this.cost.decisionMsTotal + decisionMs,
       lastDecisionMs: decisionMs,
     });
-    for (const { bead, polecat } of assignments) {
-      this.cost.recent.push(now);
-      records.setBeadStatus(bead, 'hooked', { assignee: polecat.id });
-      records.movePolecat(polecat, 'assign', { beadId: bead.id });
-      this.waves.beadEvent(bead.id, 'hooked');
-      this.ctx.track(this.sessions.begin(polecat, bead, 'fresh', true), `work on ${bead.id}`);
-    }
+    for (const { bead, polecat } of assignments) this.assign(bead, polecat);
     if (assignments.length > 0) this.ctx.emit({ type: 'mayor.dispatched', at: now, assignments: assignments.length, decisionMs });
+  }
+
+  private assign(bead: Bead, polecat: Polecat): void {
+    this.cost.recent.push(this.ctx.clock.now());
+    this.records.setBeadStatus(bead, 'hooked', { assignee: polecat.id });
+    this.records.movePolecat(polecat, 'assign', { beadId: bead.id });
+    this.waves.beadEvent(bead.id, 'hooked');
+    this.ctx.track(this.sessions.begin(polecat, bead, 'fresh', true), `work on ${bead.id}`);
+  }
+
+  /**
+   * Dispatches one ready bead now (`gt sling`), ahead of the queue: to the named polecat
+   * (idle), or to an idle polecat of the named rig; a bead of another rig moves to it.
+   * Refused when the bead is not open, waits on a dependency, a gate or its convoy, or
+   * no polecat is free.
+   */
+  sling(beadId: string, target: { rig: string } | { polecat: string }): Assignment {
+    if (!this.running) throw new EngineError('unavailable', 'the town is not running');
+    const bead = this.records.beads.get(beadId);
+    if (!bead) throw notFound('open bead', beadId);
+    if (!isReady(bead, { beadStatus: (id) => this.records.beadStatus(id) }))
+      throw conflict(`bead '${beadId}' is not ready (${bead.status === 'open' ? 'it waits on a dependency' : bead.status})`);
+    if (this.isHeld(bead)) throw conflict(`bead '${beadId}' is held by a gate or its convoy's wave`);
+    const rig = 'rig' in target ? target.rig : this.records.polecat(target.polecat).rig;
+    const rt = this.records.rig(rig);
+    if (rt.detaching || rt.rig.status !== 'active')
+      throw conflict(`rig '${rig}' is ${rt.detaching ? 'being detached' : rt.rig.status}`);
+    const idle = this.dispatchable(rig);
+    const polecat = 'polecat' in target ? idle.find((p) => p.id === target.polecat) : idle[0];
+    if (!polecat)
+      throw conflict('polecat' in target ? `polecat '${target.polecat}' is not idle` : `rig '${rig}' has no idle polecat`);
+    if (bead.rig !== rig) this.records.setBeadStatus(bead, bead.status, { rig });
+    this.assign(bead, polecat);
+    return { bead, polecat };
   }
 
   /** Idle polecats the Mayor may hand a bead: no more than the rig has free agent slots. */

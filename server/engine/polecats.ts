@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { AgentSessions } from './agent-sessions';
 import type { EngineContext } from './context';
+import { conflict } from './errors';
 import type { Polecat } from '../../contracts/records';
 import type { TownRecords } from './records';
 
@@ -15,14 +16,70 @@ const POLECAT_NAMES =
     ' ',
   );
 
+/** What `polecat.remove` did: removed now, or marked to go once its bead is done. */
+export interface PolecatRemoval {
+  polecat: string;
+  removed: boolean;
+  /** The bead it finishes first (removed: false), or the one `force` returned to the queue. */
+  bead: string | null;
+}
+
 export class Polecats {
+  /** Busy polecats to remove once they are idle again (their bead landed or was released), and by whom. */
+  private readonly leaving = new Map<string, string>();
+
   constructor(
     private readonly ctx: EngineContext,
     private readonly records: TownRecords,
     private readonly sessions: AgentSessions,
     /** Where polecat worktrees live: `<workDir>/worktrees/<rig>/<polecat>`. */
     private readonly workDir: string,
-  ) {}
+  ) {
+    ctx.bus.subscribe((event) => {
+      if (event.type !== 'polecat.state_changed' || event.to !== 'idle') return;
+      const by = this.leaving.get(event.polecat);
+      const p = this.records.polecats.get(event.polecat);
+      if (by === undefined || !p) return;
+      this.leaving.delete(event.polecat);
+      // drop() takes it out of play before its first await: the Mayor's pass (a timer) never sees it idle.
+      ctx.track(this.drop(p, null, by), `removal of ${p.id}`);
+    });
+  }
+
+  /**
+   * Removes a polecat with its worktree: an idle one at once; a busy one after
+   * its bead (it takes no new one meanwhile); with `force`, a busy one at once, its bead
+   * back to the queue. Refused with `force` while its merge request is at the Refinery
+   * (the landing would have no polecat to answer to).
+   */
+  async remove(id: string, options: { force: boolean }, by: string): Promise<PolecatRemoval> {
+    const p = this.records.polecat(id);
+    if (p.state === 'idle') {
+      await this.drop(p, null, by);
+      return { polecat: id, removed: true, bead: null };
+    }
+    if (!options.force) {
+      this.leaving.set(id, by);
+      return { polecat: id, removed: false, bead: p.beadId };
+    }
+    if (p.state === 'submitted')
+      throw conflict(`${id}'s merge request for ${p.beadId} is at the Refinery; remove it without --force to go once it lands`);
+    const bead = p.beadId ? this.records.beads.get(p.beadId) : undefined;
+    this.sessions.stop(id);
+    this.leaving.delete(id);
+    this.records.movePolecat(p, 'release', { beadId: null });
+    if (bead) this.records.setBeadStatus(bead, 'open', { assignee: null });
+    await this.drop(p, bead?.id ?? null, by);
+    return { polecat: id, removed: true, bead: bead?.id ?? null };
+  }
+
+  private async drop(p: Polecat, returned: string | null, by: string): Promise<void> {
+    const { rig } = this.records.rig(p.rig);
+    this.records.dropPolecat(p.id);
+    await this.records.commit({ deletedPolecats: [p.id] });
+    await this.ctx.git.removeWorktree(rig.repoPath, p.worktreePath);
+    this.ctx.emit({ type: 'polecat.removed', at: this.ctx.clock.now(), rig: p.rig, polecat: p.id, returned, by });
+  }
 
   /** A rig's polecats, or the whole town's. */
   list(rig?: string): Polecat[] {

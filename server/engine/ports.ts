@@ -123,6 +123,8 @@ export interface RecordChange {
 }
 
 export interface BeadQuery {
+  /** Only beads with these ids. */
+  ids?: string[];
   status?: Bead['status'][];
   rig?: string;
   /** Only beads updated (or closed, for done beads) at or after this time. */

@@ -239,6 +239,20 @@ export class TownRecords {
     return this.commit({ beads, convoys: [convoy] });
   }
 
+  /**
+   * Puts imported beads in play or into history (bead-import.ts), written as one store
+   * transaction: a bead not finished is in play (replacing the record it updates); a
+   * finished one leaves memory.
+   */
+  importBeads(beads: Bead[]): Promise<void> {
+    for (const bead of beads) {
+      if (bead.status === 'done' || bead.status === 'closed') {
+        if (this.#beads.delete(bead.id)) this.finished.set(bead.id, { at: bead.updatedAt, landed: bead.status === 'done' });
+      } else this.#beads.set(bead.id, bead);
+    }
+    return this.commit({ beads });
+  }
+
   // ---------------------------------------------------------------- transitions
 
   movePolecat(p: Polecat, event: PolecatEvent, patch: Partial<Polecat> = {}): void {

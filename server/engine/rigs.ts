@@ -23,6 +23,15 @@ export interface QueueState {
   inFlight: Array<{ mr: MergeRequest; stage: string; worker: number }>;
 }
 
+/** What removing a rig left behind: what it detached, where its repository is, what was in flight. */
+export interface RigRemoval extends RigAttachment {
+  repoPath: string;
+  /** Polecats that were busy (their beads stay open in the store). */
+  interrupted: number;
+  /** Merge requests that were queued or landing (a landing in hand finished first). */
+  queued: number;
+}
+
 export class Rigs {
   constructor(
     private readonly ctx: EngineContext,
@@ -84,9 +93,14 @@ export class Rigs {
 
   // ---------------------------------------------------------------- changing
 
+  /** Refuses a name a new rig cannot take (malformed, or taken: retired and detached rigs keep theirs). */
+  checkNewName(name: string): void {
+    checkNewRigName(name, (n) => this.records.knowsRig(n));
+  }
+
   /** Adds a rig for an existing git repository whose target branch exists. */
   async add(input: { name: string; repoPath: string; targetBranch?: string; settings?: Partial<RigSettings> }): Promise<Rig> {
-    checkNewRigName(input.name, (n) => this.records.knowsRig(n));
+    this.checkNewName(input.name);
     const targetBranch = input.targetBranch ?? 'main';
     await this.ctx.git.resolveRef(input.repoPath, `refs/heads/${targetBranch}`).catch(() => {
       throw invalid(`'${input.repoPath}' is not a git repository with a branch '${targetBranch}'`);
@@ -161,6 +175,35 @@ export class Rigs {
     this.records.rig(rig);
     const history = await this.ctx.persistence.store.listMergeRequests({ rig, status: ['merged', 'conflicted'], limit: 200 });
     return this.splits.suggest(rig, history, max);
+  }
+
+  /**
+   * Removes a rig from the town: refused while work is in flight (busy polecats, merge
+   * requests queued or landing) unless `drain`. Then dispatch to it stops, a landing in
+   * hand finishes (detach drains the Refinery), its polecats' worktrees go and their
+   * records with them; the rig stays in the store as `retired`, so its name stays taken
+   * and its history (beads, merge requests, events) stays queryable. Its repository stays
+   * on disk (purging it is the caller's: server/rigs/rig-cloner.ts).
+   */
+  async remove(name: string, options: { drain: boolean }, by: string): Promise<RigRemoval> {
+    const rt = this.records.rig(name);
+    this.requireLive(name);
+    const polecats = this.records.polecatsOf(name);
+    const busy = polecats.filter((p) => p.state !== 'idle').length;
+    const queued = rt.queue.all().filter((mr) => mr.status === 'queued' || mr.status === 'merging').length;
+    if ((busy > 0 || queued > 0) && !options.drain)
+      throw conflict(
+        `rig '${name}' has work in flight (${busy} busy polecats, ${queued} merge requests); remove it with --drain`,
+      );
+    const from = rt.rig.status;
+    rt.rig.status = 'retired';
+    this.records.saveRig(rt.rig);
+    this.ctx.emit({ type: 'rig.status_changed', at: this.ctx.clock.now(), rig: name, from, to: 'retired', by });
+    const detached = await this.runtimes.detach(name);
+    for (const p of polecats) await this.ctx.git.removeWorktree(rt.rig.repoPath, p.worktreePath);
+    await this.records.commit({ deletedPolecats: polecats.map((p) => p.id) });
+    this.ctx.emit({ type: 'rig.removed', at: this.ctx.clock.now(), rig: name, purged: false, by });
+    return { ...detached, repoPath: rt.rig.repoPath, interrupted: busy, queued };
   }
 
   /**

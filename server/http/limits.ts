@@ -7,11 +7,12 @@
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 
 /**
- * Largest body for routes under /api/import (not used yet: the coming imports of beads and
- * town snapshots). Only those routes may read past MAX_JSON_BODY_BYTES.
+ * Largest body for imports: POST /api/beads/import (a whole issues.jsonl file) and routes
+ * under /api/import (the coming town snapshots). Only those may read past MAX_JSON_BODY_BYTES.
  */
 export const MAX_IMPORT_BODY_BYTES = 20 * 1024 * 1024;
 export const IMPORT_PREFIX = '/api/import/';
+export const IMPORT_ROUTES = ['/api/beads/import'];
 
 /**
  * Deepest JSON nesting accepted: no command input nests past 5 levels. Deeper input is
@@ -25,5 +26,5 @@ export const MAX_FILTER_VALUES = 50;
 
 /** The body limit for a request path. */
 export function bodyLimitFor(pathname: string): number {
-  return pathname.startsWith(IMPORT_PREFIX) ? MAX_IMPORT_BODY_BYTES : MAX_JSON_BODY_BYTES;
+  return pathname.startsWith(IMPORT_PREFIX) || IMPORT_ROUTES.includes(pathname) ? MAX_IMPORT_BODY_BYTES : MAX_JSON_BODY_BYTES;
 }

@@ -1,4 +1,5 @@
 /** The read side, bundled for the runtime handle. */
+import { exportBeadsFile } from '../beads/transfer';
 import type { TownStore } from '../engine/ports';
 import type { SplitRequest } from '../engine/split';
 import type { Town } from '../engine/town';
@@ -37,6 +38,7 @@ export function createQueries(town: Town, store: TownStore, { fleet, parseSplit 
     gates: (query) => store.listGates(query),
     // Beads in play are answered from memory (fresh to the tick); history from the store.
     beads: (query) => store.listBeads(query),
+    beadsExport: (rig) => exportBeadsFile(town, store, rig),
     bead: async (id) => town.beads.get(id) ?? (await store.getBead(id)),
     events: (query) => store.listEvents(query),
     audit: (limit, before) => store.listAudit(limit, before),

@@ -55,6 +55,8 @@ export function townOverview(town: Town, readings?: FleetReadings): TownOverview
       name: rig.name,
       status: rig.status,
       targetBranch: rig.targetBranch,
+      landing: rig.settings.landing,
+      upstreamUrl: rig.settings.upstreamUrl,
       repository: path.basename(rig.repoPath),
       scopeText: describeScope(rig.settings.scope, rig.settings.scopeExclude),
       scope: rig.settings.scope,

@@ -251,8 +251,10 @@ export class MemoryStore implements TownStore {
   }
 
   async listBeads(query: BeadQuery): Promise<Bead[]> {
+    const ids = query.ids && new Set(query.ids);
     const matches = [...this.beads.values()].filter(
       (b) =>
+        (!ids || ids.has(b.id)) &&
         (!query.status || query.status.includes(b.status)) &&
         (query.rig === undefined || b.rig === query.rig) &&
         (query.since === undefined || beadTime(b) >= query.since),

@@ -68,6 +68,9 @@ type GateQuery = Parameters<TownStore['listGates']>[0];
  */
 const ID = { id: true } as const;
 
+/** Ids per query when listing beads by id (under SQLite's 999 parameters, with room for the rest). */
+const IDS_PER_QUERY = 500;
+
 export class PrismaStore implements TownStore {
   constructor(private readonly prisma: PrismaClient) {}
 
@@ -266,7 +269,16 @@ export class PrismaStore implements TownStore {
   }
 
   async listBeads(query: BeadQuery): Promise<Bead[]> {
+    // SQLite through the driver adapter takes at most 999 parameters: many ids go in slices.
+    if (query.ids && query.ids.length > IDS_PER_QUERY) {
+      const slices: Bead[][] = [];
+      for (let i = 0; i < query.ids.length; i += IDS_PER_QUERY)
+        slices.push(await this.listBeads({ ...query, ids: query.ids.slice(i, i + IDS_PER_QUERY), limit: undefined }));
+      const all = slices.flat().sort((a, b) => b.updatedAt - a.updatedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+      return query.limit === undefined ? all : all.slice(0, normalizeLimit(query.limit));
+    }
     const and: Prisma.BeadWhereInput[] = [];
+    if (query.ids) and.push({ id: { in: query.ids } });
     if (query.status) and.push({ status: { in: query.status } });
     if (query.rig !== undefined) and.push({ rig: query.rig });
     if (query.since !== undefined) and.push(sinceClause(query.since));

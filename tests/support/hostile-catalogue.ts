@@ -25,6 +25,24 @@ export const COMMAND_CASES: Record<string, CommandCase> = {
     base: { rig: RIG, title: 'Hostile bead', description: 'why', priority: 1, labels: ['core'], dependsOn: [], paths: ['core/'] },
   },
   'polecat.add': { base: { rig: RIG, count: 1 } },
+  // A clone git refuses (no such repository): even a variant the schema let through leaves nothing behind.
+  'rig.add': {
+    base: { name: 'hostile-rig', url: 'file:///zz-no-such-repo.git', branch: 'main', local: true, polecats: 1 },
+    asIsRefused: true,
+  },
+  'rig.remove': { base: { rig: 'zz-unknown', drain: false, purge: false }, asIsRefused: true },
+  'polecat.remove': { base: { rig: RIG, name: 'zz-nobody', force: false }, asIsRefused: true },
+  'bead.sling': { base: { bead: 'gt-zzunknown', rig: RIG, polecat: 'furiosa' }, asIsRefused: true },
+  // A dependency cycle: the town refuses the file whole, whatever one variant changes elsewhere.
+  'bead.import': {
+    base: {
+      jsonl:
+        '{"id":"bd-h1","title":"one","created_at":"2026-01-01T00:00:00Z","dependencies":[{"depends_on_id":"bd-h2","type":"blocks"}]}\n' +
+        '{"id":"bd-h2","title":"two","created_at":"2026-01-01T00:00:00Z","dependencies":[{"depends_on_id":"bd-h1","type":"blocks"}]}\n',
+      rig: RIG,
+    },
+    asIsRefused: true,
+  },
   'refinery.scale': { base: { rig: RIG, workers: 2 } },
   'refinery.configure': {
     base: {
@@ -156,6 +174,8 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
   'audit GET': { path: '/api/audit', strictQuery: true },
   'beads/[id] GET': { path: '/api/beads/{id}', params: { id: 'gt-zzunknown' } },
   'beads GET': { path: '/api/beads', strictQuery: true },
+  'beads/import POST': { path: '/api/beads/import', command: 'bead.import' },
+  'beads/export GET': { path: '/api/beads/export', strictQuery: true },
   'beads POST': { path: '/api/beads', command: 'bead.create' },
   'commands/[name] POST': { path: '/api/commands/{name}', params: { name: 'bead.create' }, command: 'bead.create' },
   'commands GET': { path: '/api/commands' },
@@ -201,6 +221,8 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     fromPath: 'rig',
   },
   'rigs/[rig] GET': { path: '/api/rigs/{rig}', params: rig },
+  'rigs POST': { path: '/api/rigs', command: 'rig.add' },
+  'rigs/clones GET': { path: '/api/rigs/clones' },
   'rigs/[rig]/split/preview POST': {
     path: '/api/rigs/{rig}/split/preview',
     params: rig,
