@@ -87,11 +87,6 @@ async function main(): Promise<void> {
   await writeCliFile(config.port);
   // Tokens and database for the server's user only, whatever mode older files had.
   await protectSecrets(config.dataDir);
-  // As root, agents run as another user in the rig repositories' group (spawner/sandbox.ts).
-  // Long-lived git processes (git/git-pipes.ts) read core.sharedRepository once, when they
-  // start, which may be before the sandbox sets it: with umask 002 every directory they or
-  // the server make stays writable by that group. Secrets keep their explicit 0600.
-  if (process.getuid?.() === 0) process.umask(0o002);
 
   // Engine time never runs backwards across restarts: a sped-up clock ran ahead of the
   // wall clock, so it resumes from the last event's time when that is later.

@@ -312,6 +312,13 @@ export function sameUserSandbox(mode: 'namespace' | 'none', secrets: string[], h
 
 const sandboxes = new Map<string, Sandbox>();
 
+// As root, agents run as another user in the rig repositories' group (UserSandbox).
+// Long-lived git processes (git/git-pipes.ts) read core.sharedRepository once, when they
+// start, which may be before a sandbox sets it: with umask 002, set as soon as this module
+// loads (before any git runs), every directory they or the server make stays writable by
+// that group. Secrets keep their explicit 0600.
+if (process.getuid?.() === 0) process.umask(0o002);
+
 /**
  * The sandbox of the town whose data directory is `townDir`, chosen once per process:
  * `user` when the server runs as root, else `namespace` where the kernel allows, else `none`.
