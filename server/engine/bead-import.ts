@@ -18,19 +18,11 @@ import { conflict, invalid } from './errors';
 import type { Bead, BeadStatus } from '../../contracts/records';
 import type { TownRecords } from './records';
 
-/** A bead as the interchange parser hands it over, in the town's terms. */
-export interface ImportedBead {
-  id: string;
-  title: string;
-  description: string;
-  status: BeadStatus;
-  priority: number;
-  labels: string[];
-  dependsOn: string[];
-  createdAt: number;
-  updatedAt: number;
-  closedAt: number | null;
-}
+/** A bead as the interchange parser hands it over, in the town's terms (the record's own fields). */
+export type ImportedBead = Pick<
+  Bead,
+  'id' | 'title' | 'description' | 'status' | 'priority' | 'labels' | 'dependsOn' | 'createdAt' | 'updatedAt' | 'closedAt'
+>;
 
 /** What `bd import --json` prints. */
 export interface ImportResult {
