@@ -171,8 +171,13 @@ export function withoutPassword(url: string): string {
  * one; hiding too much of a log line is better than showing a password.
  */
 export function redactCredentials(text: string): string {
-  return text.replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s/@:'"]*):[^\s@'"]*@/g, '$1$2:***@');
+  return text.replace(CREDENTIALS_IN_TEXT, '$1$2:***@');
 }
+
+// Every part is bounded and a scheme starts only where a word does, so a megabyte of
+// text without a URL costs linear time (a password cannot hold a `/`: it would end the authority) (unbounded `*`s backtracked quadratically: a 1 MB
+// title took minutes to audit). Real schemes, users and passwords fit the bounds.
+const CREDENTIALS_IN_TEXT = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]{0,31}:\/\/)([^\s/@:'"]{0,256}):[^\s/@'"]{0,1024}@/g;
 
 /** A rig's upstream URL, for zod input schemas (the command, the API, the CLI, the dialog). */
 export const GitUrl = z.string().superRefine((value, ctx) => {

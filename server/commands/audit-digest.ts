@@ -30,15 +30,17 @@ interface Bounds {
 
 const FIRST: Bounds = { depth: 4, keys: 30, items: 20, chars: 200 };
 
-function cut(text: string, chars: number): string {
-  return text.length <= chars ? text : `${text.slice(0, chars)}… (${text.length} chars)`;
+function cut(text: string, chars: number, length = text.length): string {
+  return length <= chars && text.length <= chars ? text : `${text.slice(0, chars)}… (${length} chars)`;
 }
 
 function digestValue(value: unknown, b: Bounds, depth: number): unknown {
   if (value === null || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
   // A repository URL's password (`https://user:pw@host/...`, rig.add) is a secret in a value.
-  if (typeof value === 'string') return cut(redactCredentials(value), b.chars);
+  // Only the part that is kept is searched (plus room for a URL across the cut), so the
+  // cost does not grow with a megabyte string.
+  if (typeof value === 'string') return cut(redactCredentials(value.slice(0, b.chars + 2048)), b.chars, value.length);
   if (typeof value === 'undefined') return null;
   if (typeof value !== 'object') return cut(String(value), b.chars);
   if (Array.isArray(value)) {

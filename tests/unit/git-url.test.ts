@@ -142,4 +142,12 @@ describe('redaction', () => {
     expect(redacted).toContain("'https://ada:***@host/x.git/'");
     expect(redacted).toContain('http://b:***@h/');
   });
+
+  it('reads a megabyte of URL-like text without backtracking for minutes', () => {
+    // Each of these took the unbounded pattern from seconds to minutes (an audit of a 1 MB title hung CI).
+    for (const text of ['a'.repeat(1_000_000), 'x://a:'.repeat(200_000), 'https://u:'.repeat(100_000)]) {
+      expect(redactCredentials(text)).toBe(text);
+    }
+    expect(redactCredentials(`${'x'.repeat(100_000)} https://ada:secret@host/x.git`)).not.toContain('secret');
+  });
 });
