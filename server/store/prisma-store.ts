@@ -8,7 +8,8 @@
  * implementations agree (see the conformance suite): town state in creation order,
  * queries newest first, ties broken by id.
  */
-import type { Prisma, PrismaClient } from './generated/client';
+import type { Prisma } from './generated/client';
+import type { StoreClient } from './client';
 import type {
   Bead,
   Convoy,
@@ -72,7 +73,7 @@ const ID = { id: true } as const;
 const IDS_PER_QUERY = 500;
 
 export class PrismaStore implements TownStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly prisma: StoreClient) {}
 
   async loadTown(): Promise<TownState> {
     const [rigs, polecats, beads, convoys, mergeRequests, escalations, gates, town] = await Promise.all([
