@@ -3,9 +3,8 @@
 // when it is missing and this is root with apt-get, install Debian's package and start it;
 // otherwise fail saying exactly what is missing and how to provide it.
 import { spawnSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { aptInstall, isRoot } from './apt.mjs';
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `probe` (async, true when the service answers) until it does or `timeoutMs` passes. */
 export async function waitFor(probe, timeoutMs = 30_000, everyMs = 250) {

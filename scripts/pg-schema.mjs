@@ -41,11 +41,7 @@ export function postgresSchemaFrom(sqliteText) {
     sqliteText,
     'generator',
     'client',
-    [
-      '  provider   = "prisma-client"',
-      '  engineType = "client"',
-      '  output     = "../../server/store/generated-pg"',
-    ].join('\n'),
+    ['  provider   = "prisma-client"', '  engineType = "client"', '  output     = "../../server/store/generated-pg"'].join('\n'),
   );
   text = replaceBlock(
     text,
@@ -74,11 +70,11 @@ export function migrationNames(dir = PG_MIGRATIONS) {
 
 function prismaDiff(fromArgs, toSchema) {
   const cli = path.join(ROOT, 'node_modules', 'prisma', 'build', 'index.js');
-  const r = spawnSync(
-    process.execPath,
-    [cli, 'migrate', 'diff', ...fromArgs, '--to-schema-datamodel', toSchema, '--script'],
-    { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CHECKPOINT_DISABLE: '1', PRISMA_HIDE_UPDATE_MESSAGE: '1' } },
-  );
+  const r = spawnSync(process.execPath, [cli, 'migrate', 'diff', ...fromArgs, '--to-schema-datamodel', toSchema, '--script'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, CHECKPOINT_DISABLE: '1', PRISMA_HIDE_UPDATE_MESSAGE: '1' },
+  });
   if (r.status !== 0) throw new Error(`prisma migrate diff failed:\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
@@ -110,10 +106,7 @@ function main(argv) {
   const nextPath = path.join(ROOT, '.tmp', 'pg-schema.next.prisma');
   mkdirSync(path.dirname(nextPath), { recursive: true });
   writeFileSync(nextPath, wanted);
-  const sql = prismaDiff(
-    hasMigrations && current !== null ? ['--from-schema-datamodel', PG_SCHEMA] : ['--from-empty'],
-    nextPath,
-  );
+  const sql = prismaDiff(hasMigrations && current !== null ? ['--from-schema-datamodel', PG_SCHEMA] : ['--from-empty'], nextPath);
   const empty = !/^\s*(CREATE|ALTER|DROP)\b/im.test(sql);
   if (!empty && name === undefined) {
     console.error('[db:pg-schema] the models changed: say what with --name <what_changed> (e.g. --name rig_leases)');

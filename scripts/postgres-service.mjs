@@ -35,7 +35,8 @@ async function answers(url) {
 
 /** The admin URL that works, or null. */
 async function findUrl() {
-  if (process.env.GT_TEST_POSTGRES_URL) return (await answers(process.env.GT_TEST_POSTGRES_URL)) ? process.env.GT_TEST_POSTGRES_URL : null;
+  if (process.env.GT_TEST_POSTGRES_URL)
+    return (await answers(process.env.GT_TEST_POSTGRES_URL)) ? process.env.GT_TEST_POSTGRES_URL : null;
   for (const user of USERS) {
     const url = `postgresql://${user}@${HOST}:${PORT}/postgres`;
     if (await answers(url)) return url;

@@ -20,9 +20,7 @@ const EnvSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   GT_DATA_DIR: z.string().min(1).default('./data'),
   // Unset: the embedded SQLite file. Set: a PostgreSQL database shared by the town's servers.
-  GT_DATABASE_URL: z
-    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgresql:// (or postgres://) URL' })
-    .optional(),
+  GT_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgresql:// (or postgres://) URL' }).optional(),
   GT_TIME_SCALE: z.coerce.number().positive().max(10_000).default(1),
   GT_DEMO: boolFlag.default(true),
   // The demo town's size, bounded (see DEMO_SIZE_LIMITS for why).
