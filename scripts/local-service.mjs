@@ -30,15 +30,25 @@ export function runStep(tag, command, args) {
  * - installed(): whether its binaries are on the machine;
  * - start(): starts the installed service (sync; true when the command worked);
  * - afterInstall(): optional, once after a fresh install (e.g. allow loopback logins);
- * - aptPackage: Debian's package name; missing: what to tell a person when nothing worked.
+ * - aptPackage: Debian's package name; missing: what to tell a person when nothing worked;
+ * - startTimeoutMs: how long a started service may take to answer (default 30 s).
  * Resolves with how it was found ('running' | 'started' | 'installed'), or throws.
  */
-export async function ensureLocalService({ tag, probe, installed, start, afterInstall, aptPackage, missing }) {
+export async function ensureLocalService({
+  tag,
+  probe,
+  installed,
+  start,
+  afterInstall,
+  aptPackage,
+  missing,
+  startTimeoutMs = 30_000,
+}) {
   if (await probe()) return 'running';
   if (installed()) {
     console.log(`[${tag}] not answering: starting it`);
     start();
-    if (await waitFor(probe)) return 'started';
+    if (await waitFor(probe, startTimeoutMs)) return 'started';
     throw new Error(`[${tag}] ${aptPackage} is installed but did not start (see the output above). ${missing}`);
   }
   if (!isRoot) throw new Error(`[${tag}] ${aptPackage} is not installed and this is not root. ${missing}`);
@@ -46,6 +56,6 @@ export async function ensureLocalService({ tag, probe, installed, start, afterIn
   if (!aptInstall(tag, aptPackage, installed)) throw new Error(`[${tag}] installing ${aptPackage} failed. ${missing}`);
   afterInstall?.();
   start();
-  if (await waitFor(probe)) return 'installed';
+  if (await waitFor(probe, startTimeoutMs)) return 'installed';
   throw new Error(`[${tag}] ${aptPackage} was installed but does not answer (see the output above). ${missing}`);
 }
