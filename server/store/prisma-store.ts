@@ -1,8 +1,8 @@
 /**
  * TownStore on Prisma: the persisted truth the engine writes through to and reloads from.
- * Only portable Prisma queries here (no raw SQL), so the same class runs on SQLite today
- * and on PostgreSQL through @prisma/adapter-pg later; connection tuning lives in the
- * factory (sqlite.ts). The store owns the client it is given: close() disconnects it.
+ * Only portable Prisma queries here (no raw SQL), so the same class runs on SQLite and on
+ * PostgreSQL (a StoreClient, see client.ts); connection tuning lives in the factories
+ * (sqlite.ts, postgres.ts). The store owns the client it is given: close() disconnects it.
  *
  * Ordering: lists come back in a stable order so restarts and both store
  * implementations agree (see the conformance suite): town state in creation order,
