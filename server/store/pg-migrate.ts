@@ -99,13 +99,19 @@ export async function migratePostgres(url: string, options: PgMigrateOptions = {
 }
 
 async function applyPending(client: pg.Client, migrations: Migration[]): Promise<string[]> {
-  await client.query(
-    `CREATE TABLE IF NOT EXISTS "${MIGRATIONS_TABLE}" (
-       name TEXT PRIMARY KEY,
-       checksum TEXT NOT NULL,
-       applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
-     )`,
-  );
+  await client
+    .query(
+      `CREATE TABLE IF NOT EXISTS "${MIGRATIONS_TABLE}" (
+         name TEXT PRIMARY KEY,
+         checksum TEXT NOT NULL,
+         applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+       )`,
+    )
+    .catch((err: Error) => {
+      throw new PgMigrationError(
+        `cannot create the ${MIGRATIONS_TABLE} table: ${err.message} (the GT_DATABASE_URL user must be allowed to create tables in the database)`,
+      );
+    });
   const { rows } = await client.query<{ name: string; checksum: string }>(
     `SELECT name, checksum FROM "${MIGRATIONS_TABLE}" ORDER BY name`,
   );

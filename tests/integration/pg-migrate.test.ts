@@ -12,7 +12,8 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_TABLE, migratePostgres, readMigrations } from '@/server/store/pg-migrate';
 import { PG_MIGRATIONS, PG_SCHEMA } from '../../scripts/pg-schema.mjs';
-import { createTestDatabase, type TestDatabase } from '../support/postgres';
+import { randomBytes } from 'node:crypto';
+import { admin, createTestDatabase, type TestDatabase } from '../support/postgres';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const databases: TestDatabase[] = [];
@@ -132,6 +133,23 @@ describe('PostgreSQL migrations', () => {
     writeFileSync(path.join(next, 'migration.sql'), 'ALTER TABLE "Rig" ADD COLUMN "owner" TEXT;\n');
     expect(await migratePostgres(db.url, { migrationsDir: dir })).toEqual(['29991231000000_add_owner']);
     expect(await query(db, owner)).toEqual([{ column_name: 'owner' }]);
+  });
+
+  it('says the user must be allowed to create tables when it may not, and creates nothing', async () => {
+    const db = await fresh();
+    const role = `gt_test_role_${randomBytes(4).toString('hex')}`; // ours, not input: safe in DDL
+    await admin((c) => c.query(`CREATE ROLE ${role} LOGIN`));
+    try {
+      const url = new URL(db.url);
+      url.username = role;
+      await expect(migratePostgres(url.toString(), { projectRoot: ROOT })).rejects.toThrow(
+        /cannot create the _gt_migrations table: permission denied .*must be allowed to create tables/,
+      );
+      expect(await query(db, `SELECT tablename FROM pg_tables WHERE schemaname = 'public'`)).toEqual([]);
+    } finally {
+      await db.drop();
+      await admin((c) => c.query(`DROP ROLE ${role}`));
+    }
   });
 
   it('says where it could not connect, without the password', async () => {
