@@ -1,5 +1,6 @@
 // `npm test`: the whole suite, in order, stopping at the first failing step with its exit code.
-//   0. tsc, eslint and prettier over the whole tree
+//   0. the PostgreSQL schema in step with prisma/schema.prisma (names the command that fixes it),
+//      then tsc, eslint and prettier over the whole tree
 //   1. node scripts/ensure-postgres.mjs PostgreSQL for the store tests (started or installed when missing)
 //      vitest run                      unit + integration tests (SQLite and PostgreSQL stores)
 //   2. node scripts/ensure-build.mjs   production build for the browser tests (if missing)
@@ -21,6 +22,7 @@ rmSync(REPORTS, { recursive: true, force: true });
 mkdirSync(REPORTS, { recursive: true });
 
 const steps = [
+  { name: 'postgresql schema', command: process.execPath, args: ['scripts/pg-schema.mjs', '--check'] },
   { name: 'typecheck (tsc)', command: bin('tsc'), args: ['--noEmit', '-p', '.'] },
   { name: 'lint (eslint)', command: bin('eslint'), args: ['.'] },
   { name: 'format (prettier)', command: bin('prettier'), args: ['--check', '.', '--log-level', 'warn'] },

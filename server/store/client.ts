@@ -35,6 +35,7 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 /**
  * Compile-time proof that the PostgreSQL client has exactly the SQLite client's models and
  * rows: a model added to one schema and not regenerated into the other fails `tsc` here
- * (tests/unit/pg-schema.test.ts says which command fixes it).
+ * (the fix: `npm run db:pg-schema -- --name <what_changed>`, then
+ * `npx prisma generate --schema prisma/postgres/schema.prisma`).
  */
 export const CLIENTS_MATCH: Same<Rows<SqlitePrisma.TypeMap>, Rows<PgPrisma.TypeMap>> = true;
