@@ -59,6 +59,7 @@ export default tseslint.config(
       '.next/',
       'data/',
       'server/store/generated/',
+      'server/store/generated-pg/',
       'test-results/',
       'playwright-report/',
       'next-env.d.ts',

@@ -15,6 +15,7 @@ import { printLabBench } from './lab';
 import { printPageTiming } from './page-timing';
 import { printBeadsImport } from './beads-import';
 import { printBodyLimit } from './body-limit';
+import { printStoreWrites } from './store-writes';
 
 const SEED_CONFLICT_RATE: Record<number, string> = { 5: '~10%', 15: '~30%', 30: '~50%+' };
 
@@ -253,6 +254,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   lab: printLabBench,
   'beads-import': printBeadsImport,
   'body-limit': printBodyLimit,
+  'pg-store': printStoreWrites,
 };
 
 async function main() {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const SOURCES = ['app', 'components', 'contracts', 'lib', 'server', 'next.config.js', 'postcss.config.mjs', 'package-lock.json'];
-const SKIP = new Set(['node_modules', 'generated']);
+const SKIP = new Set(['node_modules', 'generated', 'generated-pg']);
 
 function newestMtime(entry) {
   if (!existsSync(entry)) return 0;

@@ -1,6 +1,8 @@
 // `npm test`: the whole suite, in order, stopping at the first failing step with its exit code.
-//   0. tsc, eslint and prettier over the whole tree
-//   1. vitest run                      unit + integration tests
+//   0. the PostgreSQL schema in step with prisma/schema.prisma (names the command that fixes it),
+//      then tsc, eslint and prettier over the whole tree
+//   1. node scripts/ensure-postgres.mjs PostgreSQL for the store tests (started or installed when missing)
+//      vitest run                      unit + integration tests (SQLite and PostgreSQL stores)
 //   2. node scripts/ensure-build.mjs   production build for the browser tests (if missing)
 //   3. node scripts/find-chromium.mjs  Debian's Chromium (installed with apt-get when root)
 //      node scripts/ensure-jq.mjs      jq, for the CLI tests that pipe the seed's commands into it
@@ -20,9 +22,11 @@ rmSync(REPORTS, { recursive: true, force: true });
 mkdirSync(REPORTS, { recursive: true });
 
 const steps = [
+  { name: 'postgresql schema', command: process.execPath, args: ['scripts/pg-schema.mjs', '--check'] },
   { name: 'typecheck (tsc)', command: bin('tsc'), args: ['--noEmit', '-p', '.'] },
   { name: 'lint (eslint)', command: bin('eslint'), args: ['.'] },
   { name: 'format (prettier)', command: bin('prettier'), args: ['--check', '.', '--log-level', 'warn'] },
+  { name: 'postgresql', command: process.execPath, args: ['scripts/ensure-postgres.mjs'] },
   {
     name: 'unit + integration (vitest)',
     command: bin('vitest'),

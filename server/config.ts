@@ -19,6 +19,8 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   GT_DATA_DIR: z.string().min(1).default('./data'),
+  // Unset: the embedded SQLite file. Set: a PostgreSQL database shared by the town's servers.
+  GT_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgresql:// (or postgres://) URL' }).optional(),
   GT_TIME_SCALE: z.coerce.number().positive().max(10_000).default(1),
   GT_DEMO: boolFlag.default(true),
   // The demo town's size, bounded (see DEMO_SIZE_LIMITS for why).
@@ -38,11 +40,14 @@ const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
 });
 
+export type DatabaseConfig = { provider: 'sqlite'; file: string } | { provider: 'postgresql'; url: string };
+
 export interface ServerConfig {
   port: number;
   host: string;
   dataDir: string;
-  databaseFile: string;
+  /** Where the town's records live: the SQLite file under dataDir (default), or PostgreSQL. */
+  database: DatabaseConfig;
   timeScale: number;
   demo: boolean;
   /** The demo town's size (used when `demo` is on): rigs, and polecats on each. */
@@ -79,7 +84,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
     port: e.PORT,
     host: e.HOST,
     dataDir,
-    databaseFile: path.join(dataDir, 'gastown.db'),
+    database: e.GT_DATABASE_URL
+      ? { provider: 'postgresql', url: e.GT_DATABASE_URL }
+      : { provider: 'sqlite', file: path.join(dataDir, 'gastown.db') },
     timeScale: e.GT_TIME_SCALE,
     demo: e.GT_DEMO,
     demoSize: { rigs: e.GT_DEMO_RIGS, polecatsPerRig: e.GT_DEMO_POLECATS },

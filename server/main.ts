@@ -34,8 +34,7 @@ import { WorktreeDiskUsage } from './fleet/disk-usage';
 import { timedGit } from './git/timed-git';
 import { attachRealtime } from './realtime/socket';
 import { publishRuntime } from './runtime';
-import { migrateDatabase } from './store/migrate';
-import { openSqlitePrisma } from './store/sqlite';
+import { openStoreDatabase } from './store/database';
 import { PrismaStore } from './store/prisma-store';
 import { startEventRetention } from './store/retention';
 import { ensureDemoTown, startDemoFeeder } from './demo/demo-town';
@@ -73,8 +72,9 @@ async function main(): Promise<void> {
   });
   const auth = new Authenticator(credentials);
 
-  await migrateDatabase(config.databaseFile, { projectRoot });
-  const prisma = await openSqlitePrisma(config.databaseFile);
+  // SQLite under the data directory, or PostgreSQL with GT_DATABASE_URL; migrated first.
+  const database = await openStoreDatabase(config.database, projectRoot);
+  const prisma = database.client;
   const store = new PrismaStore(prisma);
   // Where `gt` and `bd` find this server when run on the same machine (see cli/client.ts);
   // written before any agent starts, so an agent's sandbox can cover it (spawner/sandbox.ts).
@@ -207,6 +207,7 @@ async function main(): Promise<void> {
   if (port !== config.port) await writeCliFile(port); // in place: a sandbox's cover stays on it
   log.info(`Gas Town Fleet listening on http://${config.host}:${port}`, {
     dataDir: config.dataDir,
+    database: `${database.provider} ${database.description}`,
     timeScale: config.timeScale,
     town: fresh ? (config.demo ? 'new demo town' : 'new empty town') : 'resumed',
   });

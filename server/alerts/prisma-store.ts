@@ -2,7 +2,8 @@
  * AlertStore on Prisma (AlertRule, Alert and Silence tables). Portable queries only. It
  * shares the server's PrismaClient and does not close it: the TownStore owns the client.
  */
-import type { Prisma, PrismaClient } from '../store/generated/client';
+import type { Prisma } from '../store/generated/client';
+import type { StoreClient } from '../store/client';
 import type { Alert, Recommendation, Silence, SilenceMatcher, AlertRule, Severity } from '../../contracts/alerts';
 import type { AlertQuery, AlertStore, SilenceQuery } from './store';
 
@@ -65,7 +66,7 @@ function silenceFromRow(r: SilenceRow): Silence {
 const take = (limit: number | undefined) => (limit === undefined ? undefined : Math.max(0, Math.floor(limit)));
 
 export class PrismaAlertStore implements AlertStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly prisma: StoreClient) {}
 
   async listRules(): Promise<AlertRule[]> {
     const rows = await this.prisma.alertRule.findMany({ orderBy: { id: 'asc' } });

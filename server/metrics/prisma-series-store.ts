@@ -2,12 +2,12 @@
  * MetricsStore on Prisma (the MetricPoint table). Portable queries only, like PrismaStore.
  * It shares the server's PrismaClient and does not close it: the TownStore owns the client.
  */
-import type { PrismaClient } from '../store/generated/client';
+import type { StoreClient } from '../store/client';
 import type { MetricValues } from '../../contracts/metrics';
 import type { MetricsStore, SeriesQuery, SeriesRow } from './series-store';
 
 export class PrismaMetricsStore implements MetricsStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly prisma: StoreClient) {}
 
   async appendSeries(rows: SeriesRow[]): Promise<void> {
     if (rows.length === 0) return;

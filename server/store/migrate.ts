@@ -1,8 +1,9 @@
 /**
  * Applies pending Prisma migrations at server start, so an empty data directory just
  * works. We run the project's own Prisma CLI (`migrate deploy`) instead of re-implementing
- * migration bookkeeping: it records applied migrations in `_prisma_migrations`, is a
- * no-op when nothing is pending, and behaves the same on PostgreSQL later.
+ * migration bookkeeping: it records applied migrations in `_prisma_migrations` and is a
+ * no-op when nothing is pending. This is SQLite's path; on PostgreSQL `migrate deploy`
+ * does not run here (STACK-NOTES), so pg-migrate.ts applies that schema's migrations.
  *
  * The CLI runs on the JS engine through prisma.config.ts (see STACK-NOTES: the native
  * engines cannot be downloaded here). It is spawned with an argument array, never a shell

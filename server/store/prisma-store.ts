@@ -1,14 +1,15 @@
 /**
  * TownStore on Prisma: the persisted truth the engine writes through to and reloads from.
- * Only portable Prisma queries here (no raw SQL), so the same class runs on SQLite today
- * and on PostgreSQL through @prisma/adapter-pg later; connection tuning lives in the
- * factory (sqlite.ts). The store owns the client it is given: close() disconnects it.
+ * Only portable Prisma queries here (no raw SQL), so the same class runs on SQLite and on
+ * PostgreSQL (a StoreClient, see client.ts); connection tuning lives in the factories
+ * (sqlite.ts, postgres.ts). The store owns the client it is given: close() disconnects it.
  *
  * Ordering: lists come back in a stable order so restarts and both store
  * implementations agree (see the conformance suite): town state in creation order,
  * queries newest first, ties broken by id.
  */
-import type { Prisma, PrismaClient } from './generated/client';
+import type { Prisma } from './generated/client';
+import type { StoreClient } from './client';
 import type {
   Bead,
   Convoy,
@@ -72,7 +73,7 @@ const ID = { id: true } as const;
 const IDS_PER_QUERY = 500;
 
 export class PrismaStore implements TownStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly prisma: StoreClient) {}
 
   async loadTown(): Promise<TownState> {
     const [rigs, polecats, beads, convoys, mergeRequests, escalations, gates, town] = await Promise.all([

@@ -1,7 +1,7 @@
 /**
  * The SQLite connection factory: the only place that knows the embedded database is
- * SQLite. Everything above it (PrismaStore) speaks portable Prisma, so PostgreSQL later
- * is a sibling factory built on @prisma/adapter-pg.
+ * SQLite. Everything above it (PrismaStore) speaks portable Prisma; PostgreSQL is the
+ * sibling factory postgres.ts, and database.ts picks one of them.
  */
 import path from 'node:path';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';

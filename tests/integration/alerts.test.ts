@@ -1,6 +1,6 @@
 /**
- * Alerting beyond the state machine: both alert stores behave alike (SQLite through
- * Prisma, and memory); a restart resumes a pending alert's `for` where it was; the
+ * Alerting beyond the state machine: the alert stores behave alike (SQLite and PostgreSQL
+ * through Prisma, and memory); a restart resumes a pending alert's `for` where it was; the
  * webhook retries with backoff and its failures are visible; the alert commands are
  * validated, authorised and audited like every other operator action; recommendations
  * carry the seed's remedies as commands that run.
@@ -22,31 +22,38 @@ import { VirtualClock } from '@/server/engine/clock';
 import type { Town } from '@/server/engine/town';
 import { createMonitoring } from '@/server/metrics/monitoring';
 import { MemoryMetricsStore } from '@/server/metrics/series-store';
-import type { PrismaClient } from '@/server/store/generated/client';
+import type { StoreClient } from '@/server/store/client';
 import { migrateDatabase } from '@/server/store/migrate';
 import { openSqlitePrisma } from '@/server/store/sqlite';
 import { createHarness, type Harness } from '../support/engine-harness';
+import { openTestPostgres } from '../support/postgres';
 
 const T0 = 1_790_000_000_000.5;
 let tmp: string;
-let prisma: PrismaClient;
+let prisma: StoreClient;
+/** A fresh PostgreSQL database for this file, dropped at the end. */
+let postgres: Awaited<ReturnType<typeof openTestPostgres>>;
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'gt-alerts-'));
   await migrateDatabase(path.join(tmp, 'gastown.db'));
   prisma = await openSqlitePrisma(path.join(tmp, 'gastown.db'));
+  postgres = await openTestPostgres();
 });
 afterAll(async () => {
   await prisma?.$disconnect();
+  await postgres?.close();
   await rm(tmp, { recursive: true, force: true });
 });
 
-async function freshPrisma(): Promise<AlertStore> {
-  await prisma.alert.deleteMany({});
-  await prisma.alertRule.deleteMany({});
-  await prisma.silence.deleteMany({});
-  return new PrismaAlertStore(prisma);
+async function emptied(client: StoreClient): Promise<AlertStore> {
+  await client.alert.deleteMany({});
+  await client.alertRule.deleteMany({});
+  await client.silence.deleteMany({});
+  return new PrismaAlertStore(client);
 }
+const freshPrisma = () => emptied(prisma);
+const freshPostgres = () => emptied(postgres.client);
 
 function alert(over: Partial<Alert> = {}): Alert {
   return {
@@ -89,7 +96,8 @@ function silence(over: Partial<Silence> = {}): Silence {
 
 describe.each([
   { name: 'MemoryAlertStore', make: async (): Promise<AlertStore> => new MemoryAlertStore() },
-  { name: 'PrismaAlertStore', make: freshPrisma },
+  { name: 'PrismaAlertStore on SQLite', make: freshPrisma },
+  { name: 'PrismaAlertStore on PostgreSQL', make: freshPostgres },
 ])('$name', ({ make }) => {
   it('round-trips rules, alerts and silences', async () => {
     const store = await make();
@@ -148,9 +156,12 @@ describe.each([
   });
 });
 
-describe('alerts across a restart', () => {
+describe.each([
+  { name: 'SQLite', make: freshPrisma },
+  { name: 'PostgreSQL', make: freshPostgres },
+])('alerts across a restart on $name', ({ make }) => {
   it('resumes a pending alert where it was: it fires at the original activeAt + for', async () => {
-    const store = await freshPrisma();
+    const store = await make();
     const clock = new VirtualClock(T0);
     const first = new AlertManager({ store, clock });
     await first.load();

@@ -2,7 +2,8 @@
  * Metrics: the sampler on a real town (real git, virtual time) reads what the seed asks
  * operators to watch; the series are persisted with 10 s points for a day and minute
  * rollups for 30 days, pruned on the engine clock, and queried by range; both series
- * stores behave alike (SQLite through Prisma, and memory); /metrics speaks Prometheus.
+ * stores behave alike (SQLite and PostgreSQL through Prisma, and memory); /metrics speaks
+ * Prometheus.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -17,33 +18,45 @@ import { PrismaMetricsStore } from '@/server/metrics/prisma-series-store';
 import { createPrometheusRegistry } from '@/server/metrics/prometheus';
 import { SeriesRecorder } from '@/server/metrics/series';
 import { MINUTE_RESOLUTION_MS, MemoryMetricsStore, RAW_RESOLUTION_MS, type MetricsStore } from '@/server/metrics/series-store';
-import type { PrismaClient } from '@/server/store/generated/client';
+import type { StoreClient } from '@/server/store/client';
 import { migrateDatabase } from '@/server/store/migrate';
 import { openSqlitePrisma } from '@/server/store/sqlite';
 import { createHarness, runUntil, type Harness } from '../support/engine-harness';
+import { openTestPostgres } from '../support/postgres';
 
 const HOUR = 3_600_000;
 let tmp: string;
-let prisma: PrismaClient;
+let prisma: StoreClient;
+/** A fresh PostgreSQL database for this file, dropped at the end. */
+let postgres: Awaited<ReturnType<typeof openTestPostgres>>;
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'gt-metrics-'));
   const file = path.join(tmp, 'gastown.db');
   await migrateDatabase(file);
   prisma = await openSqlitePrisma(file);
+  postgres = await openTestPostgres();
 });
 afterAll(async () => {
   await prisma?.$disconnect();
+  await postgres?.close();
   await rm(tmp, { recursive: true, force: true });
 });
 
 const stores: Array<{ name: string; make: () => Promise<MetricsStore> }> = [
   { name: 'MemoryMetricsStore', make: async () => new MemoryMetricsStore() },
   {
-    name: 'PrismaMetricsStore',
+    name: 'PrismaMetricsStore on SQLite',
     make: async () => {
       await prisma.metricPoint.deleteMany({});
       return new PrismaMetricsStore(prisma);
+    },
+  },
+  {
+    name: 'PrismaMetricsStore on PostgreSQL',
+    make: async () => {
+      await postgres.client.metricPoint.deleteMany({});
+      return new PrismaMetricsStore(postgres.client);
     },
   },
 ];

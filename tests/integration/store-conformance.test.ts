@@ -1,8 +1,10 @@
 /**
- * One behaviour, two stores: every TownStore implementation must pass this suite, so the
- * engine can be tested on MemoryStore and trusted on PrismaStore (SQLite today,
- * PostgreSQL later). The SQLite files are real, migrated by the same migrateDatabase the
- * server runs at start.
+ * One behaviour, three stores: every TownStore implementation must pass this suite, so the
+ * engine can be tested on MemoryStore and trusted on PrismaStore, on SQLite and on
+ * PostgreSQL. The databases are real: SQLite files migrated by the same migrateDatabase
+ * the server runs at start, and PostgreSQL databases (one per test, copied from one
+ * migrated by migratePostgres) on the machine's server, found or started by
+ * tests/support/postgres.ts.
  */
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
@@ -15,9 +17,12 @@ import type { AuditRecord } from '@/contracts/activity';
 import type { TownStore } from '@/server/engine/ports';
 import { MemoryStore } from '@/server/store/memory-store';
 import { PrismaStore } from '@/server/store/prisma-store';
-import type { PrismaClient } from '@/server/store/generated/client';
+import type { StoreClient } from '@/server/store/client';
 import { openSqlitePrisma } from '@/server/store/sqlite';
 import { migrateDatabase } from '@/server/store/migrate';
+import { migratePostgres } from '@/server/store/pg-migrate';
+import { openPostgresPrisma } from '@/server/store/postgres';
+import { createTestDatabase, type TestDatabase } from '../support/postgres';
 
 // ---- fixtures: every field set, times with fractions to prove Float round-trips ----
 
@@ -276,7 +281,26 @@ interface Factory {
 }
 
 /** The client under the PrismaStore the last `open()` returned, to write rows the old way. */
-let lastPrisma: PrismaClient | undefined;
+let lastPrisma: StoreClient | undefined;
+
+/** Migrated once per run; each PostgreSQL test gets a copy, all dropped at the end. */
+let pgTemplate: TestDatabase;
+const pgDatabases: TestDatabase[] = [];
+
+/** Writes a rig row the way an older version did (no lineage, counters as given). */
+async function writeLegacyRig(r: Rig, counters: object): Promise<void> {
+  await lastPrisma!.rig.create({
+    data: {
+      name: r.name,
+      repoPath: r.repoPath,
+      targetBranch: r.targetBranch,
+      status: r.status,
+      settings: JSON.stringify(r.settings),
+      counters: JSON.stringify(counters),
+      createdAt: r.createdAt,
+    },
+  });
+}
 
 const factories: Factory[] = [
   {
@@ -292,28 +316,28 @@ const factories: Factory[] = [
       lastPrisma = await openSqlitePrisma(file);
       return new PrismaStore(lastPrisma);
     },
-    saveLegacyRig: async (_store, r, counters) => {
-      await lastPrisma!.rig.create({
-        data: {
-          name: r.name,
-          repoPath: r.repoPath,
-          targetBranch: r.targetBranch,
-          status: r.status,
-          settings: JSON.stringify(r.settings),
-          counters: JSON.stringify(counters),
-          createdAt: r.createdAt,
-        },
-      });
+    saveLegacyRig: (_store, r, counters) => writeLegacyRig(r, counters),
+  },
+  {
+    name: 'PrismaStore on PostgreSQL',
+    open: async () => {
+      const db = await createTestDatabase({ template: pgTemplate });
+      pgDatabases.push(db);
+      lastPrisma = await openPostgresPrisma(db.url);
+      return new PrismaStore(lastPrisma);
     },
+    saveLegacyRig: (_store, r, counters) => writeLegacyRig(r, counters),
   },
 ];
 
 beforeAll(async () => {
   await migrateDatabase(template);
+  pgTemplate = await createTestDatabase({ migrated: true });
 });
 
-afterAll(() => {
+afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
+  for (const db of [...pgDatabases, pgTemplate]) await db?.drop();
 });
 
 describe.each(factories)('$name', (factory) => {
@@ -864,6 +888,41 @@ describe('PrismaStore on SQLite across a restart', () => {
         settings: townSettings(),
       });
       expect((await second.listGates({})).map((g) => g.id)).toEqual(['gate-open', 'gate-1']);
+      expect((await second.listEvents({})).map((e) => e.data)).toEqual([merged(T0 + 1)]);
+      expect(await second.listAudit(5)).toEqual([{ ...audit(), id: expect.any(Number) }]);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+describe('PrismaStore on PostgreSQL across a restart', () => {
+  it('still has the town, events and audit when a new client opens the same database', async () => {
+    const db = await createTestDatabase({ migrated: true });
+    pgDatabases.push(db);
+    const first = new PrismaStore(await openPostgresPrisma(db.url));
+    await first.saveRig(rig());
+    await first.savePolecat(polecat());
+    await first.saveBead(bead());
+    await first.saveConvoy(convoy());
+    await first.saveMergeRequest(mergeRequest());
+    await first.saveTownSettings(townSettings());
+    await first.appendEvents([merged(T0 + 1)]);
+    await first.appendAudit(audit());
+    await first.close();
+
+    // A server restart migrates again: nothing is pending, nothing is touched.
+    expect(await migratePostgres(db.url)).toEqual([]);
+    const second = new PrismaStore(await openPostgresPrisma(db.url));
+    try {
+      expect(await second.loadTown()).toMatchObject({
+        rigs: [rig()],
+        polecats: [polecat()],
+        beads: [bead()],
+        convoys: [convoy()],
+        mergeRequests: [mergeRequest()],
+        settings: townSettings(),
+      });
       expect((await second.listEvents({})).map((e) => e.data)).toEqual([merged(T0 + 1)]);
       expect(await second.listAudit(5)).toEqual([{ ...audit(), id: expect.any(Number) }]);
     } finally {
