@@ -108,7 +108,7 @@ describe('live streams', () => {
     const { client, got } = follow('rig:myproject');
     await waitFor('the snapshot', () => got.snapshots.length === 1);
     expect((got.snapshots[0] as RigDetail).rig.name).toBe('myproject');
-    expect(got.acks[0]).toEqual({ ok: true, mode: 'snapshot', replayed: 0 });
+    expect(got.acks[0]).toEqual({ ok: true, mode: 'snapshot', replayed: 0, node: 'local', missed: [] });
 
     town.start();
     await runUntil(h.clock, town, () => town.rigs.get('myproject')!.counters.merged >= 2, 3_600_000);
@@ -145,7 +145,7 @@ describe('live streams', () => {
     }
     client.socket.connect();
     await waitFor('the reconnect', () => got.acks.length === 2, 30_000);
-    expect(got.acks[1]).toEqual({ ok: true, mode: 'snapshot', replayed: 0 });
+    expect(got.acks[1]).toEqual({ ok: true, mode: 'snapshot', replayed: 0, node: 'local', missed: ['local'] });
     await waitFor('the fresh snapshot', () => got.snapshots.length === 2);
     expect((got.snapshots[1] as RigDetail).rig.merged).toBe(town.rigs.get('myproject')!.counters.merged);
   });
