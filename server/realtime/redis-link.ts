@@ -74,6 +74,8 @@ export class RedisLink implements RelayLink {
       url: options.url,
       name: `gastown:${options.node}`,
       commandsQueueMaxLength: OFFLINE_QUEUE_LIMIT,
+      // A connection that died silently (no RST) is noticed by a failed ping, not only by the next publish.
+      pingInterval: 5_000,
       socket: { reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, MAX_RETRY_MS), connectTimeout: 5_000 },
     });
     const where = redactRedisUrl(options.url);

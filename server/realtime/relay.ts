@@ -45,8 +45,12 @@ export interface RelayLink {
 
 const RELAY_ROOM = 'gt:relay';
 const RELAY_EVENT = 'gt:relay';
-/** Entries published up to this long before the drop was noticed may have been on the wire. */
-const IN_FLIGHT_MARGIN_MS = 2_000;
+/**
+ * Entries published up to this long before the drop was noticed may have been on the wire
+ * (a dead connection is noticed by the client's ping, every 5 s). Resending more costs only
+ * duplicates, which receivers drop by seq.
+ */
+const IN_FLIGHT_MARGIN_MS = 10_000;
 
 function isEntry(value: unknown): value is RelayEntry {
   const e = value as Partial<RelayEntry> | null;

@@ -14,7 +14,7 @@ import { Authenticator } from '@/server/auth/authenticator';
 import type { Credentials } from '@/server/auth/credentials';
 import type { DomainEvent } from '@/contracts/events';
 import type { Town } from '@/server/engine/town';
-import type { JoinAck, RigDetail } from '@/contracts/realtime';
+import { STREAM_EVENTS, type JoinAck, type RigDetail } from '@/contracts/realtime';
 import { attachRealtime, type Realtime } from '@/server/realtime/socket';
 import { StreamClient } from '@/lib/stream-client';
 import { createHarness, runUntil, type Harness } from '../support/engine-harness';
@@ -163,6 +163,27 @@ describe('live streams', () => {
     for (const e of got.events)
       expect('bead' in e ? beads.has(e.bead as string) : 'convoy' in e && e.convoy === convoy.id).toBe(true);
     await waitFor('a view with progress', () => got.views.some((v) => (v as { progress: { done: number } }).progress.done >= 1));
+  });
+
+  it('refuses a malformed cursor list and changes nothing for the client', async () => {
+    await setUp();
+    const raw = connect(url, { transports: ['websocket'], reconnection: false, auth: { token: credentials.viewerToken } });
+    clients.push({ close: () => raw.close() });
+    await new Promise<void>((resolve) => raw.on('connect', resolve));
+    const join = (since: unknown) =>
+      new Promise<JoinAck>((resolve) => raw.emit(STREAM_EVENTS.join, { topic: 'town', since }, resolve));
+    // The previous protocol's single cursor, a negative seq, an empty epoch, and more cursors than any cluster has.
+    for (const since of [
+      { epoch: 'abc', seq: 1 },
+      [{ epoch: 'abc', seq: -1 }],
+      [{ epoch: '', seq: 1 }],
+      Array.from({ length: 65 }, (_, i) => ({ epoch: `e${i}`, seq: 1 })),
+    ]) {
+      const ack = await join(since);
+      expect(ack.ok, JSON.stringify(since).slice(0, 80)).toBe(false);
+    }
+    // Refused joins left no subscription behind: a good one is a plain first join.
+    expect(await join(null)).toEqual({ ok: true, mode: 'snapshot', replayed: 0, node: 'local', missed: [] });
   });
 
   it('refuses unknown topics and unauthenticated connections', async () => {
