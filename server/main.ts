@@ -202,7 +202,11 @@ async function main(): Promise<void> {
     town,
     alerts: monitoring.alerts,
     webhook: monitoring.webhook,
-    streams: () => ({ clients: realtime.io.engine.clientsCount, ...realtime.hub.stats() }),
+    streams: () => ({
+      clients: realtime.io.engine.clientsCount,
+      ...realtime.hub.stats(),
+      redisUp: redis ? Number(redis.ready()) : null,
+    }),
   });
   publishMonitoring({
     auth,

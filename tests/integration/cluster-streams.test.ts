@@ -174,6 +174,13 @@ describe('live streams across two nodes through Redis', () => {
 
     const health = (await (await fetch(`${urlB}/api/health`)).json()) as { streams: { mode: string; redis: string } };
     expect(health.streams).toMatchObject({ mode: 'cluster', redis: 'ready' });
+    // /metrics on B: the link is up, A's pushes were applied, and none was given up as a gap.
+    const metrics = await (await fetch(`${urlB}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    expect(metrics).toMatch(/^gt_stream_redis_up 1$/m);
+    expect(metrics).toMatch(/^gt_stream_relayed_total\{outcome="gap"\} 0$/m);
+    expect(Number(/^gt_stream_relayed_total\{outcome="applied"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(
+      upTo - first,
+    );
     // Both nodes noticed the cut and said so, and both said when they were back.
     for (const run of runs) {
       await waitFor(`node ${run.index} back on Redis`, () => /Redis at \S+ is back after/.test(run.output()));
