@@ -92,6 +92,8 @@ interface Origin {
 interface Topic {
   name: string;
   source: TopicSource;
+  /** This node's origin for the topic: the hub's epoch, or a later generation's (see retire). */
+  epoch: string;
   /** This node's origin first, then the others it has heard from. */
   origins: Map<string, Origin>;
   pending: StreamItem[];
@@ -107,7 +109,7 @@ interface ClientState {
 }
 
 const ROOM = (topic: string) => `t:${topic}`;
-/** A dropped topic that comes back continues its numbering (other nodes' buffers hold its old seqs); bounded. */
+/** Dropped topics whose numbering is remembered (clients and other nodes hold their old seqs); bounded. */
 const RETIRED_LIMIT = 10_000;
 
 /** Packets engine.io holds for a socket, and bytes its websocket has not yet written. */
@@ -120,7 +122,10 @@ export class StreamHub {
   readonly epoch = randomBytes(6).toString('hex');
   readonly node: string;
   private readonly topics = new Map<string, Topic>();
-  private readonly retired = new Map<string, number>();
+  /** Where dropped topics' numbering stood, so a topic that comes back continues it. */
+  private readonly retired = new Map<string, { epoch: string; seq: number }>();
+  /** Bumped when a retired record is forgotten: topics made after that start a new origin. */
+  private generation = 0;
   private timer: NodeJS.Timeout | null = null;
   private readonly poller: NodeJS.Timeout;
   private lastFlush = 0;
@@ -159,12 +164,18 @@ export class StreamHub {
     if (this.topics.has(name)) return true;
     const source = this.options.resolve(name);
     if (!source) return false;
-    const local = this.newOrigin(this.epoch, this.node, this.retired.get(name) ?? 0);
+    // A topic whose record was forgotten may have numbered before: a new origin, never a reused seq.
+    const before = this.retired.get(name) ?? {
+      epoch: this.generation === 0 ? this.epoch : `${this.epoch}-g${this.generation}`,
+      seq: 0,
+    };
+    const local = this.newOrigin(before.epoch, this.node, before.seq);
     this.retired.delete(name);
     this.topics.set(name, {
       name,
       source,
-      origins: new Map([[this.epoch, local]]),
+      epoch: before.epoch,
+      origins: new Map([[before.epoch, local]]),
       pending: [],
       viewDirty: false,
       lastViewAt: 0,
@@ -213,7 +224,7 @@ export class StreamHub {
   }
 
   private local(t: Topic): Origin {
-    return t.origins.get(this.epoch)!;
+    return t.origins.get(t.epoch)!;
   }
 
   /** A client joins a topic: a snapshot, or a replay of what it missed and then a snapshot. */
@@ -257,7 +268,11 @@ export class StreamHub {
     for (const o of t.origins.values()) {
       const seq = given.get(o.epoch)?.seq ?? 0;
       const oldest = o.ring[0]?.seq ?? o.seq + 1;
-      if (Number.isInteger(seq) && seq <= o.seq && seq >= oldest - 1) from.set(o.epoch, seq);
+      // A client ahead of this node in another origin (it came from a node that had read
+      // further in Redis) misses nothing: the rest reaches this node in order, and the client
+      // drops what it has. Ahead in this node's own origin cannot be: that cursor is refused.
+      const ahead = seq > o.seq && o.epoch !== t.epoch;
+      if ((seq <= o.seq || ahead) && seq >= oldest - 1) from.set(o.epoch, seq);
       else missed.add(o.node);
     }
     for (const c of since) if (!t.origins.has(c.epoch)) missed.add(c.node ?? c.epoch);
@@ -342,7 +357,7 @@ export class StreamHub {
         t.viewDirty = false;
         t.lastViewAt = now;
         const view = await (t.source.view ?? t.source.snapshot).call(t.source);
-        delta ??= { topic: t.name, epoch: this.epoch, node: this.node, seq: local.seq, items: [] };
+        delta ??= { topic: t.name, epoch: t.epoch, node: this.node, seq: local.seq, items: [] };
         delta.view = view;
       } else if (!delta) {
         return due;
@@ -355,13 +370,16 @@ export class StreamHub {
   private retire(t: Topic): void {
     for (const o of t.origins.values()) if (o.heldTimer) clearTimeout(o.heldTimer);
     this.topics.delete(t.name);
-    this.retired.set(t.name, this.local(t).seq);
-    if (this.retired.size > RETIRED_LIMIT) this.retired.delete(this.retired.keys().next().value!);
+    this.retired.set(t.name, { epoch: t.epoch, seq: this.local(t).seq });
+    if (this.retired.size > RETIRED_LIMIT) {
+      this.retired.delete(this.retired.keys().next().value!);
+      this.generation++;
+    }
   }
 
   private publish(t: Topic, entry: Entry): void {
     if (!this.relay?.connected()) return; // resent from the buffer when the relay is back (resend)
-    this.relay.publish({ topic: t.name, epoch: this.epoch, node: this.node, seq: entry.seq, items: entry.items });
+    this.relay.publish({ topic: t.name, epoch: t.epoch, node: this.node, seq: entry.seq, items: entry.items });
   }
 
   /** After a relay outage: this node's entries numbered since `since` (wall ms) again; the others drop what they have. */
@@ -380,7 +398,7 @@ export class StreamHub {
 
   /** A push relayed from another node's origin: buffered, put in order, delivered to this node's clients. */
   receive(entry: RelayEntry): void {
-    if (this.closed || entry.epoch === this.epoch) return;
+    if (this.closed || entry.epoch === this.epoch || entry.epoch.startsWith(`${this.epoch}-g`)) return;
     if (!this.ensure(entry.topic)) return; // a topic this node cannot show (a rig it does not know)
     const t = this.topics.get(entry.topic)!;
     this.relayed.received++;
@@ -472,7 +490,7 @@ export class StreamHub {
     for (const t of this.topics.values()) {
       // Origins long silent (a node restarted or gone) are forgotten, with what they buffered.
       for (const o of t.origins.values())
-        if (o.epoch !== this.epoch && o.held.size === 0 && now - o.lastAt > this.o.idleTtlMs) t.origins.delete(o.epoch);
+        if (o.epoch !== t.epoch && o.held.size === 0 && now - o.lastAt > this.o.idleTtlMs) t.origins.delete(o.epoch);
       if (!t.source.poll || this.subscribers(t.name) === 0) continue;
       try {
         if (t.source.poll()) this.markViewDirty(t.name);
