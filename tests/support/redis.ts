@@ -36,7 +36,11 @@ const installed = () => spawnSync('redis-server', ['--version'], { stdio: 'ignor
 
 /** The command this project's machines start Redis with (shared/STACK-NOTES.md). */
 function startRedisServer(): string | null {
-  for (const dir of ['/var/lib/redis', '/var/log/redis']) if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+  try {
+    for (const dir of ['/var/lib/redis', '/var/log/redis']) if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    return `cannot make Redis's directories: ${err instanceof Error ? err.message : String(err)}`;
+  }
   const r = spawnSync(
     'redis-server',
     [
