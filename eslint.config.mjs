@@ -107,7 +107,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.mjs', 'scripts/**/*.js'],
+    files: ['**/*.mjs', 'scripts/**/*.js', 'next.config.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
 );

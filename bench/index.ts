@@ -11,6 +11,7 @@ import { mergePath, type MergePathRow } from './merge-path';
 import { refineryWorkers, speculativeTheory, type WorkersRow } from './refinery-workers';
 import { MARKER } from './support';
 import { printRealtimeLatency } from './realtime-latency';
+import { printClusterRealtime } from './cluster-realtime';
 import { printLabBench } from './lab';
 import { printPageTiming } from './page-timing';
 import { printBeadsImport } from './beads-import';
@@ -250,6 +251,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   'merge-path': mergePathTables,
   'refinery-workers': workersTables,
   'realtime-latency': printRealtimeLatency,
+  'cluster-realtime': printClusterRealtime,
   'page-timing': printPageTiming,
   lab: printLabBench,
   'beads-import': printBeadsImport,

@@ -14,6 +14,8 @@ const url = process.env.BENCH_URL!;
 const token = process.env.BENCH_TOKEN!;
 const clients = Number(process.env.BENCH_CLIENTS ?? 50);
 const rigs = Number(process.env.BENCH_RIGS ?? 20);
+/** `town`: the town topic only (a node of a cluster that does not know the rigs). */
+const onlyTown = process.env.BENCH_TOPICS === 'town';
 const BUCKETS = 60_000; // 1 ms each, up to a minute
 
 const histogram = new Uint32Array(BUCKETS);
@@ -33,7 +35,7 @@ for (let i = 0; i < clients; i++) {
     if (connected === clients) process.send?.({ type: 'connected' });
   });
   const rig = `rig:bench-${String(i % rigs).padStart(2, '0')}`;
-  for (const topic of ['town', 'alerts', rig]) {
+  for (const topic of onlyTown ? ['town'] : ['town', 'alerts', rig]) {
     client.subscribe(topic, {
       snapshot: () => snapshots++,
       refused: () => refused++,

@@ -31,6 +31,7 @@ import { CheckRunner } from '../server/checks/check-runner';
 import { createMonitoring } from '../server/metrics/monitoring';
 import { PrismaMetricsStore } from '../server/metrics/prisma-series-store';
 import { attachRealtime } from '../server/realtime/socket';
+import { RedisLink } from '../server/realtime/redis-link';
 import { processRunner, Spawner } from '../server/spawner/spawner';
 import { migrateDatabase } from '../server/store/migrate';
 import { PrismaStore } from '../server/store/prisma-store';
@@ -103,9 +104,23 @@ function waitFor<T>(child: ChildProcess, type: string, timeoutMs: number): Promi
   });
 }
 
-export async function realtimeLatency(
-  options: { rigs?: number; polecatsPerRig?: number; clients?: number; seconds?: number; agentWorkMs?: number } = {},
-): Promise<RealtimeRow> {
+export interface RealtimeOptions {
+  rigs?: number;
+  polecatsPerRig?: number;
+  clients?: number;
+  seconds?: number;
+  agentWorkMs?: number;
+  /** Topics each client follows (default: the town, the alerts and one rig). */
+  topics?: 'all' | 'town';
+  /**
+   * A cluster of two (bench/cluster-realtime.ts): this town's server on Redis, a second node
+   * (bench/cluster-node.ts, its own process, an empty town) on the same Redis, and as many
+   * clients again on that node; `remote` is then what they measured.
+   */
+  redis?: { url: string; prefix: string };
+}
+
+export async function realtimeLatency(options: RealtimeOptions = {}): Promise<RealtimeRow & { remote?: RealtimeRow }> {
   const rigs = options.rigs ?? 20;
   const perRig = options.polecatsPerRig ?? 10;
   const clients = options.clients ?? 50;
@@ -164,12 +179,17 @@ export async function realtimeLatency(
     createdFile: false,
   };
   const http = createServer((_req, res) => res.writeHead(404).end());
+  const quiet = { info: () => {}, warn: console.warn, error: console.error };
+  const redis = options.redis ? new RedisLink({ ...options.redis, node: 'bench-a', log: quiet }) : null;
+  redis?.connect();
   const realtime = attachRealtime({
     httpServer: http,
     town,
     store,
     auth: new Authenticator(credentials),
     alerts: monitoring.alerts,
+    node: 'bench-a',
+    redis,
   });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
@@ -177,22 +197,32 @@ export async function realtimeLatency(
   monitoring.start();
   town.start();
 
-  const child =
-    clients > 0
-      ? fork(path.join(import.meta.dirname, 'realtime-clients.ts'), [], {
-          execArgv: ['--import', 'tsx'],
-          env: {
-            ...process.env,
-            BENCH_URL: url,
-            BENCH_TOKEN: credentials.viewerToken,
-            BENCH_CLIENTS: String(clients),
-            BENCH_RIGS: String(rigs),
-          },
-          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-        })
-      : null;
+  const node = options.redis
+    ? fork(path.join(import.meta.dirname, 'cluster-node.ts'), [], {
+        execArgv: ['--import', 'tsx'],
+        env: { ...process.env, BENCH_REDIS_URL: options.redis.url, BENCH_REDIS_PREFIX: options.redis.prefix },
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      })
+    : null;
+  const remoteUrl = node ? (await waitFor<{ url: string }>(node, 'listening', 120_000)).url : null;
+  const startClients = (target: string) =>
+    fork(path.join(import.meta.dirname, 'realtime-clients.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      env: {
+        ...process.env,
+        BENCH_URL: target,
+        BENCH_TOKEN: credentials.viewerToken,
+        BENCH_CLIENTS: String(clients),
+        BENCH_RIGS: String(rigs),
+        BENCH_TOPICS: options.topics ?? 'all',
+      },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+  const child = clients > 0 ? startClients(url) : null;
+  const remote = clients > 0 && remoteUrl ? startClients(remoteUrl) : null;
   try {
     if (child) await waitFor(child, 'connected', 120_000);
+    if (remote) await waitFor(remote, 'connected', 120_000);
     // Warm up: every polecat busy, merges landing.
     await new Promise((r) => setTimeout(r, 15_000));
     const setupSeconds = (performance.now() - setupStarted) / 1000;
@@ -220,6 +250,7 @@ export async function realtimeLatency(
     const lag = monitorEventLoopDelay({ resolution: 10 });
     lag.enable();
     child?.send({ type: 'record' });
+    remote?.send({ type: 'record' });
     await new Promise((r) => setTimeout(r, seconds * 1000));
     lag.disable();
     const cpu = process.cpuUsage(cpuBefore);
@@ -228,27 +259,31 @@ export async function realtimeLatency(
     const spawnerRequests = viaSpawner() - spawnerBefore;
     countEvents();
     spawnMs.sort((a, b) => a - b);
-    let report: Report | null = null;
-    if (child) {
-      const reportPromise = waitFor<Report>(child, 'report', 30_000);
-      child.send({ type: 'stop' });
-      report = await reportPromise;
-    }
+    const reportOf = async (clientsProcess: ChildProcess | null): Promise<Report | null> => {
+      if (!clientsProcess) return null;
+      const reportPromise = waitFor<Report>(clientsProcess, 'report', 30_000);
+      clientsProcess.send({ type: 'stop' });
+      return reportPromise;
+    };
+    const [report, remoteReport] = await Promise.all([reportOf(child), reportOf(remote)]);
     const merged = town.rigs.list().reduce((n, r) => n + r.counters.merged, 0) - mergedBefore;
-    return {
+    const latency = (r: Report | null) => ({
+      itemsReceived: r?.items ?? 0,
+      deltasReceived: r?.deltas ?? 0,
+      p50Ms: r && percentileOf(r.histogram, 50),
+      p95Ms: r && percentileOf(r.histogram, 95),
+      p99Ms: r && percentileOf(r.histogram, 99),
+      maxMs: r && r.histogram.findLastIndex((n) => n > 0),
+    });
+    const row: RealtimeRow = {
       rigs,
       polecats: rigs * perRig,
       clients,
       seconds,
       events,
       eventsPerSecond: events / seconds,
-      itemsReceived: report?.items ?? 0,
-      deltasReceived: report?.deltas ?? 0,
+      ...latency(report),
       merged,
-      p50Ms: report && percentileOf(report.histogram, 50),
-      p95Ms: report && percentileOf(report.histogram, 95),
-      p99Ms: report && percentileOf(report.histogram, 99),
-      maxMs: report && report.histogram.findLastIndex((n) => n > 0),
       loopLagP99Ms: lag.percentile(99) / 1e6,
       loopLagMaxMs: lag.max / 1e6,
       spawnsPerSecond: spawnMs.length / seconds,
@@ -261,8 +296,11 @@ export async function realtimeLatency(
       peakRssMb: peakRss / 1024 / 1024,
       setupSeconds,
     };
+    return remoteReport ? { ...row, remote: { ...row, ...latency(remoteReport) } } : row;
   } finally {
     child?.kill();
+    remote?.kill();
+    node?.kill();
     offFeeder();
     await realtime.close();
     await new Promise((r) => http.close(r));
@@ -279,7 +317,7 @@ const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
 
 const ms = (v: number | null) => (v === null ? '—' : String(v));
 
-function row(label: string, r: RealtimeRow): string {
+export function row(label: string, r: RealtimeRow): string {
   return [
     label.padEnd(22),
     String(r.clients).padStart(7),

@@ -3,22 +3,32 @@
  * browser (lib/stream-client.ts).
  *
  * A client joins topics: `town`, `alerts`, `rig:<name>`, `convoy:<id>`. On join it gets a
- * snapshot (the topic's view and a cursor `{ epoch, seq }`), then deltas: batches of items
- * (engine events, queue samples, alert changes) numbered without gaps, coalesced over a
- * short window, each with the refreshed view when it changed. A delta with items has
- * `seq = previous + 1`; a view refresh alone repeats the current seq.
+ * snapshot (the topic's view and one cursor per origin), then deltas: batches of items
+ * (engine events, queue samples, alert changes) coalesced over a short window, each with
+ * the refreshed view when it changed.
  *
- * Reconnecting, the client joins again with its last cursor: when the server still holds
- * everything after it (a bounded replay buffer per topic, same epoch), it replays those
- * deltas and then sends a fresh snapshot, so nothing is missed; otherwise it sends a fresh
- * snapshot only. A client that sees a gap (seq jumps) rejoins with its cursor. A client too
- * slow to drain its socket is skipped (its buffer is bounded) and caught up the same way.
+ * Origins: in a cluster (GT_REDIS_URL) a topic is fed by every node's engine, and each node
+ * numbers what it originates on its own; one ordered sequence across nodes would need a
+ * round trip to a shared counter per push. So a delta names its origin (`epoch`: one run of
+ * one node's server, `node`: that node's name) and its `seq` counts that origin's deltas of
+ * the topic without gaps: a delta with items has `seq = previous + 1` for its origin; a view
+ * refresh alone (always from the node the client is connected to) repeats that node's seq.
+ * A client keeps one cursor per origin. On one server without Redis there is one origin.
+ *
+ * Reconnecting, to the same node or another one, the client joins again with its cursors:
+ * every node keeps a bounded replay buffer per topic and origin (its own deltas and the ones
+ * relayed to it from other nodes), so when it holds everything after each cursor it replays
+ * those deltas and then sends a fresh snapshot (`mode: 'resume'`); otherwise it still
+ * replays what it holds and says which origins it could not cover (`missed`), so a gap is
+ * never silent. A client that sees a gap (an origin's seq jumps) rejoins with its cursors. A
+ * client too slow to drain its socket is skipped (its buffer is bounded) and caught up the
+ * same way.
  */
 import type { AlertChange } from './alerts';
 import type { DomainEvent } from './events';
 import type { MergeQueueView, RefineryStatsView, RigView, TownOverview } from './town';
 
-export const STREAM_PROTOCOL = 2;
+export const STREAM_PROTOCOL = 3;
 
 export const STREAM_EVENTS = {
   join: 'stream:join',
@@ -27,32 +37,52 @@ export const STREAM_EVENTS = {
   delta: 'stream:delta',
 } as const;
 
+/** Where a client is in one origin's deltas of a topic. */
 export interface Cursor {
-  /** Changes when the server restarts: an old cursor then means "send a snapshot". */
+  /** The origin: one run of one node's server (a restart is a new origin). */
   epoch: string;
   seq: number;
+  /** The origin's node name (GT_NODE), for people and logs. */
+  node?: string;
 }
 
 export interface JoinRequest {
   topic: string;
-  since?: Cursor | null;
+  /** The client's cursors, one per origin it has heard from; null on a first join. */
+  since?: Cursor[] | null;
 }
 
-export type JoinAck = { ok: true; mode: 'snapshot' | 'resume'; replayed: number } | { ok: false; error: string };
+export type JoinAck =
+  | {
+      ok: true;
+      /** `resume`: everything after every cursor was replayed; `snapshot`: a fresh start (see `missed`). */
+      mode: 'snapshot' | 'resume';
+      replayed: number;
+      /** The node answering. */
+      node: string;
+      /** Nodes whose deltas after the client's cursor this node no longer holds (empty on a resume). */
+      missed: string[];
+    }
+  | { ok: false; error: string };
 
 /** One thing that happened, with the wall-clock ms the server saw it (`ts`): data ages from there. */
 export type StreamItem = { kind: 'event'; ts: number; event: DomainEvent } | { kind: 'alert'; ts: number; change: AlertChange };
 
 export interface StreamSnapshot<V = unknown> {
   topic: string;
+  /** The node that built the view (its own origin is among the cursors). */
+  node: string;
   epoch: string;
-  seq: number;
+  /** Where the view stands in every origin the node knows for this topic: the client's cursors from now on. */
+  cursors: Cursor[];
   view: V;
 }
 
 export interface StreamDelta<V = unknown> {
   topic: string;
+  /** The origin (see Cursor). */
   epoch: string;
+  node: string;
   seq: number;
   items: StreamItem[];
   /** The topic's refreshed view, when it changed. */

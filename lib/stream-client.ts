@@ -2,9 +2,11 @@
 /**
  * The browser side of the live streams (contracts/realtime.ts): one socket per tab,
  * shared by every hook on the page, joining topics with a reference count. It keeps each
- * topic's cursor; on a reconnect it joins again with that cursor (the server replays what
- * was missed, then sends a fresh snapshot), and when a delta's seq jumps it does the same.
- * Duplicates (a delta already covered by a snapshot) are dropped.
+ * topic's cursors, one per origin (each node of a cluster numbers its own deltas); on a
+ * reconnect (to the same node or, behind a load balancer, another) it joins again with them
+ * (the server replays what was missed, then sends a fresh snapshot), and when an origin's
+ * seq jumps it does the same. Duplicates (a delta already covered by a snapshot or a replay)
+ * are dropped.
  */
 import { io, type Socket } from 'socket.io-client';
 import {
@@ -30,7 +32,8 @@ export interface TopicListener<V> {
 }
 
 interface TopicState {
-  cursor: Cursor | null;
+  /** Per origin epoch, the last seq applied; null until the first snapshot. */
+  cursors: Map<string, Cursor> | null;
   listeners: Set<TopicListener<unknown>>;
 }
 
@@ -71,7 +74,7 @@ export class StreamClient {
   subscribe<V>(topic: string, listener: TopicListener<V>): () => void {
     let state = this.topics.get(topic);
     if (!state) {
-      state = { cursor: null, listeners: new Set() };
+      state = { cursors: null, listeners: new Set() };
       this.topics.set(topic, state);
       if (this.socket.connected) this.join(topic);
     }
@@ -88,7 +91,8 @@ export class StreamClient {
   }
 
   private join(topic: string): void {
-    const since = this.topics.get(topic)?.cursor ?? null;
+    const cursors = this.topics.get(topic)?.cursors;
+    const since = cursors ? [...cursors.values()] : null;
     this.socket.emit(STREAM_EVENTS.join, { topic, since }, (ack: JoinAck) => {
       for (const l of this.topics.get(topic)?.listeners ?? []) {
         l.joined?.(ack);
@@ -100,23 +104,30 @@ export class StreamClient {
   private onSnapshot(s: StreamSnapshot): void {
     const state = this.topics.get(s.topic);
     if (!state) return;
-    state.cursor = { epoch: s.epoch, seq: s.seq };
+    const cursors = new Map<string, Cursor>();
+    for (const c of s.cursors) {
+      // A live delta may have overtaken the snapshot's cursor (it was taken before an async view).
+      const seen = state.cursors?.get(c.epoch)?.seq ?? -1;
+      cursors.set(c.epoch, { ...c, seq: Math.max(c.seq, seen) });
+    }
+    state.cursors = cursors;
     for (const l of state.listeners) l.snapshot(s.view);
   }
 
   private onDelta(d: StreamDelta): void {
     const state = this.topics.get(d.topic);
-    if (!state?.cursor || state.cursor.epoch !== d.epoch) return; // a snapshot is on its way
-    const cursor = state.cursor;
+    if (!state?.cursors) return; // a snapshot is on its way
+    const cursor = state.cursors.get(d.epoch);
     if (d.items.length > 0) {
-      if (d.seq <= cursor.seq) return; // already covered by a snapshot
-      if (d.seq !== cursor.seq + 1) {
+      const at = cursor?.seq ?? 0; // an origin first heard of now must start at 1
+      if (d.seq <= at) return; // already covered by a snapshot or a replay
+      if (d.seq !== at + 1) {
         // A gap: ask for what was missed (replayed, then a fresh snapshot).
         this.join(d.topic);
         return;
       }
-      cursor.seq = d.seq;
-    } else if (d.seq !== cursor.seq) {
+      state.cursors.set(d.epoch, { epoch: d.epoch, node: d.node, seq: d.seq });
+    } else if (!cursor || d.seq !== cursor.seq) {
       return; // a view for a seq this client is not at
     }
     for (const l of state.listeners) l.delta(d.items, d.view);

@@ -2,6 +2,7 @@
  * Server configuration from the environment, validated once at start so a typo fails
  * loudly instead of running a town with surprising settings.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_DEMO_SIZE, DEMO_SIZE_LIMITS } from './demo/demo-size';
@@ -38,9 +39,32 @@ const EnvSchema = z.object({
   GT_EVENT_RETENTION_DAYS: z.coerce.number().positive().max(3650).default(7),
   GT_AUDIT_RETENTION_DAYS: z.coerce.number().positive().max(3650).default(90),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  // This server's name among the nodes of a cluster (deltas, Redis client names); default the host name.
+  GT_NODE: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'letters, digits, . _ - (at most 63)')
+    .optional(),
+  // Live streams shared with the other nodes through Redis (server/realtime/redis-link.ts); unset: this node only.
+  GT_REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  // Key prefix of the town's Redis stream and channels: towns sharing one Redis each need their own.
+  GT_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9:._-]{0,99}$/, 'letters, digits, : . _ - (at most 100)')
+    .default('gastown'),
 });
 
 export type DatabaseConfig = { provider: 'sqlite'; file: string } | { provider: 'postgresql'; url: string };
+
+/** The host name as a node name (GT_NODE's rule): other characters become '-'. */
+function hostNode(): string {
+  return (
+    os
+      .hostname()
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .replace(/^[^A-Za-z0-9]+/, '')
+      .slice(0, 63) || 'node'
+  );
+}
 
 export interface ServerConfig {
   port: number;
@@ -69,6 +93,11 @@ export interface ServerConfig {
   /** How long the event log and the audit log keep a row (engine-clock ms). */
   eventRetentionMs: number;
   auditRetentionMs: number;
+  /** This node's name (GT_NODE, default the host name). */
+  node: string;
+  /** Redis for live streams across nodes (GT_REDIS_URL); null: one server, nothing shared. */
+  redisUrl: string | null;
+  redisPrefix: string;
   dev: boolean;
 }
 
@@ -100,6 +129,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
     allowedHosts: parseAllowedHosts(e.GT_ALLOWED_HOSTS),
     eventRetentionMs: e.GT_EVENT_RETENTION_DAYS * DAY_MS,
     auditRetentionMs: e.GT_AUDIT_RETENTION_DAYS * DAY_MS,
+    node: e.GT_NODE ?? hostNode(),
+    redisUrl: e.GT_REDIS_URL ?? null,
+    redisPrefix: e.GT_REDIS_PREFIX,
     dev: e.NODE_ENV !== 'production',
   };
 }

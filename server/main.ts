@@ -33,6 +33,7 @@ import { TimeLedger } from './fleet/time-ledger';
 import { WorktreeDiskUsage } from './fleet/disk-usage';
 import { timedGit } from './git/timed-git';
 import { attachRealtime } from './realtime/socket';
+import { RedisLink } from './realtime/redis-link';
 import { publishRuntime } from './runtime';
 import { openStoreDatabase } from './store/database';
 import { PrismaStore } from './store/prisma-store';
@@ -148,6 +149,13 @@ async function main(): Promise<void> {
     auditMs: config.auditRetentionMs,
   });
 
+  // Live streams across nodes (GT_REDIS_URL): connecting now, without waiting, so a Redis that
+  // is down delays nothing; the node serves its own events meanwhile (server/realtime/redis-link.ts).
+  const redis = config.redisUrl
+    ? new RedisLink({ url: config.redisUrl, prefix: config.redisPrefix, node: config.node, log })
+    : null;
+  redis?.connect();
+
   process.env.NEXT_TELEMETRY_DISABLED ??= '1';
   const app = next({ dev: config.dev, dir: projectRoot, hostname: config.host, port: config.port });
   const handle = app.getRequestHandler();
@@ -161,6 +169,7 @@ async function main(): Promise<void> {
     queries: createQueries(town, store, { fleet, parseSplit: parseSplitRequest }),
     config,
     lab,
+    streams: () => redis?.status() ?? { mode: 'local' },
   });
 
   const limiter = new FailureLimiter();
@@ -185,13 +194,19 @@ async function main(): Promise<void> {
     limiter,
     alerts: monitoring.alerts,
     fleet,
+    node: config.node,
+    redis,
   });
   const prometheus = createPrometheusRegistry({
     sampler: monitoring.sampler,
     town,
     alerts: monitoring.alerts,
     webhook: monitoring.webhook,
-    streams: () => ({ clients: realtime.io.engine.clientsCount, ...realtime.hub.stats() }),
+    streams: () => ({
+      clients: realtime.io.engine.clientsCount,
+      ...realtime.hub.stats(),
+      redisUp: redis ? Number(redis.ready()) : null,
+    }),
   });
   publishMonitoring({
     auth,

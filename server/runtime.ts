@@ -16,6 +16,7 @@ import type { CostGroup, CostRange, CostsView } from '../contracts/costs';
 import type { SplitPreview, SuggestedSplit } from '../contracts/split';
 import type { LabService } from './lab/service';
 import type { RigCloner } from './rigs/rig-cloner';
+import type { StreamsStatus } from './realtime/redis-link';
 
 /** Read-only questions the pages and the API ask; answered by server/queries. */
 export interface Queries {
@@ -51,6 +52,8 @@ export interface Runtime {
   lab: LabService;
   /** Rigs being cloned from their upstream (rig.add), for GET /api/rigs/clones. */
   rigCloner: RigCloner;
+  /** Whether live streams are shared with other nodes, and the Redis link's state (GET /api/health). */
+  streams: () => StreamsStatus;
 }
 
 const KEY = Symbol.for('gastown.runtime');

@@ -22,7 +22,18 @@ export interface PrometheusDeps {
   alerts?: AlertManager | null;
   webhook?: WebhookNotifier | null;
   /** Live-stream figures (socket.io clients, topics, buffered items). */
-  streams?: (() => { clients: number; topics: number; bufferedItems: number; behindClients: number }) | null;
+  streams?:
+    | (() => {
+        clients: number;
+        topics: number;
+        bufferedItems: number;
+        behindClients: number;
+        /** Pushes relayed from other nodes (a cluster): received, dropped as duplicates, gaps given up on. */
+        relayed?: { received: number; duplicates: number; gaps: number };
+        /** 1 when the Redis link is up, 0 when down, absent on one server. */
+        redisUp?: number | null;
+      })
+    | null;
   /** Node's process metrics (CPU, memory, event-loop lag); off in tests that build many registries. */
   processMetrics?: boolean;
 }
@@ -159,6 +170,26 @@ export function createPrometheusRegistry(deps: PrometheusDeps): Registry {
     gauge('gt_stream_topics', 'Live-stream topics tracked', (s) => s.topics);
     gauge('gt_stream_buffered_items', 'Items held in the replay buffers and waiting to be pushed', (s) => s.bufferedItems);
     gauge('gt_stream_clients_behind', 'Clients skipped because their socket buffer is full', (s) => s.behindClients);
+    // A cluster's relay (GT_REDIS_URL): a gap is deltas from another node that never arrived (clients were told).
+    new Counter({
+      name: 'gt_stream_relayed_total',
+      help: 'Live-stream pushes from other nodes by outcome (applied, duplicate, gap)',
+      labelNames: ['outcome'],
+      registers: [register],
+      collect() {
+        const r = streams().relayed;
+        this.reset();
+        if (!r) return;
+        this.inc({ outcome: 'applied' }, r.received - r.duplicates);
+        this.inc({ outcome: 'duplicate' }, r.duplicates);
+        this.inc({ outcome: 'gap' }, r.gaps);
+      },
+    });
+    gauge(
+      'gt_stream_redis_up',
+      'Whether the Redis link of a cluster is up (1) or down (0); -1 on one server',
+      (s) => s.redisUp ?? -1,
+    );
   }
 
   return register;

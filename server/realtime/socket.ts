@@ -3,6 +3,9 @@
  * authenticated (a session cookie or a token) and same-origin only. Clients join topics
  * (`town`, `alerts`, `rig:<name>`, `convoy:<id>`) and get a snapshot, then coalesced,
  * numbered deltas, and resume without a gap after a reconnect (contracts/realtime.ts, hub.ts).
+ * With a Redis link (GT_REDIS_URL) socket.io runs on the Redis Streams adapter and the hubs
+ * of all nodes share their pushes through it (relay.ts), so a client on any node sees every
+ * node's events and can resume on any node.
  */
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
@@ -18,6 +21,8 @@ import type { Town } from '../engine/town';
 import { type FleetReadings, townOverview } from '../queries/town-view';
 import type { TownOverview } from '../../contracts/town';
 import { StreamHub, type HubOptions } from './hub';
+import type { RedisLink } from './redis-link';
+import { adapterRelay } from './relay';
 import { STREAM_EVENTS, type JoinAck, type JoinRequest, type RigDetail } from '../../contracts/realtime';
 import { describeIssues } from '../commands/command';
 import { OverviewMemo, createTopicResolver, feedTopics, rigDetailFrom } from './topics';
@@ -28,10 +33,19 @@ export function rigDetail(town: Town, name: string, overview: TownOverview = tow
 
 /** What a client may send: the one text rule applies to the topic and the cursor's epoch. */
 const Topic = line({ max: TEXT_LIMITS.topic, min: 1 });
+/** More origins than a cluster has nodes (each restart is a new one) would be a forged request. */
+const MAX_CURSORS = 64;
 const JoinRequestSchema = z.object({
   topic: Topic,
   since: z
-    .object({ epoch: line({ max: TEXT_LIMITS.id }), seq: z.number().int().min(0) })
+    .array(
+      z.object({
+        epoch: line({ max: TEXT_LIMITS.id, min: 1 }),
+        seq: z.number().int().min(0),
+        node: line({ max: TEXT_LIMITS.id }).optional(),
+      }),
+    )
+    .max(MAX_CURSORS)
     .nullable()
     .optional(),
 }) satisfies z.ZodType<JoinRequest>;
@@ -49,7 +63,11 @@ export interface RealtimeOptions {
   alerts?: AlertManager | null;
   /** Measurements the overview shows beside the engine's numbers (time share, disk). */
   fleet?: FleetReadings;
-  hub?: Partial<Omit<HubOptions, 'io' | 'resolve'>>;
+  /** This node's name (GT_NODE), carried by its deltas. */
+  node?: string;
+  /** The Redis link of a cluster (GT_REDIS_URL): socket.io's adapter and the hubs' relay run on it. */
+  redis?: RedisLink | null;
+  hub?: Partial<Omit<HubOptions, 'io' | 'resolve' | 'node' | 'relay'>>;
 }
 
 export function attachRealtime(options: RealtimeOptions) {
@@ -58,11 +76,14 @@ export function attachRealtime(options: RealtimeOptions) {
     serveClient: false,
     cors: { origin: false },
     allowRequest: allowSameOrigin(options.hosts ?? null),
+    ...(options.redis ? { adapter: options.redis.adapter() } : {}),
   });
   if (options.auth) io.use(socketAuth(options.auth, options.limiter ?? null));
   const memo = new OverviewMemo(town, options.fleet);
   const deps = { town, store: options.store, alerts: options.alerts ?? null };
-  const hub = new StreamHub({ io, resolve: createTopicResolver(deps, memo), ...options.hub });
+  const onError = options.hub?.onError ?? ((err: unknown) => console.error('[gastown] stream hub', err));
+  const relay = options.redis ? adapterRelay(io, options.redis, onError) : null;
+  const hub = new StreamHub({ io, resolve: createTopicResolver(deps, memo), node: options.node, relay, ...options.hub });
   hub.ensure('town');
   hub.ensure('alerts');
   const unfeed = feedTopics(hub, deps, memo);
@@ -93,6 +114,7 @@ export function attachRealtime(options: RealtimeOptions) {
       hub.close();
       unfeed();
       await io.close();
+      await options.redis?.close();
     },
   };
 }

@@ -116,7 +116,7 @@ export function feedTopics(hub: StreamHub, deps: TopicDeps, memo: OverviewMemo):
     hub.push('town', item);
     if ('rig' in event && typeof event.rig === 'string') hub.push(`rig:${event.rig}`, item);
     const convoy = convoyOf(deps.town, event);
-    if (convoy && hub.has(`convoy:${convoy}`)) hub.push(`convoy:${convoy}`, item);
+    if (convoy && hub.wants(`convoy:${convoy}`)) hub.push(`convoy:${convoy}`, item);
   });
   const offAlerts =
     deps.alerts?.onChange((change) => hub.push('alerts', { kind: 'alert', ts: Date.now(), change })) ?? (() => {});

@@ -14,7 +14,7 @@ import { Authenticator } from '@/server/auth/authenticator';
 import type { Credentials } from '@/server/auth/credentials';
 import type { DomainEvent } from '@/contracts/events';
 import type { Town } from '@/server/engine/town';
-import type { JoinAck, RigDetail } from '@/contracts/realtime';
+import { STREAM_EVENTS, type JoinAck, type RigDetail } from '@/contracts/realtime';
 import { attachRealtime, type Realtime } from '@/server/realtime/socket';
 import { StreamClient } from '@/lib/stream-client';
 import { createHarness, runUntil, type Harness } from '../support/engine-harness';
@@ -108,7 +108,7 @@ describe('live streams', () => {
     const { client, got } = follow('rig:myproject');
     await waitFor('the snapshot', () => got.snapshots.length === 1);
     expect((got.snapshots[0] as RigDetail).rig.name).toBe('myproject');
-    expect(got.acks[0]).toEqual({ ok: true, mode: 'snapshot', replayed: 0 });
+    expect(got.acks[0]).toEqual({ ok: true, mode: 'snapshot', replayed: 0, node: 'local', missed: [] });
 
     town.start();
     await runUntil(h.clock, town, () => town.rigs.get('myproject')!.counters.merged >= 2, 3_600_000);
@@ -145,7 +145,7 @@ describe('live streams', () => {
     }
     client.socket.connect();
     await waitFor('the reconnect', () => got.acks.length === 2, 30_000);
-    expect(got.acks[1]).toEqual({ ok: true, mode: 'snapshot', replayed: 0 });
+    expect(got.acks[1]).toEqual({ ok: true, mode: 'snapshot', replayed: 0, node: 'local', missed: ['local'] });
     await waitFor('the fresh snapshot', () => got.snapshots.length === 2);
     expect((got.snapshots[1] as RigDetail).rig.merged).toBe(town.rigs.get('myproject')!.counters.merged);
   });
@@ -163,6 +163,27 @@ describe('live streams', () => {
     for (const e of got.events)
       expect('bead' in e ? beads.has(e.bead as string) : 'convoy' in e && e.convoy === convoy.id).toBe(true);
     await waitFor('a view with progress', () => got.views.some((v) => (v as { progress: { done: number } }).progress.done >= 1));
+  });
+
+  it('refuses a malformed cursor list and changes nothing for the client', async () => {
+    await setUp();
+    const raw = connect(url, { transports: ['websocket'], reconnection: false, auth: { token: credentials.viewerToken } });
+    clients.push({ close: () => raw.close() });
+    await new Promise<void>((resolve) => raw.on('connect', resolve));
+    const join = (since: unknown) =>
+      new Promise<JoinAck>((resolve) => raw.emit(STREAM_EVENTS.join, { topic: 'town', since }, resolve));
+    // The previous protocol's single cursor, a negative seq, an empty epoch, and more cursors than any cluster has.
+    for (const since of [
+      { epoch: 'abc', seq: 1 },
+      [{ epoch: 'abc', seq: -1 }],
+      [{ epoch: '', seq: 1 }],
+      Array.from({ length: 65 }, (_, i) => ({ epoch: `e${i}`, seq: 1 })),
+    ]) {
+      const ack = await join(since);
+      expect(ack.ok, JSON.stringify(since).slice(0, 80)).toBe(false);
+    }
+    // Refused joins left no subscription behind: a good one is a plain first join.
+    expect(await join(null)).toEqual({ ok: true, mode: 'snapshot', replayed: 0, node: 'local', missed: [] });
   });
 
   it('refuses unknown topics and unauthenticated connections', async () => {

@@ -14,5 +14,7 @@ export const GET = route(() => {
     stopped: stopped && { at: stopped.at, reason: rt.town.refusal().message },
     timeScale: rt.config.timeScale,
     now: rt.town.clock.now(),
+    // `local`, or the Redis link of a cluster: `down` means this node's clients see only its own events (still live).
+    streams: rt.streams(),
   });
 });

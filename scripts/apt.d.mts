@@ -1,0 +1,3 @@
+export const isRoot: boolean;
+export function canApt(): boolean;
+export function aptInstall(tag: string, pkg: string, present: () => boolean): boolean;

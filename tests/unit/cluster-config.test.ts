@@ -1,0 +1,38 @@
+/**
+ * The cluster settings of server/config.ts: without them a server needs no Redis; with
+ * them, a bad value stops the server at start with the variable named (not a node that
+ * silently runs alone).
+ */
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../server/config';
+import { redactRedisUrl } from '../../server/realtime/redis-link';
+
+const config = (env: Record<string, string>) => loadConfig({ NODE_ENV: 'test', ...env });
+
+describe('cluster configuration', () => {
+  it('needs no Redis by default, and names the node after the host', () => {
+    const c = config({});
+    expect(c.redisUrl).toBeNull();
+    expect(c.redisPrefix).toBe('gastown');
+    expect(c.node).toMatch(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/);
+  });
+
+  it('takes a redis:// or rediss:// URL, a prefix and a node name', () => {
+    const c = config({ GT_REDIS_URL: 'rediss://:secret@cache.internal:6380/2', GT_REDIS_PREFIX: 'town-7', GT_NODE: 'east-1' });
+    expect(c).toMatchObject({ redisUrl: 'rediss://:secret@cache.internal:6380/2', redisPrefix: 'town-7', node: 'east-1' });
+  });
+
+  it('refuses what is not a Redis URL, a prefix with spaces, or a node name with a slash', () => {
+    expect(() => config({ GT_REDIS_URL: 'http://127.0.0.1:6379' })).toThrow(/GT_REDIS_URL/);
+    expect(() => config({ GT_REDIS_URL: 'localhost:6379' })).toThrow(/GT_REDIS_URL/);
+    expect(() => config({ GT_REDIS_PREFIX: 'my town' })).toThrow(/GT_REDIS_PREFIX/);
+    expect(() => config({ GT_NODE: 'a/b' })).toThrow(/GT_NODE/);
+    expect(() => config({ GT_NODE: 'x'.repeat(64) })).toThrow(/GT_NODE/);
+  });
+
+  it('never prints the Redis password', () => {
+    expect(redactRedisUrl('redis://user:hunter2@cache:6379/0')).toBe('redis://user:***@cache:6379/0');
+    expect(redactRedisUrl('redis://127.0.0.1:6379')).not.toContain('***');
+    expect(redactRedisUrl('not a url')).toBe('redis://(unparsable)');
+  });
+});
