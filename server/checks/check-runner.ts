@@ -18,7 +18,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { CheckPort, CheckRun, CheckRunResult, CheckSetup, CheckSpec } from '../engine/ports';
+import type { CheckPort, CheckRun, CheckRunResult, CheckSetup } from '../engine/ports';
 import { KeyedSerialQueue } from '../engine/serial-queue';
 import { CliGit, canonical, exists, pathObjects, registeredWorktrees, retryOnLock, rev, withRepoLock } from '../git/cli-git';
 import { GitError, runGit } from '../git/run-git';

@@ -51,6 +51,7 @@ export const COMMAND_CASES: Record<string, CommandCase> = {
       batchSize: 4,
       maxAttempts: 3,
       checks: [{ name: 'test', command: ['npm', 'test'], timeoutMs: 60_000 }],
+      setup: { command: ['npm', 'ci'], timeoutMs: 600_000, inputs: ['package-lock.json'] },
     },
   },
   'agent.configure': { base: { rig: RIG, agent: { kind: 'scripted' }, maxConcurrency: 2, timeoutMs: 60_000 } },
