@@ -187,6 +187,8 @@ export interface TownStore {
     since?: number;
     /** Only requests for these beads. */
     beadIds?: string[];
+    /** Only these requests. */
+    ids?: string[];
     limit?: number;
   }): Promise<MergeRequest[]>;
   /** Append-only log of domain events. */

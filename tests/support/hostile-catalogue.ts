@@ -222,6 +222,7 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     fromPath: 'rig',
   },
   'rigs/[rig] GET': { path: '/api/rigs/{rig}', params: rig },
+  'rigs/[rig]/mq/[id] GET': { path: '/api/rigs/{rig}/mq/{id}', params: { rig: RIG, id: 'mr-zzunknown' } },
   'rigs POST': { path: '/api/rigs', command: 'rig.add' },
   'rigs/clones GET': { path: '/api/rigs/clones' },
   'rigs/[rig]/split/preview POST': {
