@@ -171,6 +171,7 @@ export function mergeRequestsFor(branches: PreparedBranch[], rig: string, enqueu
       conflictFiles: [],
       failedCheck: null,
       checkOutput: null,
+      checkRuns: [],
       enqueuedAt: enqueuedFrom + i,
       updatedAt: enqueuedFrom + i,
       landedAt: null,

@@ -1,4 +1,5 @@
 /** A rig's merge queue in landing order: who is where, which worker holds it, how long it has waited. */
+import Link from 'next/link';
 import type { MergeQueueView, PolecatView } from '@/contracts/town';
 import { formatDuration } from '@/lib/format';
 
@@ -79,7 +80,15 @@ export function MergeQueueTable({
                 data-worker={mr.worker ?? ''}
               >
                 <td className="py-1.5 pr-3 tabular-nums text-slate-500">{mr.position}</td>
-                <td className="py-1.5 pr-3 font-mono text-xs">{mr.id}</td>
+                <td className="py-1.5 pr-3 font-mono text-xs">
+                  <Link
+                    href={`/rigs/${encodeURIComponent(mr.rig)}/mq/${encodeURIComponent(mr.id)}`}
+                    className="text-sky-700 underline-offset-4 hover:underline dark:text-sky-300"
+                    data-testid="queue-mr-link"
+                  >
+                    {mr.id}
+                  </Link>
+                </td>
                 <td className="max-w-64 truncate py-1.5 pr-3" title={title ?? undefined}>
                   <span className="font-mono text-xs">{mr.bead}</span>
                   {title && <span className="ml-2 text-slate-500">{title}</span>}

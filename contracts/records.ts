@@ -16,6 +16,38 @@ export interface CheckSpec {
   timeoutMs: number;
 }
 
+/**
+ * A rig's setup step (e.g. `npm ci`): run in a Refinery scratch worktree before its first
+ * checks, and again only when one of `inputs` (lockfiles, e.g. package-lock.json) differs
+ * between the commit being validated and the one the last successful setup ran on. While
+ * it is current, validations keep the ignored files it made (node_modules and the like).
+ */
+export interface CheckSetup {
+  /** argv, never a shell string. */
+  command: string[];
+  /** The setup fails (and with it the validation) when it runs longer than this. */
+  timeoutMs: number;
+  /** Repository paths whose content decides whether the setup must run again. */
+  inputs: string[];
+}
+
+/** One step of a validation as it ran: the setup or a check, with its outcome. */
+export interface CheckRun {
+  /** The check's name; `setup` for the setup step. */
+  name: string;
+  kind: 'setup' | 'check';
+  command: string[];
+  /** Its exit code; null when it did not exit by itself (timed out, killed, could not start). */
+  exitCode: number | null;
+  ok: boolean;
+  /** Real milliseconds it ran. */
+  durationMs: number;
+  /** Why it failed (the line the output ends with), null when it passed. */
+  failure: string | null;
+  /** Tail of its stdout+stderr (bounded: shorter for steps that passed). */
+  output: string;
+}
+
 /** Upper bound on a rig's Refinery workers (the seed's "multiple Refinery instances"). */
 export const MAX_REFINERY_WORKERS = 16;
 
@@ -31,6 +63,8 @@ export interface RigSettings {
   batchSize: number;
   /** Checks run against every merge result before it lands, in order. */
   checks: CheckSpec[];
+  /** Runs before the checks in each scratch worktree, again when its inputs change; null: none. */
+  setup: CheckSetup | null;
   /** Submissions (first + reworks) before a merge request is escalated instead of retried. */
   maxAttempts: number;
   /** Every this-many ms of waiting raises a request one priority level, so none starves. */
@@ -197,6 +231,12 @@ export interface Bead {
   labels: string[];
   /** Ids of beads that must be done before this one can start. */
   dependsOn: string[];
+  /** The beads interchange format's issue_type: task, bug, feature, epic, chore... */
+  issueType: string;
+  /** The bead this one is part of (a `parent-child` dependency), or null. Does not hold dispatch. */
+  parent: string | null;
+  /** Beads it is related to (`related` dependencies). Do not hold dispatch. */
+  related: string[];
   /** Paths or globs the work is expected to touch; routes the bead and drives the scripted agent. */
   paths: string[];
   rig: string;
@@ -293,6 +333,8 @@ export interface MergeRequest {
   /** The check that rejected the last submission, and the tail of its output. */
   failedCheck: string | null;
   checkOutput: string | null;
+  /** Every step of the validation that decided it (landed or rejected), passing ones too. */
+  checkRuns: CheckRun[];
   enqueuedAt: number;
   updatedAt: number;
   landedAt: number | null;

@@ -115,6 +115,15 @@ export interface TownOverview {
   };
 }
 
+/** One merge request's page: the request with its checks' runs, and its bead's title. */
+export interface MergeRequestDetail {
+  mergeRequest: MergeRequest;
+  /** Null when the bead is no longer known (history trimmed). */
+  beadTitle: string | null;
+  /** True while it is still in its rig's queue (its checks may run again). */
+  inQueue: boolean;
+}
+
 export interface MergeQueueView {
   rig: string;
   /** 1-based landing position. */

@@ -10,7 +10,7 @@ import type { ServerConfig } from './config';
 import type { AuditEntry, StoredEvent } from '../contracts/activity';
 import type { BeadQuery, EventQuery } from './engine/ports';
 import type { Bead, Escalation, Gate } from '../contracts/records';
-import type { MergeQueueView, RefineryStatsView, TownOverview, StatusView } from '../contracts/town';
+import type { MergeQueueView, MergeRequestDetail, RefineryStatsView, TownOverview, StatusView } from '../contracts/town';
 import type { ConvoySummary, ConvoyView } from '../contracts/convoys';
 import type { CostGroup, CostRange, CostsView } from '../contracts/costs';
 import type { SplitPreview, SuggestedSplit } from '../contracts/split';
@@ -22,6 +22,8 @@ import type { StreamsStatus } from './realtime/redis-link';
 export interface Queries {
   overview(): TownOverview;
   mergeQueue(rig?: string): MergeQueueView[];
+  /** One merge request of `rig`, in the queue or landed/rejected (history), with its check runs. */
+  mergeRequest(rig: string, id: string): Promise<MergeRequestDetail | null>;
   refineryStats(rig?: string): RefineryStatsView;
   status(): StatusView;
   convoys(): Promise<ConvoySummary[]>;

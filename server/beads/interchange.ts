@@ -215,25 +215,19 @@ export function unresolvedDependencies(
   );
 }
 
-/**
- * A town bead as an interchange record, for export. The town keeps no issue type, parent
- * or related beads (yet): `extra` supplies them where the caller has them.
- */
-export function toInterchange(
-  bead: Bead,
-  extra: Partial<Pick<InterchangeBead, 'issueType' | 'parent' | 'related'>> = {},
-): InterchangeBead {
+/** A town bead as an interchange record, for export (its issue type, parent and related beads too). */
+export function toInterchange(bead: Bead): InterchangeBead {
   return {
     id: bead.id,
     title: bead.title,
     description: bead.description,
     status: bead.status,
     priority: bead.priority,
-    issueType: extra.issueType ?? 'task',
+    issueType: bead.issueType,
     labels: bead.labels,
     dependsOn: bead.dependsOn,
-    parent: extra.parent ?? null,
-    related: extra.related ?? [],
+    parent: bead.parent,
+    related: bead.related,
     createdAt: bead.createdAt,
     updatedAt: bead.updatedAt,
     closedAt: bead.closedAt,

@@ -34,12 +34,35 @@ const Checks = z
   .max(10)
   .refine((checks) => new Set(checks.map((c) => c.name)).size === checks.length, { message: 'check names must be unique' });
 
+/** A path inside the repository, as git names it: relative, no `.`/`..` segments, no pathspec magic. */
+const RepositoryPath = line({ max: 200, min: 1 }).refine(
+  (p) =>
+    !/^[-:/]/.test(p) &&
+    !p.endsWith('/') &&
+    p.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..'),
+  { message: 'a setup input is a path inside the repository, e.g. package-lock.json' },
+);
+
+/** The setup step (e.g. `npm ci`): null removes it. */
+const Setup = z
+  .strictObject({
+    command: commandLine('a setup needs a program to run'),
+    timeoutMs: z.number().int().min(1_000).max(3_600_000),
+    /** Lockfiles: the setup runs again when one of them changes. */
+    inputs: z
+      .array(RepositoryPath)
+      .max(20)
+      .refine((inputs) => new Set(inputs).size === inputs.length, { message: 'setup inputs must be unique' }),
+  })
+  .nullable();
+
 /** Said in the answer to a request that still names the checks `gates`. */
 export const GATES_DEPRECATION = "'gates' is now 'checks'; 'gates' will be removed";
 
 export const configureRefinery = defineCommand({
   name: 'refinery.configure',
-  summary: "Change a rig's merge mode (speculative or batch), batch size, checks (validation commands) or retry cap",
+  summary:
+    "Change a rig's merge mode (speculative or batch), batch size, checks (validation commands), setup step (e.g. npm ci) or retry cap",
   role: 'operator',
   input: z
     .strictObject({
@@ -47,6 +70,7 @@ export const configureRefinery = defineCommand({
       mergeMode: z.enum(['speculative', 'batch']).optional(),
       batchSize: z.number().int().min(2).max(32).optional(),
       checks: Checks.optional(),
+      setup: Setup.optional(),
       /** The checks' first name, accepted for now (the answer carries a deprecation). */
       gates: Checks.optional(),
       maxAttempts: z.number().int().min(1).max(20).optional(),
@@ -61,6 +85,7 @@ export const configureRefinery = defineCommand({
     const field = patch.checks ? 'checks' : 'gates';
     // Checks are validated like agent commands (agents/program.ts): before anything changes.
     for (const [i, check] of (checks ?? []).entries()) await requireExecutable(`${field}.${i}.command.0`, check.command[0]);
+    if (patch.setup) await requireExecutable('setup.command.0', patch.setup.command[0]);
     const updated = engine.rigs.updateSettings(rig, checks === undefined ? patch : { ...patch, checks });
     return {
       rig: updated.name,

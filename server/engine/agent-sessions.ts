@@ -305,6 +305,7 @@ export class AgentSessions {
         conflictFiles: [],
         failedCheck: null,
         checkOutput: null,
+        checkRuns: [],
         enqueuedAt: now,
         updatedAt: now,
         landedAt: null,

@@ -8,10 +8,12 @@
  *   - unknown id: created; `done` ones go straight to history (never dispatched);
  *   - known, same content: unchanged (importing the same file again creates nothing);
  *   - known, changed: updated (title, description, priority, labels, dependencies,
- *     status); a bead an agent holds keeps its state (its file status `open` is what it
+ *     issue type, parent, related beads, status); a bead an agent holds keeps its state (its file status `open` is what it
  *     was exported as), and changing its content is refused;
- *   - `blocks` dependencies hold dispatch like any bead's; those naming ids the town
- *     has never seen are reported, not fatal (the Mayor treats an unknown id as finished).
+ *   - `blocks` dependencies hold dispatch like any bead's; the parent (`parent-child`)
+ *     and `related` beads are kept and exported back, and hold nothing. Ids the town has
+ *     never seen, in any of them, are reported, not fatal (the Mayor treats an unknown
+ *     blocking id as finished).
  */
 import type { EngineContext } from './context';
 import { conflict, invalid } from './errors';
@@ -21,8 +23,23 @@ import type { TownRecords } from './records';
 /** A bead as the interchange parser hands it over, in the town's terms (the record's own fields). */
 export type ImportedBead = Pick<
   Bead,
-  'id' | 'title' | 'description' | 'status' | 'priority' | 'labels' | 'dependsOn' | 'createdAt' | 'updatedAt' | 'closedAt'
+  | 'id'
+  | 'title'
+  | 'description'
+  | 'status'
+  | 'priority'
+  | 'labels'
+  | 'dependsOn'
+  | 'issueType'
+  | 'parent'
+  | 'related'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'closedAt'
 >;
+
+/** Every bead id `bead` names: what it is blocked by, its parent, the ones it is related to. */
+const linked = (bead: ImportedBead): string[] => [...bead.dependsOn, ...(bead.parent ? [bead.parent] : []), ...bead.related];
 
 /** What `bd import --json` prints. */
 export interface ImportResult {
@@ -44,7 +61,10 @@ function sameContent(bead: Bead, next: ImportedBead): boolean {
     bead.description === next.description &&
     bead.priority === next.priority &&
     sameList(bead.labels, next.labels) &&
-    sameList(bead.dependsOn, next.dependsOn)
+    sameList(bead.dependsOn, next.dependsOn) &&
+    bead.issueType === next.issueType &&
+    bead.parent === next.parent &&
+    sameList(bead.related, next.related)
   );
 }
 
@@ -70,7 +90,7 @@ export class BeadImport {
     const { records } = this;
     const fileIds = new Set(beads.map((b) => b.id));
     const lookUp = new Set<string>();
-    for (const b of beads) for (const id of [b.id, ...b.dependsOn]) if (!records.inPlay(id)) lookUp.add(id);
+    for (const b of beads) for (const id of [b.id, ...linked(b)]) if (!records.inPlay(id)) lookUp.add(id);
     const stored = new Map(
       lookUp.size === 0 ? [] : (await this.ctx.persistence.store.listBeads({ ids: [...lookUp] })).map((b) => [b.id, b] as const),
     );
@@ -100,6 +120,9 @@ export class BeadImport {
           priority: next.priority,
           labels: next.labels,
           dependsOn: next.dependsOn,
+          issueType: next.issueType,
+          parent: next.parent,
+          related: next.related,
           paths: [],
           rig: rigForNew(),
           assignee: null,
@@ -129,6 +152,9 @@ export class BeadImport {
         priority: next.priority,
         labels: next.labels,
         dependsOn: next.dependsOn,
+        issueType: next.issueType,
+        parent: next.parent,
+        related: next.related,
         status,
         updatedAt: now,
         closedAt: FINISHED.has(status) ? (known.closedAt ?? next.closedAt ?? now) : null,
@@ -138,7 +164,7 @@ export class BeadImport {
     this.checkNoCycle(changed);
 
     const unresolvedDependencies = beads.flatMap((b) =>
-      b.dependsOn
+      linked(b)
         .filter((dep) => !fileIds.has(dep) && !stored.has(dep) && records.beadStatus(dep) === undefined)
         .map((dep) => ({ id: b.id, dependsOn: dep })),
     );

@@ -8,6 +8,8 @@ import type {
   Convoy,
   Escalation,
   Gate,
+  CheckRun,
+  CheckSetup,
   CheckSpec,
   MergeRequest,
   Polecat,
@@ -18,7 +20,7 @@ import type {
 import type { AuditEntry, AuditRecord, StoredEvent } from '../../contracts/activity';
 import type { DomainEvent } from '../../contracts/events';
 
-export type { CheckSpec } from '../../contracts/records';
+export type { CheckRun, CheckSetup, CheckSpec } from '../../contracts/records';
 
 /** Result of merging a branch head into the target without a checkout. */
 export type MergeTreeResult = { clean: true; tree: string } | { clean: false; conflictFiles: string[] };
@@ -63,6 +65,11 @@ export interface CheckRunResult {
   output: string;
   /** Real milliseconds spent running the checks. */
   durationMs: number;
+  /**
+   * Each step that ran, in order (the setup when it ran, then the checks up to the first
+   * that failed). Adapters with no steps to show leave it out.
+   */
+  runs?: CheckRun[];
 }
 
 /**
@@ -76,6 +83,8 @@ export interface CheckPort {
     slot: number;
     commit: string;
     checks: CheckSpec[];
+    /** Runs first when the slot's scratch worktree has not run it on these inputs (see CheckSetup). */
+    setup?: CheckSetup | null;
     /** Aborting kills the running check; the promise then rejects with an AbortError. */
     signal?: AbortSignal;
   }): Promise<CheckRunResult>;
@@ -84,7 +93,7 @@ export interface CheckPort {
    * validation checks out its own), so a rig's first validations after a start or a scale-up
    * do not wait for creating them (a checkout of the whole repository, one at a time).
    */
-  prepare?(request: { repo: string; rig: string; slots: number; commit: string }): Promise<void>;
+  prepare?(request: { repo: string; rig: string; slots: number; commit: string; setup?: CheckSetup | null }): Promise<void>;
   /** Removes the rig's scratch worktrees (rig removed, or fewer workers). */
   dispose(repo: string, rig: string): Promise<void>;
   /**
@@ -178,6 +187,8 @@ export interface TownStore {
     since?: number;
     /** Only requests for these beads. */
     beadIds?: string[];
+    /** Only these requests. */
+    ids?: string[];
     limit?: number;
   }): Promise<MergeRequest[]>;
   /** Append-only log of domain events. */

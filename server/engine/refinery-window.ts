@@ -12,7 +12,7 @@
 import type { EngineContext } from './context';
 import type { MergeRequest, Rig } from '../../contracts/records';
 import { backoffMs } from './backoff';
-import type { CheckPort } from './ports';
+import type { CheckPort, CheckRun } from './ports';
 import type { RefineryStats } from './refinery-stats';
 
 export type Stage = 'speculating' | 'speculated' | 'validating' | 'passed' | 'failed' | 'blocked';
@@ -30,6 +30,8 @@ export interface WindowItem {
   gen: number;
   abort: AbortController | null;
   failure: { check: string; output: string } | null;
+  /** The steps of the last validation that covered it (what its merge request keeps). */
+  checkRuns: CheckRun[];
   conflictFiles: string[];
   /** Real ms spent on this request's git merge path. */
   mergeMs: number;
@@ -76,6 +78,7 @@ export class SpeculativeWindow {
       gen: 0,
       abort: null,
       failure: null,
+      checkRuns: [],
       conflictFiles: [],
       mergeMs: 0,
       validatingSince: null,
@@ -236,6 +239,7 @@ export class SpeculativeWindow {
         slot,
         commit: probe.spec!,
         checks: this.rig.settings.checks,
+        setup: this.rig.settings.setup,
         signal: abort.signal,
       })
       .then(
@@ -264,6 +268,7 @@ export class SpeculativeWindow {
             probe,
             covered,
             result.ok ? null : { check: result.failedCheck ?? 'check', output: result.output },
+            result.runs ?? [],
           );
           this.kick();
         },
@@ -286,14 +291,18 @@ export class SpeculativeWindow {
     else this.ctx.track(run, `refinery ${this.rig.name}: validate ${probe.mr.id}`);
   }
 
-  private settleValidation(probe: WindowItem, covered: WindowItem[], failure: WindowItem['failure']): void {
+  private settleValidation(probe: WindowItem, covered: WindowItem[], failure: WindowItem['failure'], runs: CheckRun[]): void {
     if (!failure) {
-      for (const item of covered) item.stage = 'passed';
+      for (const item of covered) {
+        item.stage = 'passed';
+        item.checkRuns = runs;
+      }
       return;
     }
     if (covered.length === 1) {
       probe.stage = 'failed';
       probe.failure = failure;
+      probe.checkRuns = runs;
       return;
     }
     // Bisect: validate the first half next; the probe and the rest wait as 'speculated'.

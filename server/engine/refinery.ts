@@ -215,13 +215,13 @@ export class Refinery {
    * validations (on start, and when workers are added), instead of in their way.
    */
   private prepareSlots(): void {
-    const { mergeMode, refineryWorkers, checks } = this.rig.settings;
+    const { mergeMode, refineryWorkers, checks, setup } = this.rig.settings;
     const slots = mergeMode === 'batch' ? 1 : refineryWorkers;
     if (!this.checks.prepare || checks.length === 0 || slots <= this.preparedSlots) return;
     this.preparedSlots = slots;
     this.ctx.track(
       this.checks
-        .prepare({ repo: this.rig.repoPath, rig: this.rig.name, slots, commit: this.ref })
+        .prepare({ repo: this.rig.repoPath, rig: this.rig.name, slots, commit: this.ref, setup })
         // Not fatal: a validation creates a missing scratch worktree itself.
         .catch((err: unknown) =>
           this.ctx.log.warn(`refinery ${this.rig.name}: preparing scratch worktrees failed`, { error: String(err) }),
@@ -256,7 +256,7 @@ export class Refinery {
       } else if (head.stage === 'failed' && head.failure) {
         const { check, output } = head.failure;
         this.window.remove(head);
-        void this.queue.transition(head.mr, 'reject', { failedCheck: check, checkOutput: output });
+        void this.queue.transition(head.mr, 'reject', { failedCheck: check, checkOutput: output, checkRuns: head.checkRuns });
         this.stats.recordAttempt(this.ctx.clock.now(), 'rejected');
         this.hooks.rejected(head.mr, check, output);
       } else return;
@@ -412,7 +412,13 @@ export class Refinery {
       this.window.remove(item);
       const now = clock.now();
       const queueMs = now - item.mr.enqueuedAt;
-      await this.queue.transition(item.mr, 'land', { landedAt: now, conflictFiles: [], failedCheck: null, checkOutput: null });
+      await this.queue.transition(item.mr, 'land', {
+        landedAt: now,
+        conflictFiles: [],
+        failedCheck: null,
+        checkOutput: null,
+        checkRuns: item.checkRuns,
+      });
       this.stats.recordAttempt(now, 'merged', queueMs);
       this.ctx.emit({
         type: 'mr.merged',

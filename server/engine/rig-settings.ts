@@ -7,6 +7,7 @@ export const DEFAULT_RIG_SETTINGS: RigSettings = {
   mergeMode: 'speculative',
   batchSize: 4,
   checks: [],
+  setup: null,
   maxAttempts: 4,
   // 10 minutes of waiting is worth one priority level (see effectivePriority).
   agingStepMs: 10 * 60_000,

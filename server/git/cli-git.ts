@@ -344,6 +344,24 @@ export class CliGit implements GitPort {
   }
 }
 
+/**
+ * The object id of each of `paths` at `commit` (blob or tree; absent paths are left out),
+ * as `path -> id`. Paths are literal (no pathspec magic, no globs), after `--`.
+ */
+export async function pathObjects(repo: string, commit: string, paths: string[]): Promise<Map<string, string>> {
+  rev(commit);
+  if (paths.length === 0) return new Map();
+  const { stdout } = await runGit(['--literal-pathspecs', 'ls-tree', '--full-tree', '-z', commit, '--', ...paths], { cwd: repo });
+  const objects = new Map<string, string>();
+  for (const entry of splitNul(stdout)) {
+    // <mode> SP <type> SP <object> TAB <path>
+    const tab = entry.indexOf('\t');
+    if (tab < 0) continue;
+    objects.set(entry.slice(tab + 1), entry.slice(0, tab).split(' ')[2]);
+  }
+  return objects;
+}
+
 /** Paths that differ between two commits (both sides of a rename are listed). */
 export async function changedFiles(repo: string, base: string, head: string): Promise<string[]> {
   const { stdout } = await runGit(['diff', '--name-only', '--no-renames', '-z', rev(base), rev(head)], {

@@ -6,6 +6,7 @@ import type { Town } from '../engine/town';
 import type { Queries } from '../runtime';
 import { convoyList, convoyView } from './convoy-view';
 import { costsView } from './costs-view';
+import { mergeRequestView } from './merge-request-view';
 import { splitPreview, splitSuggestion } from './split-view';
 import { statusView } from './status-view';
 import { mergeQueueView, refineryStatsView, townOverview, type FleetReadings } from './town-view';
@@ -24,6 +25,7 @@ export function createQueries(town: Town, store: TownStore, { fleet, parseSplit 
       if (rig !== undefined && !town.rigs.get(rig)) return [];
       return mergeQueueView(town, rig);
     },
+    mergeRequest: (rig, id) => mergeRequestView(town, store, rig, id),
     refineryStats: (rig) => refineryStatsView(town, rig),
     status: () => statusView(town),
     convoys: () => convoyList(town, store),

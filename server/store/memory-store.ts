@@ -224,7 +224,8 @@ export class MemoryStore implements TownStore {
         (query.rig === undefined || m.rig === query.rig) &&
         (!query.status || query.status.includes(m.status)) &&
         (query.since === undefined || m.updatedAt >= query.since) &&
-        (!query.beadIds || query.beadIds.includes(m.beadId)),
+        (!query.beadIds || query.beadIds.includes(m.beadId)) &&
+        (!query.ids || query.ids.includes(m.id)),
     );
     return copy(
       take(

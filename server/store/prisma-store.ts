@@ -251,6 +251,7 @@ export class PrismaStore implements TownStore {
     if (query.status) where.status = { in: query.status };
     if (query.since !== undefined) where.updatedAt = { gte: query.since };
     if (query.beadIds) where.beadId = { in: query.beadIds };
+    if (query.ids) where.id = { in: query.ids };
     const rows = await this.prisma.mergeRequest.findMany({
       where,
       orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],

@@ -161,20 +161,94 @@ describe('importing and exporting beads', () => {
     await b.town.written();
     const shape = (beads: Bead[]) =>
       beads
-        .map(({ id, title, description, status, priority, labels, dependsOn, createdAt, closedAt }) => ({
-          id,
-          title,
-          description,
-          status,
-          priority,
-          labels,
-          dependsOn,
-          createdAt,
-          closedAt,
-        }))
+        .map(
+          ({ id, title, description, status, priority, labels, dependsOn, issueType, parent, related, createdAt, closedAt }) => ({
+            id,
+            title,
+            description,
+            status,
+            priority,
+            labels,
+            dependsOn,
+            issueType,
+            parent,
+            related,
+            createdAt,
+            closedAt,
+          }),
+        )
         .sort((x, y) => x.id.localeCompare(y.id));
     expect(shape(await b.store.listBeads({}))).toEqual(shape(await a.store.listBeads({})));
     // And importing the export back into the town it came from changes nothing.
     expect(await importFile(a.bus, exported)).toMatchObject({ created: 0, updated: 0, unchanged: 5 });
+  });
+
+  it('keeps issue types, parents and related beads, reports the unknown ones, and exports them back', async () => {
+    const { town, bus, store, h } = await openTown();
+    const linkedFile = [
+      line({ id: 'bd-e1', title: 'Reporting epic', issue_type: 'epic' }),
+      line({
+        id: 'bd-e2',
+        title: 'Fix the totals row',
+        issue_type: 'bug',
+        dependencies: [
+          { issue_id: 'bd-e2', depends_on_id: 'bd-e1', type: 'parent-child' },
+          { issue_id: 'bd-e2', depends_on_id: 'bd-e3', type: 'related' },
+          { issue_id: 'bd-e2', depends_on_id: 'bd-gone', type: 'related' },
+        ],
+      }),
+      line({
+        id: 'bd-e3',
+        title: 'Export to CSV',
+        issue_type: 'feature',
+        dependencies: [{ depends_on_id: 'bd-e2', type: 'discovered-from' }],
+      }),
+    ].join('\n');
+    expect(await importFile(bus, linkedFile)).toEqual({
+      created: 3,
+      updated: 0,
+      unchanged: 0,
+      unresolvedDependencies: [{ id: 'bd-e2', dependsOn: 'bd-gone' }],
+    });
+    await town.written();
+    expect(await store.getBead('bd-e2')).toMatchObject({
+      issueType: 'bug',
+      parent: 'bd-e1',
+      related: ['bd-e3', 'bd-gone'],
+      dependsOn: [],
+      status: 'open',
+    });
+    expect(await store.getBead('bd-e1')).toMatchObject({ issueType: 'epic', parent: null, related: [] });
+    expect(await store.getBead('bd-e3')).toMatchObject({ issueType: 'feature', related: ['bd-e2'] });
+
+    // Exported, the links come back in bd's own shape.
+    const exported = (await exportBeadsFile(town, store))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    const e2 = exported.find((b) => b.id === 'bd-e2');
+    expect(e2.issue_type).toBe('bug');
+    expect(e2.dependencies).toEqual([
+      { issue_id: 'bd-e2', depends_on_id: 'bd-e1', type: 'parent-child' },
+      { issue_id: 'bd-e2', depends_on_id: 'bd-e3', type: 'related' },
+      { issue_id: 'bd-e2', depends_on_id: 'bd-gone', type: 'related' },
+    ]);
+    expect(exported.find((b) => b.id === 'bd-e1').issue_type).toBe('epic');
+
+    // Changing only a link is an update (an import compares them too).
+    const reparented = linkedFile.replace(
+      '"depends_on_id":"bd-e1","type":"parent-child"',
+      '"depends_on_id":"bd-e3","type":"parent-child"',
+    );
+    expect(await importFile(bus, reparented)).toMatchObject({ updated: 1 });
+    // A parent or related bead holds nothing: the child is dispatched while its epic is open.
+    await town.polecats.add('app', 1);
+    const hooked: string[] = [];
+    town.bus.subscribe((e) => {
+      if (e.type === 'bead.status_changed' && e.to === 'hooked') hooked.push(e.bead);
+    });
+    town.start();
+    await runUntil(h.clock, town, () => hooked.includes('bd-e2'), 3_600_000);
+    await town.stop();
   });
 });

@@ -86,7 +86,7 @@ describe('CheckRunner', () => {
       commit: initial,
       checks: [],
     });
-    expect(result).toEqual({ ok: true, failedCheck: null, output: '', durationMs: 0 });
+    expect(result).toEqual({ ok: true, failedCheck: null, output: '', durationMs: 0, runs: [] });
     expect(existsSync(path.join(dir, 'scratch'))).toBe(false);
   });
 
@@ -322,5 +322,130 @@ describe('CheckRunner', () => {
     expect((await validate(initial, [passing('a')], 0)).ok).toBe(true);
     const { stdout } = await runGit(['worktree', 'list', '--porcelain'], { cwd: repo });
     expect(stdout).toContain(path.join('scratch', RIG, 'slot-0'));
+  });
+});
+
+/**
+ * A setup step like `npm ci`: records each run in `<out>/setup-runs` and "installs" an
+ * ignored node_modules/ holding the lockfile it installed from. It fails when the
+ * lockfile says so, as npm does on a broken one.
+ */
+const SETUP_SCRIPT = `
+  const fs = require('fs');
+  const lock = fs.readFileSync('package-lock.json', 'utf8');
+  fs.appendFileSync(process.argv[1] + '/setup-runs', lock.trim() + '\\n');
+  if (lock.includes('broken')) { console.error('npm ERR! lockfile is broken'); process.exit(1); }
+  fs.mkdirSync('node_modules', { recursive: true });
+  fs.writeFileSync('node_modules/.installed', lock);
+  console.log('added 1 package');`;
+
+/** A check that needs what the setup installed, for the lockfile at this commit. */
+const usesDeps = nodeCheck(
+  'test',
+  `const fs = require('fs');
+   if (fs.readFileSync('node_modules/.installed', 'utf8') !== fs.readFileSync('package-lock.json', 'utf8')) process.exit(3);
+   console.log('1 test passed');`,
+);
+
+describe('CheckRunner with a setup step', () => {
+  const setup = () => ({ command: [NODE, '-e', SETUP_SCRIPT, out], timeoutMs: 20_000, inputs: ['package-lock.json'] });
+  const setupRuns = async () =>
+    (await readFile(path.join(out, 'setup-runs'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
+  let withLock: string;
+
+  beforeEach(async () => {
+    withLock = await commitFiles({ '.gitignore': 'node_modules/\n', 'package-lock.json': 'lock v1\n' }, 'Add a lockfile');
+  });
+
+  it('runs on first use, not again while the lockfile is unchanged, and again when it changes', async () => {
+    const first = await runner.validate({ repo, rig: RIG, slot: 0, commit: withLock, checks: [usesDeps], setup: setup() });
+    expect(first.ok).toBe(true);
+    expect(first.runs?.map((r) => [r.kind, r.name, r.exitCode])).toEqual([
+      ['setup', 'setup', 0],
+      ['check', 'test', 0],
+    ]);
+    expect(first.runs?.[0].output).toContain('added 1 package');
+    expect(await setupRuns()).toEqual(['lock v1']);
+
+    // Another commit that leaves the lockfile alone: the installed tree is kept and reused.
+    const other = await commitFiles({ 'core/extra.ts': 'export const extra = 1;\n' }, 'Touch code only');
+    const second = await runner.validate({ repo, rig: RIG, slot: 0, commit: other, checks: [usesDeps], setup: setup() });
+    expect(second.ok).toBe(true);
+    expect(second.runs?.map((r) => r.name)).toEqual(['test']);
+    expect(await setupRuns()).toEqual(['lock v1']);
+
+    // The lockfile changes: the setup runs again, and the check sees the new install.
+    const bumped = await commitFiles({ 'package-lock.json': 'lock v2\n' }, 'Bump a dependency');
+    const third = await runner.validate({ repo, rig: RIG, slot: 0, commit: bumped, checks: [usesDeps], setup: setup() });
+    expect(third.ok).toBe(true);
+    expect(third.runs?.map((r) => r.name)).toEqual(['setup', 'test']);
+    expect(await setupRuns()).toEqual(['lock v1', 'lock v2']);
+
+    // Going back to the older lockfile is a change too.
+    const back = await runner.validate({ repo, rig: RIG, slot: 0, commit: other, checks: [usesDeps], setup: setup() });
+    expect(back.ok).toBe(true);
+    expect(await setupRuns()).toEqual(['lock v1', 'lock v2', 'lock v1']);
+  });
+
+  it('runs when the scratch worktree is prepared, and the first validation reuses it', async () => {
+    await runner.prepare({ repo, rig: RIG, slots: 2, commit: withLock, setup: setup() });
+    expect(await setupRuns()).toEqual(['lock v1', 'lock v1']);
+    const result = await runner.validate({ repo, rig: RIG, slot: 1, commit: withLock, checks: [usesDeps], setup: setup() });
+    expect(result).toMatchObject({ ok: true });
+    expect(result.runs?.map((r) => r.name)).toEqual(['test']);
+    expect(await setupRuns()).toHaveLength(2);
+  });
+
+  it('fails the validation with the reason when the setup fails, runs no check, and tries it again next time', async () => {
+    const broken = await commitFiles({ 'package-lock.json': 'lock broken\n' }, 'Break the lockfile');
+    const check = nodeCheck('test', `require('fs').writeFileSync(${JSON.stringify(path.join(out, 'check-ran'))}, 'yes')`);
+    const result = await runner.validate({ repo, rig: RIG, slot: 0, commit: broken, checks: [check], setup: setup() });
+    expect(result.ok).toBe(false);
+    expect(result.failedCheck).toBe('setup');
+    expect(result.output).toContain('npm ERR! lockfile is broken');
+    expect(result.output).toMatch(/setup '.*' failed: exited with code 1/);
+    expect(result.runs).toHaveLength(1);
+    expect(result.runs?.[0]).toMatchObject({ kind: 'setup', ok: false, exitCode: 1 });
+    expect(existsSync(path.join(out, 'check-ran'))).toBe(false);
+
+    // Not remembered as done: the same commit runs it again (and fails again).
+    const again = await runner.validate({ repo, rig: RIG, slot: 0, commit: broken, checks: [check], setup: setup() });
+    expect(again.failedCheck).toBe('setup');
+    expect(await setupRuns()).toEqual(['lock broken', 'lock broken']);
+  });
+
+  it('names a setup that cannot start by its command', async () => {
+    const missing = { command: ['gt-no-such-installer', 'ci'], timeoutMs: 5_000, inputs: ['package-lock.json'] };
+    const result = await runner.validate({
+      repo,
+      rig: RIG,
+      slot: 0,
+      commit: withLock,
+      checks: [passing('lint')],
+      setup: missing,
+    });
+    expect(result.output).toContain(
+      "setup 'gt-no-such-installer ci' failed: could not start: program not found: gt-no-such-installer",
+    );
+    expect(result.runs?.[0]).toMatchObject({ kind: 'setup', ok: false, exitCode: null });
+  });
+});
+
+describe('what a validation records of each check', () => {
+  it('keeps the exit status, duration and output tail of every check, passing ones too', async () => {
+    const result = await validate(initial, [
+      nodeCheck('lint', 'console.log("lint: 0 problems")'),
+      nodeCheck('test', 'console.log("12 passed"); console.error("1 failed: totals"); process.exit(3)'),
+      passing('never-reached'),
+    ]);
+    expect(result.ok).toBe(false);
+    expect(result.runs?.map(({ name, kind, ok, exitCode, failure }) => ({ name, kind, ok, exitCode, failure }))).toEqual([
+      { name: 'lint', kind: 'check', ok: true, exitCode: 0, failure: null },
+      { name: 'test', kind: 'check', ok: false, exitCode: 3, failure: "check 'test' exited with code 3" },
+    ]);
+    expect(result.runs?.[0].output).toContain('lint: 0 problems');
+    expect(result.runs?.[1].output).toContain('1 failed: totals');
+    for (const run of result.runs ?? []) expect(run.durationMs).toBeGreaterThan(0);
+    expect(result.runs?.[0].command).toEqual([NODE, '-e', 'console.log("lint: 0 problems")']);
   });
 });

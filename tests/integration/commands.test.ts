@@ -160,6 +160,39 @@ describe('the command API', () => {
     expect(town.rigs.get('myproject')).toEqual(before);
   });
 
+  const setup = { command: ['git', '--version'], timeoutMs: 600_000, inputs: ['package-lock.json', 'web/yarn.lock'] };
+
+  it('sets and removes the setup step', async () => {
+    const answer = await bus.execute('refinery.configure', { rig: 'myproject', checks: [lint], setup }, operator);
+    expect(answer).toMatchObject({ settings: { checks: [lint], setup } });
+    expect(town.rigs.get('myproject')!.settings.setup).toEqual(setup);
+    await bus.execute('refinery.configure', { rig: 'myproject', setup: null }, operator);
+    expect(town.rigs.get('myproject')!.settings.setup).toBeNull();
+  });
+
+  it.each([
+    [{ setup: { ...setup, command: [] } }, /a setup needs a program to run/],
+    [
+      { setup: { ...setup, command: ['/no/such/installer-gt'] } },
+      /setup\.command\.0: '\/no\/such\/installer-gt' is not an executable/,
+    ],
+    [{ setup: { ...setup, inputs: ['../outside.lock'] } }, /a path inside the repository/],
+    [{ setup: { ...setup, inputs: ['/etc/passwd'] } }, /a path inside the repository/],
+    [{ setup: { ...setup, inputs: ['--output=x'] } }, /a path inside the repository/],
+    [{ setup: { ...setup, inputs: [':(glob)**'] } }, /a path inside the repository/],
+    [{ setup: { ...setup, inputs: ['a.lock', 'a.lock'] } }, /setup inputs must be unique/],
+    [{ setup: { ...setup, timeoutMs: 10 } }, /setup\.timeoutMs/],
+    [{ setup: { ...setup, shell: 'npm ci' } }, /shell/],
+    [{ setup: 'npm ci' }, /setup/],
+  ])('refuses setup input %j and changes nothing', async (input, message) => {
+    await bus.execute('refinery.configure', { rig: 'myproject', checks: [tests], setup }, operator);
+    const before = structuredClone(town.rigs.get('myproject'));
+    const err = await refusal('refinery.configure', { rig: 'myproject', ...input });
+    expect(err?.code).toBe('invalid');
+    expect(`${err?.message}`).toMatch(message);
+    expect(town.rigs.get('myproject')).toEqual(before);
+  });
+
   it('lets a viewer read but not act', async () => {
     expect((await refusal('refinery.scale', { rig: 'myproject', workers: 2 }, viewer))?.code).toBe('forbidden');
     expect(town.rigs.get('myproject')!.settings.refineryWorkers).toBe(1);

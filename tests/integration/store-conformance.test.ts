@@ -39,6 +39,7 @@ function rig(over: Partial<Rig> = {}): Rig {
       mergeMode: 'speculative',
       batchSize: 4,
       checks: [{ name: 'typecheck', command: ['npx', 'tsc', '--noEmit'], timeoutMs: 120_000 }],
+      setup: { command: ['npm', 'ci'], timeoutMs: 600_000, inputs: ['package-lock.json'] },
       maxAttempts: 3,
       agingStepMs: 60_000,
       fetchIntervalMs: 30_000,
@@ -93,6 +94,9 @@ function bead(over: Partial<Bead> = {}): Bead {
     priority: 1,
     labels: ['api', 'perf'],
     dependsOn: ['gt-0'],
+    issueType: 'feature',
+    parent: 'gt-epic',
+    related: ['gt-2', 'gt-3'],
     paths: ['src/api/**', 'README.md'],
     rig: 'alpha',
     assignee: 'alpha/nux',
@@ -155,6 +159,28 @@ function mergeRequest(over: Partial<MergeRequest> = {}): MergeRequest {
     conflictFiles: ['src/api/client.ts'],
     failedCheck: null,
     checkOutput: null,
+    checkRuns: [
+      {
+        name: 'setup',
+        kind: 'setup',
+        command: ['npm', 'ci'],
+        exitCode: 0,
+        ok: true,
+        durationMs: 1200.5,
+        failure: null,
+        output: 'added 3 packages',
+      },
+      {
+        name: 'test',
+        kind: 'check',
+        command: ['npm', 'test'],
+        exitCode: 1,
+        ok: false,
+        durationMs: 30,
+        failure: "check 'test' exited with code 1",
+        output: 'FAIL "quoted"\n',
+      },
+    ],
     enqueuedAt: T0 + 100,
     updatedAt: T0 + 200,
     landedAt: null,
@@ -1054,6 +1080,7 @@ describe('PrismaStore on SQLite upgraded from the first migration', () => {
         conflictFiles: [],
         failedCheck: null,
         checkOutput: null,
+        checkRuns: [],
       });
       const town = await store.loadTown();
       expect(town.mergeRequests).toEqual([old]);
@@ -1063,10 +1090,11 @@ describe('PrismaStore on SQLite upgraded from the first migration', () => {
       expect(town.gates).toEqual([]);
       expect(town.settings).toBeNull();
       // The upgraded database takes the new fields and records.
-      await store.saveMergeRequest({ ...old, status: 'rejected', failedCheck: 'test', checkOutput: CHECK_OUTPUT });
+      const checkRuns = mergeRequest().checkRuns;
+      await store.saveMergeRequest({ ...old, status: 'rejected', failedCheck: 'test', checkOutput: CHECK_OUTPUT, checkRuns });
       await store.saveEscalation(escalation());
       expect(await store.listMergeRequests({})).toEqual([
-        { ...old, status: 'rejected', failedCheck: 'test', checkOutput: CHECK_OUTPUT },
+        { ...old, status: 'rejected', failedCheck: 'test', checkOutput: CHECK_OUTPUT, checkRuns },
       ]);
       expect(await store.listEscalations({})).toEqual([escalation()]);
       await store.savePolecat(polecat());

@@ -51,6 +51,7 @@ export const COMMAND_CASES: Record<string, CommandCase> = {
       batchSize: 4,
       maxAttempts: 3,
       checks: [{ name: 'test', command: ['npm', 'test'], timeoutMs: 60_000 }],
+      setup: { command: ['npm', 'ci'], timeoutMs: 600_000, inputs: ['package-lock.json'] },
     },
   },
   'agent.configure': { base: { rig: RIG, agent: { kind: 'scripted' }, maxConcurrency: 2, timeoutMs: 60_000 } },
@@ -221,6 +222,7 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     fromPath: 'rig',
   },
   'rigs/[rig] GET': { path: '/api/rigs/{rig}', params: rig },
+  'rigs/[rig]/mq/[id] GET': { path: '/api/rigs/{rig}/mq/{id}', params: { rig: RIG, id: 'mr-zzunknown' } },
   'rigs POST': { path: '/api/rigs', command: 'rig.add' },
   'rigs/clones GET': { path: '/api/rigs/clones' },
   'rigs/[rig]/split/preview POST': {

@@ -192,6 +192,9 @@ describe('toInterchange', () => {
         priority: 1,
         labels: ['perf'],
         dependsOn: ['gt-b'],
+        issueType: 'feature',
+        parent: 'gt-b',
+        related: ['gt-c'],
         paths: ['src/cache'],
         rig: 'engine',
         assignee: 'engine/toast',
@@ -208,6 +211,9 @@ describe('toInterchange', () => {
         priority: 2,
         labels: [],
         dependsOn: [],
+        issueType: 'epic',
+        parent: null,
+        related: [],
         paths: [],
         rig: 'engine',
         assignee: null,
@@ -219,18 +225,43 @@ describe('toInterchange', () => {
     ];
     const back = parsed(serializeBeadsJsonl(town.map((b) => toInterchange(b))));
     expect(
-      back.map(({ id, title, status, priority, labels, dependsOn, closedAt }) => ({
+      back.map(({ id, title, status, priority, labels, dependsOn, issueType, parent, related, closedAt }) => ({
         id,
         title,
         status,
         priority,
         labels,
         dependsOn,
+        issueType,
+        parent,
+        related,
         closedAt,
       })),
     ).toEqual([
-      { id: 'gt-a', title: 'Add the cache', status: 'open', priority: 1, labels: ['perf'], dependsOn: ['gt-b'], closedAt: null },
-      { id: 'gt-b', title: 'Measure it', status: 'done', priority: 2, labels: [], dependsOn: [], closedAt: 3_000 },
+      {
+        id: 'gt-a',
+        title: 'Add the cache',
+        status: 'open',
+        priority: 1,
+        labels: ['perf'],
+        dependsOn: ['gt-b'],
+        issueType: 'feature',
+        parent: 'gt-b',
+        related: ['gt-c'],
+        closedAt: null,
+      },
+      {
+        id: 'gt-b',
+        title: 'Measure it',
+        status: 'done',
+        priority: 2,
+        labels: [],
+        dependsOn: [],
+        issueType: 'epic',
+        parent: null,
+        related: [],
+        closedAt: 3_000,
+      },
     ]);
   });
 });
