@@ -19,6 +19,9 @@ import { makeId } from './random';
 import type { Refinery } from './refinery';
 import type { Witness } from './witness';
 
+/** The saves `TownRecords.together` gathers. */
+type Gathered = { rigs: Rig[]; polecats: Polecat[]; beads: Bead[]; convoys: Convoy[] };
+
 /** A rig with the roles that serve it (built by rig-runtimes.ts). */
 export interface RigRuntime {
   rig: Rig;
@@ -85,6 +88,8 @@ export class TownRecords {
   private readonly elsewhere = new Map<string, BeadStatus>();
   /** Rigs detached from this engine (their names stay taken). */
   private readonly detached = new Set<string>();
+  /** While `together` runs: the saves it gathers into one transaction. */
+  #gathered: Gathered | null = null;
 
   constructor(private readonly ctx: EngineContext) {}
 
@@ -316,23 +321,45 @@ export class TownRecords {
       });
   }
 
+  /**
+   * Runs `change` (synchronous) with the rig, polecat, bead and convoy saves it makes
+   * gathered into one store transaction, written after it: bookkeeping that must not be
+   * cut in half by a crash (a landing's counter, bead and polecat: recovery would count
+   * the landing again). Nested calls join the outer one.
+   */
+  together(change: () => void): void {
+    if (this.#gathered) return change();
+    const gathered: Gathered = { rigs: [], polecats: [], beads: [], convoys: [] };
+    this.#gathered = gathered;
+    try {
+      change();
+    } finally {
+      this.#gathered = null;
+    }
+    if (Object.values(gathered).some((list) => list.length > 0)) void this.ctx.persistence.write((s) => s.saveAll(gathered));
+  }
+
   saveRig(rig: Rig): void {
     const copy = structuredClone(rig);
-    void this.ctx.persistence.write((s) => s.saveRig(copy));
+    if (this.#gathered) this.#gathered.rigs.push(copy);
+    else void this.ctx.persistence.write((s) => s.saveRig(copy));
   }
 
   savePolecat(p: Polecat): void {
     const copy = { ...p };
-    void this.ctx.persistence.write((s) => s.savePolecat(copy));
+    if (this.#gathered) this.#gathered.polecats.push(copy);
+    else void this.ctx.persistence.write((s) => s.savePolecat(copy));
   }
 
   saveBead(b: Bead): void {
     const copy = structuredClone(b);
-    void this.ctx.persistence.write((s) => s.saveBead(copy));
+    if (this.#gathered) this.#gathered.beads.push(copy);
+    else void this.ctx.persistence.write((s) => s.saveBead(copy));
   }
 
   saveConvoy(c: Convoy): void {
     const copy = structuredClone(c);
-    void this.ctx.persistence.write((s) => s.saveConvoy(copy));
+    if (this.#gathered) this.#gathered.convoys.push(copy);
+    else void this.ctx.persistence.write((s) => s.saveConvoy(copy));
   }
 }

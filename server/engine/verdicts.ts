@@ -23,8 +23,16 @@ export class Verdicts {
     private readonly gates: GateBook,
   ) {}
 
-  /** The request's merge commit is on the target branch. */
+  /**
+   * The request's merge commit is on the target branch. Its bookkeeping (the rig's
+   * counter, the bead done, the polecat freed) is one write: a crash inside it would
+   * leave a counted landing whose bead recovery completes, and counts, again.
+   */
   landed(rt: RigRuntime, mr: MergeRequest): void {
+    this.records.together(() => this.#landed(rt, mr));
+  }
+
+  #landed(rt: RigRuntime, mr: MergeRequest): void {
     rt.rig.counters.merged++;
     if (mr.attempts > 1) rt.rig.counters.reworkedMerged++;
     this.records.saveRig(rt.rig);

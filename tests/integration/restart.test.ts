@@ -101,17 +101,20 @@ describe('restarting a town on SQLite', () => {
     await store1.close().catch(() => {});
   });
 
-  it('frees the polecat of a landed bead when the process died after the bead was recorded done', async () => {
+  it('counts a landing once when the process died right after the rig counter was written', async () => {
     dbDir = await mkdtemp(path.join(os.tmpdir(), 'gt-db-'));
     const dbFile = path.join(dbDir, 'gastown.db');
     await migrateDatabase(dbFile);
     const store1 = await openStore(dbFile);
-    // Dies right after the bead's 'done' row is written: its polecat's row still says 'submitted'.
     const real = new CliGit();
+    // Dies after the first write that records the landing in the rig's counter (alone, or with the rest of its bookkeeping).
+    const counted = (rig: unknown) => (rig as { counters?: { merged?: number } }).counters?.merged === 1;
     const crash = crashPoint({
       store: store1,
       git: real,
-      storeDiesAfter: (method, args) => method === 'saveBead' && (args[0] as { status?: string }).status === 'done',
+      storeDiesAfter: (method, args) =>
+        (method === 'saveRig' && counted(args[0])) ||
+        (method === 'saveAll' && ((args[0] as { rigs?: unknown[] }).rigs ?? []).some(counted)),
     });
     h = await createHarness({ store: crash.store, git: crash.git });
     const town1 = await h.open();
@@ -120,14 +123,40 @@ describe('restarting a town on SQLite', () => {
     town1.beads.create({ rig: 'myproject', title: 'the one', paths: ['ui/'] });
     town1.start();
     for (let i = 0; i < 60 && !crash.dead(); i++) await h.clock.advance(1_000, () => crash.settle(town1));
-    expect(crash.dead(), 'the bead was recorded done').toBe(true);
+    expect(crash.dead(), 'the landing was counted').toBe(true);
     await crash.quiet();
-    expect((await store1.loadTown()).polecats.map((p) => p.state)).toEqual(['submitted']);
 
     const store2 = await openStore(dbFile);
     const town2 = await h.open({ store: store2, git: real });
-    const [polecat] = town2.polecats.list('myproject');
-    expect(polecat).toMatchObject({ state: 'idle', beadId: null });
+    expect(await mergeCommitSubjects(h.repoPath)).toHaveLength(1);
+    expect(town2.rigs.get('myproject')!.counters.merged, 'one landing, counted once').toBe(1);
+    expect(town2.beads.list()).toHaveLength(0);
+    await town2.stop();
+    await store2.close();
+    await store1.close().catch(() => {});
+  });
+
+  it('frees a polecat left holding a bead that landed (the record an older version could crash into)', async () => {
+    dbDir = await mkdtemp(path.join(os.tmpdir(), 'gt-db-'));
+    const dbFile = path.join(dbDir, 'gastown.db');
+    await migrateDatabase(dbFile);
+    const store1 = await openStore(dbFile);
+    h = await createHarness({ store: store1 });
+    const town1 = await h.open();
+    await town1.rigs.add({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 10_000 } });
+    await town1.polecats.add('myproject', 1);
+    const bead = town1.beads.create({ rig: 'myproject', title: 'the one', paths: ['ui/'] });
+    town1.start();
+    await runUntil(h.clock, town1, () => town1.beads.list().length === 0, 3_600_000);
+    await town1.stop();
+    // Landings used to write the bead's 'done' and the polecat's 'idle' apart; a crash between left this.
+    const [landed] = (await store1.loadTown()).polecats;
+    await store1.savePolecat({ ...landed, state: 'submitted', beadId: bead.id });
+    await store1.close();
+
+    const store2 = await openStore(dbFile);
+    const town2 = await h.open({ store: store2 });
+    expect(town2.polecats.list('myproject')[0]).toMatchObject({ state: 'idle', beadId: null });
     // Free again: it takes the next bead.
     town2.beads.create({ rig: 'myproject', title: 'the next', paths: ['core/'] });
     town2.start();
@@ -135,6 +164,5 @@ describe('restarting a town on SQLite', () => {
     expect(await mergeCommitSubjects(h.repoPath)).toHaveLength(2);
     await town2.stop();
     await store2.close();
-    await store1.close().catch(() => {});
   });
 });
