@@ -2,6 +2,7 @@
  * Server configuration from the environment, validated once at start so a typo fails
  * loudly instead of running a town with surprising settings.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_DEMO_SIZE, DEMO_SIZE_LIMITS } from './demo/demo-size';
@@ -36,6 +37,16 @@ const EnvSchema = z.object({
   GT_EVENT_RETENTION_DAYS: z.coerce.number().positive().max(3650).default(7),
   GT_AUDIT_RETENTION_DAYS: z.coerce.number().positive().max(3650).default(90),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  // Cluster mode (docs/cluster.md). Default: on when GT_DATABASE_URL names a shared database.
+  GT_CLUSTER: boolFlag.optional(),
+  // This server's name among the nodes: it goes in the database and in logs, so a plain word.
+  GT_NODE: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a node name is 1-63 letters, digits, dots, dashes or underscores')
+    .optional(),
+  // Real milliseconds. A node is dead, and its leases free, after GT_LEASE_TTL_MS without a heartbeat.
+  GT_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+  GT_LEASE_TTL_MS: z.coerce.number().int().min(300).max(600_000).default(10_000),
 });
 
 export interface ServerConfig {
@@ -64,7 +75,28 @@ export interface ServerConfig {
   /** How long the event log and the audit log keep a row (engine-clock ms). */
   eventRetentionMs: number;
   auditRetentionMs: number;
+  /** Cluster mode (docs/cluster.md); null: one server, every stored rig is its own, no leases. */
+  cluster: ClusterConfig | null;
   dev: boolean;
+}
+
+export interface ClusterConfig {
+  /** This node's name (GT_NODE, default the host name). */
+  node: string;
+  /** How often the node heartbeats and renews its leases (real ms). */
+  heartbeatMs: number;
+  /** How long a lease lasts without renewal (real ms, on the database's clock). */
+  leaseTtlMs: number;
+}
+
+/** A host name as a node name: the first label, cut to the node-name rule. */
+function defaultNodeName(): string {
+  const name = os
+    .hostname()
+    .split('.')[0]
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .slice(0, 63);
+  return /^[A-Za-z0-9]/.test(name) ? name : `node-${name}`;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
@@ -74,6 +106,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
     throw new Error(`Invalid configuration: ${problems}`);
   }
   const e = parsed.data;
+  // GT_DATABASE_URL itself is the store's setting (validated with it); here only whether it is set.
+  const clustered = e.GT_CLUSTER ?? Boolean(env.GT_DATABASE_URL);
+  // Two missed heartbeats before a lease lapses: one slow pass must not lose every rig.
+  if (clustered && e.GT_LEASE_TTL_MS < 2 * e.GT_HEARTBEAT_MS) {
+    throw new Error(
+      `Invalid configuration: GT_LEASE_TTL_MS (${e.GT_LEASE_TTL_MS}) must be at least twice GT_HEARTBEAT_MS (${e.GT_HEARTBEAT_MS})`,
+    );
+  }
   const dataDir = path.resolve(e.GT_DATA_DIR);
   return {
     port: e.PORT,
@@ -93,6 +133,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
     allowedHosts: parseAllowedHosts(e.GT_ALLOWED_HOSTS),
     eventRetentionMs: e.GT_EVENT_RETENTION_DAYS * DAY_MS,
     auditRetentionMs: e.GT_AUDIT_RETENTION_DAYS * DAY_MS,
+    cluster: clustered
+      ? { node: e.GT_NODE ?? defaultNodeName(), heartbeatMs: e.GT_HEARTBEAT_MS, leaseTtlMs: e.GT_LEASE_TTL_MS }
+      : null,
     dev: e.NODE_ENV !== 'production',
   };
 }

@@ -179,6 +179,7 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
   'beads POST': { path: '/api/beads', command: 'bead.create' },
   'commands/[name] POST': { path: '/api/commands/{name}', params: { name: 'bead.create' }, command: 'bead.create' },
   'commands GET': { path: '/api/commands' },
+  'cluster GET': { path: '/api/cluster' },
   'convoys/[id]/dispatch POST': {
     path: '/api/convoys/{id}/dispatch',
     params: { id: 'cv-zzunknown' },
