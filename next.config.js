@@ -6,6 +6,9 @@ const nextConfig = {
   poweredByHeader: false,
   typescript: { tsconfigPath: 'tsconfig.next.json' },
   reactStrictMode: true,
+  // A second server in the same checkout (two cluster nodes, tests/integration/cluster.test.ts)
+  // needs its own build directory: `next dev` locks its directory, one server per directory.
+  ...(process.env.GT_NEXT_DIST_DIR ? { distDir: process.env.GT_NEXT_DIST_DIR } : {}),
 };
 
 export default nextConfig;

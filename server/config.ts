@@ -20,6 +20,8 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   GT_DATA_DIR: z.string().min(1).default('./data'),
+  // The SQLite file; default <GT_DATA_DIR>/gastown.db. Nodes of a cluster on one machine share one.
+  GT_DATABASE_FILE: z.string().min(1).optional(),
   GT_TIME_SCALE: z.coerce.number().positive().max(10_000).default(1),
   GT_DEMO: boolFlag.default(true),
   // The demo town's size, bounded (see DEMO_SIZE_LIMITS for why).
@@ -119,7 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
     port: e.PORT,
     host: e.HOST,
     dataDir,
-    databaseFile: path.join(dataDir, 'gastown.db'),
+    databaseFile: e.GT_DATABASE_FILE ? path.resolve(e.GT_DATABASE_FILE) : path.join(dataDir, 'gastown.db'),
     timeScale: e.GT_TIME_SCALE,
     demo: e.GT_DEMO,
     demoSize: { rigs: e.GT_DEMO_RIGS, polecatsPerRig: e.GT_DEMO_POLECATS },
