@@ -39,6 +39,8 @@ export interface ClusterView {
   attached: string[];
   /** Writes this node had refused by a lease fence since it started. */
   fencedWrites: number;
+  /** Rigs this node lost to another (a renewal or a write refused) since it started. */
+  losses: number;
   nodes: ClusterNodeView[];
   /** Stored rigs no node holds a live lease on (waiting for a claim). */
   unowned: ClusterLeaseView[];

@@ -201,7 +201,7 @@ async function main(): Promise<void> {
       cluster: () =>
         clusterView({
           town,
-          cluster: config.cluster && leases ? { config: config.cluster, leases } : null,
+          cluster: config.cluster && leases && ownership ? { config: config.cluster, leases, ownership } : null,
           nodeName: os.hostname().split('.')[0],
           url: () => publicBase,
           startedAt,

@@ -2,13 +2,14 @@
 import type { ClusterLeaseView, ClusterNodeView, ClusterView } from '../../contracts/cluster';
 import type { ClusterConfig } from '../config';
 import { isLive } from '../engine/lease';
+import type { Ownership } from '../engine/ownership';
 import type { Town } from '../engine/town';
 import type { PrismaLeases } from '../store/prisma-leases';
 
 export interface ClusterViewDeps {
   town: Town;
   /** Null in single-server mode. */
-  cluster: { config: ClusterConfig; leases: PrismaLeases } | null;
+  cluster: { config: ClusterConfig; leases: PrismaLeases; ownership: Ownership } | null;
   /** This server's name in single mode (the host name) and its address once it listens. */
   nodeName: string;
   url: () => string | null;
@@ -29,6 +30,7 @@ export async function clusterView(deps: ClusterViewDeps): Promise<ClusterView> {
       leaseTtlMs: null,
       attached,
       fencedWrites: 0,
+      losses: 0,
       nodes: [
         {
           name: deps.nodeName,
@@ -43,7 +45,7 @@ export async function clusterView(deps: ClusterViewDeps): Promise<ClusterView> {
       unowned: [],
     };
   }
-  const { config, leases } = deps.cluster;
+  const { config, leases, ownership } = deps.cluster;
   const [now, nodes, rows, stored] = await Promise.all([
     leases.now(),
     leases.listNodes(),
@@ -62,7 +64,7 @@ export async function clusterView(deps: ClusterViewDeps): Promise<ClusterView> {
     name: n.name,
     url: n.url,
     self: n.name === config.node,
-    alive: now - n.heartbeatAt < config.leaseTtlMs,
+    alive: now - n.heartbeatAt < n.ttlMs, // by its own TTL: nodes may run with different ones
     startedAt: n.startedAt,
     heartbeatAgeMs: now - n.heartbeatAt,
     rigs: rows.filter((l) => l.owner === n.name && isLive(l, now)).map(view),
@@ -78,6 +80,7 @@ export async function clusterView(deps: ClusterViewDeps): Promise<ClusterView> {
     leaseTtlMs: config.leaseTtlMs,
     attached,
     fencedWrites: town.fencedWrites,
+    losses: ownership.losses,
     nodes: nodeViews,
     unowned,
   };

@@ -61,7 +61,7 @@ export class Ownership {
   async pass(): Promise<void> {
     const { leases, holdings, node, log } = this.options;
     try {
-      const now = await leases.heartbeat({ name: node.name, url: node.url(), startedAt: node.startedAt });
+      const now = await leases.heartbeat({ name: node.name, url: node.url(), startedAt: node.startedAt, ttlMs: holdings.ttlMs });
       for (const { rig, epoch } of holdings.list()) {
         const renewed = await leases.renew(rig, node.name, epoch, holdings.ttlMs);
         if (!renewed) await this.lose(rig, `its lease (epoch ${epoch}) was taken`);

@@ -327,6 +327,8 @@ export interface NodeRecord {
   url: string | null;
   startedAt: number;
   heartbeatAt: number;
+  /** Dead once this long passes without a heartbeat (the node's lease TTL). */
+  ttlMs: number;
 }
 
 /**
@@ -354,7 +356,7 @@ export interface LeasePort {
    */
   now(): Promise<number>;
   /** Registers `node` (or refreshes its heartbeat and address); returns the database time it was stamped with. */
-  heartbeat(node: { name: string; url: string | null; startedAt: number }): Promise<number>;
+  heartbeat(node: Omit<NodeRecord, 'heartbeatAt'>): Promise<number>;
   listNodes(): Promise<NodeRecord[]>;
   listLeases(): Promise<RigLease[]>;
   /** Takes `rig` for `node` when it is free, expired, or `node`'s own from an earlier run: the epoch goes up. Null: held by another. */

@@ -31,12 +31,13 @@ export class PrismaLeases implements LeasePort {
     return this.clock();
   }
 
-  async heartbeat(node: { name: string; url: string | null; startedAt: number }): Promise<number> {
+  async heartbeat(node: Omit<NodeRecord, 'heartbeatAt'>): Promise<number> {
     const at = await this.now();
+    const row = { url: node.url, startedAt: node.startedAt, heartbeatAt: at, ttlMs: node.ttlMs };
     await this.prisma.node.upsert({
       where: { name: node.name },
-      create: { name: node.name, url: node.url, startedAt: node.startedAt, heartbeatAt: at },
-      update: { url: node.url, startedAt: node.startedAt, heartbeatAt: at },
+      create: { name: node.name, ...row },
+      update: row,
       select: { name: true },
     });
     return at;

@@ -148,10 +148,12 @@ describe('rig leases and fencing on a shared SQLite file', () => {
 
   it('registers nodes with heartbeats on the database clock', async () => {
     const a = await node('a');
-    await a.leases.heartbeat({ name: 'a', url: 'http://127.0.0.1:1', startedAt: 5 });
+    await a.leases.heartbeat({ name: 'a', url: 'http://127.0.0.1:1', startedAt: 5, ttlMs: TTL });
     dbNow += 2_000;
-    await a.leases.heartbeat({ name: 'a', url: 'http://127.0.0.1:2', startedAt: 5 });
-    expect(await a.leases.listNodes()).toEqual([{ name: 'a', url: 'http://127.0.0.1:2', startedAt: 5, heartbeatAt: dbNow }]);
+    await a.leases.heartbeat({ name: 'a', url: 'http://127.0.0.1:2', startedAt: 5, ttlMs: TTL });
+    expect(await a.leases.listNodes()).toEqual([
+      { name: 'a', url: 'http://127.0.0.1:2', startedAt: 5, heartbeatAt: dbNow, ttlMs: TTL },
+    ]);
   });
 
   it("refuses every rig write of an owner whose lease was stolen, and changes nothing, while the new owner's writes land", async () => {

@@ -3,7 +3,8 @@ CREATE TABLE "Node" (
     "name" TEXT NOT NULL PRIMARY KEY,
     "url" TEXT,
     "startedAt" REAL NOT NULL,
-    "heartbeatAt" REAL NOT NULL
+    "heartbeatAt" REAL NOT NULL,
+    "ttlMs" REAL NOT NULL
 );
 
 -- CreateTable
