@@ -3,7 +3,8 @@
  * (docs/cluster.md): each owns the rigs it added, by lease; one is killed with SIGKILL and
  * the other claims its rigs once their leases lapse, rebuilding them from the store; and a
  * node paused with SIGSTOP past its lease wakes up unable to write its lost rig's records
- * or land on its upstream (asserted on the database and the upstream, not on logs).
+ * or land on its upstream (asserted on the database and the upstream, not on logs; the
+ * refused writes themselves are pinned down step by step in fencing.test.ts).
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -155,7 +156,7 @@ describe('a town on two nodes sharing one database', { timeout: 600_000 }, () =>
     }
   });
 
-  it('refuses the writes and landings of a node paused past its lease, once another node claimed its rig', async () => {
+  it("leaves a lost rig's records and upstream as the new owner left them when a node paused past its lease wakes up", async () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'gt-cluster-'));
     // a's leases lapse 3 s after its last heartbeat; b's last a minute, so b's claim stays
     // live after b is killed below, and a, awake again, must not take the rig back.
