@@ -137,6 +137,20 @@ withJson(rig.command('list').description('every rig')).action(async (opts: { jso
     o.rigs.map((r) => [r.name, r.status, r.tier, r.polecats.length, r.queueDepth, r.merged, r.conflicts, r.refineryWorkers]),
   );
 });
+withJson(
+  rig
+    .command('move')
+    .description('move a rig to another node of the cluster: drained here, its lease handed over, attached there')
+    .argument('<rig>')
+    .argument('<node>'),
+).action(async (rigName: string, node: string, opts: { json?: boolean }) => {
+  const moved = await command<{ rig: string; from: string; to: string; epoch: number }>('rig.move', { rig: rigName, node });
+  if (opts.json) return json(moved);
+  console.log(
+    `${moved.rig}: moved from ${moved.from} to ${moved.to} (lease epoch ${moved.epoch}); ${moved.to} attaches it on its next heartbeat`,
+  );
+});
+
 /** A clone's wait: the server gives up after 10 minutes (server/rigs/rig-cloner.ts); this waits a little longer. */
 const CLONE_WAIT_MS = 11 * 60_000;
 

@@ -54,6 +54,7 @@ import { createPrometheusRegistry } from './metrics/prometheus';
 import { LabService } from './lab/service';
 import { LeaseHoldings } from './engine/lease-holdings';
 import { Ownership } from './engine/ownership';
+import { EngineError } from './engine/errors';
 import { PrismaLeases } from './store/prisma-leases';
 import { startHeartbeat, type Heartbeat } from './cluster/heartbeat';
 import { clusterView } from './cluster/view';
@@ -156,10 +157,23 @@ async function main(): Promise<void> {
     log.info(`agents and checks run ${sandbox.user ? `as user ${sandbox.user.name}` : 'in namespaces without the token files'}`);
   // Rigs added from a URL are cloned beside the data (gt rig add; server/rigs/rig-cloner.ts).
   const rigCloner = new RigCloner({ town, upstream, rigsRoot: path.join(config.dataDir, 'rigs') });
-  const commands = createCommandBus({ engine: town, alerts: monitoring.alerts, rigCloner });
-  town.start();
   let heartbeat: Heartbeat | null = null;
   let ownership: Ownership | null = null;
+  const commands = createCommandBus({
+    engine: town,
+    alerts: monitoring.alerts,
+    rigCloner,
+    // Built below, once the town runs; a move before that finds no rig of this node's.
+    cluster: config.cluster
+      ? {
+          moveRig: (rig, node) => {
+            if (!ownership) throw new EngineError('unavailable', 'the cluster node is still starting');
+            return ownership.moveOut(rig, node);
+          },
+        }
+      : undefined,
+  });
+  town.start();
   if (config.cluster && leases && holdings) {
     const cluster = config.cluster;
     ownership = new Ownership({

@@ -29,6 +29,13 @@ export interface CommandContext {
   clock: Clock;
   /** Clones rigs from their upstream (rig.add); absent where no data directory is set up: `unavailable`. */
   rigCloner?: RigCloner;
+  /** Cluster mode's controls (docs/cluster.md); absent on a single server: `unavailable`. */
+  cluster?: ClusterControl;
+}
+
+/** What commands may ask of this node's Ownership. */
+export interface ClusterControl {
+  moveRig(rig: string, node: string): Promise<{ rig: string; from: string; to: string; epoch: number }>;
 }
 
 export interface CommandDefinition<S extends z.ZodType, O> {

@@ -15,6 +15,7 @@
  * The pass reads no clock of its own: lease times are the database's (LeasePort.now).
  */
 import type { Logger } from './context';
+import { conflict, notFound } from './errors';
 import { isLive } from './lease';
 import type { LeaseHoldings } from './lease-holdings';
 import type { LeasePort } from './ports';
@@ -82,6 +83,38 @@ export class Ownership {
       }
     } catch (err) {
       log.warn('cluster: a heartbeat pass failed; the next one tries again', { error: String(err) });
+    }
+  }
+
+  /**
+   * Moves a rig this node runs to node `to` (gt rig move): drained and detached here (its
+   * writes land first), then its lease handed to `to`, which claims and attaches it on its
+   * next heartbeat. Refused when this node does not hold the rig or `to` is not alive.
+   */
+  async moveOut(rig: string, to: string): Promise<{ rig: string; from: string; to: string; epoch: number }> {
+    const { leases, holdings, rigs, node } = this.options;
+    const epoch = holdings.epochOf(rig);
+    if (epoch === undefined || !rigs.get(rig)) {
+      const lease = (await leases.listLeases()).find((l) => l.rig === rig);
+      if (!lease) throw notFound('rig', rig);
+      throw conflict(`rig '${rig}' is run by node '${lease.owner ?? 'none'}', not '${node.name}': move it there`);
+    }
+    if (to === node.name) throw conflict(`rig '${rig}' is already on node '${to}'`);
+    const [now, nodes] = await Promise.all([leases.now(), leases.listNodes()]);
+    const target = nodes.find((n) => n.name === to);
+    if (!target) throw notFound('node', to);
+    if (now - target.heartbeatAt >= target.ttlMs)
+      throw conflict(`node '${to}' is not alive (no heartbeat for ${now - target.heartbeatAt} ms)`);
+    this.losing.add(rig); // the heartbeat neither renews nor reclaims it meanwhile
+    try {
+      await rigs.detach(rig);
+      holdings.drop(rig);
+      if (!(await leases.hand(rig, node.name, epoch, to, holdings.ttlMs)))
+        throw conflict(`rig '${rig}': its lease moved on while it was drained (another node claimed it)`);
+      this.options.log.info(`cluster: moved rig ${rig} to node ${to} (epoch ${epoch + 1})`);
+      return { rig, from: node.name, to, epoch: epoch + 1 };
+    } finally {
+      this.losing.delete(rig);
     }
   }
 

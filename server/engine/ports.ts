@@ -365,6 +365,10 @@ export interface LeasePort {
   renew(rig: string, node: string, epoch: number, ttlMs: number): Promise<RigLease | null>;
   /** Gives the rig up (a move or a clean stop): free at once for the next claim. False when it was not ours any more. */
   release(rig: string, node: string, epoch: number): Promise<boolean>;
+  /** Gives the rig to node `to` (gt rig move): its lease, epoch + 1, for `ttlMs`. False when it was not ours any more. */
+  hand(rig: string, node: string, epoch: number, to: string, ttlMs: number): Promise<boolean>;
+  /** Names of every stored rig (each wants an owner), in name order. */
+  rigNames(): Promise<string[]>;
 }
 
 /**

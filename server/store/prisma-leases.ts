@@ -69,6 +69,10 @@ export class PrismaLeases implements LeasePort {
     return (await this.apply(rig, { type: 'release', node, epoch }, 0)) !== null;
   }
 
+  async hand(rig: string, node: string, epoch: number, to: string, ttlMs: number): Promise<boolean> {
+    return (await this.apply(rig, { type: 'hand', node, epoch, to }, ttlMs)) !== null;
+  }
+
   /** Read, decide, compare-and-swap: the new lease, or null when refused or beaten to it. */
   private async apply(rig: string, event: LeaseEvent, ttlMs: number): Promise<RigLease | null> {
     const now = await this.now();

@@ -110,7 +110,7 @@ describe('a town on two nodes sharing one database', { timeout: 600_000 }, () =>
   const owned = (view: ClusterView, node: string) =>
     (view.nodes.find((n) => n.name === node)?.rigs ?? []).map((l) => `${l.rig}@${l.epoch}`).sort();
 
-  it("lets the surviving node claim a killed node's rigs once their leases lapse, and says so", async () => {
+  it("moves a rig between nodes, and lets the surviving node claim a killed node's rigs once their leases lapse", async () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'gt-cluster-'));
     const a = await startNode('node-a');
     const b = await startNode('node-b');
@@ -138,6 +138,23 @@ describe('a town on two nodes sharing one database', { timeout: 600_000 }, () =>
     expect(before.attached).toEqual(['alpha', 'beta']);
     expect((await cluster(b)).attached).toEqual(['delta', 'gamma']);
 
+    // gt rig move: drained on a, handed to b (epoch 2), claimed and attached by b (epoch 3).
+    await expect(command(b, 'rig.move', { rig: 'alpha', node: 'node-b' })).rejects.toThrow(/409.*run by node 'node-a'/);
+    await expect(command(a, 'rig.move', { rig: 'alpha', node: 'node-z' })).rejects.toThrow(/404/);
+    expect(await command(a, 'rig.move', { rig: 'beta', node: 'node-b' })).toEqual({
+      rig: 'beta',
+      from: 'node-a',
+      to: 'node-b',
+      epoch: 2,
+    });
+    const moved = await until(
+      () => cluster(b),
+      (v) => v.attached.includes('beta'),
+    );
+    expect(owned(moved, 'node-b')).toEqual(['beta@3', 'delta@1', 'gamma@1']);
+    expect(owned(moved, 'node-a')).toEqual(['alpha@1']);
+    expect((await cluster(a)).attached).toEqual(['alpha']);
+
     b.run.crash(); // kill -9: no release, its leases must lapse
     await b.run.exited;
 
@@ -145,13 +162,13 @@ describe('a town on two nodes sharing one database', { timeout: 600_000 }, () =>
       () => cluster(a),
       (v) => owned(v, 'node-a').length === 4,
     );
-    expect(owned(after, 'node-a')).toEqual(['alpha@1', 'beta@1', 'delta@2', 'gamma@2']);
+    expect(owned(after, 'node-a')).toEqual(['alpha@1', 'beta@4', 'delta@2', 'gamma@2']);
     expect(after.nodes.find((n) => n.name === 'node-b')).toMatchObject({ alive: false, rigs: [] });
     expect(after.attached).toEqual(['alpha', 'beta', 'delta', 'gamma']);
     expect(after.unowned).toEqual([]);
     // Rebuilt from the store: node-b's rigs are here with their polecats.
     const town = await api<TownOverview>(a, 'GET', '/api/town');
-    for (const rig of ['gamma', 'delta']) {
+    for (const rig of ['beta', 'gamma', 'delta']) {
       expect(town.rigs.find((r) => r.name === rig)?.polecats).toHaveLength(1);
     }
   });

@@ -68,4 +68,25 @@ describe('the rig lease', () => {
       next: { rig: 'r', owner: 'b', epoch: 4, expiresAt: 15_001 },
     });
   });
+
+  it('hands a lease to the named node at the next epoch, and only its owner at its epoch may', () => {
+    const lease = held('a', 3, 11_000);
+    expect(leaseTransition(lease, { type: 'hand', node: 'a', epoch: 3, to: 'b' }, 'r', 5_000, TTL)).toEqual({
+      ok: true,
+      next: { rig: 'r', owner: 'b', epoch: 4, expiresAt: 15_000 },
+    });
+    expect(leaseTransition(lease, { type: 'hand', node: 'a', epoch: 2, to: 'b' }, 'r', 5_000, TTL)).toEqual({
+      ok: false,
+      refusal: 'stale',
+    });
+    expect(leaseTransition(lease, { type: 'hand', node: 'c', epoch: 3, to: 'c' }, 'r', 5_000, TTL)).toEqual({
+      ok: false,
+      refusal: 'stale',
+    });
+    // Handed over, it is b's: a third node cannot claim it in between.
+    expect(leaseTransition(held('b', 4, 15_000), { type: 'claim', node: 'c' }, 'r', 6_000, TTL)).toEqual({
+      ok: false,
+      refusal: 'held',
+    });
+  });
 });
