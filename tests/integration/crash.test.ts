@@ -1,5 +1,5 @@
 /**
- * Crash safety of the real server: the demo town runs in `tsx server/main.ts` on a data
+ * Crash safety of the real server: the demo town runs in `node --import tsx server/main.ts` on a data
  * directory that outlives it, and its whole process group is SIGKILLed over and over at
  * random points (during start-up and reconciliation, mid-validation, and right after the
  * Refinery moved the target ref, before or while the database hears of it), then started
@@ -396,6 +396,12 @@ describe('the real server under repeated SIGKILL', () => {
           .toBe(false);
       }
       expect.soft(reopened.merging, "rows left 'merging' after reopening the town").toBe(0);
+      expect
+        .soft(
+          stuck.map((p) => p.id),
+          "polecats still 'submitted' on a bead that landed",
+        )
+        .toEqual([]);
       expect.soft(reopened.merged, 'reopening must not land or unland anything').toEqual(mergedRows.map((mr) => mr.id).sort());
 
       // 5. done beads are exactly the landed ones
