@@ -170,6 +170,10 @@ async function main(): Promise<void> {
             if (!ownership) throw new EngineError('unavailable', 'the cluster node is still starting');
             return ownership.moveOut(rig, node);
           },
+          checkNewRigName: async (name) => {
+            if ((await leases!.rigNames()).includes(name))
+              throw new EngineError('conflict', `rig '${name}' already exists in the town`);
+          },
         }
       : undefined,
   });

@@ -36,6 +36,8 @@ export interface CommandContext {
 /** What commands may ask of this node's Ownership. */
 export interface ClusterControl {
   moveRig(rig: string, node: string): Promise<{ rig: string; from: string; to: string; epoch: number }>;
+  /** Refuses (409) a new rig's name another node's rig already has: this node's memory does not know those. */
+  checkNewRigName(name: string): Promise<void>;
 }
 
 export interface CommandDefinition<S extends z.ZodType, O> {

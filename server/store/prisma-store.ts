@@ -23,7 +23,7 @@ import type {
 import type { DomainEvent } from '../../contracts/events';
 import type { AuditEntry, AuditRecord, StoredEvent } from '../../contracts/activity';
 import type { BeadQuery, EventQuery, RecordChange, TownState, TownStore, WriteFence } from '../engine/ports';
-import { holdFence, rigOfPolecatId } from './fence';
+import { fenceFailure, fenceStatements, rigOfPolecatId } from './fence';
 import {
   auditFromRow,
   auditToRow,
@@ -96,8 +96,8 @@ export class PrismaStore implements TownStore {
 
   /**
    * Runs `write` for records of `rigs`: unfenced, as it is (one statement or a batch
-   * transaction, as before clusters); fenced, in one interactive transaction that first
-   * checks the leases (store/fence.ts), so a stale owner's write changes nothing.
+   * transaction, as before clusters); fenced, in one batch transaction opened by the lease
+   * checks (store/fence.ts), so a stale owner's write changes nothing.
    */
   private async rigScoped(rigs: string[], write: (db: Db) => Prisma.PrismaPromise<unknown>[]): Promise<void> {
     const fence = this.fence;
@@ -107,11 +107,13 @@ export class PrismaStore implements TownStore {
       else await this.prisma.$transaction(ops);
       return;
     }
-    const created = await this.prisma.$transaction(async (tx) => {
-      const taken = await holdFence(tx, fence, rigs);
-      for (const op of write(tx)) await op;
-      return taken;
-    });
+    const touched = [...new Set(rigs)];
+    const { statements, created } = await fenceStatements(this.prisma, fence, touched);
+    try {
+      await this.prisma.$transaction([...statements, ...write(this.prisma)]);
+    } catch (err) {
+      throw (await fenceFailure(this.prisma, fence, touched)) ?? err;
+    }
     for (const lease of created) fence.created(lease);
   }
 

@@ -138,6 +138,12 @@ describe('a town on two nodes sharing one database', { timeout: 600_000 }, () =>
     expect(before.attached).toEqual(['alpha', 'beta']);
     expect((await cluster(b)).attached).toEqual(['delta', 'gamma']);
 
+    // A name another node's rig has is refused before anything is cloned.
+    await expect(command(b, 'rig.add', { name: 'alpha', url: await upstream('alpha-again') })).rejects.toThrow(
+      /409.*already exists/,
+    );
+    expect(existsSync(path.join(root, 'node-b', 'rigs', 'alpha'))).toBe(false);
+
     // gt rig move: drained on a, handed to b (epoch 2), claimed and attached by b (epoch 3).
     await expect(command(b, 'rig.move', { rig: 'alpha', node: 'node-b' })).rejects.toThrow(/409.*run by node 'node-a'/);
     await expect(command(a, 'rig.move', { rig: 'alpha', node: 'node-z' })).rejects.toThrow(/404/);
