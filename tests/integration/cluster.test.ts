@@ -58,7 +58,9 @@ describe('a town on two nodes sharing one database', { timeout: 600_000 }, () =>
         GT_DATABASE_FILE: path.join(root, 'shared.db'),
         GT_OPERATOR_TOKEN: TOKEN,
         GT_HEARTBEAT_MS: '500',
-        GT_LEASE_TTL_MS: '3000',
+        // Generous for a loaded machine: a page compiling in `next dev` stalls a node's
+        // event loop for seconds, and a stall past the TTL loses its leases (as it should).
+        GT_LEASE_TTL_MS: '6000',
         // `next dev` locks its directory: a second server in this checkout builds in its own.
         ...(production || runs.length === 0 ? {} : { GT_NEXT_DIST_DIR: `.next/cluster-test-${name}` }),
         ...env,
@@ -181,7 +183,7 @@ describe('a town on two nodes sharing one database', { timeout: 600_000 }, () =>
 
   it("leaves a lost rig's records and upstream as the new owner left them when a node paused past its lease wakes up", async () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'gt-cluster-'));
-    // a's leases lapse 3 s after its last heartbeat; b's last a minute, so b's claim stays
+    // a's leases lapse 6 s after its last heartbeat; b's last a minute, so b's claim stays
     // live after b is killed below, and a, awake again, must not take the rig back.
     // a's agents take 12 s of engine time, 3 s real: they finish while a is paused, so a wakes
     // up with work of the lost rig to record (refused) as well as its heartbeat to renew.
