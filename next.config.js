@@ -1,3 +1,5 @@
+const distDir = globalThis.process.env.GT_NEXT_DIST_DIR;
+
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   // The engine runs in the custom server (server/main.ts); pages reach it through the
@@ -8,7 +10,7 @@ const nextConfig = {
   reactStrictMode: true,
   // A second server in the same checkout (two cluster nodes, tests/integration/cluster.test.ts)
   // needs its own build directory: `next dev` locks its directory, one server per directory.
-  ...(process.env.GT_NEXT_DIST_DIR ? { distDir: process.env.GT_NEXT_DIST_DIR } : {}),
+  ...(distDir ? { distDir } : {}),
 };
 
 export default nextConfig;

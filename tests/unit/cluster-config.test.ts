@@ -1,6 +1,8 @@
 /** Cluster mode's configuration (server/config.ts, docs/cluster.md): off unless asked, checked at start. */
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../server/config';
+import { loadConfig as load } from '../../server/config';
+
+const loadConfig = (vars: Record<string, string>) => load(vars as NodeJS.ProcessEnv);
 
 describe('cluster configuration', () => {
   it('runs a single server, with no cluster at all, by default', () => {
