@@ -1,3 +1,5 @@
+const distDir = globalThis.process.env.GT_NEXT_DIST_DIR;
+
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   // The engine runs in the custom server (server/main.ts); pages reach it through the
@@ -9,6 +11,9 @@ const nextConfig = {
   ...(process.env.GT_NEXT_DIST_DIR ? { distDir: process.env.GT_NEXT_DIST_DIR } : {}),
   typescript: { tsconfigPath: 'tsconfig.next.json' },
   reactStrictMode: true,
+  // A second server in the same checkout (two cluster nodes, tests/integration/cluster.test.ts)
+  // needs its own build directory: `next dev` locks its directory, one server per directory.
+  ...(distDir ? { distDir } : {}),
 };
 
 export default nextConfig;

@@ -20,6 +20,7 @@ import type { CostsView } from '../contracts/costs';
 import type { Escalation, Rig } from '../contracts/records';
 import type { Alert } from '../contracts/alerts';
 import type { MergeResult, SplitPlan, SuggestedSplit, SplitPreview } from '../contracts/split';
+import type { ClusterView } from '../contracts/cluster';
 
 const program = new Command('gt')
   .description('Gas Town: rigs, merge queues, convoys and costs of a running town')
@@ -53,6 +54,31 @@ withJson(program.command('status').description('the town: rigs, agents, the Deac
         `${r.witness.interval_s}s`,
       ]),
     );
+  },
+);
+
+const cluster = program.command('cluster').description('the nodes of the town and the rigs each owns (docs/cluster.md)');
+withJson(cluster.command('status').description('nodes, alive or not, the rigs each owns, lease epochs')).action(
+  async (opts: { json?: boolean }) => {
+    const c = await api<ClusterView>('GET', '/api/cluster');
+    if (opts.json) return json(c);
+    const lease = (l: { rig: string; epoch: number | null }) => (l.epoch === null ? l.rig : `${l.rig}@${l.epoch}`);
+    console.log(
+      c.mode === 'single'
+        ? `${colour.bold('single server')} ${c.node}: every rig is its own, nothing is leased`
+        : `${colour.bold('cluster')} seen from ${c.node}: heartbeat ${c.heartbeatMs} ms, lease TTL ${c.leaseTtlMs} ms`,
+    );
+    table(
+      ['NODE', 'ALIVE', 'HEARTBEAT', 'URL', 'RIGS (RIG@EPOCH)'],
+      c.nodes.map((n) => [
+        n.name + (n.self ? ' *' : ''),
+        n.alive ? colour.green('yes') : colour.red('no'),
+        `${secs(n.heartbeatAgeMs)} ago`,
+        n.url ?? '—',
+        n.rigs.map(lease).join(' ') || '—',
+      ]),
+    );
+    if (c.unowned.length > 0) console.log(colour.yellow(`unowned (waiting for a claim): ${c.unowned.map(lease).join(' ')}`));
   },
 );
 
@@ -111,6 +137,20 @@ withJson(rig.command('list').description('every rig')).action(async (opts: { jso
     o.rigs.map((r) => [r.name, r.status, r.tier, r.polecats.length, r.queueDepth, r.merged, r.conflicts, r.refineryWorkers]),
   );
 });
+withJson(
+  rig
+    .command('move')
+    .description('move a rig to another node of the cluster: drained here, its lease handed over, attached there')
+    .argument('<rig>')
+    .argument('<node>'),
+).action(async (rigName: string, node: string, opts: { json?: boolean }) => {
+  const moved = await command<{ rig: string; from: string; to: string; epoch: number }>('rig.move', { rig: rigName, node });
+  if (opts.json) return json(moved);
+  console.log(
+    `${moved.rig}: moved from ${moved.from} to ${moved.to} (lease epoch ${moved.epoch}); ${moved.to} attaches it on its next heartbeat`,
+  );
+});
+
 /** A clone's wait: the server gives up after 10 minutes (server/rigs/rig-cloner.ts); this waits a little longer. */
 const CLONE_WAIT_MS = 11 * 60_000;
 

@@ -22,6 +22,8 @@ const EnvSchema = z.object({
   GT_DATA_DIR: z.string().min(1).default('./data'),
   // Unset: the embedded SQLite file. Set: a PostgreSQL database shared by the town's servers.
   GT_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgresql:// (or postgres://) URL' }).optional(),
+  // The SQLite file; default <GT_DATA_DIR>/gastown.db. Nodes of a cluster on one machine share one.
+  GT_DATABASE_FILE: z.string().min(1).optional(),
   GT_TIME_SCALE: z.coerce.number().positive().max(10_000).default(1),
   GT_DEMO: boolFlag.default(true),
   // The demo town's size, bounded (see DEMO_SIZE_LIMITS for why).
@@ -51,6 +53,11 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9:._-]{0,99}$/, 'letters, digits, : . _ - (at most 100)')
     .default('gastown'),
+  // Cluster mode (docs/cluster.md). Default: on when GT_DATABASE_URL names a shared database.
+  GT_CLUSTER: boolFlag.optional(),
+  // Real milliseconds. A node is dead, and its leases free, after GT_LEASE_TTL_MS without a heartbeat.
+  GT_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+  GT_LEASE_TTL_MS: z.coerce.number().int().min(300).max(600_000).default(10_000),
 });
 
 export type DatabaseConfig = { provider: 'sqlite'; file: string } | { provider: 'postgresql'; url: string };
@@ -98,7 +105,18 @@ export interface ServerConfig {
   /** Redis for live streams across nodes (GT_REDIS_URL); null: one server, nothing shared. */
   redisUrl: string | null;
   redisPrefix: string;
+  /** Cluster mode (docs/cluster.md); null: one server, every stored rig is its own, no leases. */
+  cluster: ClusterConfig | null;
   dev: boolean;
+}
+
+export interface ClusterConfig {
+  /** This node's name (GT_NODE, default the host name). */
+  node: string;
+  /** How often the node heartbeats and renews its leases (real ms). */
+  heartbeatMs: number;
+  /** How long a lease lasts without renewal (real ms, on the database's clock). */
+  leaseTtlMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
@@ -108,6 +126,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
     throw new Error(`Invalid configuration: ${problems}`);
   }
   const e = parsed.data;
+  // A shared database means several servers, unless told otherwise.
+  const clustered = e.GT_CLUSTER ?? Boolean(e.GT_DATABASE_URL);
+  // Two missed heartbeats before a lease lapses: one slow pass must not lose every rig.
+  if (clustered && e.GT_LEASE_TTL_MS < 2 * e.GT_HEARTBEAT_MS) {
+    throw new Error(
+      `Invalid configuration: GT_LEASE_TTL_MS (${e.GT_LEASE_TTL_MS}) must be at least twice GT_HEARTBEAT_MS (${e.GT_HEARTBEAT_MS})`,
+    );
+  }
   const dataDir = path.resolve(e.GT_DATA_DIR);
   return {
     port: e.PORT,
@@ -115,7 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
     dataDir,
     database: e.GT_DATABASE_URL
       ? { provider: 'postgresql', url: e.GT_DATABASE_URL }
-      : { provider: 'sqlite', file: path.join(dataDir, 'gastown.db') },
+      : { provider: 'sqlite', file: e.GT_DATABASE_FILE ? path.resolve(e.GT_DATABASE_FILE) : path.join(dataDir, 'gastown.db') },
     timeScale: e.GT_TIME_SCALE,
     demo: e.GT_DEMO,
     demoSize: { rigs: e.GT_DEMO_RIGS, polecatsPerRig: e.GT_DEMO_POLECATS },
@@ -132,6 +158,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
     node: e.GT_NODE ?? hostNode(),
     redisUrl: e.GT_REDIS_URL ?? null,
     redisPrefix: e.GT_REDIS_PREFIX,
+    cluster: clustered
+      ? { node: e.GT_NODE ?? hostNode(), heartbeatMs: e.GT_HEARTBEAT_MS, leaseTtlMs: e.GT_LEASE_TTL_MS }
+      : null,
     dev: e.NODE_ENV !== 'production',
   };
 }

@@ -4,10 +4,11 @@
  *
  * Start order: config -> data directory -> credentials -> migrations -> store -> engine
  * (reconciled with git) -> demo seed on an empty town -> monitoring (metrics, alert rules)
- * -> engine started -> Next prepared -> listen (behind the auth gate) -> sign-in URL printed.
+ * -> engine started -> in cluster mode, the first heartbeat (claims and attaches this node's
+ * rigs, docs/cluster.md) -> Next prepared -> listen (behind the auth gate) -> sign-in URL printed.
  * Stop order (SIGINT/SIGTERM): stop accepting requests -> realtime closed -> monitoring
- * stopped -> engine stopped (the merge in hand finishes, agents parked) -> writes drained
- * -> database closed.
+ * stopped -> heartbeat stopped -> engine stopped (the merge in hand finishes, agents parked)
+ * -> writes drained -> leases released (cluster mode) -> database closed.
  */
 import { createServer } from 'node:http';
 import os from 'node:os';
@@ -51,6 +52,12 @@ import { createMonitoring } from './metrics/monitoring';
 import { PrismaMetricsStore } from './metrics/prisma-series-store';
 import { createPrometheusRegistry } from './metrics/prometheus';
 import { LabService } from './lab/service';
+import { LeaseHoldings } from './engine/lease-holdings';
+import { Ownership } from './engine/ownership';
+import { EngineError } from './engine/errors';
+import { PrismaLeases, databaseClock } from './store/prisma-leases';
+import { startHeartbeat, type Heartbeat } from './cluster/heartbeat';
+import { clusterView } from './cluster/view';
 import { protectSecrets, townSandbox } from './spawner/sandbox';
 
 const log: Logger = {
@@ -76,7 +83,13 @@ async function main(): Promise<void> {
   // SQLite under the data directory, or PostgreSQL with GT_DATABASE_URL; migrated first.
   const database = await openStoreDatabase(config.database, projectRoot);
   const prisma = database.client;
-  const store = new PrismaStore(prisma);
+  // Cluster mode (docs/cluster.md): rig writes are fenced by this node's lease epochs, and
+  // the engine attaches only the rigs it claims. One server (the default): neither.
+  const leases = config.cluster ? new PrismaLeases(prisma, databaseClock(database)) : null;
+  const holdings =
+    config.cluster && leases ? new LeaseHoldings(config.cluster.node, config.cluster.leaseTtlMs, () => leases.now()) : null;
+  const store = new PrismaStore(prisma, holdings ? { fence: holdings } : {});
+  const startedAt = leases ? await leases.now() : Date.now();
   // Where `gt` and `bd` find this server when run on the same machine (see cli/client.ts);
   // written before any agent starts, so an agent's sandbox can cover it (spawner/sandbox.ts).
   const writeCliFile = (port: number) =>
@@ -110,13 +123,17 @@ async function main(): Promise<void> {
     checks: new CheckRunner({ scratchRoot: path.join(config.dataDir, 'scratch') }),
     workDir: config.dataDir,
     log,
+    attachStored: !config.cluster,
   });
   ledger.attach(town.bus);
   const disk = new WorktreeDiskUsage(town);
   const fleet = { timeShare: () => ledger.view(), diskBytes: (rig: string) => disk.of(rig) };
   const fresh = town.rigs.list().length === 0;
-  if (config.demo) await ensureDemoTown(town, config.dataDir, config.demoSize);
-  const stopFeeder = config.demo ? startDemoFeeder(town, config.demoSize) : () => {};
+  // The demo seeds a town of its own: in a cluster, nodes would race to seed one shared town.
+  const demo = config.demo && !config.cluster;
+  if (config.demo && config.cluster) log.warn('cluster mode: the demo town is not seeded (GT_DEMO is ignored)');
+  if (demo) await ensureDemoTown(town, config.dataDir, config.demoSize);
+  const stopFeeder = demo ? startDemoFeeder(town, config.demoSize) : () => {};
   const commandNames = new Set(COMMANDS.map((c) => c.name));
   /** Where people reach this server: links in alert webhooks and the sign-in URL. */
   let publicBase: string | null = null;
@@ -141,8 +158,46 @@ async function main(): Promise<void> {
     log.info(`agents and checks run ${sandbox.user ? `as user ${sandbox.user.name}` : 'in namespaces without the token files'}`);
   // Rigs added from a URL are cloned beside the data (gt rig add; server/rigs/rig-cloner.ts).
   const rigCloner = new RigCloner({ town, upstream, rigsRoot: path.join(config.dataDir, 'rigs') });
-  const commands = createCommandBus({ engine: town, alerts: monitoring.alerts, rigCloner });
+  let heartbeat: Heartbeat | null = null;
+  let ownership: Ownership | null = null;
+  const commands = createCommandBus({
+    engine: town,
+    alerts: monitoring.alerts,
+    rigCloner,
+    // Built below, once the town runs; a move before that finds no rig of this node's.
+    cluster: config.cluster
+      ? {
+          moveRig: (rig, node) => {
+            if (!ownership) throw new EngineError('unavailable', 'the cluster node is still starting');
+            return ownership.moveOut(rig, node);
+          },
+          checkNewRigName: async (name) => {
+            if ((await leases!.rigNames()).includes(name))
+              throw new EngineError('conflict', `rig '${name}' already exists in the town`);
+          },
+        }
+      : undefined,
+  });
   town.start();
+  if (config.cluster && leases && holdings) {
+    const cluster = config.cluster;
+    ownership = new Ownership({
+      node: { name: cluster.node, startedAt, url: () => publicBase },
+      leases,
+      holdings,
+      rigs: town.rigs,
+      storedRigs: () => leases.rigNames(),
+      log,
+    });
+    const owner = ownership;
+    town.onFenced((error) => owner.fenced(error.rig));
+    heartbeat = startHeartbeat(ownership, cluster.heartbeatMs);
+    await heartbeat.first;
+    log.info(`cluster node ${cluster.node}: holds ${holdings.list().length} rig lease(s)`, {
+      heartbeatMs: cluster.heartbeatMs,
+      leaseTtlMs: cluster.leaseTtlMs,
+    });
+  }
   disk.start();
   const stopRetention = startEventRetention(store, clock, log, {
     eventsMs: config.eventRetentionMs,
@@ -166,7 +221,18 @@ async function main(): Promise<void> {
     town,
     commands,
     rigCloner,
-    queries: createQueries(town, store, { fleet, parseSplit: parseSplitRequest }),
+    queries: createQueries(town, store, {
+      fleet,
+      parseSplit: parseSplitRequest,
+      cluster: () =>
+        clusterView({
+          town,
+          cluster: config.cluster && leases && ownership ? { config: config.cluster, leases, ownership } : null,
+          nodeName: config.node,
+          url: () => publicBase,
+          startedAt,
+        }),
+    }),
     config,
     lab,
     streams: () => redis?.status() ?? { mode: 'local' },
@@ -259,7 +325,9 @@ async function main(): Promise<void> {
     ledger.detach();
     await realtime.close();
     await monitoring.stop();
+    await heartbeat?.stop(); // no claim or attach starts while the town stops
     await town.stop();
+    await ownership?.releaseAll(); // after the writes drained: the other nodes claim at once
     clock.clearAll();
     await store.close();
     clearTimeout(forced);

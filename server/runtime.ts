@@ -17,6 +17,7 @@ import type { SplitPreview, SuggestedSplit } from '../contracts/split';
 import type { LabService } from './lab/service';
 import type { RigCloner } from './rigs/rig-cloner';
 import type { StreamsStatus } from './realtime/redis-link';
+import type { ClusterView } from '../contracts/cluster';
 
 /** Read-only questions the pages and the API ask; answered by server/queries. */
 export interface Queries {
@@ -43,6 +44,8 @@ export interface Queries {
   splitPreview(rig: string, input: unknown): Promise<SplitPreview>;
   /** Partitions suggested from the rig's history. */
   splitSuggestion(rig: string): Promise<SuggestedSplit>;
+  /** The nodes and the rigs each owns by lease (docs/cluster.md); one node in single-server mode. */
+  cluster(): Promise<ClusterView>;
 }
 
 export interface Runtime {

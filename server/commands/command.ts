@@ -29,6 +29,15 @@ export interface CommandContext {
   clock: Clock;
   /** Clones rigs from their upstream (rig.add); absent where no data directory is set up: `unavailable`. */
   rigCloner?: RigCloner;
+  /** Cluster mode's controls (docs/cluster.md); absent on a single server: `unavailable`. */
+  cluster?: ClusterControl;
+}
+
+/** What commands may ask of this node's Ownership. */
+export interface ClusterControl {
+  moveRig(rig: string, node: string): Promise<{ rig: string; from: string; to: string; epoch: number }>;
+  /** Refuses (409) a new rig's name another node's rig already has: this node's memory does not know those. */
+  checkNewRigName(name: string): Promise<void>;
 }
 
 export interface CommandDefinition<S extends z.ZodType, O> {

@@ -16,6 +16,8 @@ import {
 import { addPolecats, removePolecat, slingBead } from './polecats';
 import { configureRefinery, scaleRefinery } from './refinery';
 import { addRig, mergeRig, removeRig, splitRig } from './rigs';
+import { moveRig } from './cluster';
+import type { ClusterControl } from './command';
 import { configureUpstream, fetchRig } from './upstream';
 import {
   acknowledgeEscalation,
@@ -49,6 +51,7 @@ export const COMMANDS: Command[] = [
   configureAgents,
   splitRig,
   mergeRig,
+  moveRig,
   fetchRig,
   configureUpstream,
   parkRig,
@@ -76,9 +79,14 @@ export const COMMANDS: Command[] = [
 ];
 
 /** The command bus over an engine: its audit log and clock, and the alerting beside it where it runs. */
-export function createCommandBus(options: { engine: Town; alerts?: AlertManager; rigCloner?: RigCloner }): CommandBus {
-  const { engine, alerts, rigCloner } = options;
-  return new CommandBus({ engine, alerts, rigCloner, audit: engine.audit, clock: engine.clock }, COMMANDS);
+export function createCommandBus(options: {
+  engine: Town;
+  alerts?: AlertManager;
+  rigCloner?: RigCloner;
+  cluster?: ClusterControl;
+}): CommandBus {
+  const { engine, alerts, rigCloner, cluster } = options;
+  return new CommandBus({ engine, alerts, rigCloner, cluster, audit: engine.audit, clock: engine.clock }, COMMANDS);
 }
 
 export type { Actor, Command, CommandContext, Role } from './command';

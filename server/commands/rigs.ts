@@ -20,8 +20,9 @@ export const addRig = defineCommand({
   summary: "Add a rig: clone a repository's upstream and put polecats to work on it (gt rig add)",
   role: 'operator',
   input: AddRigInput,
-  run: ({ rigCloner }, input) => {
+  run: async ({ rigCloner, cluster }, input) => {
     if (!rigCloner) throw new EngineError('unavailable', 'adding rigs from a URL is not set up in this process');
+    await cluster?.checkNewRigName(input.name); // before anything is cloned
     return rigCloner.add(input);
   },
 });

@@ -25,7 +25,7 @@ import { ProviderLimiter } from './limiter';
 import { Mayor } from './mayor';
 import { Persistence } from './persistence';
 import { Polecats } from './polecats';
-import type { AgentRuntime, CheckPort, GitPort, TownStore, UpstreamPort } from './ports';
+import type { AgentRuntime, CheckPort, GitPort, TownState, TownStore, UpstreamPort } from './ports';
 import { seededRandom, type Random } from './random';
 import { TownRecords } from './records';
 import { Recovery } from './recovery';
@@ -57,6 +57,12 @@ export interface EngineOptions {
   random?: Random;
   bus?: EventBus;
   log?: Logger;
+  /**
+   * Whether opening attaches every stored rig (default). False in cluster mode
+   * (docs/cluster.md): the node attaches only the rigs whose leases it claims
+   * (engine/ownership.ts), through `town.rigs.attach`.
+   */
+  attachStored?: boolean;
 }
 
 /** Loads the persisted town, builds its roles and reconciles every rig with git. Does not start work. */
@@ -111,7 +117,7 @@ export async function createEngine(options: EngineOptions): Promise<Town> {
     checkNewRigName: (name) => checkNewRigName(name, (n) => records.knowsRig(n)),
   });
   const rigs = new Rigs(ctx, records, runtimes, sessions, splits);
-  await runtimes.open(state);
+  await runtimes.open(options.attachStored === false ? withoutRigs(state) : state);
   await ctx.settle();
   return new Town({
     ctx,
@@ -130,4 +136,12 @@ export async function createEngine(options: EngineOptions): Promise<Town> {
     rigs,
     resumed: state.rigs.length > 0,
   });
+}
+
+/**
+ * The town-wide part of a stored town: no rig, and none of a rig's records (its polecats,
+ * beads, merge requests, the convoys of its beads); attaching a rig loads those.
+ */
+function withoutRigs(state: TownState): TownState {
+  return { ...state, rigs: [], polecats: [], beads: [], convoys: [], mergeRequests: [] };
 }

@@ -58,3 +58,24 @@ export class UpstreamError extends EngineError {
     this.name = 'UpstreamError';
   }
 }
+
+/**
+ * A rig-scoped write refused because this node no longer holds the rig's lease at the
+ * epoch it wrote with (another node claimed it: docs/cluster.md, "Fencing"). Not a failing
+ * store: the town keeps running, and the node detaches the rig it lost.
+ */
+export class FencedError extends EngineError {
+  constructor(
+    readonly rig: string,
+    readonly epoch: number | null,
+    reason: string,
+  ) {
+    super('conflict', `rig '${rig}': write refused, ${reason} (fenced: another node owns it now)`, { rig, epoch });
+    this.name = 'FencedError';
+  }
+}
+
+/** True for a FencedError, also across module copies (Next's bundles), by name. */
+export function isFenced(err: unknown): err is FencedError {
+  return err instanceof Error && err.name === 'FencedError' && 'rig' in err;
+}

@@ -17,8 +17,12 @@
  * only runs on a failing disk, where taking more commands would only widen the gap.
  * History (events, the audit log) is not state: a refused history write is logged and
  * counted but stops nothing.
+ *
+ * Fenced writes (cluster mode, docs/cluster.md) are not a failing store either: the
+ * write was refused because another node owns the rig now. Nothing stops; the listeners
+ * (the node's Ownership) hear which rig, and detach it.
  */
-import { EngineError } from './errors';
+import { EngineError, isFenced, type FencedError } from './errors';
 import type { DomainEvent } from '../../contracts/events';
 import type { Clock, TimerHandle } from './clock';
 import type { TownStore } from './ports';
@@ -42,6 +46,7 @@ export class Persistence {
   private pendingEvents: DomainEvent[] = [];
   private flushTimer: TimerHandle | null = null;
   private failures = 0;
+  private fenced = 0;
   private stopped: StoreFailure | null = null;
 
   constructor(
@@ -51,6 +56,12 @@ export class Persistence {
   ) {}
 
   private readonly failureListeners: Array<(failure: StoreFailure) => void> = [];
+  private readonly fencedListeners: Array<(error: FencedError) => void> = [];
+
+  /** Calls `listener` on every write refused by a lease fence (the rig is another node's now). */
+  onFenced(listener: (error: FencedError) => void): void {
+    this.fencedListeners.push(listener);
+  }
 
   /** Calls `listener` once, on the first refused state write (the Town stops on it). */
   onFailure(listener: (failure: StoreFailure) => void): void {
@@ -77,6 +88,11 @@ export class Persistence {
   }
 
   private failed(err: unknown, kind: WriteKind): void {
+    if (isFenced(err)) {
+      this.fenced++;
+      for (const listener of this.fencedListeners) listener(err);
+      return;
+    }
     this.failures++;
     this.onError(err);
     if (kind === 'state' && !this.stopped) {
@@ -132,6 +148,11 @@ export class Persistence {
 
   get failedWrites(): number {
     return this.failures;
+  }
+
+  /** Writes refused by a lease fence so far (not failures: the rig had moved to another node). */
+  get fencedWrites(): number {
+    return this.fenced;
   }
 }
 

@@ -329,3 +329,70 @@ export interface UpstreamPort {
    */
   pushBranch(repo: string, branch: string, access?: UpstreamAccess): Promise<PushResult>;
 }
+
+// ------------------------------------------------------------------ cluster (docs/cluster.md)
+
+/** A server of the town as the database knows it. Times are the database's clock (LeasePort.now). */
+export interface NodeRecord {
+  name: string;
+  url: string | null;
+  startedAt: number;
+  heartbeatAt: number;
+  /** Dead once this long passes without a heartbeat (the node's lease TTL). */
+  ttlMs: number;
+}
+
+/**
+ * Who owns a rig. `epoch` is the fencing token: it goes up by one on every claim, never
+ * down, so a write carrying an older one is from an owner that lost the rig.
+ */
+export interface RigLease {
+  rig: string;
+  /** Null once released. */
+  owner: string | null;
+  epoch: number;
+  /** Database clock ms. */
+  expiresAt: number;
+}
+
+/**
+ * Nodes and rig leases, in the shared database. Every change is a compare-and-swap on the
+ * row's epoch (engine/lease.ts decides, the adapter swaps), so two nodes racing for one rig
+ * cannot both win.
+ */
+export interface LeasePort {
+  /**
+   * The database's clock, ms. Leases expire on it, not on a node's own clock, so a node
+   * whose clock runs fast cannot steal early.
+   */
+  now(): Promise<number>;
+  /** Registers `node` (or refreshes its heartbeat and address); returns the database time it was stamped with. */
+  heartbeat(node: Omit<NodeRecord, 'heartbeatAt'>): Promise<number>;
+  listNodes(): Promise<NodeRecord[]>;
+  listLeases(): Promise<RigLease[]>;
+  /** Takes `rig` for `node` when it is free, expired, or `node`'s own from an earlier run: the epoch goes up. Null: held by another. */
+  claim(rig: string, node: string, ttlMs: number): Promise<RigLease | null>;
+  /** Extends `node`'s lease of `epoch`; null when it was taken (the epoch moved on). */
+  renew(rig: string, node: string, epoch: number, ttlMs: number): Promise<RigLease | null>;
+  /** Gives the rig up (a move or a clean stop): free at once for the next claim. False when it was not ours any more. */
+  release(rig: string, node: string, epoch: number): Promise<boolean>;
+  /** Gives the rig to node `to` (gt rig move): its lease, epoch + 1, for `ttlMs`. False when it was not ours any more. */
+  hand(rig: string, node: string, epoch: number, to: string, ttlMs: number): Promise<boolean>;
+  /** Names of every stored rig (each wants an owner), in name order. */
+  rigNames(): Promise<string[]>;
+}
+
+/**
+ * What a fenced store checks on each rig-scoped write: which node it is and the epoch it
+ * holds each rig by (undefined: not held). Set by the node's Ownership (engine/ownership.ts).
+ */
+export interface WriteFence {
+  readonly node: string;
+  /** How long a lease the store claims for a new rig lasts (the node renews it from then on). */
+  readonly ttlMs: number;
+  epochOf(rig: string): number | undefined;
+  /** The database's clock (LeasePort.now). */
+  now(): Promise<number>;
+  /** A rig created here (no lease, no stored row yet): the store claimed it in the same transaction. */
+  created(lease: RigLease): void;
+}

@@ -37,7 +37,7 @@ import { queueOrder } from './merge-request';
 import type { MergeRequest, Rig } from '../../contracts/records';
 import { backoffMs } from './backoff';
 import { isWholeRepository, owns } from './partitions';
-import { conflict } from './errors';
+import { conflict, isFenced } from './errors';
 import type { CheckPort, UpstreamPort } from './ports';
 import type { RefineryStats } from './refinery-stats';
 import { SpeculativeWindow, type Stage, type WindowItem } from './refinery-window';
@@ -170,10 +170,12 @@ export class Refinery {
    */
   async drain(): Promise<void> {
     this.stop();
-    while (this.landing) await this.landing;
+    // A rig lost to another node (cluster mode) drains with its writes fenced: the landing's
+    // intent and the requeues are refused, and the new owner's reconcile decides them instead.
+    while (this.landing) await this.landing.catch(unlessFenced);
     for (const item of [...this.window.items]) {
       this.window.remove(item);
-      await this.queue.transition(item.mr, 'requeue', { mergeCommit: null });
+      await this.queue.transition(item.mr, 'requeue', { mergeCommit: null }).catch(unlessFenced);
     }
     this.window.endBisection();
   }
@@ -434,4 +436,9 @@ export class Refinery {
       this.hooks.landed(item.mr);
     }
   }
+}
+
+/** Rethrows anything but a fenced write (docs/cluster.md, "Fencing"). */
+function unlessFenced(error: unknown): void {
+  if (!isFenced(error)) throw error;
 }

@@ -11,7 +11,7 @@
  */
 import type { Clock } from './clock';
 import type { EngineContext } from './context';
-import type { EngineError } from './errors';
+import type { EngineError, FencedError } from './errors';
 import type { StoreFailure } from './persistence';
 import type { Convoys } from './convoys';
 import type { CostMeter } from './costs';
@@ -128,6 +128,16 @@ export class Town {
   /** Store writes that failed since the engine opened (the health check reports them). */
   get failedWrites(): number {
     return this.ctx.persistence.failedWrites;
+  }
+
+  /** Writes a lease fence refused (cluster mode: the rig had moved to another node). */
+  get fencedWrites(): number {
+    return this.ctx.persistence.fencedWrites;
+  }
+
+  /** Calls `listener` on every write refused by a lease fence (the node's Ownership detaches the rig). */
+  onFenced(listener: (error: FencedError) => void): void {
+    this.ctx.persistence.onFenced(listener);
   }
 
   /** The first state write the store refused, once there was one: the town has stopped (fail-stop). */

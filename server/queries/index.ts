@@ -4,6 +4,7 @@ import type { TownStore } from '../engine/ports';
 import type { SplitRequest } from '../engine/split';
 import type { Town } from '../engine/town';
 import type { Queries } from '../runtime';
+import type { ClusterView } from '../../contracts/cluster';
 import { convoyList, convoyView } from './convoy-view';
 import { costsView } from './costs-view';
 import { mergeRequestView } from './merge-request-view';
@@ -16,9 +17,11 @@ export interface QueryDeps {
   fleet?: FleetReadings;
   /** Checks a split preview's body as the split command would (server/commands/split-request.ts). */
   parseSplit: (rig: string, input: unknown) => SplitRequest;
+  /** The cluster's view (server/cluster/view.ts), built by the composition root. */
+  cluster: () => Promise<ClusterView>;
 }
 
-export function createQueries(town: Town, store: TownStore, { fleet, parseSplit }: QueryDeps): Queries {
+export function createQueries(town: Town, store: TownStore, { fleet, parseSplit, cluster }: QueryDeps): Queries {
   return {
     overview: () => townOverview(town, fleet),
     mergeQueue: (rig) => {
@@ -46,5 +49,6 @@ export function createQueries(town: Town, store: TownStore, { fleet, parseSplit 
     audit: (limit, before) => store.listAudit(limit, before),
     splitPreview: (rig, input) => splitPreview(town, rig, parseSplit(rig, input)),
     splitSuggestion: (rig) => splitSuggestion(town, rig),
+    cluster,
   };
 }

@@ -10,8 +10,9 @@
  * string, and with DATABASE_URL pointing at the absolute database path.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 
 export interface MigrateOptions {
   /** Directory holding prisma.config.ts, prisma/ and node_modules/. Default: the working directory. */
@@ -41,6 +42,7 @@ export async function migrateDatabase(databaseFile: string, options: MigrateOpti
   }
   const file = path.resolve(databaseFile);
   mkdirSync(path.dirname(file), { recursive: true });
+  if (!hasPendingMigrations(file, path.join(root, 'prisma', 'migrations'))) return;
 
   const { code, output } = await run(process.execPath, [cli, 'migrate', 'deploy'], {
     cwd: root,
@@ -81,4 +83,30 @@ function run(
       resolve({ code, output });
     });
   });
+}
+
+/**
+ * Whether any migration folder is not recorded as applied in the file. The CLI is only
+ * started when one is: it takes the write lock even when there is nothing to do, and on a
+ * file other servers are writing (cluster nodes sharing one, docs/cluster.md) it fails
+ * instead of waiting. Read-only; a missing file or table means everything is pending.
+ */
+function hasPendingMigrations(file: string, migrationsDir: string): boolean {
+  if (!existsSync(file)) return true;
+  const wanted = readdirSync(migrationsDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
+  let db: Database.Database | null = null;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true, timeout: 5_000 });
+    const rows = db
+      .prepare('SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL')
+      .all() as Array<{ migration_name: string }>;
+    const applied = new Set(rows.map((r) => r.migration_name));
+    return wanted.some((name) => !applied.has(name));
+  } catch {
+    return true;
+  } finally {
+    db?.close();
+  }
 }

@@ -23,7 +23,8 @@ import type {
 } from '../../contracts/records';
 import type { DomainEvent } from '../../contracts/events';
 import type { AuditEntry, AuditRecord, StoredEvent } from '../../contracts/activity';
-import type { BeadQuery, EventQuery, RecordChange, TownState, TownStore } from '../engine/ports';
+import type { BeadQuery, EventQuery, RecordChange, TownState, TownStore, WriteFence } from '../engine/ports';
+import { fenceFailure, fenceStatements, rigOfPolecatId } from './fence';
 import {
   auditFromRow,
   auditToRow,
@@ -72,8 +73,50 @@ const ID = { id: true } as const;
 /** Ids per query when listing beads by id (under SQLite's 999 parameters, with room for the rest). */
 const IDS_PER_QUERY = 500;
 
+/** A client or an interactive transaction's client: what a write is made through. */
+type Db = StoreClient;
+
+export interface PrismaStoreOptions {
+  /**
+   * Cluster mode (docs/cluster.md): rig-scoped writes (rigs, polecats, beads, merge
+   * requests) check this node's lease epoch in their transaction and are refused with
+   * FencedError when it is stale. Absent (one server): written as they are, no lease reads.
+   */
+  fence?: WriteFence;
+}
+
 export class PrismaStore implements TownStore {
-  constructor(private readonly prisma: StoreClient) {}
+  private readonly fence: WriteFence | null;
+
+  constructor(
+    private readonly prisma: StoreClient,
+    options: PrismaStoreOptions = {},
+  ) {
+    this.fence = options.fence ?? null;
+  }
+
+  /**
+   * Runs `write` for records of `rigs`: unfenced, as it is (one statement or a batch
+   * transaction, as before clusters); fenced, in one batch transaction opened by the lease
+   * checks (store/fence.ts), so a stale owner's write changes nothing.
+   */
+  private async rigScoped(rigs: string[], write: (db: Db) => Prisma.PrismaPromise<unknown>[]): Promise<void> {
+    const fence = this.fence;
+    if (!fence) {
+      const ops = write(this.prisma);
+      if (ops.length === 1) await ops[0];
+      else await this.prisma.$transaction(ops);
+      return;
+    }
+    const touched = [...new Set(rigs)];
+    const { statements, created } = await fenceStatements(this.prisma, fence, touched);
+    try {
+      await this.prisma.$transaction([...statements, ...write(this.prisma)]);
+    } catch (err) {
+      throw (await fenceFailure(this.prisma, fence, touched)) ?? err;
+    }
+    for (const lease of created) fence.created(lease);
+  }
 
   async loadTown(): Promise<TownState> {
     const [rigs, polecats, beads, convoys, mergeRequests, escalations, gates, town] = await Promise.all([
@@ -115,44 +158,52 @@ export class PrismaStore implements TownStore {
 
   async saveRig(rig: Rig): Promise<void> {
     const row = rigToRow(rig);
-    await this.prisma.rig.upsert({ where: { name: row.name }, create: row, update: row, select: { name: true } });
+    await this.rigScoped([rig.name], (db) => [
+      db.rig.upsert({ where: { name: row.name }, create: row, update: row, select: { name: true } }),
+    ]);
   }
 
   async savePolecat(polecat: Polecat): Promise<void> {
     const row = polecatToRow(polecat);
-    await this.prisma.polecat.upsert({ where: { id: row.id }, create: row, update: row, select: ID });
+    await this.rigScoped([polecat.rig], (db) => [
+      db.polecat.upsert({ where: { id: row.id }, create: row, update: row, select: ID }),
+    ]);
   }
 
   async deletePolecat(id: string): Promise<void> {
     // deleteMany: deleting an already-removed polecat is not an error.
-    await this.prisma.polecat.deleteMany({ where: { id } });
+    await this.rigScoped([rigOfPolecatId(id)], (db) => [db.polecat.deleteMany({ where: { id } })]);
   }
 
   async saveAll(change: RecordChange): Promise<void> {
     const { rigs = [], polecats = [], deletedPolecats = [], beads = [], convoys = [], mergeRequests = [] } = change;
-    await this.prisma.$transaction([
+    // Convoys are town-wide (the Mayor's), not a rig's: they carry no lease of their own.
+    const touched = [
+      ...rigs.map((r) => r.name),
+      ...polecats.map((p) => p.rig),
+      ...deletedPolecats.map(rigOfPolecatId),
+      ...beads.map((b) => b.rig),
+      ...mergeRequests.map((mr) => mr.rig),
+    ];
+    await this.rigScoped(touched, (db) => [
       ...rigs
         .map(rigToRow)
-        .map((row) => this.prisma.rig.upsert({ where: { name: row.name }, create: row, update: row, select: { name: true } })),
+        .map((row) => db.rig.upsert({ where: { name: row.name }, create: row, update: row, select: { name: true } })),
       ...polecats
         .map(polecatToRow)
-        .map((row) => this.prisma.polecat.upsert({ where: { id: row.id }, create: row, update: row, select: ID })),
-      ...(deletedPolecats.length > 0 ? [this.prisma.polecat.deleteMany({ where: { id: { in: deletedPolecats } } })] : []),
-      ...beads
-        .map(beadToRow)
-        .map((row) => this.prisma.bead.upsert({ where: { id: row.id }, create: row, update: row, select: ID })),
-      ...convoys
-        .map(convoyToRow)
-        .map((row) => this.prisma.convoy.upsert({ where: { id: row.id }, create: row, update: row, select: ID })),
+        .map((row) => db.polecat.upsert({ where: { id: row.id }, create: row, update: row, select: ID })),
+      ...(deletedPolecats.length > 0 ? [db.polecat.deleteMany({ where: { id: { in: deletedPolecats } } })] : []),
+      ...beads.map(beadToRow).map((row) => db.bead.upsert({ where: { id: row.id }, create: row, update: row, select: ID })),
+      ...convoys.map(convoyToRow).map((row) => db.convoy.upsert({ where: { id: row.id }, create: row, update: row, select: ID })),
       ...mergeRequests
         .map(mergeRequestToRow)
-        .map((row) => this.prisma.mergeRequest.upsert({ where: { id: row.id }, create: row, update: row, select: ID })),
+        .map((row) => db.mergeRequest.upsert({ where: { id: row.id }, create: row, update: row, select: ID })),
     ]);
   }
 
   async saveBead(bead: Bead): Promise<void> {
     const row = beadToRow(bead);
-    await this.prisma.bead.upsert({ where: { id: row.id }, create: row, update: row, select: ID });
+    await this.rigScoped([bead.rig], (db) => [db.bead.upsert({ where: { id: row.id }, create: row, update: row, select: ID })]);
   }
 
   async saveConvoy(convoy: Convoy): Promise<void> {
@@ -162,7 +213,9 @@ export class PrismaStore implements TownStore {
 
   async saveMergeRequest(mr: MergeRequest): Promise<void> {
     const row = mergeRequestToRow(mr);
-    await this.prisma.mergeRequest.upsert({ where: { id: row.id }, create: row, update: row, select: ID });
+    await this.rigScoped([mr.rig], (db) => [
+      db.mergeRequest.upsert({ where: { id: row.id }, create: row, update: row, select: ID }),
+    ]);
   }
 
   async saveEscalation(escalation: Escalation): Promise<void> {

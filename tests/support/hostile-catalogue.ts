@@ -30,6 +30,8 @@ export const COMMAND_CASES: Record<string, CommandCase> = {
     base: { name: 'hostile-rig', url: 'file:///zz-no-such-repo.git', branch: 'main', local: true, polecats: 1 },
     asIsRefused: true,
   },
+  // The suite's server is a single server: a move is refused (409) whatever it names.
+  'rig.move': { base: { rig: RIG, node: 'node-b' }, asIsRefused: true },
   'rig.remove': { base: { rig: 'zz-unknown', drain: false, purge: false }, asIsRefused: true },
   'polecat.remove': { base: { rig: RIG, name: 'zz-nobody', force: false }, asIsRefused: true },
   'bead.sling': { base: { bead: 'gt-zzunknown', rig: RIG, polecat: 'furiosa' }, asIsRefused: true },
@@ -180,6 +182,7 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
   'beads POST': { path: '/api/beads', command: 'bead.create' },
   'commands/[name] POST': { path: '/api/commands/{name}', params: { name: 'bead.create' }, command: 'bead.create' },
   'commands GET': { path: '/api/commands' },
+  'cluster GET': { path: '/api/cluster' },
   'convoys/[id]/dispatch POST': {
     path: '/api/convoys/{id}/dispatch',
     params: { id: 'cv-zzunknown' },

@@ -1,0 +1,47 @@
+/**
+ * The cluster as GET /api/cluster and `gt cluster status --json` show it (docs/cluster.md):
+ * the nodes, alive or not, the rigs each owns by lease, and the leases' epochs.
+ */
+
+/** One rig's lease. `epoch` is the fencing token; null in single-server mode (no leases). */
+export interface ClusterLeaseView {
+  rig: string;
+  owner: string | null;
+  epoch: number | null;
+  /** Until the lease lapses without renewal (negative: lapsed); null without leases. */
+  expiresInMs: number | null;
+  /** Held by a node right now (owner set and not expired). */
+  live: boolean;
+}
+
+export interface ClusterNodeView {
+  name: string;
+  url: string | null;
+  /** The node answering this request. */
+  self: boolean;
+  /** Heartbeat within the lease TTL. */
+  alive: boolean;
+  /** Database-clock ms. */
+  startedAt: number;
+  heartbeatAgeMs: number;
+  /** The rigs this node holds a live lease on. */
+  rigs: ClusterLeaseView[];
+}
+
+export interface ClusterView {
+  /** `single`: one server owns every rig, nothing is leased (the default). */
+  mode: 'single' | 'cluster';
+  /** The node answering. */
+  node: string;
+  heartbeatMs: number | null;
+  leaseTtlMs: number | null;
+  /** Rigs in the answering node's memory (attached to its engine). */
+  attached: string[];
+  /** Writes this node had refused by a lease fence since it started. */
+  fencedWrites: number;
+  /** Rigs this node lost to another (a renewal or a write refused) since it started. */
+  losses: number;
+  nodes: ClusterNodeView[];
+  /** Stored rigs no node holds a live lease on (waiting for a claim). */
+  unowned: ClusterLeaseView[];
+}
