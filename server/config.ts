@@ -158,9 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
     node: e.GT_NODE ?? hostNode(),
     redisUrl: e.GT_REDIS_URL ?? null,
     redisPrefix: e.GT_REDIS_PREFIX,
-    cluster: clustered
-      ? { node: e.GT_NODE ?? hostNode(), heartbeatMs: e.GT_HEARTBEAT_MS, leaseTtlMs: e.GT_LEASE_TTL_MS }
-      : null,
+    cluster: clustered ? { node: e.GT_NODE ?? hostNode(), heartbeatMs: e.GT_HEARTBEAT_MS, leaseTtlMs: e.GT_LEASE_TTL_MS } : null,
     dev: e.NODE_ENV !== 'production',
   };
 }
