@@ -191,6 +191,7 @@ async function main(): Promise<void> {
     town,
     alerts: monitoring.alerts,
     webhook: monitoring.webhook,
+    histograms: monitoring.histograms,
     streams: () => ({ clients: realtime.io.engine.clientsCount, ...realtime.hub.stats() }),
   });
   publishMonitoring({

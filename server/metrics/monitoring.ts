@@ -13,6 +13,7 @@ import { AlertManager } from '../alerts/manager';
 import { recommend } from '../alerts/recommendations';
 import type { AlertStore } from '../alerts/store';
 import { WebhookNotifier } from '../alerts/webhook';
+import { RefineryHistograms } from './histograms';
 import { DEFAULT_SAMPLE_INTERVAL_MS, MetricsSampler } from './sampler';
 import { SeriesRecorder } from './series';
 import type { MetricsStore } from './series-store';
@@ -93,13 +94,16 @@ export function createMonitoring(options: MonitoringOptions) {
         if (record) webhook.notifyEscalation(ESCALATION_EVENTS[event.type as keyof typeof ESCALATION_EVENTS], { ...record });
       })
     : () => {};
+  const histograms = new RefineryHistograms();
   let offSnapshot: (() => void) | null = null;
+  let offHistograms: (() => void) | null = null;
 
   return {
     sampler,
     recorder,
     alerts,
     webhook,
+    histograms,
     /** Loads rules, alerts in play and silences; seeds the throughput window with the last hour's beads. */
     async load(): Promise<void> {
       await alerts.load();
@@ -112,6 +116,7 @@ export function createMonitoring(options: MonitoringOptions) {
         recorder.record(snapshot);
         alerts.evaluate(snapshot);
       });
+      offHistograms = histograms.attach(town.bus);
       recorder.start();
       alerts.start();
       sampler.start();
@@ -119,6 +124,7 @@ export function createMonitoring(options: MonitoringOptions) {
     async stop(): Promise<void> {
       sampler.stop();
       offSnapshot?.();
+      offHistograms?.();
       recorder.stop();
       alerts.stop();
       webhook?.stop();

@@ -6,6 +6,11 @@
  * them: the alerts in play (`gt_alerts`, one series per alert, like Prometheus's own
  * ALERTS), the webhook's deliveries, the live streams, and Node's process metrics.
  *
+ * The Refinery's timings are histograms beside them (histograms.ts). Node's defaults are
+ * kept but for the three `*_total` gauges (active handles, requests, resources):
+ * `promtool check metrics` rejects a `_total` suffix on a non-counter, and the same
+ * numbers are served by type as `nodejs_active_handles` and its siblings.
+ *
  * Per-rig values are not summed into a town series here: Prometheus does that
  * (`sum(gt_queue_depth)`), and a conflict rate is re-weighted with `gt_conflict_sample`.
  */
@@ -14,6 +19,7 @@ import type { AlertManager } from '../alerts/manager';
 import type { WebhookNotifier } from '../alerts/webhook';
 import type { Town } from '../engine/town';
 import { METRICS, METRIC_NAMES, type MetricName, type MetricUnit } from '../../contracts/metrics';
+import type { RefineryHistograms } from './histograms';
 import type { MetricsSampler } from './sampler';
 
 export interface PrometheusDeps {
@@ -23,6 +29,8 @@ export interface PrometheusDeps {
   webhook?: WebhookNotifier | null;
   /** Live-stream figures (socket.io clients, topics, buffered items). */
   streams?: (() => { clients: number; topics: number; bufferedItems: number; behindClients: number }) | null;
+  /** Time in queue and check duration (fed by the town's events; see monitoring.ts). */
+  histograms?: RefineryHistograms | null;
   /** Node's process metrics (CPU, memory, event-loop lag); off in tests that build many registries. */
   processMetrics?: boolean;
 }
@@ -42,9 +50,16 @@ export function prometheusName(metric: MetricName): string {
   return `gt_${metric}${metric.endsWith(suffix) ? '' : suffix}`;
 }
 
+/** Gauges prom-client names like counters; their per-type siblings (`nodejs_active_handles`) stay. */
+const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
 export function createPrometheusRegistry(deps: PrometheusDeps): Registry {
   const register = new Registry();
-  if (deps.processMetrics !== false) collectDefaultMetrics({ register });
+  if (deps.processMetrics !== false) {
+    collectDefaultMetrics({ register });
+    for (const name of MISNAMED_DEFAULTS) register.removeSingleMetric(name);
+  }
+  deps.histograms?.registerWith(register);
 
   for (const metric of METRIC_NAMES) {
     const def = METRICS[metric];
