@@ -2,8 +2,8 @@
 /**
  * The alerts page: what is firing (including what is silenced), what is pending and when
  * it would fire, the silences in force, the history of past alerts, the rules (the seed's
- * defaults and the operators' own, editable), a metric over time, and the webhook's
- * deliveries. Live over the `alerts` stream; lists that come from the store are fetched
+ * defaults and the operators' own, editable), a metric over time, and the deliveries of
+ * the webhook and to Alertmanager. Live over the `alerts` stream; lists that come from the store are fetched
  * again when an alert changes.
  */
 import Link from 'next/link';
@@ -12,6 +12,7 @@ import { formatDuration } from '@/lib/format';
 import { useSession } from '@/lib/session';
 import { AlertBannerItem, SEVERITY_STYLE } from './AlertBannerItem';
 import { useAlertStream, useEngineNow } from './AlertsStream';
+import { AlertsAlertmanager } from './AlertsAlertmanager';
 import { AlertsMetricChart } from './AlertsMetricChart';
 import { AlertsRulesEditor } from './AlertsRulesEditor';
 import { AlertsSilences } from './AlertsSilences';
@@ -170,6 +171,8 @@ export function AlertsPage() {
           </>
         )}
       </section>
+
+      <AlertsAlertmanager changes={changes} />
     </main>
   );
 }

@@ -127,3 +127,13 @@ export interface Delivery {
   firstAttemptAt: number;
   lastAttemptAt: number | null;
 }
+
+/** A post to one Alertmanager (GT_ALERTMANAGER_URL): a delivery with its target and how many alerts it carried. */
+export type AlertmanagerDelivery = Delivery & { target: string; alerts: number };
+
+/** GET /api/alerts/alertmanager: whether Alertmanagers are set, the counts, the last deliveries. */
+export interface AlertmanagerStatus {
+  configured: boolean;
+  stats: { targets: string[]; firing: number; delivered: number; failed: number; retries: number; inFlight: number } | null;
+  deliveries: AlertmanagerDelivery[];
+}

@@ -127,6 +127,8 @@ async function main(): Promise<void> {
     log,
     hasCommand: (name) => commandNames.has(name),
     webhookUrl: config.alertWebhookUrl,
+    alertmanagerUrls: config.alertmanagerUrls,
+    townName: config.townName,
     // Known once the server listens (the port may be chosen then): GT_PUBLIC_URL, or the listen address.
     pageUrl: () => (publicBase ? `${publicBase}/alerts` : null),
   });
@@ -191,6 +193,7 @@ async function main(): Promise<void> {
     town,
     alerts: monitoring.alerts,
     webhook: monitoring.webhook,
+    alertmanager: monitoring.alertmanager,
     histograms: monitoring.histograms,
     streams: () => ({ clients: realtime.io.engine.clientsCount, ...realtime.hub.stats() }),
   });
@@ -199,6 +202,8 @@ async function main(): Promise<void> {
     alerts: monitoring.alerts,
     series: monitoring.recorder,
     webhook: monitoring.webhook,
+    alertmanager: monitoring.alertmanager,
+    townName: config.townName,
     clock,
     prometheus: async () => ({ contentType: prometheus.contentType, body: await prometheus.metrics() }),
   });

@@ -17,6 +17,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AlertManager } from '../alerts/manager';
 import type { WebhookNotifier } from '../alerts/webhook';
+import type { AlertmanagerNotifier } from '../alerts/alertmanager';
 import type { Town } from '../engine/town';
 import { METRICS, METRIC_NAMES, type MetricName, type MetricUnit } from '../../contracts/metrics';
 import type { RefineryHistograms } from './histograms';
@@ -27,6 +28,7 @@ export interface PrometheusDeps {
   town: Town;
   alerts?: AlertManager | null;
   webhook?: WebhookNotifier | null;
+  alertmanager?: AlertmanagerNotifier | null;
   /** Live-stream figures (socket.io clients, topics, buffered items). */
   streams?: (() => { clients: number; topics: number; bufferedItems: number; behindClients: number }) | null;
   /** Time in queue and check duration (fed by the town's events; see monitoring.ts). */
@@ -155,6 +157,22 @@ export function createPrometheusRegistry(deps: PrometheusDeps): Registry {
       collect() {
         this.reset();
         this.inc(webhook.stats().retries);
+      },
+    });
+  }
+
+  if (deps.alertmanager) {
+    const am = deps.alertmanager;
+    new Counter({
+      name: 'gt_alertmanager_deliveries_total',
+      help: 'Posts to Alertmanager (one per Alertmanager) by result (failed: every retry used up)',
+      labelNames: ['result'],
+      registers: [register],
+      collect() {
+        const s = am.stats();
+        this.reset();
+        this.inc({ result: 'delivered' }, s.delivered);
+        this.inc({ result: 'failed' }, s.failed);
       },
     });
   }

@@ -171,6 +171,7 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
   'alerts/rules GET': { path: '/api/alerts/rules' },
   'alerts/rules POST': { path: '/api/alerts/rules', command: 'alert.rule.create' },
   'alerts/webhook GET': { path: '/api/alerts/webhook' },
+  'alerts/alertmanager GET': { path: '/api/alerts/alertmanager' },
   'audit GET': { path: '/api/audit', strictQuery: true },
   'beads/[id] GET': { path: '/api/beads/{id}', params: { id: 'gt-zzunknown' } },
   'beads GET': { path: '/api/beads', strictQuery: true },
