@@ -49,6 +49,7 @@ import { FailureLimiter } from './http/rate-limit';
 import { publishMonitoring } from './metrics/handle';
 import { createMonitoring } from './metrics/monitoring';
 import { PrismaMetricsStore } from './metrics/prisma-series-store';
+import { prometheusRuleFile } from './alerts/prometheus-rules';
 import { createPrometheusRegistry } from './metrics/prometheus';
 import { LabService } from './lab/service';
 import { protectSecrets, townSandbox } from './spawner/sandbox';
@@ -204,6 +205,7 @@ async function main(): Promise<void> {
     webhook: monitoring.webhook,
     alertmanager: monitoring.alertmanager,
     townName: config.townName,
+    prometheusRules: () => prometheusRuleFile(monitoring.alerts.listRules(), { town: config.townName }),
     clock,
     prometheus: async () => ({ contentType: prometheus.contentType, body: await prometheus.metrics() }),
   });

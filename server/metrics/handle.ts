@@ -21,6 +21,8 @@ export interface MonitoringHandle {
   /** The town's name (GT_TOWN_NAME): the `town` label, the page title. */
   townName: string;
   clock: Clock;
+  /** The town's enabled rules as a Prometheus rule file (server/alerts/prometheus-rules.ts). */
+  prometheusRules(): string;
   /** The Prometheus exposition: content type and text. */
   prometheus(): Promise<{ contentType: string; body: string }>;
 }
