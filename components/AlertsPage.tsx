@@ -17,6 +17,7 @@ import { AlertsMetricChart } from './AlertsMetricChart';
 import { AlertsRulesEditor } from './AlertsRulesEditor';
 import { AlertsSilences } from './AlertsSilences';
 import { ConnectionBadge } from './ConnectionBadge';
+import { useDocumentTitle } from './DocumentTitle';
 import { PANEL, PANEL_TITLE, clockTime, useFetched } from './AlertsShared';
 
 export function AlertsPage() {
@@ -24,6 +25,7 @@ export function AlertsPage() {
   const canAct = session?.role === 'operator';
   const { view, receivedAt, connection, changes } = useAlertStream();
   const now = useEngineNow(view, receivedAt);
+  useDocumentTitle(view);
   const rules = useFetched<AlertRule[]>('/api/alerts/rules', changes);
   const history = useFetched<AlertView[]>('/api/alerts?state=resolved&limit=50', changes);
   const webhook = useFetched<{

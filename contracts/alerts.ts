@@ -76,6 +76,8 @@ export interface AlertsView {
   active: AlertView[];
   /** Silences in force or scheduled. */
   silences: Silence[];
+  /** The town's name (GT_TOWN_NAME), for the page title; null when the server has none. */
+  town?: string | null;
 }
 
 export type Severity = 'info' | 'warning' | 'critical';

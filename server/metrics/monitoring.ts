@@ -84,6 +84,7 @@ export function createMonitoring(options: MonitoringOptions) {
     clock,
     log,
     recommend: (rule, labels) => recommend(rule, labels, { town, hasCommand }),
+    townName: options.townName,
     // `alertmanager` is built below (it reads this manager's rules): told only once both exist.
     notify:
       webhook || toAlertmanager
