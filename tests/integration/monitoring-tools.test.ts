@@ -30,6 +30,7 @@ import {
   type Tool,
 } from '../support/prometheus-tools';
 
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const OPERATOR = 'operator-token-monitoring-tools';
 const VIEWER = 'viewer-token-monitoring-tools';
 const TOWN = 'tools-town';
@@ -187,6 +188,20 @@ describe('the town with real Prometheus tools', () => {
       const checked = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
       expect(checked.stdout + checked.stderr).toMatch(/SUCCESS: 9 rules found/);
       expect(checked.status).toBe(0);
+
+      // The CLI prints the same file; a format it does not know is refused before any request.
+      const gt = (args: string[]) =>
+        spawnSync(process.execPath, [path.join(ROOT, 'bin', 'gt.mjs'), ...args], {
+          encoding: 'utf8',
+          env: { ...process.env, GT_URL: server.url, GT_TOKEN: VIEWER },
+          timeout: SLOW_MS,
+        });
+      const cli = gt(['alerts', 'rules', '--format', 'prometheus']);
+      expect(cli.stderr).toBe('');
+      expect(cli.stdout).toBe(rules);
+      const bad = gt(['alerts', 'rules', '--format', 'yaml']);
+      expect(bad.status).not.toBe(0);
+      expect(bad.stderr).toMatch(/table, json, prometheus/);
     },
     SLOW_MS,
   );
