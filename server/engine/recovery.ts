@@ -7,7 +7,8 @@
  *   lands upstream the target is the upstream's branch, read by a fetch (a crash may have
  *   come between the push and the local ref), and the local ref is moved onto it;
  * - a request recorded as merged whose bead is still in play completes its bead;
- * - a polecat and its bead agree on who holds whom: a polecat holding an open,
+ * - a polecat and its bead agree on who holds whom: a polecat still holding a finished
+ *   bead is freed; a polecat holding an open,
  *   unassigned bead takes it back (its worktree has the work); one holding a bead
  *   assigned elsewhere (or blocked) lets go; a bead marked as taken by a polecat that
  *   does not hold it goes back to open.
@@ -65,8 +66,16 @@ export class Recovery {
     }
     for (const rig of names) {
       for (const p of records.polecatsOf(rig)) {
-        const bead = p.beadId ? records.beads.get(p.beadId) : undefined;
-        if (!bead || bead.assignee === p.id) continue;
+        if (!p.beadId) continue;
+        const bead = records.beads.get(p.beadId);
+        if (!bead) {
+          // Its bead is finished (history, no longer in play): a crash came after the bead
+          // was recorded done but before its polecat was freed.
+          if (p.state !== 'idle') records.movePolecat(p, p.state === 'submitted' ? 'land' : 'release', { beadId: null });
+          else Object.assign(p, { beadId: null });
+          continue;
+        }
+        if (bead.assignee === p.id) continue;
         if (bead.status === 'open' && bead.assignee === null && p.state !== 'idle') {
           records.setBeadStatus(bead, 'in_progress', { assignee: p.id });
         } else if (p.state !== 'idle') records.movePolecat(p, 'release', { beadId: null });

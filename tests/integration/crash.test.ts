@@ -396,6 +396,12 @@ describe('the real server under repeated SIGKILL', () => {
           .toBe(false);
       }
       expect.soft(reopened.merging, "rows left 'merging' after reopening the town").toBe(0);
+      expect
+        .soft(
+          stuck.map((p) => p.id),
+          "polecats still 'submitted' on a bead that landed",
+        )
+        .toEqual([]);
       expect.soft(reopened.merged, 'reopening must not land or unland anything').toEqual(mergedRows.map((mr) => mr.id).sort());
 
       // 5. done beads are exactly the landed ones

@@ -100,4 +100,41 @@ describe('restarting a town on SQLite', () => {
     await store2.close();
     await store1.close().catch(() => {});
   });
+
+  it('frees the polecat of a landed bead when the process died after the bead was recorded done', async () => {
+    dbDir = await mkdtemp(path.join(os.tmpdir(), 'gt-db-'));
+    const dbFile = path.join(dbDir, 'gastown.db');
+    await migrateDatabase(dbFile);
+    const store1 = await openStore(dbFile);
+    // Dies right after the bead's 'done' row is written: its polecat's row still says 'submitted'.
+    const real = new CliGit();
+    const crash = crashPoint({
+      store: store1,
+      git: real,
+      storeDiesAfter: (method, args) => method === 'saveBead' && (args[0] as { status?: string }).status === 'done',
+    });
+    h = await createHarness({ store: crash.store, git: crash.git });
+    const town1 = await h.open();
+    await town1.rigs.add({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 10_000 } });
+    await town1.polecats.add('myproject', 1);
+    town1.beads.create({ rig: 'myproject', title: 'the one', paths: ['ui/'] });
+    town1.start();
+    for (let i = 0; i < 60 && !crash.dead(); i++) await h.clock.advance(1_000, () => crash.settle(town1));
+    expect(crash.dead(), 'the bead was recorded done').toBe(true);
+    await crash.quiet();
+    expect((await store1.loadTown()).polecats.map((p) => p.state)).toEqual(['submitted']);
+
+    const store2 = await openStore(dbFile);
+    const town2 = await h.open({ store: store2, git: real });
+    const [polecat] = town2.polecats.list('myproject');
+    expect(polecat).toMatchObject({ state: 'idle', beadId: null });
+    // Free again: it takes the next bead.
+    town2.beads.create({ rig: 'myproject', title: 'the next', paths: ['core/'] });
+    town2.start();
+    await runUntil(h.clock, town2, () => town2.beads.list().length === 0, 3_600_000);
+    expect(await mergeCommitSubjects(h.repoPath)).toHaveLength(2);
+    await town2.stop();
+    await store2.close();
+    await store1.close().catch(() => {});
+  });
 });
