@@ -4,7 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { alertName, parseAlertmanagerUrls } from '@/server/alerts/alertmanager';
-import { loadConfig } from '@/server/config';
+import { loadConfig as load } from '@/server/config';
+
+const loadConfig = (env: Record<string, string>) => load(env as NodeJS.ProcessEnv);
 
 describe('GT_ALERTMANAGER_URL', () => {
   it('takes one URL or an HA pair, comma-separated, without a trailing slash', () => {
