@@ -1,5 +1,5 @@
 /**
- * Starts the real Gas Town Fleet server (server/main.ts under tsx, production mode) for one
+ * Starts the real Gas Town Fleet server (server/main.ts with tsx as its loader, production mode) for one
  * spec: a free port, a fresh temporary data directory, and a stop() that shuts it down and
  * cleans up. Specs get it through the `server` fixture (fixtures.ts). Needs a production
  * build (`node scripts/ensure-build.mjs`).
@@ -67,7 +67,9 @@ export async function startServer({ env = {} }: { env?: Record<string, string> }
   }
   const port = await freePort();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'gastown-e2e-'));
-  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['server/main.ts'], {
+  // node with tsx as its loader, not the tsx CLI: the CLI relays SIGTERM and, when the
+  // server does not acknowledge it within 30 ms (a loaded machine), SIGKILLs it instead.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -81,7 +83,7 @@ export async function startServer({ env = {} }: { env?: Record<string, string> }
       GT_VIEWER_TOKEN: env.GT_VIEWER_TOKEN ?? E2E_VIEWER_TOKEN,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group, so a last-resort SIGKILL also reaches the node process tsx runs.
+    // Its own process group, so a last-resort SIGKILL also reaches its git and agent children.
     detached: true,
   });
 

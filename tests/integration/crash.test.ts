@@ -1,5 +1,5 @@
 /**
- * Crash safety of the real server: the demo town runs in `tsx server/main.ts` on a data
+ * Crash safety of the real server: the demo town runs in `node --import tsx server/main.ts` on a data
  * directory that outlives it, and its whole process group is SIGKILLed over and over at
  * random points (during start-up and reconciliation, mid-validation, and right after the
  * Refinery moved the target ref, before or while the database hears of it), then started

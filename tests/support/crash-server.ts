@@ -40,14 +40,14 @@ export interface ServerRun {
   /** Resolves when the process has exited, with how. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   isRunning(): boolean;
-  /** SIGKILL to the whole process group: tsx, the node server and its git children. */
+  /** SIGKILL to the whole process group: the node server and its git children. */
   crash(): void;
   /** SIGTERM (graceful stop); SIGKILL to the group after `graceMs`. */
   stop(graceMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; forced: boolean }>;
 }
 
 /**
- * Starts `tsx server/main.ts` in its own process group. Production mode when a build
+ * Starts `node --import tsx server/main.ts` in its own process group. Production mode when a build
  * exists (Next only loads it, so the engine gets the CPU and no `next dev` lock is taken
  * in the shared checkout), development otherwise. The engine starts before Next is
  * prepared (see server/main.ts), so either way merges begin at once.
@@ -70,7 +70,9 @@ export function startServerProcess(options: {
     NEXT_TELEMETRY_DISABLED: '1',
     ...options.env,
   };
-  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['server/main.ts'], {
+  // node with tsx as its loader, not the tsx CLI: the CLI relays SIGTERM and, when the
+  // server does not acknowledge it within 30 ms (a loaded machine), SIGKILLs it instead.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: ROOT,
     env: childEnv as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
