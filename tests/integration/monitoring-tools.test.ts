@@ -51,14 +51,21 @@ let recorder: Server;
 const notifications: Array<{ status: string; alerts: Array<{ status: string; labels: Record<string, string> }> }> = [];
 
 const api = async <T>(route: string, init: { token?: string; method?: string; body?: unknown } = {}): Promise<T> => {
-  const res = await fetch(server.url + route, {
-    method: init.method ?? 'GET',
-    headers: {
-      authorization: `Bearer ${init.token ?? VIEWER}`,
-      ...(init.body ? { 'content-type': 'application/json' } : {}),
-    },
-    body: init.body ? JSON.stringify(init.body) : undefined,
-    signal: AbortSignal.timeout(SLOW_MS),
+  const send = () =>
+    fetch(server.url + route, {
+      method: init.method ?? 'GET',
+      headers: {
+        authorization: `Bearer ${init.token ?? VIEWER}`,
+        ...(init.body ? { 'content-type': 'application/json' } : {}),
+      },
+      body: init.body ? JSON.stringify(init.body) : undefined,
+      signal: AbortSignal.timeout(SLOW_MS),
+    });
+  // A keep-alive socket the server closed while this process was blocked (spawnSync) fails
+  // before the request is read: sent again once, on a fresh socket (the requests here are repeatable).
+  const res = await send().catch((err: { cause?: { code?: string } }) => {
+    if (err.cause?.code === 'UND_ERR_SOCKET') return send();
+    throw err;
   });
   const text = await res.text();
   if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${route}: HTTP ${res.status} ${text.slice(0, 500)}`);
