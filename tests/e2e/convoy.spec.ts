@@ -179,7 +179,7 @@ test.describe('convoys and costs', () => {
     await page.goto(`${server.url}/`);
     await expect(page.getByTestId('costs-tile')).toContainText('no daily budget', { timeout: 30_000 });
     await page.getByTestId('nav-costs').click();
-    await expect(page).toHaveURL(/\/costs$/);
+    await expect(page).toHaveURL(/\/costs$/, { timeout: 30_000 }); // a client navigation on a loaded machine
     await expect(page.getByTestId('connection')).toHaveText('live', { timeout: 30_000 });
 
     const table = page.getByTestId('costs-table');

@@ -27,7 +27,7 @@ test.describe('live demo town', () => {
 
     const pointsAt = async () => Number(await chart.getAttribute('data-points'));
     const firstPoints = await pointsAt();
-    await expect.poll(pointsAt, { timeout: 30_000, message: 'the queue chart gains points' }).toBeGreaterThan(firstPoints);
+    await expect.poll(pointsAt, { timeout: 60_000, message: 'the queue chart gains points' }).toBeGreaterThan(firstPoints);
 
     const merged = page.getByTestId('total-merged');
     const firstMerged = await count(merged);
