@@ -47,9 +47,9 @@ export async function api<T>(method: 'GET' | 'POST', route: string, body?: unkno
   return JSON.parse(await request(method, route, body, timeoutMs, 'application/json')) as T;
 }
 
-/** A GET whose answer is text, not JSON (bd export's issues.jsonl). */
-export function apiText(route: string): Promise<string> {
-  return request('GET', route, undefined, 30_000, 'application/x-ndjson');
+/** A GET whose answer is text, not JSON (bd export's issues.jsonl, a Prometheus rule file). */
+export function apiText(route: string, accept = 'application/x-ndjson'): Promise<string> {
+  return request('GET', route, undefined, 30_000, accept);
 }
 
 async function request(method: 'GET' | 'POST', route: string, body: unknown, timeoutMs: number, accept: string): Promise<string> {

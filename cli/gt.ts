@@ -10,15 +10,15 @@
  *   gt rig split myproject --partition myproject-core=core/** --partition myproject-ui=ui/** --dry-run
  *   gt costs --by-agent ; gt costs --alert-threshold 50
  */
-import { Command, InvalidArgumentError } from 'commander';
-import { CliError, EXIT, api, command } from './client';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { CliError, EXIT, api, apiText, command } from './client';
 import { colour, json, pct, secs, table, usd } from './output';
 import { int, run } from './run';
 import type { CloneInProgress, StatusView, MergeQueueView, RefineryStatsView, TownOverview } from '../contracts/town';
 import type { ConvoySummary, ConvoyView } from '../contracts/convoys';
 import type { CostsView } from '../contracts/costs';
 import type { Escalation, Rig } from '../contracts/records';
-import type { Alert } from '../contracts/alerts';
+import type { Alert, AlertRule } from '../contracts/alerts';
 import type { MergeResult, SplitPlan, SuggestedSplit, SplitPreview } from '../contracts/split';
 import type { ClusterView } from '../contracts/cluster';
 
@@ -565,6 +565,33 @@ withJson(
     ]),
   );
 });
+alerts
+  .command('rules')
+  .description("the town's alert rules; --format prometheus: as a Prometheus rule file over the /metrics names")
+  .addOption(
+    new Option('--format <format>', 'table, json or prometheus').choices(['table', 'json', 'prometheus']).default('table'),
+  )
+  .option('--json', 'the same as --format json')
+  .action(async (opts: { format: 'table' | 'json' | 'prometheus'; json?: boolean }) => {
+    if (opts.format === 'prometheus' && !opts.json) {
+      process.stdout.write(await apiText('/api/alerts/rules?format=prometheus', 'application/yaml'));
+      return;
+    }
+    const rules = await api<AlertRule[]>('GET', '/api/alerts/rules');
+    if (opts.json || opts.format === 'json') return json(rules);
+    table(
+      ['ID', 'ENABLED', 'SEVERITY', 'SCOPE', 'FOR', 'KEEP FIRING', 'CONDITIONS'],
+      rules.map((r) => [
+        r.id,
+        r.enabled ? 'yes' : 'no',
+        r.severity,
+        r.scope,
+        secs(r.forMs),
+        secs(r.keepFiringForMs),
+        r.conditions.map((c) => `${c.metric} ${c.op} ${c.threshold}`).join(r.match === 'all' ? ' and ' : ' or '),
+      ]),
+    );
+  });
 withJson(alerts.command('ack').description('acknowledge an alert').argument('<id>')).action(
   async (id: string, opts: { json?: boolean }) => {
     const a = await command<Alert>('alert.ack', { id });

@@ -9,6 +9,7 @@ import { usePathname } from 'next/navigation';
 import { useSession } from '@/lib/session';
 import { AlertBannerItem } from './AlertBannerItem';
 import { useAlertStream, useEngineNow } from './AlertsStream';
+import { useDocumentTitle } from './DocumentTitle';
 
 export function AlertBanner() {
   const pathname = usePathname();
@@ -17,6 +18,7 @@ export function AlertBanner() {
   const signedIn = session?.authenticated === true && pathname !== '/login' && pathname !== '/alerts';
   const { view, receivedAt, connection } = useAlertStream(signedIn);
   const now = useEngineNow(view, receivedAt);
+  useDocumentTitle(signedIn ? view : null);
   if (!signedIn || !view) return null;
   const firing = view.active.filter((a) => a.state === 'firing');
   const shown = firing.filter((a) => !a.silencedBy && !a.inhibitedBy);

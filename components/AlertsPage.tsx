@@ -2,8 +2,8 @@
 /**
  * The alerts page: what is firing (including what is silenced), what is pending and when
  * it would fire, the silences in force, the history of past alerts, the rules (the seed's
- * defaults and the operators' own, editable), a metric over time, and the webhook's
- * deliveries. Live over the `alerts` stream; lists that come from the store are fetched
+ * defaults and the operators' own, editable), a metric over time, and the deliveries of
+ * the webhook and to Alertmanager. Live over the `alerts` stream; lists that come from the store are fetched
  * again when an alert changes.
  */
 import Link from 'next/link';
@@ -12,10 +12,12 @@ import { formatDuration } from '@/lib/format';
 import { useSession } from '@/lib/session';
 import { AlertBannerItem, SEVERITY_STYLE } from './AlertBannerItem';
 import { useAlertStream, useEngineNow } from './AlertsStream';
+import { AlertsAlertmanager } from './AlertsAlertmanager';
 import { AlertsMetricChart } from './AlertsMetricChart';
 import { AlertsRulesEditor } from './AlertsRulesEditor';
 import { AlertsSilences } from './AlertsSilences';
 import { ConnectionBadge } from './ConnectionBadge';
+import { useDocumentTitle } from './DocumentTitle';
 import { PANEL, PANEL_TITLE, clockTime, useFetched } from './AlertsShared';
 
 export function AlertsPage() {
@@ -23,6 +25,7 @@ export function AlertsPage() {
   const canAct = session?.role === 'operator';
   const { view, receivedAt, connection, changes } = useAlertStream();
   const now = useEngineNow(view, receivedAt);
+  useDocumentTitle(view);
   const rules = useFetched<AlertRule[]>('/api/alerts/rules', changes);
   const history = useFetched<AlertView[]>('/api/alerts?state=resolved&limit=50', changes);
   const webhook = useFetched<{
@@ -170,6 +173,8 @@ export function AlertsPage() {
           </>
         )}
       </section>
+
+      <AlertsAlertmanager changes={changes} />
     </main>
   );
 }

@@ -76,6 +76,8 @@ export interface AlertsView {
   active: AlertView[];
   /** Silences in force or scheduled. */
   silences: Silence[];
+  /** The town's name (GT_TOWN_NAME), for the page title; null when the server has none. */
+  town?: string | null;
 }
 
 export type Severity = 'info' | 'warning' | 'critical';
@@ -126,4 +128,14 @@ export interface Delivery {
   /** Wall-clock ms. */
   firstAttemptAt: number;
   lastAttemptAt: number | null;
+}
+
+/** A post to one Alertmanager (GT_ALERTMANAGER_URL): a delivery with its target and how many alerts it carried. */
+export type AlertmanagerDelivery = Delivery & { target: string; alerts: number };
+
+/** GET /api/alerts/alertmanager: whether Alertmanagers are set, the counts, the last deliveries. */
+export interface AlertmanagerStatus {
+  configured: boolean;
+  stats: { targets: string[]; firing: number; delivered: number; failed: number; retries: number; inFlight: number } | null;
+  deliveries: AlertmanagerDelivery[];
 }

@@ -1,5 +1,5 @@
 // Installs a Debian package for the test tools when it is missing and this is root with
-// apt-get (a fresh CI machine). Used by find-chromium.mjs and ensure-jq.mjs.
+// apt-get (a fresh CI machine). Used by find-chromium.mjs, ensure-jq.mjs and ensure-prometheus.mjs.
 import { spawnSync } from 'node:child_process';
 
 function run(tag, command, args) {

@@ -7,6 +7,8 @@
 //   3. node scripts/find-chromium.mjs  Debian's Chromium (installed with apt-get when root)
 //      node scripts/ensure-jq.mjs      jq, for the CLI tests that pipe the seed's commands into it
 //   4. playwright test                 browser tests against the real server
+// The vitest step needs promtool, prometheus and prometheus-alertmanager (the monitoring tests run
+// them): scripts/ensure-prometheus.mjs installs them first, with the Debian packages.
 // Each runner prints its own summary; the last line adds them up: `N passed, M failed`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -27,6 +29,7 @@ const steps = [
   { name: 'lint (eslint)', command: bin('eslint'), args: ['.'] },
   { name: 'format (prettier)', command: bin('prettier'), args: ['--check', '.', '--log-level', 'warn'] },
   { name: 'postgresql', command: process.execPath, args: ['scripts/ensure-postgres.mjs'] },
+  { name: 'prometheus tools', command: process.execPath, args: ['scripts/ensure-prometheus.mjs'] },
   {
     name: 'unit + integration (vitest)',
     command: bin('vitest'),

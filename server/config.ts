@@ -5,6 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseAlertmanagerUrls } from './alerts/alertmanager';
 import { DEFAULT_DEMO_SIZE, DEMO_SIZE_LIMITS } from './demo/demo-size';
 import { parseAllowedHosts } from './http/hosts';
 
@@ -34,6 +35,19 @@ const EnvSchema = z.object({
   GT_SESSION_SECRET: z.string().min(16).optional(),
   GT_AUTH: z.enum(['on', 'off']).default('on'),
   GT_ALERT_WEBHOOK_URL: z.url().optional(),
+  // Alertmanagers to post alerts to (server/alerts/alertmanager.ts): one URL, or an HA pair comma-separated.
+  GT_ALERTMANAGER_URL: z
+    .string()
+    .optional()
+    .superRefine((v, ctx) => {
+      const parsed = v === undefined ? null : parseAlertmanagerUrls(v);
+      if (parsed && 'problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
+    }),
+  // The town's name: the `town` label on alerts and the page title (default: the host's name).
+  GT_TOWN_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a town name is 1-63 letters, digits, dots, dashes or underscores')
+    .optional(),
   GT_METRICS_PUBLIC: boolFlag.default(false),
   GT_PUBLIC_URL: z.url().optional(),
   // Extra names the Host header may carry (server/http/hosts.ts): `name` or `name:port`, comma-separated.
@@ -91,6 +105,10 @@ export interface ServerConfig {
   authMode: 'on' | 'off';
   /** Where alerts are POSTed when they fire and resolve. */
   alertWebhookUrl: string | null;
+  /** Alertmanager base URLs (GT_ALERTMANAGER_URL); empty: none. */
+  alertmanagerUrls: string[];
+  /** GT_TOWN_NAME, or the host's name. */
+  townName: string;
   /** /metrics without a token (a trusted network's Prometheus). */
   metricsPublic: boolean;
   /** The URL people reach this server at (printed, and linked from webhooks); default http://HOST:PORT. */
@@ -150,6 +168,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
     sessionSecret: e.GT_SESSION_SECRET ?? null,
     authMode: e.GT_AUTH,
     alertWebhookUrl: e.GT_ALERT_WEBHOOK_URL ?? null,
+    alertmanagerUrls: urlsOf(e.GT_ALERTMANAGER_URL),
+    townName: e.GT_TOWN_NAME ?? townNameOf(os.hostname()),
     metricsPublic: e.GT_METRICS_PUBLIC,
     publicUrl: e.GT_PUBLIC_URL?.replace(/\/$/, '') ?? null,
     allowedHosts: parseAllowedHosts(e.GT_ALLOWED_HOSTS),
@@ -161,4 +181,19 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
     cluster: clustered ? { node: e.GT_NODE ?? hostNode(), heartbeatMs: e.GT_HEARTBEAT_MS, leaseTtlMs: e.GT_LEASE_TTL_MS } : null,
     dev: e.NODE_ENV !== 'production',
   };
+}
+
+function urlsOf(value: string | undefined): string[] {
+  const parsed = value === undefined ? null : parseAlertmanagerUrls(value);
+  return parsed && 'urls' in parsed ? parsed.urls : [];
+}
+
+/** A host name as a town name: the first label, in the characters a town name allows. */
+function townNameOf(host: string): string {
+  const name = host
+    .split('.')[0]
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 63);
+  return name || 'gastown';
 }

@@ -50,6 +50,7 @@ import { FailureLimiter } from './http/rate-limit';
 import { publishMonitoring } from './metrics/handle';
 import { createMonitoring } from './metrics/monitoring';
 import { PrismaMetricsStore } from './metrics/prisma-series-store';
+import { prometheusRuleFile } from './alerts/prometheus-rules';
 import { createPrometheusRegistry } from './metrics/prometheus';
 import { LabService } from './lab/service';
 import { LeaseHoldings } from './engine/lease-holdings';
@@ -145,6 +146,8 @@ async function main(): Promise<void> {
     log,
     hasCommand: (name) => commandNames.has(name),
     webhookUrl: config.alertWebhookUrl,
+    alertmanagerUrls: config.alertmanagerUrls,
+    townName: config.townName,
     // Known once the server listens (the port may be chosen then): GT_PUBLIC_URL, or the listen address.
     pageUrl: () => (publicBase ? `${publicBase}/alerts` : null),
   });
@@ -268,6 +271,8 @@ async function main(): Promise<void> {
     town,
     alerts: monitoring.alerts,
     webhook: monitoring.webhook,
+    alertmanager: monitoring.alertmanager,
+    histograms: monitoring.histograms,
     streams: () => ({
       clients: realtime.io.engine.clientsCount,
       ...realtime.hub.stats(),
@@ -279,6 +284,9 @@ async function main(): Promise<void> {
     alerts: monitoring.alerts,
     series: monitoring.recorder,
     webhook: monitoring.webhook,
+    alertmanager: monitoring.alertmanager,
+    townName: config.townName,
+    prometheusRules: () => prometheusRuleFile(monitoring.alerts.listRules(), { town: config.townName }),
     clock,
     prometheus: async () => ({ contentType: prometheus.contentType, body: await prometheus.metrics() }),
   });

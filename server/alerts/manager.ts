@@ -43,6 +43,8 @@ export interface AlertManagerOptions {
   newId?: (prefix: string) => string;
   /** How long resolved episodes and ended silences are kept. */
   retentionMs?: number;
+  /** The town's name, carried in the view (the page title names it). */
+  townName?: string;
 }
 
 export const ALERT_RETENTION_MS = 30 * 24 * 3_600_000;
@@ -351,7 +353,7 @@ export class AlertManager {
       );
     const silences = [...this.silences.values()].filter((s) => s.endsAt > now).sort((a, b) => b.createdAt - a.createdAt);
     const timeScale = Number.isFinite(this.clock.scale) ? this.clock.scale : null;
-    return { now, timeScale, active, silences: structuredClone(silences) };
+    return { now, timeScale, active, silences: structuredClone(silences), town: this.options.townName ?? null };
   }
 
   /** History and the alerts in play, newest first; the ones in play as of this instant. */

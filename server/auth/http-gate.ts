@@ -26,7 +26,16 @@ export interface AuthGateOptions {
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-const PUBLIC_PREFIXES = ['/_next/', '/login', '/api/health', '/favicon.ico', '/icon', '/robots.txt'];
+const PUBLIC_PREFIXES = [
+  '/_next/',
+  '/login',
+  '/api/health',
+  '/favicon.ico',
+  '/icon',
+  '/icon.svg',
+  '/apple-icon.png',
+  '/robots.txt',
+];
 const MAX_LOGIN_BODY = 4_096;
 export const CSRF_HEADER = 'x-gt-csrf';
 

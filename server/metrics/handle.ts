@@ -6,6 +6,7 @@
  */
 import type { AlertManager } from '../alerts/manager';
 import type { WebhookNotifier } from '../alerts/webhook';
+import type { AlertmanagerNotifier } from '../alerts/alertmanager';
 import type { Authenticator } from '../auth/authenticator';
 import type { Clock } from '../engine/clock';
 import type { SeriesRecorder } from './series';
@@ -15,7 +16,13 @@ export interface MonitoringHandle {
   alerts: AlertManager;
   series: SeriesRecorder;
   webhook: WebhookNotifier | null;
+  /** GT_ALERTMANAGER_URL's notifier, or null. */
+  alertmanager: AlertmanagerNotifier | null;
+  /** The town's name (GT_TOWN_NAME): the `town` label, the page title. */
+  townName: string;
   clock: Clock;
+  /** The town's enabled rules as a Prometheus rule file (server/alerts/prometheus-rules.ts). */
+  prometheusRules(): string;
   /** The Prometheus exposition: content type and text. */
   prometheus(): Promise<{ contentType: string; body: string }>;
 }

@@ -13,6 +13,8 @@ import { AlertManager } from '../alerts/manager';
 import { recommend } from '../alerts/recommendations';
 import type { AlertStore } from '../alerts/store';
 import { WebhookNotifier } from '../alerts/webhook';
+import { AlertmanagerNotifier } from '../alerts/alertmanager';
+import { RefineryHistograms } from './histograms';
 import { DEFAULT_SAMPLE_INTERVAL_MS, MetricsSampler } from './sampler';
 import { SeriesRecorder } from './series';
 import type { MetricsStore } from './series-store';
@@ -29,6 +31,11 @@ export interface MonitoringOptions {
   hasCommand?: (name: string) => boolean;
   /** GT_ALERT_WEBHOOK_URL. */
   webhookUrl?: string | null;
+  /** GT_ALERTMANAGER_URL, parsed: the Alertmanagers alerts are posted to (none: empty or unset). */
+  alertmanagerUrls?: readonly string[];
+  /** The `town` label on alerts posted to Alertmanager. */
+  townName?: string;
+  alertmanager?: Partial<Omit<ConstructorParameters<typeof AlertmanagerNotifier>[0], 'urls' | 'town'>>;
   /** The alerts page's URL, carried in webhook payloads. */
   pageUrl?: string | null | (() => string | null);
   /** Engine ms between samples (default 10 s; see sampleIntervalFor). */
@@ -71,13 +78,40 @@ export function createMonitoring(options: MonitoringOptions) {
       })
     : null;
   const hasCommand = options.hasCommand ?? (() => true);
+  const toAlertmanager = (options.alertmanagerUrls?.length ?? 0) > 0;
   const alerts = new AlertManager({
     store: options.alertStore,
     clock,
     log,
     recommend: (rule, labels) => recommend(rule, labels, { town, hasCommand }),
-    notify: webhook ? (status, alert) => webhook.notify(status, alert) : undefined,
+    townName: options.townName,
+    // `alertmanager` is built below (it reads this manager's rules): told only once both exist.
+    notify:
+      webhook || toAlertmanager
+        ? (status, alert) => {
+            webhook?.notify(status, alert);
+            alertmanager?.notify(status, alert);
+          }
+        : undefined,
   });
+  const alertmanager = toAlertmanager
+    ? new AlertmanagerNotifier({
+        urls: options.alertmanagerUrls!,
+        town: options.townName ?? 'gastown',
+        pageUrl: options.pageUrl ?? null,
+        describe: (ruleId) => alerts.listRules().find((r) => r.id === ruleId)?.description,
+        current: (id) => alerts.getAlert(id),
+        onFailure: (d) =>
+          log.warn('alertmanager delivery failed', {
+            target: d.target,
+            alert: d.alertId,
+            status: d.status,
+            attempts: d.attempts,
+            error: d.lastError,
+          }),
+        ...options.alertmanager,
+      })
+    : null;
   // Escalations go to the same receiver: the dashboard and the event log have them already.
   const ESCALATION_EVENTS = {
     'escalation.raised': 'raised',
@@ -93,16 +127,24 @@ export function createMonitoring(options: MonitoringOptions) {
         if (record) webhook.notifyEscalation(ESCALATION_EVENTS[event.type as keyof typeof ESCALATION_EVENTS], { ...record });
       })
     : () => {};
+  const histograms = new RefineryHistograms();
   let offSnapshot: (() => void) | null = null;
+  let offHistograms: (() => void) | null = null;
 
   return {
     sampler,
     recorder,
     alerts,
     webhook,
+    alertmanager,
+    histograms,
     /** Loads rules, alerts in play and silences; seeds the throughput window with the last hour's beads. */
     async load(): Promise<void> {
       await alerts.load();
+      // Alerts that fired (and were told) before a restart are still firing: Alertmanager hears of them again.
+      for (const a of alerts.activeView().active) {
+        if (a.state === 'firing' && a.notified && !a.silencedBy && !a.inhibitedBy) alertmanager?.notify('firing', a);
+      }
       const since = clock.now() - THROUGHPUT_WINDOW_MS;
       const done = await options.townStore.listBeads({ status: ['done'], since });
       sampler.seedCompletions(done.map((b) => ({ rig: b.rig, closedAt: b.closedAt })));
@@ -112,18 +154,22 @@ export function createMonitoring(options: MonitoringOptions) {
         recorder.record(snapshot);
         alerts.evaluate(snapshot);
       });
+      offHistograms = histograms.attach(town.bus);
       recorder.start();
       alerts.start();
+      alertmanager?.start();
       sampler.start();
     },
     async stop(): Promise<void> {
       sampler.stop();
       offSnapshot?.();
+      offHistograms?.();
       recorder.stop();
       alerts.stop();
       webhook?.stop();
+      alertmanager?.stop();
       offEscalations();
-      await Promise.all([recorder.flush(), alerts.flush(), webhook?.idle()]);
+      await Promise.all([recorder.flush(), alerts.flush(), webhook?.idle(), alertmanager?.idle()]);
     },
   };
 }

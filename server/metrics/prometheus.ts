@@ -6,14 +6,21 @@
  * them: the alerts in play (`gt_alerts`, one series per alert, like Prometheus's own
  * ALERTS), the webhook's deliveries, the live streams, and Node's process metrics.
  *
+ * The Refinery's timings are histograms beside them (histograms.ts). Node's defaults are
+ * kept but for the three `*_total` gauges (active handles, requests, resources):
+ * `promtool check metrics` rejects a `_total` suffix on a non-counter, and the same
+ * numbers are served by type as `nodejs_active_handles` and its siblings.
+ *
  * Per-rig values are not summed into a town series here: Prometheus does that
  * (`sum(gt_queue_depth)`), and a conflict rate is re-weighted with `gt_conflict_sample`.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AlertManager } from '../alerts/manager';
 import type { WebhookNotifier } from '../alerts/webhook';
+import type { AlertmanagerNotifier } from '../alerts/alertmanager';
 import type { Town } from '../engine/town';
 import { METRICS, METRIC_NAMES, type MetricName, type MetricUnit } from '../../contracts/metrics';
+import type { RefineryHistograms } from './histograms';
 import type { MetricsSampler } from './sampler';
 
 export interface PrometheusDeps {
@@ -21,6 +28,7 @@ export interface PrometheusDeps {
   town: Town;
   alerts?: AlertManager | null;
   webhook?: WebhookNotifier | null;
+  alertmanager?: AlertmanagerNotifier | null;
   /** Live-stream figures (socket.io clients, topics, buffered items). */
   streams?:
     | (() => {
@@ -34,6 +42,8 @@ export interface PrometheusDeps {
         redisUp?: number | null;
       })
     | null;
+  /** Time in queue and check duration (fed by the town's events; see monitoring.ts). */
+  histograms?: RefineryHistograms | null;
   /** Node's process metrics (CPU, memory, event-loop lag); off in tests that build many registries. */
   processMetrics?: boolean;
 }
@@ -53,9 +63,16 @@ export function prometheusName(metric: MetricName): string {
   return `gt_${metric}${metric.endsWith(suffix) ? '' : suffix}`;
 }
 
+/** Gauges prom-client names like counters; their per-type siblings (`nodejs_active_handles`) stay. */
+const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
 export function createPrometheusRegistry(deps: PrometheusDeps): Registry {
   const register = new Registry();
-  if (deps.processMetrics !== false) collectDefaultMetrics({ register });
+  if (deps.processMetrics !== false) {
+    collectDefaultMetrics({ register });
+    for (const name of MISNAMED_DEFAULTS) register.removeSingleMetric(name);
+  }
+  deps.histograms?.registerWith(register);
 
   for (const metric of METRIC_NAMES) {
     const def = METRICS[metric];
@@ -151,6 +168,22 @@ export function createPrometheusRegistry(deps: PrometheusDeps): Registry {
       collect() {
         this.reset();
         this.inc(webhook.stats().retries);
+      },
+    });
+  }
+
+  if (deps.alertmanager) {
+    const am = deps.alertmanager;
+    new Counter({
+      name: 'gt_alertmanager_deliveries_total',
+      help: 'Posts to Alertmanager (one per Alertmanager) by result (failed: every retry used up)',
+      labelNames: ['result'],
+      registers: [register],
+      collect() {
+        const s = am.stats();
+        this.reset();
+        this.inc({ result: 'delivered' }, s.delivered);
+        this.inc({ result: 'failed' }, s.failed);
       },
     });
   }

@@ -31,7 +31,7 @@ export const DEFAULT_SAMPLE_INTERVAL_MS = 10_000;
 const MAX_COMPLETIONS_PER_RIG = 20_000;
 
 /** How a rig metric is summed up for the town. */
-const TOWN_AGGREGATE: Partial<Record<MetricName, 'max'>> = { polecat_max_silence: 'max', witness_interval: 'max' };
+export const TOWN_AGGREGATE: Partial<Record<MetricName, 'max'>> = { polecat_max_silence: 'max', witness_interval: 'max' };
 
 export type SnapshotListener = (snapshot: MetricSnapshot) => void;
 

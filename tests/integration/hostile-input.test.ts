@@ -230,6 +230,8 @@ describe('hostile input against every command and route', () => {
             push(`?${q.slice(0, 40)}`, { target: `${target}?${q}`, headers: as(VIEWER) }, c.strictQuery ? [] : [200]);
           }
           for (const q of ODD_QUERIES) push(`?${q.slice(0, 40)}`, { target: `${target}?${q}`, headers: as(VIEWER) }, [200]);
+          // The parameters this route reads, given wrong: refused whatever the route does with others.
+          for (const q of c.badQueries ?? []) push(`?${q.slice(0, 40)}`, { target: `${target}?${q}`, headers: as(VIEWER) });
           if (!c.public) {
             push('without a token', { target });
             push('with a foreign cookie only', { target, headers: FOREIGN_COOKIE });

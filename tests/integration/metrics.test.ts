@@ -221,9 +221,16 @@ describe('the metric registry on a real town', () => {
       sampler: monitoring.sampler,
       town,
       alerts: monitoring.alerts,
+      histograms: monitoring.histograms,
       processMetrics: false,
     });
     const text = await registry.metrics();
+    // Every landed request is one observation of its time in queue, in buckets that reach hours.
+    const merged = town.rigs.get('myproject')!.counters.merged;
+    expect(text).toMatch(/^# TYPE gt_merge_queue_wait_seconds histogram$/m);
+    expect(text).toContain(`gt_merge_queue_wait_seconds_count{rig="myproject"} ${merged}`);
+    expect(text).toMatch(/^gt_merge_queue_wait_seconds_bucket\{le="14400",rig="myproject"\} \d+$/m);
+    expect(text).toMatch(/^# TYPE gt_check_duration_seconds histogram$/m);
     expect(text).toMatch(/^# TYPE gt_queue_depth gauge$/m);
     expect(text).toMatch(new RegExp(`^gt_polecats\\{rig="myproject"\\} 4$`, 'm'));
     expect(text).toMatch(/^gt_patrol_duration_seconds \d+(\.\d+)?$/m);

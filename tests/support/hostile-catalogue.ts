@@ -143,6 +143,8 @@ export interface RouteCase {
   strictQuery?: boolean;
   /** Answers without a token (health). */
   public?: boolean;
+  /** Queries a read refuses (a bad value of a parameter it reads), beside the generic ones. */
+  badQueries?: string[];
 }
 
 const rig = { rig: RIG };
@@ -171,9 +173,20 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
   },
   'alerts/rules/[id] DELETE': { path: '/api/alerts/rules/{id}', params: { id: 'zz-unknown-rule' }, command: 'alert.rule.delete' },
   'alerts/rules/reset POST': { path: '/api/alerts/rules/reset', command: 'alert.rules.reset' },
-  'alerts/rules GET': { path: '/api/alerts/rules' },
+  'alerts/rules GET': {
+    path: '/api/alerts/rules',
+    badQueries: [
+      'format=yaml',
+      'format=',
+      'format=%ff',
+      'format=prometheus&format=json',
+      `format=${'p'.repeat(5_000)}`,
+      'format=Prometheus',
+    ],
+  },
   'alerts/rules POST': { path: '/api/alerts/rules', command: 'alert.rule.create' },
   'alerts/webhook GET': { path: '/api/alerts/webhook' },
+  'alerts/alertmanager GET': { path: '/api/alerts/alertmanager' },
   'audit GET': { path: '/api/audit', strictQuery: true },
   'beads/[id] GET': { path: '/api/beads/{id}', params: { id: 'gt-zzunknown' } },
   'beads GET': { path: '/api/beads', strictQuery: true },

@@ -1,13 +1,27 @@
 import { NextResponse } from 'next/server';
-import { readJson, runCommand, toErrorResponse, route } from '@/lib/api';
+import { errorResponse, readJson, runCommand, toErrorResponse, route } from '@/lib/api';
 import { monitoring } from '@/lib/monitoring';
 
 export const dynamic = 'force-dynamic';
 
-/** Every alert rule: the seed's defaults (builtin) and the operators' own. */
-export const GET = route(() => {
+const FORMATS = ['json', 'prometheus'] as const;
+
+/**
+ * Every alert rule: the seed's defaults (builtin) and the operators' own. `?format=prometheus`:
+ * the enabled ones as a Prometheus rule file (YAML) over the /metrics names (docs/alerts.md).
+ */
+export const GET = route((request: Request) => {
   try {
-    return NextResponse.json(monitoring().alerts.listRules());
+    const asked = new URL(request.url).searchParams.getAll('format');
+    if (asked.length > 1) return errorResponse('invalid', 'format: give it once');
+    const format = asked[0] ?? 'json';
+    if (!(FORMATS as readonly string[]).includes(format))
+      return errorResponse('invalid', `format: one of ${FORMATS.join(', ')} (not '${format.slice(0, 40)}')`);
+    const m = monitoring();
+    if (format === 'json') return NextResponse.json(m.alerts.listRules());
+    return new Response(m.prometheusRules(), {
+      headers: { 'content-type': 'application/yaml; charset=utf-8', 'cache-control': 'no-store' },
+    });
   } catch (err) {
     return toErrorResponse(err);
   }
