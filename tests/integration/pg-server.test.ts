@@ -36,6 +36,8 @@ describe('the server on PostgreSQL', () => {
     db = await createTestDatabase();
     const env = {
       GT_DATABASE_URL: db.url,
+      // One server on PostgreSQL (a shared database otherwise makes it a cluster node, which seeds no demo).
+      GT_CLUSTER: '0',
       GT_OPERATOR_TOKEN: OPERATOR,
       GT_DEMO: '1',
       GT_DEMO_RIGS: '1',
