@@ -148,6 +148,7 @@ async function main(): Promise<void> {
     webhookUrl: config.alertWebhookUrl,
     alertmanagerUrls: config.alertmanagerUrls,
     townName: config.townName,
+    nodeName: config.cluster ? config.node : undefined,
     // Known once the server listens (the port may be chosen then): GT_PUBLIC_URL, or the listen address.
     pageUrl: () => (publicBase ? `${publicBase}/alerts` : null),
   });

@@ -9,7 +9,7 @@
  * interval (Prometheus's `--rules.alert.resend-delay`, 1 min), each time with `endsAt` 4
  * intervals ahead, so an Alertmanager that stops hearing from a dead town resolves its
  * alerts by itself rather than keeping them forever. Labels identify an alert (alertname,
- * rig, severity, town); annotations carry what people read (summary, description, the
+ * rig, severity, town, and node in a cluster); annotations carry what people read (summary, description, the
  * remedies, a link to the alerts page).
  *
  * Deliveries are retried with the webhook's backoff and kept in a bounded log (per
@@ -40,6 +40,8 @@ export interface AlertmanagerOptions {
   urls: readonly string[];
   /** The `town` label. */
   town: string;
+  /** The `node` label: which node of a cluster posted it (absent on one server). */
+  node?: string;
   /** The alerts page's URL: the annotation `link` and the generatorURL. */
   pageUrl?: string | null | (() => string | null);
   /** A rule's description, for the annotation (the alert carries only the rule's name). */
@@ -156,6 +158,7 @@ export class AlertmanagerNotifier {
       ...(alert.labels.rig ? { rig: alert.labels.rig } : {}),
       severity: alert.severity,
       town: this.options.town,
+      ...(this.options.node ? { node: this.options.node } : {}),
     };
     const remedy = alert.recommendations.map((r) => `${r.label}: ${r.why}`).join('\n');
     const annotations: Record<string, string> = {

@@ -35,6 +35,8 @@ export interface MonitoringOptions {
   alertmanagerUrls?: readonly string[];
   /** The `town` label on alerts posted to Alertmanager. */
   townName?: string;
+  /** The `node` label on them, in a cluster (GT_NODE). */
+  nodeName?: string;
   alertmanager?: Partial<Omit<ConstructorParameters<typeof AlertmanagerNotifier>[0], 'urls' | 'town'>>;
   /** The alerts page's URL, carried in webhook payloads. */
   pageUrl?: string | null | (() => string | null);
@@ -98,6 +100,7 @@ export function createMonitoring(options: MonitoringOptions) {
     ? new AlertmanagerNotifier({
         urls: options.alertmanagerUrls!,
         town: options.townName ?? 'gastown',
+        node: options.nodeName,
         pageUrl: options.pageUrl ?? null,
         describe: (ruleId) => alerts.listRules().find((r) => r.id === ruleId)?.description,
         current: (id) => alerts.getAlert(id),

@@ -98,4 +98,29 @@ describe('re-posting firing alerts to Alertmanager', () => {
       await notifier.idle();
     }
   }, 120_000);
+
+  it("names the posting node in a cluster, so two nodes' alerts stay apart", async () => {
+    const clock = new VirtualClock();
+    const notifier: AlertmanagerNotifier = new AlertmanagerNotifier({ urls: [am.url], town: 'node-town', node: 'east-1' });
+    const alerts = new AlertManager({
+      store: new MemoryAlertStore(),
+      clock,
+      notify: (status, alert) => notifier.notify(status, alert),
+    });
+    await alerts.load();
+    const t0 = clock.now();
+    alerts.evaluate({ at: t0, town: {}, rigs: { b: { queue_depth: 9 } } });
+    alerts.evaluate({ at: t0 + 10 * MINUTE, town: {}, rigs: { b: { queue_depth: 9 } } });
+    const posted = await until('the alert in Alertmanager', async () =>
+      (await am.alerts()).find((a) => a.labels.town === 'node-town' && a.labels.rig === 'b'),
+    );
+    expect(posted.labels).toEqual({
+      alertname: 'MergeQueueBacklog',
+      rig: 'b',
+      severity: 'warning',
+      town: 'node-town',
+      node: 'east-1',
+    });
+    await notifier.idle();
+  });
 });
