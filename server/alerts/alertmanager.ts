@@ -19,6 +19,7 @@
 import type { AlertmanagerDelivery, AlertmanagerStatus, AlertView } from '../../contracts/alerts';
 import { backoffMs } from '../engine/backoff';
 import { KeyedSerialQueue } from '../engine/serial-queue';
+import { RetrySleeps } from './retry-sleeps';
 
 /** Prometheus's default resend delay: how often a firing alert is posted again. */
 export const RESEND_MS = 60_000;
@@ -98,7 +99,7 @@ export class AlertmanagerNotifier {
   private counts = { delivered: 0, failed: 0, retries: 0 };
   private stopped = false;
   private resendTimer: NodeJS.Timeout | null = null;
-  private readonly sleeping = new Map<NodeJS.Timeout, () => void>();
+  private readonly sleeps = new RetrySleeps();
   private readonly resendMs: number;
   private readonly doFetch: typeof fetch;
 
@@ -250,18 +251,8 @@ export class AlertmanagerNotifier {
         return;
       }
       this.counts.retries++;
-      await this.sleep(backoffMs(delivery.attempts - 1, { baseMs: this.options.baseDelayMs ?? 1_000 }));
+      await this.sleeps.sleep(backoffMs(delivery.attempts - 1, { baseMs: this.options.baseDelayMs ?? 1_000 }));
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.sleeping.delete(t);
-        resolve();
-      }, ms);
-      this.sleeping.set(t, resolve);
-    });
   }
 
   /** Newest first, bounded. */
@@ -287,11 +278,7 @@ export class AlertmanagerNotifier {
     this.stopped = true;
     if (this.resendTimer) clearInterval(this.resendTimer);
     this.resendTimer = null;
-    for (const [t, wake] of this.sleeping) {
-      clearTimeout(t);
-      wake();
-    }
-    this.sleeping.clear();
+    this.sleeps.wakeAll();
   }
 }
 

@@ -13,6 +13,7 @@ import type { Escalation } from '../../contracts/records';
 import { backoffMs } from '../engine/backoff';
 import { KeyedSerialQueue } from '../engine/serial-queue';
 import type { AlertView, Delivery, EscalationEvent } from '../../contracts/alerts';
+import { RetrySleeps } from './retry-sleeps';
 
 /** What an escalation sends: its event and the record as it is now. */
 export interface EscalationPayload {
@@ -56,7 +57,7 @@ export class WebhookNotifier {
   private counts = { delivered: 0, failed: 0, retries: 0 };
   private stopped = false;
   /** Backoff waits in progress; `stop` ends them at once. */
-  private readonly sleeping = new Map<NodeJS.Timeout, () => void>();
+  private readonly sleeps = new RetrySleeps();
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
   private readonly timeoutMs: number;
@@ -165,18 +166,8 @@ export class WebhookNotifier {
       }
       this.counts.retries++;
       // The engine's retry schedule, from baseDelayMs: base, 2 base, 4 base ... (capped at a minute).
-      await this.sleep(backoffMs(delivery.attempts - 1, { baseMs: this.baseDelayMs }));
+      await this.sleeps.sleep(backoffMs(delivery.attempts - 1, { baseMs: this.baseDelayMs }));
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.sleeping.delete(t);
-        resolve();
-      }, ms);
-      this.sleeping.set(t, resolve);
-    });
   }
 
   /** Newest first, bounded. */
@@ -196,10 +187,6 @@ export class WebhookNotifier {
   /** Stops retrying: waiting retries end at once, marked failed. */
   stop(): void {
     this.stopped = true;
-    for (const [t, wake] of this.sleeping) {
-      clearTimeout(t);
-      wake();
-    }
-    this.sleeping.clear();
+    this.sleeps.wakeAll();
   }
 }
