@@ -12,6 +12,7 @@ import { refineryWorkers, speculativeTheory, type WorkersRow } from './refinery-
 import { MARKER } from './support';
 import { printRealtimeLatency } from './realtime-latency';
 import { printClusterRealtime } from './cluster-realtime';
+import { printClusterBench } from './cluster-failover';
 import { printLabBench } from './lab';
 import { printPageTiming } from './page-timing';
 import { printBeadsImport } from './beads-import';
@@ -252,6 +253,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   'refinery-workers': workersTables,
   'realtime-latency': printRealtimeLatency,
   'cluster-realtime': printClusterRealtime,
+  cluster: printClusterBench,
   'page-timing': printPageTiming,
   lab: printLabBench,
   'beads-import': printBeadsImport,

@@ -7,11 +7,12 @@
  *
  *   context -> records -> settings -> limiter, costs -> escalations -> gates -> waves
  *   -> beads -> convoys -> agent sessions -> verdicts -> supervision -> mayor
- *   -> recovery -> rig runtimes -> polecats -> splits -> rigs -> Town
+ *   -> recovery, rig rebuild -> rig runtimes -> polecats -> splits -> rigs -> Town
  *
  * `createEngine` loads the persisted state and attaches every stored rig (records in
  * memory, reconciled with git); it does not start work (`Town.start`).
  */
+import path from 'node:path';
 import { AgentSessions } from './agent-sessions';
 import { Beads } from './beads';
 import type { Clock } from './clock';
@@ -29,6 +30,7 @@ import type { AgentRuntime, CheckPort, GitPort, TownState, TownStore, UpstreamPo
 import { seededRandom, type Random } from './random';
 import { TownRecords } from './records';
 import { Recovery } from './recovery';
+import { RigRebuild } from './rig-rebuild';
 import { RigRuntimes } from './rig-runtimes';
 import { checkNewRigName } from './rig-settings';
 import { Rigs } from './rigs';
@@ -36,7 +38,7 @@ import { TownSettingsBook } from './settings';
 import { Splits } from './split';
 import { Supervision } from './supervision';
 import { Town } from './town';
-import { pushReviewBranch } from './upstream-landing';
+import { publishHead, pushReviewBranch } from './upstream-landing';
 import { Verdicts } from './verdicts';
 import { Waves } from './waves';
 
@@ -63,6 +65,13 @@ export interface EngineOptions {
    * (engine/ownership.ts), through `town.rigs.attach`.
    */
   attachStored?: boolean;
+  /** Where rigs' clones live (`<workDir>/rigs`): a rig claimed from another node is cloned here. */
+  rigsRoot?: string;
+  /**
+   * Push each polecat's branch to its rig's upstream when it submits (cluster mode), so a
+   * node on another machine that takes the rig over finds the requests' heads there.
+   */
+  publishHeads?: boolean;
 }
 
 /** Loads the persisted town, builds its roles and reconciles every rig with git. Does not start work. */
@@ -105,9 +114,20 @@ export async function createEngine(options: EngineOptions): Promise<Town> {
       const polecat = records.polecats.get(event.polecat);
       if (rt && polecat) pushReviewBranch(ctx, upstream, rt.rig, polecat.branch);
     });
+    if (options.publishHeads) {
+      ctx.bus.subscribe((event) => {
+        if (event.type === 'mr.enqueued') publishHead(ctx, records, upstream, event.rig, event.polecat);
+      });
+    }
   }
   const recovery = new Recovery(ctx, records, verdicts, store, upstream);
-  const runtimes = new RigRuntimes(ctx, records, options.checks, upstream, verdicts, supervision, sessions, recovery);
+  const rebuild = upstream
+    ? new RigRebuild(ctx, records, upstream, {
+        rigsRoot: options.rigsRoot ?? path.join(options.workDir, 'rigs'),
+        workDir: options.workDir,
+      })
+    : null;
+  const runtimes = new RigRuntimes(ctx, records, options.checks, upstream, verdicts, supervision, sessions, recovery, rebuild);
   const polecats = new Polecats(ctx, records, sessions, options.workDir);
   const splits = new Splits(ctx, records, {
     attachRig: (rig) => runtimes.attachNew(rig, false),

@@ -4,7 +4,7 @@
  * sessions). This is the seam rigs come and go through while the town runs:
  *
  * - `attach` loads one stored rig's records, reconciles them with git (recovery.ts) and
- *   starts its roles; opening the engine is attaching every stored rig, adding a rig is
+ *   starts its roles (a rig claimed from another node is rebuilt first: rig-rebuild.ts); opening the engine is attaching every stored rig, adding a rig is
  *   attaching a new one.
  * - `detach` drains it: no new work starts on it, its Witness stops, its agents are
  *   cancelled with their worktrees kept, a landing in hand finishes and the requests its
@@ -22,6 +22,7 @@ import type { MergeRequest, Polecat, Rig } from '../../contracts/records';
 import type { CheckPort, TownState, UpstreamPort } from './ports';
 import type { RigRuntime, TownRecords } from './records';
 import type { Recovery } from './recovery';
+import type { RigRebuild } from './rig-rebuild';
 import { Refinery } from './refinery';
 import { RefineryStats } from './refinery-stats';
 import { DEFAULT_RIG_SETTINGS, ZERO_COUNTERS } from './rig-settings';
@@ -63,6 +64,8 @@ export class RigRuntimes {
     private readonly supervision: Supervision,
     private readonly sessions: AgentSessions,
     private readonly recovery: Recovery,
+    /** Null without an upstream port: every rig lands locally, its repository on this disk. */
+    private readonly rebuild: RigRebuild | null,
   ) {}
 
   get isRunning(): boolean {
@@ -105,7 +108,15 @@ export class RigRuntimes {
       const rig = state.rigs.find((r) => r.name === name);
       if (!rig) throw notFound('rig', name);
       const rt = this.install(rig, state);
-      await this.recovery.reconcile([rt]);
+      try {
+        // Claimed from another node, perhaps on another machine: its clone and worktrees are made here.
+        const moved = (await this.rebuild?.rehome(rt)) ?? false;
+        await this.recovery.reconcile([rt]);
+        if (moved) await this.rebuild?.returnLostWork(rt);
+      } catch (error) {
+        this.records.release(name); // not attached: nothing of it stays in memory
+        throw error;
+      }
       if (this.running) this.start(rt);
       const attached = this.counts(rt);
       this.ctx.emit({ type: 'rig.attached', at: this.ctx.clock.now(), ...attached });

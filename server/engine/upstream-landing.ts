@@ -17,6 +17,7 @@ import type { EngineContext } from './context';
 import type { Rig } from '../../contracts/records';
 import type { Repeating } from './clock';
 import type { UpstreamPort } from './ports';
+import type { TownRecords } from './records';
 
 /** Where the target is after a fetch. */
 export interface Followed {
@@ -179,5 +180,38 @@ export function pushReviewBranch(ctx: EngineContext, upstream: UpstreamPort, rig
       }
     }),
     `rig ${rig.name}: push ${branch} for review`,
+  );
+}
+
+/**
+ * Pushes a polecat's branch to its rig's upstream once its merge request is recorded
+ * (cluster mode), so a node on another machine that takes the rig over finds the request's
+ * head (rig-rebuild.ts). Fenced like the record: the push waits for the request's write,
+ * and a node whose write was refused (the rig is another node's now) no longer holds the
+ * rig live, so it pushes nothing. The lease on the branch (UpstreamPort.pushBranch) never
+ * replaces what another node pushed there since this clone last saw it.
+ */
+export function publishHead(
+  ctx: EngineContext,
+  records: TownRecords,
+  upstream: UpstreamPort,
+  rig: string,
+  polecat: string,
+): void {
+  const rt = records.rigs.get(rig);
+  const p = records.polecats.get(polecat);
+  if (!rt || !p || rt.rig.settings.landing !== 'upstream') return;
+  const { repoPath } = rt.rig;
+  ctx.track(
+    ctx.persistence
+      .write(async () => {})
+      .then(async () => {
+        if (!records.live(rig)) return;
+        const result = await upstream.pushBranch(repoPath, p.branch);
+        if (result.status === 'rejected_stale')
+          ctx.log.warn(`rig ${rig}: ${p.branch} was changed upstream by another node; not replaced`);
+      })
+      .catch((error: unknown) => ctx.log.warn(`rig ${rig}: pushing ${p.branch} failed`, { error: String(error) })),
+    `rig ${rig}: publish ${p.branch}`,
   );
 }
