@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     workDir: config.dataDir,
     log,
     attachStored: !config.cluster,
-    publishHeads: config.cluster !== null,
+    clusterNode: config.cluster !== null,
   });
   ledger.attach(town.bus);
   const disk = new WorktreeDiskUsage(town);

@@ -68,10 +68,11 @@ export interface EngineOptions {
   /** Where rigs' clones live (`<workDir>/rigs`): a rig claimed from another node is cloned here. */
   rigsRoot?: string;
   /**
-   * Push each polecat's branch to its rig's upstream when it submits (cluster mode), so a
-   * node on another machine that takes the rig over finds the requests' heads there.
+   * A node of a cluster whose nodes may be on other machines (docs/cluster.md): each polecat's
+   * branch is pushed to its rig's upstream when it submits, and a rig claimed from another
+   * node is rebuilt in this node's own directories (rig-rebuild.ts).
    */
-  publishHeads?: boolean;
+  clusterNode?: boolean;
 }
 
 /** Loads the persisted town, builds its roles and reconciles every rig with git. Does not start work. */
@@ -114,19 +115,20 @@ export async function createEngine(options: EngineOptions): Promise<Town> {
       const polecat = records.polecats.get(event.polecat);
       if (rt && polecat) pushReviewBranch(ctx, upstream, rt.rig, polecat.branch);
     });
-    if (options.publishHeads) {
+    if (options.clusterNode) {
       ctx.bus.subscribe((event) => {
         if (event.type === 'mr.enqueued') publishHead(ctx, records, upstream, event.rig, event.polecat);
       });
     }
   }
   const recovery = new Recovery(ctx, records, verdicts, store, upstream);
-  const rebuild = upstream
-    ? new RigRebuild(ctx, records, upstream, {
-        rigsRoot: options.rigsRoot ?? path.join(options.workDir, 'rigs'),
-        workDir: options.workDir,
-      })
-    : null;
+  const rebuild =
+    upstream && options.clusterNode
+      ? new RigRebuild(ctx, records, upstream, {
+          rigsRoot: options.rigsRoot ?? path.join(options.workDir, 'rigs'),
+          workDir: options.workDir,
+        })
+      : null;
   const runtimes = new RigRuntimes(ctx, records, options.checks, upstream, verdicts, supervision, sessions, recovery, rebuild);
   const polecats = new Polecats(ctx, records, sessions, options.workDir);
   const splits = new Splits(ctx, records, {
