@@ -93,7 +93,7 @@ describe('a town on three nodes sharing PostgreSQL and Redis', { timeout: 900_00
       GT_HEARTBEAT_MS: '500',
       // Generous for a loaded 2-core machine: a page compiling in `next dev` stalls a node's
       // event loop for seconds, and a stall past the TTL loses its leases (as it should).
-      GT_LEASE_TTL_MS: '6000',
+      GT_LEASE_TTL_MS: '10000',
       GT_TIME_SCALE: '4',
     });
     return nodes;
