@@ -65,8 +65,6 @@ export interface EngineOptions {
    * (engine/ownership.ts), through `town.rigs.attach`.
    */
   attachStored?: boolean;
-  /** Where rigs' clones live (`<workDir>/rigs`): a rig claimed from another node is cloned here. */
-  rigsRoot?: string;
   /**
    * A node of a cluster whose nodes may be on other machines (docs/cluster.md): each polecat's
    * branch is pushed to its rig's upstream when it submits, and a rig claimed from another
@@ -124,10 +122,8 @@ export async function createEngine(options: EngineOptions): Promise<Town> {
   const recovery = new Recovery(ctx, records, verdicts, store, upstream);
   const rebuild =
     upstream && options.clusterNode
-      ? new RigRebuild(ctx, records, upstream, {
-          rigsRoot: options.rigsRoot ?? path.join(options.workDir, 'rigs'),
-          workDir: options.workDir,
-        })
+      ? // Where gt rig add clones too (server/main.ts).
+        new RigRebuild(ctx, records, upstream, { rigsRoot: path.join(options.workDir, 'rigs'), workDir: options.workDir })
       : null;
   const runtimes = new RigRuntimes(ctx, records, options.checks, upstream, verdicts, supervision, sessions, recovery, rebuild);
   const polecats = new Polecats(ctx, records, sessions, options.workDir);

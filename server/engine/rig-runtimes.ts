@@ -4,8 +4,8 @@
  * sessions). This is the seam rigs come and go through while the town runs:
  *
  * - `attach` loads one stored rig's records, reconciles them with git (recovery.ts) and
- *   starts its roles (a rig claimed from another node is rebuilt first: rig-rebuild.ts); opening the engine is attaching every stored rig, adding a rig is
- *   attaching a new one.
+ *   starts its roles (a rig claimed from another node is rebuilt first: rig-rebuild.ts);
+ *   opening the engine is attaching every stored rig, adding a rig is attaching a new one.
  * - `detach` drains it: no new work starts on it, its Witness stops, its agents are
  *   cancelled with their worktrees kept, a landing in hand finishes and the requests its
  *   Refinery held go back to the queue; once its writes have landed, its records leave
@@ -64,7 +64,7 @@ export class RigRuntimes {
     private readonly supervision: Supervision,
     private readonly sessions: AgentSessions,
     private readonly recovery: Recovery,
-    /** Null without an upstream port: every rig lands locally, its repository on this disk. */
+    /** Null on a single server (or without an upstream port): a rig's clone stays where it is. */
     private readonly rebuild: RigRebuild | null,
   ) {}
 
