@@ -42,7 +42,11 @@ export class RigRebuild {
       this.ctx.log.info(`rig ${rig.name}: cloned its upstream into ${home} (rebuilt on this node)`);
     } catch (error) {
       if (!(error instanceof UpstreamError && error.kind === 'exists')) throw error;
-      // This node's clone from an earlier run: the reconcile's fetch brings it up to date.
+      // This node's clone from an earlier run: the reconcile's fetch brings its target up to
+      // date, and the polecats' branches are fetched here, so their next pushes lease on what
+      // the other node pushed there since (a stale view would be refused).
+      if (moved)
+        for (const p of this.records.polecatsOf(rig.name)) await this.upstream.fetchUpstream(home, p.branch).catch(() => null);
     }
     if (!moved) return false;
     this.records.together(() => {
