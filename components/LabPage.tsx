@@ -11,6 +11,7 @@ import type { TownOverview } from '@/contracts/town';
 import { labGet, labPost } from '@/lib/lab-client';
 import { BUTTON, BUTTON_QUIET, INPUT, PANEL, PANEL_TITLE } from './ConvoyParts';
 import { LabCompare, type LabRun } from './LabCompare';
+import { LabHistory } from './LabHistory';
 import { DEFAULT_FORM, LabForm, type FormParams } from './LabForm';
 
 /** Runs kept on the page; older ones drop off so the comparison stays readable. */
@@ -209,6 +210,8 @@ export function LabPage() {
           </p>
         </div>
       </section>
+
+      <LabHistory rigs={rigs} />
 
       <section className={PANEL} aria-labelledby="lab-runs">
         <h2 id="lab-runs" className={PANEL_TITLE}>
