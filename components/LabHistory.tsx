@@ -26,6 +26,7 @@ import { BUTTON_QUIET, INPUT, PANEL, PANEL_TITLE } from './ConvoyParts';
 const TOOLTIP = { background: '#0f172a', border: '1px solid #334155', fontSize: 12 };
 const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(0)}%`);
 const POLL_MS = 500;
+const TICKS = [1, 5, 10, 15, 20, 30, 40, 50];
 
 export function LabHistory({ rigs }: { rigs: string[] }) {
   const [rig, setRig] = useState('');
@@ -153,7 +154,14 @@ export function LabHistory({ rigs }: { rigs: string[] }) {
             <ResponsiveContainer width="100%" height="100%">
               <ComposedChart data={rows} margin={{ top: 8, right: 16, bottom: 0, left: -16 }}>
                 <CartesianGrid strokeDasharray="3 3" stroke="#33415555" />
-                <XAxis dataKey="n" type="number" domain={[1, report.maxN]} tick={{ fontSize: 11 }} stroke="#94a3b8" />
+                <XAxis
+                  dataKey="n"
+                  type="number"
+                  domain={[1, report.maxN]}
+                  ticks={TICKS.filter((t) => t <= report.maxN)}
+                  tick={{ fontSize: 11 }}
+                  stroke="#94a3b8"
+                />
                 <YAxis domain={[0, 100]} tick={{ fontSize: 11 }} stroke="#94a3b8" tickFormatter={(v: number) => `${v}%`} />
                 <Tooltip
                   contentStyle={TOOLTIP}

@@ -93,7 +93,7 @@ export interface HistoryReport {
   reachesPainfulAt: number | null;
   /** Paths changed together: top-level directory pairs with the changes touching both. */
   coChange: Array<{ a: string; b: string; together: number }>;
-  /** N the partitions were judged at (the rig's polecats, within 2..maxN). */
+  /** N the partitions were judged at: the rig's polecats or 15, whichever is more (within maxN). */
   partitionsAtN: number;
   /** Without a split, the curve's rate at partitionsAtN. */
   unsplitRate: number | null;

@@ -19,6 +19,9 @@ import { canStartAt, replayWindow, type WindowReplay } from './replay';
 import { ScratchGit } from './scratch-git';
 import { openScratch } from './scratch';
 
+/** The smallest N partitions are judged at: the seed's painful point (30% at 15 polecats). */
+const PARTITIONS_AT_LEAST = 15;
+
 export interface HistoryJob {
   rig: string;
   repo: string;
@@ -26,7 +29,7 @@ export interface HistoryJob {
   maxN: number;
   windows: number;
   seed: number;
-  /** The rig's polecats: the N the partitions are judged at (within 2..maxN; 15 without polecats). */
+  /** The rig's polecats: partitions are judged at this N when it is above 15 (within maxN). */
   polecats: number;
   /** `gt rig split --suggest`'s partitions, ranked beside the co-change ones. */
   suggestion?: PartitionSpec[];
@@ -81,7 +84,8 @@ export async function replayHistory(job: HistoryJob, onProgress: HistoryProgress
   const skipped = replays.filter((r) => r.missing).length;
   if (skipped > 0) notes.push(`${skipped} windows ran into missing objects and were cut short (counted per point as skipped)`);
   const curve = conflictCurve(replays, maxN);
-  const atN = Math.min(maxN, Math.max(2, job.polecats > 1 ? job.polecats : 15));
+  // A split is weighed where a rig starts to hurt (the seed's 15) or at the rig's polecats if more.
+  const atN = Math.min(maxN, Math.max(PARTITIONS_AT_LEAST, job.polecats));
   const candidates = [
     ...(job.suggestion?.length ? [{ source: 'suggestion' as const, partitions: job.suggestion }] : []),
     ...coChangeCandidates(job.rig, history).map((partitions) => ({ source: 'co-change' as const, partitions })),
