@@ -2,7 +2,8 @@
  * The history lab on the /lab page, against a real server and a real rig cloned from a
  * generated history: "Replay history" shows progress, then the curve beside the seed's
  * three points, where it reaches 30%, and the ranked partitions, in both themes; the
- * split dialog shows the same evidence beside its suggestion.
+ * lab's calibration can fit to it; the split dialog shows the same evidence beside its
+ * suggestion.
  */
 import { expect, test, type RunningServer } from './fixtures';
 import { screenshotOf } from './screenshots';
@@ -46,6 +47,14 @@ test.describe('the history lab', () => {
       await expect(page.getByTestId('lab-history-partitions').locator('tbody tr').first()).toBeVisible();
       await screenshotOf(section, theme === 'dark' ? 'lab-history' : 'lab-history-light');
     }
+
+    // "Start from this rig" can fit the modelled repository to the replayed curve.
+    await expect(page.getByTestId('lab-rig')).toHaveValue('history');
+    await page.getByTestId('lab-calibrate-history').check();
+    await page.getByTestId('lab-calibrate').click();
+    await expect(page.getByTestId('lab-calibration')).toContainText('conflict rate fitted to the replayed history', {
+      timeout: 60_000,
+    });
 
     await page.goto(server.url + '/rigs/history');
     await page.getByRole('button', { name: /split/i }).first().click();
