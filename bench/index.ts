@@ -18,6 +18,7 @@ import { printPageTiming } from './page-timing';
 import { printBeadsImport } from './beads-import';
 import { printBodyLimit } from './body-limit';
 import { printStoreWrites } from './store-writes';
+import { printHistoryLab } from './history-lab';
 
 const SEED_CONFLICT_RATE: Record<number, string> = { 5: '~10%', 15: '~30%', 30: '~50%+' };
 
@@ -259,6 +260,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   'beads-import': printBeadsImport,
   'body-limit': printBodyLimit,
   'pg-store': printStoreWrites,
+  'history-lab': printHistoryLab,
 };
 
 async function main() {

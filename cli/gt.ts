@@ -9,6 +9,7 @@
  *   gt rig agent myproject --preset claude --max-concurrency 3
  *   gt rig split myproject --partition myproject-core=core/** --partition myproject-ui=ui/** --dry-run
  *   gt costs --by-agent ; gt costs --alert-threshold 50
+ *   gt lab history myproject --max-n 30 --windows 40
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CliError, EXIT, api, apiText, command } from './client';
@@ -21,6 +22,7 @@ import type { Escalation, Rig } from '../contracts/records';
 import type { Alert, AlertRule } from '../contracts/alerts';
 import type { MergeResult, SplitPlan, SuggestedSplit, SplitPreview } from '../contracts/split';
 import type { ClusterView } from '../contracts/cluster';
+import { addLabCommands, printHistoryEvidence } from './lab';
 
 const program = new Command('gt')
   .description('Gas Town: rigs, merge queues, convoys and costs of a running town')
@@ -328,6 +330,7 @@ withJson(
     if (opts.suggest) {
       const suggested = await api<SuggestedSplit>('GET', `/api/rigs/${encodeURIComponent(name)}/split/suggest`);
       if (partitions.length === 0) partitions = suggested.partitions;
+      if (!opts.json) await printHistoryEvidence(name, partitions);
     }
     if (partitions.length === 0) throw new CliError('name partitions with --partition NAME=GLOBS, or use --suggest', EXIT.usage);
     const request = { partitions, remainder: opts.remainder, spanning: opts.spanning, polecats: opts.polecats };
@@ -643,5 +646,7 @@ for (const [verb, action] of [
     },
   );
 }
+
+addLabCommands(program, withJson);
 
 void run(program, process.argv);

@@ -11,6 +11,7 @@ import type { TownOverview } from '@/contracts/town';
 import { labGet, labPost } from '@/lib/lab-client';
 import { BUTTON, BUTTON_QUIET, INPUT, PANEL, PANEL_TITLE } from './ConvoyParts';
 import { LabCompare, type LabRun } from './LabCompare';
+import { LabHistory } from './LabHistory';
 import { DEFAULT_FORM, LabForm, type FormParams } from './LabForm';
 
 /** Runs kept on the page; older ones drop off so the comparison stays readable. */
@@ -27,6 +28,7 @@ export function LabPage() {
   const [pending, setPending] = useState<string | null>(null);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const [calibration, setCalibration] = useState<Calibration | null>(null);
+  const [fromHistory, setFromHistory] = useState(false);
 
   useEffect(() => {
     void labGet<{ scenarios: ScenarioSummary[] }>('scenarios').then((a) => {
@@ -87,7 +89,8 @@ export function LabPage() {
     if (!rig) return;
     setPending('calibrate');
     setMessage(null);
-    const answer = await labGet<Calibration>(`calibrate?rig=${encodeURIComponent(rig)}`);
+    const from = fromHistory ? '&from=history' : '';
+    const answer = await labGet<Calibration>(`calibrate?rig=${encodeURIComponent(rig)}${from}`);
     setPending(null);
     if (!answer.ok) return setMessage({ ok: false, text: answer.message });
     const c = answer.data;
@@ -165,6 +168,15 @@ export function LabPage() {
             >
               {pending === 'calibrate' ? 'Calibrating…' : 'Start from this rig'}
             </button>
+            <label className="flex items-center gap-1 text-sm text-slate-500">
+              <input
+                type="checkbox"
+                checked={fromHistory}
+                onChange={(e) => setFromHistory(e.target.checked)}
+                data-testid="lab-calibrate-history"
+              />
+              conflicts from its replayed git history
+            </label>
           </div>
           {calibration && (
             <p className="mt-2 text-sm text-slate-500" data-testid="lab-calibration">
@@ -209,6 +221,8 @@ export function LabPage() {
           </p>
         </div>
       </section>
+
+      <LabHistory rigs={rigs} />
 
       <section className={PANEL} aria-labelledby="lab-runs">
         <h2 id="lab-runs" className={PANEL_TITLE}>

@@ -10,6 +10,7 @@ import type { SuggestedSplit, SplitPreview } from '@/contracts/split';
 import { csrfHeaders } from '@/lib/session';
 import { MermaidDiagram } from './MermaidDiagram';
 import { WhatIfPreview } from './WhatIfPreview';
+import { SplitHistoryEvidence } from './SplitHistoryEvidence';
 
 interface Row {
   name: string;
@@ -144,6 +145,11 @@ export function RigSplitDialog({
             Close
           </button>
         </header>
+
+        <SplitHistoryEvidence
+          rig={rig}
+          onUse={(partitions) => setRows(partitions.map((p) => ({ name: p.name, globs: p.globs.join(', '), polecats: '' })))}
+        />
 
         {rows === null ? (
           <p className="text-sm text-slate-500">Reading the rig’s history…</p>

@@ -211,6 +211,8 @@ export interface Calibration {
   };
   /** Conflict rate the calibrated model gives (null when there was nothing to fit). */
   fittedConflictRate: number | null;
+  /** What the conflict rate was fitted to: the rig's recorded merges, or its replayed history (the lab's history curve). */
+  fittedTo: 'events' | 'history' | null;
   notes: string[];
 }
 

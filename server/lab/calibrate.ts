@@ -32,7 +32,25 @@ export function previewHours(polecats: number, workMinutes: number): number {
 }
 const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : null);
 
-export async function calibrate(town: Town, store: TownStore, rigName: string, seed = 1): Promise<Calibration> {
+/** A conflict rate read off the rig's replayed history (server/lab/history) at its polecats. */
+export interface ReplayedRate {
+  n: number;
+  rate: number;
+  /** Windows behind the figure. */
+  windows: number;
+}
+
+/**
+ * `replayed`: fit the conflict rate to the rig's replayed history instead of its recorded
+ * merges (a live rig's few dozen merges say little; thousands of commits say more).
+ */
+export async function calibrate(
+  town: Town,
+  store: TownStore,
+  rigName: string,
+  seed = 1,
+  replayed?: ReplayedRate,
+): Promise<Calibration> {
   const rig = town.rigs.get(rigName);
   if (!rig) throw notFound('rig', rigName);
   const notes: string[] = [];
@@ -87,8 +105,13 @@ export async function calibrate(town: Town, store: TownStore, rigName: string, s
 
   let params = base;
   let fitted: number | null = null;
-  if (attempts >= MIN_ATTEMPTS_TO_FIT) {
-    const target = conflicts / attempts;
+  const fittedTo = replayed ? 'history' : attempts >= MIN_ATTEMPTS_TO_FIT ? 'events' : null;
+  if (replayed)
+    notes.push(
+      `conflict rate fitted to the replayed history: ${Math.round(replayed.rate * 100)}% at ${replayed.n} changes from one base (${replayed.windows} windows)`,
+    );
+  if (fittedTo) {
+    const target = replayed ? replayed.rate : conflicts / attempts;
     const tried = new Map<number, number>();
     const rateAt = async (i: number) => {
       if (!tried.has(i)) {
@@ -122,6 +145,7 @@ export async function calibrate(town: Town, store: TownStore, rigName: string, s
       workers: rig.settings.refineryWorkers,
     },
     fittedConflictRate: fitted,
+    fittedTo,
     notes,
   };
 }

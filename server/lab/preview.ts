@@ -6,7 +6,7 @@
 import type { TownStore } from '../engine/ports';
 import type { Town } from '../engine/town';
 import { notFound } from '../engine/errors';
-import { calibrate } from './calibrate';
+import { calibrate, type ReplayedRate } from './calibrate';
 import {
   type LabParams,
   type LabResult,
@@ -47,8 +47,14 @@ function applyChange(town: Town, base: LabParams, change: Change, notes: string[
   }
 }
 
-export async function previewChange(town: Town, store: TownStore, request: PreviewRequest): Promise<Preview> {
-  const calibration = await calibrate(town, store, request.rig, request.seed ?? 1);
+/** `replayed`: the rig's replayed history, when the lab has one, calibrates the conflict rate. */
+export async function previewChange(
+  town: Town,
+  store: TownStore,
+  request: PreviewRequest,
+  replayed?: ReplayedRate,
+): Promise<Preview> {
+  const calibration = await calibrate(town, store, request.rig, request.seed ?? 1, replayed);
   const notes = [...calibration.notes];
   const { before, after } = applyChange(town, calibration.params, request.change, notes);
   if (request.change.kind === 'split' && after.polecatsPerRig < after.split) {

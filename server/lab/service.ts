@@ -8,7 +8,10 @@ import type { TownStore } from '../engine/ports';
 import type { Town } from '../engine/town';
 import { SerialQueue } from '../engine/serial-queue';
 import { notFound } from '../engine/errors';
-import { calibrate } from './calibrate';
+import { calibrate, type ReplayedRate } from './calibrate';
+import { historyRequestSchema, type HistoryProgress, type HistoryReport } from '../../contracts/lab-history';
+import { splitSuggestion } from '../queries/split-view';
+import { replayOffLoop } from './history/off-loop';
 import {
   type Calibration,
   previewSchema,
@@ -29,6 +32,9 @@ export const INTERACTIVE_BEADS = 20_000;
 
 export class LabService {
   private readonly turns = new SerialQueue();
+  /** The last history replay per rig: calibration and previews read it. */
+  private readonly histories = new Map<string, HistoryReport>();
+  private historyProgress: HistoryProgress = { state: 'idle' };
 
   constructor(
     private readonly town: Town,
@@ -68,15 +74,71 @@ export class LabService {
     return this.inTurn(() => runScenario(scenario, { seed }));
   }
 
-  async calibrate(rig: string): Promise<Calibration> {
-    return this.inTurn(() => calibrate(this.town, this.store, rig));
+  /** `from: 'history'`: fit the conflict rate to the rig's replayed history (replayed now if the lab has none). */
+  async calibrate(rig: string, from: 'events' | 'history' = 'events'): Promise<Calibration> {
+    if (from === 'history' && !this.histories.has(rig)) await this.replayHistory({ rig });
+    return this.inTurn(() => calibrate(this.town, this.store, rig, 1, from === 'history' ? this.replayedRate(rig) : undefined));
+  }
+
+  /**
+   * Replays the rig's own history (server/lab/history) in a worker thread: the conflict
+   * curve and the partitions. Takes its turn with the other lab runs.
+   */
+  async replayHistory(input: unknown): Promise<HistoryReport> {
+    const parsed = historyRequestSchema.safeParse(input);
+    if (!parsed.success) throw new LabParamsError(parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`));
+    const request = parsed.data;
+    const rig = this.town.rigs.get(request.rig);
+    if (!rig) throw notFound('rig', request.rig);
+    const suggestion = await splitSuggestion(this.town, request.rig).catch(() => null);
+    return this.inTurn(async () => {
+      this.historyProgress = {
+        state: 'running',
+        rig: request.rig,
+        windowsDone: 0,
+        windows: request.windows,
+        startedAt: Date.now(),
+      };
+      try {
+        const report = await replayOffLoop(
+          {
+            ...request,
+            repo: rig.repoPath,
+            branch: `refs/heads/${rig.targetBranch}`,
+            polecats: this.town.polecats.list(request.rig).length,
+            suggestion: suggestion?.partitions,
+          },
+          (windowsDone, windows) => {
+            if (this.historyProgress.state === 'running')
+              this.historyProgress = { ...this.historyProgress, windowsDone, windows };
+          },
+        );
+        this.histories.set(request.rig, report);
+        return report;
+      } finally {
+        this.historyProgress = { state: 'idle' };
+      }
+    });
+  }
+
+  /** The running replay's progress, and the last report of `rig` (null: never replayed here). */
+  history(rig: string | null): { progress: HistoryProgress; report: HistoryReport | null } {
+    return { progress: this.historyProgress, report: rig ? (this.histories.get(rig) ?? null) : null };
+  }
+
+  private replayedRate(rig: string): ReplayedRate | undefined {
+    const report = this.histories.get(rig);
+    if (!report) return undefined;
+    const n = Math.min(report.maxN, Math.max(1, this.town.polecats.list(rig).length));
+    const point = report.curve[n - 1];
+    return point?.windows ? { n, rate: point.rate, windows: point.windows } : undefined;
   }
 
   async preview(input: unknown): Promise<Preview> {
     const parsed = previewSchema.safeParse(input);
     if (!parsed.success) throw new LabParamsError(parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`));
     if (!this.town.rigs.get(parsed.data.rig)) throw notFound('rig', parsed.data.rig);
-    return this.inTurn(() => previewChange(this.town, this.store, parsed.data));
+    return this.inTurn(() => previewChange(this.town, this.store, parsed.data, this.replayedRate(parsed.data.rig)));
   }
 
   private inTurn<T>(fn: () => Promise<T>): Promise<T> {

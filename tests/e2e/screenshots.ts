@@ -5,7 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -22,5 +22,15 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   for (const dir of dirs) {
     await mkdir(dir, { recursive: true });
     await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true, style: AS_IF_ON_SCREEN });
+  }
+}
+
+/** A screenshot of one section of a page (same places as `screenshot`). */
+export async function screenshotOf(section: Locator, name: string): Promise<void> {
+  const dirs = [path.join(ROOT, 'test-results', 'screenshots')];
+  if (process.env.GT_UPDATE_SCREENSHOTS === '1') dirs.push(path.join(ROOT, 'docs', 'screenshots'));
+  for (const dir of dirs) {
+    await mkdir(dir, { recursive: true });
+    await section.screenshot({ path: path.join(dir, `${name}.png`) });
   }
 }
