@@ -18,6 +18,7 @@ import type { LabService } from './lab/service';
 import type { RigCloner } from './rigs/rig-cloner';
 import type { StreamsStatus } from './realtime/redis-link';
 import type { ClusterView } from '../contracts/cluster';
+import type { Forwarder } from './cluster/forward';
 
 /** Read-only questions the pages and the API ask; answered by server/queries. */
 export interface Queries {
@@ -59,6 +60,8 @@ export interface Runtime {
   rigCloner: RigCloner;
   /** Whether live streams are shared with other nodes, and the Redis link's state (GET /api/health). */
   streams: () => StreamsStatus;
+  /** Relays requests about other nodes' rigs to their owners (docs/cluster.md); null: one server, or no GT_CLUSTER_SECRET. */
+  forwarder: Forwarder | null;
 }
 
 const KEY = Symbol.for('gastown.runtime');

@@ -12,6 +12,7 @@
  * and the CommandBus checks the role again and audits refusals.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { claimsForwarded, forwardedHeaders } from '../cluster/forwarded-identity';
 import { isSecure } from '../http/boundary';
 import { FailureLimiter } from '../http/rate-limit';
 import { refuse, sendJson } from '../http/respond';
@@ -87,6 +88,7 @@ export function identify(auth: Authenticator, req: IncomingMessage): Identity | 
     cookie: header(req, 'cookie'),
     authorization: header(req, 'authorization'),
     actorName: header(req, 'x-gt-actor'),
+    forwarded: forwardedHeaders((name) => header(req, name)),
   });
 }
 
@@ -195,6 +197,11 @@ export function createAuthGate(options: AuthGateOptions) {
     const who = identify(auth, req);
     if (bearer && auth.mode === 'on' && who?.via !== 'bearer') limiter.fail(addressOf(req));
     const api = path.startsWith('/api/') || path === '/metrics';
+    if (!who && claimsForwarded(forwardedHeaders((name) => header(req, name)))) {
+      limiter.fail(addressOf(req));
+      refuse(res, 401, 'unauthorized', 'a forwarded request must be signed with the cluster secret (GT_CLUSTER_SECRET)');
+      return true;
+    }
     if (!who) {
       if (api)
         refuse(
