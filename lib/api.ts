@@ -81,6 +81,11 @@ export function actorFor(request: Request): Actor | null {
   return who?.actor ?? null;
 }
 
+/** True when another node of the cluster forwarded the request (the gate has checked its signature). */
+export function isForwarded(request: Request): boolean {
+  return request.headers.get(FORWARDED_BY) !== null;
+}
+
 /** The body's text, or null past `limit` bytes (it stops reading there). */
 async function readBounded(request: Request, limit: number): Promise<string | null> {
   if (!request.body) return '';
@@ -137,7 +142,7 @@ export async function runCommand(request: Request, name: string, input: unknown,
     const { commands, forwarder } = runtime();
     const rig = commandRig(name, input);
     // The loop guard: a forwarded command is run here, whatever this node finds.
-    if (forwarder && rig && request.headers.get(FORWARDED_BY) === null) {
+    if (forwarder && rig && !isForwarded(request)) {
       const answer = await forwarder.forRig(rig, {
         method: 'POST',
         target: `/api/commands/${encodeURIComponent(name)}`,

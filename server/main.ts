@@ -61,6 +61,7 @@ import { startHeartbeat, type Heartbeat } from './cluster/heartbeat';
 import { clusterView } from './cluster/view';
 import { Forwarder } from './cluster/forward';
 import { createForwardStep } from './cluster/forward-http';
+import { TownReads } from './cluster/town-reads';
 import { protectSecrets, townSandbox } from './spawner/sandbox';
 
 const log: Logger = {
@@ -235,22 +236,25 @@ async function main(): Promise<void> {
   if (config.cluster && !forwarder)
     log.warn('cluster mode without GT_CLUSTER_SECRET: requests about rigs other nodes run are not forwarded to them');
   const lab = new LabService(town, store);
+  const queries = createQueries(town, store, {
+    fleet,
+    parseSplit: parseSplitRequest,
+    cluster: () =>
+      clusterView({
+        town,
+        cluster: config.cluster && leases && ownership ? { config: config.cluster, leases, ownership } : null,
+        nodeName: config.node,
+        url: () => publicBase,
+        startedAt,
+      }),
+    node: config.node,
+  });
   publishRuntime({
     town,
     commands,
     rigCloner,
-    queries: createQueries(town, store, {
-      fleet,
-      parseSplit: parseSplitRequest,
-      cluster: () =>
-        clusterView({
-          town,
-          cluster: config.cluster && leases && ownership ? { config: config.cluster, leases, ownership } : null,
-          nodeName: config.node,
-          url: () => publicBase,
-          startedAt,
-        }),
-    }),
+    queries,
+    townReads: new TownReads({ node: config.node, queries, forwarder }),
     config,
     lab,
     streams: () => redis?.status() ?? { mode: 'local' },

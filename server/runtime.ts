@@ -19,6 +19,7 @@ import type { RigCloner } from './rigs/rig-cloner';
 import type { StreamsStatus } from './realtime/redis-link';
 import type { ClusterView } from '../contracts/cluster';
 import type { Forwarder } from './cluster/forward';
+import type { TownReads } from './cluster/town-reads';
 
 /** Read-only questions the pages and the API ask; answered by server/queries. */
 export interface Queries {
@@ -62,6 +63,8 @@ export interface Runtime {
   streams: () => StreamsStatus;
   /** Relays requests about other nodes' rigs to their owners (docs/cluster.md); null: one server, or no GT_CLUSTER_SECRET. */
   forwarder: Forwarder | null;
+  /** GET /api/rigs and /api/status: every rig of the town, from any node. */
+  townReads: TownReads;
 }
 
 const KEY = Symbol.for('gastown.runtime');

@@ -195,13 +195,15 @@ export function createAuthGate(options: AuthGateOptions) {
     const bearer = presentsBearer(req);
     if (bearer && limited(req, res)) return true;
     const who = identify(auth, req);
-    if (bearer && auth.mode === 'on' && who?.via !== 'bearer') limiter.fail(addressOf(req));
-    const api = path.startsWith('/api/') || path === '/metrics';
+    // Forwarding headers without a valid signature make the request nobody's, whatever token it
+    // also carries. Not counted as a failed sign-in: an HMAC is not guessed by retrying, and a node
+    // with a mismatched secret must not lock out the people behind its address.
     if (!who && claimsForwarded(forwardedHeaders((name) => header(req, name)))) {
-      limiter.fail(addressOf(req));
       refuse(res, 401, 'unauthorized', 'a forwarded request must be signed with the cluster secret (GT_CLUSTER_SECRET)');
       return true;
     }
+    if (bearer && auth.mode === 'on' && who?.via !== 'bearer') limiter.fail(addressOf(req));
+    const api = path.startsWith('/api/') || path === '/metrics';
     if (!who) {
       if (api)
         refuse(

@@ -19,6 +19,21 @@ import { isLive } from '../engine/lease';
 import type { NodeRecord, RigLease } from '../engine/ports';
 import { forwardingHeaders } from './forwarded-identity';
 
+/** A rig of the town no node answered for, and why. */
+export interface UnavailableRig {
+  name: string;
+  /** The node holding (or last holding) its lease; null when none ever did or it was released. */
+  node: string | null;
+  reason: string;
+}
+
+/** What the other alive nodes answered to one read, and how to name the rigs none answered for. */
+export interface Gathered<T> {
+  answers: Array<{ node: string; body: T }>;
+  /** The stored rigs not in `answered` (this node's and the others' answers), with why. */
+  unavailable(answered: ReadonlySet<string>): UnavailableRig[];
+}
+
 export type Placement =
   { at: 'here' } | { at: 'owner'; node: string; url: string } | { at: 'unavailable'; node: string | null; message: string };
 
@@ -28,8 +43,13 @@ export interface ForwarderOptions {
   secret: string;
   /** True when this node runs (has attached) the rig. */
   runsHere(rig: string): boolean;
-  /** The shared database's view: leases, nodes, and its clock. */
-  leases: { now(): Promise<number>; listLeases(): Promise<RigLease[]>; listNodes(): Promise<NodeRecord[]> };
+  /** The shared database's view: leases, nodes, stored rigs, and its clock. */
+  leases: {
+    now(): Promise<number>;
+    listLeases(): Promise<RigLease[]>;
+    listNodes(): Promise<NodeRecord[]>;
+    rigNames(): Promise<string[]>;
+  };
   /** Fetch, injectable only so a test may point it elsewhere; the real one by default. */
   fetch?: typeof fetch;
 }
@@ -147,6 +167,57 @@ export class Forwarder {
       { error: { code: 'unavailable', message: placement.message, details: { node: placement.node } } },
       { status: 503, headers: { [SERVED_BY]: this.options.node, 'retry-after': '2' } },
     );
+  }
+
+  /**
+   * Asks every other alive node the same read (GET `target`, as `actor`; forwarded, so each
+   * answers with its own rigs only) for a town-wide answer (town-reads.ts).
+   */
+  async gather<T>(target: string, actor: Actor): Promise<Gathered<T>> {
+    const { leases, node: self } = this.options;
+    const [now, rows, nodes, stored] = await Promise.all([
+      leases.now(),
+      leases.listLeases(),
+      leases.listNodes(),
+      leases.rigNames(),
+    ]);
+    const alive = new Set(nodes.filter((n) => now - n.heartbeatAt < n.ttlMs).map((n) => n.name));
+    const failed = new Map<string, string>();
+    const answers: Gathered<T>['answers'] = [];
+    await Promise.all(
+      nodes
+        .filter((n) => n.name !== self && alive.has(n.name) && n.url)
+        .map(async (n) => {
+          const answer = await this.relay(
+            { node: n.name, url: n.url! },
+            { method: 'GET', target, actor, accept: 'application/json' },
+          );
+          if (answer.status !== 200) {
+            failed.set(n.name, `node '${n.name}' answered ${answer.status}`);
+            await answer.body?.cancel();
+            return;
+          }
+          answers.push({ node: n.name, body: (await answer.json()) as T });
+        }),
+    );
+    const byRig = new Map(rows.map((l) => [l.rig, l]));
+    return {
+      answers,
+      unavailable: (answered) =>
+        stored
+          .filter((rig) => !answered.has(rig))
+          .sort()
+          .map((rig) => {
+            const lease = byRig.get(rig);
+            const owner = lease?.owner ?? null;
+            const reason = !owner
+              ? 'no node runs it (released, or never claimed): a node claims it on its next heartbeat'
+              : !isLive(lease!, now) || !alive.has(owner)
+                ? `node '${owner}' is not alive: a surviving node claims it on its next heartbeat`
+                : (failed.get(owner) ?? `node '${owner}' is attaching it`);
+            return { name: rig, node: owner, reason };
+          }),
+    };
   }
 
   /** Places `rig` and answers the request where it belongs; null when it is this node's to answer. */

@@ -4,7 +4,7 @@
  * commanded and read through node-b: node-b relays to node-a with the caller's identity, so
  * node-a runs, authorises and audits it as that caller; a forged forwarding header without
  * the secret is refused; with node-a killed (SIGKILL) node-b answers 503 naming node-a
- * until it claims the rig, and then answers itself.
+ * until it claims the rig, and then answers itself; and every node lists every rig of the town.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,8 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../contracts/activity';
-import type { ClusterView } from '../../contracts/cluster';
+import type { ClusterView, TownRigsView } from '../../contracts/cluster';
 import type { RigDetail } from '../../contracts/realtime';
+import type { StatusView } from '../../contracts/town';
 import { initRepository } from '../../server/git/cli-git';
 import { demoRepositoryFiles } from '../../server/git/demo-repo';
 import { git, ROOT, sleep, startServerProcess, type ServerRun } from '../support/crash-server';
@@ -134,6 +135,16 @@ describe('requests about a rig another node runs', { timeout: 600_000 }, () => {
       (v) => v.nodes.some((n) => n.name === 'node-a' && n.alive && n.rigs.some((l) => l.rig === 'alpha')),
     );
     expect((await ok<ClusterView>(b, 'GET', '/api/cluster')).attached).toEqual([]);
+    await ok(b, 'POST', '/api/commands/rig.add', { name: 'gamma', url: await upstream('gamma'), polecats: 0 });
+
+    // Every node lists every rig of the town, with the node that runs it.
+    const listed = (v: TownRigsView) => v.rigs.map((r) => `${r.name}@${r.node}`);
+    for (const node of [a, b]) {
+      const rigs = await ok<TownRigsView>(node, 'GET', '/api/rigs');
+      expect([node.name, listed(rigs), rigs.unavailable]).toEqual([node.name, ['alpha@node-a', 'gamma@node-b'], []]);
+      const status = await ok<StatusView>(node, 'GET', '/api/status');
+      expect(status.rigs.map((r) => `${r.name}@${r.node}`)).toEqual(['alpha@node-a', 'gamma@node-b']);
+    }
 
     // A command sent to node-b acts on node-a's rig, and node-a audits it as the caller.
     const parked = await call<{ name: string; status: string }>(b, 'POST', '/api/commands/rig.park', { body: { rig: 'alpha' } });
@@ -200,6 +211,9 @@ describe('requests about a rig another node runs', { timeout: 600_000 }, () => {
     const dead = await call<{ error: { code: string; message: string } }>(b, 'GET', '/api/rigs/alpha');
     expect(dead.status).toBe(503);
     expect(dead.body.error.message).toContain("node 'node-a'");
+    const partial = await ok<TownRigsView>(b, 'GET', '/api/rigs');
+    expect(listed(partial)).toEqual(['gamma@node-b']);
+    expect(partial.unavailable).toMatchObject([{ name: 'alpha', node: 'node-a' }]);
     const deadCommand = await call<{ error: { code: string } }>(b, 'POST', '/api/commands/rig.unpark', {
       body: { rig: 'alpha' },
     });
@@ -210,7 +224,8 @@ describe('requests about a rig another node runs', { timeout: 600_000 }, () => {
     );
     expect(claimed.servedBy).toBeNull();
     expect(claimed.body.rig).toMatchObject({ status: 'parked', refineryWorkers: 2 });
-    expect((await ok<ClusterView>(b, 'GET', '/api/cluster')).attached).toEqual(['alpha']);
+    expect((await ok<ClusterView>(b, 'GET', '/api/cluster')).attached).toEqual(['alpha', 'gamma']);
+    expect(listed(await ok<TownRigsView>(b, 'GET', '/api/rigs'))).toEqual(['alpha@node-b', 'gamma@node-b']);
     const unparked = await call<{ status: string }>(b, 'POST', '/api/commands/rig.unpark', { body: { rig: 'alpha' } });
     expect([unparked.status, unparked.servedBy]).toEqual([200, null]);
   });
