@@ -15,6 +15,7 @@ import type { AuditEntry } from '../../contracts/activity';
 import type { ClusterView, TownRigsView } from '../../contracts/cluster';
 import type { RigDetail } from '../../contracts/realtime';
 import type { StatusView } from '../../contracts/town';
+import { forwardingHeaders } from '../../server/cluster/forwarded-identity';
 import { initRepository } from '../../server/git/cli-git';
 import { demoRepositoryFiles } from '../../server/git/demo-repo';
 import { git, ROOT, sleep, startServerProcess, type ServerRun } from '../support/crash-server';
@@ -204,6 +205,12 @@ describe('requests about a rig another node runs', { timeout: 600_000 }, () => {
     }
     expect((await ok<RigDetail>(a, 'GET', '/api/rigs/alpha')).rig.status).toBe('parked');
     expect((await ok<AuditEntry[]>(a, 'GET', '/api/audit?actor=mallory')).length).toBe(0);
+
+    // The loop guard: a genuinely forwarded request that lands on a node not running the rig is
+    // answered there (as a rig it does not have), never relayed on.
+    const signed = forwardingHeaders(SECRET, 'node-a', { name: 'ada', role: 'operator' });
+    const landed = await call(b, 'GET', '/api/rigs/alpha', { token: null, headers: signed });
+    expect([landed.status, landed.servedBy]).toEqual([404, null]);
 
     // The owner killed: node-b answers 503 naming it until node-b claims the rig, then itself.
     a.run.crash();
