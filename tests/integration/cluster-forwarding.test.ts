@@ -161,6 +161,14 @@ describe('requests about a rig another node runs', { timeout: 600_000 }, () => {
     const tier = await call(b, 'POST', '/api/rigs/alpha/refinery/scale', { body: { workers: 2 } });
     expect([tier.status, tier.servedBy]).toEqual([200, 'node-a']);
 
+    // The body limit applies on node-b before anything is relayed: a 413 from node-b itself.
+    const huge = await fetch(`${b.url}/api/rigs/alpha/split`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${OPERATOR}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ partitions: 'x'.repeat(2 * 1024 * 1024) }),
+    });
+    expect([huge.status, huge.headers.get('x-gt-served-by')]).toEqual([413, null]);
+
     // Reads: the rig on node-b is the rig on node-a.
     const onB = await call<RigDetail>(b, 'GET', '/api/rigs/alpha');
     expect(onB.servedBy).toBe('node-a');
