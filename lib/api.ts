@@ -3,7 +3,7 @@
  */
 import { NextResponse } from 'next/server';
 import type { Actor } from '@/server/commands';
-import { commandRig } from '@/server/cluster/forward';
+import { commandBead, commandRig } from '@/server/cluster/forward';
 import { FORWARDED_BY, forwardedHeaders } from '@/server/cluster/forwarded-identity';
 import { nestsDeeperThan } from '@/server/http/json-depth';
 import { MAX_JSON_BODY_BYTES, MAX_JSON_DEPTH } from '@/server/http/limits';
@@ -139,8 +139,9 @@ export async function runCommand(request: Request, name: string, input: unknown,
   const actor = actorFor(request);
   if (!actor) return errorResponse('unauthorized', 'sign in first');
   try {
-    const { commands, forwarder } = runtime();
-    const rig = commandRig(name, input);
+    const { commands, forwarder, queries } = runtime();
+    const bead = forwarder ? commandBead(name, input) : null;
+    const rig = commandRig(name, input) ?? (bead ? ((await queries.bead(bead))?.rig ?? null) : null);
     // The loop guard: a forwarded command is run here, whatever this node finds.
     if (forwarder && rig && !isForwarded(request)) {
       const answer = await forwarder.forRig(rig, {

@@ -229,6 +229,16 @@ export class Forwarder {
   }
 }
 
+/** Commands that name their rig only through a bead (`{ id }`): run by the bead's rig's owner. */
+const BEAD_COMMANDS = new Set(['bead.close', 'bead.depend']);
+
+/** The bead a command names its rig through, or null. */
+export function commandBead(name: string, input: unknown): string | null {
+  if (!BEAD_COMMANDS.has(name) || typeof input !== 'object' || input === null) return null;
+  const id = (input as { id?: unknown }).id;
+  return typeof id === 'string' && id.length > 0 ? id : null;
+}
+
 /** The rig a command acts on, when it names one (`{ rig }`); a new rig (`rig.add`) is this node's. */
 export function commandRig(name: string, input: unknown): string | null {
   if (name === 'rig.add' || typeof input !== 'object' || input === null || Array.isArray(input)) return null;

@@ -157,6 +157,18 @@ describe('requests about a rig another node runs', { timeout: 600_000 }, () => {
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ actor: 'ada', role: 'operator', action: 'rig.park', ok: true });
 
+    // A bead of node-a's rig, created and closed through node-b (close names only the bead).
+    const bead = await ok<{ id: string }>(b, 'POST', '/api/commands/bead.create', {
+      rig: 'alpha',
+      title: 'forwarded work',
+      description: '',
+      priority: 2,
+      paths: ['ui/'],
+    });
+    const closed = await call(b, 'POST', '/api/commands/bead.close', { body: { id: bead.id } });
+    expect([closed.status, closed.servedBy]).toEqual([200, 'node-a']);
+    expect(await ok(a, 'GET', `/api/beads/${bead.id}`)).toMatchObject({ rig: 'alpha', status: 'closed' });
+
     // The REST route that names the rig in its path is relayed the same way.
     const tier = await call(b, 'POST', '/api/rigs/alpha/refinery/scale', { body: { workers: 2 } });
     expect([tier.status, tier.servedBy]).toEqual([200, 'node-a']);
