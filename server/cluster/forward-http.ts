@@ -1,6 +1,6 @@
 /**
  * The custom server's forwarding step (after the auth gate, before Next): a request under
- * /api/rigs/<rig>/ about a rig another node runs is relayed to that node (forward.ts), body
+ * /api/rigs/<rig>/ (or a merge-queue read for `?rig=`) about a rig another node runs is relayed to that node (forward.ts), body
  * streamed through (its size was already bounded by the boundary), the owner's answer streamed
  * back. Commands that name their rig in the body are forwarded where they are parsed
  * (lib/api.ts runCommand), through the same Forwarder.
@@ -14,8 +14,12 @@ import { writeResponse, type Forwarder } from './forward';
 /** Routes under /api/rigs/ that are not one rig's. */
 const TOWN_WIDE = new Set(['clones']);
 
-/** The rig a request path is about (`/api/rigs/<rig>` and below), or null. */
-export function rigOfPath(pathname: string): string | null {
+/** Town-wide reads that narrow to one rig with `?rig=` (`gt mq list <rig>`, `gt refinery stats <rig>`). */
+const RIG_QUERY_ROUTES = new Set(['/api/mq', '/api/refinery/stats']);
+
+/** The rig a request is about (`/api/rigs/<rig>` and below, or `?rig=` on a read above), or null. */
+export function rigOfRequest(pathname: string, target: string | undefined): string | null {
+  if (RIG_QUERY_ROUTES.has(pathname)) return new URL(target ?? '/', 'http://gastown.invalid').searchParams.get('rig') || null;
   const match = /^\/api\/rigs\/([^/]+)(?:\/|$)/.exec(pathname);
   if (!match) return null;
   let rig: string;
@@ -45,7 +49,7 @@ export interface ForwardStepOptions {
 /** Answers (true) a request that belongs to another node; false: this node answers it. */
 export function createForwardStep(options: ForwardStepOptions) {
   return async function forward(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean> {
-    const rig = rigOfPath(pathname);
+    const rig = rigOfRequest(pathname, req.url);
     // The loop guard: a request another node forwarded is answered here, whatever it finds.
     if (rig === null || header(req, FORWARDED_BY) !== null) return false;
     const actor = options.identify(req);

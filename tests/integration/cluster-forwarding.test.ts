@@ -186,7 +186,12 @@ describe('requests about a rig another node runs', { timeout: 600_000 }, () => {
     expect(onB.servedBy).toBe('node-a');
     expect(detail(onB.body)).toEqual(detail(await ok<RigDetail>(a, 'GET', '/api/rigs/alpha')));
     expect(onB.body.rig.refineryWorkers).toBe(2);
-    for (const read of ['/api/rigs/alpha/split/suggest', '/api/rigs/alpha/agent']) {
+    for (const read of [
+      '/api/rigs/alpha/split/suggest',
+      '/api/rigs/alpha/agent',
+      '/api/mq?rig=alpha',
+      '/api/refinery/stats?rig=alpha',
+    ]) {
       const relayed = await call(b, 'GET', read);
       expect([read, relayed.status, relayed.servedBy]).toEqual([read, 200, 'node-a']);
       expect(relayed.body).toEqual((await call(a, 'GET', read)).body);
