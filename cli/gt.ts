@@ -21,7 +21,7 @@ import type { CostsView } from '../contracts/costs';
 import type { Escalation, Rig } from '../contracts/records';
 import type { Alert, AlertRule } from '../contracts/alerts';
 import type { MergeResult, SplitPlan, SuggestedSplit, SplitPreview } from '../contracts/split';
-import type { ClusterView } from '../contracts/cluster';
+import type { ClusterView, TownRigsView } from '../contracts/cluster';
 import { addLabCommands, printHistoryEvidence } from './lab';
 
 const program = new Command('gt')
@@ -131,14 +131,27 @@ withJson(
 });
 
 const rig = program.command('rig').description('rigs');
-withJson(rig.command('list').description('every rig')).action(async (opts: { json?: boolean }) => {
-  const o = await api<TownOverview>('GET', '/api/town');
-  if (opts.json) return json(o.rigs);
-  table(
-    ['RIG', 'STATUS', 'TIER', 'POLECATS', 'QUEUE', 'MERGED', 'CONFLICTS', 'WORKERS'],
-    o.rigs.map((r) => [r.name, r.status, r.tier, r.polecats.length, r.queueDepth, r.merged, r.conflicts, r.refineryWorkers]),
-  );
-});
+withJson(rig.command('list').description('every rig of the town, with the node that runs it')).action(
+  async (opts: { json?: boolean }) => {
+    const o = await api<TownRigsView>('GET', '/api/rigs');
+    if (opts.json) return json(o.rigs);
+    table(
+      ['RIG', 'NODE', 'STATUS', 'TIER', 'POLECATS', 'QUEUE', 'MERGED', 'CONFLICTS', 'WORKERS'],
+      o.rigs.map((r) => [
+        r.name,
+        r.node,
+        r.status,
+        r.tier,
+        r.polecats.length,
+        r.queueDepth,
+        r.merged,
+        r.conflicts,
+        r.refineryWorkers,
+      ]),
+    );
+    for (const u of o.unavailable) console.log(colour.yellow(`${u.name}: unavailable (${u.reason})`));
+  },
+);
 withJson(
   rig
     .command('move')

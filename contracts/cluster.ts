@@ -2,6 +2,7 @@
  * The cluster as GET /api/cluster and `gt cluster status --json` show it (docs/cluster.md):
  * the nodes, alive or not, the rigs each owns by lease, and the leases' epochs.
  */
+import type { RigView } from './town';
 
 /** One rig's lease. `epoch` is the fencing token; null in single-server mode (no leases). */
 export interface ClusterLeaseView {
@@ -44,4 +45,23 @@ export interface ClusterView {
   nodes: ClusterNodeView[];
   /** Stored rigs no node holds a live lease on (waiting for a claim). */
   unowned: ClusterLeaseView[];
+}
+
+/** A rig of the town no node could answer for just now, and why (its owner dead, its lease lapsed, ...). */
+export interface UnavailableRigView {
+  name: string;
+  /** The node holding or last holding its lease; null when none does. */
+  node: string | null;
+  reason: string;
+}
+
+/**
+ * GET /api/rigs: every rig of the town, each as the node that runs it sees it, with that
+ * node's name; the same on every node (docs/cluster.md, "Forwarding").
+ */
+export interface TownRigsView {
+  /** The node that answered. */
+  node: string;
+  rigs: Array<RigView & { node: string }>;
+  unavailable: UnavailableRigView[];
 }

@@ -207,6 +207,8 @@ export interface StatusView {
   time_scale: number;
   rigs: Array<{
     name: string;
+    /** The node that runs it (in a cluster, every node lists every rig: docs/cluster.md). */
+    node: string;
     status: RigStatus;
     tier: PatrolTier;
     tier_pinned: boolean;
@@ -229,4 +231,6 @@ export interface StatusView {
   };
   escalations: { open: number; acknowledged: number };
   gates_waiting: number;
+  /** Rigs of the town no node could answer for just now (cluster mode; empty on one server). */
+  unavailable_rigs: Array<{ name: string; node: string | null; reason: string }>;
 }

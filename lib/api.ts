@@ -3,6 +3,8 @@
  */
 import { NextResponse } from 'next/server';
 import type { Actor } from '@/server/commands';
+import { commandBead, commandRig } from '@/server/cluster/forward';
+import { FORWARDED_BY, forwardedHeaders } from '@/server/cluster/forwarded-identity';
 import { nestsDeeperThan } from '@/server/http/json-depth';
 import { MAX_JSON_BODY_BYTES, MAX_JSON_DEPTH } from '@/server/http/limits';
 import { internalError } from '@/server/http/respond';
@@ -74,8 +76,14 @@ export function actorFor(request: Request): Actor | null {
     cookie: request.headers.get('cookie'),
     authorization: request.headers.get('authorization'),
     actorName: request.headers.get('x-gt-actor'),
+    forwarded: forwardedHeaders((name) => request.headers.get(name)),
   });
   return who?.actor ?? null;
+}
+
+/** True when another node of the cluster forwarded the request (the gate has checked its signature). */
+export function isForwarded(request: Request): boolean {
+  return request.headers.get(FORWARDED_BY) !== null;
 }
 
 /** The body's text, or null past `limit` bytes (it stops reading there). */
@@ -123,12 +131,30 @@ export async function readJson(
   }
 }
 
-/** Runs one command with the request's actor and maps the outcome to a response. */
-export async function runCommand(request: Request, name: string, input: unknown, status = 200): Promise<NextResponse> {
+/**
+ * Runs one command with the request's actor and maps the outcome to a response. In a cluster,
+ * a command naming a rig another node runs is run there, as this actor (server/cluster/forward.ts).
+ */
+export async function runCommand(request: Request, name: string, input: unknown, status = 200): Promise<Response> {
   const actor = actorFor(request);
   if (!actor) return errorResponse('unauthorized', 'sign in first');
   try {
-    const result = await runtime().commands.execute(name, input, actor);
+    const { commands, forwarder, queries } = runtime();
+    const bead = forwarder ? commandBead(name, input) : null;
+    const rig = commandRig(name, input) ?? (bead ? ((await queries.bead(bead))?.rig ?? null) : null);
+    // The loop guard: a forwarded command is run here, whatever this node finds.
+    if (forwarder && rig && !isForwarded(request)) {
+      const answer = await forwarder.forRig(rig, {
+        method: 'POST',
+        target: `/api/commands/${encodeURIComponent(name)}`,
+        actor,
+        contentType: 'application/json',
+        body: JSON.stringify(input),
+      });
+      // The owner answers as POST /api/commands does (200); this route's own success status stays.
+      if (answer) return answer.status === 200 ? new Response(answer.body, { status, headers: answer.headers }) : answer;
+    }
+    const result = await commands.execute(name, input, actor);
     return NextResponse.json(result ?? { ok: true }, { status });
   } catch (err) {
     return toErrorResponse(err);

@@ -72,6 +72,8 @@ const EnvSchema = z.object({
   // Real milliseconds. A node is dead, and its leases free, after GT_LEASE_TTL_MS without a heartbeat.
   GT_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
   GT_LEASE_TTL_MS: z.coerce.number().int().min(300).max(600_000).default(10_000),
+  // The same on every node: signs the caller's identity on requests forwarded to a rig's owner.
+  GT_CLUSTER_SECRET: z.string().min(16, 'GT_CLUSTER_SECRET must be at least 16 characters').optional(),
 });
 
 export type DatabaseConfig = { provider: 'sqlite'; file: string } | { provider: 'postgresql'; url: string };
@@ -135,6 +137,8 @@ export interface ClusterConfig {
   heartbeatMs: number;
   /** How long a lease lasts without renewal (real ms, on the database's clock). */
   leaseTtlMs: number;
+  /** GT_CLUSTER_SECRET; null: this node answers only for its own rigs (nothing is forwarded). */
+  secret: string | null;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
@@ -178,7 +182,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
     node: e.GT_NODE ?? hostNode(),
     redisUrl: e.GT_REDIS_URL ?? null,
     redisPrefix: e.GT_REDIS_PREFIX,
-    cluster: clustered ? { node: e.GT_NODE ?? hostNode(), heartbeatMs: e.GT_HEARTBEAT_MS, leaseTtlMs: e.GT_LEASE_TTL_MS } : null,
+    cluster: clustered
+      ? {
+          node: e.GT_NODE ?? hostNode(),
+          heartbeatMs: e.GT_HEARTBEAT_MS,
+          leaseTtlMs: e.GT_LEASE_TTL_MS,
+          secret: e.GT_CLUSTER_SECRET ?? null,
+        }
+      : null,
     dev: e.NODE_ENV !== 'production',
   };
 }

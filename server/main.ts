@@ -43,7 +43,7 @@ import { ensureDemoTown, startDemoFeeder } from './demo/demo-town';
 import { PrismaAlertStore } from './alerts/prisma-store';
 import { Authenticator } from './auth/authenticator';
 import { resolveCredentials } from './auth/credentials';
-import { createAuthGate } from './auth/http-gate';
+import { createAuthGate, identify } from './auth/http-gate';
 import { answerClientError, createRequestListener } from './http/boundary';
 import { HostAllowList } from './http/hosts';
 import { FailureLimiter } from './http/rate-limit';
@@ -59,6 +59,9 @@ import { EngineError } from './engine/errors';
 import { PrismaLeases, databaseClock } from './store/prisma-leases';
 import { startHeartbeat, type Heartbeat } from './cluster/heartbeat';
 import { clusterView } from './cluster/view';
+import { Forwarder } from './cluster/forward';
+import { createForwardStep } from './cluster/forward-http';
+import { TownReads } from './cluster/town-reads';
 import { protectSecrets, townSandbox } from './spawner/sandbox';
 
 const log: Logger = {
@@ -79,7 +82,7 @@ async function main(): Promise<void> {
     viewerToken: config.viewerToken,
     sessionSecret: config.sessionSecret,
   });
-  const auth = new Authenticator(credentials);
+  const auth = new Authenticator({ ...credentials, clusterSecret: config.cluster?.secret ?? null });
 
   // SQLite under the data directory, or PostgreSQL with GT_DATABASE_URL; migrated first.
   const database = await openStoreDatabase(config.database, projectRoot);
@@ -221,26 +224,42 @@ async function main(): Promise<void> {
   const handle = app.getRequestHandler();
   await app.prepare();
 
+  // Forwarding to other nodes' rigs (docs/cluster.md, "Forwarding"): needs the shared cluster secret.
+  const forwarder =
+    config.cluster?.secret && leases
+      ? new Forwarder({
+          node: config.cluster.node,
+          secret: config.cluster.secret,
+          runsHere: (rig) => town.rigs.get(rig) !== undefined,
+          leases,
+        })
+      : null;
+  if (config.cluster && !forwarder)
+    log.warn('cluster mode without GT_CLUSTER_SECRET: requests about rigs other nodes run are not forwarded to them');
   const lab = new LabService(town, store);
+  const queries = createQueries(town, store, {
+    fleet,
+    parseSplit: parseSplitRequest,
+    cluster: () =>
+      clusterView({
+        town,
+        cluster: config.cluster && leases && ownership ? { config: config.cluster, leases, ownership } : null,
+        nodeName: config.node,
+        url: () => publicBase,
+        startedAt,
+      }),
+    node: config.node,
+  });
   publishRuntime({
     town,
     commands,
     rigCloner,
-    queries: createQueries(town, store, {
-      fleet,
-      parseSplit: parseSplitRequest,
-      cluster: () =>
-        clusterView({
-          town,
-          cluster: config.cluster && leases && ownership ? { config: config.cluster, leases, ownership } : null,
-          nodeName: config.node,
-          url: () => publicBase,
-          startedAt,
-        }),
-    }),
+    queries,
+    townReads: new TownReads({ node: config.node, queries, forwarder }),
     config,
     lab,
     streams: () => redis?.status() ?? { mode: 'local' },
+    forwarder,
   });
 
   const limiter = new FailureLimiter();
@@ -254,7 +273,8 @@ async function main(): Promise<void> {
     publicUrl: config.publicUrl,
     extra: config.allowedHosts,
   });
-  const server = createServer(createRequestListener({ hosts, gate, next: (req, res) => handle(req, res) }));
+  const forward = forwarder ? createForwardStep({ forwarder, identify: (req) => identify(auth, req)?.actor ?? null }) : undefined;
+  const server = createServer(createRequestListener({ hosts, gate, forward, next: (req, res) => handle(req, res) }));
   server.on('clientError', answerClientError);
   const realtime = attachRealtime({
     httpServer: server,

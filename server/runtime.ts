@@ -18,6 +18,8 @@ import type { LabService } from './lab/service';
 import type { RigCloner } from './rigs/rig-cloner';
 import type { StreamsStatus } from './realtime/redis-link';
 import type { ClusterView } from '../contracts/cluster';
+import type { Forwarder } from './cluster/forward';
+import type { TownReads } from './cluster/town-reads';
 
 /** Read-only questions the pages and the API ask; answered by server/queries. */
 export interface Queries {
@@ -59,6 +61,10 @@ export interface Runtime {
   rigCloner: RigCloner;
   /** Whether live streams are shared with other nodes, and the Redis link's state (GET /api/health). */
   streams: () => StreamsStatus;
+  /** Relays requests about other nodes' rigs to their owners (docs/cluster.md); null: one server, or no GT_CLUSTER_SECRET. */
+  forwarder: Forwarder | null;
+  /** GET /api/rigs and /api/status: every rig of the town, from any node. */
+  townReads: TownReads;
 }
 
 const KEY = Symbol.for('gastown.runtime');

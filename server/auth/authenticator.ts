@@ -11,6 +11,7 @@
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Actor, Role } from '../commands/command';
+import { claimsForwarded, verifyForwarded, type ForwardedHeaders } from '../cluster/forwarded-identity';
 import type { Credentials } from './credentials';
 
 export interface Session {
@@ -25,7 +26,8 @@ export interface Session {
 
 export interface Identity {
   actor: Actor;
-  via: 'bearer' | 'session' | 'open';
+  /** `cluster`: a request another node of the town forwarded for this caller (cluster/forwarded-identity.ts). */
+  via: 'bearer' | 'session' | 'open' | 'cluster';
   session: Session | null;
 }
 
@@ -34,6 +36,8 @@ export interface HeaderSource {
   authorization?: string | null;
   /** `x-gt-actor`: the name a token-holding script acts under (audit), e.g. "ada (cron)". */
   actorName?: string | null;
+  /** The forwarding headers, when the request came through another node. */
+  forwarded?: ForwardedHeaders;
 }
 
 export const SESSION_TTL_MS = 30 * 24 * 3_600_000;
@@ -150,10 +154,17 @@ export class Authenticator {
   }
 
   /**
-   * Who the headers belong to: a bearer token first (it carries no ambient authority, so
+   * Who the headers belong to: a forwarded request's signed caller, else a bearer token first (it carries no ambient authority, so
    * no CSRF token is needed), then the session cookie; with GT_AUTH=off, the local operator.
    */
   authenticate(headers: HeaderSource): Identity | null {
+    // A request that says it was forwarded is the caller it names, or nobody (never the token's holder).
+    if (claimsForwarded(headers.forwarded)) {
+      const forwarded = verifyForwarded(this.credentials.clusterSecret, headers.forwarded!);
+      if (!forwarded) return null;
+      const { role, name } = forwarded.actor;
+      return { actor: { name: actorName(name, role), role }, via: 'cluster', session: null };
+    }
     const auth = headers.authorization ?? '';
     if (auth.toLowerCase().startsWith('bearer ')) {
       const role = this.roleForToken(auth.slice(7).trim());

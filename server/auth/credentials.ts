@@ -35,6 +35,8 @@ export interface Credentials {
   stored: { operator: boolean; viewer: boolean };
   /** True when auth.json was created by this start. */
   createdFile: boolean;
+  /** GT_CLUSTER_SECRET: signs the caller's identity on requests one node forwards to another. */
+  clusterSecret?: string | null;
 }
 
 interface AuthFile {

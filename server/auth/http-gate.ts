@@ -12,6 +12,7 @@
  * and the CommandBus checks the role again and audits refusals.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { claimsForwarded, forwardedHeaders } from '../cluster/forwarded-identity';
 import { isSecure } from '../http/boundary';
 import { FailureLimiter } from '../http/rate-limit';
 import { refuse, sendJson } from '../http/respond';
@@ -87,6 +88,7 @@ export function identify(auth: Authenticator, req: IncomingMessage): Identity | 
     cookie: header(req, 'cookie'),
     authorization: header(req, 'authorization'),
     actorName: header(req, 'x-gt-actor'),
+    forwarded: forwardedHeaders((name) => header(req, name)),
   });
 }
 
@@ -193,6 +195,13 @@ export function createAuthGate(options: AuthGateOptions) {
     const bearer = presentsBearer(req);
     if (bearer && limited(req, res)) return true;
     const who = identify(auth, req);
+    // Forwarding headers without a valid signature make the request nobody's, whatever token it
+    // also carries. Not counted as a failed sign-in: an HMAC is not guessed by retrying, and a node
+    // with a mismatched secret must not lock out the people behind its address.
+    if (!who && claimsForwarded(forwardedHeaders((name) => header(req, name)))) {
+      refuse(res, 401, 'unauthorized', 'a forwarded request must be signed with the cluster secret (GT_CLUSTER_SECRET)');
+      return true;
+    }
     if (bearer && auth.mode === 'on' && who?.via !== 'bearer') limiter.fail(addressOf(req));
     const api = path.startsWith('/api/') || path === '/metrics';
     if (!who) {

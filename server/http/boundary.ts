@@ -5,7 +5,9 @@
  *      and it has no `.` or `..` segment, plain or encoded (`/api/rigs/%2e%2e/split`), which
  *      URL parsing would resolve into another route (Next's HTML 404 or a 308), never a 400.
  *   3. The body must fit its limit (limits.ts, body-limit.ts): 413, unread.
- *   4. The auth gate (server/auth/http-gate.ts), then Next.
+ *   4. The auth gate (server/auth/http-gate.ts).
+ *   5. In a cluster, a request about a rig another node runs is relayed to it (server/cluster/forward-http.ts).
+ *   6. Next.
  * Anything that throws on the way is the catch-all's 500 with an error id (respond.ts).
  * socket.io handshakes bypass this listener (engine.io answers /socket.io/ itself), so
  * server/auth/socket-auth.ts applies the same Host check to them.
@@ -21,6 +23,8 @@ export interface BoundaryOptions {
   hosts: HostAllowList;
   /** The auth gate: true when it answered the request itself. */
   gate(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  /** Cluster forwarding: true when it answered the request by relaying it to the rig's owner. */
+  forward?(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean>;
   /** Next's request handler. */
   next(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
@@ -113,6 +117,7 @@ export function createRequestListener(options: BoundaryOptions) {
       });
     }
     if (await options.gate(req, res)) return;
+    if (options.forward && (await options.forward(req, res, pathname))) return;
     await options.next(req, res);
   }
 

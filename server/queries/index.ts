@@ -19,9 +19,11 @@ export interface QueryDeps {
   parseSplit: (rig: string, input: unknown) => SplitRequest;
   /** The cluster's view (server/cluster/view.ts), built by the composition root. */
   cluster: () => Promise<ClusterView>;
+  /** This node's name (GT_NODE), on the rigs it lists. */
+  node: string;
 }
 
-export function createQueries(town: Town, store: TownStore, { fleet, parseSplit, cluster }: QueryDeps): Queries {
+export function createQueries(town: Town, store: TownStore, { fleet, parseSplit, cluster, node }: QueryDeps): Queries {
   return {
     overview: () => townOverview(town, fleet),
     mergeQueue: (rig) => {
@@ -30,7 +32,7 @@ export function createQueries(town: Town, store: TownStore, { fleet, parseSplit,
     },
     mergeRequest: (rig, id) => mergeRequestView(town, store, rig, id),
     refineryStats: (rig) => refineryStatsView(town, rig),
-    status: () => statusView(town),
+    status: () => statusView(town, node),
     convoys: () => convoyList(town, store),
     convoy: (id) => convoyView(town, store, id),
     costs: (by, range) => costsView(town, store, by, range),

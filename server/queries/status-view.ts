@@ -4,7 +4,8 @@ import type { Town } from '../engine/town';
 
 const seconds = (ms: number | null) => (ms === null ? null : Math.round(ms / 100) / 10);
 
-export function statusView(town: Town): StatusView {
+/** This node's rigs and agents; `node` names it on each rig (cluster/town-reads.ts adds the other nodes'). */
+export function statusView(town: Town, node: string): StatusView {
   const deacon = town.supervision.deaconStatus();
   const polecats = town.polecats.list();
   const byState: Record<string, number> = {};
@@ -17,6 +18,7 @@ export function statusView(town: Town): StatusView {
       const witness = town.supervision.witnessStatus(rig.name);
       return {
         name: rig.name,
+        node,
         status: rig.status,
         tier: town.supervision.tier(rig.name),
         tier_pinned: rig.settings.tier !== 'auto',
@@ -52,5 +54,6 @@ export function statusView(town: Town): StatusView {
       acknowledged: escalations.filter((e) => e.status === 'acknowledged').length,
     },
     gates_waiting: town.gates.list().length,
+    unavailable_rigs: [],
   };
 }

@@ -46,6 +46,21 @@ const ENV = {
 const as = (token: string) => ({ authorization: `Bearer ${token}` });
 /** Another app on 127.0.0.1 set a cookie with a bad %-escape (cookies are per host, not port). */
 const FOREIGN_COOKIE = { cookie: 'other_app=100%; theme=%E0%A4%A' };
+/** A caller posing as a request another cluster node forwarded, without the cluster secret (server/cluster). */
+const FORGED_FORWARD = {
+  'x-gt-forwarded-by': 'node-b',
+  'x-gt-forwarded-role': 'operator',
+  'x-gt-forwarded-actor': 'mallory',
+  'x-gt-forwarded-signature': 'bm90LXRoZS1zZWNyZXQ',
+};
+/** Forwarding headers broken in each way they can be: all refused (401) before any route runs. */
+const FORGED_FORWARD_VARIANTS: Array<{ label: string; headers: Record<string, string> }> = [
+  { label: 'forged forwarding signature', headers: FORGED_FORWARD },
+  { label: 'forwarding header alone', headers: { 'x-gt-forwarded-by': 'node-b' } },
+  { label: 'forwarded role root', headers: { ...FORGED_FORWARD, 'x-gt-forwarded-role': 'root' } },
+  { label: 'forwarded actor bad %-escape', headers: { ...FORGED_FORWARD, 'x-gt-forwarded-actor': '%E0%A4%A' } },
+  { label: 'empty forwarding signature', headers: { ...FORGED_FORWARD, 'x-gt-forwarded-signature': '' } },
+];
 /** Next compiles each route on its first request when there is no production build. */
 const WALK_MS = 600_000;
 
@@ -191,6 +206,19 @@ describe('hostile input against every command and route', () => {
       list.push({ what: `${name} as a viewer`, method: 'POST', target, headers: as(VIEWER), body: base });
       list.push({ what: `${name} without a token`, method: 'POST', target, body: base });
       list.push({ what: `${name} with a foreign cookie only`, method: 'POST', target, headers: FOREIGN_COOKIE, body: base });
+      // An operator's token does not make forged forwarding headers good: the request is nobody's.
+      list.push({
+        what: `${name} with forged forwarding headers`,
+        method: 'POST',
+        target,
+        headers: { ...as(OPERATOR), ...FORGED_FORWARD },
+        body: base,
+      });
+    }
+    for (const v of FORGED_FORWARD_VARIANTS) {
+      const target = '/api/commands/bead.create';
+      const body = JSON.stringify(COMMAND_CASES['bead.create'].base);
+      list.push({ what: `bead.create ${v.label}`, method: 'POST', target, headers: { ...as(OPERATOR), ...v.headers }, body });
     }
     const sent = await expectRefused(list);
     const status = (what: string) => sent.find((s) => s.what === what)!.res.status;
@@ -198,6 +226,7 @@ describe('hostile input against every command and route', () => {
     expect(status('bead.create without a token')).toBe(401);
     expect(status('bead.create with a foreign cookie only')).toBe(401);
     expect(status('bead.create title: lone surrogate')).toBe(400);
+    for (const v of FORGED_FORWARD_VARIANTS) expect(status(`bead.create ${v.label}`), v.label).toBe(401);
     await expectHealthy();
     expectUnchanged(await townState(server, OPERATOR));
   });
@@ -235,6 +264,7 @@ describe('hostile input against every command and route', () => {
           if (!c.public) {
             push('without a token', { target });
             push('with a foreign cookie only', { target, headers: FOREIGN_COOKIE });
+            push('with forged forwarding headers', { target, headers: { ...as(VIEWER), ...FORGED_FORWARD } });
           }
           continue;
         }
@@ -247,6 +277,7 @@ describe('hostile input against every command and route', () => {
         push('as a viewer', { target, headers: as(VIEWER), body }, c.genericBody ? [400, 404] : []);
         push('without a token', { target, body });
         push('with a foreign cookie only', { target, headers: FOREIGN_COOKIE, body });
+        push('with forged forwarding headers', { target, headers: { ...as(OPERATOR), ...FORGED_FORWARD }, body });
       }
       await expectRefused(list, (r) => allowed.get(r) ?? []);
       await expectHealthy();

@@ -241,6 +241,7 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
   },
   'rigs/[rig] GET': { path: '/api/rigs/{rig}', params: rig },
   'rigs/[rig]/mq/[id] GET': { path: '/api/rigs/{rig}/mq/{id}', params: { rig: RIG, id: 'mr-zzunknown' } },
+  'rigs GET': { path: '/api/rigs' },
   'rigs POST': { path: '/api/rigs', command: 'rig.add' },
   'rigs/clones GET': { path: '/api/rigs/clones' },
   'rigs/[rig]/split/preview POST': {

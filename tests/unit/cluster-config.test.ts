@@ -46,6 +46,7 @@ describe('cluster configuration', () => {
       node: 'node-a',
       heartbeatMs: 500,
       leaseTtlMs: 3000,
+      secret: null,
     });
     const byUrl = config({ GT_DATABASE_URL: 'postgresql://localhost/gt' }).cluster;
     expect(byUrl).toMatchObject({ heartbeatMs: 2000, leaseTtlMs: 10_000 });
@@ -56,6 +57,11 @@ describe('cluster configuration', () => {
     expect(() => config({ GT_CLUSTER: '1', GT_HEARTBEAT_MS: '2000', GT_LEASE_TTL_MS: '3000' })).toThrow(/at least twice/);
     expect(() => config({ GT_CLUSTER: '1', GT_NODE: '../etc' })).toThrow(/GT_NODE/);
     expect(() => config({ GT_CLUSTER: '1', GT_NODE: 'a b' })).toThrow(/GT_NODE/);
+  });
+
+  it('takes the cluster secret that signs forwarded requests, and refuses a short one', () => {
+    expect(config({ GT_CLUSTER: '1', GT_CLUSTER_SECRET: 'sixteen-chars-ok' }).cluster?.secret).toBe('sixteen-chars-ok');
+    expect(() => config({ GT_CLUSTER: '1', GT_CLUSTER_SECRET: 'short' })).toThrow(/GT_CLUSTER_SECRET/);
   });
 
   it('shares one SQLite file when GT_DATABASE_FILE names it', () => {

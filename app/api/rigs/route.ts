@@ -1,4 +1,18 @@
-import { readJson, runCommand, route } from '@/lib/api';
+import { NextResponse } from 'next/server';
+import { actorFor, errorResponse, isForwarded, readJson, runCommand, route } from '@/lib/api';
+import { runtime } from '@/lib/runtime';
+
+export const dynamic = 'force-dynamic';
+
+/**
+ * Every rig of the town, each as the node that runs it sees it, with that node's name; rigs no
+ * node can answer for just now (owner dead, lease lapsed) under `unavailable` (docs/cluster.md).
+ */
+export const GET = route(async (request: Request) => {
+  const actor = actorFor(request);
+  if (!actor) return errorResponse('unauthorized', 'sign in first');
+  return NextResponse.json(await runtime().townReads.rigs(actor, isForwarded(request)));
+});
 
 /**
  * Adds a rig from a git URL: `{ name, url, branch?, local?, polecats? }` (command

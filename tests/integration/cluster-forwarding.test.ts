@@ -1,0 +1,264 @@
+/**
+ * Forwarding across nodes (docs/cluster.md, "Forwarding"): two real server processes on
+ * loopback ports sharing one SQLite file and one cluster secret. A rig owned by node-a is
+ * commanded and read through node-b: node-b relays to node-a with the caller's identity, so
+ * node-a runs, authorises and audits it as that caller; a forged forwarding header without
+ * the secret is refused; with node-a killed (SIGKILL) node-b answers 503 naming node-a
+ * until it claims the rig, and then answers itself; and every node lists every rig of the town.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AuditEntry } from '../../contracts/activity';
+import type { ClusterView, TownRigsView } from '../../contracts/cluster';
+import type { RigDetail } from '../../contracts/realtime';
+import type { StatusView } from '../../contracts/town';
+import { forwardingHeaders } from '../../server/cluster/forwarded-identity';
+import { initRepository } from '../../server/git/cli-git';
+import { demoRepositoryFiles } from '../../server/git/demo-repo';
+import { git, ROOT, sleep, startServerProcess, type ServerRun } from '../support/crash-server';
+
+const OPERATOR = 'forwarding-test-operator-token';
+const VIEWER = 'forwarding-test-viewer-token';
+const SECRET = 'forwarding-test-cluster-secret';
+const START_TIMEOUT_MS = 180_000;
+const production = existsSync(path.join(ROOT, '.next', 'BUILD_ID'));
+
+interface Node {
+  name: string;
+  url: string;
+  run: ServerRun;
+}
+
+interface Answer<T = unknown> {
+  status: number;
+  body: T;
+  servedBy: string | null;
+}
+
+describe('requests about a rig another node runs', { timeout: 600_000 }, () => {
+  let root: string;
+  const runs: ServerRun[] = [];
+  afterEach(async () => {
+    for (const run of runs.splice(0)) {
+      run.crash();
+      await run.exited;
+    }
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  async function startNode(name: string): Promise<Node> {
+    const run = startServerProcess({
+      index: runs.length,
+      dataDir: path.join(root, name),
+      logFile: path.join(root, `${name}.log`),
+      env: {
+        GT_DEMO: '0',
+        GT_CLUSTER: '1',
+        GT_NODE: name,
+        GT_DATABASE_FILE: path.join(root, 'shared.db'),
+        GT_OPERATOR_TOKEN: OPERATOR,
+        GT_VIEWER_TOKEN: VIEWER,
+        GT_CLUSTER_SECRET: SECRET,
+        GT_HEARTBEAT_MS: '500',
+        // Generous: a page compiling in `next dev` stalls a node's event loop for seconds.
+        GT_LEASE_TTL_MS: '6000',
+        ...(production || runs.length === 0 ? {} : { GT_NEXT_DIST_DIR: `.next/forwarding-test-${name}` }),
+      },
+    });
+    runs.push(run);
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    for (;;) {
+      const url = /listening on (http:\/\/\S+)/.exec(run.output())?.[1];
+      if (url) return { name, url, run };
+      if (!run.isRunning() || Date.now() > deadline) throw new Error(`node ${name} did not start:\n${run.output().slice(-4000)}`);
+      await sleep(200);
+    }
+  }
+
+  async function call<T>(
+    node: Node,
+    method: 'GET' | 'POST',
+    route: string,
+    options: { body?: unknown; token?: string | null; headers?: Record<string, string> } = {},
+  ): Promise<Answer<T>> {
+    const token = options.token === undefined ? OPERATOR : options.token;
+    const res = await fetch(`${node.url}${route}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        'content-type': 'application/json',
+        'x-gt-actor': 'ada',
+        ...options.headers,
+      },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : null) as T, servedBy: res.headers.get('x-gt-served-by') };
+  }
+
+  async function ok<T>(node: Node, method: 'GET' | 'POST', route: string, body?: unknown): Promise<T> {
+    const answer = await call<T>(node, method, route, { body });
+    if (answer.status >= 300)
+      throw new Error(`${method} ${route} on ${node.name}: ${answer.status} ${JSON.stringify(answer.body)}`);
+    return answer.body;
+  }
+
+  async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+    for (;;) {
+      const value = await read().catch(() => null);
+      if (value !== null && done(value)) return value;
+      await sleep(250);
+    }
+  }
+
+  async function upstream(name: string): Promise<string> {
+    const work = path.join(root, 'src', name);
+    await initRepository(work, demoRepositoryFiles());
+    const bare = path.join(root, 'upstreams', `${name}.git`);
+    const cloned = await git(root, ['clone', '-q', '--bare', work, bare]);
+    if (cloned.code !== 0) throw new Error(cloned.stderr);
+    return bare;
+  }
+
+  /** A rig's detail without the moment it was taken (the two nodes answer at different times). */
+  const detail = (d: RigDetail) => ({ ...d, now: 0 });
+
+  it('runs them on the owner as the caller, refuses forged forwarding, and answers 503 while the owner is dead', async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'gt-forward-'));
+    const a = await startNode('node-a');
+    const b = await startNode('node-b');
+    await ok(a, 'POST', '/api/commands/rig.add', { name: 'alpha', url: await upstream('alpha'), polecats: 0 });
+    await until(
+      () => ok<ClusterView>(b, 'GET', '/api/cluster'),
+      (v) => v.nodes.some((n) => n.name === 'node-a' && n.alive && n.rigs.some((l) => l.rig === 'alpha')),
+    );
+    expect((await ok<ClusterView>(b, 'GET', '/api/cluster')).attached).toEqual([]);
+    await ok(b, 'POST', '/api/commands/rig.add', { name: 'gamma', url: await upstream('gamma'), polecats: 0 });
+
+    // Every node lists every rig of the town, with the node that runs it.
+    const listed = (v: TownRigsView) => v.rigs.map((r) => `${r.name}@${r.node}`);
+    for (const node of [a, b]) {
+      const rigs = await ok<TownRigsView>(node, 'GET', '/api/rigs');
+      expect([node.name, listed(rigs), rigs.unavailable]).toEqual([node.name, ['alpha@node-a', 'gamma@node-b'], []]);
+      const status = await ok<StatusView>(node, 'GET', '/api/status');
+      expect(status.rigs.map((r) => `${r.name}@${r.node}`)).toEqual(['alpha@node-a', 'gamma@node-b']);
+    }
+
+    // A command sent to node-b acts on node-a's rig, and node-a audits it as the caller.
+    const parked = await call<{ name: string; status: string }>(b, 'POST', '/api/commands/rig.park', { body: { rig: 'alpha' } });
+    expect(parked.status).toBe(200);
+    expect(parked.servedBy).toBe('node-a');
+    const onA = await ok<RigDetail>(a, 'GET', '/api/rigs/alpha');
+    expect(onA.rig.status).toBe('parked');
+    const audit = await ok<AuditEntry[]>(a, 'GET', '/api/audit?action=rig.park');
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ actor: 'ada', role: 'operator', action: 'rig.park', ok: true });
+
+    // A bead of node-a's rig, created and closed through node-b (close names only the bead).
+    const bead = await ok<{ id: string }>(b, 'POST', '/api/commands/bead.create', {
+      rig: 'alpha',
+      title: 'forwarded work',
+      description: '',
+      priority: 2,
+      paths: ['ui/'],
+    });
+    const closed = await call(b, 'POST', '/api/commands/bead.close', { body: { id: bead.id } });
+    expect([closed.status, closed.servedBy]).toEqual([200, 'node-a']);
+    expect(await ok(a, 'GET', `/api/beads/${bead.id}`)).toMatchObject({ rig: 'alpha', status: 'closed' });
+
+    // The REST route that names the rig in its path is relayed the same way.
+    const tier = await call(b, 'POST', '/api/rigs/alpha/refinery/scale', { body: { workers: 2 } });
+    expect([tier.status, tier.servedBy]).toEqual([200, 'node-a']);
+
+    // The body limit applies on node-b before anything is relayed: a 413 from node-b itself.
+    const huge = await fetch(`${b.url}/api/rigs/alpha/split`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${OPERATOR}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ partitions: 'x'.repeat(2 * 1024 * 1024) }),
+    });
+    expect([huge.status, huge.headers.get('x-gt-served-by')]).toEqual([413, null]);
+
+    // Reads: the rig on node-b is the rig on node-a.
+    const onB = await call<RigDetail>(b, 'GET', '/api/rigs/alpha');
+    expect(onB.servedBy).toBe('node-a');
+    expect(detail(onB.body)).toEqual(detail(await ok<RigDetail>(a, 'GET', '/api/rigs/alpha')));
+    expect(onB.body.rig.refineryWorkers).toBe(2);
+    for (const read of [
+      '/api/rigs/alpha/split/suggest',
+      '/api/rigs/alpha/agent',
+      '/api/mq?rig=alpha',
+      '/api/refinery/stats?rig=alpha',
+    ]) {
+      const relayed = await call(b, 'GET', read);
+      expect([read, relayed.status, relayed.servedBy]).toEqual([read, 200, 'node-a']);
+      expect(relayed.body).toEqual((await call(a, 'GET', read)).body);
+    }
+    // A rig no node knows is a 404, as on one server.
+    expect((await call(b, 'GET', '/api/rigs/nowhere')).status).toBe(404);
+    expect((await call(b, 'POST', '/api/commands/rig.unpark', { body: { rig: 'nowhere' } })).status).toBe(404);
+
+    // A viewer is refused on node-b just as on node-a, and nothing changes.
+    for (const node of [a, b]) {
+      const refused = await call<{ error: { code: string } }>(node, 'POST', '/api/commands/rig.unpark', {
+        body: { rig: 'alpha' },
+        token: VIEWER,
+      });
+      expect([refused.status, refused.body.error.code]).toEqual([403, 'forbidden']);
+    }
+    // A viewer's read is relayed as the viewer: allowed.
+    expect((await call(b, 'GET', '/api/rigs/alpha', { token: VIEWER })).status).toBe(200);
+
+    // Forged forwarding headers, without the secret, are refused on the owner: with no token,
+    // and with a viewer's token claiming an operator.
+    const forged = {
+      'x-gt-forwarded-by': 'node-b',
+      'x-gt-forwarded-role': 'operator',
+      'x-gt-forwarded-actor': 'mallory',
+      'x-gt-forwarded-signature': 'bm90LXRoZS1zZWNyZXQ',
+    };
+    for (const token of [null, VIEWER]) {
+      const refused = await call<{ error: { code: string; message: string } }>(a, 'POST', '/api/commands/rig.unpark', {
+        body: { rig: 'alpha' },
+        token,
+        headers: forged,
+      });
+      expect(refused.status).toBe(401);
+      expect(refused.body.error.message).toMatch(/cluster secret/);
+    }
+    expect((await ok<RigDetail>(a, 'GET', '/api/rigs/alpha')).rig.status).toBe('parked');
+    expect((await ok<AuditEntry[]>(a, 'GET', '/api/audit?actor=mallory')).length).toBe(0);
+
+    // The loop guard: a genuinely forwarded request that lands on a node not running the rig is
+    // answered there (as a rig it does not have), never relayed on.
+    const signed = forwardingHeaders(SECRET, 'node-a', { name: 'ada', role: 'operator' });
+    const landed = await call(b, 'GET', '/api/rigs/alpha', { token: null, headers: signed });
+    expect([landed.status, landed.servedBy]).toEqual([404, null]);
+
+    // The owner killed: node-b answers 503 naming it until node-b claims the rig, then itself.
+    a.run.crash();
+    await a.run.exited;
+    const dead = await call<{ error: { code: string; message: string } }>(b, 'GET', '/api/rigs/alpha');
+    expect(dead.status).toBe(503);
+    expect(dead.body.error.message).toContain("node 'node-a'");
+    const partial = await ok<TownRigsView>(b, 'GET', '/api/rigs');
+    expect(listed(partial)).toEqual(['gamma@node-b']);
+    expect(partial.unavailable).toMatchObject([{ name: 'alpha', node: 'node-a' }]);
+    const deadCommand = await call<{ error: { code: string } }>(b, 'POST', '/api/commands/rig.unpark', {
+      body: { rig: 'alpha' },
+    });
+    expect([deadCommand.status, deadCommand.body.error.code]).toEqual([503, 'unavailable']);
+    const claimed = await until(
+      () => call<RigDetail>(b, 'GET', '/api/rigs/alpha'),
+      (answer) => answer.status === 200,
+    );
+    expect(claimed.servedBy).toBeNull();
+    expect(claimed.body.rig).toMatchObject({ status: 'parked', refineryWorkers: 2 });
+    expect((await ok<ClusterView>(b, 'GET', '/api/cluster')).attached).toEqual(['alpha', 'gamma']);
+    expect(listed(await ok<TownRigsView>(b, 'GET', '/api/rigs'))).toEqual(['alpha@node-b', 'gamma@node-b']);
+    const unparked = await call<{ status: string }>(b, 'POST', '/api/commands/rig.unpark', { body: { rig: 'alpha' } });
+    expect([unparked.status, unparked.servedBy]).toEqual([200, null]);
+  });
+});
