@@ -30,7 +30,8 @@ export interface SplitHost {
   attachRig(rig: Rig): RigRuntime;
   running(): boolean;
   addPolecats(rig: string, count: number): Promise<Polecat[]>;
-  mergesPerHour(rig: string): number;
+  /** Null while the Refinery's window is too short to say (refinery-stats.ts). */
+  mergesPerHour(rig: string): number | null;
   checkNewRigName(name: string): void;
 }
 
@@ -285,7 +286,7 @@ export class Splits {
     const counts = polecatCounts(layout, request, polecats.length, work, busy, warnings);
     const draft = this.distribute(rig.name, dest, counts, polecats, true);
     const mergesPerHour = this.host.mergesPerHour(rig.name);
-    const drain = (depth: number) => (mergesPerHour > 0 ? Math.round((depth / mergesPerHour) * 600) / 10 : null);
+    const drain = (depth: number) => (mergesPerHour ? Math.round((depth / mergesPerHour) * 600) / 10 : null);
     const partitions: PartitionPlan[] = layout.parts.map((p) => {
       const queued = mrs.filter((mr) => dest.mergeRequest(mr) === p.name);
       const queueDepth = queued.filter((mr) => isInQueue(mr)).length;
@@ -304,7 +305,7 @@ export class Splits {
         drainMinutes: drain(queueDepth),
       };
     });
-    if (mergesPerHour === 0) warnings.push(`'${rig.name}' has no recorded merge rate yet: drain times are unknown`);
+    if (!mergesPerHour) warnings.push(`'${rig.name}' has no recorded merge rate yet: drain times are unknown`);
     const plan: SplitPlan = {
       rig: rig.name,
       retire: layout.retire,

@@ -187,7 +187,6 @@ describe('the metric registry on a real town', () => {
     await town.polecats.add('myproject', 4);
     const monitoring = createMonitoring({
       town,
-      townStore: h.store,
       metricsStore: new MemoryMetricsStore(),
       alertStore: new MemoryAlertStore(),
     });
