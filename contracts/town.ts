@@ -186,6 +186,7 @@ export interface DeaconStatus {
   mode: TownSettings['deaconMode'];
   /** The longest last-cycle duration among the running loops, ms. */
   lastPatrolDurationMs: number | null;
+  /** rigs: in the loop now (its tier's rigs), as the patrol diagram shows them. */
   loops: Record<PatrolLoop, { lastCycleMs: number | null; lastCycleAt: number | null; rigs: number; intervalMs: number | null }>;
   gateLatency: { lastMs: number | null; p95Ms: number | null; maxMs: number | null; sample: number; windowMs: number };
 }
