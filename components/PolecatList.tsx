@@ -39,7 +39,7 @@ export function PolecatList({ polecats, now }: { polecats: PolecatView[]; now: n
     <>
       <ul className="space-y-1">
         {polecats.map((p) => (
-          <li key={p.id} className="flex items-center gap-2 text-xs" data-testid={`polecat-${p.name}`}>
+          <li key={p.id} className="flex flex-wrap items-center gap-x-2 gap-y-1 text-xs" data-testid={`polecat-${p.name}`}>
             <span className={`w-20 shrink-0 rounded px-1.5 py-0.5 text-center font-medium ${STATE_STYLE[p.state]}`}>
               {p.state}
             </span>
@@ -52,7 +52,7 @@ export function PolecatList({ polecats, now }: { polecats: PolecatView[]; now: n
                 {p.health} ×{p.strikes}
               </span>
             )}
-            <span className="min-w-0 flex-1 truncate text-slate-500" title={p.beadTitle ?? ''}>
+            <span className="min-w-40 flex-1 truncate text-slate-500" title={p.beadTitle ?? ''}>
               {p.beadId && (
                 <>
                   <BeadLink id={p.beadId} />
