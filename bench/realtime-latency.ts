@@ -164,7 +164,6 @@ export async function realtimeLatency(options: RealtimeOptions = {}): Promise<Re
 
   const monitoring = createMonitoring({
     town,
-    townStore: store,
     metricsStore: new PrismaMetricsStore(prisma),
     alertStore: new PrismaAlertStore(prisma),
   });

@@ -110,6 +110,7 @@ withJson(
 });
 
 const refinery = program.command('refinery').description('the Refineries');
+const tooSmall = (sample: number, min: number) => (sample > 0 && sample < min ? ', too small' : '');
 withJson(
   refinery.command('stats').description('conflict rate (with sample), throughput, time in queue, workers').argument('[rig]'),
 ).action(async (rig: string | undefined, opts: { json?: boolean }) => {
@@ -119,11 +120,11 @@ withJson(
     ['CONFLICT RATE', 'MERGES/H', 'QUEUE (PENDING/IN FLIGHT/BLOCKED)', 'TIME IN QUEUE P50/P95', 'CHECK FAILURES', 'WORKERS BUSY'],
     [
       [
-        `${pct(s.conflict_rate)} (n=${s.conflict_sample})`,
-        s.merges_per_hour,
+        `${pct(s.conflict_rate)} (n=${s.conflict_sample}${tooSmall(s.conflict_sample, s.min_sample)})`,
+        s.merges_per_hour ?? `n too small (${s.merges_landed} in ${secs(s.observed_ms)})`,
         `${s.queue.pending}/${s.queue.in_flight}/${s.queue.blocked}`,
         `${secs(s.time_in_queue_ms.p50)}/${secs(s.time_in_queue_ms.p95)}`,
-        `${pct(s.check_failure_rate)} (n=${s.check_runs})`,
+        `${pct(s.check_failure_rate)} (n=${s.check_runs}${tooSmall(s.check_runs, s.min_sample)})`,
         `${s.workers_busy}/${s.workers}`,
       ],
     ],

@@ -7,6 +7,12 @@ import { CliError, EXIT } from './client';
 import { colour } from './output';
 
 export async function run(program: Command, argv: string[]): Promise<void> {
+  // `bd list | head -5` closes the pipe once it has its lines: the reader has what it
+  // wanted, so that is a quiet, successful end, not a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(EXIT.ok);
+  });
   const override = (cmd: Command) => {
     cmd
       .exitOverride()

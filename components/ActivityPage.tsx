@@ -8,21 +8,33 @@
 import { useState } from 'react';
 import type { AuditRecord, StoredEvent } from '@/contracts/activity';
 import { formatDuration } from '@/lib/format';
+import { BeadLink } from './BeadLink';
 import { INPUT, PageHeader, PANEL, PANEL_TITLE, StaleNotice, clockTime } from './ConvoyParts';
 import { useBrowserNow, useLiveJson, useLiveQuery } from './useConvoyFeed';
 
 const LIMIT = 200;
 const SUMMARY_CHARS = 140;
 
-/** An object's plain fields as `key=value`, short enough for one line. */
+/** A number as people read it: whole numbers as they are, fractions to 3 significant digits. */
+export function roundForPeople(n: number): number {
+  if (Number.isInteger(n) || !Number.isFinite(n)) return n;
+  return Math.abs(n) >= 100 ? Math.round(n) : Number(n.toPrecision(3));
+}
+
+/** An object's plain fields as `key=value` (numbers rounded), short enough for one line. */
 export function summarize(value: unknown, skip: string[] = []): string {
   if (value === null || value === undefined) return '';
   if (typeof value !== 'object') return String(value);
   const parts = Object.entries(value as Record<string, unknown>)
     .filter(([k, v]) => !skip.includes(k) && v !== null && v !== undefined && v !== '')
-    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : typeof v === 'number' ? roundForPeople(v) : String(v)}`);
   const line = parts.join(' ');
   return line.length > SUMMARY_CHARS ? `${line.slice(0, SUMMARY_CHARS - 1)}…` : line;
+}
+
+function beadOf(data: unknown): string | null {
+  const bead = typeof data === 'object' && data !== null ? (data as { bead?: unknown }).bead : undefined;
+  return typeof bead === 'string' ? bead : null;
 }
 
 function rigOf(input: unknown): string | null {
@@ -177,6 +189,11 @@ export function ActivityPage() {
                   <div className="flex flex-wrap items-baseline gap-2">
                     <span className="font-mono text-xs font-semibold">{e.type}</span>
                     {e.rig && <span className="text-xs text-slate-500">{e.rig}</span>}
+                    {typeof beadOf(e.data) === 'string' && (
+                      <span className="text-xs">
+                        <BeadLink id={beadOf(e.data)!} />
+                      </span>
+                    )}
                     <span className="ml-auto text-xs whitespace-nowrap text-slate-500">{when(e.at)}</span>
                   </div>
                   <div className="truncate font-mono text-xs text-slate-500">{summarize(e.data, ['type', 'at', 'rig'])}</div>

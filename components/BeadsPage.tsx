@@ -6,7 +6,7 @@
  * reason when it refuses.
  */
 import Link from 'next/link';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import type { Bead } from '@/contracts/records';
 import { formatDuration } from '@/lib/format';
 import { csrfHeaders, useSession } from '@/lib/session';
@@ -20,6 +20,15 @@ export function BeadsPage() {
   const [statuses, setStatuses] = useState<Bead['status'][]>([]);
   const [rig, setRig] = useState('');
   const [text, setText] = useState('');
+  // A link to one bead (components/BeadLink.tsx) opens this page filtered to it.
+  const [focus, setFocus] = useState<string | null>(null);
+  useEffect(() => {
+    const q = new URLSearchParams(window.location.search).get('q');
+    if (q) {
+      setText(q);
+      setFocus(q);
+    }
+  }, []);
   const params = new URLSearchParams({ limit: String(LIMIT) });
   if (statuses.length > 0) params.set('status', statuses.join(','));
   if (rig) params.set('rig', rig);
@@ -113,7 +122,7 @@ export function BeadsPage() {
                   {beads.map((b) => (
                     <tr
                       key={b.id}
-                      className="border-t border-slate-200 dark:border-slate-800"
+                      className={`border-t border-slate-200 dark:border-slate-800 ${b.id === focus ? 'bg-sky-50 dark:bg-sky-950' : ''}`}
                       data-testid="bead-row"
                       data-id={b.id}
                     >

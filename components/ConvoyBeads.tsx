@@ -3,6 +3,7 @@
 import Link from 'next/link';
 import type { ConvoyView } from '@/contracts/convoys';
 import { LINK, Pill } from './ConvoyParts';
+import { BeadLink } from './BeadLink';
 
 export function ConvoyBeads({ beads }: { beads: ConvoyView['beads'] }) {
   if (beads.length === 0) return <p className="text-sm text-slate-500">No beads.</p>;
@@ -30,7 +31,9 @@ export function ConvoyBeads({ beads }: { beads: ConvoyView['beads'] }) {
               data-status={b.status}
               data-wave={b.wave ?? ''}
             >
-              <td className="py-1.5 pr-3 font-mono text-xs">{b.id}</td>
+              <td className="py-1.5 pr-3 text-xs">
+                <BeadLink id={b.id} />
+              </td>
               <td className="max-w-md truncate py-1.5 pr-3" title={b.title}>
                 {b.title}
               </td>

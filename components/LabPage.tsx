@@ -9,6 +9,7 @@ import { useEffect, useState } from 'react';
 import type { Calibration, LabResult, ScenarioReport, ScenarioSummary } from '@/contracts/lab';
 import type { TownOverview } from '@/contracts/town';
 import { labGet, labPost } from '@/lib/lab-client';
+import { useCanAct } from '@/lib/session';
 import { BUTTON, BUTTON_QUIET, INPUT, PANEL, PANEL_TITLE } from './ConvoyParts';
 import { LabCompare, type LabRun } from './LabCompare';
 import { LabHistory } from './LabHistory';
@@ -17,7 +18,11 @@ import { DEFAULT_FORM, LabForm, type FormParams } from './LabForm';
 /** Runs kept on the page; older ones drop off so the comparison stays readable. */
 const MAX_RUNS = 8;
 
+/** Runs take the server's CPU for seconds: the server refuses them to viewers (403), and the page says so. */
+const OPERATORS_ONLY = 'Lab runs are for operators: a viewer can read the results';
+
 export function LabPage() {
+  const canAct = useCanAct();
   const [scenarios, setScenarios] = useState<ScenarioSummary[]>([]);
   const [rigs, setRigs] = useState<string[]>([]);
   const [scenarioId, setScenarioId] = useState('conflicts');
@@ -132,7 +137,8 @@ export function LabPage() {
             <button
               type="button"
               onClick={runScenario}
-              disabled={pending !== null || !scenario}
+              disabled={pending !== null || !scenario || !canAct}
+              title={canAct ? undefined : OPERATORS_ONLY}
               className={BUTTON}
               data-testid="lab-run-scenario"
             >
@@ -199,9 +205,21 @@ export function LabPage() {
         </h2>
         <LabForm value={form} onChange={setForm} />
         <div className="mt-4 flex flex-wrap items-center gap-3">
-          <button type="button" onClick={runWhatIf} disabled={pending !== null} className={BUTTON} data-testid="lab-run">
+          <button
+            type="button"
+            onClick={runWhatIf}
+            disabled={pending !== null || !canAct}
+            title={canAct ? undefined : OPERATORS_ONLY}
+            className={BUTTON}
+            data-testid="lab-run"
+          >
             {pending === 'run' ? 'Running…' : 'Run'}
           </button>
+          {!canAct && (
+            <span className="text-sm text-slate-500" data-testid="lab-operators-only">
+              {OPERATORS_ONLY}
+            </span>
+          )}
           <button
             type="button"
             onClick={() => setRuns([])}

@@ -2,6 +2,7 @@
 import Link from 'next/link';
 import type { MergeQueueView, PolecatView } from '@/contracts/town';
 import { formatDuration } from '@/lib/format';
+import { BeadLink } from './BeadLink';
 
 /** Calm colours: only a blocked or failed request draws the eye. */
 const STAGE_STYLE: Record<string, string> = {
@@ -90,7 +91,9 @@ export function MergeQueueTable({
                   </Link>
                 </td>
                 <td className="max-w-64 truncate py-1.5 pr-3" title={title ?? undefined}>
-                  <span className="font-mono text-xs">{mr.bead}</span>
+                  <span className="text-xs">
+                    <BeadLink id={mr.bead} />
+                  </span>
                   {title && <span className="ml-2 text-slate-500">{title}</span>}
                 </td>
                 <td className="py-1.5 pr-3 font-mono text-xs">{polecat?.name ?? mr.polecat.split('/').pop()}</td>

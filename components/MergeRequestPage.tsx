@@ -8,6 +8,7 @@ import Link from 'next/link';
 import type { CheckRun } from '@/contracts/records';
 import type { MergeRequestDetail } from '@/contracts/town';
 import { formatDuration } from '@/lib/format';
+import { BeadLink } from './BeadLink';
 
 const PANEL = 'rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900';
 const PANEL_TITLE = 'mb-3 text-sm font-semibold uppercase tracking-wide text-slate-500';
@@ -101,7 +102,7 @@ export function MergeRequestPage({ detail }: { detail: MergeRequestDetail }) {
           </span>
         </h1>
         <p className="text-sm text-slate-500">
-          <span className="font-mono">{mr.beadId}</span>
+          <BeadLink id={mr.beadId} />
           {beadTitle && <span className="ml-2">{beadTitle}</span>}
           <span className="ml-3">
             branch <code className="font-mono">{mr.branch}</code> at <code className="font-mono">{mr.headSha.slice(0, 10)}</code>

@@ -2,15 +2,19 @@
 /**
  * A rig's polecats: state, bead, time in state, tokens, and the Witness's verdict when
  * it is not healthy, with the two levers an operator pulls on a quiet agent: nudge and
- * restart (restart-first: the worktree is kept); and remove (an idle one at once, a busy
- * one once its bead is done).
+ * restart (restart-first: the worktree is kept); remove (an idle one at once, a busy one
+ * once its bead is done); and, beside them, failure injection (hang, die, loop: demos and
+ * tests of the Witness), which says when it was refused and why.
  */
 import { useState } from 'react';
 import type { PolecatView } from '@/contracts/town';
 import { callCommand } from '@/lib/commands';
 import { formatDuration } from '@/lib/format';
 import { useCanAct } from '@/lib/session';
+import { BeadLink } from './BeadLink';
 import { STATE_STYLE } from './RigCard';
+
+type Failure = 'hang' | 'die' | 'loop';
 
 const BUTTON = 'rounded bg-slate-700 px-1.5 py-0.5 text-[11px] font-medium hover:bg-slate-600 disabled:opacity-40';
 
@@ -20,6 +24,10 @@ export function PolecatList({ polecats, now }: { polecats: PolecatView[]; now: n
   const act = async (action: 'polecat.restart' | 'polecat.nudge', polecat: string) => {
     const r = await callCommand(action, { polecat });
     setResult(r.ok ? `${polecat}: ${action === 'polecat.restart' ? 'restarted' : 'nudged'}` : r.message);
+  };
+  const inject = async (polecat: string, failure: Failure) => {
+    const r = await callCommand('polecat.inject', { polecat, failure });
+    setResult(r.ok ? `${polecat}: ${failure} injected` : `${polecat}: ${failure} refused: ${r.message}`);
   };
   const remove = async (p: PolecatView) => {
     const [rig] = p.id.split('/');
@@ -31,7 +39,7 @@ export function PolecatList({ polecats, now }: { polecats: PolecatView[]; now: n
     <>
       <ul className="space-y-1">
         {polecats.map((p) => (
-          <li key={p.id} className="flex items-center gap-2 text-xs" data-testid={`polecat-${p.name}`}>
+          <li key={p.id} className="flex flex-wrap items-center gap-x-2 gap-y-1 text-xs" data-testid={`polecat-${p.name}`}>
             <span className={`w-20 shrink-0 rounded px-1.5 py-0.5 text-center font-medium ${STATE_STYLE[p.state]}`}>
               {p.state}
             </span>
@@ -44,10 +52,13 @@ export function PolecatList({ polecats, now }: { polecats: PolecatView[]; now: n
                 {p.health} ×{p.strikes}
               </span>
             )}
-            <span className="min-w-0 flex-1 truncate text-slate-500" title={p.beadTitle ?? ''}>
-              {p.beadId
-                ? `${p.beadId} · ${formatDuration(now - p.stateSince)} · ${p.tokensUsed === null ? 'tokens unknown' : `${Math.round(p.tokensUsed / 1000)}k tok`}`
-                : ''}
+            <span className="min-w-40 flex-1 truncate text-slate-500" title={p.beadTitle ?? ''}>
+              {p.beadId && (
+                <>
+                  <BeadLink id={p.beadId} />
+                  {` · ${formatDuration(now - p.stateSince)} · ${p.tokensUsed === null ? 'tokens unknown' : `${Math.round(p.tokensUsed / 1000)}k tok`}`}
+                </>
+              )}
             </span>
             {canAct && (
               <span className="flex shrink-0 gap-1">
@@ -69,6 +80,20 @@ export function PolecatList({ polecats, now }: { polecats: PolecatView[]; now: n
                 <button type="button" className={BUTTON} onClick={() => act('polecat.restart', p.id)}>
                   Restart
                 </button>
+                <select
+                  className={`${BUTTON} text-white`}
+                  value=""
+                  aria-label={`Inject a failure into ${p.name}`}
+                  data-testid={`inject-${p.name}`}
+                  onChange={(e) => void inject(p.id, e.target.value as Failure)}
+                >
+                  <option value="" disabled>
+                    Inject…
+                  </option>
+                  <option value="hang">hang</option>
+                  <option value="die">die</option>
+                  <option value="loop">loop</option>
+                </select>
               </span>
             )}
           </li>

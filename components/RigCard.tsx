@@ -1,5 +1,6 @@
 /** One rig: its polecats by state, its queue and its Refinery's record; its name opens the rig's page. */
 import Link from 'next/link';
+import { BeadLink } from './BeadLink';
 import type { PolecatState } from '@/contracts/records';
 import type { RigView } from '@/contracts/town';
 
@@ -58,7 +59,12 @@ export function RigCard({ rig, now }: { rig: RigView; now: number }) {
               />
             )}
             <span className="truncate text-slate-500" title={p.beadTitle ?? ''}>
-              {p.beadId ? `${p.beadId} · ${Math.max(0, Math.round((now - p.stateSince) / 1000))}s` : ''}
+              {p.beadId && (
+                <>
+                  <BeadLink id={p.beadId} />
+                  {` · ${Math.max(0, Math.round((now - p.stateSince) / 1000))}s`}
+                </>
+              )}
             </span>
           </li>
         ))}

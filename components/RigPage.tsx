@@ -155,7 +155,10 @@ export function RigPage({ rig }: { rig: string }) {
 function StatsTiles({ stats }: { stats: RefineryStatsView }) {
   const depth = stats.queue.pending + stats.queue.in_flight + stats.queue.blocked;
   const windowText = formatDuration(stats.window_ms);
-  const conflictSignal = stats.conflict_sample >= 10 && stats.conflict_rate !== null;
+  const conflictSignal = stats.conflict_sample >= stats.min_sample && stats.conflict_rate !== null;
+  // Less than the whole window seen (a young rig): say over how much, not "1 h".
+  const observedText =
+    stats.observed_ms < stats.window_ms ? `over ${formatDuration(stats.observed_ms)} of ${windowText}` : `window ${windowText}`;
   const tiq = stats.time_in_queue_ms;
   return (
     <section className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-6" aria-label="Refinery">
@@ -178,13 +181,13 @@ function StatsTiles({ stats }: { stats: RefineryStatsView }) {
       />
       <Tile
         label="Merges per hour"
-        value={stats.merges_per_hour}
+        value={stats.merges_per_hour ?? <span className="text-base font-normal text-slate-500">n too small</span>}
         testId="tile-merges"
-        detail={`n=${stats.time_in_queue_ms.sample} landed · window ${windowText}`}
+        detail={`n=${stats.merges_landed} landed · ${observedText}`}
       />
       <Tile
         label="Conflict rate"
-        value={<Rate rate={stats.conflict_rate} sample={stats.conflict_sample} none="no attempts yet" />}
+        value={<Rate rate={stats.conflict_rate} sample={stats.conflict_sample} min={stats.min_sample} none="no attempts yet" />}
         testId="tile-conflicts"
         warn={
           conflictSignal && stats.conflict_rate! > 0.4
@@ -193,11 +196,11 @@ function StatsTiles({ stats }: { stats: RefineryStatsView }) {
               ? 'warn'
               : undefined
         }
-        detail={`${stats.conflicts} conflicted · window ${windowText}`}
+        detail={`${stats.conflicts} conflicted · ${observedText}`}
       />
       <Tile
         label="Check failures"
-        value={<Rate rate={stats.check_failure_rate} sample={stats.check_runs} none="no check runs yet" />}
+        value={<Rate rate={stats.check_failure_rate} sample={stats.check_runs} min={stats.min_sample} none="no check runs yet" />}
         testId="tile-checks"
         detail={
           stats.check_duration_ms.p50 === null
@@ -231,8 +234,15 @@ function StatsTiles({ stats }: { stats: RefineryStatsView }) {
 }
 
 /** A rate is never shown without how many attempts it is over. */
-function Rate({ rate, sample, none }: { rate: number | null; sample: number; none: string }) {
+/** A rate with its sample; below `min` it is shown muted, with "n too small" (not a signal). */
+function Rate({ rate, sample, min, none }: { rate: number | null; sample: number; min: number; none: string }) {
   if (rate === null || sample === 0) return <span className="text-base font-normal text-slate-500">—, {none}</span>;
+  if (sample < min)
+    return (
+      <span className="text-base font-normal text-slate-500">
+        {Math.round(rate * 100)}% · n too small (n={sample})
+      </span>
+    );
   return (
     <>
       {Math.round(rate * 100)}%<span className="text-sm font-normal text-slate-500"> (n={sample})</span>

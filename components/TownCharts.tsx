@@ -192,7 +192,7 @@ export function TownCharts({ rigs, refreshKey }: { rigs: Array<{ name: string; q
             />
           </LineChart>
         </Chart>
-        <Chart title="Throughput, beads done per hour" testId="throughput-chart" points={townRows('throughput').length}>
+        <Chart title="Throughput, merges landed per hour" testId="throughput-chart" points={townRows('throughput').length}>
           <LineChart data={townRows('throughput')} margin={{ top: 8, right: 16, bottom: 0, left: -16 }}>
             {axes(tick)}
             <YAxis allowDecimals={false} tick={{ fontSize: 11 }} stroke="#94a3b8" />

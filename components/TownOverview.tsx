@@ -19,6 +19,7 @@ import { TimeSharePie } from './TimeSharePie';
 import { TownCharts } from './TownCharts';
 import { useTownStream } from './useTownStream';
 import type { TownOverview as TownOverviewView } from '@/contracts/town';
+import { MIN_RATE_SAMPLE } from '@/contracts/metrics';
 
 const PANEL = 'rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900';
 const PANEL_TITLE = 'mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500';
@@ -138,7 +139,7 @@ function Tiles({ overview }: { overview: NonNullable<ReturnType<typeof useTownSt
         label="Polecats working"
         value={`${fleet.polecats.working}/${totals.polecats}`}
         testId="total-working"
-        detail={`${fleet.polecats.throttled} throttled · ${fleet.polecats.stalled} stalled`}
+        detail={`${fleet.polecats.submitted} submitted · ${fleet.polecats.throttled} throttled · ${fleet.polecats.stalled} stalled`}
         warn={fleet.polecats.stalled > 0 || fleet.polecats.unhealthy > 0}
       />
       <Tile label="Queue depth" value={totals.queueDepth} testId="total-queue" detail="all rigs" />
@@ -153,10 +154,19 @@ function Tiles({ overview }: { overview: NonNullable<ReturnType<typeof useTownSt
         label="Conflict rate"
         value={rate.rate === null ? '—' : `${Math.round(rate.rate * 100)}%`}
         testId="total-conflict-rate"
-        detail={`n=${rate.sample} attempts`}
-        warn={rate.rate !== null && rate.sample >= 10 && rate.rate > 0.2}
+        detail={`n=${rate.sample} attempts${rate.sample > 0 && rate.sample < MIN_RATE_SAMPLE ? ' · n too small' : ''}`}
+        warn={rate.rate !== null && rate.sample >= MIN_RATE_SAMPLE && rate.rate > 0.2}
       />
-      <Tile label="Completions / h" value={fleet.completionsPerHour} testId="total-throughput" detail="beads landed" />
+      <Tile
+        label="Completions / h"
+        value={fleet.completionsPerHour ?? 'n too small'}
+        testId="total-throughput"
+        detail={`${fleet.completions.landed} landed · ${
+          fleet.completions.observedMs < fleet.completions.windowMs
+            ? `over ${formatDuration(fleet.completions.observedMs)} of ${formatDuration(fleet.completions.windowMs)}`
+            : `window ${formatDuration(fleet.completions.windowMs)}`
+        }`}
+      />
       <Tile label="Merged" value={totals.merged} testId="total-merged" />
       <Tile label="Conflicts" value={totals.conflicts} testId="total-conflicts" />
       <Tile label="Reworked & landed" value={totals.reworkedMerged} testId="total-reworked" />

@@ -22,6 +22,8 @@ export interface MetricDefinition {
 export const UNRESPONSIVE_AFTER_MS = 15 * 60_000;
 /** Polecats a town needs before a throttled share means something (1 of 2 is not "many"). */
 export const THROTTLED_RATIO_MIN_POLECATS = 4;
+/** Fewer attempts than this: a rate is shown with "n too small", not judged (50% over 2 is not a signal). */
+export const MIN_RATE_SAMPLE = 10;
 /** Window of `throughput` (the seed's `bd list --status=done --since=1h`). */
 export const THROUGHPUT_WINDOW_MS = 3_600_000;
 /** Window of `gate_latency`: gates opened this recently still count. */
@@ -37,7 +39,11 @@ export const METRICS = {
     help: 'Conflicted merge attempts / all attempts in the Refinery window (null without attempts)',
   },
   conflict_sample: { scope: 'rig', unit: 'count', help: 'Merge attempts the conflict rate is over' },
-  throughput: { scope: 'rig', unit: 'per_hour', help: 'Beads done in the last hour (polecat completions per hour)' },
+  throughput: {
+    scope: 'rig',
+    unit: 'per_hour',
+    help: 'Merges landed (beads completed) per hour over the Refinery window; none until 15 min of it were observed',
+  },
   polecats: { scope: 'rig', unit: 'count', help: 'Polecats' },
   polecats_working: { scope: 'rig', unit: 'count', help: 'Polecats with a bead (not idle)' },
   polecats_unhealthy: { scope: 'rig', unit: 'count', help: 'Polecats the Witness last found unhealthy (health != ok)' },

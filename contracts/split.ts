@@ -49,7 +49,8 @@ export interface SplitPlan {
   spanning: { beads: string[]; mergeRequests: string[] };
   /** Idle polecats the split removes (their worktrees go; branches stay). */
   removedPolecats: string[];
-  before: { queueDepth: number; polecats: number; mergesPerHour: number; drainMinutes: number | null };
+  /** mergesPerHour: null while the Refinery's window is too short to give a rate ("n too small"). */
+  before: { queueDepth: number; polecats: number; mergesPerHour: number | null; drainMinutes: number | null };
   warnings: string[];
 }
 

@@ -50,7 +50,10 @@ export interface RigView {
   mergeMode: string;
   rejected: number;
   conflictRate: { rate: number | null; sample: number };
-  mergesPerHour: number;
+  /** Landed per hour over the Refinery window; null: "n too small" (less than 15 min observed). */
+  mergesPerHour: number | null;
+  /** Merges landed in the window: the throughput's sample. */
+  mergesLanded: number;
   queueDepth: number;
   merged: number;
   conflicts: number;
@@ -91,10 +94,13 @@ export interface TownOverview {
   patrolDiagram: string;
   /** The headline numbers of the overview's tiles. */
   fleet: {
-    polecats: { working: number; throttled: number; stalled: number; unhealthy: number };
+    /** working: an agent at work (working, reworking), as `gt status` counts; submitted: waiting on the Refinery. */
+    polecats: { working: number; submitted: number; throttled: number; stalled: number; unhealthy: number };
     conflictRate: { rate: number | null; sample: number };
     /** Beads landed per hour over the Refinery window. */
-    completionsPerHour: number;
+    completionsPerHour: number | null;
+    /** The sample behind completionsPerHour: landed in the window, over how much observed time. */
+    completions: { landed: number; observedMs: number; windowMs: number };
     scale: ScaleTierView;
     /** Where the fleet's time went since the server started; null without the measurement. */
     timeShare: TimeShareView | null;
@@ -157,7 +163,13 @@ export interface RefineryStatsView {
   conflicts: number;
   check_failure_rate: number | null;
   check_runs: number;
-  merges_per_hour: number;
+  /** Null while less than 15 min of the window was observed ("n too small"). */
+  merges_per_hour: number | null;
+  merges_landed: number;
+  /** How much of the window was observed (the rig's age when younger than the window). */
+  observed_ms: number;
+  /** Rates over fewer attempts than this are "n too small". */
+  min_sample: number;
   time_in_queue_ms: { p50: number | null; p95: number | null; sample: number };
   check_duration_ms: { p50: number | null; sample: number };
   queue: { pending: number; in_flight: number; blocked: number };
@@ -174,6 +186,7 @@ export interface DeaconStatus {
   mode: TownSettings['deaconMode'];
   /** The longest last-cycle duration among the running loops, ms. */
   lastPatrolDurationMs: number | null;
+  /** rigs: in the loop now (its tier's rigs), as the patrol diagram shows them. */
   loops: Record<PatrolLoop, { lastCycleMs: number | null; lastCycleAt: number | null; rigs: number; intervalMs: number | null }>;
   gateLatency: { lastMs: number | null; p95Ms: number | null; maxMs: number | null; sample: number; windowMs: number };
 }

@@ -144,7 +144,6 @@ async function main(): Promise<void> {
   let publicBase: string | null = null;
   const monitoring = createMonitoring({
     town,
-    townStore: store,
     metricsStore: new PrismaMetricsStore(prisma),
     alertStore: new PrismaAlertStore(prisma),
     log,

@@ -113,8 +113,8 @@ export const injectFailure = defineCommand({
   role: 'operator',
   input: z.strictObject({ polecat: PolecatId, failure: z.enum(['hang', 'die', 'loop']), sticky: z.boolean().default(false) }),
   run: ({ engine }, { polecat, failure, sticky }) => {
-    engine.supervision.injectFailure(polecat, failure, sticky);
-    return { polecat, failure, sticky };
+    const { appliesTo } = engine.supervision.injectFailure(polecat, failure, sticky);
+    return { polecat, failure, sticky, appliesTo };
   },
 });
 

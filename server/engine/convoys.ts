@@ -197,7 +197,7 @@ export class Convoys {
     let fit = 0;
     for (const rig of rigs) {
       const t = this.throughput(rig);
-      if (t.mergesPerHour <= 0) return Math.min(DEFAULT_WAVE_SIZE, beads);
+      if (!t.mergesPerHour) return Math.min(DEFAULT_WAVE_SIZE, beads); // no rate yet (or none at all)
       fit += Math.max(
         1,
         Math.min(t.idlePolecats || Number.POSITIVE_INFINITY, Math.round((t.mergesPerHour * t.workMs) / 3_600_000)),
@@ -209,7 +209,7 @@ export class Convoys {
   // ------------------------------------------------------------------ helpers
 
   /** Merges per hour a rig's Refinery has recently landed, a bead's typical work time, idle polecats. */
-  private throughput(rig: string): { mergesPerHour: number; workMs: number; idlePolecats: number } {
+  private throughput(rig: string): { mergesPerHour: number | null; workMs: number; idlePolecats: number } {
     const rt = this.records.rig(rig);
     return {
       mergesPerHour: rt.refinery.stats.snapshot(this.ctx.clock.now()).mergesPerHour,

@@ -82,7 +82,8 @@ export class Deacon {
       loops[loop] = {
         lastCycleMs: s?.lastCycleMs ?? null,
         lastCycleAt: s?.lastCycleAt ?? null,
-        rigs: s?.rigs ?? 0,
+        // The rigs in the loop now (as the patrol diagram draws them), not at its last cycle's start.
+        rigs: s ? this.rigsFor(loop).length : 0,
         intervalMs: s ? this.intervalOf(loop, settings) : null,
       };
       if (s?.lastCycleMs != null) longest = Math.max(longest ?? 0, s.lastCycleMs);

@@ -1,11 +1,20 @@
 /**
  * Sliding-window statistics of one Refinery: what the seed asks operators to watch
  * (conflict rate, throughput) plus what explains it (time in queue, check failures).
- * Every rate carries its sample size: 50% over 2 attempts is not a signal.
+ * Every rate carries its sample size: 50% over 2 attempts is not a signal, and below
+ * MIN_RATE_SAMPLE it says so (`enough: false`). Throughput is what landed in the window
+ * over the time the window was observed, and none ("n too small", null) until that time
+ * reaches MIN_THROUGHPUT_SPAN_MS: four merges in 18 s are not 800 an hour.
+ * The window is rebuilt from the event log when the engine opens (stats-history.ts), and
+ * observation starts when the rig was created, so a restart does not restart the rates.
  * Bounded: entries older than the window, or beyond `maxEntries`, are dropped.
+ * The one definition of these figures: the pages, the CLI and the metrics all read it.
  */
 
 import { percentile } from './stats';
+import { MIN_RATE_SAMPLE } from '../../contracts/metrics';
+
+export { MIN_RATE_SAMPLE };
 export type AttemptOutcome = 'merged' | 'conflicted' | 'rejected';
 
 interface Attempt {
@@ -26,6 +35,8 @@ export interface Rate {
   rate: number | null;
   count: number;
   sample: number;
+  /** At least MIN_RATE_SAMPLE: a rate to act on. */
+  enough: boolean;
 }
 
 export interface RefineryStatsSnapshot {
@@ -33,16 +44,28 @@ export interface RefineryStatsSnapshot {
   attempts: number;
   conflictRate: Rate;
   checkFailureRate: Rate;
-  mergesPerHour: number;
+  /** Landed per hour over the observed part of the window; null ("n too small") below MIN_THROUGHPUT_SPAN_MS. */
+  mergesPerHour: number | null;
+  /** Merges landed in the window. */
+  landed: number;
+  /** How much of the window was observed: all of it, or the rig's age when younger. */
+  observedMs: number;
   timeInQueueMs: { p50: number | null; p95: number | null; sample: number };
   checkDurationMs: { p50: number | null; sample: number };
 }
 
 export const DEFAULT_STATS_WINDOW_MS = 3_600_000;
+/** Less observed time than this (a quarter of the hour): no hourly throughput yet. */
+export const MIN_THROUGHPUT_SPAN_MS = 15 * 60_000;
 const MAX_ENTRIES = 5_000;
 
 export function rate(count: number, sample: number): Rate {
-  return { rate: sample > 0 ? count / sample : null, count, sample };
+  return { rate: sample > 0 ? count / sample : null, count, sample, enough: sample >= MIN_RATE_SAMPLE };
+}
+
+/** Landed per hour over `observedMs`, or null while that span is too short to say. */
+export function perHour(landed: number, observedMs: number): number | null {
+  return observedMs < MIN_THROUGHPUT_SPAN_MS ? null : (landed * 3_600_000) / observedMs;
 }
 
 export class RefineryStats {
@@ -99,7 +122,9 @@ function summarize(
     attempts: attempts.length,
     conflictRate: rate(conflicts, attempts.length),
     checkFailureRate: rate(failedChecks, validations.length),
-    mergesPerHour: (merged.length * 3_600_000) / observedMs,
+    mergesPerHour: perHour(merged.length, observedMs),
+    landed: merged.length,
+    observedMs,
     timeInQueueMs: { p50: percentile(queueTimes, 50), p95: percentile(queueTimes, 95), sample: queueTimes.length },
     checkDurationMs: {
       p50: percentile(

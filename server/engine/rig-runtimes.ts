@@ -25,6 +25,7 @@ import type { Recovery } from './recovery';
 import type { RigRebuild } from './rig-rebuild';
 import { Refinery } from './refinery';
 import { RefineryStats } from './refinery-stats';
+import { seedStatsFromHistory } from './stats-history';
 import { DEFAULT_RIG_SETTINGS, ZERO_COUNTERS } from './rig-settings';
 import type { Supervision } from './supervision';
 import type { Verdicts } from './verdicts';
@@ -84,6 +85,8 @@ export class RigRuntimes {
     );
     await this.recovery.clearStaleLocks(attached.map((rt) => rt.rig.repoPath));
     await this.recovery.reconcile(attached);
+    const stats = new Map(attached.map((rt) => [rt.rig.name, rt.refinery.stats]));
+    await seedStatsFromHistory(this.ctx.persistence.store, stats, this.ctx.clock.now());
   }
 
   /**
@@ -117,6 +120,7 @@ export class RigRuntimes {
         this.records.release(name); // not attached: nothing of it stays in memory
         throw error;
       }
+      await seedStatsFromHistory(this.ctx.persistence.store, new Map([[name, rt.refinery.stats]]), this.ctx.clock.now());
       if (this.running) this.start(rt);
       const attached = this.counts(rt);
       this.ctx.emit({ type: 'rig.attached', at: this.ctx.clock.now(), ...attached });
@@ -199,11 +203,19 @@ export class RigRuntimes {
     const rt: RigRuntime = {
       rig,
       queue,
-      refinery: new Refinery(this.ctx, rig, queue, this.checks, this.upstream, new RefineryStats(this.ctx.clock.now()), {
-        landed: (mr) => verdicts.landed(rt, mr),
-        conflicted: (mr) => verdicts.conflicted(rt, mr),
-        rejected: (mr, check, output) => verdicts.rejected(rt, mr, check, output),
-      }),
+      refinery: new Refinery(
+        this.ctx,
+        rig,
+        queue,
+        this.checks,
+        this.upstream,
+        new RefineryStats(Math.min(rig.createdAt, this.ctx.clock.now())),
+        {
+          landed: (mr) => verdicts.landed(rt, mr),
+          conflicted: (mr) => verdicts.conflicted(rt, mr),
+          rejected: (mr, check, output) => verdicts.rejected(rt, mr, check, output),
+        },
+      ),
       witness: this.supervision.witnessFor(rig),
       detaching: false,
     };

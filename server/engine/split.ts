@@ -30,7 +30,8 @@ export interface SplitHost {
   attachRig(rig: Rig): RigRuntime;
   running(): boolean;
   addPolecats(rig: string, count: number): Promise<Polecat[]>;
-  mergesPerHour(rig: string): number;
+  /** Null while the Refinery's window is too short to say (refinery-stats.ts). */
+  mergesPerHour(rig: string): number | null;
   checkNewRigName(name: string): void;
 }
 
@@ -90,6 +91,8 @@ export class Splits {
       splitInto: created.map((c) => c.rig.name),
       at: now,
     };
+    // The partitions patrol when the parent would have: a split does not reset the Witness's clock.
+    const patrolDue = rt.witness.dueAt;
     if (layout.retire) {
       parent.status = 'retired';
       rt.witness.stop();
@@ -116,7 +119,7 @@ export class Splits {
       polecats: reassigned.length,
       by,
     });
-    this.finishMove([...created, ...(layout.retire ? [] : [rt])], removed, rt.rig, shortfall);
+    this.finishMove([...created, ...(layout.retire ? [] : [rt])], removed, rt.rig, shortfall, patrolDue);
     return plan;
   }
 
@@ -141,6 +144,9 @@ export class Splits {
     const mergeRequests: MergeRequest[] = [];
     const polecats: Polecat[] = [];
     const taken = new Set(this.records.polecatsOf(parent.rig.name).map((p) => p.name));
+    // The merged rig patrols when the soonest of its parts would have (the clock is kept).
+    const dues = [parent, ...children].map((r) => r.witness.dueAt).filter((d): d is number => d !== null);
+    const patrolDue = dues.length ? Math.min(...dues) : null;
     for (const child of children) {
       for (const bead of this.records.beads.values()) {
         if (bead.rig === child.rig.name) beads.push(Object.assign(bead, { rig: parent.rig.name }));
@@ -155,7 +161,6 @@ export class Splits {
       child.rig.lineage = { ...child.rig.lineage!, mergedInto: parent.rig.name, at: now };
       child.witness.stop();
     }
-    const wasRetired = parent.rig.status === 'retired';
     parent.rig.status = 'active';
     parent.rig.lineage = { ...parent.rig.lineage!, splitInto: [], at: now };
     await this.records.commit({ rigs: [parent.rig, ...children.map((c) => c.rig)], polecats, beads, mergeRequests });
@@ -169,7 +174,10 @@ export class Splits {
       polecats: polecats.length,
       by,
     });
-    if (wasRetired && this.host.running()) parent.witness.start();
+    if (this.host.running()) {
+      parent.witness.stop();
+      parent.witness.start(patrolDue);
+    }
     parent.refinery.resume();
     for (const c of children) c.refinery.resume(); // retired: it stays idle, but no longer "stopped"
     return {
@@ -278,7 +286,7 @@ export class Splits {
     const counts = polecatCounts(layout, request, polecats.length, work, busy, warnings);
     const draft = this.distribute(rig.name, dest, counts, polecats, true);
     const mergesPerHour = this.host.mergesPerHour(rig.name);
-    const drain = (depth: number) => (mergesPerHour > 0 ? Math.round((depth / mergesPerHour) * 600) / 10 : null);
+    const drain = (depth: number) => (mergesPerHour ? Math.round((depth / mergesPerHour) * 600) / 10 : null);
     const partitions: PartitionPlan[] = layout.parts.map((p) => {
       const queued = mrs.filter((mr) => dest.mergeRequest(mr) === p.name);
       const queueDepth = queued.filter((mr) => isInQueue(mr)).length;
@@ -297,7 +305,7 @@ export class Splits {
         drainMinutes: drain(queueDepth),
       };
     });
-    if (mergesPerHour === 0) warnings.push(`'${rig.name}' has no recorded merge rate yet: drain times are unknown`);
+    if (!mergesPerHour) warnings.push(`'${rig.name}' has no recorded merge rate yet: drain times are unknown`);
     const plan: SplitPlan = {
       rig: rig.name,
       retire: layout.retire,
@@ -382,9 +390,15 @@ export class Splits {
   }
 
   /** After the records changed: start the new roles, remove worktrees of removed polecats, add missing polecats. */
-  private finishMove(rigs: RigRuntime[], removed: Polecat[], parent: Rig, shortfall: Map<string, number>): void {
+  private finishMove(
+    rigs: RigRuntime[],
+    removed: Polecat[],
+    parent: Rig,
+    shortfall: Map<string, number>,
+    patrolDue: number | null,
+  ): void {
     for (const rt of rigs) {
-      if (rt.rig.name !== parent.name && this.host.running()) rt.witness.start();
+      if (rt.rig.name !== parent.name && this.host.running()) rt.witness.start(patrolDue);
       rt.refinery.resume();
     }
     for (const p of removed) {

@@ -12,11 +12,14 @@ import { conflict, invalid } from './errors';
 import type { EscalationBook } from './escalations';
 import type { GateBook } from './gate';
 import type { AgentSessions } from './agent-sessions';
-import type { PatrolTier, Polecat, PolecatHealth, Rig } from '../../contracts/records';
+import type { PatrolTier, Polecat, PolecatHealth, PolecatState, Rig } from '../../contracts/records';
 import type { InjectedFailure } from './ports';
 import type { RigRuntime, TownRecords } from './records';
 import type { TownSettingsBook } from './settings';
 import { Witness } from './witness';
+
+/** States in which a polecat runs no agent, so no Witness flag can hold. */
+const NO_AGENT: ReadonlySet<PolecatState> = new Set(['idle', 'submitted', 'throttled']);
 
 export class Supervision {
   private readonly deacon: Deacon;
@@ -41,6 +44,12 @@ export class Supervision {
     // New cadences take effect at once.
     ctx.bus.subscribe((event) => {
       if (event.type === 'town.settings_changed' && this.running) this.deacon.restart();
+      // A Witness flag is about a running agent: it clears the moment none should be running.
+      if (event.type === 'polecat.state_changed' && NO_AGENT.has(event.to)) {
+        const p = records.polecats.get(event.polecat);
+        const rt = records.rigs.get(event.rig);
+        if (p && rt) rt.witness.clear(p);
+      }
     });
   }
 
@@ -79,9 +88,9 @@ export class Supervision {
     return this.tierOf(this.records.rig(rigName).rig);
   }
 
-  witnessStatus(rigName: string): { intervalMs: number; lastPatrolAt: number | null } {
+  witnessStatus(rigName: string): { intervalMs: number; lastPatrolAt: number | null; nextPatrolAt: number | null } {
     const { witness } = this.records.rig(rigName);
-    return { intervalMs: witness.intervalMs, lastPatrolAt: witness.lastPatrolAt };
+    return { intervalMs: witness.intervalMs, lastPatrolAt: witness.lastPatrolAt, nextPatrolAt: witness.dueAt };
   }
 
   /** Hot: polecats at work; warm: active but idle; cold: parked. An operator's pin wins. */
@@ -164,10 +173,23 @@ export class Supervision {
     return p;
   }
 
-  injectFailure(polecatId: string, failure: InjectedFailure, sticky = false): void {
+  /**
+   * Simulates a failure. A one-off failure needs a live session to act on: without one it is
+   * refused (409), never reported done. A sticky one is kept for its next sessions too.
+   * @returns when the failure acts: now, or at the polecat's next session.
+   */
+  injectFailure(polecatId: string, failure: InjectedFailure, sticky = false): { appliesTo: 'current session' | 'next session' } {
     const p = this.records.polecat(polecatId);
     if (!this.ctx.agents.inject) throw invalid("this rig's agent runtime cannot simulate failures");
+    const live = this.work.agent(p.id)?.alive() === true;
+    // The runtime refuses first (an external agent cannot fake failures); a one-off failure
+    // with no session to act on changes nothing there, and is refused here.
     this.ctx.agents.inject(p.id, failure, sticky);
+    if (!live && !sticky)
+      throw conflict(
+        `polecat '${polecatId}' has no live agent session (it is ${p.state}): nothing to ${failure}; inject a sticky failure to catch its next session`,
+      );
     this.ctx.emit({ type: 'polecat.failure_injected', at: this.ctx.clock.now(), rig: p.rig, polecat: p.id, failure, sticky });
+    return { appliesTo: live ? 'current session' : 'next session' };
   }
 }

@@ -10,7 +10,10 @@
  *     1: nudge (zombie: restart at once)   2: restart, keeping the worktree   3+: escalate
  *
  * A patrol is an idempotent sweep: it marks and acts on what is stale now, and a polecat
- * that made progress since its last strike is cleared. The interval is 5 minutes by
+ * that made progress since its last strike is cleared, and a flag clears as soon as its
+ * condition does (heartbeats came back, or the polecat left the states that run an agent).
+ * A rig that is split or merged hands its patrol clock on (`start(dueAt)`), so a partition
+ * patrols when its parent would have, not a whole interval later. The interval is 5 minutes by
  * default; past 15 polecats on the rig it shortens in proportion (a Witness with 30
  * polecats patrols every 2.5 minutes), unless the operator pinned it.
  */
@@ -42,6 +45,8 @@ type Finding = { kind: Exclude<PolecatHealth, 'ok'>; idleMs: number };
 
 export class Witness {
   private timer: TimerHandle | null = null;
+  /** Engine time of the next patrol while scheduled. */
+  dueAt: number | null = null;
   /** Last progress time each polecat had when it took its latest strike. */
   private readonly progressAtStrike = new Map<string, number>();
   lastPatrolAt: number | null = null;
@@ -56,13 +61,15 @@ export class Witness {
     return witnessInterval(this.rig, this.host.polecats().length);
   }
 
-  start(): void {
-    this.schedule();
+  /** @param dueAt the first patrol's time, when taking over another Witness's polecats (split, merge). */
+  start(dueAt?: number | null): void {
+    this.schedule(dueAt ?? undefined);
   }
 
   stop(): void {
     if (this.timer) this.ctx.clock.clearTimer(this.timer);
     this.timer = null;
+    this.dueAt = null;
   }
 
   /** Re-arms the timer (after the interval setting changed). */
@@ -71,8 +78,11 @@ export class Witness {
     this.schedule();
   }
 
-  private schedule(): void {
-    this.timer = this.ctx.clock.setTimer(this.intervalMs, () => {
+  private schedule(dueAt?: number): void {
+    const now = this.ctx.clock.now();
+    const delay = dueAt === undefined ? this.intervalMs : Math.max(0, Math.min(this.intervalMs, dueAt - now));
+    this.dueAt = now + delay;
+    this.timer = this.ctx.clock.setTimer(delay, () => {
       this.timer = null;
       if (this.rig.status !== 'retired') this.patrol();
       this.schedule();
@@ -85,7 +95,11 @@ export class Witness {
     let checked = 0;
     let findings = 0;
     for (const p of this.host.polecats()) {
-      if (p.state !== 'working' && p.state !== 'reworking') continue;
+      if (p.state !== 'working' && p.state !== 'reworking') {
+        // Stalled waits for a person with its flag; idle, submitted, throttled run no agent.
+        if (p.state !== 'stalled') this.clear(p);
+        continue;
+      }
       checked++;
       const finding = this.inspect(p, now);
       if (!finding) {
@@ -104,18 +118,32 @@ export class Witness {
     // Silence counts from the later of its last heartbeat and the start of its current
     // state: a heartbeat from its previous bead says nothing about this one.
     const lastBeat = Math.max(p.lastHeartbeatAt ?? 0, p.stateSince);
-    if (!handle || !handle.alive()) return { kind: 'zombie', idleMs: now - lastBeat };
+    // No session yet (preparing its worktree, waiting for a slot) is not a dead one: only
+    // the heartbeat threshold judges it.
+    if (handle && !handle.alive()) return { kind: 'zombie', idleMs: now - lastBeat };
     if (now - lastBeat > this.rig.settings.heartbeatTimeoutMs) return { kind: 'unresponsive', idleMs: now - lastBeat };
     const lastProgress = Math.max(p.lastProgressAt ?? 0, p.stateSince);
     if (now - lastProgress > this.rig.settings.progressTimeoutMs) return { kind: 'stalled', idleMs: now - lastProgress };
     return null;
   }
 
-  /** A polecat with strikes that made progress since its last one is healthy again. */
+  /**
+   * Nothing wrong now: the flag clears. Its strikes (the ladder's rung) clear only once it
+   * made progress since its last one: a restarted polecat that is merely alive keeps its rung.
+   */
   private clearIfProgressed(p: Polecat): void {
     if (p.strikes === 0 && p.health === 'ok') return;
     const atStrike = this.progressAtStrike.get(p.id) ?? 0;
-    if ((p.lastProgressAt ?? 0) <= atStrike) return; // quiet since its restart: keep its rung
+    if ((p.lastProgressAt ?? 0) <= atStrike) {
+      if (p.health !== 'ok') this.host.setHealth(p, 'ok', p.strikes);
+      return;
+    }
+    this.clear(p);
+  }
+
+  /** The polecat is healthy again: flag and rung cleared. */
+  clear(p: Polecat): void {
+    if (p.strikes === 0 && p.health === 'ok') return;
     this.progressAtStrike.delete(p.id);
     this.host.setHealth(p, 'ok', 0);
     this.ctx.emit({ type: 'polecat.recovered', at: this.ctx.clock.now(), rig: p.rig, polecat: p.id });

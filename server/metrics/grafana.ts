@@ -47,7 +47,7 @@ const PANELS: PanelSpec[] = [
   },
   {
     title: 'Throughput',
-    description: 'Beads done in the last hour, per rig.',
+    description: 'Merges landed per hour over the Refinery window, per rig (none until 15 min observed).',
     unit: 'short',
     targets: [{ expr: `${prometheusName('throughput')}${RIG}`, legendFormat: '{{rig}}' }],
   },

@@ -7,7 +7,6 @@
  */
 import type { Clock } from '../engine/clock';
 import { silentLogger, type Logger } from '../engine/context';
-import type { TownStore } from '../engine/ports';
 import type { Town } from '../engine/town';
 import { AlertManager } from '../alerts/manager';
 import { recommend } from '../alerts/recommendations';
@@ -18,12 +17,9 @@ import { RefineryHistograms } from './histograms';
 import { DEFAULT_SAMPLE_INTERVAL_MS, MetricsSampler } from './sampler';
 import { SeriesRecorder } from './series';
 import type { MetricsStore } from './series-store';
-import { THROUGHPUT_WINDOW_MS } from '../../contracts/metrics';
 
 export interface MonitoringOptions {
   town: Town;
-  /** Where finished beads are read from, to seed the throughput window on start. */
-  townStore: TownStore;
   metricsStore: MetricsStore;
   alertStore: AlertStore;
   log?: Logger;
@@ -141,16 +137,13 @@ export function createMonitoring(options: MonitoringOptions) {
     webhook,
     alertmanager,
     histograms,
-    /** Loads rules, alerts in play and silences; seeds the throughput window with the last hour's beads. */
+    /** Loads rules, alerts in play and silences (throughput's window is the Refinery's, rebuilt by the engine). */
     async load(): Promise<void> {
       await alerts.load();
       // Alerts that fired (and were told) before a restart are still firing: Alertmanager hears of them again.
       for (const a of alerts.activeView().active) {
         if (a.state === 'firing' && a.notified && !a.silencedBy && !a.inhibitedBy) alertmanager?.notify('firing', a);
       }
-      const since = clock.now() - THROUGHPUT_WINDOW_MS;
-      const done = await options.townStore.listBeads({ status: ['done'], since });
-      sampler.seedCompletions(done.map((b) => ({ rig: b.rig, closedAt: b.closedAt })));
     },
     start(): void {
       offSnapshot = sampler.onSnapshot((snapshot) => {

@@ -1,7 +1,7 @@
 /**
  * The metric registry's driver: every `intervalMs` of ENGINE time it reads the town
  * through its public face (queue depths, Refinery stats, the Deacon's status, polecats,
- * the limiter, costs) and what it folded from engine events (beads done), and hands one
+ * the limiter, costs), and hands one
  * `MetricSnapshot` to its listeners: the series recorder, the alert rules, /metrics.
  * Because it runs on the engine's Clock, alert `for` durations and series timestamps are
  * engine time: a virtual-clock test steps them exactly, a demo at GT_TIME_SCALE=60 lives
@@ -11,13 +11,11 @@
  * Group.Eval: tests call `sample()` directly.
  */
 import type { Clock, Repeating } from '../engine/clock';
-import type { DomainEvent } from '../../contracts/events';
 import type { Town } from '../engine/town';
 import {
   GATE_LATENCY_WINDOW_MS,
   RIG_METRICS,
   THROTTLED_RATIO_MIN_POLECATS,
-  THROUGHPUT_WINDOW_MS,
   UNRESPONSIVE_AFTER_MS,
   type MetricName,
   type MetricSnapshot,
@@ -26,9 +24,6 @@ import {
 
 /** The 10 s points of the issue: the resolution alert rules are evaluated at. */
 export const DEFAULT_SAMPLE_INTERVAL_MS = 10_000;
-
-/** Bounds the per-rig completion log, whatever the rate (a day of 200 polecats fits easily). */
-const MAX_COMPLETIONS_PER_RIG = 20_000;
 
 /** How a rig metric is summed up for the town. */
 export const TOWN_AGGREGATE: Partial<Record<MetricName, 'max'>> = { polecat_max_silence: 'max', witness_interval: 'max' };
@@ -49,10 +44,7 @@ const seconds = (ms: number | null | undefined) => (ms == null ? null : ms / 100
 
 export class MetricsSampler {
   private timer: Repeating | null = null;
-  private unsubscribe: (() => void) | null = null;
   private readonly listeners = new Set<SnapshotListener>();
-  /** Engine times of beads done, per rig, within the throughput window. */
-  private readonly completions = new Map<string, number[]>();
   private last: MetricSnapshot | null = null;
   private readonly town: Town;
   private readonly clock: Clock;
@@ -66,16 +58,9 @@ export class MetricsSampler {
     this.onError = options.onError ?? ((err) => console.error('[gastown] metrics listener failed', err));
   }
 
-  /** Seeds the throughput window with beads that finished before this process started. */
-  seedCompletions(beads: Array<{ rig: string; closedAt: number | null }>): void {
-    for (const b of beads) if (b.closedAt !== null) this.recordCompletion(b.rig, b.closedAt);
-    for (const times of this.completions.values()) times.sort((a, b) => a - b);
-  }
-
-  /** Folds engine events (synchronously, as they happen) and samples on the clock. */
+  /** Samples on the clock. */
   start(): void {
     if (this.timer) return;
-    this.unsubscribe = this.town.bus.subscribe((event) => this.fold(event));
     this.timer = this.clock.every(this.intervalMs, () => this.sample());
     this.sample();
   }
@@ -83,8 +68,6 @@ export class MetricsSampler {
   stop(): void {
     this.timer?.stop();
     this.timer = null;
-    this.unsubscribe?.();
-    this.unsubscribe = null;
   }
 
   onSnapshot(listener: SnapshotListener): () => void {
@@ -95,27 +78,6 @@ export class MetricsSampler {
   /** The most recent snapshot (null before the first). */
   latest(): MetricSnapshot | null {
     return this.last;
-  }
-
-  /** Folds one engine event: what the engine does not keep a window of itself. */
-  fold(event: DomainEvent): void {
-    if (event.type === 'bead.status_changed' && event.to === 'done') this.recordCompletion(event.rig, event.at);
-  }
-
-  private recordCompletion(rig: string, at: number): void {
-    let times = this.completions.get(rig);
-    if (!times) this.completions.set(rig, (times = []));
-    times.push(at);
-    if (times.length > MAX_COMPLETIONS_PER_RIG) times.splice(0, times.length - MAX_COMPLETIONS_PER_RIG);
-  }
-
-  private completionsSince(rig: string, since: number): number {
-    const times = this.completions.get(rig);
-    if (!times) return 0;
-    let drop = 0;
-    while (drop < times.length && times[drop] < since) drop++;
-    if (drop > 0) times.splice(0, drop);
-    return times.length;
   }
 
   /** Takes one snapshot now, hands it to the listeners and returns it. */
@@ -154,6 +116,8 @@ export class MetricsSampler {
     }
     const combined = town.rigs.refineryStats().conflictRate;
     values.conflict_rate = combined.rate;
+    // One definition with the tiles and the CLI: the Refinery window's landings per hour.
+    values.throughput = town.rigs.refineryStats().mergesPerHour;
     values.conflict_sample = combined.sample;
 
     const deacon = town.supervision.deaconStatus();
@@ -202,7 +166,7 @@ export class MetricsSampler {
       workers: rig.settings.refineryWorkers,
       conflict_rate: stats.conflictRate.rate,
       conflict_sample: stats.conflictRate.sample,
-      throughput: this.completionsSince(name, now - THROUGHPUT_WINDOW_MS),
+      throughput: stats.mergesPerHour,
       polecats: polecats.length,
       polecats_working: working,
       polecats_unhealthy: unhealthy,

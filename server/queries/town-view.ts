@@ -7,7 +7,7 @@ import { describeAgent } from '../agents/presets';
 import os from 'node:os';
 import path from 'node:path';
 import { scaleTier } from './scale-tier';
-import type { Escalation } from '../../contracts/records';
+import type { Escalation, PolecatState } from '../../contracts/records';
 import type {
   DeaconStatus,
   MergeQueueView,
@@ -26,9 +26,14 @@ export interface FleetReadings {
   diskBytes(rig: string): number | null;
 }
 import type { Town } from '../engine/town';
+import { MIN_RATE_SAMPLE } from '../engine/refinery-stats';
 
 /** This machine, read once: `os.cpus()` reads /proc, and the overview is rebuilt on every event burst. */
 const MACHINE = { cores: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30) };
+
+const oneDecimal = (n: number | null) => (n === null ? null : Math.round(n * 10) / 10);
+/** Working as `gt status` says it: an agent at work, not a polecat waiting on the Refinery. */
+const WORKING: ReadonlySet<PolecatState> = new Set(['working', 'reworking']);
 
 const SEVERITY_RANK: Record<Escalation['severity'], number> = { low: 0, medium: 1, high: 2, critical: 3 };
 
@@ -69,7 +74,8 @@ export function townOverview(town: Town, readings?: FleetReadings): TownOverview
       mergeMode: rig.settings.mergeMode,
       rejected: rig.counters.rejected,
       conflictRate: { rate: stats.conflictRate.rate, sample: stats.conflictRate.sample },
-      mergesPerHour: Math.round(stats.mergesPerHour * 10) / 10,
+      mergesPerHour: oneDecimal(stats.mergesPerHour),
+      mergesLanded: stats.landed,
       queueDepth: town.rigs.queueDepth(rig.name),
       merged: rig.counters.merged,
       conflicts: rig.counters.conflicts,
@@ -113,13 +119,15 @@ export function townOverview(town: Town, readings?: FleetReadings): TownOverview
     patrolDiagram: patrolDiagram(deacon.mode, patrolLoops(town, deacon, live)),
     fleet: {
       polecats: {
-        working: allPolecats.filter((p) => p.state !== 'idle').length,
+        working: allPolecats.filter((p) => WORKING.has(p.state)).length,
+        submitted: allPolecats.filter((p) => p.state === 'submitted').length,
         throttled: allPolecats.filter((p) => p.state === 'throttled').length,
         stalled: allPolecats.filter((p) => p.state === 'stalled' || p.health === 'stalled').length,
         unhealthy: allPolecats.filter((p) => p.health !== 'ok').length,
       },
       conflictRate: { rate: townStats.conflictRate.rate, sample: townStats.conflictRate.sample },
-      completionsPerHour: Math.round(townStats.mergesPerHour * 10) / 10,
+      completionsPerHour: oneDecimal(townStats.mergesPerHour),
+      completions: { landed: townStats.landed, observedMs: townStats.observedMs, windowMs: townStats.windowMs },
       scale: scaleTier({
         agents: allPolecats.length,
         rigs: live.length,
@@ -140,7 +148,7 @@ export function townOverview(town: Town, readings?: FleetReadings): TownOverview
     totals: {
       rigs: rigs.length,
       polecats: sum((r) => r.polecats.length),
-      working: sum((r) => r.polecats.filter((p) => p.state !== 'idle').length),
+      working: sum((r) => r.polecats.filter((p) => WORKING.has(p.state)).length),
       queueDepth: sum((r) => r.queueDepth),
       merged: sum((r) => r.merged),
       conflicts: sum((r) => r.conflicts),
@@ -174,7 +182,7 @@ export function mergeQueueView(town: Town, rig?: string): MergeQueueView[] {
       attempts: mr.attempts,
       enqueuedAt: mr.enqueuedAt,
       ageMs: now - mr.enqueuedAt,
-      etaMs: perHour > 0 ? Math.round(((i + 1) / perHour) * 3_600_000) : null,
+      etaMs: perHour ? Math.round(((i + 1) / perHour) * 3_600_000) : null,
     }));
   });
 }
@@ -213,7 +221,10 @@ export function refineryStatsView(town: Town, rig?: string): RefineryStatsView {
     conflicts: stats.conflictRate.count,
     check_failure_rate: stats.checkFailureRate.rate,
     check_runs: stats.checkFailureRate.sample,
-    merges_per_hour: Math.round(stats.mergesPerHour * 10) / 10,
+    merges_per_hour: oneDecimal(stats.mergesPerHour),
+    merges_landed: stats.landed,
+    observed_ms: stats.observedMs,
+    min_sample: MIN_RATE_SAMPLE,
     time_in_queue_ms: stats.timeInQueueMs,
     check_duration_ms: stats.checkDurationMs,
     queue: { pending, in_flight: inFlight, blocked },

@@ -236,7 +236,6 @@ describe('the alert webhook', () => {
     const town = await h.open();
     const monitoring = createMonitoring({
       town,
-      townStore: h.store,
       metricsStore: new MemoryMetricsStore(),
       alertStore: new MemoryAlertStore(),
       webhookUrl: url,
@@ -306,7 +305,6 @@ describe('alert commands on a town', () => {
     const names = new Set(COMMANDS.map((c) => c.name));
     const monitoring = createMonitoring({
       town,
-      townStore: h.store,
       metricsStore: new MemoryMetricsStore(),
       alertStore: new MemoryAlertStore(),
       hasCommand: (n) => names.has(n),

@@ -201,6 +201,22 @@ describe('the command API', () => {
     expect(audit).toMatchObject({ actor: 'vic', ok: false });
   });
 
+  it('refuses polecat.inject on a polecat without a live session (409 with the reason) and audits the refusal', async () => {
+    await town.polecats.add('myproject', 1); // idle: no bead, no session
+    const err = await refusal('polecat.inject', { polecat: 'myproject/furiosa', failure: 'die' });
+    expect(err).toEqual({
+      code: 'conflict',
+      message: expect.stringMatching(/has no live agent session \(it is idle\): nothing to die/),
+    });
+    await town.settle();
+    const [audit] = await h.store.listAudit(1);
+    expect(audit).toMatchObject({ action: 'polecat.inject', ok: false });
+    // A sticky failure waits for its next session, and says so.
+    await expect(
+      bus.execute('polecat.inject', { polecat: 'myproject/furiosa', failure: 'die', sticky: true }, operator),
+    ).resolves.toMatchObject({ appliesTo: 'next session' });
+  });
+
   it('pins a tier and a Witness interval', async () => {
     await bus.execute('rig.tier', { rig: 'myproject', tier: 'cold' }, operator);
     expect(town.supervision.tier('myproject')).toBe('cold');

@@ -117,6 +117,22 @@ describe('the Deacon', () => {
   let h: Harness;
   afterEach(async () => h?.cleanup());
 
+  it("counts a loop's rigs as they are now, as the patrol diagram draws them, not as at its last cycle", async () => {
+    h = await createHarness();
+    const town = await h.open();
+    await town.rigs.add({ name: 'myproject', repoPath: h.repoPath, settings: { agentWorkMs: 60 * MIN } });
+    await town.polecats.add('myproject', 1);
+    town.start();
+    await h.clock.advance(3 * MIN, () => town.settle()); // idle: the warm loop has patrolled it
+    expect(town.supervision.deaconStatus().loops.warm.rigs).toBe(1);
+    town.beads.create({ rig: 'myproject', title: 'work', paths: ['core/'] });
+    await h.clock.advance(1_000, () => town.settle()); // a polecat at work: hot, before any hot cycle
+    expect(town.supervision.tier('myproject')).toBe('hot');
+    const { loops } = town.supervision.deaconStatus();
+    expect([loops.hot.rigs, loops.warm.rigs]).toEqual([1, 0]);
+    await town.stop();
+  });
+
   it('keeps hot-rig gate latency under 60 s with 20 rigs in tiered mode', async () => {
     h = await createHarness();
     const { latencies, status } = await patrolLatency(h, 'tiered', 20);

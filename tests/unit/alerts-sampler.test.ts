@@ -33,8 +33,15 @@ function polecat(over: Partial<Polecat>): Polecat {
 
 /** Just enough of a Town for the sampler to read one rig. */
 function fakeTown(clock: VirtualClock, polecats: Polecat[]): Town {
-  const rate = { rate: null, count: 0, sample: 0 };
-  const stats = { conflictRate: rate, checkFailureRate: rate, mergesPerHour: 0 };
+  const rate = { rate: null, count: 0, sample: 0, enough: false };
+  const stats = {
+    conflictRate: rate,
+    checkFailureRate: rate,
+    mergesPerHour: null,
+    landed: 0,
+    observedMs: 1,
+    windowMs: 3_600_000,
+  };
   return {
     clock,
     bus: { subscribe: () => () => {} },

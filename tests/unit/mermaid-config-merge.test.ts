@@ -1,5 +1,5 @@
 /**
- * Mermaid's configuration merge, as patched by patches/mermaid+12.3.0.patch (applied by
+ * Mermaid's configuration merge, as patched by patches/mermaid+11.17.2.patch (applied by
  * `npm ci`'s postinstall). getConfig() copies the whole configuration with it on every call,
  * so its speed decides a large diagram's drawing time (docs/benchmarks.md, page timing); the
  * patch must keep what it does: merge two levels deep, copy arrays without duplicates, skip
@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 // The chunk Next bundles for `import('mermaid')`; internal, so pinned with the exact version.
-import { assignWithDepth_default as assignWithDepth } from 'mermaid/dist/chunks/mermaid.core/chunk-BG4553SI.mjs';
+import { assignWithDepth_default as assignWithDepth } from 'mermaid/dist/chunks/mermaid.core/chunk-DU6HZSFF.mjs';
 
 describe("Mermaid's configuration merge (patched)", () => {
   it('is the patched merge (the postinstall step ran)', () => {
