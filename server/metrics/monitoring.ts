@@ -18,7 +18,29 @@ import { RefineryHistograms } from './histograms';
 import { DEFAULT_SAMPLE_INTERVAL_MS, MetricsSampler } from './sampler';
 import { SeriesRecorder } from './series';
 import type { MetricsStore } from './series-store';
-import { THROUGHPUT_WINDOW_MS } from '../../contracts/metrics';
+import { THROUGHPUT_WINDOW_MS, type MetricSnapshot } from '../../contracts/metrics';
+import { mergeTownSnapshot, type NodeSample } from './town-merge';
+
+/**
+ * Who runs the town-wide duties (docs/cluster.md): on one server, this one, always; in a
+ * cluster, the leader (engine/leadership.ts), with the other live nodes' last samples.
+ */
+export interface TownDuties {
+  isLeader(): boolean;
+  /** The other live nodes' last samples of their rigs. */
+  peers(): readonly NodeSample[];
+  /** Dead nodes whose rigs are not all owned again (cluster/node-watch.ts); null on one server. */
+  nodesDown(): number | null;
+  /** Which nodes are down and who owns their rigs now, for the node-down alert. */
+  describeNodesDown(): string | null;
+}
+
+export const SINGLE_SERVER_DUTIES: TownDuties = {
+  isLeader: () => true,
+  peers: () => [],
+  nodesDown: () => null,
+  describeNodesDown: () => null,
+};
 
 export interface MonitoringOptions {
   town: Town;
@@ -43,6 +65,8 @@ export interface MonitoringOptions {
   /** Engine ms between samples (default 10 s; see sampleIntervalFor). */
   sampleIntervalMs?: number;
   webhook?: Partial<Omit<ConstructorParameters<typeof WebhookNotifier>[0], 'url'>>;
+  /** Default: one server, which runs them all. */
+  duties?: TownDuties;
 }
 
 /**
@@ -59,6 +83,9 @@ export function createMonitoring(options: MonitoringOptions) {
   const { town } = options;
   const clock = town.clock;
   const log = options.log ?? silentLogger;
+  const duties = options.duties ?? SINGLE_SERVER_DUTIES;
+  /** The last snapshot of the whole town (the leader's, with its peers' rigs); null off the leader. */
+  let townSnapshot: MetricSnapshot | null = null;
   const sampler = new MetricsSampler({
     town,
     intervalMs: options.sampleIntervalMs ?? sampleIntervalFor(clock),
@@ -87,10 +114,13 @@ export function createMonitoring(options: MonitoringOptions) {
     log,
     recommend: (rule, labels) => recommend(rule, labels, { town, hasCommand }),
     townName: options.townName,
+    explain: (rule) => (rule.conditions.some((c) => c.metric === 'nodes_down') ? duties.describeNodesDown() : null),
     // `alertmanager` is built below (it reads this manager's rules): told only once both exist.
+    // Asked again at the moment of posting: an ex-leader woken from a pause posts nothing.
     notify:
       webhook || toAlertmanager
         ? (status, alert) => {
+            if (!duties.isLeader()) return;
             webhook?.notify(status, alert);
             alertmanager?.notify(status, alert);
           }
@@ -131,6 +161,10 @@ export function createMonitoring(options: MonitoringOptions) {
       })
     : () => {};
   const histograms = new RefineryHistograms();
+  const withNodes = (snapshot: MetricSnapshot): MetricSnapshot => {
+    const down = duties.nodesDown();
+    return down === null ? snapshot : { ...snapshot, town: { ...snapshot.town, nodes_down: down } };
+  };
   let offSnapshot: (() => void) | null = null;
   let offHistograms: (() => void) | null = null;
 
@@ -141,6 +175,25 @@ export function createMonitoring(options: MonitoringOptions) {
     webhook,
     alertmanager,
     histograms,
+    /** The whole town's last snapshot, as the leader evaluated it; null on a node that does not lead. */
+    townSnapshot: (): MetricSnapshot | null => (duties.isLeader() ? townSnapshot : null),
+    /**
+     * This node became the leader: the alerts in play are the previous leader's, in the store
+     * (it wrote them behind), so they are read again and their `for` durations resume there.
+     */
+    async lead(): Promise<void> {
+      await alerts.load();
+    },
+    /**
+     * The cluster's nodes changed (a heartbeat found one dead, or its rigs claimed): the leader
+     * evaluates at once on its last snapshot, so a node-down alert does not wait for the next
+     * sample (a failover is over within a heartbeat or two).
+     */
+    nodesChanged(): void {
+      if (!duties.isLeader() || !townSnapshot) return;
+      townSnapshot = withNodes({ ...townSnapshot, at: clock.now() });
+      alerts.evaluate(townSnapshot);
+    },
     /** Loads rules, alerts in play and silences; seeds the throughput window with the last hour's beads. */
     async load(): Promise<void> {
       await alerts.load();
@@ -153,9 +206,18 @@ export function createMonitoring(options: MonitoringOptions) {
       sampler.seedCompletions(done.map((b) => ({ rig: b.rig, closedAt: b.closedAt })));
     },
     start(): void {
+      // Every node records its own rigs' series; the leader alone the town's, and only it
+      // evaluates the rules, on the whole town (its rigs and the other nodes' last samples).
       offSnapshot = sampler.onSnapshot((snapshot) => {
-        recorder.record(snapshot);
-        alerts.evaluate(snapshot);
+        if (!duties.isLeader()) {
+          townSnapshot = null;
+          recorder.record(snapshot, { town: false });
+          return;
+        }
+        const town = withNodes(mergeTownSnapshot(snapshot, duties.peers()));
+        townSnapshot = town;
+        recorder.record({ ...town, rigs: snapshot.rigs });
+        alerts.evaluate(town);
       });
       offHistograms = histograms.attach(town.bus);
       recorder.start();
