@@ -148,7 +148,11 @@ async function main(): Promise<void> {
   });
   ledger.attach(town.bus);
   const disk = new WorktreeDiskUsage(town);
-  const fleet = { timeShare: () => ledger.view(), diskBytes: (rig: string) => disk.of(rig) };
+  const fleet = {
+    timeShare: () => ledger.view(),
+    diskBytes: (rig: string) => disk.of(rig),
+    nodes: () => duties?.layout() ?? null,
+  };
   const fresh = town.rigs.list().length === 0;
   // The demo seeds a town of its own: in a cluster, nodes would race to seed one shared town.
   const demo = config.demo && !config.cluster;
@@ -326,6 +330,7 @@ async function main(): Promise<void> {
     webhook: monitoring.webhook,
     alertmanager: monitoring.alertmanager,
     histograms: monitoring.histograms,
+    cluster: config.cluster ? { node: config.cluster.node, town: () => monitoring.townSnapshot()?.town ?? null } : null,
     streams: () => ({
       clients: realtime.io.engine.clientsCount,
       ...realtime.hub.stats(),

@@ -9,6 +9,8 @@ import { Leadership } from '../engine/leadership';
 import type { LeasePort } from '../engine/ports';
 import type { TownDuties } from '../metrics/monitoring';
 import { parseNodeSample, type NodeSample } from '../metrics/town-merge';
+import { isLive } from '../engine/lease';
+import type { NodeGroup } from '../queries/diagrams';
 import { EMPTY_WATCH, describeNodesDown, nodesDown, watchNodes, type NodeWatch } from './node-watch';
 
 export interface ClusterDutiesOptions {
@@ -27,6 +29,7 @@ export class ClusterDuties implements TownDuties {
   readonly leadership: Leadership;
   private samples: NodeSample[] = [];
   private watch: NodeWatch = EMPTY_WATCH;
+  private groups: NodeGroup[] | null = null;
 
   constructor(private readonly options: ClusterDutiesOptions) {
     this.leadership = new Leadership({
@@ -55,18 +58,38 @@ export class ClusterDuties implements TownDuties {
     return describeNodesDown(this.watch);
   }
 
+  /** The nodes and the rigs each holds at the last heartbeat, for the overview's diagram; null before the first. */
+  layout(): NodeGroup[] | null {
+    return this.groups;
+  }
+
   /** The leader lease renewed or claimed, the peers' samples and the node watch refreshed. Never throws. */
   async pass(): Promise<void> {
     const { leases, node, log } = this.options;
     await this.leadership.pass();
     try {
-      const [now, nodes, rows] = await Promise.all([leases.now(), leases.listNodes(), leases.listLeases()]);
+      const [now, nodes, rows, leader] = await Promise.all([
+        leases.now(),
+        leases.listNodes(),
+        leases.listLeases(),
+        leases.leader(),
+      ]);
       this.samples = nodes
         .filter((n) => n.name !== node && now - n.heartbeatAt < n.ttlMs)
         .map((n) => parseNodeSample(n.rigMetrics))
         .filter((s): s is NodeSample => s !== null);
       const before = JSON.stringify(this.watch.down);
-      this.watch = watchNodes(this.watch, nodes, rows, now);
+      this.watch = watchNodes(this.watch, nodes, rows, now, this.options.ttlMs);
+      // Live nodes, and a dead one while the node-down alert is about it.
+      const leaderNode = leader && isLive(leader, now) ? leader.owner : null;
+      this.groups = nodes
+        .filter((n) => now - n.heartbeatAt < n.ttlMs || this.watch.down.some((d) => d.node === n.name))
+        .map((n) => ({
+          name: n.name,
+          alive: now - n.heartbeatAt < n.ttlMs,
+          leader: n.name === leaderNode,
+          rigs: rows.filter((l) => l.owner === n.name && isLive(l, now)).map((l) => l.rig),
+        }));
       if (JSON.stringify(this.watch.down) !== before) this.options.onNodesChange?.();
     } catch (err) {
       log.warn('cluster: reading the nodes failed; the next heartbeat tries again', { error: String(err) });

@@ -165,6 +165,23 @@ export function createMonitoring(options: MonitoringOptions) {
     const down = duties.nodesDown();
     return down === null ? snapshot : { ...snapshot, town: { ...snapshot.town, nodes_down: down } };
   };
+  /** Settles once the alerts in play are the store's (a new leader reads them first: lead()). */
+  let loaded: Promise<void> = Promise.resolve();
+  let loading = false;
+  /**
+   * The leader's step: the whole town's snapshot, evaluated (and returned); null on a node that
+   * does not lead, or while a new leader is still reading the alerts in play.
+   */
+  const evaluateTown = (own: MetricSnapshot | null): MetricSnapshot | null => {
+    if (!own || !duties.isLeader() || loading) {
+      townSnapshot = null;
+      return null;
+    }
+    const town = withNodes(mergeTownSnapshot({ ...own, at: clock.now() }, duties.peers()));
+    townSnapshot = town;
+    alerts.evaluate(town);
+    return town;
+  };
   let offSnapshot: (() => void) | null = null;
   let offHistograms: (() => void) | null = null;
 
@@ -182,17 +199,19 @@ export function createMonitoring(options: MonitoringOptions) {
      * (it wrote them behind), so they are read again and their `for` durations resume there.
      */
     async lead(): Promise<void> {
-      await alerts.load();
+      loading = true;
+      loaded = alerts.load().finally(() => {
+        loading = false;
+      });
+      await loaded;
+      evaluateTown(sampler.latest());
     },
     /**
      * The cluster's nodes changed (a heartbeat found one dead, or its rigs claimed): the leader
-     * evaluates at once on its last snapshot, so a node-down alert does not wait for the next
-     * sample (a failover is over within a heartbeat or two).
+     * evaluates at once on its latest sample, so a node-down alert does not wait for the next one.
      */
     nodesChanged(): void {
-      if (!duties.isLeader() || !townSnapshot) return;
-      townSnapshot = withNodes({ ...townSnapshot, at: clock.now() });
-      alerts.evaluate(townSnapshot);
+      void loaded.then(() => evaluateTown(sampler.latest()));
     },
     /** Loads rules, alerts in play and silences; seeds the throughput window with the last hour's beads. */
     async load(): Promise<void> {
@@ -209,15 +228,9 @@ export function createMonitoring(options: MonitoringOptions) {
       // Every node records its own rigs' series; the leader alone the town's, and only it
       // evaluates the rules, on the whole town (its rigs and the other nodes' last samples).
       offSnapshot = sampler.onSnapshot((snapshot) => {
-        if (!duties.isLeader()) {
-          townSnapshot = null;
-          recorder.record(snapshot, { town: false });
-          return;
-        }
-        const town = withNodes(mergeTownSnapshot(snapshot, duties.peers()));
-        townSnapshot = town;
-        recorder.record({ ...town, rigs: snapshot.rigs });
-        alerts.evaluate(town);
+        const town = evaluateTown(snapshot);
+        if (town) recorder.record({ ...town, rigs: snapshot.rigs });
+        else recorder.record(snapshot, { town: false });
       });
       offHistograms = histograms.attach(town.bus);
       recorder.start();
