@@ -145,3 +145,14 @@ describe('the partition diagram by node', () => {
     expect(partitionDiagram([alpha])).not.toContain('subgraph');
   });
 });
+
+describe('rig.add --node', () => {
+  it('takes a node name as GT_NODE does and refuses anything else', async () => {
+    const { AddRigInput } = await import('@/server/commands/rigs');
+    const base = { name: 'beta', url: '/srv/beta.git' };
+    expect(AddRigInput.safeParse({ ...base, node: 'node-b.example_1' }).success).toBe(true);
+    for (const node of ['', '-flag', 'a b', 'node/../x', 'x'.repeat(64), 'nöde', 42]) {
+      expect(AddRigInput.safeParse({ ...base, node }).success, String(node)).toBe(false);
+    }
+  });
+});
