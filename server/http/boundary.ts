@@ -63,10 +63,20 @@ const LINGER_MS = 1_000;
  * written; with the client's unread upload still in the socket's receive buffer the
  * kernel then answers with a reset, and the client may lose the 413 it was sent. So the
  * write side is closed at once (the client sees the answer and the end) and the socket
- * itself a little later, the rest of the body discarded meanwhile (never buffered).
+ * itself a little later.
+ *
+ * Meanwhile the rest of the body is not read at all: left in the kernel's buffers, it
+ * stalls the client's upload instead of costing us. Reading it only to drop it (what Node
+ * does with a request nobody consumed) went through ~100 MB of short-lived buffers per
+ * refused body, and the server's resident memory grew by 34 MB over ten of them (1.7 MB
+ * paused; docs/benchmarks.md, body limit). `_paused` is the flag Node's HTTP server itself
+ * sets to hold a socket's reading (pipelined requests): with it, the request's own
+ * resume (its dump once the 413 is sent) does not start reading again.
  */
 function lingerBeforeClose(req: IncomingMessage): void {
-  const socket = req.socket as Duplex & { destroySoon?: () => void };
+  const socket = req.socket as Duplex & { destroySoon?: () => void; _paused?: boolean };
+  socket._paused = true;
+  socket.pause();
   socket.destroySoon = () => {
     socket.end();
     setTimeout(() => socket.destroy(), LINGER_MS).unref();

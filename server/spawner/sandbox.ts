@@ -162,17 +162,34 @@ class NamespaceSandbox implements Sandbox {
   }
 }
 
-/** chown without following symlinks (`-P -h`): an agent's symlink must never redirect it. */
+/**
+ * chown without following symlinks (`-P -h`): an agent's symlink must never redirect it.
+ * Only root's files change hands (`--from=0`): a file the agent already owns keeps its
+ * ctime, so git's index (which compares owner and ctime) still knows it is unchanged.
+ */
 async function chownTree(owner: string, paths: string[]): Promise<void> {
   if (paths.length === 0) return;
   const result = await processRunner().run({
-    argv: ['chown', '-R', '-P', '-h', owner, '--', ...paths],
+    argv: ['chown', '-R', '-P', '-h', '--from=0', owner, '--', ...paths],
     cwd: '/',
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
     output: { mode: 'full', limit: 64 * 1024 },
   });
   // A file that vanished meanwhile (the agent's own temp file) is no reason to fail.
   if (result.code !== 0 && !/No such file/.test(result.stderr)) throw new Error(`chown failed: ${result.stderr.trim()}`);
+}
+
+/**
+ * A chown changes what git's index recorded of each file (owner, ctime), and `checkout -f`
+ * rewrites every file whose record no longer matches: 500 files rewritten before each check
+ * of a scratch worktree (a quarter of a second) for no change at all. A refresh compares the
+ * content of each such file and records it again where it is unchanged, so the next checkout
+ * rewrites only files that really changed (a check that edits a file and forges its mtime is
+ * still caught: its content differs). Best effort: the tree may not be a git worktree.
+ */
+async function refreshIndex(tree: string): Promise<void> {
+  if (!existsSync(path.join(tree, '.git'))) return;
+  await runGit(['update-index', '-q', '--refresh'], { cwd: tree }).catch(() => undefined);
 }
 
 class UserSandbox implements Sandbox {
@@ -259,6 +276,7 @@ class UserSandbox implements Sandbox {
     );
     await chown(tree, 0, this.user.gid);
     await chmod(tree, 0o3775);
+    await refreshIndex(tree);
   }
 
   /** What `git commit` on `branch` writes: the worktree's git data, objects, the branch ref. */

@@ -273,6 +273,25 @@ describe('CheckRunner', () => {
     });
   });
 
+  it('restores a tracked file a check rewrote with the same size and its old mtime', async () => {
+    // The scratch tree is handed to the checks' user before each run; the index must still
+    // notice an edit that leaves only content behind, or the next check runs on the edit.
+    const forge = nodeCheck(
+      'forge',
+      `const fs = require('fs');
+       const before = fs.statSync('README.md');
+       const text = fs.readFileSync('README.md', 'utf8');
+       fs.writeFileSync('README.md', 'X'.repeat(Buffer.byteLength(text)));
+       fs.utimesSync('README.md', before.atime, before.mtime);`,
+    );
+    const readme = path.join(out, 'readme.txt');
+    const copy = nodeCheck('copy', `require('fs').copyFileSync('README.md', process.argv[1])`, [readme]);
+
+    expect((await validate(initial, [forge])).ok).toBe(true);
+    expect((await validate(initial, [copy])).ok).toBe(true);
+    expect(await readFile(readme, 'utf8')).toBe(await readFile(path.join(repo, 'README.md'), 'utf8'));
+  });
+
   it("recreates the scratch checkout when a killed check left git's index lock behind", async () => {
     expect((await validate(initial, [passing('first')])).ok).toBe(true);
     const scratch = runner.scratchPath(RIG, 0);
