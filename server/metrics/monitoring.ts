@@ -204,14 +204,17 @@ export function createMonitoring(options: MonitoringOptions) {
         loading = false;
       });
       await loaded;
-      evaluateTown(sampler.latest());
+      // A fresh sample, not the latest: that one may be from before the rigs just claimed were attached.
+      sampler.sample();
     },
     /**
      * The cluster's nodes changed (a heartbeat found one dead, or its rigs claimed): the leader
      * evaluates at once on its latest sample, so a node-down alert does not wait for the next one.
      */
     nodesChanged(): void {
-      void loaded.then(() => evaluateTown(sampler.latest()));
+      void loaded.then(() => {
+        if (duties.isLeader()) sampler.sample();
+      });
     },
     /** Loads rules, alerts in play and silences; seeds the throughput window with the last hour's beads. */
     async load(): Promise<void> {

@@ -103,7 +103,10 @@ export function createPrometheusRegistry(deps: PrometheusDeps): Registry {
             if (typeof v === 'number') this.set(cluster ? { rig, node: cluster.node } : { rig }, v);
           }
         } else {
-          const v = cluster ? cluster.town()?.[metric] : snapshot.town[metric];
+          const town = cluster ? cluster.town() : snapshot.town;
+          // Not the leader: no town series at all (an unlabelled gauge reads 0 after reset otherwise).
+          if (!town) return void this.remove();
+          const v = town[metric];
           if (typeof v === 'number') this.set(v);
         }
       },

@@ -163,6 +163,9 @@ export function partitionDiagram(rigs: PartitionNode[], nodes?: readonly NodeGro
       }
       if (n.rigs.length === 0) lines.push(`    ${nodeId('E', n.name)}["no rigs"]:::held`);
       lines.push('  end');
+      // Mermaid's default box is an opaque grey in both themes: an outline reads on either.
+      const stroke = n.alive ? (n.leader ? '#f59e0b' : '#64748b') : '#ef4444,stroke-dasharray:4 3';
+      lines.push(`  style ${nodeId('N', n.name)} fill:transparent,stroke:${stroke},color:#64748b`);
     }
   }
   lines.push(...declared.values(), ...edges);

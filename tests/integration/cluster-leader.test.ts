@@ -159,6 +159,23 @@ describe('the town-wide duties on the leader of two nodes', { timeout: 600_000 }
     );
     expect(owned(placed, 'node-a')).toEqual(['alpha', 'gamma']);
     expect(owned(placed, 'node-b')).toEqual(['beta']);
+    // /metrics: each node its own rigs, labelled with its name; the town's series from the leader only.
+    const metricsOf = (n: Node) =>
+      fetch(`${n.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } }).then((r) => r.text());
+    const settled = async (n: Node, want: RegExp) => {
+      let text = '';
+      for (let i = 0; i < 120 && !want.test(text); i++) {
+        text = await metricsOf(n).catch(() => '');
+        if (!want.test(text)) await sleep(250);
+      }
+      return text;
+    };
+    const onB = await settled(b, /^gt_polecats\{rig="beta",node="node-b"\} 3$/m);
+    expect(onB).toMatch(/^gt_polecats\{rig="beta",node="node-b"\} 3$/m);
+    expect(onB).not.toContain('rig="alpha"');
+    // Town-wide series (no rig label) only from the leader: b serves none, a the whole town's.
+    expect(onB).not.toMatch(/^gt_nodes_down /m);
+    expect(await settled(a, /^gt_nodes_down 0$/m)).toMatch(/^gt_nodes_down 0$/m);
     // --node overrides, and a node that does not exist is refused before anything is cloned.
     await expect(command(a, 'rig.add', { name: 'delta', url: await upstream('delta'), node: 'node-z' })).rejects.toThrow(/404/);
     expect(existsSync(path.join(root, 'node-a', 'rigs', 'delta'))).toBe(false);
