@@ -195,7 +195,7 @@ async function refreshIndex(tree: string): Promise<void> {
 class UserSandbox implements Sandbox {
   readonly mode = 'user';
   /** Repositories already made group-shared for the agent user (once per server). */
-  private readonly sharedRepos = new Set<string>();
+  private readonly sharedRepos = new Map<string, Promise<void>>();
   /** Directories known to be searchable by others. */
   private readonly searchable = new Set<string>();
   /** PATH values and what the agent user can search of them. */
@@ -297,18 +297,15 @@ class UserSandbox implements Sandbox {
     );
     await chown(gitDir, 0, gid);
     await chmod(gitDir, 0o3775);
-    // The object store, shared with the agent's group; git keeps new directories so.
-    if (!this.sharedRepos.has(commonDir)) {
-      await runGit(['config', 'core.sharedRepository', 'group'], { cwd: commonDir });
-      const objects = path.join(commonDir, 'objects');
-      const dirs = [objects, ...(await readdir(objects)).map((name) => path.join(objects, name))];
-      for (const dir of dirs) {
-        if (!(await stat(dir)).isDirectory()) continue;
-        await chown(dir, 0, gid);
-        await chmod(dir, 0o2775);
-      }
-      this.sharedRepos.add(commonDir);
+    // The object store is shared once per repository, and one at a time: two agents starting together would otherwise
+    // both run `git config`, and the second finds config.lock taken and fails.
+    let shared = this.sharedRepos.get(commonDir);
+    if (!shared) {
+      shared = this.shareObjects(commonDir, gid);
+      this.sharedRepos.set(commonDir, shared);
+      shared.catch(() => this.sharedRepos.delete(commonDir));
     }
+    await shared;
     // Its branch's ref and reflog, in a directory of their own: not the target branch's.
     for (const base of ['refs/heads', 'logs/refs/heads']) {
       const file = path.join(commonDir, base, branch);
@@ -316,6 +313,18 @@ class UserSandbox implements Sandbox {
       await chown(path.dirname(file), 0, gid);
       await chmod(path.dirname(file), 0o2775);
       if (existsSync(file)) await chownTree(owner, [file]);
+    }
+  }
+
+  /** The object store, shared with the agent's group; git keeps new directories so. */
+  private async shareObjects(commonDir: string, gid: number): Promise<void> {
+    await runGit(['config', 'core.sharedRepository', 'group'], { cwd: commonDir });
+    const objects = path.join(commonDir, 'objects');
+    const dirs = [objects, ...(await readdir(objects)).map((name) => path.join(objects, name))];
+    for (const dir of dirs) {
+      if (!(await stat(dir)).isDirectory()) continue;
+      await chown(dir, 0, gid);
+      await chmod(dir, 0o2775);
     }
   }
 }
