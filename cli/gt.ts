@@ -68,12 +68,15 @@ withJson(cluster.command('status').description('nodes, alive or not, the rigs ea
     console.log(
       c.mode === 'single'
         ? `${colour.bold('single server')} ${c.node}: every rig is its own, nothing is leased`
-        : `${colour.bold('cluster')} seen from ${c.node}: heartbeat ${c.heartbeatMs} ms, lease TTL ${c.leaseTtlMs} ms`,
+        : `${colour.bold('cluster')} seen from ${c.node}: heartbeat ${c.heartbeatMs} ms, lease TTL ${c.leaseTtlMs} ms; ` +
+            (c.leader.node
+              ? `leader ${c.leader.node} (epoch ${c.leader.epoch})`
+              : colour.yellow('no leader right now (a failover is under way)')),
     );
     table(
       ['NODE', 'ALIVE', 'HEARTBEAT', 'URL', 'RIGS (RIG@EPOCH)'],
       c.nodes.map((n) => [
-        n.name + (n.self ? ' *' : ''),
+        n.name + (n.self ? ' *' : '') + (c.mode === 'cluster' && n.name === c.leader.node ? ' (leader)' : ''),
         n.alive ? colour.green('yes') : colour.red('no'),
         `${secs(n.heartbeatAgeMs)} ago`,
         n.url ?? '—',
@@ -178,37 +181,48 @@ withJson(
     .argument('<url>', "the upstream; credentials come from git's own setup (credential helpers, ssh agent)")
     .option('--branch <target>', "the branch landings go to (default: the upstream's HEAD)")
     .option('--local', 'land in the rig’s own clone only; never push to the upstream')
-    .option('--polecats <n>', 'polecats to start with (default 0; add later with gt polecat add)', int('--polecats')),
-).action(async (name: string, url: string, opts: { branch?: string; local?: boolean; polecats?: number; json?: boolean }) => {
-  const input = {
-    name,
-    url,
-    local: opts.local ?? false,
-    ...(opts.branch ? { branch: opts.branch } : {}),
-    polecats: opts.polecats ?? 0,
-  };
-  const adding = command<Rig>('rig.add', input, CLONE_WAIT_MS);
-  // Progress while the request waits, on stderr so --json output stays clean.
-  let last = '';
-  const poll = setInterval(() => {
-    api<CloneInProgress[]>('GET', '/api/rigs/clones')
-      .then((clones) => {
-        const c = clones.find((x) => x.rig === name);
-        const line = c?.phase ? `${c.phase} ${c.percent}%` : '';
-        if (line && line !== last) console.error(colour.dim(`${name}: ${line}`));
-        last = line || last;
-      })
-      .catch(() => undefined); // the answer to the add itself says what went wrong
-  }, 500);
-  try {
-    const r = await adding;
-    if (opts.json) return json(r);
-    const where = r.settings.landing === 'upstream' ? `upstream ${r.settings.upstreamUrl}` : 'local (its own clone only)';
-    console.log(`${r.name}: cloned into ${r.repoPath}; lands on ${r.targetBranch}, landing: ${where}`);
-  } finally {
-    clearInterval(poll);
-  }
-});
+    .option('--polecats <n>', 'polecats to start with (default 0; add later with gt polecat add)', int('--polecats'))
+    .option('--node <node>', 'in a cluster, the node to run it (default: the live node with the fewest polecats)'),
+).action(
+  async (
+    name: string,
+    url: string,
+    opts: { branch?: string; local?: boolean; polecats?: number; node?: string; json?: boolean },
+  ) => {
+    const input = {
+      name,
+      url,
+      local: opts.local ?? false,
+      ...(opts.branch ? { branch: opts.branch } : {}),
+      polecats: opts.polecats ?? 0,
+      ...(opts.node ? { node: opts.node } : {}),
+    };
+    const adding = command<Rig & { node?: string | null }>('rig.add', input, CLONE_WAIT_MS);
+    // Progress while the request waits, on stderr so --json output stays clean.
+    let last = '';
+    const poll = setInterval(() => {
+      api<CloneInProgress[]>('GET', '/api/rigs/clones')
+        .then((clones) => {
+          const c = clones.find((x) => x.rig === name);
+          const line = c?.phase ? `${c.phase} ${c.percent}%` : '';
+          if (line && line !== last) console.error(colour.dim(`${name}: ${line}`));
+          last = line || last;
+        })
+        .catch(() => undefined); // the answer to the add itself says what went wrong
+    }, 500);
+    try {
+      const r = await adding;
+      if (opts.json) return json(r);
+      const where = r.settings.landing === 'upstream' ? `upstream ${r.settings.upstreamUrl}` : 'local (its own clone only)';
+      console.log(
+        `${r.name}: cloned into ${r.repoPath}; lands on ${r.targetBranch}, landing: ${where}` +
+          (r.node ? `; runs on node ${r.node}` : ''),
+      );
+    } finally {
+      clearInterval(poll);
+    }
+  },
+);
 withJson(
   rig
     .command('remove')

@@ -36,7 +36,7 @@ export function ScaleTierPanel({ scale }: { scale: ScaleTierView }) {
           <tr>
             <th className="pr-2 font-normal text-slate-500">Setup</th>
             <td className="pr-2">{scale.recommended.setup}</td>
-            <td>{scale.actual.setup}</td>
+            <td data-testid="scale-tier-setup">{scale.actual.setup}</td>
           </tr>
         </tbody>
       </table>

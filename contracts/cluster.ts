@@ -29,6 +29,16 @@ export interface ClusterNodeView {
   rigs: ClusterLeaseView[];
 }
 
+/** Who runs the town-wide duties (alert evaluation and posting, the town's series, the node watch). */
+export interface ClusterLeaderView {
+  /** The node holding the leader lease; null while none holds it live (a failover under way). */
+  node: string | null;
+  /** The leader lease's epoch (null on one server: nothing is leased). */
+  epoch: number | null;
+  /** The node answering is the leader. */
+  self: boolean;
+}
+
 export interface ClusterView {
   /** `single`: one server owns every rig, nothing is leased (the default). */
   mode: 'single' | 'cluster';
@@ -42,6 +52,7 @@ export interface ClusterView {
   fencedWrites: number;
   /** Rigs this node lost to another (a renewal or a write refused) since it started. */
   losses: number;
+  leader: ClusterLeaderView;
   nodes: ClusterNodeView[];
   /** Stored rigs no node holds a live lease on (waiting for a claim). */
   unowned: ClusterLeaseView[];

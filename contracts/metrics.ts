@@ -70,6 +70,11 @@ export const METRICS = {
     unit: 'ratio',
     help: 'Share of polecats throttled (null under 4 polecats)',
   },
+  nodes_down: {
+    scope: 'town',
+    unit: 'count',
+    help: 'Cluster nodes gone dead whose rigs are not all owned again (absent on one server)',
+  },
   tokens_today: { scope: 'town', unit: 'tokens', help: 'Tokens spent today (UTC, engine clock)' },
   cost_today: { scope: 'town', unit: 'usd', help: 'Cost of the priced tokens spent today, USD' },
   budget_ratio: {

@@ -62,6 +62,9 @@ import { clusterView } from './cluster/view';
 import { Forwarder } from './cluster/forward';
 import { createForwardStep } from './cluster/forward-http';
 import { TownReads } from './cluster/town-reads';
+import { ClusterDuties } from './cluster/duties';
+import { placeRig } from './cluster/placement';
+import { nodeSampleJson } from './metrics/town-merge';
 import { protectSecrets, townSandbox } from './spawner/sandbox';
 
 const log: Logger = {
@@ -93,6 +96,23 @@ async function main(): Promise<void> {
   const holdings =
     config.cluster && leases ? new LeaseHoldings(config.cluster.node, config.cluster.leaseTtlMs, () => leases.now()) : null;
   const store = new PrismaStore(prisma, holdings ? { fence: holdings } : {});
+  // The town-wide duties run on the leader only (docs/cluster.md); on one server, here.
+  let monitoringRef: { lead(): Promise<void>; nodesChanged(): void } | null = null;
+  const duties =
+    config.cluster && leases
+      ? new ClusterDuties({
+          node: config.cluster.node,
+          leases,
+          ttlMs: config.cluster.leaseTtlMs,
+          monotonic: () => performance.now(),
+          log,
+          onLeaderChange: (leader) => {
+            if (leader)
+              void monitoringRef?.lead().catch((err: unknown) => log.error('reloading alerts failed', { error: String(err) }));
+          },
+          onNodesChange: () => monitoringRef?.nodesChanged(),
+        })
+      : null;
   const startedAt = leases ? await leases.now() : Date.now();
   // Where `gt` and `bd` find this server when run on the same machine (see cli/client.ts);
   // written before any agent starts, so an agent's sandbox can cover it (spawner/sandbox.ts).
@@ -132,7 +152,11 @@ async function main(): Promise<void> {
   });
   ledger.attach(town.bus);
   const disk = new WorktreeDiskUsage(town);
-  const fleet = { timeShare: () => ledger.view(), diskBytes: (rig: string) => disk.of(rig) };
+  const fleet = {
+    timeShare: () => ledger.view(),
+    diskBytes: (rig: string) => disk.of(rig),
+    nodes: () => duties?.layout() ?? null,
+  };
   const fresh = town.rigs.list().length === 0;
   // The demo seeds a town of its own: in a cluster, nodes would race to seed one shared town.
   const demo = config.demo && !config.cluster;
@@ -154,7 +178,9 @@ async function main(): Promise<void> {
     nodeName: config.cluster ? config.node : undefined,
     // Known once the server listens (the port may be chosen then): GT_PUBLIC_URL, or the listen address.
     pageUrl: () => (publicBase ? `${publicBase}/alerts` : null),
+    duties: duties ?? undefined,
   });
+  monitoringRef = monitoring;
   await monitoring.load();
   monitoring.start();
   // How agents and checks are kept from the tokens (docs/agents.md, "What an agent can reach").
@@ -182,6 +208,16 @@ async function main(): Promise<void> {
             if ((await leases!.rigNames()).includes(name))
               throw new EngineError('conflict', `rig '${name}' already exists in the town`);
           },
+          node: config.cluster.node,
+          placeNewRig: async (asked) => {
+            const [now, nodes, rows, polecats] = await Promise.all([
+              leases!.now(),
+              leases!.listNodes(),
+              leases!.listLeases(),
+              leases!.polecatsByRig(),
+            ]);
+            return placeRig({ self: config.cluster!.node, nodes, leases: rows, polecats, now, asked });
+          },
         }
       : undefined,
   });
@@ -189,7 +225,15 @@ async function main(): Promise<void> {
   if (config.cluster && leases && holdings) {
     const cluster = config.cluster;
     ownership = new Ownership({
-      node: { name: cluster.node, startedAt, url: () => publicBase },
+      node: {
+        name: cluster.node,
+        startedAt,
+        url: () => publicBase,
+        sample: () => {
+          const latest = monitoring.sampler.latest();
+          return latest ? nodeSampleJson(latest) : null;
+        },
+      },
       leases,
       holdings,
       rigs: town.rigs,
@@ -198,7 +242,16 @@ async function main(): Promise<void> {
     });
     const owner = ownership;
     town.onFenced((error) => owner.fenced(error.rig));
-    heartbeat = startHeartbeat(ownership, cluster.heartbeatMs);
+    const leader = duties!;
+    heartbeat = startHeartbeat(
+      {
+        pass: async () => {
+          await owner.pass();
+          await leader.pass();
+        },
+      },
+      cluster.heartbeatMs,
+    );
     await heartbeat.first;
     log.info(`cluster node ${cluster.node}: holds ${holdings.list().length} rig lease(s)`, {
       heartbeatMs: cluster.heartbeatMs,
@@ -242,7 +295,10 @@ async function main(): Promise<void> {
     cluster: () =>
       clusterView({
         town,
-        cluster: config.cluster && leases && ownership ? { config: config.cluster, leases, ownership } : null,
+        cluster:
+          config.cluster && leases && ownership && duties
+            ? { config: config.cluster, leases, ownership, leadership: duties.leadership }
+            : null,
         nodeName: config.node,
         url: () => publicBase,
         startedAt,
@@ -294,6 +350,7 @@ async function main(): Promise<void> {
     webhook: monitoring.webhook,
     alertmanager: monitoring.alertmanager,
     histograms: monitoring.histograms,
+    cluster: config.cluster ? { node: config.cluster.node, town: () => monitoring.townSnapshot()?.town ?? null } : null,
     streams: () => ({
       clients: realtime.io.engine.clientsCount,
       ...realtime.hub.stats(),
@@ -357,6 +414,7 @@ async function main(): Promise<void> {
     await heartbeat?.stop(); // no claim or attach starts while the town stops
     await town.stop();
     await ownership?.releaseAll(); // after the writes drained: the other nodes claim at once
+    await duties?.leadership.release(); // another node leads from its next heartbeat
     clock.clearAll();
     await store.close();
     clearTimeout(forced);

@@ -45,6 +45,8 @@ export interface AlertManagerOptions {
   retentionMs?: number;
   /** The town's name, carried in the view (the page title names it). */
   townName?: string;
+  /** More words for an alert's summary, from outside the snapshot (the nodes a node-down alert is about). */
+  explain?: (rule: AlertRule, labels: Record<string, string>) => string | null;
 }
 
 export const ALERT_RETENTION_MS = 30 * 24 * 3_600_000;
@@ -95,19 +97,27 @@ export class AlertManager {
     this.writer = new SerialQueue((err) => this.log.error('alert store write failed', { error: String(err) }));
   }
 
-  /** Loads rules (writing the defaults on a new town), the alerts in play and the silences. */
+  /**
+   * Loads rules (writing the defaults on a new town), the alerts in play and the silences,
+   * replacing what was in memory: a node that becomes a cluster's leader reads again what
+   * the previous leader wrote (docs/cluster.md).
+   */
   async load(): Promise<void> {
+    await this.writer.drain();
     const rules = await this.store.listRules();
     if (rules.length === 0) {
       const at = this.clock.now();
       await this.store.saveRules([...DEFAULT_RULES], { by: 'defaults', at });
       rules.push(...DEFAULT_RULES.map((r) => structuredClone(r)));
     }
+    const active = await this.store.listAlerts({ states: ['pending', 'firing'] });
+    const silences = await this.store.listSilences({ notEndedAt: this.clock.now() });
+    this.rules.clear();
     for (const rule of rules) this.rules.set(rule.id, rule);
-    for (const alert of await this.store.listAlerts({ states: ['pending', 'firing'] })) {
-      this.active.set(fingerprint(alert.ruleId, alert.labels), alert);
-    }
-    for (const s of await this.store.listSilences({ notEndedAt: this.clock.now() })) this.silences.set(s.id, s);
+    this.active.clear();
+    for (const alert of active) this.active.set(fingerprint(alert.ruleId, alert.labels), alert);
+    this.silences.clear();
+    for (const s of silences) this.silences.set(s.id, s);
     this.muted = this.mutedNow(this.clock.now());
   }
 
@@ -189,7 +199,9 @@ export class AlertManager {
       return;
     }
     const value = values[rule.conditions[0].metric];
-    const summary = Object.keys(values).length > 0 ? summarize(rule, values, labels) : (current?.summary ?? rule.name);
+    const said = Object.keys(values).length > 0 ? summarize(rule, values, labels) : (current?.summary ?? rule.name);
+    const more = this.options.explain?.(rule, labels);
+    const summary = more && !said.includes(more) ? `${said}: ${more}` : said;
     if (!current) {
       const alert: Alert = {
         id: this.newId('al'),

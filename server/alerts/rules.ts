@@ -106,6 +106,21 @@ export const DEFAULT_RULES: readonly AlertRule[] = [
     builtin: true,
   },
   {
+    id: 'node-down',
+    name: 'Cluster node down',
+    description:
+      'A cluster node stopped heartbeating while it ran rigs; the alert names them and their new owners, and clears once every one is owned again (or the node is back).',
+    severity: 'critical',
+    scope: 'town',
+    conditions: [{ metric: 'nodes_down', op: '>', threshold: 0 }],
+    match: 'all',
+    forMs: 0,
+    keepFiringForMs: 0,
+    enabled: true,
+    inhibits: [],
+    builtin: true,
+  },
+  {
     id: 'token-budget',
     name: 'Daily token budget',
     description: "Today's spend reached the budget alert threshold (gt costs --alert-threshold), or the daily budget.",

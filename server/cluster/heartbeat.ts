@@ -1,10 +1,13 @@
 /**
- * The driver of a node's Ownership (engine/ownership.ts): a real-time timer, apart from the
+ * The driver of a node's Ownership (engine/ownership.ts) and leader lease (engine/leadership.ts): a real-time timer, apart from the
  * step it calls, so the engine reads no clock. Passes never overlap: a slow one (a busy
  * database, a long attach) delays the next instead of racing it. Lease times are real
  * milliseconds on the database's clock, whatever GT_TIME_SCALE does to engine time.
  */
-import type { Ownership } from '../engine/ownership';
+/** What one heartbeat does (Ownership's pass, then the leader's: server/main.ts). */
+export interface HeartbeatPass {
+  pass(): Promise<void>;
+}
 
 export interface Heartbeat {
   /** Resolves once the first pass is done (the node has claimed what it can). */
@@ -13,7 +16,7 @@ export interface Heartbeat {
   stop(): Promise<void>;
 }
 
-export function startHeartbeat(ownership: Ownership, everyMs: number): Heartbeat {
+export function startHeartbeat(ownership: HeartbeatPass, everyMs: number): Heartbeat {
   let stopped = false;
   let running = true;
   const done = () => {

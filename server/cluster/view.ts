@@ -3,13 +3,14 @@ import type { ClusterLeaseView, ClusterNodeView, ClusterView } from '../../contr
 import type { ClusterConfig } from '../config';
 import { isLive } from '../engine/lease';
 import type { Ownership } from '../engine/ownership';
+import type { Leadership } from '../engine/leadership';
 import type { Town } from '../engine/town';
 import type { PrismaLeases } from '../store/prisma-leases';
 
 export interface ClusterViewDeps {
   town: Town;
   /** Null in single-server mode. */
-  cluster: { config: ClusterConfig; leases: PrismaLeases; ownership: Ownership } | null;
+  cluster: { config: ClusterConfig; leases: PrismaLeases; ownership: Ownership; leadership: Leadership } | null;
   /** This server's name in single mode (the host name) and its address once it listens. */
   nodeName: string;
   url: () => string | null;
@@ -31,6 +32,7 @@ export async function clusterView(deps: ClusterViewDeps): Promise<ClusterView> {
       attached,
       fencedWrites: 0,
       losses: 0,
+      leader: { node: deps.nodeName, epoch: null, self: true },
       nodes: [
         {
           name: deps.nodeName,
@@ -45,13 +47,15 @@ export async function clusterView(deps: ClusterViewDeps): Promise<ClusterView> {
       unowned: [],
     };
   }
-  const { config, leases, ownership } = deps.cluster;
-  const [now, nodes, rows, stored] = await Promise.all([
+  const { config, leases, ownership, leadership } = deps.cluster;
+  const [now, nodes, rows, stored, leaderRow] = await Promise.all([
     leases.now(),
     leases.listNodes(),
     leases.listLeases(),
     leases.rigNames(),
+    leases.leader(),
   ]);
+  const leaderNode = leaderRow && isLive(leaderRow, now) ? leaderRow.owner : null;
   const view = (l: (typeof rows)[number]): ClusterLeaseView => ({
     rig: l.rig,
     owner: l.owner,
@@ -81,6 +85,12 @@ export async function clusterView(deps: ClusterViewDeps): Promise<ClusterView> {
     attached,
     fencedWrites: town.fencedWrites,
     losses: ownership.losses,
+    leader: {
+      node: leaderNode,
+      epoch: leaderNode ? leaderRow!.epoch : null,
+      // By this node's own bound too: a node that cannot renew stops leading before its row lapses.
+      self: leaderNode === config.node && leadership.isLeader(),
+    },
     nodes: nodeViews,
     unowned,
   };

@@ -1,15 +1,10 @@
 /** Cluster commands (docs/cluster.md): moving a rig to another node. */
 import { z } from 'zod';
-import { line } from '../../contracts/text';
 import { EngineError } from '../engine/errors';
 import { RigName } from './beads';
 import { defineCommand } from './command';
 
-/** A node's name, as GT_NODE takes it (server/config.ts). */
-export const NodeName = line({ max: 63, min: 1, minMessage: 'a node name is required' }).regex(
-  /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
-  'a node name is letters, digits, dots, dashes or underscores',
-);
+import { NodeName } from './node-name';
 
 export const MoveRigInput = z.strictObject({ rig: RigName, node: NodeName });
 

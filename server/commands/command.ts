@@ -38,6 +38,10 @@ export interface ClusterControl {
   moveRig(rig: string, node: string): Promise<{ rig: string; from: string; to: string; epoch: number }>;
   /** Refuses (409) a new rig's name another node's rig already has: this node's memory does not know those. */
   checkNewRigName(name: string): Promise<void>;
+  /** The node a new rig goes to: `asked` checked (404 unknown, 409 dead), else the live node with the fewest polecats. */
+  placeNewRig(asked?: string): Promise<string>;
+  /** This node's name. */
+  readonly node: string;
 }
 
 export interface CommandDefinition<S extends z.ZodType, O> {

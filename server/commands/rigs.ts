@@ -4,6 +4,7 @@ import { BranchName, GitUrl, MAX_BRANCH_LENGTH, MAX_GIT_URL_LENGTH } from '../..
 import { line, TEXT_LIMITS } from '../../contracts/text';
 import { EngineError } from '../engine/errors';
 import { RigName } from './beads';
+import { NodeName } from './node-name';
 import { defineCommand } from './command';
 
 /** What rig.add takes: the URL and branch pass the text rule, then the git rules (contracts/git-url.ts). */
@@ -13,6 +14,8 @@ export const AddRigInput = z.strictObject({
   branch: line({ max: MAX_BRANCH_LENGTH, min: 1, minMessage: 'a branch name is required' }).pipe(BranchName).optional(),
   local: z.boolean().default(false),
   polecats: z.number().int('polecat counts are whole numbers').min(0).max(50).default(0),
+  /** A cluster's node to run it (`--node`); default: the live node with the fewest polecats. */
+  node: NodeName.optional(),
 });
 
 export const addRig = defineCommand({
@@ -20,10 +23,19 @@ export const addRig = defineCommand({
   summary: "Add a rig: clone a repository's upstream and put polecats to work on it (gt rig add)",
   role: 'operator',
   input: AddRigInput,
-  run: async ({ rigCloner, cluster }, input) => {
+  run: async ({ rigCloner, cluster }, { node, ...input }) => {
     if (!rigCloner) throw new EngineError('unavailable', 'adding rigs from a URL is not set up in this process');
+    if (node !== undefined && !cluster)
+      throw new EngineError(
+        'conflict',
+        'this server is not a cluster node (GT_CLUSTER=1, docs/cluster.md): --node does not apply',
+      );
     await cluster?.checkNewRigName(input.name); // before anything is cloned
-    return rigCloner.add(input);
+    const target = cluster ? await cluster.placeNewRig(node) : null;
+    const rig = await rigCloner.add(input);
+    // Created here (its lease epoch 1 is this node's), then handed over like gt rig move.
+    if (cluster && target !== null && target !== cluster.node) await cluster.moveRig(rig.name, target);
+    return cluster ? { ...rig, node: target } : rig;
   },
 });
 

@@ -28,7 +28,8 @@ export interface RigSeam {
 }
 
 export interface OwnershipOptions {
-  node: { name: string; startedAt: number; url: () => string | null };
+  /** `sample`: what the node sends with its heartbeat for the leader (its rigs' metrics, JSON). */
+  node: { name: string; startedAt: number; url: () => string | null; sample?: () => string | null };
   leases: LeasePort;
   holdings: LeaseHoldings;
   rigs: RigSeam;
@@ -62,7 +63,13 @@ export class Ownership {
   async pass(): Promise<void> {
     const { leases, holdings, node, log } = this.options;
     try {
-      const now = await leases.heartbeat({ name: node.name, url: node.url(), startedAt: node.startedAt, ttlMs: holdings.ttlMs });
+      const now = await leases.heartbeat({
+        name: node.name,
+        url: node.url(),
+        startedAt: node.startedAt,
+        ttlMs: holdings.ttlMs,
+        rigMetrics: node.sample?.() ?? null,
+      });
       for (const { rig, epoch } of holdings.list()) {
         const renewed = await leases.renew(rig, node.name, epoch, holdings.ttlMs);
         if (!renewed) await this.lose(rig, `its lease (epoch ${epoch}) was taken`);

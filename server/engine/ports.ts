@@ -340,6 +340,8 @@ export interface NodeRecord {
   heartbeatAt: number;
   /** Dead once this long passes without a heartbeat (the node's lease TTL). */
   ttlMs: number;
+  /** Its last metric sample of its own rigs, sent with the heartbeat (metrics/town-merge.ts); null: none. */
+  rigMetrics?: string | null;
 }
 
 /**
@@ -369,7 +371,10 @@ export interface LeasePort {
   /** Registers `node` (or refreshes its heartbeat and address); returns the database time it was stamped with. */
   heartbeat(node: Omit<NodeRecord, 'heartbeatAt'>): Promise<number>;
   listNodes(): Promise<NodeRecord[]>;
+  /** The rigs' leases (the leader lease, engine/leadership.ts, is not among them). */
   listLeases(): Promise<RigLease[]>;
+  /** The leader lease (engine/leadership.ts); null before any node claimed it. */
+  leader(): Promise<RigLease | null>;
   /** Takes `rig` for `node` when it is free, expired, or `node`'s own from an earlier run: the epoch goes up. Null: held by another. */
   claim(rig: string, node: string, ttlMs: number): Promise<RigLease | null>;
   /** Extends `node`'s lease of `epoch`; null when it was taken (the epoch moved on). */

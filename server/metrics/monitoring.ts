@@ -17,6 +17,29 @@ import { RefineryHistograms } from './histograms';
 import { DEFAULT_SAMPLE_INTERVAL_MS, MetricsSampler } from './sampler';
 import { SeriesRecorder } from './series';
 import type { MetricsStore } from './series-store';
+import type { MetricSnapshot } from '../../contracts/metrics';
+import { mergeTownSnapshot, type NodeSample } from './town-merge';
+
+/**
+ * Who runs the town-wide duties (docs/cluster.md): on one server, this one, always; in a
+ * cluster, the leader (engine/leadership.ts), with the other live nodes' last samples.
+ */
+export interface TownDuties {
+  isLeader(): boolean;
+  /** The other live nodes' last samples of their rigs. */
+  peers(): readonly NodeSample[];
+  /** Dead nodes whose rigs are not all owned again (cluster/node-watch.ts); null on one server. */
+  nodesDown(): number | null;
+  /** Which nodes are down and who owns their rigs now, for the node-down alert. */
+  describeNodesDown(): string | null;
+}
+
+export const SINGLE_SERVER_DUTIES: TownDuties = {
+  isLeader: () => true,
+  peers: () => [],
+  nodesDown: () => null,
+  describeNodesDown: () => null,
+};
 
 export interface MonitoringOptions {
   town: Town;
@@ -39,6 +62,8 @@ export interface MonitoringOptions {
   /** Engine ms between samples (default 10 s; see sampleIntervalFor). */
   sampleIntervalMs?: number;
   webhook?: Partial<Omit<ConstructorParameters<typeof WebhookNotifier>[0], 'url'>>;
+  /** Default: one server, which runs them all. */
+  duties?: TownDuties;
 }
 
 /**
@@ -55,6 +80,9 @@ export function createMonitoring(options: MonitoringOptions) {
   const { town } = options;
   const clock = town.clock;
   const log = options.log ?? silentLogger;
+  const duties = options.duties ?? SINGLE_SERVER_DUTIES;
+  /** The last snapshot of the whole town (the leader's, with its peers' rigs); null off the leader. */
+  let townSnapshot: MetricSnapshot | null = null;
   const sampler = new MetricsSampler({
     town,
     intervalMs: options.sampleIntervalMs ?? sampleIntervalFor(clock),
@@ -83,10 +111,13 @@ export function createMonitoring(options: MonitoringOptions) {
     log,
     recommend: (rule, labels) => recommend(rule, labels, { town, hasCommand }),
     townName: options.townName,
+    explain: (rule) => (rule.conditions.some((c) => c.metric === 'nodes_down') ? duties.describeNodesDown() : null),
     // `alertmanager` is built below (it reads this manager's rules): told only once both exist.
+    // Asked again at the moment of posting: an ex-leader woken from a pause posts nothing.
     notify:
       webhook || toAlertmanager
         ? (status, alert) => {
+            if (!duties.isLeader()) return;
             webhook?.notify(status, alert);
             alertmanager?.notify(status, alert);
           }
@@ -127,6 +158,27 @@ export function createMonitoring(options: MonitoringOptions) {
       })
     : () => {};
   const histograms = new RefineryHistograms();
+  const withNodes = (snapshot: MetricSnapshot): MetricSnapshot => {
+    const down = duties.nodesDown();
+    return down === null ? snapshot : { ...snapshot, town: { ...snapshot.town, nodes_down: down } };
+  };
+  /** Settles once the alerts in play are the store's (a new leader reads them first: lead()). */
+  let loaded: Promise<void> = Promise.resolve();
+  let loading = false;
+  /**
+   * The leader's step: the whole town's snapshot, evaluated (and returned); null on a node that
+   * does not lead, or while a new leader is still reading the alerts in play.
+   */
+  const evaluateTown = (own: MetricSnapshot | null): MetricSnapshot | null => {
+    if (!own || !duties.isLeader() || loading) {
+      townSnapshot = null;
+      return null;
+    }
+    const town = withNodes(mergeTownSnapshot({ ...own, at: clock.now() }, duties.peers()));
+    townSnapshot = town;
+    alerts.evaluate(town);
+    return town;
+  };
   let offSnapshot: (() => void) | null = null;
   let offHistograms: (() => void) | null = null;
 
@@ -137,6 +189,30 @@ export function createMonitoring(options: MonitoringOptions) {
     webhook,
     alertmanager,
     histograms,
+    /** The whole town's last snapshot, as the leader evaluated it; null on a node that does not lead. */
+    townSnapshot: (): MetricSnapshot | null => (duties.isLeader() ? townSnapshot : null),
+    /**
+     * This node became the leader: the alerts in play are the previous leader's, in the store
+     * (it wrote them behind), so they are read again and their `for` durations resume there.
+     */
+    async lead(): Promise<void> {
+      loading = true;
+      loaded = alerts.load().finally(() => {
+        loading = false;
+      });
+      await loaded;
+      // A fresh sample, not the latest: that one may be from before the rigs just claimed were attached.
+      sampler.sample();
+    },
+    /**
+     * The cluster's nodes changed (a heartbeat found one dead, or its rigs claimed): the leader
+     * evaluates at once on its latest sample, so a node-down alert does not wait for the next one.
+     */
+    nodesChanged(): void {
+      void loaded.then(() => {
+        if (duties.isLeader()) sampler.sample();
+      });
+    },
     /** Loads rules, alerts in play and silences (throughput's window is the Refinery's, rebuilt by the engine). */
     async load(): Promise<void> {
       await alerts.load();
@@ -146,9 +222,12 @@ export function createMonitoring(options: MonitoringOptions) {
       }
     },
     start(): void {
+      // Every node records its own rigs' series; the leader alone the town's, and only it
+      // evaluates the rules, on the whole town (its rigs and the other nodes' last samples).
       offSnapshot = sampler.onSnapshot((snapshot) => {
-        recorder.record(snapshot);
-        alerts.evaluate(snapshot);
+        const town = evaluateTown(snapshot);
+        if (town) recorder.record({ ...town, rigs: snapshot.rigs });
+        else recorder.record(snapshot, { town: false });
       });
       offHistograms = histograms.attach(town.bus);
       recorder.start();

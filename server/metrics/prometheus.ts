@@ -11,6 +11,9 @@
  * `promtool check metrics` rejects a `_total` suffix on a non-counter, and the same
  * numbers are served by type as `nodejs_active_handles` and its siblings.
  *
+ * In a cluster each node exports the rigs it runs, labelled with `node`, and the leader alone
+ * the town-wide values (the whole town's, docs/cluster.md).
+ *
  * Per-rig values are not summed into a town series here: Prometheus does that
  * (`sum(gt_queue_depth)`), and a conflict rate is re-weighted with `gt_conflict_sample`.
  */
@@ -19,7 +22,7 @@ import type { AlertManager } from '../alerts/manager';
 import type { WebhookNotifier } from '../alerts/webhook';
 import type { AlertmanagerNotifier } from '../alerts/alertmanager';
 import type { Town } from '../engine/town';
-import { METRICS, METRIC_NAMES, type MetricName, type MetricUnit } from '../../contracts/metrics';
+import { METRICS, METRIC_NAMES, type MetricName, type MetricSnapshot, type MetricUnit } from '../../contracts/metrics';
 import type { RefineryHistograms } from './histograms';
 import type { MetricsSampler } from './sampler';
 
@@ -46,6 +49,13 @@ export interface PrometheusDeps {
   histograms?: RefineryHistograms | null;
   /** Node's process metrics (CPU, memory, event-loop lag); off in tests that build many registries. */
   processMetrics?: boolean;
+  /**
+   * In a cluster: this node's name, as a `node` label on its rigs' series (it exports only the
+   * rigs it runs), and the town-wide values, which only the leader has (null elsewhere: the
+   * town's series are not exported by the other nodes, so a Prometheus scraping every node
+   * sees each once).
+   */
+  cluster?: { node: string; town: () => MetricSnapshot['town'] | null } | null;
 }
 
 const SUFFIX: Record<MetricUnit, string> = {
@@ -74,13 +84,14 @@ export function createPrometheusRegistry(deps: PrometheusDeps): Registry {
   }
   deps.histograms?.registerWith(register);
 
+  const cluster = deps.cluster ?? null;
   for (const metric of METRIC_NAMES) {
     const def = METRICS[metric];
     const perRig = def.scope === 'rig';
     new Gauge({
       name: prometheusName(metric),
       help: def.help,
-      labelNames: perRig ? ['rig'] : [],
+      labelNames: perRig ? (cluster ? ['rig', 'node'] : ['rig']) : [],
       registers: [register],
       collect() {
         this.reset();
@@ -89,10 +100,13 @@ export function createPrometheusRegistry(deps: PrometheusDeps): Registry {
         if (perRig) {
           for (const [rig, values] of Object.entries(snapshot.rigs)) {
             const v = values[metric];
-            if (typeof v === 'number') this.set({ rig }, v);
+            if (typeof v === 'number') this.set(cluster ? { rig, node: cluster.node } : { rig }, v);
           }
         } else {
-          const v = snapshot.town[metric];
+          const town = cluster ? cluster.town() : snapshot.town;
+          // Not the leader: no town series at all (an unlabelled gauge reads 0 after reset otherwise).
+          if (!town) return void this.remove();
+          const v = town[metric];
           if (typeof v === 'number') this.set(v);
         }
       },

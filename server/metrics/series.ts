@@ -77,8 +77,15 @@ export class SeriesRecorder {
   }
 
   /** Appends a snapshot's raw rows and folds it into the current minute. */
-  record(snapshot: MetricSnapshot): void {
-    const series: Array<[string, MetricValues]> = [[TOWN_SERIES, snapshot.town], ...Object.entries(snapshot.rigs)];
+  /**
+   * `town: false` records the rigs only: in a cluster, a node that is not the leader records
+   * the rigs it runs, and the leader alone records the town's series (docs/cluster.md).
+   */
+  record(snapshot: MetricSnapshot, { town = true }: { town?: boolean } = {}): void {
+    const series: Array<[string, MetricValues]> = [
+      ...(town ? [[TOWN_SERIES, snapshot.town] as [string, MetricValues]] : []),
+      ...Object.entries(snapshot.rigs),
+    ];
     const start = Math.floor(snapshot.at / MINUTE_RESOLUTION_MS) * MINUTE_RESOLUTION_MS;
     const rollup = this.minute && this.minute.start !== start ? this.rollupRows(this.minute) : [];
     if (!this.minute || this.minute.start !== start) this.minute = { start, series: new Map() };

@@ -86,6 +86,15 @@ const nodeId = (prefix: string, name: string) => `${prefix}_${name.replace(/[^a-
 /** `hot` for a rig whose Refinery has 5 or more queued (the seed's sign to act), else null. */
 const hotClass = (r: PartitionNode) => (r.queueDepth >= 5 ? 'hot' : null);
 
+/** A cluster node as the partition diagram groups rigs (one subgraph each; docs/cluster.md). */
+export interface NodeGroup {
+  name: string;
+  alive: boolean;
+  leader: boolean;
+  /** The rigs it holds a live lease on. */
+  rigs: string[];
+}
+
 /**
  * The town's rig partitions: town -> rig (scope, polecats) -> its Refinery (workers,
  * queue) -> the target branch, shared by the partitions of one repository. Used for the
@@ -98,15 +107,21 @@ const hotClass = (r: PartitionNode) => (r.queueDepth >= 5 ? 'hot' : null);
  * edge costs about as much as a node), so a 20-rig town of 20 repositories is 20 nodes and
  * no edges: 41 nodes and 40 edges drawn in full, 21 and 20 with the town's fan
  * (docs/benchmarks.md, page timing).
+ *
+ * In a cluster (`nodes` given) each node is a subgraph holding its rigs: the ones this
+ * server runs drawn as above, another node's by name only (its details are on that node).
  */
-export function partitionDiagram(rigs: PartitionNode[]): string {
+export function partitionDiagram(rigs: PartitionNode[], nodes?: readonly NodeGroup[]): string {
   const compact = rigs.length > COMPACT_AFTER_RIGS;
   const lines = compact ? [...COMPACT_CONFIG, 'flowchart LR'] : ['flowchart LR', '  town(["Town"]):::town'];
-  if (rigs.length === 0) lines.push('  none["no rigs"]:::held', '  town --> none');
+  if (rigs.length === 0 && !nodes?.some((n) => n.rigs.length > 0)) lines.push('  none["no rigs"]:::held', '  town --> none');
   const landers = new Map<string, number>();
   for (const r of rigs) landers.set(r.target, (landers.get(r.target) ?? 0) + 1);
   const targets = [...landers.keys()].filter((t) => !compact || landers.get(t)! > 1);
   targets.forEach((t, i) => lines.push(`  T${i}[("${label(t)}")]:::target`));
+  /** Each rig's own node, declared where it belongs (a node's subgraph, or the flowchart). */
+  const declared = new Map<string, string>();
+  const edges: string[] = [];
   for (const r of rigs) {
     const rig = nodeId('R', r.name);
     const t = targets.indexOf(r.target);
@@ -114,20 +129,46 @@ export function partitionDiagram(rigs: PartitionNode[]): string {
       const scope = r.scope === WHOLE_REPOSITORY ? '' : ` · ${label(r.scope)}`;
       const own = t === -1 ? ` → ${label(r.target)}` : '';
       const queue = r.queueDepth > 0 ? ` · queue ${r.queueDepth}` : '';
-      lines.push(
+      declared.set(
+        r.name,
         `  ${rig}["${label(r.name)}${scope}${own} · ${r.polecats} polecats · Refinery ×${r.workers}${queue}"]:::${hotClass(r) ?? PARTITION_CLASS[r.state]}`,
       );
-      if (t !== -1) lines.push(`  ${rig} --> T${t}`);
+      if (t !== -1) edges.push(`  ${rig} --> T${t}`);
       continue;
     }
     const refinery = nodeId('Q', r.name);
     const queue = r.queueDepth > 0 ? `<br/>queue ${r.queueDepth}` : '';
-    lines.push(
+    declared.set(
+      r.name,
       `  ${rig}["${label(r.name)}<br/>${label(r.scope)}<br/>${r.polecats} polecat${r.polecats === 1 ? '' : 's'}"]:::${PARTITION_CLASS[r.state]}`,
+    );
+    edges.push(
       `  ${refinery}[["Refinery ×${r.workers}${queue}"]]:::${hotClass(r) ?? 'refinery'}`,
       `  town --> ${rig} --> ${refinery} --> T${t}`,
     );
   }
+  if (nodes) {
+    for (const n of nodes) {
+      const state = n.alive ? (n.leader ? ' · leader' : '') : ' · down';
+      lines.push(`  subgraph ${nodeId('N', n.name)}["${label(n.name)}${state}"]`);
+      for (const name of n.rigs) {
+        const own = declared.get(name);
+        if (own) {
+          lines.push(`  ${own}`);
+          declared.delete(name);
+        } else {
+          lines.push(`    ${nodeId('R', name)}["${label(name)}"]:::remote`);
+          if (!compact) edges.push(`  town --> ${nodeId('R', name)}`);
+        }
+      }
+      if (n.rigs.length === 0) lines.push(`    ${nodeId('E', n.name)}["no rigs"]:::held`);
+      lines.push('  end');
+      // Mermaid's default box is an opaque grey in both themes: an outline reads on either.
+      const stroke = n.alive ? (n.leader ? '#f59e0b' : '#64748b') : '#ef4444,stroke-dasharray:4 3';
+      lines.push(`  style ${nodeId('N', n.name)} fill:transparent,stroke:${stroke},color:#64748b`);
+    }
+  }
+  lines.push(...declared.values(), ...edges);
   lines.push(
     '  classDef town fill:#1e293b,stroke:#f59e0b,color:#fef3c7',
     '  classDef active fill:#0c4a6e,stroke:#38bdf8,color:#f0f9ff',
@@ -137,6 +178,7 @@ export function partitionDiagram(rigs: PartitionNode[]): string {
     '  classDef refinery fill:#27272a,stroke:#71717a,color:#e4e4e7',
     '  classDef hot fill:#7c2d12,stroke:#fb923c,color:#fff7ed',
     '  classDef target fill:#18181b,stroke:#a1a1aa,color:#e4e4e7',
+    '  classDef remote fill:#1e293b,stroke:#64748b,color:#cbd5e1',
   );
   return lines.join('\n');
 }

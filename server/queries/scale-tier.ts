@@ -60,6 +60,8 @@ export interface ScaleInput {
   rigs: number;
   cores: number;
   memoryGb: number;
+  /** Servers running the town: 1 (the default), or a cluster's nodes alive (docs/cluster.md). */
+  machines?: number;
   partitioned: boolean;
   staggered: boolean;
   multiRefinery: boolean;
@@ -94,7 +96,10 @@ export function scaleTier(input: ScaleInput): ScaleTierView {
       setup: row.setup,
     },
     actual: {
-      setup: `1 machine, ${input.cores} cores, ${input.memoryGb} GB RAM`,
+      setup:
+        (input.machines ?? 1) === 1
+          ? `1 machine, ${input.cores} cores, ${input.memoryGb} GB RAM`
+          : `${input.machines} machines (cluster nodes alive); this one ${input.cores} cores, ${input.memoryGb} GB RAM`,
       strategies: [
         { name: 'partitioned rigs', inUse: input.partitioned },
         { name: 'staggered convoys', inUse: input.staggered },

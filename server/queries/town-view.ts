@@ -17,13 +17,15 @@ import type {
   TimeShareView,
   TownOverview,
 } from '../../contracts/town';
-import { describeScope, partitionDiagram, patrolDiagram, type PatrolLoop } from './diagrams';
+import { describeScope, partitionDiagram, patrolDiagram, type NodeGroup, type PatrolLoop } from './diagrams';
 
 /** Measurements taken outside the engine (server/fleet), when the server has them. */
 export interface FleetReadings {
   timeShare(): TimeShareView;
   /** Bytes of a rig's worktrees at the last measurement; null before it. */
   diskBytes(rig: string): number | null;
+  /** In a cluster: its nodes and their rigs at the last heartbeat (cluster/duties.ts); null on one server. */
+  nodes?(): NodeGroup[] | null;
 }
 import type { Town } from '../engine/town';
 import { MIN_RATE_SAMPLE } from '../engine/refinery-stats';
@@ -99,6 +101,7 @@ export function townOverview(town: Town, readings?: FleetReadings): TownOverview
   const allPolecats = live.flatMap((r) => r.polecats);
   const deacon = town.supervision.deaconStatus();
   const townStats = town.rigs.refineryStats();
+  const nodes = readings?.nodes?.() ?? null;
   return {
     now: town.clock.now(),
     timeScale: town.clock.scale,
@@ -115,6 +118,7 @@ export function townOverview(town: Town, readings?: FleetReadings): TownOverview
           state: r.status === 'parked' ? 'parked' : 'active',
           target: `${r.repository} ${r.targetBranch}`,
         })),
+      nodes ?? undefined,
     ),
     patrolDiagram: patrolDiagram(deacon.mode, patrolLoops(town, deacon, live)),
     fleet: {
@@ -133,6 +137,7 @@ export function townOverview(town: Town, readings?: FleetReadings): TownOverview
         rigs: live.length,
         cores: MACHINE.cores,
         memoryGb: MACHINE.memoryGb,
+        machines: nodes ? nodes.filter((n) => n.alive).length : 1,
         partitioned: live.some((r) => r.lineage?.splitFrom != null || r.scope.length > 0),
         staggered: town.convoys.list().some((c) => c.waveSize !== null),
         multiRefinery: live.some((r) => r.refineryWorkers > 1),

@@ -10,6 +10,7 @@
 import type { StoreClient } from './client';
 import type { StoreDatabase } from './database';
 import { leaseTransition, type LeaseEvent } from '../engine/lease';
+import { LEADER_LEASE } from '../engine/leadership';
 import type { LeasePort, NodeRecord, RigLease } from '../engine/ports';
 
 /** The database's clock. */
@@ -47,7 +48,13 @@ export class PrismaLeases implements LeasePort {
 
   async heartbeat(node: Omit<NodeRecord, 'heartbeatAt'>): Promise<number> {
     const at = await this.now();
-    const row = { url: node.url, startedAt: node.startedAt, heartbeatAt: at, ttlMs: node.ttlMs };
+    const row = {
+      url: node.url,
+      startedAt: node.startedAt,
+      heartbeatAt: at,
+      ttlMs: node.ttlMs,
+      ...(node.rigMetrics !== undefined ? { rigMetrics: node.rigMetrics } : {}),
+    };
     await this.prisma.node.upsert({
       where: { name: node.name },
       create: { name: node.name, ...row },
@@ -61,14 +68,26 @@ export class PrismaLeases implements LeasePort {
     return this.prisma.node.findMany({ orderBy: { name: 'asc' } });
   }
 
+  /** The rigs' leases (not the leader's). */
   async listLeases(): Promise<RigLease[]> {
-    return this.prisma.rigLease.findMany({ orderBy: { rig: 'asc' } });
+    return this.prisma.rigLease.findMany({ where: { rig: { not: LEADER_LEASE } }, orderBy: { rig: 'asc' } });
+  }
+
+  /** The leader lease's row (engine/leadership.ts), null before any node claimed it. */
+  leader(): Promise<RigLease | null> {
+    return this.prisma.rigLease.findUnique({ where: { rig: LEADER_LEASE } });
   }
 
   /** Names of every stored rig (each wants an owner), in name order. */
   async rigNames(): Promise<string[]> {
     const rows = await this.prisma.rig.findMany({ select: { name: true }, orderBy: { name: 'asc' } });
     return rows.map((r) => r.name);
+  }
+
+  /** Polecats per stored rig (where new rigs go: cluster/placement.ts). */
+  async polecatsByRig(): Promise<Record<string, number>> {
+    const rows = await this.prisma.polecat.groupBy({ by: ['rig'], _count: { _all: true } });
+    return Object.fromEntries(rows.map((r) => [r.rig, r._count._all]));
   }
 
   claim(rig: string, node: string, ttlMs: number): Promise<RigLease | null> {

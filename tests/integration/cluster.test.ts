@@ -122,7 +122,8 @@ describe('a town on two nodes sharing one database', { timeout: 600_000 }, () =>
       [b, 'gamma'],
       [b, 'delta'],
     ] as const) {
-      await command(node, 'rig.add', { name: rig, url: await upstream(rig), polecats: 1 });
+      // --node: each node keeps the rigs it adds (placement by polecats: cluster-leader.test.ts).
+      await command(node, 'rig.add', { name: rig, url: await upstream(rig), polecats: 1, node: node.name });
     }
 
     // Each node owns the rigs it added, at epoch 1, and both are alive.
@@ -190,7 +191,7 @@ describe('a town on two nodes sharing one database', { timeout: 600_000 }, () =>
     const a = await startNode('node-a', { GT_TIME_SCALE: '4' });
     const b = await startNode('node-b', { GT_LEASE_TTL_MS: '60000' });
     const origin = await upstream('fenced');
-    await command(a, 'rig.add', { name: 'fenced', url: origin, polecats: 2 });
+    await command(a, 'rig.add', { name: 'fenced', url: origin, polecats: 2, node: a.name });
     for (let i = 0; i < 4; i++) {
       await command(a, 'bead.create', { rig: 'fenced', title: `work ${i}`, description: '', priority: 1, paths: ['ui/'] });
     }

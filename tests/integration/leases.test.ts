@@ -154,10 +154,13 @@ describe('rig leases and fencing on a shared SQLite file', () => {
     const a = await node('a');
     await a.leases.heartbeat({ name: 'a', url: 'http://127.0.0.1:1', startedAt: 5, ttlMs: TTL });
     dbNow += 2_000;
-    await a.leases.heartbeat({ name: 'a', url: 'http://127.0.0.1:2', startedAt: 5, ttlMs: TTL });
+    await a.leases.heartbeat({ name: 'a', url: 'http://127.0.0.1:2', startedAt: 5, ttlMs: TTL, rigMetrics: '{"at":1}' });
     expect(await a.leases.listNodes()).toEqual([
-      { name: 'a', url: 'http://127.0.0.1:2', startedAt: 5, heartbeatAt: dbNow, ttlMs: TTL },
+      { name: 'a', url: 'http://127.0.0.1:2', startedAt: 5, heartbeatAt: dbNow, ttlMs: TTL, rigMetrics: '{"at":1}' },
     ]);
+    // A heartbeat without a sample keeps the last one (a node between two samples).
+    await a.leases.heartbeat({ name: 'a', url: 'http://127.0.0.1:2', startedAt: 5, ttlMs: TTL });
+    expect((await a.leases.listNodes())[0].rigMetrics).toBe('{"at":1}');
   });
 
   it("refuses every rig write of an owner whose lease was stolen, and changes nothing, while the new owner's writes land", async () => {

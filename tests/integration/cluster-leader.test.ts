@@ -1,0 +1,230 @@
+/**
+ * The town-wide duties on two real server processes sharing one SQLite file (docs/cluster.md,
+ * "One leader for the town-wide duties"), watched through a real webhook receiver: only the
+ * leader evaluates the alert rules (over both nodes' rigs) and posts, so an alert is recorded
+ * and posted once; new rigs go to the node with the fewest polecats; and when the leader is
+ * killed with SIGKILL, the other node takes the leader lease, keeps the alert it inherited
+ * without posting it again, and raises the node-down alert naming the rigs' new owners,
+ * which clears once they are owned.
+ */
+import { createServer, type Server } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AlertView } from '../../contracts/alerts';
+import type { ClusterView } from '../../contracts/cluster';
+import { initRepository } from '../../server/git/cli-git';
+import { demoRepositoryFiles } from '../../server/git/demo-repo';
+import type { WebhookPayload } from '../../server/alerts/webhook';
+import { git, ROOT, sleep, startServerProcess, type ServerRun } from '../support/crash-server';
+
+const TOKEN = 'cluster-leader-test-operator-token';
+const START_TIMEOUT_MS = 180_000;
+const production = existsSync(path.join(ROOT, '.next', 'BUILD_ID'));
+
+interface Node {
+  name: string;
+  url: string;
+  run: ServerRun;
+}
+
+describe('the town-wide duties on the leader of two nodes', { timeout: 600_000 }, () => {
+  let root: string;
+  let receiver: Server | null = null;
+  const runs: ServerRun[] = [];
+  afterEach(async () => {
+    for (const run of runs.splice(0)) {
+      run.crash();
+      await run.exited;
+    }
+    await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  /** A webhook receiver on loopback: every alert delivery, in order. */
+  async function webhookReceiver(): Promise<{ url: string; received: WebhookPayload[] }> {
+    const received: WebhookPayload[] = [];
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        const payload = JSON.parse(body) as WebhookPayload;
+        if (payload.kind === 'alert') received.push(payload);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver!.listen(0, '127.0.0.1', resolve));
+    return { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, received };
+  }
+
+  async function startNode(name: string, env: Record<string, string>): Promise<Node> {
+    const run = startServerProcess({
+      index: runs.length,
+      dataDir: path.join(root, name),
+      logFile: path.join(root, `${name}.log`),
+      env: {
+        GT_DEMO: '0',
+        GT_CLUSTER: '1',
+        GT_NODE: name,
+        GT_DATABASE_FILE: path.join(root, 'shared.db'),
+        GT_OPERATOR_TOKEN: TOKEN,
+        GT_HEARTBEAT_MS: '500',
+        GT_LEASE_TTL_MS: '6000',
+        // Samples (and so alert evaluations) every 10 s of engine time: a sixth of a second here.
+        GT_TIME_SCALE: '60',
+        ...(production || runs.length === 0 ? {} : { GT_NEXT_DIST_DIR: `.next/cluster-leader-test-${name}` }),
+        ...env,
+      },
+    });
+    runs.push(run);
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    for (;;) {
+      const url = /listening on (http:\/\/\S+)/.exec(run.output())?.[1];
+      if (url) return { name, url, run };
+      if (!run.isRunning() || Date.now() > deadline) throw new Error(`node ${name} did not start:\n${run.output().slice(-4000)}`);
+      await sleep(200);
+    }
+  }
+
+  async function api<T>(node: Node, method: 'GET' | 'POST', route: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${node.url}${route}`, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${route} on ${node.name}: ${res.status} ${text}`);
+    return JSON.parse(text) as T;
+  }
+  const command = <T = unknown>(node: Node, name: string, input: unknown) => api<T>(node, 'POST', `/api/commands/${name}`, input);
+  const cluster = (node: Node) => api<ClusterView>(node, 'GET', '/api/cluster');
+
+  async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+    for (;;) {
+      const value = await read().catch(() => null);
+      if (value !== null && done(value)) return value;
+      await sleep(250);
+    }
+  }
+
+  async function upstream(name: string): Promise<string> {
+    const work = path.join(root, 'src', name);
+    await initRepository(work, demoRepositoryFiles());
+    const bare = path.join(root, 'upstreams', `${name}.git`);
+    const cloned = await git(root, ['clone', '-q', '--bare', work, bare]);
+    if (cloned.code !== 0) throw new Error(cloned.stderr);
+    return bare;
+  }
+
+  const owned = (view: ClusterView, node: string) =>
+    (view.nodes.find((n) => n.name === node)?.rigs ?? []).map((l) => l.rig).sort();
+
+  it('evaluates and posts alerts once, on the leader, places rigs by polecats, and fails the duties over with a node-down alert', async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'gt-cluster-leader-'));
+    const hook = await webhookReceiver();
+    const env = { GT_ALERT_WEBHOOK_URL: hook.url };
+    const a = await startNode('node-a', env);
+    await until(
+      () => cluster(a),
+      (v) => v.leader.node === 'node-a' && v.leader.self,
+    );
+    const b = await startNode('node-b', env);
+    const both = await until(
+      () => cluster(b),
+      (v) => v.nodes.filter((n) => n.alive).length === 2,
+    );
+    expect(both.leader).toEqual({ node: 'node-a', epoch: 1, self: false });
+
+    // Placement: alpha (2 polecats) lands on a, the only node with any; then beta, asked of
+    // a, goes to b (0 polecats) and gamma, asked of b, to a (2 against b's 3).
+    const added = (node: Node, name: string, polecats: number) =>
+      upstream(name).then((url) => command<{ name: string; node: string }>(node, 'rig.add', { name, url, polecats }));
+    expect((await added(a, 'alpha', 2)).node).toBe('node-a');
+    await until(
+      () => cluster(a),
+      (v) => owned(v, 'node-b').length === 0 && owned(v, 'node-a').includes('alpha'),
+    );
+    expect((await added(a, 'beta', 3)).node).toBe('node-b');
+    await until(
+      () => cluster(b),
+      (v) => v.attached.includes('beta'),
+    );
+    expect((await added(b, 'gamma', 1)).node).toBe('node-a');
+    const placed = await until(
+      () => cluster(a),
+      (v) => v.attached.includes('gamma') && owned(v, 'node-b').includes('beta'),
+    );
+    expect(owned(placed, 'node-a')).toEqual(['alpha', 'gamma']);
+    expect(owned(placed, 'node-b')).toEqual(['beta']);
+    // /metrics: each node its own rigs, labelled with its name; the town's series from the leader only.
+    const metricsOf = (n: Node) =>
+      fetch(`${n.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } }).then((r) => r.text());
+    const settled = async (n: Node, want: RegExp) => {
+      let text = '';
+      for (let i = 0; i < 120 && !want.test(text); i++) {
+        text = await metricsOf(n).catch(() => '');
+        if (!want.test(text)) await sleep(250);
+      }
+      return text;
+    };
+    const onB = await settled(b, /^gt_polecats\{rig="beta",node="node-b"\} 3$/m);
+    expect(onB).toMatch(/^gt_polecats\{rig="beta",node="node-b"\} 3$/m);
+    expect(onB).not.toContain('rig="alpha"');
+    // Town-wide series (no rig label) only from the leader: b serves none, a the whole town's.
+    expect(onB).not.toMatch(/^gt_nodes_down /m);
+    expect(await settled(a, /^gt_nodes_down 0$/m)).toMatch(/^gt_nodes_down 0$/m);
+    // --node overrides, and a node that does not exist is refused before anything is cloned.
+    await expect(command(a, 'rig.add', { name: 'delta', url: await upstream('delta'), node: 'node-z' })).rejects.toThrow(/404/);
+    expect(existsSync(path.join(root, 'node-a', 'rigs', 'delta'))).toBe(false);
+
+    // A town rule only the whole town meets: 6 polecats, of which node-a runs 3.
+    await command(a, 'alert.rule.create', {
+      id: 'town-crowded',
+      name: 'Town crowded',
+      severity: 'warning',
+      scope: 'town',
+      conditions: [{ metric: 'polecats', op: '>=', threshold: 6 }],
+      forMs: 0,
+    });
+    const firing = (rule: string) => hook.received.filter((p) => p.alert.ruleId === rule && p.status === 'firing');
+    await until(
+      async () => firing('town-crowded'),
+      (f) => f.length > 0,
+    );
+    await sleep(3_000); // many evaluations on the leader (6 a second), and as many chances to post twice
+    expect(firing('town-crowded')).toHaveLength(1);
+    expect(firing('town-crowded')[0].url).toBe(`${a.url}/alerts`); // posted by the leader
+    const stored = await api<AlertView[]>(b, 'GET', '/api/alerts?rule=town-crowded');
+    expect(stored.map((x) => x.state)).toEqual(['firing']); // one record, not one per node
+
+    // The leader dies: b takes the leader lease (epoch 2) and a's rigs.
+    a.run.crash();
+    await a.run.exited;
+    const after = await until(
+      () => cluster(b),
+      (v) => v.leader.node === 'node-b' && owned(v, 'node-b').length === 3,
+    );
+    expect(after.leader).toEqual({ node: 'node-b', epoch: 2, self: true });
+
+    // The node-down alert, raised by b, names a and its rigs; it clears once they are owned.
+    const nodeDown = (status: 'firing' | 'resolved') =>
+      hook.received.filter((p) => p.alert.ruleId === 'node-down' && p.status === status);
+    await until(
+      async () => nodeDown('resolved'),
+      (r) => r.length > 0,
+    );
+    expect(nodeDown('firing')).toHaveLength(1);
+    expect(nodeDown('firing')[0].url).toBe(`${b.url}/alerts`);
+    expect(nodeDown('firing')[0].alert.summary).toContain('node node-a is down; its rigs: alpha → ');
+    expect(nodeDown('resolved')[0].alert.summary).toContain('alpha → node-b, gamma → node-b');
+    const history = await api<AlertView[]>(b, 'GET', '/api/alerts?rule=node-down');
+    expect(history.map((x) => x.state)).toEqual(['resolved']);
+
+    // The alert b inherited is still firing, still one record, and was not posted again.
+    expect((await api<AlertView[]>(b, 'GET', '/api/alerts?rule=town-crowded')).map((x) => x.state)).toEqual(['firing']);
+    expect(firing('town-crowded')).toHaveLength(1);
+  });
+});
