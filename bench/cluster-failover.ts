@@ -69,7 +69,7 @@ export async function printClusterBench(): Promise<void> {
       for (let r = 0; r < rigsPerNode; r++) {
         const rig = `${node.name.slice(-1)}${r}`;
         upstreams.set(rig, await cluster.upstream(rig));
-        await cluster.command(node, 'rig.add', { name: rig, url: upstreams.get(rig), polecats: perRig });
+        await cluster.command(node, 'rig.add', { name: rig, url: upstreams.get(rig), polecats: perRig, node: node.name });
         // Enough work to keep every polecat busy through the measurement and the failover.
         for (let i = 0; i < perRig * 4; i++) {
           const area = ['core/', 'ui/', 'tests/'][i % 3];

@@ -142,7 +142,7 @@ describe('a town on three nodes sharing PostgreSQL and Redis', { timeout: 900_00
     const beads = new Map<string, string[]>();
     for (const [node, rig] of placement) {
       upstreams.set(rig, await cluster.upstream(rig));
-      await cluster.command(node, 'rig.add', { name: rig, url: upstreams.get(rig), polecats: 2 });
+      await cluster.command(node, 'rig.add', { name: rig, url: upstreams.get(rig), polecats: 2, node: node.name });
     }
     const before = await until(
       () => cluster.cluster(b),
@@ -248,7 +248,7 @@ describe('a town on three nodes sharing PostgreSQL and Redis', { timeout: 900_00
     // b's lease lasts a minute, so its claim stays live after b is killed below.
     const b = await cluster.start('node-b', { GT_LEASE_TTL_MS: '60000' });
     const origin = await cluster.upstream('fenced');
-    await cluster.command(a, 'rig.add', { name: 'fenced', url: origin, polecats: 2 });
+    await cluster.command(a, 'rig.add', { name: 'fenced', url: origin, polecats: 2, node: a.name });
     for (let i = 0; i < 4; i++) {
       await cluster.command(a, 'bead.create', {
         rig: 'fenced',

@@ -223,7 +223,18 @@ export function refusalProblem(res: RawResponse, allow: readonly number[] = []):
 // ------------------------------------------------------------------ state
 
 /** Keys whose values move with the wall clock (or the disk) while nothing changes. */
-const VOLATILE = new Set(['now', 'diskBytes', 'lastHeartbeatAt', 'lastProgressAt', 'lastPatrolAt', 'uptimeMs', 'timeShare']);
+const VOLATILE = new Set([
+  'now',
+  'diskBytes',
+  'lastHeartbeatAt',
+  'lastProgressAt',
+  'lastPatrolAt',
+  'uptimeMs',
+  'timeShare',
+  // How long the Refinery's rate window has been observed: grows until it is the window.
+  'observedMs',
+  'observed_ms',
+]);
 
 function stable(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(stable);
