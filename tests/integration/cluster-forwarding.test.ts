@@ -6,7 +6,6 @@
  * the secret is refused; with node-a killed (SIGKILL) node-b answers 503 naming node-a
  * until it claims the rig, and then answers itself; and every node lists every rig of the town.
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,22 +15,11 @@ import type { ClusterView, TownRigsView } from '../../contracts/cluster';
 import type { RigDetail } from '../../contracts/realtime';
 import type { StatusView } from '../../contracts/town';
 import { forwardingHeaders } from '../../server/cluster/forwarded-identity';
-import { initRepository } from '../../server/git/cli-git';
-import { demoRepositoryFiles } from '../../server/git/demo-repo';
-import { git, ROOT, sleep, startServerProcess, type ServerRun } from '../support/crash-server';
+import { ClusterNodes, until, type ClusterNode as Node } from '../support/cluster-nodes';
 
 const OPERATOR = 'forwarding-test-operator-token';
 const VIEWER = 'forwarding-test-viewer-token';
 const SECRET = 'forwarding-test-cluster-secret';
-const START_TIMEOUT_MS = 180_000;
-const production = existsSync(path.join(ROOT, '.next', 'BUILD_ID'));
-
-interface Node {
-  name: string;
-  url: string;
-  run: ServerRun;
-}
-
 interface Answer<T = unknown> {
   status: number;
   body: T;
@@ -40,42 +28,24 @@ interface Answer<T = unknown> {
 
 describe('requests about a rig another node runs', { timeout: 600_000 }, () => {
   let root: string;
-  const runs: ServerRun[] = [];
+  let nodes: ClusterNodes | null = null;
   afterEach(async () => {
-    for (const run of runs.splice(0)) {
-      run.crash();
-      await run.exited;
-    }
+    await nodes?.killAll();
+    nodes = null;
     if (root) await rm(root, { recursive: true, force: true });
   });
 
-  async function startNode(name: string): Promise<Node> {
-    const run = startServerProcess({
-      index: runs.length,
-      dataDir: path.join(root, name),
-      logFile: path.join(root, `${name}.log`),
-      env: {
-        GT_DEMO: '0',
-        GT_CLUSTER: '1',
-        GT_NODE: name,
-        GT_DATABASE_FILE: path.join(root, 'shared.db'),
-        GT_OPERATOR_TOKEN: OPERATOR,
-        GT_VIEWER_TOKEN: VIEWER,
-        GT_CLUSTER_SECRET: SECRET,
-        GT_HEARTBEAT_MS: '500',
-        // Generous: a page compiling in `next dev` stalls a node's event loop for seconds.
-        GT_LEASE_TTL_MS: '6000',
-        ...(production || runs.length === 0 ? {} : { GT_NEXT_DIST_DIR: `.next/forwarding-test-${name}` }),
-      },
+  /** A node on the shared SQLite file, with the viewer token and the cluster secret. */
+  function startNode(name: string): Promise<Node> {
+    nodes ??= new ClusterNodes(root, OPERATOR, {
+      GT_DATABASE_FILE: path.join(root, 'shared.db'),
+      GT_VIEWER_TOKEN: VIEWER,
+      GT_CLUSTER_SECRET: SECRET,
+      GT_HEARTBEAT_MS: '500',
+      // Generous: a page compiling in `next dev` stalls a node's event loop for seconds.
+      GT_LEASE_TTL_MS: '6000',
     });
-    runs.push(run);
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    for (;;) {
-      const url = /listening on (http:\/\/\S+)/.exec(run.output())?.[1];
-      if (url) return { name, url, run };
-      if (!run.isRunning() || Date.now() > deadline) throw new Error(`node ${name} did not start:\n${run.output().slice(-4000)}`);
-      await sleep(200);
-    }
+    return nodes.start(name);
   }
 
   async function call<T>(
@@ -106,22 +76,7 @@ describe('requests about a rig another node runs', { timeout: 600_000 }, () => {
     return answer.body;
   }
 
-  async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-    for (;;) {
-      const value = await read().catch(() => null);
-      if (value !== null && done(value)) return value;
-      await sleep(250);
-    }
-  }
-
-  async function upstream(name: string): Promise<string> {
-    const work = path.join(root, 'src', name);
-    await initRepository(work, demoRepositoryFiles());
-    const bare = path.join(root, 'upstreams', `${name}.git`);
-    const cloned = await git(root, ['clone', '-q', '--bare', work, bare]);
-    if (cloned.code !== 0) throw new Error(cloned.stderr);
-    return bare;
-  }
+  const upstream = (name: string) => nodes!.upstream(name);
 
   /**
    * A rig's detail without what moves with the moment it was taken (the two nodes answer at

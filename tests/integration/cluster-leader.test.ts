@@ -16,30 +16,19 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AlertView } from '../../contracts/alerts';
 import type { ClusterView } from '../../contracts/cluster';
-import { initRepository } from '../../server/git/cli-git';
-import { demoRepositoryFiles } from '../../server/git/demo-repo';
 import type { WebhookPayload } from '../../server/alerts/webhook';
-import { git, ROOT, sleep, startServerProcess, type ServerRun } from '../support/crash-server';
+import { ClusterNodes, until, type ClusterNode } from '../support/cluster-nodes';
+import { sleep } from '../support/crash-server';
 
 const TOKEN = 'cluster-leader-test-operator-token';
-const START_TIMEOUT_MS = 180_000;
-const production = existsSync(path.join(ROOT, '.next', 'BUILD_ID'));
-
-interface Node {
-  name: string;
-  url: string;
-  run: ServerRun;
-}
 
 describe('the town-wide duties on the leader of two nodes', { timeout: 600_000 }, () => {
   let root: string;
   let receiver: Server | null = null;
-  const runs: ServerRun[] = [];
+  let nodes: ClusterNodes | null = null;
   afterEach(async () => {
-    for (const run of runs.splice(0)) {
-      run.crash();
-      await run.exited;
-    }
+    await nodes?.killAll();
+    nodes = null;
     await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
     if (root) await rm(root, { recursive: true, force: true });
   });
@@ -60,70 +49,25 @@ describe('the town-wide duties on the leader of two nodes', { timeout: 600_000 }
     return { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, received };
   }
 
-  async function startNode(name: string, env: Record<string, string>): Promise<Node> {
-    const run = startServerProcess({
-      index: runs.length,
-      dataDir: path.join(root, name),
-      logFile: path.join(root, `${name}.log`),
-      env: {
-        GT_DEMO: '0',
-        GT_CLUSTER: '1',
-        GT_NODE: name,
-        GT_DATABASE_FILE: path.join(root, 'shared.db'),
-        GT_OPERATOR_TOKEN: TOKEN,
-        GT_HEARTBEAT_MS: '500',
-        GT_LEASE_TTL_MS: '6000',
-        // Samples (and so alert evaluations) every 10 s of engine time: a sixth of a second here.
-        GT_TIME_SCALE: '60',
-        ...(production || runs.length === 0 ? {} : { GT_NEXT_DIST_DIR: `.next/cluster-leader-test-${name}` }),
-        ...env,
-      },
-    });
-    runs.push(run);
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    for (;;) {
-      const url = /listening on (http:\/\/\S+)/.exec(run.output())?.[1];
-      if (url) return { name, url, run };
-      if (!run.isRunning() || Date.now() > deadline) throw new Error(`node ${name} did not start:\n${run.output().slice(-4000)}`);
-      await sleep(200);
-    }
-  }
+  /** Two nodes on one SQLite file, heartbeats every 500 ms; samples every 10 s of engine time (1/6 s here). */
+  const startNode = (name: string, env: Record<string, string>): Promise<ClusterNode> => nodes!.start(name, env);
+  const api = <T>(node: ClusterNode, method: 'GET' | 'POST', route: string) => nodes!.api<T>(node, method, route);
+  const command = <T = unknown>(node: ClusterNode, name: string, input: unknown) => nodes!.command<T>(node, name, input);
+  const cluster = (node: ClusterNode) => nodes!.cluster(node);
+  const upstream = (name: string) => nodes!.upstream(name);
 
-  async function api<T>(node: Node, method: 'GET' | 'POST', route: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${node.url}${route}`, {
-      method,
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${route} on ${node.name}: ${res.status} ${text}`);
-    return JSON.parse(text) as T;
-  }
-  const command = <T = unknown>(node: Node, name: string, input: unknown) => api<T>(node, 'POST', `/api/commands/${name}`, input);
-  const cluster = (node: Node) => api<ClusterView>(node, 'GET', '/api/cluster');
-
-  async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-    for (;;) {
-      const value = await read().catch(() => null);
-      if (value !== null && done(value)) return value;
-      await sleep(250);
-    }
-  }
-
-  async function upstream(name: string): Promise<string> {
-    const work = path.join(root, 'src', name);
-    await initRepository(work, demoRepositoryFiles());
-    const bare = path.join(root, 'upstreams', `${name}.git`);
-    const cloned = await git(root, ['clone', '-q', '--bare', work, bare]);
-    if (cloned.code !== 0) throw new Error(cloned.stderr);
-    return bare;
-  }
-
+  /** The rigs `node` holds in `view`, without epochs, sorted. */
   const owned = (view: ClusterView, node: string) =>
     (view.nodes.find((n) => n.name === node)?.rigs ?? []).map((l) => l.rig).sort();
 
   it('evaluates and posts alerts once, on the leader, places rigs by polecats, and fails the duties over with a node-down alert', async () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'gt-cluster-leader-'));
+    nodes = new ClusterNodes(root, TOKEN, {
+      GT_DATABASE_FILE: path.join(root, 'shared.db'),
+      GT_HEARTBEAT_MS: '500',
+      GT_LEASE_TTL_MS: '6000',
+      GT_TIME_SCALE: '60',
+    });
     const hook = await webhookReceiver();
     const env = { GT_ALERT_WEBHOOK_URL: hook.url };
     const a = await startNode('node-a', env);
@@ -140,7 +84,7 @@ describe('the town-wide duties on the leader of two nodes', { timeout: 600_000 }
 
     // Placement: alpha (2 polecats) lands on a, the only node with any; then beta, asked of
     // a, goes to b (0 polecats) and gamma, asked of b, to a (2 against b's 3).
-    const added = (node: Node, name: string, polecats: number) =>
+    const added = (node: ClusterNode, name: string, polecats: number) =>
       upstream(name).then((url) => command<{ name: string; node: string }>(node, 'rig.add', { name, url, polecats }));
     expect((await added(a, 'alpha', 2)).node).toBe('node-a');
     await until(
@@ -160,9 +104,9 @@ describe('the town-wide duties on the leader of two nodes', { timeout: 600_000 }
     expect(owned(placed, 'node-a')).toEqual(['alpha', 'gamma']);
     expect(owned(placed, 'node-b')).toEqual(['beta']);
     // /metrics: each node its own rigs, labelled with its name; the town's series from the leader only.
-    const metricsOf = (n: Node) =>
+    const metricsOf = (n: ClusterNode) =>
       fetch(`${n.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } }).then((r) => r.text());
-    const settled = async (n: Node, want: RegExp) => {
+    const settled = async (n: ClusterNode, want: RegExp) => {
       let text = '';
       for (let i = 0; i < 120 && !want.test(text); i++) {
         text = await metricsOf(n).catch(() => '');
