@@ -12,105 +12,37 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ClusterView } from '../../contracts/cluster';
 import type { TownOverview } from '../../contracts/town';
-import { initRepository } from '../../server/git/cli-git';
-import { demoRepositoryFiles } from '../../server/git/demo-repo';
-import { git, ROOT, sleep, startServerProcess, type ServerRun } from '../support/crash-server';
+import { ClusterNodes, owned, until, type ClusterNode as Node } from '../support/cluster-nodes';
+import { git } from '../support/crash-server';
 
 const TOKEN = 'cluster-test-operator-token';
-const START_TIMEOUT_MS = 180_000;
-const production = existsSync(path.join(ROOT, '.next', 'BUILD_ID'));
-
-interface Node {
-  name: string;
-  url: string;
-  run: ServerRun;
-}
 
 describe('a town on two nodes sharing one database', { timeout: 600_000 }, () => {
   let root: string;
-  const runs: ServerRun[] = [];
+  let nodes: ClusterNodes | null = null;
   afterEach(async () => {
-    for (const run of runs.splice(0)) {
-      try {
-        process.kill(-run.pid, 'SIGCONT'); // a paused one must be able to die
-      } catch {
-        // gone
-      }
-      run.crash();
-      await run.exited;
-    }
+    await nodes?.killAll(); // a paused one is woken first, so it can die
+    nodes = null;
     if (root) await rm(root, { recursive: true, force: true });
   });
 
   /** Starts a node on `<root>/<name>` with the shared database file; resolves once it listens. */
-  async function startNode(name: string, env: Record<string, string> = {}): Promise<Node> {
-    const dataDir = path.join(root, name);
-    const run = startServerProcess({
-      index: runs.length,
-      dataDir,
-      logFile: path.join(root, `${name}.log`),
-      env: {
-        GT_DEMO: '0',
-        GT_CLUSTER: '1',
-        GT_NODE: name,
-        GT_DATABASE_FILE: path.join(root, 'shared.db'),
-        GT_OPERATOR_TOKEN: TOKEN,
-        GT_HEARTBEAT_MS: '500',
-        // Generous for a loaded machine: a page compiling in `next dev` stalls a node's
-        // event loop for seconds, and a stall past the TTL loses its leases (as it should).
-        GT_LEASE_TTL_MS: '6000',
-        // `next dev` locks its directory: a second server in this checkout builds in its own.
-        ...(production || runs.length === 0 ? {} : { GT_NEXT_DIST_DIR: `.next/cluster-test-${name}` }),
-        ...env,
-      },
+  function startNode(name: string, env: Record<string, string> = {}): Promise<Node> {
+    nodes ??= new ClusterNodes(root, TOKEN, {
+      GT_DATABASE_FILE: path.join(root, 'shared.db'),
+      GT_HEARTBEAT_MS: '500',
+      // Generous for a loaded machine: a page compiling in `next dev` stalls a node's
+      // event loop for seconds, and a stall past the TTL loses its leases (as it should).
+      GT_LEASE_TTL_MS: '6000',
     });
-    runs.push(run);
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    for (;;) {
-      const url = /listening on (http:\/\/\S+)/.exec(run.output())?.[1];
-      if (url) return { name, url, run };
-      if (!run.isRunning() || Date.now() > deadline) throw new Error(`node ${name} did not start:\n${run.output().slice(-4000)}`);
-      await sleep(200);
-    }
+    return nodes.start(name, env);
   }
 
-  async function api<T>(node: Node, method: 'GET' | 'POST', route: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${node.url}${route}`, {
-      method,
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${route} on ${node.name}: ${res.status} ${text}`);
-    return JSON.parse(text) as T;
-  }
-
-  const command = (node: Node, name: string, input: unknown) => api(node, 'POST', `/api/commands/${name}`, input);
-  const cluster = (node: Node) => api<ClusterView>(node, 'GET', '/api/cluster');
-
-  /** Polls `read` until `done` holds of its answer (the test's own timeout bounds it). */
-  async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-    for (;;) {
-      const value = await read().catch(() => null);
-      if (value !== null && done(value)) return value;
-      await sleep(250);
-    }
-  }
-
-  /** A bare upstream holding the demo repository (the scripted agent edits its region files). */
-  async function upstream(name: string): Promise<string> {
-    const work = path.join(root, 'src', name);
-    await initRepository(work, demoRepositoryFiles());
-    const bare = path.join(root, 'upstreams', `${name}.git`);
-    const cloned = await git(root, ['clone', '-q', '--bare', work, bare]);
-    if (cloned.code !== 0) throw new Error(cloned.stderr);
-    return bare;
-  }
-
-  const owned = (view: ClusterView, node: string) =>
-    (view.nodes.find((n) => n.name === node)?.rigs ?? []).map((l) => `${l.rig}@${l.epoch}`).sort();
+  const api = <T>(node: Node, method: 'GET' | 'POST', route: string) => nodes!.api<T>(node, method, route);
+  const command = (node: Node, name: string, input: unknown) => nodes!.command(node, name, input);
+  const cluster = (node: Node) => nodes!.cluster(node);
+  const upstream = (name: string) => nodes!.upstream(name);
 
   it("moves a rig between nodes, and lets the surviving node claim a killed node's rigs once their leases lapse", async () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'gt-cluster-'));
