@@ -297,8 +297,9 @@ class UserSandbox implements Sandbox {
     );
     await chown(gitDir, 0, gid);
     await chmod(gitDir, 0o3775);
-    // The object store is shared once per repository, and one at a time: two agents starting together would otherwise
-    // both run `git config`, and the second finds config.lock taken and fails.
+    // The object store is shared once per repository, and one at a time: two agents
+    // starting together would otherwise both run `git config`, and the second would find
+    // config.lock taken and fail.
     let shared = this.sharedRepos.get(commonDir);
     if (!shared) {
       shared = this.shareObjects(commonDir, gid);
