@@ -266,7 +266,12 @@ describe('a town on three nodes sharing PostgreSQL and Redis', { timeout: 900_00
     process.kill(-a.run.pid, 'SIGSTOP');
     const claimed = await until(
       () => cluster.cluster(b),
-      (v) => owned(v, 'node-b').includes('fenced@2') && v.attached.includes('fenced'),
+      // On a loaded machine a can lose the lease to a stall just before the pause, and b
+      // claim it while a's last heartbeat is still fresh: wait for the pause to show too.
+      (v) =>
+        owned(v, 'node-b').includes('fenced@2') &&
+        v.attached.includes('fenced') &&
+        v.nodes.find((n) => n.name === 'node-a')?.alive === false,
     );
     expect(claimed.nodes.find((n) => n.name === 'node-a')?.alive).toBe(false);
     b.run.crash(); // the database is quiet from here: only a could still write
