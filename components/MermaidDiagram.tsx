@@ -12,6 +12,24 @@ import { MERMAID_MEASURE, measureAsync } from '@/lib/user-timing';
 
 type Mermaid = (typeof import('mermaid'))['default'];
 
+/** The smallest text a diagram is shown with, in CSS px: below it the box scrolls sideways. */
+export const MIN_TEXT_PX = 11;
+/** The size Mermaid draws text at (its default, set in `initialize` so the two agree). */
+const MERMAID_TEXT_PX = 16;
+
+/**
+ * The SVG with a minimum width. Mermaid sizes it to its box (width 100%, at most its own
+ * width), so a wide diagram in a narrow box was scaled down until its text was unreadable
+ * (12 waves at ~3 px, the patrol diagram at ~8 px); at its minimum width its text is
+ * MIN_TEXT_PX and the box scrolls instead.
+ */
+export function withReadableWidth(svg: string): string {
+  return svg.replace(/(<svg[^>]*?style="[^"]*?max-width:\s*)([\d.]+)px;?/, (_m, head: string, width: string) => {
+    const min = Math.ceil((Number(width) * MIN_TEXT_PX) / MERMAID_TEXT_PX);
+    return `${head}${width}px; min-width: ${min}px;`;
+  });
+}
+
 let loading: Promise<Mermaid> | null = null;
 
 /** Mermaid, loaded and set up once; a failed load (the server went away) is tried again next time. */
@@ -21,6 +39,7 @@ function loadMermaid(): Promise<Mermaid> {
       mermaid.initialize({
         startOnLoad: false,
         theme: 'dark',
+        themeVariables: { fontSize: `${MERMAID_TEXT_PX}px` },
         securityLevel: 'strict',
         // A bad diagram is reported beside the last good one, not drawn into the page.
         suppressErrorRendering: true,
@@ -129,7 +148,7 @@ export function MermaidDiagram({ text, label, testId }: { text: string; label: s
           }
         });
         if (mounted.current) {
-          setSvg(next);
+          setSvg(withReadableWidth(next));
           setError(null);
           setRenders((r) => r + 1);
         }

@@ -77,7 +77,8 @@ export function TownOverview({ initial = null }: { initial?: TownOverviewView | 
               <h2 className={PANEL_TITLE}>Rig partitions · town → rigs → Refineries → target branch</h2>
               <MermaidDiagram text={overview.partitionDiagram} label="Rig partition diagram" testId="partition-diagram" />
             </section>
-            <section className={PANEL} aria-label="Patrol tiers">
+            {/* As tall as its diagram, not as the partition diagram beside it (a tall row left it two thirds empty). */}
+            <section className={`${PANEL} self-start`} aria-label="Patrol tiers">
               <h2 className={PANEL_TITLE}>Deacon patrols · {overview.deacon.mode}</h2>
               <MermaidDiagram text={overview.patrolDiagram} label="Tiered patrol diagram" testId="patrol-diagram" />
             </section>

@@ -20,23 +20,54 @@ export function label(text: string): string {
     .trim();
 }
 
+/** Waves drawn on one line; a longer plan wraps into rows of this many. */
+export const WAVES_PER_ROW = 3;
+
+/**
+ * Waves stand closer together than Mermaid's default (50 px between ranks, which across a
+ * row of three waves and their gates is a third of its width): a row is then ~950 px wide,
+ * drawn at 11 px text or more in the convoy page's ~700 px panel.
+ */
+const WAVES_CONFIG = ['---', 'config:', '  flowchart:', '    rankSpacing: 16', '    nodeSpacing: 20', '---'];
+
+/**
+ * The plan, left to right: wave -> "merges land" -> next wave. Past WAVES_PER_ROW waves one
+ * strip would be drawn too small to read (12 waves of 2 were ~5 px boxes), so the plan
+ * wraps: rows of WAVES_PER_ROW waves, top to bottom, each row a subgraph laid out left to
+ * right and linked to the next row. Edges run between the rows themselves, not from a wave
+ * to the next row's first wave: Mermaid drops a subgraph's own direction once one of its
+ * nodes links outside it.
+ */
 export function waveDiagram(waves: WaveView[]): string {
-  const lines = ['flowchart LR'];
+  const wrap = waves.length > WAVES_PER_ROW;
+  const lines = [...WAVES_CONFIG, wrap ? 'flowchart TB' : 'flowchart LR'];
   if (waves.length === 0) {
     lines.push('  none["not dispatched yet"]:::held');
   }
-  waves.forEach((w, i) => {
-    const id = `W${w.index}`;
-    const rate = w.conflictRate === null ? '' : ` · ${label(`${Math.round(w.conflictRate * 100)}% conflicts`)}`;
-    lines.push(
-      `  ${id}["Wave ${w.index}: ${w.beads} beads<br/>${w.state} ${w.done}/${w.beads}${rate}"]:::${STATE_CLASS[w.state]}`,
-    );
-    if (i < waves.length - 1) {
-      const merged = `M${w.index}`;
-      lines.push(`  ${merged}(["merges land"]):::${w.state === 'landed' ? 'landed' : 'pending'}`);
-      lines.push(`  ${id} --> ${merged} --> W${waves[i + 1].index}`);
+  const node = (w: WaveView) => {
+    const rate =
+      w.conflictRate === null ? '' : `${wrap ? '<br/>' : ' · '}${label(`${Math.round(w.conflictRate * 100)}% conflicts`)}`;
+    return `W${w.index}["Wave ${w.index}: ${w.beads} beads<br/>${w.state} ${w.done}/${w.beads}${rate}"]:::${STATE_CLASS[w.state]}`;
+  };
+  const gate = (w: WaveView) => `M${w.index}(["merges land"]):::${w.state === 'landed' ? 'landed' : 'pending'}`;
+  const indent = wrap ? '    ' : '  ';
+  for (let start = 0; start < waves.length; start += wrap ? WAVES_PER_ROW : waves.length) {
+    const row = waves.slice(start, wrap ? start + WAVES_PER_ROW : waves.length);
+    const first = row[0].index;
+    const last = row[row.length - 1].index;
+    if (wrap)
+      lines.push(`  subgraph ROW${first}["${first === last ? `Wave ${first}` : `Waves ${first}-${last}`}"]`, '    direction LR');
+    row.forEach((w, i) => {
+      lines.push(`${indent}${node(w)}`);
+      const next = row[i + 1];
+      if (next) lines.push(`${indent}${gate(w)}`, `${indent}W${w.index} --> M${w.index} --> W${next.index}`);
+    });
+    if (wrap) {
+      lines.push('  end', `  style ROW${first} fill:transparent,stroke:#64748b,color:#64748b`);
+      // The gate between a row's last wave and the next row's first is this edge.
+      if (start > 0) lines.push(`  ROW${waves[start - WAVES_PER_ROW].index} -->|"merges land"| ROW${first}`);
     }
-  });
+  }
   lines.push(
     '  classDef landed fill:#065f46,stroke:#34d399,color:#ecfdf5',
     '  classDef active fill:#0c4a6e,stroke:#38bdf8,color:#f0f9ff',
@@ -199,9 +230,15 @@ export interface PatrolLoop {
 
 const seconds = (ms: number) => (ms >= 60_000 ? `${Math.round(ms / 6_000) / 10} min` : `${Math.round(ms / 100) / 10} s`);
 
+/** Rig names drawn in a patrol loop's box, two a line; the rest are counted. */
+const PATROL_RIGS_SHOWN = 6;
+
 /**
  * The Deacon's patrols as the seed draws its tiered strategy: Deacon -> each loop (its
  * cadence and last cycle) -> the rigs it covers. A sequential Deacon is one loop over all.
+ * The diagram shares a row with the partition diagram, a third of the page: the cadence is
+ * written in the loop's box rather than on its edge (an edge label as wide as the box made
+ * the drawing ~650 px, scaled to ~9 px text), and rig names go two a line.
  */
 export function patrolDiagram(mode: 'tiered' | 'sequential', loops: PatrolLoop[]): string {
   const lines = ['flowchart LR', `  D["Deacon<br/>${mode}"]:::town`];
@@ -210,14 +247,14 @@ export function patrolDiagram(mode: 'tiered' | 'sequential', loops: PatrolLoop[]
   for (const loop of loops) {
     const cadence = loop.intervalMs === null ? 'continuous' : `every ${seconds(loop.intervalMs)}`;
     const last = loop.lastCycleMs === null ? '' : ` · last ${seconds(loop.lastCycleMs)}`;
-    const shown = loop.rigs.slice(0, 6).map(label);
-    const more = loop.rigs.length > 6 ? `<br/>+${loop.rigs.length - 6} more` : '';
-    // Three rig names a line: the diagram shares a row with the partition diagram.
-    const rows = [0, 3].map((i) => shown.slice(i, i + 3).join(', ')).filter((row) => row.length > 0);
-    const rigs = loop.rigs.length === 0 ? 'no rigs' : rows.join('<br/>') + more;
+    const shown = loop.rigs.slice(0, PATROL_RIGS_SHOWN).map(label);
+    const rows = [];
+    for (let i = 0; i < shown.length; i += 2) rows.push(shown.slice(i, i + 2).join(', '));
+    if (loop.rigs.length > PATROL_RIGS_SHOWN) rows.push(`+${loop.rigs.length - PATROL_RIGS_SHOWN} more`);
+    const rigs = loop.rigs.length === 0 ? 'no rigs' : rows.join('<br/>');
     lines.push(
-      `  L_${loop.name}["${LABEL[loop.name]}: ${loop.rigs.length} rig${loop.rigs.length === 1 ? '' : 's'}<br/>${rigs}"]:::${CLASS[loop.name]}`,
-      `  D -->|"${cadence}${last}"| L_${loop.name}`,
+      `  L_${loop.name}["${LABEL[loop.name]}: ${loop.rigs.length} rig${loop.rigs.length === 1 ? '' : 's'}<br/>${cadence}${last}<br/>${rigs}"]:::${CLASS[loop.name]}`,
+      `  D --> L_${loop.name}`,
     );
   }
   lines.push(

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../server/engine/clock';
 import { EventBus } from '../../server/engine/events';
 import { TimeLedger } from '../../server/fleet/time-ledger';
-import { partitionDiagram, patrolDiagram } from '../../server/queries/diagrams';
+import type { WaveView } from '../../contracts/convoys';
+import { partitionDiagram, patrolDiagram, waveDiagram, WAVES_PER_ROW } from '../../server/queries/diagrams';
 import { scaleTier, type ScaleInput } from '../../server/queries/scale-tier';
 
 const base: ScaleInput = {
@@ -136,18 +137,62 @@ describe('diagrams', () => {
     expect(hostile.match(/^---$/gm)).toHaveLength(2);
   });
 
-  it('draws the tiered patrol with each tier’s cadence and rigs', () => {
+  it('draws the tiered patrol with each tier’s cadence and rigs in its box, rig names two a line', () => {
     const text = patrolDiagram('tiered', [
       { name: 'hot', intervalMs: 30_000, lastCycleMs: 10_000, rigs: ['a', 'b'] },
       { name: 'cold', intervalMs: 600_000, lastCycleMs: null, rigs: [] },
     ]);
-    expect(text).toContain('L_hot["Hot: 2 rigs<br/>a, b"]:::hot');
-    expect(text).toContain('D -->|"every 30 s · last 10 s"| L_hot');
-    expect(text).toContain('L_cold["Cold: 0 rigs<br/>no rigs"]');
-    expect(text).toContain('every 10 min');
+    expect(text).toContain('L_hot["Hot: 2 rigs<br/>every 30 s · last 10 s<br/>a, b"]:::hot');
+    // No edge label: one as wide as a box made the drawing too wide for its third of the page.
+    expect(text).toContain('  D --> L_hot\n');
+    expect(text).not.toContain('-->|');
+    expect(text).toContain('L_cold["Cold: 0 rigs<br/>every 10 min<br/>no rigs"]');
     const many = patrolDiagram('tiered', [
       { name: 'hot', intervalMs: 30_000, lastCycleMs: null, rigs: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'] },
     ]);
-    expect(many).toContain('L_hot["Hot: 8 rigs<br/>a, b, c<br/>d, e, f<br/>+2 more"]:::hot');
+    expect(many).toContain('L_hot["Hot: 8 rigs<br/>every 30 s<br/>a, b<br/>c, d<br/>e, f<br/>+2 more"]:::hot');
+  });
+
+  const wave = (index: number, state: WaveView['state'] = 'held'): WaveView => ({
+    index,
+    state,
+    beads: 2,
+    done: state === 'landed' ? 2 : 0,
+    dispatchedAt: null,
+    landedAt: null,
+    merged: 0,
+    conflicts: 0,
+    rejections: 0,
+    conflictRate: null,
+  });
+
+  it('draws a short wave plan on one line: wave -> merges land -> wave', () => {
+    const text = waveDiagram([wave(1, 'landed'), wave(2, 'dispatched'), wave(3)]);
+    expect(text).toContain('\nflowchart LR\n');
+    expect(text).not.toContain('subgraph');
+    expect(text).toContain('  W1 --> M1 --> W2\n');
+    expect(text).toContain('  W2 --> M2 --> W3\n');
+    expect(text).toContain('M1(["merges land"]):::landed');
+    expect(text).not.toContain('M3');
+  });
+
+  it(`wraps a long wave plan into rows of ${WAVES_PER_ROW}, top to bottom, each row linked to the next by its gate`, () => {
+    const text = waveDiagram(Array.from({ length: 12 }, (_, i) => wave(i + 1, i === 0 ? 'dispatched' : 'held')));
+    expect(text).toContain('\nflowchart TB\n');
+    const rows = [...text.matchAll(/subgraph (ROW\d+)\["([^"]+)"\]\n {4}direction LR/g)].map((m) => [m[1], m[2]]);
+    expect(rows).toEqual([
+      ['ROW1', 'Waves 1-3'],
+      ['ROW4', 'Waves 4-6'],
+      ['ROW7', 'Waves 7-9'],
+      ['ROW10', 'Waves 10-12'],
+    ]);
+    expect(text).toContain('    W4 --> M4 --> W5\n');
+    // Rows link to rows (a wave linked out of its row would undo the row's direction).
+    expect(text).not.toMatch(/W3 --> M3|M3 --> W4/);
+    expect(text).toContain('  ROW1 -->|"merges land"| ROW4\n');
+    expect(text).toContain('  ROW7 -->|"merges land"| ROW10\n');
+    expect(text.match(/\bW\d+\["Wave \d/g)).toHaveLength(12);
+    // A row of one wave is titled as one.
+    expect(waveDiagram(Array.from({ length: 4 }, (_, i) => wave(i + 1)))).toContain('subgraph ROW4["Wave 4"]');
   });
 });
