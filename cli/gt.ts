@@ -640,7 +640,7 @@ withJson(
     .description('silence an alert for a while, with a reason')
     .argument('<id>')
     .requiredOption('--reason <text>', 'why (recorded with your name)')
-    .option('--minutes <n>', 'how long (default 60)', minutes, 60),
+    .option('--minutes <n>', 'how long, in real minutes whatever the time scale (default 60)', minutes, 60),
 ).action(async (id: string, opts: { reason: string; minutes: number; json?: boolean }) => {
   const silence = await command<{ id: string; endsAt: number }>('alert.silence', {
     alertId: id,
@@ -648,7 +648,7 @@ withJson(
     durationMs: opts.minutes * 60_000,
   });
   if (opts.json) return json(silence);
-  console.log(`${id}: silenced for ${opts.minutes} min (${silence.id})`);
+  console.log(`${id}: silenced for ${opts.minutes} min of real time (${silence.id})`);
 });
 
 const escalations = program.command('escalations').description('escalations');

@@ -12,7 +12,7 @@
  * a still-firing alert through at the next evaluation.
  */
 import { randomBytes } from 'node:crypto';
-import type { Clock, Repeating } from '../engine/clock';
+import { engineMsOf, type Clock, type Repeating } from '../engine/clock';
 import { silentLogger, type Logger } from '../engine/context';
 import { conflict, invalid, notFound } from '../engine/errors';
 import type { MetricSnapshot, MetricValues } from '../../contracts/metrics';
@@ -425,7 +425,8 @@ export class AlertManager {
       createdBy: by,
       createdAt: now,
       startsAt: now,
-      endsAt: now + input.durationMs,
+      // A person's duration is real time, whatever the engine's time scale (issue 21).
+      endsAt: now + engineMsOf(this.clock, input.durationMs),
       expiredBy: null,
     };
     this.silences.set(silence.id, silence);

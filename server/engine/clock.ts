@@ -29,6 +29,15 @@ export interface Repeating {
   stop(): void;
 }
 
+/**
+ * How long `realMs` of a person's time lasts on this clock: a "1 h" silence entered at
+ * x20 is 20 h of engine time, so it ends after a real hour. A virtual clock has no real
+ * time: counted 1:1.
+ */
+export function engineMsOf(clock: Pick<Clock, 'scale'>, realMs: number): number {
+  return Number.isFinite(clock.scale) && clock.scale > 0 ? realMs * clock.scale : realMs;
+}
+
 /** `Clock.every` for any clock, on its one-shot timers. */
 function repeatOn(clock: Clock, intervalMs: number, fn: () => void): Repeating {
   let timer: TimerHandle | null = null;
