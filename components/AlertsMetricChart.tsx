@@ -7,13 +7,16 @@
 import { useState } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { type RangeResult, METRICS, type MetricName } from '@/contracts/metrics';
+import { engineClockLabel } from '@/lib/format';
+import { clockAxisProps } from './clock-axis';
 import { PANEL, PANEL_TITLE, useFetched } from './AlertsShared';
 
 const RANGES = ['1h', '6h', '24h', '7d', '30d'];
 const INPUT =
   'rounded border border-slate-300 bg-white px-2 py-1 text-sm text-slate-900 dark:border-slate-700 dark:bg-slate-950 dark:text-slate-100';
 
-export function AlertsMetricChart() {
+/** `timeScale`: the engine's; past 1 the time axis says it is on engine time. */
+export function AlertsMetricChart({ timeScale }: { timeScale: number | null }) {
   const [metric, setMetric] = useState<MetricName>('queue_depth');
   const [rig, setRig] = useState('');
   const [range, setRange] = useState('1h');
@@ -21,6 +24,7 @@ export function AlertsMetricChart() {
   const url = `/api/metrics-series?metric=${metric}&range=${range}&maxPoints=240${perRig ? `&rig=${encodeURIComponent(rig.trim())}` : ''}`;
   const { data, error } = useFetched<RangeResult>(url, null);
   const long = range.endsWith('d');
+  const clock = engineClockLabel(timeScale);
   const label = (at: number) =>
     new Date(at).toLocaleString(
       [],
@@ -80,10 +84,11 @@ export function AlertsMetricChart() {
                 tickFormatter={label}
                 tick={{ fontSize: 11 }}
                 stroke="#94a3b8"
+                {...clockAxisProps(clock)}
               />
               <YAxis tick={{ fontSize: 11 }} stroke="#94a3b8" />
               <Tooltip
-                labelFormatter={(at) => new Date(Number(at)).toLocaleString()}
+                labelFormatter={(at) => `${new Date(Number(at)).toLocaleString()}${clock ? ` · ${clock}` : ''}`}
                 contentStyle={{ background: '#0f172a', border: '1px solid #334155', fontSize: 12 }}
               />
               <Line

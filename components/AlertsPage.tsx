@@ -95,7 +95,13 @@ export function AlertsPage() {
         )}
       </section>
 
-      <AlertsSilences silences={view?.silences ?? []} now={now} canAct={canAct} rules={rules.data ?? []} />
+      <AlertsSilences
+        silences={view?.silences ?? []}
+        now={now}
+        timeScale={view?.timeScale ?? null}
+        canAct={canAct}
+        rules={rules.data ?? []}
+      />
 
       <section className={PANEL} aria-label="History" data-testid="alerts-history">
         <h2 className={PANEL_TITLE}>Past alerts</h2>
@@ -139,9 +145,15 @@ export function AlertsPage() {
         )}
       </section>
 
-      <AlertsRulesEditor rules={rules.data} error={rules.error} canAct={canAct} onChanged={rules.reload} />
+      <AlertsRulesEditor
+        rules={rules.data}
+        error={rules.error}
+        canAct={canAct}
+        onChanged={rules.reload}
+        timeScale={view?.timeScale ?? null}
+      />
 
-      <AlertsMetricChart />
+      <AlertsMetricChart timeScale={view?.timeScale ?? null} />
 
       <section className={PANEL} aria-label="Webhook" data-testid="alerts-webhook">
         <h2 className={PANEL_TITLE}>Webhook</h2>

@@ -3,13 +3,15 @@
  * The rules: each with what it watches, its `for` and keep-firing-for durations and its
  * severity; operators edit thresholds and durations in place, enable or disable a rule,
  * add their own and put the seed's defaults back. Every change goes through the command
- * API (validated and audited); the server's refusal is shown as it is.
+ * API (validated and audited); the server's refusal is shown as it is. Rule durations are
+ * engine time (they describe the town's behaviour, like the seed's "queue > 5 for 10 min"),
+ * and the panel says so when the engine runs faster than real time.
  */
 import { useState, type FormEvent } from 'react';
 import type { AlertRule, Comparison, Condition, Severity } from '@/contracts/alerts';
 import { METRICS, type MetricName } from '@/contracts/metrics';
 import { callCommand } from '@/lib/commands';
-import { formatDuration } from '@/lib/format';
+import { engineClockLabel, formatDuration } from '@/lib/format';
 import { SEVERITY_STYLE } from './AlertBannerItem';
 import { PANEL, PANEL_TITLE } from './AlertsShared';
 
@@ -33,12 +35,16 @@ export function AlertsRulesEditor({
   error,
   canAct,
   onChanged,
+  timeScale,
 }: {
   rules: AlertRule[] | null;
   error: string | null;
   canAct: boolean;
   onChanged: () => void;
+  /** The engine's time scale (null: unknown). */
+  timeScale: number | null;
 }) {
+  const clock = engineClockLabel(timeScale);
   const [editing, setEditing] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
   const [result, setResult] = useState<Result>(null);
@@ -73,6 +79,12 @@ export function AlertsRulesEditor({
           </div>
         )}
       </div>
+      {clock && (
+        <p className="mb-2 text-xs text-slate-500" data-testid="rules-clock">
+          Durations here (for, keep firing) are {clock}: a 10 min “for” passes in {formatDuration(600_000 / (timeScale ?? 1))} of
+          real time.
+        </p>
+      )}
       {error && <p className="text-sm text-rose-400">Rules unavailable: {error}</p>}
       {canAct && creating && (
         <NewRuleForm

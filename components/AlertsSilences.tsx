@@ -2,12 +2,14 @@
 /**
  * Silences in force or scheduled, each with its matchers, reason, author and end, and (for
  * operators) a button to end it now; and a form to silence by rule and rig, which always
- * asks for a reason and a duration.
+ * asks for a reason and a duration. Durations are a person's: real time, whatever the
+ * engine's time scale (the server turns them into engine time), and the page says so when
+ * the two differ.
  */
 import { useState, type FormEvent } from 'react';
 import type { Silence, AlertRule } from '@/contracts/alerts';
 import { callCommand } from '@/lib/commands';
-import { formatDuration } from '@/lib/format';
+import { engineClockLabel, formatDuration } from '@/lib/format';
 import { PANEL, PANEL_TITLE } from './AlertsShared';
 
 const INPUT =
@@ -22,11 +24,15 @@ const DURATIONS: Array<[string, number]> = [
 export function AlertsSilences({
   silences,
   now,
+  timeScale,
   canAct,
   rules,
 }: {
   silences: Silence[];
+  /** Engine time. */
   now: number | null;
+  /** Engine ms per real ms (null: unknown, taken as 1). */
+  timeScale: number | null;
   canAct: boolean;
   rules: AlertRule[];
 }) {
@@ -36,6 +42,12 @@ export function AlertsSilences({
   const [duration, setDuration] = useState(DURATIONS[0][1]);
   const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
+  const clock = engineClockLabel(timeScale);
+  /** Engine ms as a person's (real) time. */
+  const real = (engineMs: number) => formatDuration(engineMs / (timeScale ?? 1));
+  /** A time left, in real time, and in engine time too when the two differ. */
+  const left = (engineMs: number) =>
+    clock ? `${real(engineMs)} real time (${formatDuration(engineMs)} of ${clock})` : real(engineMs);
 
   const create = async (e: FormEvent) => {
     e.preventDefault();
@@ -81,9 +93,8 @@ export function AlertsSilences({
                     </code>
                   ))}
                   <span className="text-slate-500 dark:text-slate-400">
-                    by {s.createdBy} ·{' '}
-                    {now === null ? '' : s.startsAt > now ? `starts in ${formatDuration(s.startsAt - now)} · ` : ''}
-                    ends in {now === null ? '…' : formatDuration(s.endsAt - now)}
+                    by {s.createdBy} · {now === null ? '' : s.startsAt > now ? `starts in ${left(s.startsAt - now)} · ` : ''}
+                    <span data-testid="silence-ends">ends in {now === null ? '…' : left(s.endsAt - now)}</span>
                   </span>
                 </p>
                 <p className="text-slate-700 dark:text-slate-300">“{s.reason}”</p>
@@ -132,7 +143,7 @@ export function AlertsSilences({
             />
           </label>
           <label className="text-xs text-slate-500">
-            For
+            {clock ? 'For (real time)' : 'For'}
             <select className={`${INPUT} block`} value={duration} onChange={(e) => setDuration(Number(e.target.value))}>
               {DURATIONS.map(([label, ms]) => (
                 <option key={ms} value={ms}>
@@ -148,6 +159,11 @@ export function AlertsSilences({
           >
             Silence
           </button>
+          {clock && (
+            <p className="basis-full text-xs text-slate-500" data-testid="silence-clock">
+              Durations are real time: a 1 h silence lasts a real hour, {formatDuration(3_600_000 * (timeScale ?? 1))} of {clock}.
+            </p>
+          )}
         </form>
       )}
       {result && (

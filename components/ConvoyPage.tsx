@@ -105,7 +105,7 @@ export function ConvoyPage({ id }: { id: string }) {
             <section className={PANEL} aria-label="Wave timeline">
               <h2 className={PANEL_TITLE}>Waves over time · engine clock</h2>
               <div className="space-y-4">
-                <WaveTimelineChart waves={convoy.waves} now={now} />
+                <WaveTimelineChart waves={convoy.waves} now={now} timeScale={overview?.timeScale ?? null} />
                 <WaveTable waves={convoy.waves} now={now} />
               </div>
             </section>

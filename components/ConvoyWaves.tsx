@@ -7,7 +7,8 @@
  */
 import { Bar, BarChart, CartesianGrid, Cell, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { WaveView } from '@/contracts/convoys';
-import { formatDuration } from '@/lib/format';
+import { engineClockLabel, formatDuration } from '@/lib/format';
+import { clockAxisProps } from './clock-axis';
 import { clockTime, Pill, RateText } from './ConvoyParts';
 
 const BAR_COLOR: Record<WaveView['state'], string> = {
@@ -19,11 +20,13 @@ const BAR_COLOR: Record<WaveView['state'], string> = {
 
 const attempts = (w: Pick<WaveView, 'merged' | 'conflicts' | 'rejections'>) => w.merged + w.conflicts + w.rejections;
 
-export function WaveTimelineChart({ waves, now }: { waves: WaveView[]; now: number }) {
+/** `timeScale`: the engine's; past 1 the axis says it is engine time. */
+export function WaveTimelineChart({ waves, now, timeScale }: { waves: WaveView[]; now: number; timeScale: number | null }) {
   const started = waves.filter((w) => w.dispatchedAt !== null);
   if (started.length === 0) {
     return <p className="text-sm text-slate-500">No wave has started yet.</p>;
   }
+  const clock = engineClockLabel(timeScale);
   const t0 = Math.min(...started.map((w) => w.dispatchedAt!));
   const data = waves.map((w) => ({
     name: `Wave ${w.index}`,
@@ -32,7 +35,7 @@ export function WaveTimelineChart({ waves, now }: { waves: WaveView[]; now: numb
     span: w.dispatchedAt === null ? null : [(w.dispatchedAt - t0) / 1000, ((w.landedAt ?? now) - t0) / 1000],
   }));
   return (
-    <div className="w-full" style={{ height: 36 + waves.length * 34 }} data-testid="wave-chart">
+    <div className="w-full" style={{ height: (clock ? 42 : 36) + waves.length * 34 }} data-testid="wave-chart">
       <ResponsiveContainer width="100%" height="100%">
         <BarChart data={data} layout="vertical" margin={{ top: 4, right: 16, bottom: 4, left: 0 }} barCategoryGap={6}>
           <CartesianGrid strokeDasharray="3 3" stroke="#33415555" horizontal={false} />
@@ -42,6 +45,7 @@ export function WaveTimelineChart({ waves, now }: { waves: WaveView[]; now: numb
             tickFormatter={(s: number) => formatDuration(s * 1000)}
             tick={{ fontSize: 11 }}
             stroke="#94a3b8"
+            {...clockAxisProps(clock)}
           />
           <YAxis type="category" dataKey="name" width={64} tick={{ fontSize: 11 }} stroke="#94a3b8" />
           <Tooltip

@@ -7,6 +7,8 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { engineClockLabel } from '@/lib/format';
+import { clockAxisProps } from './clock-axis';
 import type { RangeResult } from '@/contracts/metrics';
 
 const RANGES = ['15m', '1h', '6h', '24h', '7d'] as const;
@@ -65,7 +67,16 @@ function useSeries(range: string, rigs: string[], refreshKey: unknown) {
 const INPUT =
   'rounded border border-slate-300 bg-white px-2 py-1 text-sm text-slate-900 dark:border-slate-700 dark:bg-slate-950 dark:text-slate-100';
 
-export function TownCharts({ rigs, refreshKey }: { rigs: Array<{ name: string; queueDepth: number }>; refreshKey: unknown }) {
+export function TownCharts({
+  rigs,
+  refreshKey,
+  timeScale,
+}: {
+  rigs: Array<{ name: string; queueDepth: number }>;
+  refreshKey: unknown;
+  /** The engine's time scale: past 1 the time axes say they are on engine time. */
+  timeScale: number | null;
+}) {
   const [range, setRange] = useState<(typeof RANGES)[number]>('1h');
   // The busiest rigs get lines; the order is stable so colours do not jump.
   const shown = [...rigs]
@@ -80,6 +91,8 @@ export function TownCharts({ rigs, refreshKey }: { rigs: Array<{ name: string; q
       [],
       long ? { month: 'short', day: 'numeric', hour: '2-digit' } : { hour: '2-digit', minute: '2-digit' },
     );
+
+  const clock = engineClockLabel(timeScale);
 
   const queueRows = data ? merge(shown.map((r) => [r, data.rigs[r]?.points ?? []])) : [];
   const townRows = (metric: string, scale = 1) =>
@@ -114,7 +127,7 @@ export function TownCharts({ rigs, refreshKey }: { rigs: Array<{ name: string; q
           points={queueRows.length}
         >
           <LineChart data={queueRows} margin={{ top: 8, right: 16, bottom: 0, left: -16 }}>
-            {axes(tick)}
+            {axes(tick, clock)}
             <YAxis
               allowDecimals={false}
               tick={{ fontSize: 11 }}
@@ -144,7 +157,7 @@ export function TownCharts({ rigs, refreshKey }: { rigs: Array<{ name: string; q
         </Chart>
         <Chart title="Conflict rate, % of merge attempts" testId="conflict-rate-chart" points={townRows('conflict_rate').length}>
           <LineChart data={townRows('conflict_rate', 100)} margin={{ top: 8, right: 16, bottom: 0, left: -16 }}>
-            {axes(tick)}
+            {axes(tick, clock)}
             <YAxis tick={{ fontSize: 11 }} stroke="#94a3b8" domain={[0, 100]} />
             <ReferenceLine
               y={40}
@@ -172,7 +185,7 @@ export function TownCharts({ rigs, refreshKey }: { rigs: Array<{ name: string; q
         </Chart>
         <Chart title="Deacon patrol cycle, seconds" testId="patrol-chart" points={townRows('patrol_duration').length}>
           <LineChart data={townRows('patrol_duration')} margin={{ top: 8, right: 16, bottom: 0, left: -16 }}>
-            {axes(tick)}
+            {axes(tick, clock)}
             <YAxis tick={{ fontSize: 11 }} stroke="#94a3b8" />
             <ReferenceLine
               y={300}
@@ -194,7 +207,7 @@ export function TownCharts({ rigs, refreshKey }: { rigs: Array<{ name: string; q
         </Chart>
         <Chart title="Throughput, merges landed per hour" testId="throughput-chart" points={townRows('throughput').length}>
           <LineChart data={townRows('throughput')} margin={{ top: 8, right: 16, bottom: 0, left: -16 }}>
-            {axes(tick)}
+            {axes(tick, clock)}
             <YAxis allowDecimals={false} tick={{ fontSize: 11 }} stroke="#94a3b8" />
             <Line
               type="linear"
@@ -213,7 +226,8 @@ export function TownCharts({ rigs, refreshKey }: { rigs: Array<{ name: string; q
   );
 }
 
-function axes(tick: (at: number) => string) {
+/** The time axis and tooltip, saying which clock they are on when it is not the wall clock. */
+function axes(tick: (at: number) => string, clock: string | null) {
   return [
     <CartesianGrid key="grid" strokeDasharray="3 3" stroke="#33415555" />,
     <XAxis
@@ -224,10 +238,11 @@ function axes(tick: (at: number) => string) {
       tickFormatter={tick}
       tick={{ fontSize: 11 }}
       stroke="#94a3b8"
+      {...clockAxisProps(clock)}
     />,
     <Tooltip
       key="tip"
-      labelFormatter={(at) => new Date(Number(at)).toLocaleString()}
+      labelFormatter={(at) => `${new Date(Number(at)).toLocaleString()}${clock ? ` · ${clock}` : ''}`}
       contentStyle={{ background: '#0f172a', border: '1px solid #334155', fontSize: 12, color: '#e2e8f0' }}
     />,
   ];

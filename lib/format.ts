@@ -9,3 +9,12 @@ export function formatDuration(ms: number): string {
   const h = Math.floor(min / 60);
   return min % 60 === 0 ? `${h} h` : `${h} h ${min % 60} min`;
 }
+
+/**
+ * Which clock the engine's times are on, in words, when it is not the wall clock: at
+ * GT_TIME_SCALE=20 an axis tick of 09:06 can be 08:46 on the wall, and 20 min of engine
+ * time is one real minute. Null at real time (scale 1) and when the scale is unknown.
+ */
+export function engineClockLabel(timeScale: number | null | undefined): string | null {
+  return timeScale === null || timeScale === undefined || timeScale === 1 ? null : `engine time (×${timeScale})`;
+}
