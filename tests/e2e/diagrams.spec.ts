@@ -169,7 +169,7 @@ test.describe('a 20-rig demo town', () => {
     await expect(page.getByTestId('patrol-diagram').locator('svg')).toContainText(/Hot: \d+ rigs?/, { timeout: 60_000 });
     await expectReadable(page, 'partition-diagram', 20);
     await expectReadable(page, 'patrol-diagram', 4);
-    await inBothThemes(page, 'overview-20-rigs', async () => {
+    await inBothThemes(page, 'diagrams-20-rigs', async () => {
       await expect(partitions).toContainText('rig-20', { timeout: 60_000 });
       await page.waitForTimeout(1_000);
     });
