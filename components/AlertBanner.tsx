@@ -27,7 +27,7 @@ export function AlertBanner() {
   return (
     <section aria-label="Firing alerts" className="mx-auto max-w-7xl space-y-2 px-6 pt-4" data-testid="alert-banners">
       {shown.map((alert) => (
-        <AlertBannerItem key={alert.id} alert={alert} now={now} canAct={session.role === 'operator'} />
+        <AlertBannerItem key={alert.id} alert={alert} now={now} canAct={session.role === 'operator'} timeScale={view.timeScale} />
       ))}
       <p className="flex flex-wrap gap-2 text-xs text-slate-500 dark:text-slate-400">
         {connection !== 'live' && (

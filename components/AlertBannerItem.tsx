@@ -9,7 +9,7 @@ import Link from 'next/link';
 import { useState, type FormEvent } from 'react';
 import type { AlertView, Recommendation, Severity } from '@/contracts/alerts';
 import { callCommand } from '@/lib/commands';
-import { formatDuration } from '@/lib/format';
+import { engineClockLabel, formatDuration } from '@/lib/format';
 
 export const SEVERITY_STYLE: Record<Severity, { box: string; chip: string }> = {
   critical: {
@@ -37,11 +37,14 @@ export function AlertBannerItem({
   now,
   canAct,
   onResult,
+  timeScale = null,
 }: {
   alert: AlertView;
   /** Engine time now (null while unknown). */
   now: number | null;
   canAct: boolean;
+  /** The engine's: past 1 the silence form says its durations are real time (the server's rule). */
+  timeScale?: number | null;
   onResult?: (message: string) => void;
 }) {
   const [busy, setBusy] = useState(false);
@@ -173,6 +176,11 @@ export function AlertBannerItem({
               </option>
             ))}
           </select>
+          {engineClockLabel(timeScale) && (
+            <span className="text-xs opacity-90" data-testid="silence-real-time" title={`not ${engineClockLabel(timeScale)}`}>
+              of real time
+            </span>
+          )}
           <button
             type="submit"
             className={`${BUTTON} bg-slate-900 text-white hover:bg-slate-700 dark:bg-slate-100 dark:text-slate-900 dark:hover:bg-white`}

@@ -66,7 +66,7 @@ export function AlertsPage() {
         ) : (
           <div className="space-y-2">
             {firing.map((a) => (
-              <AlertBannerItem key={a.id} alert={a} now={now} canAct={canAct} />
+              <AlertBannerItem key={a.id} alert={a} now={now} canAct={canAct} timeScale={view?.timeScale ?? null} />
             ))}
           </div>
         )}
