@@ -9,3 +9,8 @@ export function formatDuration(ms: number): string {
   const h = Math.floor(min / 60);
   return min % 60 === 0 ? `${h} h` : `${h} h ${min % 60} min`;
 }
+
+/** "1 polecat", "3 polecats": counts read as words in summaries and confirmations. */
+export function plural(n: number, noun: string, many = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : many}`;
+}
