@@ -34,6 +34,8 @@ const SILENCE_DURATIONS: Array<[string, number]> = [
 ];
 
 const BUTTON = 'rounded px-2 py-1 text-xs font-medium disabled:cursor-not-allowed disabled:opacity-50';
+/** A remedy whose effect is awaited: said, not offered (to viewers too). */
+const PENDING = 'rounded border border-current px-2 py-1 text-xs font-medium opacity-90';
 
 export function AlertBannerItem({
   alert,
@@ -118,6 +120,15 @@ export function AlertBannerItem({
           {alert.silencedBy && <span className="opacity-80">· silenced</span>}
           {alert.inhibitedBy && <span className="opacity-80">· muted by a more severe alert</span>}
         </p>
+        {!canAct &&
+          alert.recommendations.map(
+            (r) =>
+              r.applied && (
+                <span key={r.label} className={PENDING} data-testid="alert-remedy-pending">
+                  {r.applied.status}
+                </span>
+              ),
+          )}
         {canAct && (
           <div className="flex flex-wrap items-center gap-2" data-testid="alert-actions">
             {alert.recommendations.map((r) => (
@@ -214,7 +225,7 @@ function RecommendationButton({
   const cls = `${BUTTON} bg-emerald-700 text-white hover:bg-emerald-600`;
   if (r.applied || sent) {
     return (
-      <span className="rounded border border-current px-2 py-1 text-xs font-medium opacity-90" data-testid="alert-remedy-pending">
+      <span className={PENDING} data-testid="alert-remedy-pending">
         {r.applied?.status ?? `${r.label}: applied — waiting for the alert to re-evaluate`}
       </span>
     );

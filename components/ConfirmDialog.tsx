@@ -87,7 +87,7 @@ export function ConfirmDialog({
         if (!busy) onClose();
       }}
       onKeyDown={trapTab}
-      className="w-full max-w-lg rounded-lg border border-slate-200 bg-white p-5 text-slate-900 shadow-xl backdrop:bg-black/60 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
+      className="m-auto w-full max-w-lg rounded-lg border border-slate-200 bg-white p-5 text-slate-900 shadow-xl backdrop:bg-black/60 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
       data-testid="confirm-dialog"
     >
       <h2 id="confirm-title" className="text-lg font-semibold">
