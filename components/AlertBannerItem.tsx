@@ -2,14 +2,17 @@
 /**
  * One alert as a banner: its severity's colour, what fired and where (a link to the rig),
  * since when, who acknowledged it, and, for operators, the actions: acknowledge, silence
- * (asks for a reason and a duration) and the seed's recommended remedy in one click.
- * Viewers see the same alert without buttons.
+ * (asks for a reason and a duration) and the seed's recommended remedy, which names the
+ * target it sets and asks first. While the remedy's effect is awaited (the server marks it
+ * `applied`) the banner says so instead of offering it again. Viewers see the same alert
+ * without buttons.
  */
 import Link from 'next/link';
 import { useState, type FormEvent } from 'react';
 import type { AlertView, Recommendation, Severity } from '@/contracts/alerts';
 import { callCommand } from '@/lib/commands';
 import { engineClockLabel, formatDuration } from '@/lib/format';
+import { ConfirmDialog } from './ConfirmDialog';
 
 export const SEVERITY_STYLE: Record<Severity, { box: string; chip: string }> = {
   critical: {
@@ -31,6 +34,8 @@ const SILENCE_DURATIONS: Array<[string, number]> = [
 ];
 
 const BUTTON = 'rounded px-2 py-1 text-xs font-medium disabled:cursor-not-allowed disabled:opacity-50';
+/** A remedy whose effect is awaited: said, not offered (to viewers too). */
+const PENDING = 'rounded border border-current px-2 py-1 text-xs font-medium opacity-90';
 
 export function AlertBannerItem({
   alert,
@@ -63,12 +68,14 @@ export function AlertBannerItem({
     const text = r.ok ? done : r.message;
     setMessage(r.ok ? null : text);
     onResult?.(text);
-    return r.ok;
+    return r.ok ? null : text;
   };
 
   const silence = async (e: FormEvent) => {
     e.preventDefault();
-    if (await run('alert.silence', { alertId: alert.id, reason, durationMs: duration }, `${alert.ruleName} silenced`)) {
+    if (
+      (await run('alert.silence', { alertId: alert.id, reason, durationMs: duration }, `${alert.ruleName} silenced`)) === null
+    ) {
       setSilencing(false);
       setReason('');
     }
@@ -116,6 +123,15 @@ export function AlertBannerItem({
           {alert.silencedBy && <span className="opacity-80">· silenced</span>}
           {alert.inhibitedBy && <span className="opacity-80">· muted by a more severe alert</span>}
         </p>
+        {!canAct &&
+          alert.recommendations.map(
+            (r) =>
+              r.applied && (
+                <span key={r.label} className={PENDING} data-testid="alert-remedy-pending">
+                  {r.applied.status}
+                </span>
+              ),
+          )}
         {canAct && (
           <div className="flex flex-wrap items-center gap-2" data-testid="alert-actions">
             {alert.recommendations.map((r) => (
@@ -199,6 +215,8 @@ export function AlertBannerItem({
   );
 }
 
+type CommandRemedy = Extract<Recommendation, { kind: 'command' }>;
+
 function RecommendationButton({
   r,
   disabled,
@@ -206,9 +224,20 @@ function RecommendationButton({
 }: {
   r: Recommendation;
   disabled: boolean;
-  onRun: (r: Extract<Recommendation, { kind: 'command' }>) => void;
+  /** Resolves to null when it ran, else the server's reason. */
+  onRun: (r: CommandRemedy) => Promise<string | null>;
 }) {
+  const [confirming, setConfirming] = useState(false);
+  // Run from this banner: not offered again before the server's next evaluation marks it applied.
+  const [sent, setSent] = useState(false);
   const cls = `${BUTTON} bg-emerald-700 text-white hover:bg-emerald-600`;
+  if (r.applied || sent) {
+    return (
+      <span className={PENDING} data-testid="alert-remedy-pending">
+        {r.applied?.status ?? `${r.label}: applied — waiting for the alert to re-evaluate`}
+      </span>
+    );
+  }
   if (r.kind === 'link') {
     return (
       <Link href={r.href} className={cls} title={r.why} data-testid="alert-recommendation">
@@ -217,15 +246,39 @@ function RecommendationButton({
     );
   }
   return (
-    <button
-      type="button"
-      className={cls}
-      title={r.why}
-      disabled={disabled}
-      onClick={() => onRun(r)}
-      data-testid="alert-recommendation"
-    >
-      {r.label}
-    </button>
+    <>
+      <button
+        type="button"
+        className={cls}
+        title={r.why}
+        disabled={disabled}
+        onClick={() => setConfirming(true)}
+        data-testid="alert-recommendation"
+      >
+        {r.label}
+      </button>
+      {confirming && (
+        <ConfirmDialog
+          title={`${r.label}?`}
+          confirmLabel={r.label}
+          tone="caution"
+          onConfirm={async () => {
+            const refusal = await onRun(r);
+            if (refusal === null) setSent(true);
+            return refusal;
+          }}
+          onClose={() => setConfirming(false)}
+          summary={
+            <>
+              <p>{r.why}</p>
+              <p>
+                Runs <span className="font-mono">{r.command}</span> <span className="font-mono">{JSON.stringify(r.input)}</span>.
+                The alert stays until its metric is re-evaluated below the threshold; meanwhile this remedy is not offered again.
+              </p>
+            </>
+          }
+        />
+      )}
+    </>
   );
 }

@@ -4,14 +4,16 @@
  * it is not healthy, with the two levers an operator pulls on a quiet agent: nudge and
  * restart (restart-first: the worktree is kept); remove (an idle one at once, a busy one
  * once its bead is done); and, beside them, failure injection (hang, die, loop: demos and
- * tests of the Witness), which says when it was refused and why.
+ * tests of the Witness), which says when it was refused and why. Restart and remove stop
+ * work, so they ask first (ConfirmDialog), saying what the polecat is doing now.
  */
 import { useState } from 'react';
 import type { PolecatView } from '@/contracts/town';
 import { callCommand } from '@/lib/commands';
-import { formatDuration } from '@/lib/format';
+import { formatDuration, plural } from '@/lib/format';
 import { useCanAct } from '@/lib/session';
 import { BeadLink } from './BeadLink';
+import { ConfirmDialog } from './ConfirmDialog';
 import { STATE_STYLE } from './RigCard';
 
 type Failure = 'hang' | 'die' | 'loop';
@@ -21,9 +23,11 @@ const BUTTON = 'rounded bg-slate-700 px-1.5 py-0.5 text-[11px] font-medium hover
 export function PolecatList({ polecats, now }: { polecats: PolecatView[]; now: number }) {
   const canAct = useCanAct();
   const [result, setResult] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState<{ action: 'restart' | 'remove'; polecat: PolecatView } | null>(null);
   const act = async (action: 'polecat.restart' | 'polecat.nudge', polecat: string) => {
     const r = await callCommand(action, { polecat });
     setResult(r.ok ? `${polecat}: ${action === 'polecat.restart' ? 'restarted' : 'nudged'}` : r.message);
+    return r.ok ? null : r.message;
   };
   const inject = async (polecat: string, failure: Failure) => {
     const r = await callCommand('polecat.inject', { polecat, failure });
@@ -34,6 +38,7 @@ export function PolecatList({ polecats, now }: { polecats: PolecatView[]; now: n
     const r = await callCommand('polecat.remove', { rig, name: p.name });
     const done = r.data as { removed: boolean; bead: string | null } | undefined;
     setResult(r.ok ? (done?.removed ? `${p.id}: removed` : `${p.id}: goes once ${done?.bead} is done`) : r.message);
+    return r.ok ? null : r.message;
   };
   return (
     <>
@@ -62,7 +67,12 @@ export function PolecatList({ polecats, now }: { polecats: PolecatView[]; now: n
             </span>
             {canAct && (
               <span className="flex shrink-0 gap-1">
-                <button type="button" className={BUTTON} onClick={() => void remove(p)} data-testid={`remove-${p.name}`}>
+                <button
+                  type="button"
+                  className={BUTTON}
+                  onClick={() => setConfirming({ action: 'remove', polecat: p })}
+                  data-testid={`remove-${p.name}`}
+                >
                   Remove
                 </button>
               </span>
@@ -77,7 +87,12 @@ export function PolecatList({ polecats, now }: { polecats: PolecatView[]; now: n
                 >
                   Nudge
                 </button>
-                <button type="button" className={BUTTON} onClick={() => act('polecat.restart', p.id)}>
+                <button
+                  type="button"
+                  className={BUTTON}
+                  onClick={() => setConfirming({ action: 'restart', polecat: p })}
+                  data-testid={`restart-${p.name}`}
+                >
                   Restart
                 </button>
                 <select
@@ -104,6 +119,40 @@ export function PolecatList({ polecats, now }: { polecats: PolecatView[]; now: n
           {result}
         </p>
       )}
+      {confirming?.action === 'restart' && (
+        <ConfirmDialog
+          title={`Restart ${confirming.polecat.name}?`}
+          confirmLabel="Restart"
+          tone="caution"
+          onConfirm={() => act('polecat.restart', confirming.polecat.id)}
+          onClose={() => setConfirming(null)}
+          summary={<p>{restartSummary(confirming.polecat, now)}</p>}
+        />
+      )}
+      {confirming?.action === 'remove' && (
+        <ConfirmDialog
+          title={`Remove ${confirming.polecat.name}?`}
+          confirmLabel="Remove"
+          onConfirm={() => remove(confirming.polecat)}
+          onClose={() => setConfirming(null)}
+          summary={<p>{removeSummary(confirming.polecat, polecats.length)}</p>}
+        />
+      )}
     </>
   );
+}
+
+function restartSummary(p: PolecatView, now: number): string {
+  const tokens = p.tokensUsed === null ? 'an unknown number of tokens' : `${Math.round(p.tokensUsed / 1000)}k tokens`;
+  return (
+    `Stops ${p.name}’s agent on ${p.beadId} (${p.state} for ${formatDuration(now - p.stateSince)}, ${tokens} so far) ` +
+    'and starts a new session on the same bead in the same worktree, which is kept. The new session uses tokens again.'
+  );
+}
+
+function removeSummary(p: PolecatView, total: number): string {
+  const left = `The rig keeps ${plural(total - 1, 'polecat')}.`;
+  return p.beadId === null
+    ? `Removes ${p.name} now: its worktree is deleted (its branch stays). ${left}`
+    : `${p.name} is working on ${p.beadId}: it takes no new work and is removed, worktree and all, once that bead is done. ${left}`;
 }

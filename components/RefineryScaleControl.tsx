@@ -2,25 +2,37 @@
 /**
  * The worker-count control of a rig's Refinery. The server validates (1-16, whole
  * numbers) and its message is shown as it is; the input only suggests the range, so a
- * bad value gets the same clear answer here as from the API or the CLI.
+ * bad value gets the same clear answer here as from the API or the CLI. More workers
+ * cost more (each runs a merge request's checks at once), so scaling up asks first.
  */
 import { useId, useState, type FormEvent } from 'react';
+import { plural } from '@/lib/format';
 import { csrfHeaders } from '@/lib/session';
+import { ConfirmDialog } from './ConfirmDialog';
 import { WhatIfPreview } from './WhatIfPreview';
 
 type Result = { ok: boolean; text: string };
 
-export function RefineryScaleControl({ rig, workers }: { rig: string; workers: number }) {
+export function RefineryScaleControl({ rig, workers, queueDepth }: { rig: string; workers: number; queueDepth: number }) {
   // null until the operator types: until then the field follows the live worker count.
   const [draft, setDraft] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
   const [result, setResult] = useState<Result | null>(null);
+  const [confirming, setConfirming] = useState<number | null>(null);
   const value = draft ?? String(workers);
   const inputId = useId();
 
-  async function apply(event: FormEvent) {
+  function apply(event: FormEvent) {
     event.preventDefault();
     if (pending) return;
+    const asked = Number(value.trim());
+    // Up asks first; down, equal and bad values go straight to the server (which explains a bad one).
+    if (value.trim() !== '' && Number.isInteger(asked) && asked > workers && asked <= 16) setConfirming(asked);
+    else void send();
+  }
+
+  /** Resolves to null when scaled, else the server's reason (also shown under the control). */
+  async function send(): Promise<string | null> {
     setPending(true);
     setResult(null);
     const trimmed = value.trim();
@@ -35,11 +47,15 @@ export function RefineryScaleControl({ rig, workers }: { rig: string; workers: n
         const n = body?.refineryWorkers ?? Number(trimmed);
         setResult({ ok: true, text: `Refinery scaled to ${n} worker${n === 1 ? '' : 's'}` });
         setDraft(null);
-      } else {
-        setResult({ ok: false, text: body?.error?.message ?? `The server answered ${response.status}` });
+        return null;
       }
+      const text = body?.error?.message ?? `The server answered ${response.status}`;
+      setResult({ ok: false, text });
+      return text;
     } catch {
-      setResult({ ok: false, text: 'Could not reach the server; nothing was changed' });
+      const text = 'Could not reach the server; nothing was changed';
+      setResult({ ok: false, text });
+      return text;
     } finally {
       setPending(false);
     }
@@ -82,6 +98,22 @@ export function RefineryScaleControl({ rig, workers }: { rig: string; workers: n
       >
         {result?.text}
       </p>
+      {confirming !== null && (
+        <ConfirmDialog
+          title={`Scale ${rig}’s Refinery to ${confirming} workers?`}
+          confirmLabel={`Scale to ${confirming}`}
+          tone="caution"
+          onConfirm={send}
+          onClose={() => setConfirming(null)}
+          summary={
+            <p>
+              Adds {plural(confirming - workers, 'Refinery worker')} ({workers} → {confirming}): up to {confirming} merge requests
+              have their checks run at once, {confirming}× the machine time of one, for the {plural(queueDepth, 'merge request')}{' '}
+              queued now. Landing order is kept.
+            </p>
+          }
+        />
+      )}
       <WhatIfPreview
         rig={rig}
         change={{ kind: 'scale', workers: Number(value) }}

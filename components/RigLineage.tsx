@@ -2,14 +2,18 @@
 /**
  * A rig's place in split history, with the actions it allows: "Split…" for an active
  * rig, "Merge back" for a split rig or one of its partitions (operators only; the API
- * refuses viewers anyway).
+ * refuses viewers anyway). Merging moves work, so it asks first, with the partitions'
+ * numbers as they are now.
  */
 import Link from 'next/link';
 import { useState } from 'react';
+import type { RigDetail } from '@/contracts/realtime';
 import type { RigView } from '@/contracts/town';
 import { callCommand } from '@/lib/commands';
+import { plural } from '@/lib/format';
 import { useCanAct } from '@/lib/session';
 import { toast } from '@/lib/toast';
+import { ConfirmDialog } from './ConfirmDialog';
 import { RigSplitDialog } from './RigSplitDialog';
 
 const BUTTON =
@@ -29,10 +33,52 @@ function joined(names: string[]) {
   return names.flatMap((n, i) => (i === 0 ? [rigLink(n)] : [', ', rigLink(n)]));
 }
 
+async function rigView(name: string): Promise<RigView | null> {
+  const res = await fetch(`/api/rigs/${encodeURIComponent(name)}`).catch(() => null);
+  return res?.ok ? ((await res.json()) as RigDetail).rig : null;
+}
+
+/** The live partitions a merge of `parent` would fold back, as they are now (null: could not read them). */
+async function livePartitions(parent: string): Promise<RigView[] | null> {
+  const split = await rigView(parent);
+  if (!split) return null;
+  const parts = await Promise.all((split.lineage?.splitInto ?? []).map(rigView));
+  return parts.some((p) => p === null) ? null : (parts as RigView[]).filter((p) => p.status !== 'retired');
+}
+
+function mergeSummary(parent: string, parts: RigView[] | null | undefined) {
+  if (parts === undefined) return <p>Counting the partitions’ work…</p>;
+  if (parts === null) return <p>Could not read the partitions’ numbers; the merge moves all their work.</p>;
+  const sum = (f: (r: RigView) => number) => parts.reduce((n, r) => n + f(r), 0);
+  return (
+    <p>
+      Moves{' '}
+      {plural(
+        sum((r) => r.queueDepth),
+        'queued merge request',
+      )}
+      ,{' '}
+      {plural(
+        sum((r) => r.openBeads),
+        'open bead',
+      )}{' '}
+      and{' '}
+      {plural(
+        sum((r) => r.polecats.length),
+        'polecat',
+      )}{' '}
+      from {plural(parts.length, 'partition')} (<span className="font-mono">{parts.map((r) => r.name).join(', ')}</span>) back
+      into <span className="font-mono">{parent}</span>. The partitions are retired; their history stays.
+    </p>
+  );
+}
+
 export function RigLineage({ rig }: { rig: RigView }) {
   const canAct = useCanAct();
   const [splitting, setSplitting] = useState(false);
   const [busy, setBusy] = useState(false);
+  /** The merge's confirmation: closed (false), counting (undefined) or the partitions' numbers. */
+  const [merging, setMerging] = useState<false | RigView[] | null | undefined>(false);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const lineage = rig.lineage;
   const splitInto = lineage?.splitInto ?? [];
@@ -44,6 +90,12 @@ export function RigLineage({ rig }: { rig: RigView }) {
     const result = await callCommand('rig.merge', { rig: rig.name });
     setBusy(false);
     setMessage({ ok: result.ok, text: result.ok ? `Partitions merged back into ${parent}` : result.message });
+    return result.ok ? null : result.message;
+  }
+
+  function confirmMerge() {
+    setMerging(undefined);
+    void livePartitions(parent!).then((parts) => setMerging((open) => (open === false ? false : parts)));
   }
 
   return (
@@ -69,7 +121,7 @@ export function RigLineage({ rig }: { rig: RigView }) {
           type="button"
           disabled={busy}
           className={`${BUTTON} border border-slate-300 hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800`}
-          onClick={mergeBack}
+          onClick={confirmMerge}
           data-testid="merge-back"
         >
           {busy ? 'Merging…' : `Merge partitions back into ${parent}`}
@@ -83,6 +135,16 @@ export function RigLineage({ rig }: { rig: RigView }) {
       >
         {message?.text}
       </span>
+      {merging !== false && (
+        <ConfirmDialog
+          title={`Merge back into ${parent}?`}
+          confirmLabel="Merge back"
+          tone="caution"
+          onConfirm={mergeBack}
+          onClose={() => setMerging(false)}
+          summary={mergeSummary(parent!, merging)}
+        />
+      )}
       {splitting && (
         <RigSplitDialog
           rig={rig.name}

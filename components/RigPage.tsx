@@ -3,7 +3,8 @@
  * One rig's control room: its Refinery's numbers (each rate with its sample), the merge
  * queue in landing order, the worker-count control, the polecats, the agent runtime and
  * the tail of an agent's log. Live over the socket; when the socket is down the view says
- * so and stops ageing as if it were live.
+ * so and stops ageing as if it were live. A retired rig's page says so and where its work
+ * went, with its numbers as history and none of the live controls.
  */
 import Link from 'next/link';
 import { useEffect, useState, type ReactNode } from 'react';
@@ -18,6 +19,7 @@ import { PolecatList } from './PolecatList';
 import { RigSupervision } from './RigSupervision';
 import { RigLineage } from './RigLineage';
 import { RigRemoveControl } from './RigRemoveControl';
+import { RetiredRigNotice } from './RetiredRigNotice';
 import { useCanAct } from '@/lib/session';
 import { useRigStream } from './useRigStream';
 
@@ -43,6 +45,7 @@ export function RigPage({ rig }: { rig: string }) {
   const live = connection === 'live';
   // Engine time passed since the detail was taken; frozen while the socket is down.
   const elapsedMs = live && detail && receivedAt ? Math.max(0, browserNow - receivedAt) * detail.timeScale : 0;
+  const retired = detail?.rig.status === 'retired';
 
   return (
     <main className="mx-auto max-w-7xl space-y-6 p-6">
@@ -65,9 +68,9 @@ export function RigPage({ rig }: { rig: string }) {
             </p>
           )}
           {detail && <RigLineage rig={detail.rig} />}
-          {detail && canAct && (
+          {detail && canAct && !retired && (
             <div className="mt-2">
-              <RigRemoveControl rig={rig} />
+              <RigRemoveControl rig={detail.rig} />
             </div>
           )}
         </div>
@@ -99,52 +102,57 @@ export function RigPage({ rig }: { rig: string }) {
             </p>
           )}
           <div className={`space-y-6 ${live ? '' : 'opacity-60'}`}>
+            {retired && <RetiredRigNotice rig={detail.rig} now={detail.now + elapsedMs} />}
             <StatsTiles stats={detail.stats} />
 
-            <div className="grid gap-4 lg:grid-cols-3">
-              <section className={`${PANEL} lg:col-span-2`} aria-label="Merge queue">
-                <h2 className={PANEL_TITLE}>Merge queue · landing order</h2>
-                <MergeQueueTable queue={detail.queue} polecats={detail.rig.polecats} elapsedMs={elapsedMs} />
-              </section>
+            {!retired && (
+              <>
+                <div className="grid gap-4 lg:grid-cols-3">
+                  <section className={`${PANEL} lg:col-span-2`} aria-label="Merge queue">
+                    <h2 className={PANEL_TITLE}>Merge queue · landing order</h2>
+                    <MergeQueueTable queue={detail.queue} polecats={detail.rig.polecats} elapsedMs={elapsedMs} />
+                  </section>
 
-              <div className="space-y-4">
-                <section className={PANEL} aria-label="Refinery workers">
-                  <h2 className={PANEL_TITLE}>Refinery workers</h2>
-                  <p className="mb-3 text-sm text-slate-500">
-                    Each worker validates one merge request on a speculative base; landing order is kept. More workers drain a
-                    long queue faster.
-                  </p>
-                  {canAct ? (
-                    <RefineryScaleControl rig={rig} workers={detail.rig.refineryWorkers} />
-                  ) : (
-                    <p className="text-sm" data-testid="workers-readonly">
-                      {detail.rig.refineryWorkers} worker{detail.rig.refineryWorkers === 1 ? '' : 's'} · operators scale
-                    </p>
-                  )}
-                </section>
+                  <div className="space-y-4">
+                    <section className={PANEL} aria-label="Refinery workers">
+                      <h2 className={PANEL_TITLE}>Refinery workers</h2>
+                      <p className="mb-3 text-sm text-slate-500">
+                        Each worker validates one merge request on a speculative base; landing order is kept. More workers drain a
+                        long queue faster.
+                      </p>
+                      {canAct ? (
+                        <RefineryScaleControl rig={rig} workers={detail.rig.refineryWorkers} queueDepth={detail.rig.queueDepth} />
+                      ) : (
+                        <p className="text-sm" data-testid="workers-readonly">
+                          {detail.rig.refineryWorkers} worker{detail.rig.refineryWorkers === 1 ? '' : 's'} · operators scale
+                        </p>
+                      )}
+                    </section>
 
-                <section className={PANEL} aria-label="Supervision">
-                  <h2 className={PANEL_TITLE}>Supervision</h2>
-                  <RigSupervision rig={detail.rig} now={detail.now + elapsedMs} />
-                </section>
+                    <section className={PANEL} aria-label="Supervision">
+                      <h2 className={PANEL_TITLE}>Supervision</h2>
+                      <RigSupervision rig={detail.rig} now={detail.now + elapsedMs} />
+                    </section>
 
-                <section className={PANEL} aria-label="Polecats">
-                  <h2 className={PANEL_TITLE}>Polecats ({detail.rig.polecats.length})</h2>
-                  <PolecatList polecats={detail.rig.polecats} now={detail.now + elapsedMs} />
-                </section>
-              </div>
-            </div>
+                    <section className={PANEL} aria-label="Polecats">
+                      <h2 className={PANEL_TITLE}>Polecats ({detail.rig.polecats.length})</h2>
+                      <PolecatList polecats={detail.rig.polecats} now={detail.now + elapsedMs} />
+                    </section>
+                  </div>
+                </div>
 
-            <div className="grid gap-4 lg:grid-cols-3">
-              <section className={PANEL} aria-label="Agent runtime">
-                <h2 className={PANEL_TITLE}>Agent runtime</h2>
-                <AgentRuntimeForm key={JSON.stringify(detail.rig.agent)} rig={detail.rig} />
-              </section>
-              <section className={`${PANEL} lg:col-span-2`} aria-label="Agent log">
-                <h2 className={PANEL_TITLE}>Agent log · tail</h2>
-                <AgentLogTail rig={rig} polecats={detail.rig.polecats} />
-              </section>
-            </div>
+                <div className="grid gap-4 lg:grid-cols-3">
+                  <section className={PANEL} aria-label="Agent runtime">
+                    <h2 className={PANEL_TITLE}>Agent runtime</h2>
+                    <AgentRuntimeForm key={JSON.stringify(detail.rig.agent)} rig={detail.rig} />
+                  </section>
+                  <section className={`${PANEL} lg:col-span-2`} aria-label="Agent log">
+                    <h2 className={PANEL_TITLE}>Agent log · tail</h2>
+                    <AgentLogTail rig={rig} polecats={detail.rig.polecats} />
+                  </section>
+                </div>
+              </>
+            )}
           </div>
         </>
       )}

@@ -2,12 +2,15 @@
 /**
  * The split dialog: partitions (prefilled from the rig's history), a live dry-run
  * preview — before/after partition diagrams, what moves where, expected drain times —
- * re-asked of the server on every edit, then one click to apply. The server validates;
- * its reason is shown as it is, and nothing changes until "Apply split".
+ * re-asked of the server on every edit, then "Apply split", which asks first with the plan's
+ * numbers (what moves where, polecats added). The server validates; its reason is shown
+ * as it is, and nothing changes until the split is confirmed.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { SuggestedSplit, SplitPreview } from '@/contracts/split';
+import type { SuggestedSplit, SplitPlan, SplitPreview } from '@/contracts/split';
+import { plural } from '@/lib/format';
 import { csrfHeaders } from '@/lib/session';
+import { ConfirmDialog } from './ConfirmDialog';
 import { MermaidDiagram } from './MermaidDiagram';
 import { WhatIfPreview } from './WhatIfPreview';
 import { SplitHistoryEvidence } from './SplitHistoryEvidence';
@@ -54,8 +57,7 @@ export function RigSplitDialog({
   const [rows, setRows] = useState<Row[] | null>(null);
   const [spanning, setSpanning] = useState('');
   const [preview, setPreview] = useState<Answer<SplitPreview> | null>(null);
-  const [applying, setApplying] = useState(false);
-  const [applyError, setApplyError] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState(false);
   const dialog = useRef<HTMLDivElement>(null);
   const base = `/api/rigs/${encodeURIComponent(rig)}/split`;
 
@@ -104,13 +106,11 @@ export function RigSplitDialog({
     };
   }, [rows, spanning, base, request]);
 
-  async function apply() {
-    setApplying(true);
-    setApplyError(null);
+  async function apply(): Promise<string | null> {
     const answer = await post<SplitPreview['plan']>(base, request());
-    setApplying(false);
-    if (answer.ok) onApplied(`${rig} split into ${answer.data.partitions.map((p) => p.name).join(', ')}`);
-    else setApplyError(answer.message);
+    if (!answer.ok) return answer.message;
+    onApplied(`${rig} split into ${answer.data.partitions.map((p) => p.name).join(', ')}`);
+    return null;
   }
 
   const edit = (i: number, patch: Partial<Row>) => setRows((rs) => rs!.map((r, k) => (k === i ? { ...r, ...patch } : r)));
@@ -306,22 +306,64 @@ export function RigSplitDialog({
         )}
 
         <footer className="flex items-center justify-end gap-3">
-          {applyError && (
-            <p role="alert" className="text-sm text-rose-700 dark:text-rose-300" data-testid="split-apply-error">
-              {applyError}
-            </p>
-          )}
           <button
             type="button"
-            onClick={apply}
-            disabled={!preview?.ok || applying}
+            onClick={() => setConfirming(true)}
+            disabled={!preview?.ok}
             className={`${BUTTON} bg-amber-600 text-white hover:bg-amber-500`}
             data-testid="split-apply"
           >
-            {applying ? 'Splitting…' : 'Apply split'}
+            Apply split…
           </button>
         </footer>
+        {confirming && plan && (
+          <ConfirmDialog
+            title={`Split ${rig}?`}
+            confirmLabel="Split"
+            tone="caution"
+            onConfirm={apply}
+            onClose={() => setConfirming(false)}
+            summary={<SplitSummary plan={plan} />}
+          />
+        )}
       </div>
     </div>
+  );
+}
+
+/** What applying the plan does, in its numbers: what moves, to how many new rigs, how many polecats are added. */
+function SplitSummary({ plan }: { plan: SplitPlan }) {
+  const created = plan.partitions.filter((p) => p.role !== 'integration');
+  const sum = (f: (p: SplitPlan['partitions'][number]) => number) => created.reduce((n, p) => n + f(p), 0);
+  const added = sum((p) => p.added);
+  return (
+    <>
+      <p data-testid="split-summary">
+        Moves{' '}
+        {plural(
+          sum((p) => p.mergeRequests.length),
+          'merge request',
+        )}{' '}
+        ({sum((p) => p.queueDepth)} queued) and{' '}
+        {plural(
+          sum((p) => p.beads.length),
+          'bead',
+        )}{' '}
+        to {plural(created.length, 'new rig')} (<span className="font-mono">{created.map((p) => p.name).join(', ')}</span>), adds{' '}
+        {plural(added, 'polecat')}
+        {added > 0 ? ' (new agents, new token spend)' : ''} and moves{' '}
+        {plural(
+          sum((p) => p.moved.length),
+          'polecat',
+        )}{' '}
+        over.
+        {plan.removedPolecats.length > 0 && ` ${plural(plan.removedPolecats.length, 'idle polecat')} removed.`}
+      </p>
+      <p>
+        {plan.retire
+          ? `${plan.rig} is retired (kept in history; merge back any time).`
+          : `${plan.rig} stays as the integration rig for work spanning partitions.`}
+      </p>
+    </>
   );
 }

@@ -2,23 +2,27 @@
 /**
  * How the rig is supervised: its Deacon tier (automatic or pinned), its Witness's
  * interval and last patrol, and parking. Parked rigs get no new work and cold-tier
- * health checks only.
+ * health checks only; parking stops work, so it asks first, with the rig's numbers.
  */
 import { useState } from 'react';
 import type { RigView } from '@/contracts/town';
 import { callCommand } from '@/lib/commands';
-import { formatDuration } from '@/lib/format';
+import { formatDuration, plural } from '@/lib/format';
 import { useCanAct } from '@/lib/session';
+import { ConfirmDialog } from './ConfirmDialog';
 
 export function RigSupervision({ rig, now }: { rig: RigView; now: number }) {
   const [result, setResult] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
+  const [confirmingPark, setConfirmingPark] = useState(false);
   const run = async (name: string, input: unknown, done: string) => {
     setPending(true);
     const r = await callCommand(name, input);
     setPending(false);
     setResult(r.ok ? done : r.message);
+    return r.ok ? null : r.message;
   };
+  const working = rig.polecats.filter((p) => p.beadId !== null).length;
   const parked = rig.status === 'parked';
   const canAct = useCanAct();
   return (
@@ -53,7 +57,8 @@ export function RigSupervision({ rig, now }: { rig: RigView; now: number }) {
           type="button"
           className="rounded bg-slate-700 px-3 py-1 text-sm font-medium text-white hover:bg-slate-600 disabled:opacity-50"
           disabled={pending}
-          onClick={() => run(parked ? 'rig.unpark' : 'rig.park', { rig: rig.name }, parked ? 'rig unparked' : 'rig parked')}
+          onClick={() => (parked ? void run('rig.unpark', { rig: rig.name }, 'rig unparked') : setConfirmingPark(true))}
+          data-testid="park-toggle"
         >
           {parked ? 'Unpark rig' : 'Park rig'}
         </button>
@@ -62,6 +67,21 @@ export function RigSupervision({ rig, now }: { rig: RigView; now: number }) {
         <p role="status" className="text-xs text-slate-400">
           {result}
         </p>
+      )}
+      {confirmingPark && (
+        <ConfirmDialog
+          title={`Park ${rig.name}?`}
+          confirmLabel="Park rig"
+          tone="caution"
+          onConfirm={() => run('rig.park', { rig: rig.name }, 'rig parked')}
+          onClose={() => setConfirmingPark(false)}
+          summary={
+            <p>
+              No new work is dispatched to its {plural(rig.polecats.length, 'polecat')}: {plural(rig.openBeads, 'open bead')} wait
+              until it is unparked ({working} working now finish the bead in hand). Health checks drop to the cold tier.
+            </p>
+          }
+        />
       )}
     </div>
   );

@@ -6,10 +6,26 @@ import type { MetricName } from './metrics';
 
 /** A remedy from the seed, offered on the alert: one click runs a command or opens a page. */
 export type Recommendation = {
+  /** Names the target it sets: "Scale Refinery workers 1 → 3". */
   label: string;
   /** Why this helps, in the seed's words. */
   why: string;
+  /**
+   * Set once the state the remedy sets holds (whoever set it: this button, the rig page, the
+   * CLI) while the alert still fires: its effect is awaited, so it is not offered again (nor
+   * a bigger step) until the alert resolves or `until` passes with the alert still firing.
+   */
+  applied?: RemedyApplied;
 } & ({ kind: 'command'; command: string; input: Record<string, unknown> } | { kind: 'link'; href: string });
+
+export interface RemedyApplied {
+  /** Engine time the alert first saw the remedy's state hold. */
+  at: number;
+  /** Engine time after which, still firing, the alert offers the next step. */
+  until: number;
+  /** What is awaited, as every page and the CLI say it: "Scaling to 3 — waiting for the queue to drain". */
+  status: string;
+}
 
 /** One episode of an alert, from the moment its condition held to its resolution. */
 export interface Alert {

@@ -18,3 +18,8 @@ export function formatDuration(ms: number): string {
 export function engineClockLabel(timeScale: number | null | undefined): string | null {
   return timeScale === null || timeScale === undefined || timeScale === 1 ? null : `engine time (×${timeScale})`;
 }
+
+/** "1 polecat", "3 polecats": counts read as words in summaries and confirmations. */
+export function plural(n: number, noun: string, many = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : many}`;
+}

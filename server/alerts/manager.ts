@@ -36,8 +36,8 @@ export interface AlertManagerOptions {
   store: AlertStore;
   clock: Clock;
   log?: Logger;
-  /** The remedies an alert carries (recommendations.ts); none by default. */
-  recommend?: (rule: AlertRule, labels: Record<string, string>) => Recommendation[];
+  /** The remedies an alert carries (recommendations.ts), given what it carried (an applied one stays pending); none by default. */
+  recommend?: (rule: AlertRule, labels: Record<string, string>, previous: readonly Recommendation[]) => Recommendation[];
   /** Told when an alert fires (and nothing mutes it) and when a notified alert resolves. */
   notify?: (status: 'firing' | 'resolved', alert: AlertView) => void;
   newId?: (prefix: string) => string;
@@ -220,7 +220,7 @@ export class AlertManager {
         acknowledgedBy: null,
         acknowledgedAt: null,
         notified: false,
-        recommendations: next.state === 'firing' ? this.recommend(rule, labels) : [],
+        recommendations: next.state === 'firing' ? this.recommend(rule, labels, []) : [],
       };
       this.active.set(fp, alert);
       this.save(alert);
@@ -230,6 +230,9 @@ export class AlertManager {
     const before = current.state;
     const moved = before !== next.state || current.keepFiringSince !== next.keepFiringSince;
     const valueChanged = value !== undefined && value !== current.value;
+    const remedies = next.state === 'firing' ? this.recommend(rule, labels, current.recommendations) : current.recommendations;
+    // A remedy applied (or its next step offered) is news to every page even when the value holds still.
+    const remediesChanged = JSON.stringify(remedies) !== JSON.stringify(current.recommendations);
     Object.assign(current, {
       state: next.state,
       firedAt: next.firedAt,
@@ -241,7 +244,7 @@ export class AlertManager {
       severity: rule.severity,
       ...(value !== undefined ? { value } : {}),
     });
-    if (next.state === 'firing') current.recommendations = this.recommend(rule, labels);
+    current.recommendations = remedies;
     if (next.state === 'resolved') {
       this.active.delete(fp);
       this.save(current);
@@ -250,7 +253,7 @@ export class AlertManager {
     } else if (before !== next.state) {
       this.save(current);
       changes.push({ type: 'firing', alert: this.view(current, now) });
-    } else if (moved || valueChanged) {
+    } else if (moved || valueChanged || remediesChanged) {
       this.save(current);
       changes.push({ type: 'updated', alert: this.view(current, now) });
     }
@@ -305,9 +308,9 @@ export class AlertManager {
     return muted;
   }
 
-  private recommend(rule: AlertRule, labels: Record<string, string>): Recommendation[] {
+  private recommend(rule: AlertRule, labels: Record<string, string>, previous: readonly Recommendation[]): Recommendation[] {
     try {
-      return this.options.recommend?.(rule, labels) ?? [];
+      return this.options.recommend?.(rule, labels, previous) ?? [];
     } catch (err) {
       this.log.error('recommendation failed', { rule: rule.id, error: String(err) });
       return [];

@@ -10,6 +10,12 @@
  * Matched on the metrics a rule watches, not on its id, so an operator's own rule on
  * queue depth gets the same remedy. A command is offered only when the command API has
  * it; splitting a rig has no command yet, so it links to the rig's page.
+ *
+ * A remedy names the target it sets ("Scale Refinery workers 1 → 3") and sets it absolutely,
+ * so two clicks set it once. Once the state it sets holds and the alert still fires, its
+ * effect is awaited (`applied`): the alert carries it as pending rather than offering the
+ * next step ("→ 5"), until it resolves or the rule's `for` (at least REMEDY_SETTLE_MS) has
+ * passed again without it resolving. Kept on the alert, so every page and the CLI agree.
  */
 import type { Town } from '../engine/town';
 import type { Recommendation, AlertRule } from '../../contracts/alerts';
@@ -18,7 +24,12 @@ export interface RecommendContext {
   town: Town;
   /** Whether the command API offers this command. */
   hasCommand(name: string): boolean;
+  /** What the alert carried at its last evaluation (an applied remedy stays pending). */
+  previous?: readonly Recommendation[];
 }
+
+/** Least engine time an applied remedy is given to work before the next step is offered: a queue takes minutes to drain. */
+export const REMEDY_SETTLE_MS = 10 * 60_000;
 
 /** Upper bound on Refinery workers per rig (mirrors MAX_REFINERY_WORKERS in the engine). */
 const MAX_WORKERS = 16;
@@ -38,10 +49,22 @@ export function recommend(rule: AlertRule, labels: Record<string, string>, ctx: 
 
   if (watched.has('queue_depth') && rig) {
     const workers = ctx.town.rigs.get(rig)?.settings.refineryWorkers;
-    if (workers !== undefined && workers < MAX_WORKERS) {
+    const before = ctx.previous?.find((r) => r.kind === 'command' && r.command === 'refinery.scale');
+    const target = before?.kind === 'command' ? Number(before.input.workers) : NaN;
+    const now = ctx.town.clock.now();
+    if (workers !== undefined && before && workers >= target && (!before.applied || now < before.applied.until)) {
+      out.push({
+        ...before,
+        applied: before.applied ?? {
+          at: now,
+          until: now + Math.max(rule.forMs, REMEDY_SETTLE_MS),
+          status: `Scaling to ${target} — waiting for the queue to drain`,
+        },
+      });
+    } else if (workers !== undefined && workers < MAX_WORKERS) {
       const to = Math.min(MAX_WORKERS, workers + 2);
       command(
-        `Scale the Refinery to ${to} workers`,
+        `Scale Refinery workers ${workers} → ${to}`,
         'A growing merge queue means polecats produce faster than the Refinery merges: add Refinery workers.',
         'refinery.scale',
         { rig, workers: to },

@@ -109,7 +109,7 @@ export function createMonitoring(options: MonitoringOptions) {
     store: options.alertStore,
     clock,
     log,
-    recommend: (rule, labels) => recommend(rule, labels, { town, hasCommand }),
+    recommend: (rule, labels, previous) => recommend(rule, labels, { town, hasCommand, previous }),
     townName: options.townName,
     explain: (rule) => (rule.conditions.some((c) => c.metric === 'nodes_down') ? duties.describeNodesDown() : null),
     // `alertmanager` is built below (it reads this manager's rules): told only once both exist.

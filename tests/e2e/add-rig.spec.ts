@@ -93,11 +93,14 @@ test.describe('adding a rig to an empty town', () => {
     // Its page: remove its idle polecat, then the rig itself, behind the confirmation.
     await page.goto(`${server.url}/rigs/shop`);
     await page.getByTestId('remove-furiosa').click();
+    await expect(page.getByTestId('confirm-summary')).toContainText('Removes furiosa now');
+    await page.getByTestId('confirm-ok').click();
     await expect(page.getByRole('status').filter({ hasText: 'shop/furiosa: removed' })).toBeVisible();
     await page.getByTestId('rig-remove-open').click();
-    await expect(page.getByTestId('rig-remove-confirm')).toContainText('history (beads, merges, events) stays');
+    await expect(page.getByTestId('confirm-summary')).toContainText('history (beads, merges, events) stays');
+    await expect(page.getByTestId('confirm-summary')).toContainText('the worktrees of its 0 polecats are deleted');
     await screenshot(page, 'rig-remove-confirm-light');
-    await page.getByTestId('rig-remove-submit').click();
+    await page.getByTestId('confirm-ok').click();
     await page.waitForURL(`${server.url}/`);
     await expect(page.getByTestId('no-rigs')).toBeVisible();
   });

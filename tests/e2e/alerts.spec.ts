@@ -45,7 +45,7 @@ test.describe('alerts', () => {
     await expect(banner.getByTestId('alert-where')).toHaveAttribute('href', '/rigs/myproject');
     await expect(banner.getByTestId('alert-since')).toContainText(/firing for \d+ (s|min)/);
     await expect(banner.getByTestId('alert-summary')).toContainText(/queue_depth \d+ \(> 1\) on myproject/);
-    await expect(banner.getByTestId('alert-recommendation').first()).toContainText('Scale the Refinery to 3 workers');
+    await expect(banner.getByTestId('alert-recommendation').first()).toHaveText('Scale Refinery workers 1 → 3');
     await expect(banner.getByTestId('alert-recommendation').nth(1)).toHaveText('Split the rig');
     const alertId = (await banner.getAttribute('data-alert-id'))!;
     await screenshot(page, 'alert-banner');

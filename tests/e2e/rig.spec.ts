@@ -50,6 +50,9 @@ test.describe('rig page', () => {
     const input = page.getByLabel('Refinery workers (1–16)');
     await input.fill('3');
     await page.getByRole('button', { name: 'Apply' }).click();
+    // Scaling up asks first (it costs machine time), saying by how much.
+    await expect(page.getByTestId('confirm-summary')).toContainText('Adds 2 Refinery workers (1 → 3)');
+    await page.getByTestId('confirm-ok').click();
     await expect(page.getByTestId('scale-result')).toHaveText('Refinery scaled to 3 workers');
     await expect(page.getByTestId('tile-workers')).toHaveText(/\/3$/);
     await expect(

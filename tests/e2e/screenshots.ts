@@ -16,12 +16,12 @@ const ROOT = path.resolve(import.meta.dirname, '..', '..');
  */
 const AS_IF_ON_SCREEN = '* { content-visibility: visible !important; }';
 
-export async function screenshot(page: Page, name: string): Promise<void> {
+export async function screenshot(page: Page, name: string, { fullPage = true } = {}): Promise<void> {
   const dirs = [path.join(ROOT, 'test-results', 'screenshots')];
   if (process.env.GT_UPDATE_SCREENSHOTS === '1') dirs.push(path.join(ROOT, 'docs', 'screenshots'));
   for (const dir of dirs) {
     await mkdir(dir, { recursive: true });
-    await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true, style: AS_IF_ON_SCREEN });
+    await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage, style: AS_IF_ON_SCREEN });
   }
 }
 
@@ -33,4 +33,18 @@ export async function screenshotOf(section: Locator, name: string): Promise<void
     await mkdir(dir, { recursive: true });
     await section.screenshot({ path: path.join(dir, `${name}.png`) });
   }
+}
+
+/**
+ * The page as it is, in the dark theme and then the light one (`<name>-dark`, `<name>-light`);
+ * leaves it as it was. A modal dialog's backdrop covers the screen, not the page: take those
+ * with `fullPage: false`.
+ */
+export async function screenshotBothThemes(page: Page, name: string, { fullPage = true } = {}): Promise<void> {
+  const wasDark = await page.evaluate(() => document.documentElement.classList.contains('dark'));
+  for (const theme of ['dark', 'light'] as const) {
+    await page.evaluate((dark) => document.documentElement.classList.toggle('dark', dark), theme === 'dark');
+    await screenshot(page, `${name}-${theme}`, { fullPage });
+  }
+  await page.evaluate((dark) => document.documentElement.classList.toggle('dark', dark), wasDark);
 }

@@ -1,12 +1,14 @@
 /**
  * Splitting a rig from its page, against a real server and the live demo town: the
  * dialog suggests partitions, previews the split live (before/after diagrams, what moves
- * where), shows a bad glob's reason without changing anything, applies; the partitions
+ * where), shows a bad glob's reason without changing anything, asks before applying (with
+ * what moves and how many polecats it adds; Escape and Cancel change nothing), applies; the
+ * retired rig's page says where its work went and offers no controls; the partitions
  * appear in the overview's partition diagram and land work on their own; merging back
- * restores the rig. A viewer cannot split.
+ * (confirmed too) restores the rig. A viewer cannot split.
  */
 import { expect, test, type RunningServer } from './fixtures';
-import { screenshot } from './screenshots';
+import { screenshot, screenshotBothThemes } from './screenshots';
 
 const RIG = 'myproject';
 
@@ -66,12 +68,54 @@ test.describe('splitting a rig', () => {
     await expect(page.getByTestId('split-preview')).toBeVisible({ timeout: 15_000 });
     expect((await rigJson(RIG)).rig.status).toBe('active');
 
+    // Apply asks first, with the plan's numbers; Escape and Cancel change nothing.
+    const confirm = page.getByTestId('confirm-dialog');
     await page.getByTestId('split-apply').click();
+    await expect(confirm).toBeVisible();
+    await expect(page.getByTestId('confirm-cancel')).toBeFocused();
+    await page.keyboard.press('Escape');
+    await expect(confirm).toHaveCount(0);
+    await expect(dialog).toBeVisible(); // Escape closed the confirmation only
+    await page.getByTestId('split-apply').click();
+    await expect(page.getByTestId('split-summary')).toContainText(
+      /^Moves \d+ merge requests? \(\d+ queued\) and \d+ beads? to \d+ new rigs \(.*\), adds \d+ polecats?/,
+    );
+    for (const area of ['core', 'ui', 'tests']) await expect(page.getByTestId('split-summary')).toContainText(`${RIG}-${area}`);
+    await expect(page.getByTestId('confirm-summary')).toContainText(`${RIG} is retired`);
+    // Tab stays inside the confirmation.
+    await page.keyboard.press('Tab');
+    await expect(page.getByTestId('confirm-ok')).toBeFocused();
+    await page.keyboard.press('Tab');
+    await expect(page.getByTestId('confirm-cancel')).toBeFocused();
+    await screenshotBothThemes(page, 'split-confirm', { fullPage: false });
+    await page.getByTestId('confirm-cancel').click();
+    await expect(confirm).toHaveCount(0);
+    expect((await rigJson(RIG)).rig.status).toBe('active');
+    expect((await rigJson(RIG)).rig.lineage?.splitInto ?? []).toEqual([]);
+
+    await page.getByTestId('split-apply').click();
+    await page.getByTestId('confirm-ok').click();
     await expect(page.getByTestId('lineage-result')).toContainText(`${RIG} split into`, { timeout: 30_000 });
     const parent = await rigJson(RIG);
     expect(parent.rig.status).toBe('retired');
     const partitions = parent.rig.lineage!.splitInto;
     expect(partitions).toEqual(expect.arrayContaining([`${RIG}-core`, `${RIG}-ui`, `${RIG}-tests`]));
+
+    // The retired rig's page: retired, when, where its work went (links), and no live controls.
+    await page.reload();
+    const notice = page.getByTestId('retired-notice');
+    await expect(notice).toContainText(/Retired \d+ (s|min) ago, split into/, { timeout: 30_000 });
+    for (const p of partitions) await expect(notice.getByTestId(`retired-to-${p}`)).toHaveAttribute('href', `/rigs/${p}`);
+    await expect(page.getByText('every merge request has landed')).toHaveCount(0);
+    for (const id of ['split-open', 'workers-apply', 'workers-input', 'park-toggle', 'rig-remove-open', 'agent-form']) {
+      await expect(page.getByTestId(id), id).toHaveCount(0);
+    }
+    for (const name of ['Nudge', 'Restart', 'Park rig', 'Unpark rig', 'Apply']) {
+      await expect(page.getByRole('button', { name, exact: true }), name).toHaveCount(0);
+    }
+    await screenshotBothThemes(page, 'rig-retired');
+    await notice.getByTestId(`retired-to-${RIG}-ui`).click();
+    await expect(page.getByTestId('rig-name')).toHaveText(`${RIG}-ui`);
 
     // The overview draws the partitions; their Refineries land work on their own.
     await page.goto(`${server.url}/`);
@@ -90,6 +134,15 @@ test.describe('splitting a rig', () => {
     // Merge back from a partition's page.
     await page.goto(`${server.url}/rigs/${RIG}-ui`);
     await page.getByTestId('merge-back').click();
+    await expect(page.getByTestId('confirm-summary')).toContainText(
+      new RegExp(
+        `^Moves \\d+ queued merge requests?, \\d+ open beads? and \\d+ polecats? from \\d+ partitions .* back into ${RIG}\\.`,
+      ),
+    );
+    await page.getByTestId('confirm-cancel').click();
+    expect((await rigJson(RIG)).rig.status).toBe('retired');
+    await page.getByTestId('merge-back').click();
+    await page.getByTestId('confirm-ok').click();
     await expect(page.getByTestId('lineage-result')).toHaveText(`Partitions merged back into ${RIG}`, { timeout: 30_000 });
     expect((await rigJson(RIG)).rig.status).toBe('active');
     for (const p of partitions) expect((await rigJson(p)).rig.status).toBe('retired');

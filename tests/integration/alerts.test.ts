@@ -14,6 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AlertManager } from '@/server/alerts/manager';
 import type { Alert, AlertView, Silence } from '@/contracts/alerts';
 import { PrismaAlertStore } from '@/server/alerts/prisma-store';
+import { REMEDY_SETTLE_MS } from '@/server/alerts/recommendations';
 import { DEFAULT_RULES } from '@/server/alerts/rules';
 import { MemoryAlertStore, type AlertStore } from '@/server/alerts/store';
 import { WebhookNotifier, type EscalationPayload, type WebhookPayload } from '@/server/alerts/webhook';
@@ -385,9 +386,25 @@ describe('alert commands on a town', () => {
     await bus.execute('silence.expire', { id: s.id }, ada);
     expect(monitoring.alerts.getAlert(firing.id)?.silencedBy).toBeNull();
 
-    // The remedy is an ordinary command: one click scales the Refinery.
+    // The remedy is an ordinary command that names its target: one click scales the Refinery.
+    expect(scale.label).toBe('Scale Refinery workers 1 → 3');
+    expect(scale.applied).toBeUndefined();
     await bus.execute(scale.command, scale.input, ada);
     expect(town.rigs.get('myproject')!.settings.refineryWorkers).toBe(3);
+
+    // While its effect is awaited the alert carries it as pending, not a next step: clicking again sets 3 again.
+    monitoring.sampler.sample();
+    const remedyOf = () => monitoring.alerts.getAlert(firing.id)!.recommendations.find((r) => r.kind === 'command')!;
+    expect(remedyOf()).toMatchObject({ label: 'Scale Refinery workers 1 → 3', input: { workers: 3 } });
+    expect(remedyOf().applied).toMatchObject({ at: h.clock.now(), status: 'Scaling to 3 — waiting for the queue to drain' });
+    await bus.execute(scale.command, scale.input, ada);
+    await h.clock.advance(5 * 60_000);
+    expect(remedyOf().applied).toBeDefined();
+    expect(town.rigs.get('myproject')!.settings.refineryWorkers).toBe(3);
+    // Still firing once the settle time is over: the next step is offered.
+    await h.clock.advance(REMEDY_SETTLE_MS);
+    expect(remedyOf()).toMatchObject({ label: 'Scale Refinery workers 3 → 5', input: { workers: 5 } });
+    expect(remedyOf().applied).toBeUndefined();
 
     await bus.execute('alert.rules.reset', {}, ada);
     expect(monitoring.alerts.listRules().find((r) => r.id === 'merge-queue-backlog')).toEqual(DEFAULT_RULES[0]);
