@@ -315,7 +315,7 @@ export function RigSplitDialog({
             type="button"
             onClick={apply}
             disabled={!preview?.ok || applying}
-            className={`${BUTTON} bg-amber-600 text-white hover:bg-amber-500`}
+            className={`${BUTTON} bg-amber-700 text-white hover:bg-amber-600`}
             data-testid="split-apply"
           >
             {applying ? 'Splitting…' : 'Apply split'}
