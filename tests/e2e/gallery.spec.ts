@@ -75,6 +75,24 @@ async function pick(request: APIRequestContext, url: string): Promise<Picked> {
   return picked as Picked;
 }
 
+/** A polecat of the rig with a bead in hand (the Witness judges only those), once there is one. */
+async function aWorkingPolecat(request: APIRequestContext, url: string): Promise<{ id: string; name: string }> {
+  let found: { id: string; name: string } | undefined;
+  await expect
+    .poll(
+      async () => {
+        const detail = (await (await request.get(`${url}/api/rigs/${RIG}`)).json()) as {
+          rig: { polecats: Array<{ id: string; name: string; state: string }> };
+        };
+        found = detail.rig.polecats.find((p) => p.state === 'working');
+        return Boolean(found);
+      },
+      { timeout: 120_000, intervals: [500], message: 'a polecat is working' },
+    )
+    .toBe(true);
+  return found!;
+}
+
 test.describe('every page', () => {
   test.describe.configure({ mode: 'serial' });
 
@@ -111,7 +129,8 @@ test.describe('every page', () => {
     const command = (name: string, body: unknown) => request.post(`${server.url}/api/commands/${name}`, { data: body });
     // A polecat made to hang climbs the Witness's ladder (nudge, restart, escalate) in a few patrols.
     expect((await command('witness.configure', { rig: RIG, intervalMs: 60_000, heartbeatTimeoutMs: 60_000 })).status()).toBe(200);
-    expect((await command('polecat.inject', { polecat: `${RIG}/furiosa`, failure: 'hang', sticky: true })).status()).toBe(200);
+    const hung = await aWorkingPolecat(request, server.url);
+    expect((await command('polecat.inject', { polecat: hung.id, failure: 'hang', sticky: true })).status()).toBe(200);
     const banner = page.getByTestId('alert-banner').first();
     const escalation = page.locator('[data-testid^=escalation-esc-]').first();
     await page.goto(server.url + '/');
@@ -131,7 +150,7 @@ test.describe('every page', () => {
       await audit(page, 'overview-dialogs', theme);
 
       await page.goto(`${server.url}/rigs/${RIG}`);
-      await expect(page.getByTestId('health-furiosa')).toBeVisible({ timeout: 30_000 });
+      await expect(page.getByTestId(`health-${hung.name}`)).toBeVisible({ timeout: 30_000 });
       await page.getByTestId('rig-remove-open').click();
       await expect(page.getByTestId('rig-remove-confirm')).toBeVisible();
       await audit(page, 'rig-supervision-remove', theme);
