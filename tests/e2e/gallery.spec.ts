@@ -150,12 +150,15 @@ test.describe('every page', () => {
       await audit(page, 'overview-dialogs', theme);
 
       await page.goto(`${server.url}/rigs/${RIG}`);
-      await expect(page.getByTestId(`health-${hung.name}`)).toBeVisible({ timeout: 30_000 });
+      await expect(page.getByTestId(`polecat-${hung.name}`)).toBeVisible({ timeout: 30_000 });
       await page.getByTestId('rig-remove-open').click();
       await expect(page.getByTestId('rig-remove-confirm')).toBeVisible();
       await audit(page, 'rig-supervision-remove', theme);
       await page.getByRole('button', { name: 'Split rig…', exact: true }).click();
       await expect(page.getByTestId('split-dialog')).toBeVisible();
+      // Its suggested partitions and their live preview drawn: the dialog as an operator reads it.
+      await expect(page.getByTestId('partition-globs-0')).not.toHaveValue('', { timeout: 60_000 });
+      await expect(page.getByTestId('split-after').locator('svg')).toBeVisible({ timeout: 60_000 });
       await audit(page, 'rig-split-dialog', theme);
     }
   });
