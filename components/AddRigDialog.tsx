@@ -25,7 +25,7 @@ export function AddRigButton({ primary = false, onOpen }: { primary?: boolean; o
     <button
       type="button"
       onClick={onOpen}
-      className={`${BUTTON} ${primary ? 'bg-sky-600 text-white hover:bg-sky-500' : 'border border-slate-300 hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800'}`}
+      className={`${BUTTON} ${primary ? 'bg-sky-700 text-white hover:bg-sky-600' : 'border border-slate-300 hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800'}`}
       data-testid="add-rig-open"
     >
       Add rig
@@ -191,7 +191,7 @@ export function AddRigDialog({ onClose, onAdded }: { onClose: () => void; onAdde
             <button
               type="submit"
               disabled={adding || !name.trim() || !urlCheck?.ok}
-              className={`${BUTTON} bg-sky-600 text-white hover:bg-sky-500`}
+              className={`${BUTTON} bg-sky-700 text-white hover:bg-sky-600`}
               data-testid="add-rig-submit"
             >
               {adding ? 'Adding…' : 'Add rig'}

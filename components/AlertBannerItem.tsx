@@ -23,7 +23,7 @@ export const SEVERITY_STYLE: Record<Severity, { box: string; chip: string }> = {
     box: 'border-amber-500 bg-amber-50 text-amber-950 dark:bg-amber-950/80 dark:text-amber-50',
     chip: 'bg-amber-500 text-slate-950',
   },
-  info: { box: 'border-sky-500 bg-sky-50 text-sky-950 dark:bg-sky-950/80 dark:text-sky-50', chip: 'bg-sky-600 text-white' },
+  info: { box: 'border-sky-500 bg-sky-50 text-sky-950 dark:bg-sky-950/80 dark:text-sky-50', chip: 'bg-sky-700 text-white' },
 };
 
 const SILENCE_DURATIONS: Array<[string, number]> = [

@@ -2,7 +2,7 @@
 import type { Connection } from './useTownStream';
 
 export function ConnectionBadge({ connection }: { connection: Connection }) {
-  const style = connection === 'live' ? 'bg-emerald-600' : connection === 'connecting' ? 'bg-slate-600' : 'bg-rose-600';
+  const style = connection === 'live' ? 'bg-emerald-700' : connection === 'connecting' ? 'bg-slate-600' : 'bg-rose-600';
   const text = connection === 'live' ? 'live' : connection === 'connecting' ? 'connecting' : 'disconnected, reconnecting';
   return (
     <span className={`rounded px-2 py-0.5 font-medium text-white ${style}`} data-testid="connection" role="status">

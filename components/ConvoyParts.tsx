@@ -111,7 +111,11 @@ export function StaleNotice({ query }: { query: Pick<LiveQuery<unknown>, 'connec
   const why = query.connection !== 'live' ? 'Disconnected' : query.error ? `Unavailable (${query.error.message})` : null;
   if (!why) return null;
   return (
-    <p className="rounded border border-rose-800 bg-rose-950 px-3 py-2 text-sm text-rose-200" data-testid="stale" role="status">
+    <p
+      className="rounded border border-rose-300 bg-rose-50 px-3 py-2 text-sm text-rose-800 dark:border-rose-800 dark:bg-rose-950 dark:text-rose-200"
+      data-testid="stale"
+      role="status"
+    >
       {why}: this is the view as of {when}, not updating until the connection is back.
     </p>
   );

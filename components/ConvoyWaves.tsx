@@ -119,7 +119,7 @@ export function WaveTable({ waves, now }: { waves: WaveView[]; now: number }) {
                 {w.dispatchedAt === null ? (
                   <span className="text-slate-500">—</span>
                 ) : w.landedAt === null ? (
-                  <span className="text-sky-300">{formatDuration(now - w.dispatchedAt)} so far</span>
+                  <span className="text-sky-700 dark:text-sky-300">{formatDuration(now - w.dispatchedAt)} so far</span>
                 ) : (
                   formatDuration(w.landedAt - w.dispatchedAt)
                 )}

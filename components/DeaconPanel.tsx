@@ -26,7 +26,7 @@ export function DeaconPanel({ deacon }: { deacon: DeaconStatus }) {
     >
       <header className="mb-2 flex items-baseline justify-between">
         <h2 className="text-sm font-semibold uppercase tracking-wide text-slate-500">Deacon patrols</h2>
-        <span className="text-xs text-slate-400">{deacon.mode}</span>
+        <span className="text-xs text-slate-500">{deacon.mode}</span>
       </header>
       <table className="w-full text-sm">
         <thead className="text-left text-xs text-slate-500">

@@ -10,12 +10,15 @@ import { callCommand } from '@/lib/commands';
 import { formatDuration } from '@/lib/format';
 import { useCanAct } from '@/lib/session';
 
-const SEVERITY_STYLE: Record<Escalation['severity'], string> = {
-  low: 'border-slate-500 bg-slate-800/60',
-  medium: 'border-amber-500 bg-amber-950/40',
-  high: 'border-orange-500 bg-orange-950/40',
-  critical: 'border-rose-500 bg-rose-950/50',
+// Each severity's box and its badge, light and dark: the badge is a solid colour with white
+// (or near-black on amber) text, so it reads on either theme's tinted box.
+const SEVERITY_STYLE: Record<Escalation['severity'], { box: string; chip: string }> = {
+  low: { box: 'border-slate-500 bg-slate-100 dark:bg-slate-800/60', chip: 'bg-slate-600 text-white' },
+  medium: { box: 'border-amber-500 bg-amber-50 dark:bg-amber-950/40', chip: 'bg-amber-400 text-slate-950' },
+  high: { box: 'border-orange-500 bg-orange-50 dark:bg-orange-950/40', chip: 'bg-orange-700 text-white' },
+  critical: { box: 'border-rose-500 bg-rose-50 dark:bg-rose-950/50', chip: 'bg-rose-700 text-white' },
 };
+const MUTED = 'text-slate-600 dark:text-slate-400';
 
 export function EscalationsPanel({ escalations, now }: { escalations: Escalation[]; now: number }) {
   const canAct = useCanAct();
@@ -36,13 +39,15 @@ export function EscalationsPanel({ escalations, now }: { escalations: Escalation
       {escalations.map((e) => (
         <article
           key={e.id}
-          className={`rounded-lg border-l-4 p-3 text-sm ${SEVERITY_STYLE[e.severity]}`}
+          className={`rounded-lg border-l-4 p-3 text-sm ${SEVERITY_STYLE[e.severity].box}`}
           data-testid={`escalation-${e.id}`}
         >
           <div className="flex flex-wrap items-baseline justify-between gap-2">
             <p>
-              <span className="mr-2 rounded bg-slate-900 px-1.5 py-0.5 text-xs font-semibold uppercase">{e.severity}</span>
-              <span className="text-slate-400">{e.source}</span>
+              <span className={`mr-2 rounded px-1.5 py-0.5 text-xs font-semibold uppercase ${SEVERITY_STYLE[e.severity].chip}`}>
+                {e.severity}
+              </span>
+              <span className={MUTED}>{e.source}</span>
               {e.rig && (
                 <>
                   {' · '}
@@ -52,11 +57,11 @@ export function EscalationsPanel({ escalations, now }: { escalations: Escalation
                 </>
               )}
               {' · '}
-              <span className="text-slate-400">{formatDuration(now - e.createdAt)} ago</span>
+              <span className={MUTED}>{formatDuration(now - e.createdAt)} ago</span>
             </p>
             <div className="flex gap-2">
               {!canAct ? (
-                e.status !== 'open' && <span className="text-xs text-slate-400">acknowledged by {e.acknowledgedBy}</span>
+                e.status !== 'open' && <span className={`text-xs ${MUTED}`}>acknowledged by {e.acknowledgedBy}</span>
               ) : e.status === 'open' ? (
                 <button
                   type="button"
@@ -67,7 +72,7 @@ export function EscalationsPanel({ escalations, now }: { escalations: Escalation
                   Acknowledge
                 </button>
               ) : (
-                <span className="text-xs text-slate-400">acknowledged by {e.acknowledgedBy}</span>
+                <span className={`text-xs ${MUTED}`}>acknowledged by {e.acknowledgedBy}</span>
               )}
               {canAct && (
                 <button
@@ -85,7 +90,7 @@ export function EscalationsPanel({ escalations, now }: { escalations: Escalation
         </article>
       ))}
       {result && (
-        <p role="status" className="text-xs text-slate-400">
+        <p role="status" className={`text-xs ${MUTED}`}>
           {result}
         </p>
       )}

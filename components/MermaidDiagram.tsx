@@ -39,7 +39,8 @@ function loadMermaid(): Promise<Mermaid> {
       mermaid.initialize({
         startOnLoad: false,
         theme: 'dark',
-        themeVariables: { fontSize: `${MERMAID_TEXT_PX}px` },
+        // Edge labels on slate-800, not the dark theme's #585858 (its #ccc text read at 4.4:1).
+        themeVariables: { fontSize: `${MERMAID_TEXT_PX}px`, edgeLabelBackground: '#1e293b' },
         securityLevel: 'strict',
         // A bad diagram is reported beside the last good one, not drawn into the page.
         suppressErrorRendering: true,

@@ -18,7 +18,8 @@ import { STATE_STYLE } from './RigCard';
 
 type Failure = 'hang' | 'die' | 'loop';
 
-const BUTTON = 'rounded bg-slate-700 px-1.5 py-0.5 text-[11px] font-medium hover:bg-slate-600 disabled:opacity-40';
+// Light text on the solid slate: without a colour of its own it took the page's (near-black in the light theme).
+const BUTTON = 'rounded bg-slate-700 px-1.5 py-0.5 text-[11px] font-medium text-slate-100 hover:bg-slate-600 disabled:opacity-40';
 
 export function PolecatList({ polecats, now }: { polecats: PolecatView[]; now: number }) {
   const canAct = useCanAct();
@@ -96,7 +97,7 @@ export function PolecatList({ polecats, now }: { polecats: PolecatView[]; now: n
                   Restart
                 </button>
                 <select
-                  className={`${BUTTON} text-white`}
+                  className={BUTTON}
                   value=""
                   aria-label={`Inject a failure into ${p.name}`}
                   data-testid={`inject-${p.name}`}
@@ -115,7 +116,7 @@ export function PolecatList({ polecats, now }: { polecats: PolecatView[]; now: n
         ))}
       </ul>
       {result && (
-        <p role="status" className="mt-2 text-xs text-slate-400">
+        <p role="status" className="mt-2 text-xs text-slate-500">
           {result}
         </p>
       )}

@@ -6,10 +6,10 @@ import type { RigView } from '@/contracts/town';
 
 export const STATE_STYLE: Record<PolecatState, string> = {
   idle: 'bg-slate-700 text-slate-300',
-  working: 'bg-sky-600 text-white',
+  working: 'bg-sky-700 text-white',
   submitted: 'bg-violet-600 text-white',
   reworking: 'bg-amber-500 text-slate-950',
-  throttled: 'bg-orange-600 text-white',
+  throttled: 'bg-orange-700 text-white',
   stalled: 'bg-rose-600 text-white',
 };
 

@@ -109,7 +109,7 @@ export function RigLineage({ rig }: { rig: RigView }) {
       {canAct && rig.status === 'active' && (
         <button
           type="button"
-          className={`${BUTTON} bg-amber-600 text-white hover:bg-amber-500`}
+          className={`${BUTTON} bg-amber-700 text-white hover:bg-amber-600`}
           onClick={() => setSplitting(true)}
           data-testid="split-open"
         >

@@ -96,7 +96,10 @@ export function RigPage({ rig }: { rig: string }) {
       ) : (
         <>
           {!live && (
-            <p className="rounded border border-rose-800 bg-rose-950 px-3 py-2 text-sm text-rose-200" data-testid="stale">
+            <p
+              className="rounded border border-rose-300 bg-rose-50 px-3 py-2 text-sm text-rose-800 dark:border-rose-800 dark:bg-rose-950 dark:text-rose-200"
+              data-testid="stale"
+            >
               Disconnected: this is the rig as of {receivedAt ? new Date(receivedAt).toLocaleTimeString() : 'an earlier moment'},
               not updating until the connection is back.
             </p>

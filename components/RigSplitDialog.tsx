@@ -310,7 +310,7 @@ export function RigSplitDialog({
             type="button"
             onClick={() => setConfirming(true)}
             disabled={!preview?.ok}
-            className={`${BUTTON} bg-amber-600 text-white hover:bg-amber-500`}
+            className={`${BUTTON} bg-amber-700 text-white hover:bg-amber-600`}
             data-testid="split-apply"
           >
             Apply split…

@@ -64,7 +64,7 @@ export function RigSupervision({ rig, now }: { rig: RigView; now: number }) {
         </button>
       )}
       {result && (
-        <p role="status" className="text-xs text-slate-400">
+        <p role="status" className="text-xs text-slate-500">
           {result}
         </p>
       )}

@@ -6,14 +6,14 @@ export function LoginForm({ next, invalid }: { next: string; invalid: boolean })
   return (
     <main className="mx-auto max-w-md space-y-4 p-6 pt-24">
       <h1 className="text-2xl font-bold tracking-tight">Gas Town Fleet</h1>
-      <p className="text-sm text-slate-400">
+      <p className="text-sm text-slate-500">
         Sign in with the operator token (to act) or the viewer token (to watch). The server prints a sign-in URL with the token
         when it starts, and keeps generated tokens in <code>&lt;data dir&gt;/auth.json</code>.
       </p>
       {invalid && (
         <p
           role="alert"
-          className="rounded border border-rose-700 bg-rose-950 px-3 py-2 text-sm text-rose-200"
+          className="rounded border border-rose-300 bg-rose-50 px-3 py-2 text-sm text-rose-800 dark:border-rose-700 dark:bg-rose-950 dark:text-rose-200"
           data-testid="login-error"
         >
           That token is not valid for this town.
@@ -28,7 +28,7 @@ export function LoginForm({ next, invalid }: { next: string; invalid: boolean })
             type="password"
             required
             autoComplete="current-password"
-            className="mt-1 block w-full rounded border border-slate-700 bg-slate-950 px-2 py-1.5 font-mono text-slate-100"
+            className="mt-1 block w-full rounded border border-slate-300 bg-white px-2 py-1.5 font-mono text-slate-900 dark:border-slate-700 dark:bg-slate-950 dark:text-slate-100"
           />
         </label>
         <label className="block text-sm">
@@ -37,7 +37,7 @@ export function LoginForm({ next, invalid }: { next: string; invalid: boolean })
             name="name"
             maxLength={40}
             autoComplete="nickname"
-            className="mt-1 block w-full rounded border border-slate-700 bg-slate-950 px-2 py-1.5 text-slate-100"
+            className="mt-1 block w-full rounded border border-slate-300 bg-white px-2 py-1.5 text-slate-900 dark:border-slate-700 dark:bg-slate-950 dark:text-slate-100"
           />
         </label>
         <button type="submit" className="rounded bg-sky-700 px-4 py-2 text-sm font-medium text-white hover:bg-sky-600">

@@ -1,10 +1,11 @@
 /**
  * Fail-stop, seen from the browser: another process holds the database's write lock past
  * the server's busy timeout, so a real store write fails; the town stops, /api/health says
- * why, commands answer 503 `unavailable`, and every page shows the banner (both themes).
+ * why, commands answer 503 `unavailable`, and every page shows the banner, readable in both themes.
  */
 import Database from 'better-sqlite3';
 import path from 'node:path';
+import { expectReadable } from './contrast';
 import { expect, test, type RunningServer } from './fixtures';
 import { screenshot } from './screenshots';
 
@@ -40,8 +41,10 @@ test('says the town stopped, on every page, when a store write fails', async ({ 
   await expect(banner).toBeVisible({ timeout: 20_000 });
   await expect(banner).toContainText('Restart the server to reload the town from the database');
   await screenshot(page, 'town-stopped-dark');
+  await expectReadable(page, 'town stopped (dark)');
   await page.evaluate(() => localStorage.setItem('gt-theme', 'light'));
   await page.goto(server.url + '/beads');
   await expect(page.getByTestId('town-stopped')).toBeVisible({ timeout: 20_000 });
   await screenshot(page, 'town-stopped-light');
+  await expectReadable(page, 'town stopped (light)');
 });
