@@ -284,6 +284,7 @@ async function main(): Promise<void> {
           node: config.cluster.node,
           secret: config.cluster.secret,
           runsHere: (rig) => town.rigs.get(rig) !== undefined,
+          leads: () => duties?.isLeader() ?? true,
           leases,
         })
       : null;
