@@ -15,7 +15,8 @@
  * alone, never on a command line that `ps` shows to everyone).
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { GIT_TRANSPORTS, branchNameProblem, checkGitUrl, redactCredentials, withoutPassword } from '../../contracts/git-url';
 import { UpstreamError } from '../engine/errors';
@@ -185,11 +186,14 @@ export class CliUpstream implements UpstreamPort {
     if (await exists(target)) throw new UpstreamError('exists', `${target} already exists`);
     // Cloned beside the target and renamed into place once complete: a clone cut short (the
     // server killed mid-clone) leaves only its staging directory, never a `dir` that looks
-    // like a clone and blocks the next claim (docs/cluster.md). The staging name is made by
-    // mkdtemp, so the clean-up after a failure only ever removes what this call created.
+    // like a clone and blocks the next claim (docs/cluster.md). The staging directory is made
+    // by an exclusive mkdir under a random name, so the clean-up after a failure only ever
+    // removes what this call created (and, unlike mkdtemp's 0700, it has the umask's mode: a
+    // sandboxed agent running as another user reads the clone through its worktree).
     const prefix = `.${path.basename(target)}.cloning-`;
     await removeStaging(parent, prefix); // an earlier run's, cut short: one clone of a name runs at a time here
-    const staging = await mkdtemp(path.join(parent, prefix));
+    const staging = path.join(parent, `${prefix}${randomBytes(6).toString('hex')}`);
+    await mkdir(staging);
 
     const stored = withoutPassword(url);
     const branchArgs = options.branch === undefined ? [] : ['--branch', options.branch];
