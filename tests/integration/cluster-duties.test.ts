@@ -3,8 +3,10 @@
  * Redis (docs/cluster.md, "One leader for the town-wide duties"), watched through a real
  * webhook receiver: an alert rule and a silence made on a node that does not lead take effect
  * on the leader at once (the command is forwarded to it), every node reads the leader's
- * rules, alerts and silences; and a node that died before the current leader started (so it
- * was never seen alive by it) is still found down, with its rigs' new owners.
+ * rules, alerts and silences; a node that died before the current leader started (so it
+ * was never seen alive by it) is still found down, with its rigs' new owners. And convoys and
+ * escalations, kept by their rig's owner: made or acted on through any node, listed the same
+ * on every node, and taken up by the node that claims the rig when its owner (the leader) dies.
  */
 import { createServer, type Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,7 +16,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AlertsView, AlertRule, Silence } from '../../contracts/alerts';
 import type { ConvoySummary, ConvoyView } from '../../contracts/convoys';
-import type { Convoy } from '../../contracts/records';
+import type { Convoy, Escalation } from '../../contracts/records';
 import type { WebhookPayload } from '../../server/alerts/webhook';
 import { ClusterNodes, owned, ownerOf, until, type ClusterNode } from '../support/cluster-nodes';
 import { sleep } from '../support/crash-server';
@@ -166,12 +168,12 @@ describe('the leader’s records on nodes sharing PostgreSQL and Redis', { timeo
     expect(onC.active.find((x) => x.ruleId === 'town-busy')?.silencedBy).toBe(silence.id);
   });
 
-  it('keeps a convoy made through any node with its rig: listed the same everywhere, run by the rig’s owner, taken over with the rig when the leader dies', async () => {
+  it('keeps convoys and escalations with their rig: listed the same everywhere, acted on by the rig’s owner, taken over with the rig when the leader dies', async () => {
     const cluster = await setUp('convoys');
     const api = <T>(node: ClusterNode, route: string) => cluster.api<T>(node, 'GET', route);
     const command = <T = unknown>(node: ClusterNode, name: string, input: unknown) => cluster.command<T>(node, name, input);
     const lists = (...of: ClusterNode[]) => Promise.all(of.map((n) => api<ConvoySummary[]>(n, '/api/convoys')));
-    const alike = (answers: ConvoySummary[][]) => answers.every((l) => JSON.stringify(l) === JSON.stringify(answers[0]));
+    const alike = (answers: unknown[][]) => answers.every((l) => JSON.stringify(l) === JSON.stringify(answers[0]));
 
     const a = await cluster.start('node-a');
     await until(
@@ -188,6 +190,30 @@ describe('the leader’s records on nodes sharing PostgreSQL and Redis', { timeo
       () => cluster.cluster(a),
       (v) => v.attached.includes('alpha'),
     );
+
+    // beta's agent fails every attempt: its Witness raises an escalation on a, beta's owner.
+    await command(a, 'rig.add', { name: 'beta', url: await cluster.upstream('beta'), polecats: 1, node: 'node-a' });
+    await until(
+      () => cluster.cluster(a),
+      (v) => v.attached.includes('beta'),
+    );
+    await command(b, 'agent.configure', { rig: 'beta', agent: { kind: 'command', command: ['/bin/false'] } });
+    await command(b, 'bead.create', { rig: 'beta', title: 'beta work', description: '', priority: 1, paths: ['core/'] });
+    const escalations = (...of: ClusterNode[]) => Promise.all(of.map((n) => api<Escalation[]>(n, '/api/escalations')));
+    const raised = await until(
+      () => escalations(a, b, c),
+      (ls) => alike(ls) && ls[0].length === 1,
+    );
+    expect(raised[0][0]).toMatchObject({ rig: 'beta', source: 'witness', status: 'open' });
+    const escalation = raised[0][0].id;
+    // Acknowledged through c: a, which holds it, records who; every node lists it so.
+    await command(c, 'escalation.ack', { id: escalation });
+    const acked = await until(
+      () => escalations(a, b, c),
+      (ls) => alike(ls) && ls[0][0]?.status === 'acknowledged',
+    );
+    expect(acked[0][0].acknowledgedBy).not.toBeNull();
+    await expect(command(b, 'escalation.ack', { id: escalation })).rejects.toThrow(/ 409 /); // a says: already acknowledged
 
     // Made through b, run by a (alpha's owner, the leader): held, so nothing moves yet.
     const convoy = await command<Convoy>(b, 'convoy.create', {
@@ -229,6 +255,23 @@ describe('the leader’s records on nodes sharing PostgreSQL and Redis', { timeo
       (ls) => alike(ls) && ls[0].length === 1,
     );
     expect(survived[0][0]).toMatchObject({ id: convoy.id, status: 'open', waves: 0, progress: { done: 0, total: 3 } });
+
+    // beta's escalation went with beta: resolved through the node that does not run beta.
+    const betaView = await until(
+      () => cluster.cluster(b),
+      (v) => ['node-b', 'node-c'].includes(ownerOf(v, 'beta') ?? ''),
+    );
+    const [betaOwner, betaOther] = ownerOf(betaView, 'beta') === 'node-b' ? [b, c] : [c, b];
+    await until(
+      () => cluster.cluster(betaOwner),
+      (v) => v.attached.includes('beta'),
+    );
+    await command(betaOther, 'escalation.resolve', { id: escalation });
+    const resolved = await until(
+      () => escalations(b, c),
+      (ls) => alike(ls) && ls[0][0]?.status === 'resolved',
+    );
+    expect(resolved[0]).toHaveLength(1);
 
     // Dispatched through the node that does not run it: the owner runs it, and it lands.
     await command(other, 'convoy.dispatch', { id: convoy.id, waveSize: null });
