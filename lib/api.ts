@@ -3,7 +3,8 @@
  */
 import { NextResponse } from 'next/server';
 import type { Actor } from '@/server/commands';
-import { commandBead, commandRig } from '@/server/cluster/forward';
+import { commandRecord, commandRig } from '@/server/cluster/forward';
+import { isLeaderCommand } from '@/server/cluster/leader-routes';
 import { FORWARDED_BY, forwardedHeaders } from '@/server/cluster/forwarded-identity';
 import { nestsDeeperThan } from '@/server/http/json-depth';
 import { MAX_JSON_BODY_BYTES, MAX_JSON_DEPTH } from '@/server/http/limits';
@@ -86,6 +87,21 @@ export function isForwarded(request: Request): boolean {
   return request.headers.get(FORWARDED_BY) !== null;
 }
 
+/**
+ * In a cluster, a read about a record another node runs (a convoy, with its rigs) answered by
+ * that node, as the caller, its answer passed back unchanged; null: this node answers. `rig`
+ * is looked up only when there is somewhere to forward to.
+ */
+export async function readOnOwner(request: Request, rig: () => Promise<string | null>): Promise<Response | null> {
+  const { forwarder } = runtime();
+  const actor = actorFor(request);
+  if (!forwarder || !actor || isForwarded(request)) return null;
+  const owner = await rig();
+  if (!owner) return null;
+  const url = new URL(request.url);
+  return forwarder.forRig(owner, { method: 'GET', target: url.pathname + url.search, actor, accept: 'application/json' });
+}
+
 /** The body's text, or null past `limit` bytes (it stops reading there). */
 async function readBounded(request: Request, limit: number): Promise<string | null> {
   if (!request.body) return '';
@@ -140,17 +156,19 @@ export async function runCommand(request: Request, name: string, input: unknown,
   if (!actor) return errorResponse('unauthorized', 'sign in first');
   try {
     const { commands, forwarder, queries } = runtime();
-    const bead = forwarder ? commandBead(name, input) : null;
-    const rig = commandRig(name, input) ?? (bead ? ((await queries.bead(bead))?.rig ?? null) : null);
+    const record = forwarder ? commandRecord(name, input) : null;
+    const rig = commandRig(name, input) ?? (record ? await queries.recordRig(record.kind, record.id) : null);
+    const toLeader = forwarder !== null && isLeaderCommand(name);
     // The loop guard: a forwarded command is run here, whatever this node finds.
-    if (forwarder && rig && !isForwarded(request)) {
-      const answer = await forwarder.forRig(rig, {
+    if (forwarder && (rig || toLeader) && !isForwarded(request)) {
+      const relayed = {
         method: 'POST',
         target: `/api/commands/${encodeURIComponent(name)}`,
         actor,
         contentType: 'application/json',
         body: JSON.stringify(input),
-      });
+      };
+      const answer = toLeader ? await forwarder.forLeader(relayed) : await forwarder.forRig(rig!, relayed);
       // The owner answers as POST /api/commands does (200); this route's own success status stays.
       if (answer) return answer.status === 200 ? new Response(answer.body, { status, headers: answer.headers }) : answer;
     }

@@ -243,6 +243,7 @@ async function main(): Promise<void> {
     const owner = ownership;
     town.onFenced((error) => owner.fenced(error.rig));
     const leader = duties!;
+    await leader.seed(); // before the first claim takes a dead node's rigs out of its name
     heartbeat = startHeartbeat(
       {
         pass: async () => {
@@ -283,6 +284,7 @@ async function main(): Promise<void> {
           node: config.cluster.node,
           secret: config.cluster.secret,
           runsHere: (rig) => town.rigs.get(rig) !== undefined,
+          leads: () => duties?.isLeader() ?? true,
           leases,
         })
       : null;

@@ -36,6 +36,8 @@ export interface Queries {
   gates(query: { status?: Gate['status'][]; limit?: number }): Promise<Gate[]>;
   beads(query: BeadQuery): Promise<Bead[]>;
   bead(id: string): Promise<Bead | null>;
+  /** The rig a bead, a convoy (its first bead's) or an escalation is about; null when unknown. Routes commands in a cluster. */
+  recordRig(kind: 'bead' | 'convoy' | 'escalation', id: string): Promise<string | null>;
   /** Every bead (or one rig's) as `issues.jsonl`, the beads interchange format (bd export). */
   beadsExport(rig?: string): Promise<string>;
   events(query: EventQuery): Promise<StoredEvent[]>;

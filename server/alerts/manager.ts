@@ -105,10 +105,13 @@ export class AlertManager {
   async load(): Promise<void> {
     await this.writer.drain();
     const rules = await this.store.listRules();
-    if (rules.length === 0) {
-      const at = this.clock.now();
-      await this.store.saveRules([...DEFAULT_RULES], { by: 'defaults', at });
-      rules.push(...DEFAULT_RULES.map((r) => structuredClone(r)));
+    // A new town gets every default; an existing one the defaults added since it was made
+    // (node-down came with clusters). A default is never deleted (only disabled), so one
+    // missing from the store is new, not removed by an operator.
+    const missing = DEFAULT_RULES.filter((d) => !rules.some((r) => r.id === d.id));
+    if (missing.length > 0) {
+      await this.store.saveRules([...missing], { by: 'defaults', at: this.clock.now() });
+      rules.push(...missing.map((r) => structuredClone(r)));
     }
     const active = await this.store.listAlerts({ states: ['pending', 'firing'] });
     const silences = await this.store.listSilences({ notEndedAt: this.clock.now() });

@@ -11,7 +11,7 @@ import type { TownDuties } from '../metrics/monitoring';
 import { parseNodeSample, type NodeSample } from '../metrics/town-merge';
 import { isLive } from '../engine/lease';
 import type { NodeGroup } from '../queries/diagrams';
-import { EMPTY_WATCH, describeNodesDown, nodesDown, watchNodes, type NodeWatch } from './node-watch';
+import { EMPTY_WATCH, describeNodesDown, nodesDown, seedWatch, watchNodes, type NodeWatch } from './node-watch';
 
 export interface ClusterDutiesOptions {
   node: string;
@@ -61,6 +61,21 @@ export class ClusterDuties implements TownDuties {
   /** The nodes and the rigs each holds at the last heartbeat, for the overview's diagram; null before the first. */
   layout(): NodeGroup[] | null {
     return this.groups;
+  }
+
+  /**
+   * Starts the node watch from the store, before the first heartbeat claims anything: a node
+   * that died before this one started, its leases still in its name, is found down on the
+   * first pass (node-watch.ts, seedWatch). Never throws: unread, the watch starts empty.
+   */
+  async seed(): Promise<void> {
+    const { leases, log } = this.options;
+    try {
+      const [now, nodes, rows] = await Promise.all([leases.now(), leases.listNodes(), leases.listLeases()]);
+      this.watch = seedWatch(nodes, rows, now);
+    } catch (err) {
+      log.warn('cluster: reading the nodes for the node watch failed; it starts empty', { error: String(err) });
+    }
   }
 
   /** The leader lease renewed or claimed, the peers' samples and the node watch refreshed. Never throws. */

@@ -1,6 +1,7 @@
 /**
  * The custom server's forwarding step (after the auth gate, before Next): a request under
- * /api/rigs/<rig>/ (or a merge-queue read for `?rig=`) about a rig another node runs is relayed to that node (forward.ts), body
+ * /api/rigs/<rig>/ (or a merge-queue read for `?rig=`) about a rig another node runs is relayed to that node (forward.ts),
+ * and one about what the leader keeps (/api/alerts, /api/silences: leader-routes.ts) to the leader; body
  * streamed through (its size was already bounded by the boundary), the owner's answer streamed
  * back. Commands that name their rig in the body are forwarded where they are parsed
  * (lib/api.ts runCommand), through the same Forwarder.
@@ -10,6 +11,7 @@ import { Readable } from 'node:stream';
 import type { Actor } from '../commands/command';
 import { FORWARDED_BY } from './forwarded-identity';
 import { writeResponse, type Forwarder } from './forward';
+import { isLeaderRoute } from './leader-routes';
 
 /** Routes under /api/rigs/ that are not one rig's. */
 const TOWN_WIDE = new Set(['clones']);
@@ -50,18 +52,20 @@ export interface ForwardStepOptions {
 export function createForwardStep(options: ForwardStepOptions) {
   return async function forward(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean> {
     const rig = rigOfRequest(pathname, req.url);
+    const toLeader = rig === null && isLeaderRoute(pathname);
     // The loop guard: a request another node forwarded is answered here, whatever it finds.
-    if (rig === null || header(req, FORWARDED_BY) !== null) return false;
+    if ((rig === null && !toLeader) || header(req, FORWARDED_BY) !== null) return false;
     const actor = options.identify(req);
     if (!actor) return false;
-    const answer = await options.forwarder.forRig(rig, {
+    const request = {
       method: req.method ?? 'GET',
       target: req.url ?? pathname,
       actor,
       contentType: header(req, 'content-type'),
       accept: header(req, 'accept'),
       body: hasBody(req) ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : null,
-    });
+    };
+    const answer = rig === null ? await options.forwarder.forLeader(request) : await options.forwarder.forRig(rig, request);
     if (!answer) return false;
     await writeResponse(answer, res);
     return true;

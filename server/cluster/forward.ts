@@ -43,12 +43,15 @@ export interface ForwarderOptions {
   secret: string;
   /** True when this node runs (has attached) the rig. */
   runsHere(rig: string): boolean;
+  /** True while this node holds the leader lease (engine/leadership.ts). */
+  leads(): boolean;
   /** The shared database's view: leases, nodes, stored rigs, and its clock. */
   leases: {
     now(): Promise<number>;
     listLeases(): Promise<RigLease[]>;
     listNodes(): Promise<NodeRecord[]>;
     rigNames(): Promise<string[]>;
+    leader(): Promise<RigLease | null>;
   };
   /** Fetch, injectable only so a test may point it elsewhere; the real one by default. */
   fetch?: typeof fetch;
@@ -220,6 +223,26 @@ export class Forwarder {
     };
   }
 
+  /**
+   * Answers a request about what the leader keeps (leader-routes.ts) on the leader; null when
+   * this node leads. No live leader (a failover under way) is a 503: one leads from the next
+   * heartbeat.
+   */
+  async forLeader(request: RelayRequest): Promise<Response | null> {
+    if (this.options.leads()) return null;
+    const { leases } = this.options;
+    const [now, lease, nodes] = await Promise.all([leases.now(), leases.leader(), leases.listNodes()]);
+    const leader = lease?.owner ? nodes.find((n) => n.name === lease.owner) : undefined;
+    if (!lease || !leader || !isLive(lease, now) || now - leader.heartbeatAt >= leader.ttlMs || !leader.url) {
+      return this.unavailable({
+        at: 'unavailable',
+        node: lease?.owner ?? null,
+        message: 'the town has no leader right now: a node takes the leader lease on its next heartbeat; try again shortly',
+      });
+    }
+    return this.relay({ node: leader.name, url: leader.url }, request);
+  }
+
   /** Places `rig` and answers the request where it belongs; null when it is this node's to answer. */
   async forRig(rig: string, request: RelayRequest): Promise<Response | null> {
     const placement = await this.place(rig);
@@ -229,21 +252,43 @@ export class Forwarder {
   }
 }
 
-/** Commands that name their rig only through a bead (`{ id }`): run by the bead's rig's owner. */
-const BEAD_COMMANDS = new Set(['bead.close', 'bead.depend']);
+/**
+ * Commands that name their rig only through a record (`{ id }`): run by that rig's owner, who
+ * holds the record (a bead; a convoy, with its beads' rigs; an escalation, raised by its rig's roles).
+ */
+const RECORD_COMMANDS: Record<string, 'bead' | 'convoy' | 'escalation'> = {
+  'bead.close': 'bead',
+  'bead.depend': 'bead',
+  'convoy.dispatch': 'convoy',
+  'convoy.stagger': 'convoy',
+  'convoy.add': 'convoy',
+  'convoy.remove': 'convoy',
+  'escalation.ack': 'escalation',
+  'escalation.resolve': 'escalation',
+};
 
-/** The bead a command names its rig through, or null. */
-export function commandBead(name: string, input: unknown): string | null {
-  if (!BEAD_COMMANDS.has(name) || typeof input !== 'object' || input === null) return null;
+/** The record a command names its rig through, or null. */
+export function commandRecord(name: string, input: unknown): { kind: 'bead' | 'convoy' | 'escalation'; id: string } | null {
+  const kind = Object.hasOwn(RECORD_COMMANDS, name) ? RECORD_COMMANDS[name] : undefined;
+  if (!kind || typeof input !== 'object' || input === null) return null;
   const id = (input as { id?: unknown }).id;
-  return typeof id === 'string' && id.length > 0 ? id : null;
+  return typeof id === 'string' && id.length > 0 ? { kind, id } : null;
 }
 
-/** The rig a command acts on, when it names one (`{ rig }`); a new rig (`rig.add`) is this node's. */
+const named = (value: unknown): string | null => (typeof value === 'string' && value.length > 0 ? value : null);
+
+/**
+ * The rig a command acts on, when it names one (`{ rig }`; a new convoy, its first bead's
+ * `rig`); a new rig (`rig.add`) is this node's.
+ */
 export function commandRig(name: string, input: unknown): string | null {
   if (name === 'rig.add' || typeof input !== 'object' || input === null || Array.isArray(input)) return null;
-  const rig = (input as { rig?: unknown }).rig;
-  return typeof rig === 'string' && rig.length > 0 ? rig : null;
+  if (name === 'convoy.create') {
+    const beads = (input as { beads?: unknown }).beads;
+    const first = Array.isArray(beads) ? (beads as unknown[])[0] : undefined;
+    return typeof first === 'object' && first !== null ? named((first as { rig?: unknown }).rig) : null;
+  }
+  return named((input as { rig?: unknown }).rig);
 }
 
 /** A web Response written to Node's ServerResponse, its body streamed. */

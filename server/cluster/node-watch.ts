@@ -36,6 +36,22 @@ export interface NodeWatch {
 
 export const EMPTY_WATCH: NodeWatch = { held: {}, down: [] };
 
+/**
+ * The watch a node starts from, read from the store rather than from what it saw: a
+ * registered node that is dead and still holds leases (expired, not released: it never
+ * stopped cleanly) counts as last seen holding them, so the first step finds it down even
+ * though it died before this node started. A clean stop released its leases: not down.
+ */
+export function seedWatch(nodes: readonly NodeRecord[], leases: readonly RigLease[], now: number): NodeWatch {
+  const held: Record<string, string[]> = {};
+  for (const node of nodes) {
+    if (now - node.heartbeatAt < node.ttlMs) continue;
+    const rigs = leases.filter((l) => l.owner === node.name).map((l) => l.rig);
+    if (rigs.length > 0) held[node.name] = rigs.sort();
+  }
+  return { held, down: [] };
+}
+
 export function watchNodes(
   prev: NodeWatch,
   nodes: readonly NodeRecord[],

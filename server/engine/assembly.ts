@@ -96,7 +96,8 @@ export async function createEngine(options: EngineOptions): Promise<Town> {
   });
   const costs = new CostMeter(ctx, () => settings.current.retryLoopTokens);
   costs.seedToday(await store.listUsage({ since: new Date(clock.now()).toISOString().slice(0, 10) }));
-  const escalations = new EscalationBook(ctx, state.escalations);
+  // A node that runs only the rigs it claims holds only their escalations, loaded on attach.
+  const escalations = new EscalationBook(ctx, options.attachStored === false ? [] : state.escalations);
   const gates = new GateBook(ctx, records, settings, state.gates);
   const waves = new Waves(ctx, records);
   const beads = new Beads(ctx, records, gates, waves);
@@ -125,7 +126,18 @@ export async function createEngine(options: EngineOptions): Promise<Town> {
       ? // Where gt rig add clones too (server/main.ts).
         new RigRebuild(ctx, records, upstream, { rigsRoot: path.join(options.workDir, 'rigs'), workDir: options.workDir })
       : null;
-  const runtimes = new RigRuntimes(ctx, records, options.checks, upstream, verdicts, supervision, sessions, recovery, rebuild);
+  const runtimes = new RigRuntimes(
+    ctx,
+    records,
+    options.checks,
+    upstream,
+    verdicts,
+    supervision,
+    sessions,
+    recovery,
+    rebuild,
+    escalations,
+  );
   const polecats = new Polecats(ctx, records, sessions, options.workDir);
   const splits = new Splits(ctx, records, {
     attachRig: (rig) => runtimes.attachNew(rig, false),

@@ -59,6 +59,16 @@ export class EscalationBook {
     for (const e of initial) this.open.set(e.id, e);
   }
 
+  /** Puts an attached rig's open escalations in memory (one already here is the live one). */
+  load(escalations: Escalation[]): void {
+    for (const e of escalations) if (!this.open.has(e.id)) this.open.set(e.id, e);
+  }
+
+  /** A rig left this node: its open escalations are its next owner's to act on. */
+  release(rig: string): void {
+    for (const [id, e] of this.open) if (e.rig === rig) this.open.delete(id);
+  }
+
   list(): Escalation[] {
     return [...this.open.values()];
   }

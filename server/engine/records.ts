@@ -211,6 +211,9 @@ export class TownRecords {
       this.#beads.delete(b.id);
       this.elsewhere.set(b.id, b.status);
     }
+    // A convoy none of whose beads is in play here any more went with its rigs: the node that
+    // attaches them loads it from the store, and a stale copy here must not answer for it.
+    for (const [id, c] of this.#convoys) if (!c.beadIds.some((b) => this.#beads.has(b))) this.#convoys.delete(id);
     this.#rigs.delete(rigName);
     this.detached.add(rigName);
   }

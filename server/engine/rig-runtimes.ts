@@ -16,6 +16,7 @@
  */
 import type { AgentSessions } from './agent-sessions';
 import type { EngineContext } from './context';
+import type { EscalationBook } from './escalations';
 import { conflict, notFound } from './errors';
 import { MergeQueue } from './merge-queue';
 import type { MergeRequest, Polecat, Rig } from '../../contracts/records';
@@ -67,6 +68,8 @@ export class RigRuntimes {
     private readonly recovery: Recovery,
     /** Null on a single server (or without an upstream port): a rig's clone stays where it is. */
     private readonly rebuild: RigRebuild | null,
+    /** A rig's open escalations go in and out of memory with it (only its owner acts on them). */
+    private readonly escalations: EscalationBook,
   ) {}
 
   get isRunning(): boolean {
@@ -117,7 +120,7 @@ export class RigRuntimes {
         await this.recovery.reconcile([rt]);
         if (moved) await this.rebuild?.returnLostWork(rt);
       } catch (error) {
-        this.records.release(name); // not attached: nothing of it stays in memory
+        this.release(name); // not attached: nothing of it stays in memory
         throw error;
       }
       await seedStatsFromHistory(this.ctx.persistence.store, new Map([[name, rt.refinery.stats]]), this.ctx.clock.now());
@@ -141,7 +144,7 @@ export class RigRuntimes {
       await rt.refinery.drain(); // a landing in hand finishes; held requests go back to the queue
       const detached = this.counts(rt);
       await this.ctx.persistence.write(async () => {}); // its writes land before it leaves memory
-      this.records.release(name);
+      this.release(name);
       this.ctx.emit({ type: 'rig.detached', at: this.ctx.clock.now(), ...detached });
       return detached;
     } finally {
@@ -175,6 +178,12 @@ export class RigRuntimes {
     this.changing.add(name);
   }
 
+  /** Takes a rig's records out of memory: its polecats, beads, convoys and open escalations. */
+  private release(name: string): void {
+    this.records.release(name);
+    this.escalations.release(name);
+  }
+
   private start(rt: RigRuntime): void {
     for (const p of this.records.polecatsOf(rt.rig.name)) this.sessions.resume(p);
     rt.refinery.kick();
@@ -191,6 +200,7 @@ export class RigRuntimes {
       beads,
       convoys: state.convoys.filter((c) => c.beadIds.some((id) => ids.has(id))),
     });
+    this.escalations.load(state.escalations.filter((e) => e.rig === rig.name));
     return this.build(
       rig,
       state.mergeRequests.filter((mr) => mr.rig === rig.name),

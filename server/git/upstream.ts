@@ -15,10 +15,12 @@
  * alone, never on a command line that `ps` shows to everyone).
  */
 import { spawn } from 'node:child_process';
-import { mkdir, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { GIT_TRANSPORTS, branchNameProblem, checkGitUrl, redactCredentials, withoutPassword } from '../../contracts/git-url';
 import { UpstreamError } from '../engine/errors';
+import { exists } from './cli-git';
 import type { CloneOptions, ClonedUpstream, PushResult, UpstreamAccess, UpstreamPort } from '../engine/ports';
 import { killProcessGroup } from '../spawner/run-process.mjs';
 import { ProgressReader, classifyGitFailure, gitReason, parsePushPorcelain } from './upstream-messages';
@@ -166,36 +168,53 @@ async function arrangeRefs(repo: string, target: string): Promise<string> {
   return tip;
 }
 
+/** Removes staging directories a clone cut short left in `parent` (their names start with `prefix`). */
+async function removeStaging(parent: string, prefix: string): Promise<void> {
+  for (const name of await readdir(parent)) {
+    if (name.startsWith(prefix)) await rm(path.join(parent, name), { recursive: true, force: true });
+  }
+}
+
 export class CliUpstream implements UpstreamPort {
   async cloneBare(url: string, dir: string, options: CloneOptions): Promise<ClonedUpstream> {
     const checked = checkGitUrl(url);
     if (!checked.ok) throw new UpstreamError('refused', checked.reason);
     if (options.branch !== undefined) checkBranch(options.branch);
     const target = path.resolve(dir);
-    await mkdir(path.dirname(target), { recursive: true });
-    // Created here, not by git: an exclusive mkdir makes the directory ours, so the clean-up
-    // after a failure can never remove a directory a concurrent clone (or anyone) owns.
-    try {
-      await mkdir(target);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new UpstreamError('exists', `${target} already exists`);
-      throw error;
-    }
+    const parent = path.dirname(target);
+    await mkdir(parent, { recursive: true });
+    if (await exists(target)) throw new UpstreamError('exists', `${target} already exists`);
+    // Cloned beside the target and renamed into place once complete: a clone cut short (the
+    // server killed mid-clone) leaves only its staging directory, never a `dir` that looks
+    // like a clone and blocks the next claim (docs/cluster.md). The staging directory is made
+    // by an exclusive mkdir under a random name, so the clean-up after a failure only ever
+    // removes what this call created (and, unlike mkdtemp's 0700, it has the umask's mode: a
+    // sandboxed agent running as another user reads the clone through its worktree).
+    const prefix = `.${path.basename(target)}.cloning-`;
+    await removeStaging(parent, prefix); // an earlier run's, cut short: one clone of a name runs at a time here
+    const staging = path.join(parent, `${prefix}${randomBytes(6).toString('hex')}`);
+    await mkdir(staging);
 
     const stored = withoutPassword(url);
     const branchArgs = options.branch === undefined ? [] : ['--branch', options.branch];
-    const args = [...SAFE_CONFIG, 'clone', '--bare', '--progress', ...branchArgs, '--', stored, target];
+    const args = [...SAFE_CONFIG, 'clone', '--bare', '--progress', ...branchArgs, '--', stored, staging];
     try {
       const result = await runClone(args, options, upstreamEnv(url));
       if (result.stopped === 'timeout') throw new UpstreamError('timeout', `clone: no result in ${options.timeoutMs / 1000} s`);
       if (result.stopped === 'abort') throw new UpstreamError('timeout', 'clone: cancelled');
       if (result.code !== 0) throw failure(result, 'clone');
-      const { stdout } = await runGit(['symbolic-ref', '--short', 'HEAD'], { cwd: target });
+      const { stdout } = await runGit(['symbolic-ref', '--short', 'HEAD'], { cwd: staging });
       const targetBranch = options.branch ?? stdout.trim();
-      const tip = await arrangeRefs(target, targetBranch);
+      const tip = await arrangeRefs(staging, targetBranch);
+      await rename(staging, target).catch((error: NodeJS.ErrnoException) => {
+        // Someone made `dir` meanwhile (an empty directory is replaced, as it holds no clone).
+        if (error.code === 'ENOTEMPTY' || error.code === 'EEXIST' || error.code === 'ENOTDIR')
+          throw new UpstreamError('exists', `${target} already exists`);
+        throw error;
+      });
       return { url: stored, targetBranch, tip };
     } catch (error) {
-      await rm(target, { recursive: true, force: true });
+      await rm(staging, { recursive: true, force: true });
       if (error instanceof UpstreamError) throw error;
       throw new UpstreamError('failed', `clone: ${redactCredentials(error instanceof Error ? error.message : String(error))}`);
     }

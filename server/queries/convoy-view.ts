@@ -92,19 +92,24 @@ export async function convoyList(town: Town, store: TownStore, limit = 50): Prom
   const byId = new Map<string, Convoy>(stored.map((c) => [c.id, c]));
   for (const c of open) byId.set(c.id, c);
   const live = new Set(town.beads.list().map((b) => b.id));
-  return [...byId.values()]
-    .sort((a, b) => b.createdAt - a.createdAt)
-    .slice(0, limit)
-    .map((c) => ({
-      id: c.id,
-      title: c.title,
-      status: c.status,
-      waveSize: c.waveSize,
-      waves: c.waves.length,
-      progress: {
-        done: c.status === 'open' ? c.beadIds.filter((b) => !live.has(b)).length : c.beadIds.length,
-        total: c.beadIds.length,
-      },
-      createdAt: c.createdAt,
-    }));
+  const listed = [...byId.values()].sort((a, b) => b.createdAt - a.createdAt).slice(0, limit);
+  // An open convoy another node runs (a cluster): its beads' progress is the store's, not "not in play here".
+  const elsewhere = listed.filter((c) => c.status === 'open' && !town.convoys.find(c.id)).flatMap((c) => c.beadIds);
+  const finished = new Set(
+    elsewhere.length === 0 ? [] : (await store.listBeads({ ids: elsewhere, status: ['done', 'closed'] })).map((b) => b.id),
+  );
+  const done = (c: Convoy) => {
+    if (c.status !== 'open') return c.beadIds.length;
+    if (!town.convoys.find(c.id)) return c.beadIds.filter((b) => finished.has(b)).length;
+    return c.beadIds.filter((b) => !live.has(b)).length;
+  };
+  return listed.map((c) => ({
+    id: c.id,
+    title: c.title,
+    status: c.status,
+    waveSize: c.waveSize,
+    waves: c.waves.length,
+    progress: { done: done(c), total: c.beadIds.length },
+    createdAt: c.createdAt,
+  }));
 }

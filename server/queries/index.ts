@@ -47,6 +47,17 @@ export function createQueries(town: Town, store: TownStore, { fleet, parseSplit,
     beads: (query) => store.listBeads(query),
     beadsExport: (rig) => exportBeadsFile(town, store, rig),
     bead: async (id) => town.beads.get(id) ?? (await store.getBead(id)),
+    recordRig: async (kind, id) => {
+      const rigOf = async (bead: string) => (town.beads.get(bead) ?? (await store.getBead(bead)))?.rig ?? null;
+      if (kind === 'bead') return rigOf(id);
+      if (kind === 'escalation') {
+        const open = await store.listEscalations({ status: ['open', 'acknowledged'] });
+        return open.find((e) => e.id === id)?.rig ?? null;
+      }
+      const convoy = town.convoys.find(id) ?? (await store.getConvoy(id));
+      const first = convoy?.beadIds[0];
+      return first ? rigOf(first) : null;
+    },
     events: (query) => store.listEvents(query),
     audit: (limit, before) => store.listAudit(limit, before),
     splitPreview: (rig, input) => splitPreview(town, rig, parseSplit(rig, input)),

@@ -161,6 +161,25 @@ describe.each([
   { name: 'SQLite', make: freshPrisma },
   { name: 'PostgreSQL', make: freshPostgres },
 ])('alerts across a restart on $name', ({ make }) => {
+  it('adds a default rule the town was made without (node-down) at start, once, and keeps the operator’s edits', async () => {
+    const store = await make();
+    const clock = new VirtualClock(T0);
+    // A town made before clusters: every default but node-down, one of them disabled by ada.
+    const older = DEFAULT_RULES.filter((r) => r.id !== 'node-down').map((r) =>
+      r.id === 'merge-queue-backlog' ? { ...r, enabled: false } : r,
+    );
+    await store.saveRules(older, { by: 'defaults', at: T0 });
+    const manager = new AlertManager({ store, clock });
+    await manager.load();
+    expect(manager.listRules().find((r) => r.id === 'node-down')).toEqual(DEFAULT_RULES.find((r) => r.id === 'node-down'));
+    expect(manager.listRules().find((r) => r.id === 'merge-queue-backlog')?.enabled).toBe(false);
+    const stored = await store.listRules();
+    expect(stored.map((r) => r.id).sort()).toEqual(DEFAULT_RULES.map((r) => r.id).sort());
+    // A second start (another node, a restart) adds nothing more and changes nothing.
+    await new AlertManager({ store, clock }).load();
+    expect(await store.listRules()).toEqual(stored);
+  });
+
   it('resumes a pending alert where it was: it fires at the original activeAt + for', async () => {
     const store = await make();
     const clock = new VirtualClock(T0);

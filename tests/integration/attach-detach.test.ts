@@ -86,9 +86,13 @@ describe('attaching and detaching a rig while the town runs', () => {
       if ('rig' in e && e.rig === 'steady' && (e.type === 'mr.merged' || e.type === 'polecat.committed'))
         steadyEvents.push(e.type);
     });
+    const raised = town.escalations.raise({ severity: 'low', source: 'witness', reason: 'a stall on busy', rig: 'busy' });
     const detached = await town.rigs.detach('busy');
     expect(detached.rig).toBe('busy');
     expect(detached.beads).toBeGreaterThan(0);
+    // Its convoy and its escalation went with it: the node attaching it next acts on them.
+    expect(town.convoys.list().map((c) => c.title)).toEqual(['steady work']);
+    expect(town.escalations.get(raised.id)).toBeUndefined();
 
     // Out of memory, kept in the store and on disk; nothing of it is merging.
     expect(town.rigs.get('busy')).toBeUndefined();
@@ -109,6 +113,8 @@ describe('attaching and detaching a rig while the town runs', () => {
 
     const attached = await town.rigs.attach('busy');
     expect(attached).toMatchObject({ rig: 'busy', polecats: 4, beads: detached.beads });
+    expect(town.convoys.list().map((c) => c.title)).toContain('busy work'); // loaded again from the store
+    expect(town.escalations.get(raised.id)).toMatchObject({ status: 'open', rig: 'busy' });
     await runUntil(h!.clock, town, () => town.beads.list().length === 0, 4 * 3_600_000, 1_000, { overlap: true });
     expect(town.beads.list()).toEqual([]);
     await town.stop();

@@ -204,7 +204,14 @@ describe('a town on three nodes sharing PostgreSQL and Redis', { timeout: 900_00
         (v) => v.attached.includes(rig),
       );
       expect(onOwner.unowned).toEqual([]);
-      expect(existsSync(path.join(root, owner, 'rigs', rig, 'HEAD'))).toBe(true);
+      // The rig is in memory before its clone is complete (rig-rebuild.ts), and the clone
+      // appears in place only once it is (renamed from its staging directory).
+      const head = path.join(root, owner, 'rigs', rig, 'HEAD');
+      await until(
+        async () => existsSync(head),
+        (there) => there,
+      );
+      expect(existsSync(head)).toBe(true);
       // Its polecats were at work when A died: that work was on A's disk only, and went back to the queue.
       const run = owner === 'node-b' ? b.run : c.run;
       await until(

@@ -4,7 +4,9 @@
  * pushed to it by compare-and-swap while somebody else pushes too.
  */
 import { createServer, type Server } from 'node:http';
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +18,7 @@ import { CliGit, fsck } from '@/server/git/cli-git';
 import { runGit } from '@/server/git/run-git';
 import { CliUpstream } from '@/server/git/upstream';
 
+const run = promisify(execFile);
 const upstream = new CliUpstream();
 const git = new CliGit();
 const author = { name: 'polecat', email: 'polecat@localhost' };
@@ -174,6 +177,39 @@ describe('cloneBare', () => {
       delete process.env.GIT_SSH_COMMAND;
     }
     expect(await exists(clone)).toBe(false);
+  });
+
+  it('leaves nothing in the way of the next clone when the process cloning is killed mid-clone', async () => {
+    // A server process cloning over a fake ssh that never answers, killed with SIGKILL.
+    const fakeSsh = path.join(dir, 'hang-ssh');
+    const sshPid = path.join(dir, 'ssh.pid');
+    await writeFile(fakeSsh, `#!/bin/sh\necho $$ > ${sshPid}\nexec sleep 60\n`);
+    await chmod(fakeSsh, 0o755);
+    const script = path.join(dir, 'clone.mts');
+    const module = path.resolve('server/git/upstream.ts');
+    await writeFile(
+      script,
+      `import { CliUpstream } from ${JSON.stringify(module)};\n` +
+        `await new CliUpstream().cloneBare('ssh://git@example.invalid/engine.git', ${JSON.stringify(clone)}, { timeoutMs: 60_000 });\n`,
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      env: { ...process.env, GIT_SSH_COMMAND: fakeSsh },
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    for (let i = 0; i < 600 && !(await exists(sshPid)); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await exists(sshPid)).toBe(true); // git is mid-clone, waiting on the upstream
+    child.kill('SIGKILL');
+    await exited;
+    // git and its ssh outlive a SIGKILLed parent (their own process group): end them as well.
+    const pid = Number((await readFile(sshPid, 'utf8')).trim());
+    const pgid = Number((await run('ps', ['-o', 'pgid=', '-p', String(pid)])).stdout.trim());
+    if (pgid > 0) process.kill(-pgid, 'SIGKILL');
+
+    expect(await exists(clone)).toBe(false); // no half clone where the rig's clone goes
+    const cloned = await upstream.cloneBare(origin, clone, { timeoutMs: TIMEOUT });
+    expect(cloned.tip).toBe(await tipOf(origin, 'trunk'));
+    expect(await readdir(path.dirname(clone))).toEqual(['engine']); // the cut-short staging is gone too
   });
 
   it('stops a clone and leaves no directory when it is cancelled', async () => {

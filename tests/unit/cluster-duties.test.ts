@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { NodeRecord, RigLease } from '@/server/engine/ports';
-import { describeNodesDown, EMPTY_WATCH, nodesDown, watchNodes } from '@/server/cluster/node-watch';
+import { describeNodesDown, EMPTY_WATCH, nodesDown, seedWatch, watchNodes } from '@/server/cluster/node-watch';
 import { placeRig } from '@/server/cluster/placement';
 import { mergeTownSnapshot, nodeSampleJson, parseNodeSample } from '@/server/metrics/town-merge';
 import { partitionDiagram } from '@/server/queries/diagrams';
@@ -81,6 +81,26 @@ describe('the node-down watch', () => {
     expect(describeNodesDown(watch)).toBe('node b is down; its rigs: beta → no owner yet');
     watch = watchNodes(watch, [node('a', 41_000), node('b', 41_000)], [lease('beta', 'b', 47_000, 2)], 41_000, TTL);
     expect(nodesDown(watch)).toBe(0);
+  });
+
+  it('finds a node that died before this one started, from the leases still in its name', () => {
+    // b was killed long ago (its leases lapsed in its name); c stopped cleanly (released).
+    const nodes = [node('a', 50_000), node('b', 1_000), node('c', 1_000)];
+    const rows = [lease('beta', 'b', 7_000), lease('delta', 'b', 7_000), lease('gamma', null, 2_000)];
+    let watch = watchNodes(seedWatch(nodes, rows, 50_000), nodes, rows, 50_000, TTL);
+    expect(nodesDown(watch)).toBe(1);
+    expect(describeNodesDown(watch)).toBe('node b is down; its rigs: beta → no owner yet, delta → no owner yet');
+    // a claims them: once a TTL has passed with every rig owned, the episode settles.
+    const claimed = [lease('beta', 'a', 62_000, 2), lease('delta', 'a', 62_000, 2), lease('gamma', null, 2_000)];
+    watch = watchNodes(watch, [node('a', 56_000), node('b', 1_000), node('c', 1_000)], claimed, 56_000, TTL);
+    expect(nodesDown(watch)).toBe(0);
+    expect(describeNodesDown(watch)).toBe('node b is down; its rigs: beta → a, delta → a');
+  });
+
+  it('seeds nothing for live nodes or a node with no lease left in its name', () => {
+    const nodes = [node('a', 50_000), node('c', 1_000)];
+    const seeded = seedWatch(nodes, [lease('alpha', 'a', 56_000), lease('gamma', null, 2_000)], 50_000);
+    expect(seeded).toEqual(EMPTY_WATCH);
   });
 
   it('raises nothing for a node that held no rigs', () => {
