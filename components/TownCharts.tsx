@@ -3,13 +3,24 @@
  * The seed's four metrics over a chosen range, from the persisted series (10 s samples,
  * minute averages beyond six hours): merge-queue depth per rig, conflict rate, patrol
  * latency and throughput. Refetched as the town moves (every `refreshKey` change, at
- * most every few seconds), so the charts stay live without a reload.
+ * most every few seconds), so the charts stay live without a reload. A rig retired by a
+ * split or merge in the range keeps its (dashed) line up to its retirement, where the
+ * sampler's last point drops it to its true 0; a chart with nothing to draw says why
+ * ("n too small" is not "no data").
  */
 import { useEffect, useRef, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RangeResult } from '@/contracts/metrics';
+import type { RigLineage } from '@/contracts/records';
 
 const RANGES = ['15m', '1h', '6h', '24h', '7d'] as const;
+const RANGE_MS: Record<(typeof RANGES)[number], number> = {
+  '15m': 15 * 60_000,
+  '1h': 3_600_000,
+  '6h': 6 * 3_600_000,
+  '24h': 24 * 3_600_000,
+  '7d': 7 * 24 * 3_600_000,
+};
 const COLORS = ['#38bdf8', '#f472b6', '#a3e635', '#fbbf24', '#c084fc', '#fb7185', '#2dd4bf', '#f97316'];
 /** Refetch at most this often, however fast the town pushes. */
 const MIN_REFRESH_MS = 5_000;
@@ -65,14 +76,30 @@ function useSeries(range: string, rigs: string[], refreshKey: unknown) {
 const INPUT =
   'rounded border border-slate-300 bg-white px-2 py-1 text-sm text-slate-900 dark:border-slate-700 dark:bg-slate-950 dark:text-slate-100';
 
-export function TownCharts({ rigs, refreshKey }: { rigs: Array<{ name: string; queueDepth: number }>; refreshKey: unknown }) {
+interface ChartRig {
+  name: string;
+  queueDepth: number;
+  status: string;
+  lineage: RigLineage | null;
+}
+
+/** `now`: engine time, which the series are in. */
+export function TownCharts({ rigs, now }: { rigs: ChartRig[]; now: number }) {
   const [range, setRange] = useState<(typeof RANGES)[number]>('1h');
-  // The busiest rigs get lines; the order is stable so colours do not jump.
-  const shown = [...rigs]
-    .sort((a, b) => b.queueDepth - a.queueDepth || a.name.localeCompare(b.name))
+  const active = rigs.filter((r) => r.status !== 'retired');
+  // Retired within the range: their history is part of what the range shows.
+  const retired = new Set(
+    rigs.filter((r) => r.status === 'retired' && (r.lineage?.at ?? 0) >= now - RANGE_MS[range]).map((r) => r.name),
+  );
+  // The busiest rigs get lines, then the recently retired; the order is stable so colours do not jump.
+  const shown = [
+    ...[...active].sort((a, b) => b.queueDepth - a.queueDepth || a.name.localeCompare(b.name)),
+    ...rigs.filter((r) => retired.has(r.name)),
+  ]
     .slice(0, MAX_RIG_LINES)
     .map((r) => r.name)
     .sort();
+  const refreshKey = now;
   const { data, error } = useSeries(range, shown, refreshKey);
   const long = range.endsWith('d') || range === '24h';
   const tick = (at: number) =>
@@ -82,6 +109,7 @@ export function TownCharts({ rigs, refreshKey }: { rigs: Array<{ name: string; q
     );
 
   const queueRows = data ? merge(shown.map((r) => [r, data.rigs[r]?.points ?? []])) : [];
+  const note = (metric: string) => (data ? (data.town[metric]?.note ?? null) : null);
   const townRows = (metric: string, scale = 1) =>
     (data?.town[metric]?.points ?? []).map((p) => ({ at: p.at, value: p.value === null ? null : p.value * scale }));
 
@@ -109,7 +137,7 @@ export function TownCharts({ rigs, refreshKey }: { rigs: Array<{ name: string; q
       {error && <p className="mb-2 text-sm text-rose-600 dark:text-rose-400">Series unavailable: {error}; retrying.</p>}
       <div className="grid gap-4 lg:grid-cols-2">
         <Chart
-          title={`Merge-queue depth per rig${rigs.length > MAX_RIG_LINES ? ` (busiest ${MAX_RIG_LINES})` : ''}`}
+          title={`Merge-queue depth per rig${active.length + retired.size > MAX_RIG_LINES ? ` (busiest ${MAX_RIG_LINES})` : ''}`}
           testId="queue-depth-chart"
           points={queueRows.length}
         >
@@ -133,6 +161,8 @@ export function TownCharts({ rigs, refreshKey }: { rigs: Array<{ name: string; q
                 key={rig}
                 type="stepAfter"
                 dataKey={rig}
+                name={retired.has(rig) ? `${rig} (retired)` : rig}
+                strokeDasharray={retired.has(rig) ? '5 3' : undefined}
                 stroke={COLORS[i % COLORS.length]}
                 dot={false}
                 isAnimationActive={false}
@@ -142,7 +172,12 @@ export function TownCharts({ rigs, refreshKey }: { rigs: Array<{ name: string; q
             ))}
           </LineChart>
         </Chart>
-        <Chart title="Conflict rate, % of merge attempts" testId="conflict-rate-chart" points={townRows('conflict_rate').length}>
+        <Chart
+          title="Conflict rate, % of merge attempts"
+          testId="conflict-rate-chart"
+          points={townRows('conflict_rate').length}
+          note={note('conflict_rate')}
+        >
           <LineChart data={townRows('conflict_rate', 100)} margin={{ top: 8, right: 16, bottom: 0, left: -16 }}>
             {axes(tick)}
             <YAxis tick={{ fontSize: 11 }} stroke="#94a3b8" domain={[0, 100]} />
@@ -170,7 +205,12 @@ export function TownCharts({ rigs, refreshKey }: { rigs: Array<{ name: string; q
             />
           </LineChart>
         </Chart>
-        <Chart title="Deacon patrol cycle, seconds" testId="patrol-chart" points={townRows('patrol_duration').length}>
+        <Chart
+          title="Deacon patrol cycle, seconds"
+          testId="patrol-chart"
+          points={townRows('patrol_duration').length}
+          note={note('patrol_duration')}
+        >
           <LineChart data={townRows('patrol_duration')} margin={{ top: 8, right: 16, bottom: 0, left: -16 }}>
             {axes(tick)}
             <YAxis tick={{ fontSize: 11 }} stroke="#94a3b8" />
@@ -192,7 +232,12 @@ export function TownCharts({ rigs, refreshKey }: { rigs: Array<{ name: string; q
             />
           </LineChart>
         </Chart>
-        <Chart title="Throughput, merges landed per hour" testId="throughput-chart" points={townRows('throughput').length}>
+        <Chart
+          title="Throughput, merges landed per hour"
+          testId="throughput-chart"
+          points={townRows('throughput').length}
+          note={note('throughput')}
+        >
           <LineChart data={townRows('throughput')} margin={{ top: 8, right: 16, bottom: 0, left: -16 }}>
             {axes(tick)}
             <YAxis allowDecimals={false} tick={{ fontSize: 11 }} stroke="#94a3b8" />
@@ -233,23 +278,27 @@ function axes(tick: (at: number) => string) {
   ];
 }
 
+/** `note`: the series' reason it has nothing to draw (RangeResult.note), shown instead of empty axes. */
 function Chart({
   title,
   testId,
   points,
+  note = null,
   children,
 }: {
   title: string;
   testId: string;
   points: number;
+  note?: string | null;
   children: React.ReactElement;
 }) {
+  const empty = points === 0 ? (note ?? 'No samples in this range yet.') : note;
   return (
     <figure>
       <figcaption className="mb-1 text-xs uppercase tracking-wide text-slate-500">{title}</figcaption>
       <div className="h-52 w-full" data-testid={testId} data-points={points}>
-        {points === 0 ? (
-          <p className="pt-16 text-center text-sm text-slate-500">No samples in this range yet.</p>
+        {empty ? (
+          <p className="px-4 pt-16 text-center text-sm text-slate-500">{empty}</p>
         ) : (
           <ResponsiveContainer width="100%" height="100%">
             {children}
