@@ -36,40 +36,55 @@ async function series(metric: string, range: string, rig?: string): Promise<Rang
   return res.json() as Promise<RangeResult>;
 }
 
-/** Loads the charts' series; again when `refreshKey` moves, throttled. */
+/**
+ * Loads the charts' series: at once for a new range or set of rigs, again when `refreshKey`
+ * moves (throttled), one load at a time. A load in flight is not dropped because the town
+ * moved meanwhile: at a fast time scale the town moves more often than a load of a split
+ * town's series takes, and dropping them froze the charts at what they showed first.
+ */
 function useSeries(range: string, rigs: string[], refreshKey: unknown) {
   const [data, setData] = useState<{ rigs: Series; town: Series } | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const last = useRef(0);
+  /** The last load: when, of what, and at which `refreshKey` (nothing moved since: nothing to load). */
+  const last = useRef<{ at: number; key: string; refresh: unknown }>({ at: 0, key: '', refresh: undefined });
+  const loading = useRef(false);
+  const wanted = useRef('');
   const rigKey = rigs.join(',');
+  const key = `${range}|${rigKey}`;
   const [tick, setTick] = useState(0);
   useEffect(() => {
-    const wait = last.current + MIN_REFRESH_MS - Date.now();
-    if (wait > 0) {
-      const timer = setTimeout(() => setTick((t) => t + 1), wait);
+    wanted.current = key;
+  }, [key]);
+  useEffect(() => {
+    const same = last.current.key === key;
+    if (same && last.current.refresh === refreshKey) return;
+    const wait = same ? last.current.at + MIN_REFRESH_MS - Date.now() : 0;
+    if (loading.current || wait > 0) {
+      const timer = setTimeout(() => setTick((t) => t + 1), Math.max(wait, 250));
       return () => clearTimeout(timer);
     }
-    last.current = Date.now();
-    let live = true;
+    loading.current = true;
+    last.current = { at: Date.now(), key, refresh: refreshKey };
     const names = rigKey ? rigKey.split(',') : [];
     Promise.all([
       Promise.all(names.map((r) => series('queue_depth', range, r))),
       Promise.all(['conflict_rate', 'patrol_duration', 'throughput'].map((m) => series(m, range))),
-    ]).then(
-      ([perRig, town]) => {
-        if (!live) return;
-        setData({
-          rigs: Object.fromEntries(names.map((r, i) => [r, perRig[i]])),
-          town: Object.fromEntries(town.map((s) => [s.metric, s])),
-        });
-        setError(null);
-      },
-      (err: unknown) => live && setError(err instanceof Error ? err.message : 'unavailable'),
-    );
-    return () => {
-      live = false;
-    };
-  }, [range, rigKey, refreshKey, tick]);
+    ])
+      .then(
+        ([perRig, town]) => {
+          if (wanted.current !== key) return; // another range or set of rigs is wanted now
+          setData({
+            rigs: Object.fromEntries(names.map((r, i) => [r, perRig[i]])),
+            town: Object.fromEntries(town.map((s) => [s.metric, s])),
+          });
+          setError(null);
+        },
+        (err: unknown) => wanted.current === key && setError(err instanceof Error ? err.message : 'unavailable'),
+      )
+      .finally(() => {
+        loading.current = false;
+      });
+  }, [key, range, rigKey, refreshKey, tick]);
   return { data, error };
 }
 
