@@ -40,7 +40,13 @@ test.describe('charts across a split', () => {
     const chart = page.getByTestId('queue-depth-chart');
     await expect(chart).toContainText(`${RIG} (retired)`, { timeout: 30_000 });
     for (const p of PARTITIONS) await expect(chart).toContainText(p.name, { timeout: 30_000 });
-    await page.waitForTimeout(15_000); // the partitions' lines gain points (the charts refetch every 5 s)
+    // The charts go on loading while the split town moves (they froze at what they showed first).
+    const points = async () => Number(await chart.getAttribute('data-points'));
+    const before = await points();
+    await expect
+      .poll(points, { timeout: 30_000, message: 'the queue chart gains points after the split' })
+      .toBeGreaterThan(before + 3);
+    await expect(page.getByTestId('conflict-rate-chart')).not.toContainText('No merge attempts', { timeout: 30_000 });
     await screenshot(page, 'overview-split-charts');
 
     await page.evaluate(() => localStorage.setItem('gt-theme', 'light'));
