@@ -3,15 +3,26 @@
  * The seed's four metrics over a chosen range, from the persisted series (10 s samples,
  * minute averages beyond six hours): merge-queue depth per rig, conflict rate, patrol
  * latency and throughput. Refetched as the town moves (every `refreshKey` change, at
- * most every few seconds), so the charts stay live without a reload.
+ * most every few seconds), so the charts stay live without a reload. A rig retired by a
+ * split or merge in the range keeps its (dashed) line up to its retirement, where the
+ * sampler's last point drops it to its true 0; a chart with nothing to draw says why
+ * ("n too small" is not "no data").
  */
 import { useEffect, useRef, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { engineClockLabel } from '@/lib/format';
 import { clockAxisProps } from './clock-axis';
 import type { RangeResult } from '@/contracts/metrics';
+import type { RigLineage } from '@/contracts/records';
 
 const RANGES = ['15m', '1h', '6h', '24h', '7d'] as const;
+const RANGE_MS: Record<(typeof RANGES)[number], number> = {
+  '15m': 15 * 60_000,
+  '1h': 3_600_000,
+  '6h': 6 * 3_600_000,
+  '24h': 24 * 3_600_000,
+  '7d': 7 * 24 * 3_600_000,
+};
 const COLORS = ['#38bdf8', '#f472b6', '#a3e635', '#fbbf24', '#c084fc', '#fb7185', '#2dd4bf', '#f97316'];
 /** Refetch at most this often, however fast the town pushes. */
 const MIN_REFRESH_MS = 5_000;
@@ -27,64 +38,94 @@ async function series(metric: string, range: string, rig?: string): Promise<Rang
   return res.json() as Promise<RangeResult>;
 }
 
-/** Loads the charts' series; again when `refreshKey` moves, throttled. */
+/**
+ * Loads the charts' series: at once for a new range or set of rigs, again when `refreshKey`
+ * moves (throttled), one load at a time. A load in flight is not dropped because the town
+ * moved meanwhile: at a fast time scale the town moves more often than a load of a split
+ * town's series takes, and dropping them froze the charts at what they showed first.
+ */
 function useSeries(range: string, rigs: string[], refreshKey: unknown) {
   const [data, setData] = useState<{ rigs: Series; town: Series } | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const last = useRef(0);
+  /** The last load: when, of what, and at which `refreshKey` (nothing moved since: nothing to load). */
+  const last = useRef<{ at: number; key: string; refresh: unknown }>({ at: 0, key: '', refresh: undefined });
+  const loading = useRef(false);
+  const wanted = useRef('');
   const rigKey = rigs.join(',');
+  const key = `${range}|${rigKey}`;
   const [tick, setTick] = useState(0);
   useEffect(() => {
-    const wait = last.current + MIN_REFRESH_MS - Date.now();
-    if (wait > 0) {
-      const timer = setTimeout(() => setTick((t) => t + 1), wait);
+    wanted.current = key;
+  }, [key]);
+  useEffect(() => {
+    const same = last.current.key === key;
+    if (same && last.current.refresh === refreshKey) return;
+    const wait = same ? last.current.at + MIN_REFRESH_MS - Date.now() : 0;
+    if (loading.current || wait > 0) {
+      const timer = setTimeout(() => setTick((t) => t + 1), Math.max(wait, 250));
       return () => clearTimeout(timer);
     }
-    last.current = Date.now();
-    let live = true;
+    loading.current = true;
+    last.current = { at: Date.now(), key, refresh: refreshKey };
     const names = rigKey ? rigKey.split(',') : [];
     Promise.all([
       Promise.all(names.map((r) => series('queue_depth', range, r))),
       Promise.all(['conflict_rate', 'patrol_duration', 'throughput'].map((m) => series(m, range))),
-    ]).then(
-      ([perRig, town]) => {
-        if (!live) return;
-        setData({
-          rigs: Object.fromEntries(names.map((r, i) => [r, perRig[i]])),
-          town: Object.fromEntries(town.map((s) => [s.metric, s])),
-        });
-        setError(null);
-      },
-      (err: unknown) => live && setError(err instanceof Error ? err.message : 'unavailable'),
-    );
-    return () => {
-      live = false;
-    };
-  }, [range, rigKey, refreshKey, tick]);
+    ])
+      .then(
+        ([perRig, town]) => {
+          if (wanted.current !== key) return; // another range or set of rigs is wanted now
+          setData({
+            rigs: Object.fromEntries(names.map((r, i) => [r, perRig[i]])),
+            town: Object.fromEntries(town.map((s) => [s.metric, s])),
+          });
+          setError(null);
+        },
+        (err: unknown) => wanted.current === key && setError(err instanceof Error ? err.message : 'unavailable'),
+      )
+      .finally(() => {
+        loading.current = false;
+      });
+  }, [key, range, rigKey, refreshKey, tick]);
   return { data, error };
 }
 
 const INPUT =
   'rounded border border-slate-300 bg-white px-2 py-1 text-sm text-slate-900 dark:border-slate-700 dark:bg-slate-950 dark:text-slate-100';
 
+interface ChartRig {
+  name: string;
+  queueDepth: number;
+  status: string;
+  lineage: RigLineage | null;
+}
+
+/** `now`: engine time, which the series are in. */
 export function TownCharts({
   rigs,
-  refreshKey,
+  now,
   timeScale,
 }: {
-  rigs: Array<{ name: string; queueDepth: number }>;
-  refreshKey: unknown;
+  rigs: ChartRig[];
+  now: number;
   /** The engine's time scale: past 1 the time axes say they are on engine time. */
   timeScale: number | null;
 }) {
   const [range, setRange] = useState<(typeof RANGES)[number]>('1h');
-  // The busiest rigs get lines; the order is stable so colours do not jump.
-  const shown = [...rigs]
-    .sort((a, b) => b.queueDepth - a.queueDepth || a.name.localeCompare(b.name))
+  const active = rigs.filter((r) => r.status !== 'retired');
+  // Retired within the range: their history is part of what the range shows.
+  const retired = new Set(
+    rigs.filter((r) => r.status === 'retired' && (r.lineage?.at ?? 0) >= now - RANGE_MS[range]).map((r) => r.name),
+  );
+  // The busiest rigs get lines, then the recently retired; the order is stable so colours do not jump.
+  const shown = [
+    ...[...active].sort((a, b) => b.queueDepth - a.queueDepth || a.name.localeCompare(b.name)),
+    ...rigs.filter((r) => retired.has(r.name)),
+  ]
     .slice(0, MAX_RIG_LINES)
     .map((r) => r.name)
     .sort();
-  const { data, error } = useSeries(range, shown, refreshKey);
+  const { data, error } = useSeries(range, shown, now);
   const long = range.endsWith('d') || range === '24h';
   const tick = (at: number) =>
     new Date(at).toLocaleString(
@@ -95,6 +136,7 @@ export function TownCharts({
   const clock = engineClockLabel(timeScale);
 
   const queueRows = data ? merge(shown.map((r) => [r, data.rigs[r]?.points ?? []])) : [];
+  const note = (metric: string) => (data ? (data.town[metric]?.note ?? null) : null);
   const townRows = (metric: string, scale = 1) =>
     (data?.town[metric]?.points ?? []).map((p) => ({ at: p.at, value: p.value === null ? null : p.value * scale }));
 
@@ -122,7 +164,7 @@ export function TownCharts({
       {error && <p className="mb-2 text-sm text-rose-600 dark:text-rose-400">Series unavailable: {error}; retrying.</p>}
       <div className="grid gap-4 lg:grid-cols-2">
         <Chart
-          title={`Merge-queue depth per rig${rigs.length > MAX_RIG_LINES ? ` (busiest ${MAX_RIG_LINES})` : ''}`}
+          title={`Merge-queue depth per rig${active.length + retired.size > MAX_RIG_LINES ? ` (busiest ${MAX_RIG_LINES})` : ''}`}
           testId="queue-depth-chart"
           points={queueRows.length}
         >
@@ -146,6 +188,8 @@ export function TownCharts({
                 key={rig}
                 type="stepAfter"
                 dataKey={rig}
+                name={retired.has(rig) ? `${rig} (retired)` : rig}
+                strokeDasharray={retired.has(rig) ? '5 3' : undefined}
                 stroke={COLORS[i % COLORS.length]}
                 dot={false}
                 isAnimationActive={false}
@@ -155,7 +199,12 @@ export function TownCharts({
             ))}
           </LineChart>
         </Chart>
-        <Chart title="Conflict rate, % of merge attempts" testId="conflict-rate-chart" points={townRows('conflict_rate').length}>
+        <Chart
+          title="Conflict rate, % of merge attempts"
+          testId="conflict-rate-chart"
+          points={townRows('conflict_rate').length}
+          note={note('conflict_rate')}
+        >
           <LineChart data={townRows('conflict_rate', 100)} margin={{ top: 8, right: 16, bottom: 0, left: -16 }}>
             {axes(tick, clock)}
             <YAxis tick={{ fontSize: 11 }} stroke="#94a3b8" domain={[0, 100]} />
@@ -183,7 +232,12 @@ export function TownCharts({
             />
           </LineChart>
         </Chart>
-        <Chart title="Deacon patrol cycle, seconds" testId="patrol-chart" points={townRows('patrol_duration').length}>
+        <Chart
+          title="Deacon patrol cycle, seconds"
+          testId="patrol-chart"
+          points={townRows('patrol_duration').length}
+          note={note('patrol_duration')}
+        >
           <LineChart data={townRows('patrol_duration')} margin={{ top: 8, right: 16, bottom: 0, left: -16 }}>
             {axes(tick, clock)}
             <YAxis tick={{ fontSize: 11 }} stroke="#94a3b8" />
@@ -205,7 +259,12 @@ export function TownCharts({
             />
           </LineChart>
         </Chart>
-        <Chart title="Throughput, merges landed per hour" testId="throughput-chart" points={townRows('throughput').length}>
+        <Chart
+          title="Throughput, merges landed per hour"
+          testId="throughput-chart"
+          points={townRows('throughput').length}
+          note={note('throughput')}
+        >
           <LineChart data={townRows('throughput')} margin={{ top: 8, right: 16, bottom: 0, left: -16 }}>
             {axes(tick, clock)}
             <YAxis allowDecimals={false} tick={{ fontSize: 11 }} stroke="#94a3b8" />
@@ -248,23 +307,27 @@ function axes(tick: (at: number) => string, clock: string | null) {
   ];
 }
 
+/** `note`: the series' reason it has nothing to draw (RangeResult.note), shown instead of empty axes. */
 function Chart({
   title,
   testId,
   points,
+  note = null,
   children,
 }: {
   title: string;
   testId: string;
   points: number;
+  note?: string | null;
   children: React.ReactElement;
 }) {
+  const empty = points === 0 ? (note ?? 'No samples in this range yet.') : note;
   return (
     <figure>
       <figcaption className="mb-1 text-xs uppercase tracking-wide text-slate-500">{title}</figcaption>
       <div className="h-52 w-full" data-testid={testId} data-points={points}>
-        {points === 0 ? (
-          <p className="pt-16 text-center text-sm text-slate-500">No samples in this range yet.</p>
+        {empty ? (
+          <p className="px-4 pt-16 text-center text-sm text-slate-500">{empty}</p>
         ) : (
           <ResponsiveContainer width="100%" height="100%">
             {children}

@@ -70,7 +70,7 @@ export function TownOverview({ initial = null }: { initial?: TownOverviewView | 
 
           <EscalationsPanel escalations={overview.escalations} now={overview.now} />
 
-          <TownCharts rigs={rigs} refreshKey={overview.now} timeScale={overview.timeScale} />
+          <TownCharts rigs={overview.rigs} now={overview.now} timeScale={overview.timeScale} />
 
           <div className="grid gap-4 lg:grid-cols-3">
             <section className={`${PANEL} lg:col-span-2`} aria-label="Rig partitions">

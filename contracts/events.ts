@@ -51,6 +51,8 @@ export type DomainEvent =
   /** A polecat removed with its worktree; `returned`: the bead `--force` gave back to the queue. */
   | (Base & { type: 'polecat.removed'; rig: string; polecat: string; returned: string | null; by: string })
   | (Base & { type: 'polecat.moved'; rig: string; from: string; polecat: string })
+  /** A moved polecat took the id, branch and worktree of the rig it is in; `was`: its old id. */
+  | (Base & { type: 'polecat.renamed'; rig: string; polecat: string; was: string })
   | (Base & { type: 'polecat.removed'; rig: string; polecat: string })
   | (Base & {
       type: 'polecat.state_changed';

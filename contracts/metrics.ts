@@ -16,6 +16,8 @@ export interface MetricDefinition {
   unit: MetricUnit;
   /** One line for people: the chart's title, the rule editor's option, the /metrics HELP. */
   help: string;
+  /** What a sample without a value means, said where a chart would draw it (else: no value). */
+  whenNull?: string;
 }
 
 /** A working polecat silent this long is unresponsive (the seed's "more than 15 minutes"). */
@@ -24,6 +26,8 @@ export const UNRESPONSIVE_AFTER_MS = 15 * 60_000;
 export const THROTTLED_RATIO_MIN_POLECATS = 4;
 /** Fewer attempts than this: a rate is shown with "n too small", not judged (50% over 2 is not a signal). */
 export const MIN_RATE_SAMPLE = 10;
+/** Less of the Refinery window observed than this (a quarter of the hour): no hourly throughput yet. */
+export const MIN_THROUGHPUT_SPAN_MS = 15 * 60_000;
 /** Window of `throughput` (the seed's `bd list --status=done --since=1h`). */
 export const THROUGHPUT_WINDOW_MS = 3_600_000;
 /** Window of `gate_latency`: gates opened this recently still count. */
@@ -37,12 +41,14 @@ export const METRICS = {
     scope: 'rig',
     unit: 'ratio',
     help: 'Conflicted merge attempts / all attempts in the Refinery window (null without attempts)',
+    whenNull: 'No merge attempts in the Refinery window yet.',
   },
   conflict_sample: { scope: 'rig', unit: 'count', help: 'Merge attempts the conflict rate is over' },
   throughput: {
     scope: 'rig',
     unit: 'per_hour',
     help: 'Merges landed (beads completed) per hour over the Refinery window; none until 15 min of it were observed',
+    whenNull: `n too small: merges per hour are drawn once ${MIN_THROUGHPUT_SPAN_MS / 60_000} min of the Refinery window were observed.`,
   },
   polecats: { scope: 'rig', unit: 'count', help: 'Polecats' },
   polecats_working: { scope: 'rig', unit: 'count', help: 'Polecats with a bead (not idle)' },
@@ -134,4 +140,6 @@ export interface RangeResult {
   resolutionMs: number;
   stepMs: number;
   points: SeriesPoint[];
+  /** Why nothing can be drawn, for people: no samples in the range, or none with a value (the metric's `whenNull`); null when some point has a value. */
+  note: string | null;
 }

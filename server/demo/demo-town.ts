@@ -130,22 +130,44 @@ async function ensureDemoRig(town: Town, name: string, repoPath: string, size: D
   }
 }
 
-/** Keeps each demo rig's backlog at least as long as its crew; returns a stop function. */
+/**
+ * Keeps each demo rig's backlog at least as long as its crew; returns a stop function.
+ * It feeds whatever active rigs the demo's repositories have now: after a split, the
+ * partitions (each new bead goes to the one owning its paths); after a merge back, the
+ * merged rig. Feeding only the rigs the demo was seeded with left a split town idle.
+ */
 export function startDemoFeeder(town: Town, size: DemoSize = DEFAULT_DEMO_SIZE): () => void {
-  const names = new Set(demoRigNames(size.rigs));
+  const names = demoRigNames(size.rigs);
   const sprints = new Map<string, number>();
   const random = seededRandom(hashSeed(`demo-feeder-${town.clock.now()}`));
   return town.bus.subscribe((event) => {
-    if (event.type !== 'bead.status_changed' || !names.has(event.rig) || event.to !== 'done') return;
+    if (event.type !== 'bead.status_changed' || event.to !== 'done') return;
     const rig = town.rigs.get(event.rig);
-    if (!rig || rig.status !== 'active') return;
+    if (!rig || rig.status !== 'active' || !isDemoRepository(town, names, rig.repoPath)) return;
     const crew = town.polecats.list(rig.name).length;
     const open = town.beads.list().filter((b) => b.rig === rig.name && b.status === 'open').length;
     if (open >= crew) return;
     const sprint = (sprints.get(rig.name) ?? 1) + 1;
     sprints.set(rig.name, sprint);
+    const beads = Array.from({ length: feedSize(size.polecatsPerRig) }, () => {
+      const bead = demoBead(random, rig.name);
+      return { ...bead, rig: ownerOf(town, rig.repoPath, bead.paths) ?? rig.name };
+    });
     // Listeners must not re-enter the engine mid-change: top up after this tick.
-    const beads = Array.from({ length: feedSize(size.polecatsPerRig) }, () => demoBead(random, rig.name));
     queueMicrotask(() => town.convoys.create(sprintTitle(rig.name, sprint), beads));
   });
+}
+
+/** Whether a repository is one the demo seeded (its rigs, retired or not, are still known by name). */
+function isDemoRepository(town: Town, names: string[], repoPath: string): boolean {
+  return names.some((name) => town.rigs.get(name)?.repoPath === repoPath);
+}
+
+/** The active rig of this repository owning the paths (beads.route), or null when none does. */
+function ownerOf(town: Town, repoPath: string, paths: string[]): string | null {
+  try {
+    return town.beads.route(paths, repoPath);
+  } catch {
+    return null; // spans partitions with no rig owning all of it: the rig that asked takes it
+  }
 }

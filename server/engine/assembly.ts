@@ -143,6 +143,7 @@ export async function createEngine(options: EngineOptions): Promise<Town> {
     attachRig: (rig) => runtimes.attachNew(rig, false),
     running: () => runtimes.isRunning,
     addPolecats: (rig, count) => polecats.add(rig, count),
+    followRigs: (moved) => polecats.followRigs(moved),
     mergesPerHour: (rig) => records.rig(rig).refinery.stats.snapshot(clock.now()).mergesPerHour,
     checkNewRigName: (name) => checkNewRigName(name, (n) => records.knowsRig(n)),
   });

@@ -101,10 +101,11 @@ export class Beads {
     });
   }
 
-  /** The rig whose path scope owns every path of a bead (the Mayor's routing). */
-  route(paths: string[]): string {
+  /** The rig whose path scope owns every path of a bead (the Mayor's routing), among the rigs of `repoPath` when given. */
+  route(paths: string[], repoPath?: string): string {
     const owners = [...this.records.rigs.values()]
       .map((rt) => rt.rig)
+      .filter((r) => repoPath === undefined || r.repoPath === repoPath)
       .filter((r) => r.status !== 'retired' && paths.every((p) => owns(r.settings, p.replace(/\/$/, '/x'))));
     // A partition owning the paths beats a rig that owns everything.
     const scoped = owners.filter((r) => r.settings.scope.length > 0 || r.settings.scopeExclude.length > 0);

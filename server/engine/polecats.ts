@@ -16,6 +16,15 @@ const POLECAT_NAMES =
     ' ',
   );
 
+/**
+ * A polecat's id, branch and worktree, all from the rig it is in and its name: `<rig>/<name>`,
+ * `polecat/<rig>/<name>` (rigs split from one repository share it), and
+ * `<workDir>/worktrees/<rig>/<name>`. Names are unique within a rig, so ids are unique in the town.
+ */
+export function polecatIdentity(workDir: string, rig: string, name: string): Pick<Polecat, 'id' | 'branch' | 'worktreePath'> {
+  return { id: `${rig}/${name}`, branch: `polecat/${rig}/${name}`, worktreePath: path.join(workDir, 'worktrees', rig, name) };
+}
+
 /** What `polecat.remove` did: removed now, or marked to go once its bead is done. */
 export interface PolecatRemoval {
   polecat: string;
@@ -36,10 +45,21 @@ export class Polecats {
     private readonly workDir: string,
   ) {
     ctx.bus.subscribe((event) => {
+      // After a restart or an attach, polecats a split or merge moved take their rig's id.
+      if (event.type === 'town.started') this.followRigs(this.list());
+      if (event.type === 'rig.attached') this.followRigs(this.list(event.rig));
       if (event.type !== 'polecat.state_changed' || event.to !== 'idle') return;
       const by = this.leaving.get(event.polecat);
       const p = this.records.polecats.get(event.polecat);
-      if (by === undefined || !p) return;
+      if (!p) return;
+      if (by === undefined) {
+        // After the step that freed it (a landing's transaction still gathers its save).
+        ctx.track(
+          Promise.resolve().then(() => this.followRigs([p])),
+          `rename of ${p.id}`,
+        );
+        return;
+      }
       this.leaving.delete(event.polecat);
       // drop() takes it out of play before its first await: the Mayor's pass (a timer) never sees it idle.
       ctx.track(this.drop(p, null, by), `removal of ${p.id}`);
@@ -81,6 +101,35 @@ export class Polecats {
     this.ctx.emit({ type: 'polecat.removed', at: this.ctx.clock.now(), rig: p.rig, polecat: p.id, returned, by });
   }
 
+  /**
+   * Gives idle polecats whose id names another rig (a split or merge moved them) the id,
+   * branch and worktree of the rig they are in, so `<rig>/<name>` always names the rig. A
+   * busy one waits until its bead is done: its agent, merge request and branch are in flight
+   * under the old names. The old worktree goes; the new one is made when work starts.
+   */
+  followRigs(polecats: Polecat[]): void {
+    for (const p of polecats) {
+      if (!this.records.holds(p) || p.state !== 'idle' || this.leaving.has(p.id)) continue;
+      if (p.id === polecatIdentity(this.workDir, p.rig, p.name).id) continue;
+      // The id may still be held by a polecat that moved away and is busy: the name yields.
+      const others = this.records.polecatsOf(p.rig).filter((x) => x !== p);
+      const free = (n: string) => !this.records.polecats.has(`${p.rig}/${n}`) && !others.some((x) => x.name === n);
+      let name = p.name;
+      for (let n = 2; !free(name); n++) name = `${p.name}-${n}`;
+      const renamed: Polecat = { ...p, name, ...polecatIdentity(this.workDir, p.rig, name) };
+      this.records.dropPolecat(p.id);
+      this.records.reindexPolecat(renamed);
+      const { repoPath } = this.records.rig(p.rig).rig;
+      this.ctx.track(
+        this.records
+          .commit({ polecats: [renamed], deletedPolecats: [p.id] })
+          .then(() => this.ctx.git.removeWorktree(repoPath, p.worktreePath)),
+        `rename of ${p.id}`,
+      );
+      this.ctx.emit({ type: 'polecat.renamed', at: this.ctx.clock.now(), rig: p.rig, polecat: renamed.id, was: p.id });
+    }
+  }
+
   /** A rig's polecats, or the whole town's. */
   list(rig?: string): Polecat[] {
     return rig ? this.records.polecatsOf(rig) : [...this.records.polecats.values()];
@@ -109,18 +158,15 @@ export class Polecats {
     for (let i = 0; added.length < count; i++) {
       const round = Math.floor(i / POLECAT_NAMES.length);
       const name = POLECAT_NAMES[i % POLECAT_NAMES.length] + (round > 0 ? `-${round + 1}` : '');
-      // Ids stay unique across rigs: a polecat moved by a split keeps the id it had.
+      // A busy polecat moved away by a split keeps its id until its bead is done (followRigs).
       if (taken.has(name) || this.records.polecats.has(`${rigName}/${name}`)) continue;
       taken.add(name);
       const polecat: Polecat = {
-        id: `${rigName}/${name}`,
+        ...polecatIdentity(this.workDir, rigName, name),
         rig: rigName,
         name,
         state: 'idle',
         beadId: null,
-        // Rigs split from one repository share it, so branches are named per rig.
-        branch: `polecat/${rigName}/${name}`,
-        worktreePath: path.join(this.workDir, 'worktrees', rigName, name),
         lastHeartbeatAt: null,
         lastProgressAt: null,
         stateSince: clock.now(),

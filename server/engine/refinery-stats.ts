@@ -12,9 +12,9 @@
  */
 
 import { percentile } from './stats';
-import { MIN_RATE_SAMPLE } from '../../contracts/metrics';
+import { MIN_RATE_SAMPLE, MIN_THROUGHPUT_SPAN_MS } from '../../contracts/metrics';
 
-export { MIN_RATE_SAMPLE };
+export { MIN_RATE_SAMPLE, MIN_THROUGHPUT_SPAN_MS };
 export type AttemptOutcome = 'merged' | 'conflicted' | 'rejected';
 
 interface Attempt {
@@ -55,8 +55,6 @@ export interface RefineryStatsSnapshot {
 }
 
 export const DEFAULT_STATS_WINDOW_MS = 3_600_000;
-/** Less observed time than this (a quarter of the hour): no hourly throughput yet. */
-export const MIN_THROUGHPUT_SPAN_MS = 15 * 60_000;
 const MAX_ENTRIES = 5_000;
 
 export function rate(count: number, sample: number): Rate {

@@ -18,6 +18,7 @@ import path from 'node:path';
 import type { EngineContext } from './context';
 import { UpstreamError } from './errors';
 import { isFinished } from './merge-request';
+import { polecatIdentity } from './polecats';
 import type { UpstreamPort } from './ports';
 import type { RigRuntime, TownRecords } from './records';
 
@@ -53,7 +54,7 @@ export class RigRebuild {
       rig.repoPath = home;
       this.records.saveRig(rig);
       for (const p of this.records.polecatsOf(rig.name)) {
-        p.worktreePath = path.join(this.dirs.workDir, 'worktrees', rig.name, p.name);
+        p.worktreePath = polecatIdentity(this.dirs.workDir, rig.name, p.name).worktreePath;
         this.records.savePolecat(p);
       }
     });

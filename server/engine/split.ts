@@ -30,6 +30,8 @@ export interface SplitHost {
   attachRig(rig: Rig): RigRuntime;
   running(): boolean;
   addPolecats(rig: string, count: number): Promise<Polecat[]>;
+  /** Idle moved polecats take the id, branch and worktree of their new rig (polecats.ts). */
+  followRigs(polecats: Polecat[]): void;
   /** Null while the Refinery's window is too short to say (refinery-stats.ts). */
   mergesPerHour(rig: string): number | null;
   checkNewRigName(name: string): void;
@@ -107,6 +109,7 @@ export class Splits {
       beads: moved.beads,
       mergeRequests: moved.mergeRequests,
     });
+    this.host.followRigs(reassigned);
     for (const c of created) this.ctx.emit({ type: 'rig.added', at: now, rig: c.rig.name, repoPath: c.rig.repoPath });
     this.ctx.emit({
       type: 'rig.split',
@@ -164,6 +167,7 @@ export class Splits {
     parent.rig.status = 'active';
     parent.rig.lineage = { ...parent.rig.lineage!, splitInto: [], at: now };
     await this.records.commit({ rigs: [parent.rig, ...children.map((c) => c.rig)], polecats, beads, mergeRequests });
+    this.host.followRigs(polecats);
     this.ctx.emit({
       type: 'rig.merged',
       at: now,
@@ -377,7 +381,10 @@ export class Splits {
     return { reassigned, removed, shortfall };
   }
 
-  /** Moves a polecat to another rig; its id, worktree and branch stay, its name stays unique in the rig. */
+  /**
+   * Moves a polecat to another rig with a name unique there; its id, worktree and branch
+   * follow once the move is stored (followRigs), a busy one's after its bead is done.
+   */
   private rehome(p: Polecat, to: string, taken: Set<string>): Polecat {
     let name = p.name;
     for (let n = 2; taken.has(name); n++) name = `${p.name}-${n}`;

@@ -99,7 +99,12 @@ export class MetricsSampler {
     const now = this.clock.now();
     const rigs: Record<string, MetricValues> = {};
     for (const rig of town.rigs.list()) {
-      if (rig.status === 'retired') continue;
+      // A rig retired by a split or merge since the last sample gets one more, its true
+      // values (its queue moved: 0), so its chart line ends there instead of at the last
+      // depth it had; after that it has no series.
+      const retiredAt = rig.lineage?.at ?? null;
+      const justRetired = this.last !== null && retiredAt !== null && retiredAt >= this.last.at;
+      if (rig.status === 'retired' && !justRetired) continue;
       rigs[rig.name] = this.readRig(rig.name, now);
     }
 

@@ -13,7 +13,16 @@
  */
 import type { Clock, Repeating } from '../engine/clock';
 import { type Logger, silentLogger } from '../engine/context';
-import { TOWN_SERIES, type MetricSnapshot, type MetricValues, type RangeQuery, type RangeResult } from '../../contracts/metrics';
+import {
+  METRICS,
+  TOWN_SERIES,
+  type MetricDefinition,
+  type MetricName,
+  type MetricSnapshot,
+  type MetricValues,
+  type RangeQuery,
+  type RangeResult,
+} from '../../contracts/metrics';
 import { MINUTE_RESOLUTION_MS, RAW_RESOLUTION_MS, type MetricsStore, type SeriesRow } from './series-store';
 import { SerialQueue } from '../engine/serial-queue';
 
@@ -164,6 +173,23 @@ export class SeriesRecorder {
     const points = [...buckets.entries()]
       .sort(([a], [b]) => a - b)
       .map(([at, acc]) => ({ at, value: acc.n === 0 ? null : acc.sum / acc.n, max: acc.max }));
-    return { metric: q.metric, series: q.series, from: q.from, to: q.to, resolutionMs, stepMs, points };
+    return {
+      metric: q.metric,
+      series: q.series,
+      from: q.from,
+      to: q.to,
+      resolutionMs,
+      stepMs,
+      points,
+      note: noteFor(q.metric, points),
+    };
   }
+}
+
+/** Why a chart of these points would draw nothing ("n too small" is not "no data"), or null. */
+function noteFor(metric: MetricName, points: RangeResult['points']): string | null {
+  if (points.length === 0) return 'No samples in this range yet.';
+  if (points.some((p) => p.value !== null)) return null;
+  const def: MetricDefinition = METRICS[metric];
+  return def.whenNull ?? 'No value in this range yet.';
 }

@@ -12,7 +12,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ScriptedAgentRuntime } from '../../server/agents/scripted-agent';
 import { loadConfig } from '../../server/config';
 import { demoRigNames } from '../../server/demo/demo-size';
-import { ensureDemoTown } from '../../server/demo/demo-town';
+import { ensureDemoTown, startDemoFeeder } from '../../server/demo/demo-town';
+import { ClockedChecks } from '../../server/checks/clocked-checks';
+import { createHarness, runUntil } from '../support/engine-harness';
 import { VirtualClock } from '../../server/engine/clock';
 import type { TownStore } from '../../server/engine/ports';
 import { createEngine } from '../../server/engine/assembly';
@@ -147,4 +149,42 @@ describe('demo town size', () => {
     expect(names.at(-1)).toBe('rig-100');
     expect(new Set(names).size).toBe(100);
   });
+});
+
+describe('demo feeder', () => {
+  const PARTITIONS = ['core', 'ui', 'tests'].map((a) => ({ name: `myproject-${a}`, globs: [`${a}/**`] }));
+
+  it('feeds the partitions after a split and the merged rig after a merge back', async () => {
+    const h = await createHarness({ checks: (clock) => new ClockedChecks(clock, { durationMs: () => 10_000 }) });
+    try {
+      const town = await h.open();
+      await ensureDemoTown(town, h.dir, { rigs: 1, polecatsPerRig: 3 });
+      const stop = startDemoFeeder(town, { rigs: 1, polecatsPerRig: 3 });
+      town.start();
+      const fedTo = (rig: string) => town.beads.list().filter((b) => b.rig === rig && b.status === 'open').length;
+      await runUntil(h.clock, town, () => town.rigs.get('myproject')!.counters.merged >= 2, 3_600_000, 5_000);
+      await town.rigs.split('myproject', { partitions: PARTITIONS }, 'test');
+      const beadsAtSplit = new Set(town.beads.list().map((b) => b.id));
+      const newBeads = () => town.beads.list().filter((b) => !beadsAtSplit.has(b.id));
+      // The seeded backlog runs down and the feeder tops the partitions up, each bead to the partition owning its paths.
+      await runUntil(h.clock, town, () => newBeads().length > 0, 8 * 3_600_000, 10_000);
+      expect(newBeads().length).toBeGreaterThan(0);
+      for (const bead of newBeads()) {
+        expect(bead.rig).toMatch(/^myproject-/);
+        if (bead.paths.length === 1) expect(bead.rig).toBe(`myproject-${bead.paths[0].replace('/', '')}`);
+      }
+      expect(fedTo('myproject')).toBe(0);
+
+      await town.rigs.merge('myproject-core', 'test');
+      const beadsAtMerge = new Set(town.beads.list().map((b) => b.id));
+      const fedAfterMerge = () => town.beads.list().filter((b) => !beadsAtMerge.has(b.id));
+      await runUntil(h.clock, town, () => fedAfterMerge().length > 0, 8 * 3_600_000, 10_000);
+      expect(fedAfterMerge().length).toBeGreaterThan(0);
+      expect(fedAfterMerge().every((b) => b.rig === 'myproject')).toBe(true);
+      stop();
+      await town.stop();
+    } finally {
+      await h.cleanup();
+    }
+  }, 300_000);
 });
