@@ -9,15 +9,32 @@
 import type { Town } from '../engine/town';
 import type { TownStore } from '../engine/ports';
 import { notFound } from '../engine/errors';
-import { LAB_LIMITS, REPO_LIMITS, type Calibration } from '../../contracts/lab';
+import {
+  LAB_LIMITS,
+  REPO_LIMITS,
+  type Calibration,
+  type LabParams,
+  type LabParamsInput,
+  type LabResult,
+} from '../../contracts/lab';
 import { parseLabParams } from './params';
 import { runLab } from './run';
+
+/** Runs one what-if for the calibration (a preview passes its cached, cancellable, counted runner). */
+export type LabRunner = (params: LabParamsInput | LabParams, label: string) => Promise<LabResult>;
 
 /** Below this many merge attempts the recorded conflict rate is not fitted (defaults stand). */
 const MIN_ATTEMPTS_TO_FIT = 10;
 const HISTORY_LIMIT = 5_000;
 /** Edit spreads tried when fitting, densest first (modules per area). */
 const SPREADS = [0, 2, 4, 8, 16, 32, 64, 128, 256, REPO_LIMITS.modulesPerArea];
+/** Most fit runs the binary search over SPREADS takes: its probes, then both ends. */
+export const MAX_FIT_RUNS = Math.ceil(Math.log2(SPREADS.length - 1)) + 2;
+/**
+ * Longest fit run. A fit never runs longer than the what-if it feeds (the preview's own
+ * horizon, previewHours): a demo rig's 12 s beads give thousands of merge attempts in an
+ * hour, and four hours of them made a preview's calibration take seconds.
+ */
 const FIT_HOURS = 4;
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
@@ -50,6 +67,7 @@ export async function calibrate(
   rigName: string,
   seed = 1,
   replayed?: ReplayedRate,
+  run: LabRunner = (params) => runLab(params),
 ): Promise<Calibration> {
   const rig = town.rigs.get(rigName);
   if (!rig) throw notFound('rig', rigName);
@@ -115,7 +133,10 @@ export async function calibrate(
     const tried = new Map<number, number>();
     const rateAt = async (i: number) => {
       if (!tried.has(i)) {
-        const r = await runLab({ ...base, hours: FIT_HOURS, modulesPerArea: SPREADS[i] });
+        const r = await run(
+          { ...base, hours: Math.min(FIT_HOURS, base.hours), modulesPerArea: SPREADS[i] },
+          `calibrating: edit spread ${SPREADS[i]}`,
+        );
         tried.set(i, r.figures.conflictRate ?? 0);
       }
       return tried.get(i)!;
