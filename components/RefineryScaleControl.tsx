@@ -85,6 +85,7 @@ export function RefineryScaleControl({ rig, workers }: { rig: string; workers: n
       <WhatIfPreview
         rig={rig}
         change={{ kind: 'scale', workers: Number(value) }}
+        basis={`workers ${workers}`}
         label={`Preview ${value || '?'} worker${value === '1' ? '' : 's'}`}
       />
     </form>
