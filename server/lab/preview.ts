@@ -55,6 +55,8 @@ export interface PreviewOptions {
   onProgress?: (progress: PreviewProgress) => void;
   /** Runs kept across previews (default: none kept). */
   cache?: RunCache;
+  /** The spread this rig's last calibration fitted (see calibrate). */
+  hint?: number;
 }
 
 /** `replayed`: the rig's replayed history, when the lab has one, calibrates the conflict rate. */
@@ -73,7 +75,7 @@ export async function previewChange(
     options.onProgress?.({ step: ++step, steps: Math.max(step, steps), label });
     return cache.run(parseLabParams(params), options.signal);
   };
-  const calibration = await calibrate(town, store, request.rig, request.seed ?? 1, replayed, run);
+  const calibration = await calibrate(town, store, request.rig, request.seed ?? 1, replayed, { run, hint: options.hint });
   steps = step + 2;
   const notes = [...calibration.notes];
   const { before, after } = applyChange(town, calibration.params, request.change, notes);

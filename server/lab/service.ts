@@ -40,6 +40,8 @@ export class LabService {
   private historyProgress: HistoryProgress = { state: 'idle' };
   /** Previews' runs: the candidates of a lever share the calibration's and the "before" runs. */
   private readonly previewRuns = new RunCache();
+  /** Per rig, the spread its last preview's calibration fitted: the next one checks it first. */
+  private readonly fittedSpread = new Map<string, number>();
 
   constructor(
     private readonly town: Town,
@@ -156,15 +158,18 @@ export class LabService {
       options.onProgress?.(p);
     };
     try {
-      return await this.inTurn(
+      const preview = await this.inTurn(
         () =>
           previewChange(this.town, this.store, request, this.replayedRate(request.rig), {
             ...options,
             onProgress,
             cache: this.previewRuns,
+            hint: this.fittedSpread.get(request.rig),
           }),
         options.signal,
       );
+      if (preview.calibration.fittedTo) this.fittedSpread.set(request.rig, preview.calibration.params.modulesPerArea);
+      return preview;
     } catch (err) {
       // Said where it stopped, so an operator (and the e2e test) can see the work did stop.
       if (options.signal?.aborted)

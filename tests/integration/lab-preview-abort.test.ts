@@ -1,7 +1,8 @@
 /**
  * A preview that nobody waits for any more stops: the signal reaches the simulation loop
  * (a run stops between two instants of virtual time), a preview waiting for its turn
- * leaves the queue, and the lab is free for the next one. Progress is reported per run.
+ * leaves the queue, and the lab is free for the next one. Progress is reported per run, and
+ * the next preview of a rig starts its fit from the last one.
  */
 import { describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../contracts/events';
@@ -89,6 +90,23 @@ describe('stopping a what-if', () => {
     // The last two steps are the runs without and with the change, and the count is exact by then.
     expect(steps.at(-1)).toMatchObject({ label: 'simulating the change', steps: steps.length });
     expect(steps.at(-2)?.label).toBe('simulating now');
+  });
+
+  it('checks the last fit first on the next preview of the rig: fewer runs, the same calibration', async () => {
+    const { town, store } = await demoLikeTown();
+    const lab = new LabService(town, store);
+    const count = async (workers: number) => {
+      const steps: PreviewProgress[] = [];
+      const p = await lab.preview({ rig: 'myproject', change: { kind: 'scale', workers } }, { onProgress: (s) => steps.push(s) });
+      return { p, fits: steps.filter((s) => s.label.startsWith('calibrating')).length };
+    };
+    const first = await count(2);
+    const second = await count(3);
+    expect(first.p.calibration.fittedTo).toBe('events');
+    expect(second.fits).toBe(2);
+    expect(first.fits).toBeGreaterThan(2);
+    expect(second.p.calibration.params).toEqual(first.p.calibration.params);
+    expect(second.p.before.figures).toEqual(first.p.before.figures);
   });
 
   it('keeps runs by their parameters: the same what-if is answered from the first run', async () => {
