@@ -155,7 +155,11 @@ export function WhatIfPreview({
           <table className={`w-full text-left tabular-nums ${stale ? 'opacity-50' : ''}`}>
             <thead className="text-xs uppercase tracking-wide text-slate-500">
               <tr>
-                <th className="py-1 font-medium">What-if, {Number(preview.before.params.hours.toFixed(1))} virtual h</th>
+                <th className="py-1 font-medium">
+                  {preview.change.kind === 'stagger'
+                    ? 'What-if, until the convoy lands'
+                    : `What-if, ${Number(preview.before.params.hours.toFixed(1))} virtual h`}
+                </th>
                 <th className="py-1 font-medium">Now</th>
                 <th className="py-1 font-medium">After</th>
               </tr>
