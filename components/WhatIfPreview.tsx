@@ -149,7 +149,7 @@ export function WhatIfPreview({
               className="mb-1 rounded border border-amber-500/60 bg-amber-50 px-2 py-1 text-amber-900 dark:bg-amber-950/40 dark:text-amber-200"
               data-testid="whatif-preview-stale"
             >
-              Out of date: computed before the change or the rig moved on (Apply, or an edit). Preview again for current figures.
+              Out of date: computed before the last Apply or edit. Preview again for current figures.
             </p>
           )}
           <table className={`w-full text-left tabular-nums ${stale ? 'opacity-50' : ''}`}>

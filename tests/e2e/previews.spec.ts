@@ -96,6 +96,7 @@ test.describe('previews', () => {
       // The box shows the plan in force, whatever the Refinery suggests beside it.
       await expect(page.getByText('Current plan: waves of 4.')).toBeVisible();
       await expect(input).toHaveValue('4');
+      await screenshot(page, theme === 'dark' ? 'preview-stagger-stale' : 'preview-stagger-stale-light');
     });
   }
 });
