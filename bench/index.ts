@@ -19,6 +19,7 @@ import { printBeadsImport } from './beads-import';
 import { printBodyLimit } from './body-limit';
 import { printStoreWrites } from './store-writes';
 import { printHistoryLab } from './history-lab';
+import { printPreviews } from './previews';
 
 const SEED_CONFLICT_RATE: Record<number, string> = { 5: '~10%', 15: '~30%', 30: '~50%+' };
 
@@ -261,6 +262,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   'body-limit': printBodyLimit,
   'pg-store': printStoreWrites,
   'history-lab': printHistoryLab,
+  previews: printPreviews,
 };
 
 async function main() {

@@ -16,7 +16,7 @@ import { CliError, EXIT, api, apiText, command } from './client';
 import { colour, json, pct, secs, table, usd } from './output';
 import { int, run } from './run';
 import type { CloneInProgress, StatusView, MergeQueueView, RefineryStatsView, TownOverview } from '../contracts/town';
-import type { ConvoySummary, ConvoyView } from '../contracts/convoys';
+import { describeWavePlan, type ConvoySummary, type ConvoyView } from '../contracts/convoys';
 import type { CostsView } from '../contracts/costs';
 import type { Escalation, Rig } from '../contracts/records';
 import type { Alert, AlertRule } from '../contracts/alerts';
@@ -477,13 +477,7 @@ withJson(convoy.command('list').description('open and recent convoys')).action(a
   if (opts.json) return json(list);
   table(
     ['CONVOY', 'TITLE', 'STATUS', 'PROGRESS', 'WAVES'],
-    list.map((c) => [
-      c.id,
-      c.title,
-      c.status,
-      `${c.progress.done}/${c.progress.total}`,
-      c.waveSize === null ? 'all at once' : `${c.waves} of ${c.waveSize}`,
-    ]),
+    list.map((c) => [c.id, c.title, c.status, `${c.progress.done}/${c.progress.total}`, describeWavePlan(c.waves, c.waveSize)]),
   );
 });
 withJson(convoy.command('status').description('a convoy’s beads and waves').argument('<id>')).action(

@@ -8,7 +8,7 @@
  */
 import { WhatIfPreview } from './WhatIfPreview';
 import { useId, useState, type FormEvent } from 'react';
-import type { ConvoyView } from '@/contracts/convoys';
+import { describeWavePlan, type ConvoyView } from '@/contracts/convoys';
 import { callCommand } from '@/lib/commands';
 import { formatDuration } from '@/lib/format';
 import { BUTTON, BUTTON_QUIET, clockTime, INPUT } from './ConvoyParts';
@@ -18,19 +18,20 @@ type Action = 'waves' | 'all' | 'restagger';
 
 function describe(action: Action, data: unknown): string {
   const convoy = data as { waveSize?: number | null; waves?: unknown[] } | undefined;
-  const waves = convoy?.waves?.length ?? 0;
-  const plan = convoy?.waveSize == null ? 'all at once' : `${waves} wave${waves === 1 ? '' : 's'} of up to ${convoy.waveSize}`;
+  const plan = describeWavePlan(convoy?.waves?.length ?? 0, convoy?.waveSize ?? null);
   if (action === 'restagger') return `Re-staggered: ${plan}`;
   return `Dispatched ${plan}`;
 }
 
 export function ConvoyActions({ convoy, onChanged, live }: { convoy: ConvoyView; onChanged: () => void; live: boolean }) {
-  const suggested = convoy.suggestedWaveSize ?? convoy.waveSize;
+  // The box starts at the plan in force (the suggestion is beside it, and "auto" takes it):
+  // a box saying 2 under a plan of 4 read as if the plan were 2.
+  const planned = convoy.waveSize ?? convoy.suggestedWaveSize;
   const [draft, setDraft] = useState<string | null>(null);
   const [auto, setAuto] = useState(false);
   const [pending, setPending] = useState<Action | null>(null);
   const [result, setResult] = useState<Result | null>(null);
-  const value = draft ?? (suggested === null ? '' : String(suggested));
+  const value = draft ?? (planned === null ? '' : String(planned));
   const inputId = useId();
 
   if (convoy.status !== 'open') {
@@ -132,6 +133,7 @@ export function ConvoyActions({ convoy, onChanged, live }: { convoy: ConvoyView;
         <WhatIfPreview
           rig={convoy.beads[0].rig}
           change={{ kind: 'stagger', convoy: convoy.id, waveSize: auto ? convoy.suggestedWaveSize : Number(value) || null }}
+          basis={`plan ${convoy.waveSize} in ${convoy.waves.length}, ${held ? 'held' : 'dispatched'}`}
           label="Preview this wave size"
         />
       )}

@@ -18,6 +18,7 @@ import {
   YAxis,
 } from 'recharts';
 import type { LabFigures, LabSample, LabParams } from '@/contracts/lab';
+import { formatSpan } from '@/lib/format';
 
 export interface LabRun {
   id: number;
@@ -55,7 +56,7 @@ const ROWS: Array<{ label: string; show: (r: LabRun) => string }> = [
   { label: 'Hot-rig patrol gap p95', show: (r) => dur(r.figures.hotPatrolGapMs.p95) },
   {
     label: 'Convoy landed in',
-    show: (r) => (r.figures.convoyLandedMs === null ? '–' : `${(r.figures.convoyLandedMs / 3_600_000).toFixed(1)} h`),
+    show: (r) => (r.figures.convoyLandedMs === null ? '–' : formatSpan(r.figures.convoyLandedMs)),
   },
   { label: 'Stalls detected', show: (r) => String(r.figures.stalls) },
   { label: 'Tokens', show: (r) => r.figures.tokens.toLocaleString('en-US') },

@@ -117,6 +117,7 @@ export function RefineryScaleControl({ rig, workers, queueDepth }: { rig: string
       <WhatIfPreview
         rig={rig}
         change={{ kind: 'scale', workers: Number(value) }}
+        basis={`workers ${workers}`}
         label={`Preview ${value || '?'} worker${value === '1' ? '' : 's'}`}
       />
     </form>

@@ -292,6 +292,7 @@ export function RigSplitDialog({
             <WhatIfPreview
               rig={rig}
               label="What-if: simulate the split from this rig’s history"
+              basis={`polecats ${plan.before.polecats}`}
               change={{
                 kind: 'split',
                 partitions: plan.partitions.map((p) => ({ name: p.name, globs: p.scope.length > 0 ? p.scope : ['**'] })),

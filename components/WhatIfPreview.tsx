@@ -3,17 +3,20 @@
  * "Preview" beside an operator's lever (scale the Refinery, stagger a convoy, split a
  * rig): runs the what-if from the live rig, calibrated from its history, with and
  * without the change, and shows the figures before and after. Nothing in the town
- * changes; the lever itself still has to be pulled.
+ * changes; the lever itself still has to be pulled. While it runs it shows its step and
+ * the time so far, and Cancel closes the request (the server stops the runs). A preview
+ * computed for another change or another `basis` (the live state the lever acts on, e.g.
+ * the worker count before Apply) is marked out of date, not shown as current.
  *
- * Usage: <WhatIfPreview rig="myproject" change={{ kind: 'split', partitions }} />
+ * Usage: <WhatIfPreview rig="myproject" change={{ kind: 'scale', workers: 3 }} basis={`workers ${now}`} />
  */
-import { useState } from 'react';
-import type { Change, Preview, LabFigures } from '@/contracts/lab';
-import { labPost } from '@/lib/lab-client';
+import { useEffect, useRef, useState } from 'react';
+import type { Change, Preview, LabFigures, PreviewProgress } from '@/contracts/lab';
+import { labPreview } from '@/lib/lab-client';
+import { formatSpan } from '@/lib/format';
 
 const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(0)}%`);
 const one = (v: number | null) => (v === null ? '–' : v.toFixed(1));
-const hours = (ms: number | null) => (ms === null ? '–' : `${(ms / 3_600_000).toFixed(1)} h`);
 
 interface Row {
   label: string;
@@ -36,7 +39,7 @@ const ROWS: Row[] = [
 ];
 const CONVOY_ROW: Row = {
   label: 'Convoy lands in',
-  show: (f) => hours(f.convoyLandedMs),
+  show: (f) => (f.convoyLandedMs === null ? '–' : formatSpan(f.convoyLandedMs)),
   value: (f) => f.convoyLandedMs,
   higherIsBetter: false,
 };
@@ -48,46 +51,115 @@ function tone(row: Row, before: LabFigures, after: LabFigures): string {
   return a > b === row.higherIsBetter ? 'text-emerald-500' : 'text-rose-400';
 }
 
-export function WhatIfPreview({ rig, change, label = 'Preview' }: { rig: string; change: Change; label?: string }) {
-  const [pending, setPending] = useState(false);
-  const [preview, setPreview] = useState<Preview | null>(null);
-  const [error, setError] = useState<string | null>(null);
+export function WhatIfPreview({
+  rig,
+  change,
+  basis = '',
+  label = 'Preview',
+}: {
+  rig: string;
+  change: Change;
+  /** What the preview was computed on besides `change`; when it changes, the preview is out of date. */
+  basis?: string;
+  label?: string;
+}) {
+  const [running, setRunning] = useState<{ startedAt: number; progress: PreviewProgress | null } | null>(null);
+  const [now, setNow] = useState(0);
+  const [shown, setShown] = useState<{ preview: Preview; key: string } | null>(null);
+  const [message, setMessage] = useState<{ text: string; cancelled: boolean } | null>(null);
+  const controller = useRef<AbortController | null>(null);
+  const key = JSON.stringify([rig, change, basis]);
+
+  // The elapsed time ticks while a preview runs; leaving the page stops the preview.
+  useEffect(() => {
+    if (!running) return;
+    const timer = setInterval(() => setNow(Date.now()), 250);
+    return () => clearInterval(timer);
+  }, [running]);
+  useEffect(() => () => controller.current?.abort(), []);
 
   async function run() {
-    setPending(true);
-    setError(null);
-    const answer = await labPost<Preview>('preview', { rig, change });
-    setPending(false);
-    if (answer.ok) setPreview(answer.data);
-    else {
-      setPreview(null);
-      setError(answer.message);
-    }
+    const mine = new AbortController();
+    controller.current = mine;
+    setMessage(null);
+    setNow(Date.now());
+    setRunning({ startedAt: Date.now(), progress: null });
+    const computedFor = key;
+    const answer = await labPreview({ rig, change }, (progress) => setRunning((r) => r && { ...r, progress }), mine.signal);
+    if (controller.current !== mine) return;
+    controller.current = null;
+    setRunning(null);
+    if (answer.ok) setShown({ preview: answer.data, key: computedFor });
+    else setMessage({ text: answer.message, cancelled: 'cancelled' in answer });
   }
 
+  const preview = shown?.preview ?? null;
+  const stale = shown !== null && shown.key !== key;
   const rows = preview?.change.kind === 'stagger' ? [CONVOY_ROW, ...ROWS] : ROWS;
+  const elapsed = running ? Math.max(0, now - running.startedAt) / 1000 : 0;
   return (
     <div className="space-y-2" data-testid="whatif-preview">
-      <button
-        type="button"
-        onClick={run}
-        disabled={pending}
-        className="rounded border border-sky-700 px-2.5 py-1 text-sm font-medium text-sky-700 hover:bg-sky-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-400 disabled:opacity-50 dark:text-sky-300 dark:hover:bg-slate-800"
-        data-testid="whatif-preview-run"
-      >
-        {pending ? 'Simulating…' : label}
-      </button>
-      {error && (
-        <p role="alert" className="text-sm text-rose-400" data-testid="whatif-preview-error">
-          {error}
+      <div className="flex flex-wrap items-center gap-2">
+        <button
+          type="button"
+          onClick={run}
+          disabled={running !== null}
+          className="rounded border border-sky-700 px-2.5 py-1 text-sm font-medium text-sky-700 hover:bg-sky-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-400 disabled:opacity-50 dark:text-sky-300 dark:hover:bg-slate-800"
+          data-testid="whatif-preview-run"
+        >
+          {running ? 'Simulating…' : stale ? `${label} again` : label}
+        </button>
+        {running && (
+          <>
+            <span
+              role="status"
+              aria-live="polite"
+              className="text-sm tabular-nums text-slate-500"
+              data-testid="whatif-preview-progress"
+            >
+              {running.progress
+                ? `Step ${running.progress.step} of ${running.progress.steps}: ${running.progress.label}`
+                : 'Waiting for the lab'}{' '}
+              · {elapsed.toFixed(1)} s
+            </span>
+            <button
+              type="button"
+              onClick={() => controller.current?.abort()}
+              className="rounded border border-slate-400 px-2 py-0.5 text-sm text-slate-700 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-400 dark:border-slate-600 dark:text-slate-200 dark:hover:bg-slate-800"
+              data-testid="whatif-preview-cancel"
+            >
+              Cancel
+            </button>
+          </>
+        )}
+      </div>
+      {message && (
+        <p
+          role={message.cancelled ? 'status' : 'alert'}
+          className={`text-sm ${message.cancelled ? 'text-slate-500' : 'text-rose-700 dark:text-rose-400'}`}
+          data-testid={message.cancelled ? 'whatif-preview-cancelled' : 'whatif-preview-error'}
+        >
+          {message.text}
         </p>
       )}
       {preview && (
-        <div className="text-sm" data-testid="whatif-preview-result">
-          <table className="w-full text-left tabular-nums">
+        <div className="text-sm" data-testid="whatif-preview-result" data-stale={stale}>
+          {stale && (
+            <p
+              className="mb-1 rounded border border-amber-500/60 bg-amber-50 px-2 py-1 text-amber-900 dark:bg-amber-950/40 dark:text-amber-200"
+              data-testid="whatif-preview-stale"
+            >
+              Out of date: computed before the last Apply or edit. Preview again for current figures.
+            </p>
+          )}
+          <table className={`w-full text-left tabular-nums ${stale ? 'opacity-50' : ''}`}>
             <thead className="text-xs uppercase tracking-wide text-slate-500">
               <tr>
-                <th className="py-1 font-medium">What-if, {Number(preview.before.params.hours.toFixed(1))} virtual h</th>
+                <th className="py-1 font-medium">
+                  {preview.change.kind === 'stagger'
+                    ? 'What-if, until the convoy lands'
+                    : `What-if, ${Number(preview.before.params.hours.toFixed(1))} virtual h`}
+                </th>
                 <th className="py-1 font-medium">Now</th>
                 <th className="py-1 font-medium">After</th>
               </tr>
@@ -104,7 +176,7 @@ export function WhatIfPreview({ rig, change, label = 'Preview' }: { rig: string;
               ))}
             </tbody>
           </table>
-          <p className="mt-1 text-xs text-slate-500">
+          <p className={`mt-1 text-xs text-slate-500 ${stale ? 'opacity-50' : ''}`}>
             Simulated from {rig}: {preview.calibration.params.polecatsPerRig} polecats,{' '}
             {preview.calibration.recorded.workMinutes.sample > 0
               ? `work ≈ ${one(preview.calibration.recorded.workMinutes.value)} min (n=${preview.calibration.recorded.workMinutes.sample})`

@@ -44,3 +44,12 @@ export interface ConvoySummary {
   progress: { done: number; total: number };
   createdAt: number;
 }
+
+/**
+ * A wave plan as people read it: "all at once", "1 wave of up to 4", "5 waves of up to 6"
+ * (not "5 of 6", which reads as the fifth wave of six).
+ */
+export function describeWavePlan(waves: number, waveSize: number | null): string {
+  if (waveSize === null) return 'all at once';
+  return `${waves} wave${waves === 1 ? '' : 's'} of up to ${waveSize}`;
+}

@@ -259,6 +259,24 @@ export interface Preview {
   notes: string[];
 }
 
+/** Where a running preview is: its runs so far (`steps` shrinks once the calibration's fit is done). */
+export interface PreviewProgress {
+  step: number;
+  steps: number;
+  label: string;
+}
+
+/**
+ * `POST /api/lab/preview` with `accept: application/x-ndjson` answers one JSON line per
+ * step and a last line with the preview or the error, so the page can show progress;
+ * closing the request stops the work.
+ */
+export type PreviewLine =
+  | ({ kind: 'progress' } & PreviewProgress)
+  | { kind: 'done'; preview: Preview }
+  | { kind: 'error'; status: number; error: { code: string; message: string } };
+export const PREVIEW_STREAM_TYPE = 'application/x-ndjson';
+
 export interface ScenarioRow {
   label: string;
   seedFigure: string;

@@ -23,3 +23,17 @@ export function engineClockLabel(timeScale: number | null | undefined): string |
 export function plural(n: number, noun: string, many = `${noun}s`): string {
   return `${n} ${n === 1 ? noun : many}`;
 }
+
+/**
+ * A simulated span for comparing two of them: "42 s", "3 min 20 s" (under 10 min),
+ * "25 min", "1.5 h". Never "0" for a real span: under a second is "< 1 s".
+ */
+export function formatSpan(ms: number): string {
+  if (ms > 0 && ms < 1000) return '< 1 s';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const min = Math.floor(s / 60);
+  if (min < 10) return s % 60 === 0 ? `${min} min` : `${min} min ${s % 60} s`;
+  if (min < 60) return `${min} min`;
+  return `${(ms / 3_600_000).toFixed(1)} h`;
+}

@@ -9,16 +9,36 @@
 import type { Town } from '../engine/town';
 import type { TownStore } from '../engine/ports';
 import { notFound } from '../engine/errors';
-import { LAB_LIMITS, REPO_LIMITS, type Calibration } from '../../contracts/lab';
+import {
+  LAB_LIMITS,
+  REPO_LIMITS,
+  type Calibration,
+  type LabParams,
+  type LabParamsInput,
+  type LabResult,
+} from '../../contracts/lab';
 import { parseLabParams } from './params';
 import { runLab } from './run';
+
+/** Runs one what-if for the calibration (a preview passes its cached, cancellable, counted runner). */
+export type LabRunner = (params: LabParamsInput | LabParams, label: string) => Promise<LabResult>;
 
 /** Below this many merge attempts the recorded conflict rate is not fitted (defaults stand). */
 const MIN_ATTEMPTS_TO_FIT = 10;
 const HISTORY_LIMIT = 5_000;
 /** Edit spreads tried when fitting, densest first (modules per area). */
 const SPREADS = [0, 2, 4, 8, 16, 32, 64, 128, 256, REPO_LIMITS.modulesPerArea];
+/** Most fit runs the binary search over SPREADS takes: its probes, then both ends. */
+export const MAX_FIT_RUNS = Math.ceil(Math.log2(SPREADS.length - 1)) + 2;
+/** Longest fit run. */
 const FIT_HOURS = 4;
+/**
+ * Beads a fit run works through. A fit only has to be finer than the rate it matches: a
+ * live rig's recorded rate rests on tens or hundreds of attempts (a few points of sampling
+ * error either way), and a run of a thousand beads measures its own rate to about one.
+ * Four hours of a demo rig's 12 s beads were ten thousand, and made a preview take seconds.
+ */
+const FIT_BEADS = 1_000;
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
 
@@ -26,10 +46,35 @@ const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v
 const PREVIEW_BEADS = 3_000;
 
 /** Virtual hours for a calibrated what-if: a working day, shorter when beads are quick (a demo rig's take seconds). */
-export function previewHours(polecats: number, workMinutes: number): number {
+export function previewHours(polecats: number, workMinutes: number, beads = PREVIEW_BEADS): number {
   // Quarter hours: a what-if of "1.54 virtual hours" reads as noise.
-  return clamp(Math.round(((PREVIEW_BEADS * workMinutes) / 60 / polecats) * 4) / 4, 0.25, 8);
+  return clamp(Math.round(((beads * workMinutes) / 60 / polecats) * 4) / 4, 0.25, 8);
 }
+type RateAt = (spread: number) => Promise<number>;
+
+/** Conflicts fall as edits spread out: binary search for the two spreads around the target. */
+async function bracket(rateAt: RateAt, target: number): Promise<[number, number]> {
+  let lo = 0;
+  let hi = SPREADS.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if ((await rateAt(mid)) > target) lo = mid;
+    else hi = mid;
+  }
+  return [lo, hi];
+}
+
+/**
+ * The last fit's spread and a neighbour, when they still bracket the target: two runs
+ * instead of up to six. Rates falling with spread, that is the bracket the search finds.
+ */
+async function hinted(hint: number | undefined, rateAt: RateAt, target: number): Promise<[number, number] | null> {
+  const i = hint === undefined ? -1 : SPREADS.indexOf(hint);
+  if (i < 0) return null;
+  if ((await rateAt(i)) > target) return i + 1 < SPREADS.length && (await rateAt(i + 1)) <= target ? [i, i + 1] : null;
+  return i > 0 && (await rateAt(i - 1)) > target ? [i - 1, i] : null;
+}
+
 const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : null);
 
 /** A conflict rate read off the rig's replayed history (server/lab/history) at its polecats. */
@@ -50,7 +95,14 @@ export async function calibrate(
   rigName: string,
   seed = 1,
   replayed?: ReplayedRate,
+  options: {
+    /** Default: runLab, nothing kept. */
+    run?: LabRunner;
+    /** The spread (modulesPerArea) this rig's last fit chose: checked first, a full search only if it no longer brackets. */
+    hint?: number;
+  } = {},
 ): Promise<Calibration> {
+  const run = options.run ?? ((params: LabParamsInput | LabParams) => runLab(params));
   const rig = town.rigs.get(rigName);
   if (!rig) throw notFound('rig', rigName);
   const notes: string[] = [];
@@ -113,21 +165,15 @@ export async function calibrate(
   if (fittedTo) {
     const target = replayed ? replayed.rate : conflicts / attempts;
     const tried = new Map<number, number>();
+    const fitHours = Math.min(FIT_HOURS, previewHours(Math.max(1, polecats), workMinutes, FIT_BEADS));
     const rateAt = async (i: number) => {
       if (!tried.has(i)) {
-        const r = await runLab({ ...base, hours: FIT_HOURS, modulesPerArea: SPREADS[i] });
+        const r = await run({ ...base, hours: fitHours, modulesPerArea: SPREADS[i] }, `calibrating: edit spread ${SPREADS[i]}`);
         tried.set(i, r.figures.conflictRate ?? 0);
       }
       return tried.get(i)!;
     };
-    // Conflicts fall as edits spread out: binary search for the nearest spread.
-    let lo = 0;
-    let hi = SPREADS.length - 1;
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >> 1;
-      if ((await rateAt(mid)) > target) lo = mid;
-      else hi = mid;
-    }
+    const [lo, hi] = (await hinted(options.hint, rateAt, target)) ?? (await bracket(rateAt, target));
     const best = Math.abs((await rateAt(lo)) - target) <= Math.abs((await rateAt(hi)) - target) ? lo : hi;
     params = { ...base, modulesPerArea: SPREADS[best] };
     fitted = tried.get(best)!;

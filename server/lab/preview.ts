@@ -6,17 +6,18 @@
 import type { TownStore } from '../engine/ports';
 import type { Town } from '../engine/town';
 import { notFound } from '../engine/errors';
-import { calibrate, type ReplayedRate } from './calibrate';
+import { calibrate, MAX_FIT_RUNS, type ReplayedRate } from './calibrate';
 import {
   type LabParams,
   type LabResult,
   type Change,
   type Preview,
+  type PreviewProgress,
   type PreviewRequest,
   type PreviewSide,
 } from '../../contracts/lab';
 import { LabParamsError, parseLabParams } from './params';
-import { runLab } from './run';
+import { RunCache } from './run-cache';
 
 const side = (r: LabResult): PreviewSide => ({ params: r.params, figures: r.figures, series: r.series });
 
@@ -47,19 +48,41 @@ function applyChange(town: Town, base: LabParams, change: Change, notes: string[
   }
 }
 
+export interface PreviewOptions {
+  /** The request went away: the runs stop (between two instants of virtual time). */
+  signal?: AbortSignal;
+  /** Hears each run as it starts. */
+  onProgress?: (progress: PreviewProgress) => void;
+  /** Runs kept across previews (default: none kept). */
+  cache?: RunCache;
+  /** The spread this rig's last calibration fitted (see calibrate). */
+  hint?: number;
+}
+
 /** `replayed`: the rig's replayed history, when the lab has one, calibrates the conflict rate. */
 export async function previewChange(
   town: Town,
   store: TownStore,
   request: PreviewRequest,
   replayed?: ReplayedRate,
+  options: PreviewOptions = {},
 ): Promise<Preview> {
-  const calibration = await calibrate(town, store, request.rig, request.seed ?? 1, replayed);
+  const cache = options.cache ?? new RunCache(MAX_FIT_RUNS + 2);
+  // Steps: at most the fit's runs, then before and after; exact once the fit is done.
+  let step = 0;
+  let steps = MAX_FIT_RUNS + 2;
+  const run = (params: Parameters<typeof parseLabParams>[0], label: string) => {
+    options.onProgress?.({ step: ++step, steps: Math.max(step, steps), label });
+    return cache.run(parseLabParams(params), options.signal);
+  };
+  const calibration = await calibrate(town, store, request.rig, request.seed ?? 1, replayed, { run, hint: options.hint });
+  steps = step + 2;
   const notes = [...calibration.notes];
   const { before, after } = applyChange(town, calibration.params, request.change, notes);
   if (request.change.kind === 'split' && after.polecatsPerRig < after.split) {
     throw new LabParamsError([`${after.polecatsPerRig} polecats cannot be divided among ${after.split} rigs`]);
   }
-  const [b, a] = [await runLab(parseLabParams(before)), await runLab(parseLabParams(after))];
+  const b = await run(before, 'simulating now');
+  const a = await run(after, 'simulating the change');
   return { rig: request.rig, change: request.change, calibration, before: side(b), after: side(a), notes };
 }

@@ -69,6 +69,8 @@ export interface RunOptions {
   store?: TownStore;
   /** Sees the simulated town once it is built (tests read it after the run). */
   onOpen?: (town: Town) => void;
+  /** Stops the run between two instants of virtual time (the request that asked for it went away). */
+  signal?: AbortSignal;
 }
 
 /** Runs a what-if; throws LabParamsError for parameters outside the stated limits. */
@@ -155,16 +157,23 @@ export async function runLab(input: LabParamsInput | LabParams, options: RunOpti
   const startAt = clock.now();
   town.start();
   const end = startAt + p.hours * 3_600_000;
-  const settle = () => town.settle();
+  const settle = () => {
+    options.signal?.throwIfAborted();
+    return town.settle();
+  };
   // Advance in slices so a convoy run can stop as soon as its convoy has landed.
   const slice = 10 * 60_000;
-  while (clock.now() < end) {
-    await clock.advance(Math.min(end, clock.now() + slice) - clock.now(), settle, { settleEach: 'instant' });
-    if (convoyId && !town.convoys.find(convoyId)) break;
+  let figures: LabResult['figures'];
+  try {
+    while (clock.now() < end) {
+      await clock.advance(Math.min(end, clock.now() + slice) - clock.now(), settle, { settleEach: 'instant' });
+      if (convoyId && !town.convoys.find(convoyId)) break;
+    }
+    figures = recorder.finish(convoyId);
+  } finally {
+    await town.stop();
   }
   const virtualMs = clock.now() - startAt;
-  const figures = recorder.finish(convoyId);
-  await town.stop();
   return {
     params: p,
     figures,

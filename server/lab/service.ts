@@ -16,12 +16,15 @@ import {
   type Calibration,
   previewSchema,
   type Preview,
+  type PreviewProgress,
+  type PreviewRequest,
   type LabResult,
   type ScenarioReport,
   type ScenarioSummary,
 } from '../../contracts/lab';
 import { LabParamsError, parseLabParams } from './params';
-import { previewChange } from './preview';
+import { previewChange, type PreviewOptions } from './preview';
+import { RunCache } from './run-cache';
 import { runLab } from './run';
 import { SCENARIOS, findScenario, runScenario } from './scenarios';
 
@@ -35,6 +38,10 @@ export class LabService {
   /** The last history replay per rig: calibration and previews read it. */
   private readonly histories = new Map<string, HistoryReport>();
   private historyProgress: HistoryProgress = { state: 'idle' };
+  /** Previews' runs: the candidates of a lever share the calibration's and the "before" runs. */
+  private readonly previewRuns = new RunCache();
+  /** Per rig, the spread its last preview's calibration fitted: the next one checks it first. */
+  private readonly fittedSpread = new Map<string, number>();
 
   constructor(
     private readonly town: Town,
@@ -134,14 +141,46 @@ export class LabService {
     return point?.windows ? { n, rate: point.rate, windows: point.windows } : undefined;
   }
 
-  async preview(input: unknown): Promise<Preview> {
+  /** The preview request, validated (a bad one throws before any work starts). */
+  previewRequest(input: unknown): PreviewRequest {
     const parsed = previewSchema.safeParse(input);
     if (!parsed.success) throw new LabParamsError(parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`));
     if (!this.town.rigs.get(parsed.data.rig)) throw notFound('rig', parsed.data.rig);
-    return this.inTurn(() => previewChange(this.town, this.store, parsed.data, this.replayedRate(parsed.data.rig)));
+    return parsed.data;
   }
 
-  private inTurn<T>(fn: () => Promise<T>): Promise<T> {
-    return this.turns.run(fn);
+  /** `signal`: the asker went away; the preview leaves the queue or stops its run. */
+  async preview(input: unknown, options: Omit<PreviewOptions, 'cache'> = {}): Promise<Preview> {
+    const request = this.previewRequest(input);
+    let at = null as PreviewProgress | null;
+    const onProgress = (p: PreviewProgress) => {
+      at = p;
+      options.onProgress?.(p);
+    };
+    try {
+      const preview = await this.inTurn(
+        () =>
+          previewChange(this.town, this.store, request, this.replayedRate(request.rig), {
+            ...options,
+            onProgress,
+            cache: this.previewRuns,
+            hint: this.fittedSpread.get(request.rig),
+          }),
+        options.signal,
+      );
+      if (preview.calibration.fittedTo) this.fittedSpread.set(request.rig, preview.calibration.params.modulesPerArea);
+      return preview;
+    } catch (err) {
+      // Said where it stopped, so an operator (and the e2e test) can see the work did stop.
+      if (options.signal?.aborted)
+        console.log(
+          `[lab] preview of ${request.rig} stopped ${at ? `at step ${at.step} of ${at.steps}` : 'before it started'}: the request closed`,
+        );
+      throw err;
+    }
+  }
+
+  private inTurn<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.turns.run(fn, signal);
   }
 }

@@ -20,6 +20,8 @@ export interface TestServer {
   readonly dataDir: string;
   /** Resident memory of the server's node process (the largest in its process tree), bytes. */
   rssBytes(): number;
+  /** CPU seconds (user + system) the server's node process (the largest in its tree) has used so far. */
+  cpuSeconds(): number;
   /** Stops the server; its data directory goes too unless `keepData` (for a restart on it). */
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
@@ -57,6 +59,11 @@ export async function startTestServer(
     run,
     dataDir,
     rssBytes: () => Math.max(...processTree(run.pid).map(rssOf)),
+    cpuSeconds: () => {
+      const tree = processTree(run.pid);
+      const rss = tree.map(rssOf);
+      return cpuOf(tree[rss.indexOf(Math.max(...rss))]);
+    },
     async stop({ keepData = false } = {}) {
       await run.stop(10_000);
       if (!keepData) await rm(dataDir, { recursive: true, force: true });
@@ -75,6 +82,16 @@ function processTree(pid: number): number[] {
     }
   }
   return out;
+}
+
+/** utime + stime from /proc/<pid>/stat (fields 14 and 15, in clock ticks of 1/100 s). */
+function cpuOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 function rssOf(pid: number): number {
