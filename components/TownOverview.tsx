@@ -19,6 +19,7 @@ import { TimeSharePie } from './TimeSharePie';
 import { TownCharts } from './TownCharts';
 import { useTownStream } from './useTownStream';
 import type { TownOverview as TownOverviewView } from '@/contracts/town';
+import type { UnavailableRigView } from '@/contracts/cluster';
 import { MIN_RATE_SAMPLE } from '@/contracts/metrics';
 
 const PANEL = 'rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900';
@@ -27,6 +28,8 @@ const PANEL_TITLE = 'mb-2 text-sm font-semibold uppercase tracking-wide text-sla
 export function TownOverview({ initial = null }: { initial?: TownOverviewView | null }) {
   const { connection, overview } = useTownStream(initial);
   const rigs = overview?.rigs.filter((r) => r.status !== 'retired') ?? [];
+  // In a cluster: rigs whose node cannot answer just now are still the town's, not "no rigs".
+  const unavailable = overview?.unavailableRigs ?? [];
   const [addingRig, setAddingRig] = useState(false);
   const [added, setAdded] = useState<string | null>(null);
   const openAddRig = () => setAddingRig(true);
@@ -55,7 +58,8 @@ export function TownOverview({ initial = null }: { initial?: TownOverviewView | 
         </p>
       ) : (
         <>
-          {rigs.length === 0 && <NoRigs onAddRig={openAddRig} />}
+          {rigs.length === 0 && unavailable.length === 0 && <NoRigs onAddRig={openAddRig} />}
+          {unavailable.length > 0 && <UnavailableRigs rigs={unavailable} />}
           {addingRig && (
             <AddRigDialog
               onClose={() => setAddingRig(false)}
@@ -98,16 +102,37 @@ export function TownOverview({ initial = null }: { initial?: TownOverviewView | 
               <DeaconPanel deacon={overview.deacon} />
             </div>
             <section className="grid gap-4 lg:col-span-2 xl:grid-cols-2" aria-label="Rigs">
-              {rigs.length === 0 ? (
-                <p className="text-slate-500">No rigs yet.</p>
-              ) : (
-                rigs.map((rig) => <RigCard key={rig.name} rig={rig} now={overview.now} />)
-              )}
+              {rigs.length === 0
+                ? unavailable.length === 0 && <p className="text-slate-500">No rigs yet.</p>
+                : rigs.map((rig) => <RigCard key={rig.name} rig={rig} now={overview.now} />)}
             </section>
           </div>
         </>
       )}
     </main>
+  );
+}
+
+/** Rigs of the town no node answered for just now (their node down, a failover under way). */
+function UnavailableRigs({ rigs }: { rigs: UnavailableRigView[] }) {
+  return (
+    <section
+      className="rounded-lg border border-amber-400 bg-amber-50 p-4 text-sm dark:border-amber-700 dark:bg-amber-950"
+      aria-label="Unavailable rigs"
+      data-testid="unavailable-rigs"
+    >
+      <h2 className="mb-1 font-medium">
+        {rigs.length} rig{rigs.length === 1 ? '' : 's'} unavailable just now
+      </h2>
+      <ul className="space-y-1">
+        {rigs.map((r) => (
+          <li key={r.name}>
+            <span className="font-mono font-semibold">{r.name}</span>
+            {r.node && <span className="text-slate-600 dark:text-slate-300"> · node {r.node}</span>}: {r.reason}
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
 

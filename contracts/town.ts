@@ -14,6 +14,7 @@ import type {
   RigStatus,
   TownSettings,
 } from './records';
+import type { UnavailableRigView } from './cluster';
 
 export interface PolecatView {
   id: string;
@@ -119,6 +120,11 @@ export interface TownOverview {
     reworkedMerged: number;
     openBeads: number;
   };
+  /**
+   * In a cluster: rigs of the town no node answered for just now (owner dead, lease lapsed),
+   * with why, so they are shown as unavailable rather than missing (docs/cluster.md).
+   */
+  unavailableRigs?: UnavailableRigView[];
 }
 
 /** One merge request's page: the request with its checks' runs, and its bead's title. */
@@ -177,6 +183,8 @@ export interface RefineryStatsView {
   workers: number;
   workers_busy: number;
   totals: { merged: number; conflicts: number; rejected: number };
+  /** Town-wide in a cluster: rigs no node answered for just now, not counted above (docs/cluster.md). */
+  unavailable_rigs?: UnavailableRigView[];
 }
 
 /** The Deacon's patrol loops: one per tier, or `all` when it patrols sequentially. */

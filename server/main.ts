@@ -62,6 +62,7 @@ import { clusterView } from './cluster/view';
 import { Forwarder } from './cluster/forward';
 import { createForwardStep } from './cluster/forward-http';
 import { TownReads } from './cluster/town-reads';
+import { clusterStreamViews } from './cluster/stream-views';
 import { ClusterDuties } from './cluster/duties';
 import { placeRig } from './cluster/placement';
 import { nodeSampleJson } from './metrics/town-merge';
@@ -307,12 +308,13 @@ async function main(): Promise<void> {
       }),
     node: config.node,
   });
+  const townReads = new TownReads({ node: config.node, queries, forwarder });
   publishRuntime({
     town,
     commands,
     rigCloner,
     queries,
-    townReads: new TownReads({ node: config.node, queries, forwarder }),
+    townReads,
     config,
     lab,
     streams: () => redis?.status() ?? { mode: 'local' },
@@ -344,6 +346,7 @@ async function main(): Promise<void> {
     fleet,
     node: config.node,
     redis,
+    remote: forwarder ? clusterStreamViews(forwarder, townReads) : null,
   });
   const prometheus = createPrometheusRegistry({
     sampler: monitoring.sampler,

@@ -20,10 +20,12 @@ import type { StreamsStatus } from './realtime/redis-link';
 import type { ClusterView } from '../contracts/cluster';
 import type { Forwarder } from './cluster/forward';
 import type { TownReads } from './cluster/town-reads';
+import type { OtherNodesOverview } from './queries/town-view';
 
 /** Read-only questions the pages and the API ask; answered by server/queries. */
 export interface Queries {
-  overview(): TownOverview;
+  /** `others`: in a cluster, what the other nodes answered for their rigs (folded in). */
+  overview(others?: OtherNodesOverview): TownOverview;
   mergeQueue(rig?: string): MergeQueueView[];
   /** One merge request of `rig`, in the queue or landed/rejected (history), with its check runs. */
   mergeRequest(rig: string, id: string): Promise<MergeRequestDetail | null>;

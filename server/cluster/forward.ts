@@ -32,6 +32,11 @@ export interface Gathered<T> {
   answers: Array<{ node: string; body: T }>;
   /** The stored rigs not in `answered` (this node's and the others' answers), with why. */
   unavailable(answered: ReadonlySet<string>): UnavailableRig[];
+  /**
+   * The rigs this node runs and those the answering nodes hold a live lease on: for an answer
+   * that does not list its rigs (a merge queue, Refinery numbers).
+   */
+  leasedByAnswering(): Set<string>;
 }
 
 export type Placement =
@@ -204,8 +209,16 @@ export class Forwarder {
         }),
     );
     const byRig = new Map(rows.map((l) => [l.rig, l]));
+    const answering = new Set(answers.map((a) => a.node));
     return {
       answers,
+      leasedByAnswering: () =>
+        new Set(
+          stored.filter((rig) => {
+            const lease = byRig.get(rig);
+            return this.options.runsHere(rig) || (lease?.owner && answering.has(lease.owner) && isLive(lease, now));
+          }),
+        ),
       unavailable: (answered) =>
         stored
           .filter((rig) => !answered.has(rig))

@@ -46,7 +46,9 @@ export class Recovery {
       const tip = await this.landedTip(rt);
       for (const mr of rt.queue.all()) {
         if (mr.status !== 'merging') continue;
-        const landed = mr.mergeCommit !== null && (await git.isAncestor(rt.rig.repoPath, mr.mergeCommit, tip));
+        // A merge commit this clone has not got (made by a node that died before pushing it: a
+        // rig rebuilt from its upstream) makes git exit 128: it never reached the target.
+        const landed = mr.mergeCommit !== null && (await git.isAncestor(rt.rig.repoPath, mr.mergeCommit, tip).catch(() => false));
         if (landed) {
           await rt.queue.transition(mr, 'land', { landedAt: clock.now() });
           this.verdicts.landed(rt, mr);

@@ -25,7 +25,7 @@ export interface QueryDeps {
 
 export function createQueries(town: Town, store: TownStore, { fleet, parseSplit, cluster, node }: QueryDeps): Queries {
   return {
-    overview: () => townOverview(town, fleet),
+    overview: (others) => townOverview(town, fleet, others),
     mergeQueue: (rig) => {
       if (rig !== undefined && !town.rigs.get(rig)) return [];
       return mergeQueueView(town, rig);

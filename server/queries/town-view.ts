@@ -17,6 +17,7 @@ import type {
   TimeShareView,
   TownOverview,
 } from '../../contracts/town';
+import type { UnavailableRigView } from '../../contracts/cluster';
 import { describeScope, partitionDiagram, patrolDiagram, type NodeGroup, type PatrolLoop } from './diagrams';
 
 /** Measurements taken outside the engine (server/fleet), when the server has them. */
@@ -39,9 +40,40 @@ const WORKING: ReadonlySet<PolecatState> = new Set(['working', 'reworking']);
 
 const SEVERITY_RANK: Record<Escalation['severity'], number> = { low: 0, medium: 1, high: 2, critical: 3 };
 
-export function townOverview(town: Town, readings?: FleetReadings): TownOverview {
+/**
+ * What another node of a cluster answered for its own rigs (GET /api/town, forwarded): the
+ * overview folds their rigs and Refinery numbers into this node's (server/cluster/town-reads.ts).
+ */
+export interface OtherNodesOverview {
+  parts: Array<Pick<TownOverview, 'rigs' | 'fleet'>>;
+  /** Rigs of the town no node answered for, with why. */
+  unavailable: UnavailableRigView[];
+}
+
+/** Sample-weighted: the rate over every node's attempts, as one node's would be (one rate: as it is). */
+export function pooledRate(rates: Array<{ rate: number | null; sample: number }>): { rate: number | null; sample: number } {
+  if (rates.length === 1) return { rate: rates[0].rate, sample: rates[0].sample };
+  const sample = rates.reduce((n, r) => n + r.sample, 0);
+  // Each node's rate is its count over its sample: the count comes back exactly (rounded).
+  const hits = rates.reduce((n, r) => n + Math.round((r.rate ?? 0) * r.sample), 0);
+  return { rate: sample === 0 ? null : hits / sample, sample };
+}
+
+/** Landings per hour of several nodes: each node's own rate, summed; null while none has one. */
+export function summedRate(rates: Array<number | null>): number | null {
+  const known = rates.filter((r): r is number => r !== null);
+  return known.length === 0 ? null : oneDecimal(known.reduce((a, b) => a + b, 0));
+}
+
+/**
+ * The town overview. `others` (a cluster): the other nodes' rigs are listed beside this
+ * node's (every rig by name, so each node answers alike) and counted in the tiles, the
+ * partition diagram and the scale tier; the Deacon, the patrol diagram, escalations, gates and
+ * the time share stay this node's (its Deacon patrols the rigs it runs).
+ */
+export function townOverview(town: Town, readings?: FleetReadings, others?: OtherNodesOverview): TownOverview {
   const beads = town.beads.list();
-  const rigs: RigView[] = town.rigs.list().map((rig) => {
+  const own: RigView[] = town.rigs.list().map((rig) => {
     const stats = town.rigs.refineryStats(rig.name);
     const polecats = town.polecats.list(rig.name).map((p): PolecatView => ({
       id: p.id,
@@ -96,11 +128,13 @@ export function townOverview(town: Town, readings?: FleetReadings): TownOverview
       },
     };
   });
+  const rigs = others ? [...own, ...others.parts.flatMap((p) => p.rigs)].sort((a, b) => a.name.localeCompare(b.name)) : own;
   const sum = (f: (r: RigView) => number) => rigs.reduce((n, r) => n + f(r), 0);
   const live = rigs.filter((r) => r.status !== 'retired');
   const allPolecats = live.flatMap((r) => r.polecats);
   const deacon = town.supervision.deaconStatus();
   const townStats = town.rigs.refineryStats();
+  const fleets = others?.parts.map((p) => p.fleet) ?? [];
   const nodes = readings?.nodes?.() ?? null;
   return {
     now: town.clock.now(),
@@ -120,7 +154,14 @@ export function townOverview(town: Town, readings?: FleetReadings): TownOverview
         })),
       nodes ?? undefined,
     ),
-    patrolDiagram: patrolDiagram(deacon.mode, patrolLoops(town, deacon, live)),
+    patrolDiagram: patrolDiagram(
+      deacon.mode,
+      patrolLoops(
+        town,
+        deacon,
+        own.filter((r) => r.status !== 'retired'),
+      ),
+    ),
     fleet: {
       polecats: {
         working: allPolecats.filter((p) => WORKING.has(p.state)).length,
@@ -129,9 +170,13 @@ export function townOverview(town: Town, readings?: FleetReadings): TownOverview
         stalled: allPolecats.filter((p) => p.state === 'stalled' || p.health === 'stalled').length,
         unhealthy: allPolecats.filter((p) => p.health !== 'ok').length,
       },
-      conflictRate: { rate: townStats.conflictRate.rate, sample: townStats.conflictRate.sample },
-      completionsPerHour: oneDecimal(townStats.mergesPerHour),
-      completions: { landed: townStats.landed, observedMs: townStats.observedMs, windowMs: townStats.windowMs },
+      conflictRate: pooledRate([townStats.conflictRate, ...fleets.map((f) => f.conflictRate)]),
+      completionsPerHour: summedRate([townStats.mergesPerHour, ...fleets.map((f) => f.completionsPerHour)]),
+      completions: {
+        landed: townStats.landed + fleets.reduce((n, f) => n + f.completions.landed, 0),
+        observedMs: Math.max(townStats.observedMs, ...fleets.map((f) => f.completions.observedMs)),
+        windowMs: townStats.windowMs,
+      },
       scale: scaleTier({
         agents: allPolecats.length,
         rigs: live.length,
@@ -160,6 +205,7 @@ export function townOverview(town: Town, readings?: FleetReadings): TownOverview
       reworkedMerged: sum((r) => r.reworkedMerged),
       openBeads: sum((r) => r.openBeads),
     },
+    ...(others ? { unavailableRigs: others.unavailable } : {}),
   };
 }
 

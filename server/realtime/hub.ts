@@ -46,6 +46,12 @@ export interface TopicSource {
   poll?(): boolean;
   /** Permanent topics (town, alerts) are never dropped. */
   permanent?: boolean;
+  /** Why a client may not join after all (a rig no node runs): checked at each join; null lets it in. */
+  admit?(): Promise<string | null>;
+  /** Another node's event of this topic came in while someone here watches it (its view may have moved there). */
+  stale?(): void;
+  /** The topic is dropped: stop what it started. */
+  close?(): void;
 }
 
 export interface HubOptions {
@@ -235,8 +241,15 @@ export class StreamHub {
     if (!state.cursors.has(name) && state.cursors.size >= this.o.maxTopicsPerSocket) {
       return { ok: false, error: `at most ${this.o.maxTopicsPerSocket} topics per connection` };
     }
+    const known = this.topics.has(name);
     if (!this.ensure(name)) return { ok: false, error: `no such topic '${name}'` };
     const t = this.topics.get(name)!;
+    const refused = t.source.admit ? await t.source.admit() : null;
+    if (refused !== null) {
+      // Made for this join only (nothing numbered yet): not kept, so made-up names cost nothing.
+      if (!known && this.subscribers(name) === 0 && t.origins.size === 1 && this.local(t).seq === 0) this.forget(t);
+      return { ok: false, error: refused };
+    }
     t.lastSubscribedAt = Date.now();
     await socket.join(ROOM(name));
     state.behind.delete(name);
@@ -275,7 +288,9 @@ export class StreamHub {
       if ((seq <= o.seq || ahead) && seq >= oldest - 1) from.set(o.epoch, seq);
       else missed.add(o.node);
     }
-    for (const c of since) if (!t.origins.has(c.epoch)) missed.add(c.node ?? c.epoch);
+    // An origin this node never heard of is missed, unless the client has nothing of it either
+    // (seq 0: a node that watches another's rig numbers nothing of its own for it).
+    for (const c of since) if (!t.origins.has(c.epoch) && c.seq > 0) missed.add(c.node ?? c.epoch);
     return { from, missed: [...missed] };
   }
 
@@ -367,9 +382,15 @@ export class StreamHub {
     return t.viewDirty ? t.lastViewAt + this.o.viewIntervalMs : null;
   }
 
-  private retire(t: Topic): void {
+  /** Drops a topic and what it holds (its numbering is kept by `retire`). */
+  private forget(t: Topic): void {
     for (const o of t.origins.values()) if (o.heldTimer) clearTimeout(o.heldTimer);
-    this.topics.delete(t.name);
+    t.source.close?.();
+    if (this.topics.get(t.name) === t) this.topics.delete(t.name);
+  }
+
+  private retire(t: Topic): void {
+    this.forget(t);
     this.retired.set(t.name, { epoch: t.epoch, seq: this.local(t).seq });
     if (this.retired.size > RETIRED_LIMIT) {
       this.retired.delete(this.retired.keys().next().value!);
@@ -433,7 +454,9 @@ export class StreamHub {
       this.remember(o, e);
       if (this.subscribers(t.name) > 0) void this.deliver(t, this.delta(t, o, e)).catch(this.o.onError);
     }
-    // Another node's event can change what this node shows (a shared store); the view refresh says so.
+    // Another node's event can change what this node shows (a shared store, or that node's
+    // own view of its rig, asked for again by `stale`); the view refresh says so.
+    if (this.subscribers(t.name) > 0) t.source.stale?.();
     this.markViewDirty(t.name);
     if (o.heldTimer) clearTimeout(o.heldTimer);
     o.heldTimer = null;
@@ -522,6 +545,9 @@ export class StreamHub {
     clearInterval(this.poller);
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    for (const t of this.topics.values()) for (const o of t.origins.values()) if (o.heldTimer) clearTimeout(o.heldTimer);
+    for (const t of this.topics.values()) {
+      for (const o of t.origins.values()) if (o.heldTimer) clearTimeout(o.heldTimer);
+      t.source.close?.();
+    }
   }
 }

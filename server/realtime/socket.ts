@@ -25,7 +25,8 @@ import type { RedisLink } from './redis-link';
 import { adapterRelay } from './relay';
 import { STREAM_EVENTS, type JoinAck, type JoinRequest, type RigDetail } from '../../contracts/realtime';
 import { describeIssues } from '../commands/command';
-import { OverviewMemo, createTopicResolver, feedTopics, rigDetailFrom } from './topics';
+import { OverviewMemo, createTopicResolver, feedTopics, type RemoteViews } from './topics';
+import { rigDetailFrom } from './rig-topic';
 
 export function rigDetail(town: Town, name: string, overview: TownOverview = townOverview(town)): RigDetail | null {
   return rigDetailFrom(town, name, overview);
@@ -67,6 +68,8 @@ export interface RealtimeOptions {
   node?: string;
   /** The Redis link of a cluster (GT_REDIS_URL): socket.io's adapter and the hubs' relay run on it. */
   redis?: RedisLink | null;
+  /** In a cluster with forwarding: the other nodes' views of their rigs, for `town` and `rig:<name>`. */
+  remote?: RemoteViews | null;
   hub?: Partial<Omit<HubOptions, 'io' | 'resolve' | 'node' | 'relay'>>;
 }
 
@@ -80,10 +83,14 @@ export function attachRealtime(options: RealtimeOptions) {
   });
   if (options.auth) io.use(socketAuth(options.auth, options.limiter ?? null));
   const memo = new OverviewMemo(town, options.fleet);
-  const deps = { town, store: options.store, alerts: options.alerts ?? null };
   const onError = options.hub?.onError ?? ((err: unknown) => console.error('[gastown] stream hub', err));
+  // Other nodes' views are theirs to send only with a relay bringing their events.
+  const remote = options.redis ? (options.remote ?? null) : null;
+  const deps = { town, store: options.store, alerts: options.alerts ?? null, remote, onError };
   const relay = options.redis ? adapterRelay(io, options.redis, onError) : null;
-  const hub = new StreamHub({ io, resolve: createTopicResolver(deps, memo), node: options.node, relay, ...options.hub });
+  let hub: StreamHub | null = null;
+  const resolve = createTopicResolver(deps, memo, (topic) => hub?.markViewDirty(topic));
+  hub = new StreamHub({ io, resolve, node: options.node, relay, ...options.hub });
   hub.ensure('town');
   hub.ensure('alerts');
   const unfeed = feedTopics(hub, deps, memo);

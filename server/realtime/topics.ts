@@ -11,6 +11,10 @@
  * One engine event can feed several topics (town, its rig, its convoy). Views are read
  * models from server/queries; the town overview is computed once per burst and shared by
  * every topic that needs it.
+ *
+ * In a cluster with forwarding (`remote`), `town` folds in the other nodes' rigs and
+ * `rig:<name>` of a rig another node runs is that node's view of it (rig-topic.ts); the
+ * events of both come from those nodes over the relay.
  */
 import type { AlertManager } from '../alerts/manager';
 import type { AlertsView } from '../../contracts/alerts';
@@ -18,20 +22,40 @@ import type { DomainEvent } from '../../contracts/events';
 import type { TownStore } from '../engine/ports';
 import type { Town } from '../engine/town';
 import { convoyView } from '../queries/convoy-view';
-import { mergeQueueView, refineryStatsView, townOverview, type FleetReadings } from '../queries/town-view';
+import { townOverview, type FleetReadings, type OtherNodesOverview } from '../queries/town-view';
 import type { TownOverview } from '../../contracts/town';
+import { FetchedView } from './fetched-view';
 import type { StreamHub, TopicSource } from './hub';
 import type { RigDetail, TownView } from '../../contracts/realtime';
+import { rigTopic } from './rig-topic';
+
+/** What the other nodes of a cluster answer for the topics about their rigs (server/cluster/stream-views.ts). */
+export interface RemoteViews {
+  /** Why `rig` cannot be watched from here (no node knows it, its owner is not alive), or null. */
+  admitRig(rig: string): Promise<string | null>;
+  /** The rig's detail as the node that runs it answers; null when no node does. */
+  rigDetail(rig: string): Promise<RigDetail | null>;
+  /** The other nodes' parts of the overview; `localRigs`: the ones this node answers for. */
+  otherNodes(localRigs: string[]): Promise<OtherNodesOverview>;
+}
 
 export interface TopicDeps {
   town: Town;
   store: TownStore;
   alerts?: AlertManager | null;
+  /** In a cluster with forwarding: the other nodes' views; null on one server. */
+  remote?: RemoteViews | null;
+  onError?: (err: unknown) => void;
 }
 
-/** The town overview, computed at most once between two engine events. */
+const NO_OTHERS: OtherNodesOverview = { parts: [], unavailable: [] };
+/** How often at most the other nodes are asked for their parts of the overview (it is heavier than a rig's view). */
+const TOWN_VIEW_INTERVAL_MS = 1_000;
+
+/** The town overview, computed at most once between two engine events (and new answers of the other nodes). */
 export class OverviewMemo {
   private value: TownOverview | null = null;
+  private merged: { others: OtherNodesOverview; value: TownOverview } | null = null;
   constructor(
     private readonly town: Town,
     private readonly readings?: FleetReadings,
@@ -39,33 +63,45 @@ export class OverviewMemo {
   get(): TownOverview {
     return (this.value ??= townOverview(this.town, this.readings));
   }
+  /** With the other nodes' parts folded in (a cluster). */
+  with(others: OtherNodesOverview): TownOverview {
+    if (this.merged?.others !== others) this.merged = { others, value: townOverview(this.town, this.readings, others) };
+    return this.merged.value;
+  }
   invalidate(): void {
     this.value = null;
+    this.merged = null;
   }
 }
 
-export function rigDetailFrom(town: Town, name: string, overview: TownOverview): RigDetail | null {
-  const rig = overview.rigs.find((r) => r.name === name);
-  if (!rig || !town.rigs.get(name)) return null;
+/** The overview topic of a cluster: this node's rigs as they are, the others' as they last answered. */
+function clusterTownTopic(deps: TopicDeps, remote: RemoteViews, memo: OverviewMemo, changed: () => void): TopicSource {
+  const onError = deps.onError ?? ((err: unknown) => console.error('[gastown] town view', err));
+  const others = new FetchedView(
+    () => remote.otherNodes(deps.town.rigs.list().map((r) => r.name)),
+    changed,
+    onError,
+    TOWN_VIEW_INTERVAL_MS,
+  );
+  const view = (): TownView => ({ overview: memo.with(others.current() ?? NO_OTHERS) });
   return {
-    rig,
-    queue: mergeQueueView(town, name),
-    stats: refineryStatsView(town, name),
-    now: town.clock.now(),
-    timeScale: town.clock.scale,
+    permanent: true,
+    snapshot: async () => {
+      await others.fresh().catch(onError);
+      return view();
+    },
+    view,
+    stale: () => others.stale(),
+    close: () => others.close(),
   };
 }
 
-/** Refinery stages move (speculating -> validating) without an event; this fingerprint notices. */
-export function queueFingerprint(town: Town, name: string): string {
-  const { pending, inFlight } = town.rigs.queueState(name);
-  return inFlight.map((i) => `${i.mr.id}:${i.stage}:${i.worker}`).join(',') + '|' + pending.map((mr) => mr.id).join(',');
-}
-
-export function createTopicResolver(deps: TopicDeps, memo: OverviewMemo) {
+/** `changed(topic)`: a topic's view moved without an item (another node's answer came back). */
+export function createTopicResolver(deps: TopicDeps, memo: OverviewMemo, changed: (topic: string) => void = () => {}) {
   const { town } = deps;
   return (topic: string): TopicSource | null => {
     if (topic === 'town') {
+      if (deps.remote) return clusterTownTopic(deps, deps.remote, memo, () => changed(topic));
       return {
         permanent: true,
         snapshot: (): TownView => ({ overview: memo.get() }),
@@ -77,21 +113,7 @@ export function createTopicResolver(deps: TopicDeps, memo: OverviewMemo) {
       if (!alerts) return null;
       return { permanent: true, snapshot: (): AlertsView => alerts.activeView() };
     }
-    if (topic.startsWith('rig:')) {
-      const name = topic.slice(4);
-      if (!town.rigs.get(name)) return null;
-      let fingerprint = queueFingerprint(town, name);
-      return {
-        snapshot: () => rigDetailFrom(town, name, memo.get()),
-        poll: () => {
-          if (!town.rigs.get(name)) return false;
-          const next = queueFingerprint(town, name);
-          const changed = next !== fingerprint;
-          fingerprint = next;
-          return changed;
-        },
-      };
-    }
+    if (topic.startsWith('rig:')) return rigTopic(topic.slice(4), { ...deps, memo, changed: () => changed(topic) });
     if (topic.startsWith('convoy:')) {
       const id = topic.slice(7);
       if (!town.convoys.find(id)) return null;

@@ -28,8 +28,8 @@ import type { TownOverview } from '../../contracts/town';
 import { CHROMIUM_ARGS, chromiumInstalled, chromiumPath } from '../../scripts/chromium-path.mjs';
 import { ClusterNodes, owned, ownerOf, until, type ClusterNode } from '../support/cluster-nodes';
 import { firstParentHistory, git, ROOT } from '../support/crash-server';
-import { createTestDatabase, type TestDatabase } from '../support/postgres';
-import { dropPrefix, ensureRedis, redisPrefix, REDIS_URL, type TestRedis } from '../support/redis';
+import { clusterServices, type ClusterServices } from '../support/cluster-services';
+import type { TestDatabase } from '../support/postgres';
 
 const TOKEN = 'cluster-failover-operator-token';
 
@@ -62,8 +62,7 @@ interface SeenEvent {
 describe('a town on three nodes sharing PostgreSQL and Redis', { timeout: 900_000 }, () => {
   let root = '';
   let db: TestDatabase | undefined;
-  let redis: TestRedis | undefined;
-  let prefix = '';
+  let services: ClusterServices | undefined;
   let nodes: ClusterNodes | undefined;
   let browser: Browser | undefined;
 
@@ -71,25 +70,18 @@ describe('a town on three nodes sharing PostgreSQL and Redis', { timeout: 900_00
     await browser?.close();
     browser = undefined;
     await nodes?.killAll();
-    if (redis) {
-      await dropPrefix(redis, prefix);
-      redis.destroy();
-      redis = undefined;
-    }
-    await db?.drop();
+    await services?.close();
+    services = undefined;
     db = undefined;
     if (root) await rm(root, { recursive: true, force: true });
   });
 
   async function setUp(): Promise<ClusterNodes> {
     root = await mkdtemp(path.join(os.tmpdir(), 'gt-failover-'));
-    db = await createTestDatabase();
-    redis = await ensureRedis();
-    prefix = redisPrefix('failover');
+    services = await clusterServices('failover');
+    db = services.db;
     nodes = new ClusterNodes(root, TOKEN, {
-      GT_DATABASE_URL: db.url,
-      GT_REDIS_URL: REDIS_URL,
-      GT_REDIS_PREFIX: prefix,
+      ...services.env,
       GT_HEARTBEAT_MS: '500',
       // Generous for a loaded 2-core machine: a page compiling in `next dev` stalls a node's
       // event loop for seconds, and a stall past the TTL loses its leases (as it should).

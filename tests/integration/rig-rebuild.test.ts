@@ -88,6 +88,9 @@ describe('a rig rebuilt on a node that never ran it', () => {
     const queued = (await store.listMergeRequests({ rig: 'app', status: ['queued'] }))[0];
     await runGit(['update-ref', '-d', `refs/heads/${queued.branch}`], { cwd: origin });
     const working = a.polecats.list('app').find((p) => p.state === 'working')!;
+    // Another was being merged when A died: its merge commit was made on A's disk only, never pushed.
+    const merging = (await store.listMergeRequests({ rig: 'app', status: ['queued'] })).find((mr) => mr.id !== queued.id)!;
+    await store.saveMergeRequest({ ...merging, status: 'merging', mergeCommit: 'e41ff45b6520c25ee161cccfad269100641e255a' });
 
     // Town B: its own directory, the same store; A is never run again.
     const clockB = new VirtualClock(clockA.now() + 60_000);
@@ -101,8 +104,10 @@ describe('a rig rebuilt on a node that never ran it', () => {
     expect(b.beads.get(queued.beadId)).toMatchObject({ status: 'open', assignee: null });
     expect(b.beads.get(working.beadId!)).toMatchObject({ status: 'open', assignee: null });
     expect(b.polecats.get(working.id)?.state).toBe('idle');
+    // The one being merged did not land (its commit is nowhere here): back in the queue.
     const kept = await store.listMergeRequests({ rig: 'app', status: ['queued'] });
     expect(kept).toHaveLength(2);
+    expect(kept.find((mr) => mr.id === merging.id)).toMatchObject({ mergeCommit: null });
 
     b.start();
     await runUntil(clockB, b, () => b.beads.list().length === 0, 4 * 3_600_000);

@@ -12,9 +12,13 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
   return { title: `${rig} · Gas Town Fleet` };
 }
 
-/** A rig's page: the shell checks the rig exists; the live view is the client's (over the socket). */
+/**
+ * A rig's page: the shell checks the rig exists, here or on the node that runs it (a cluster);
+ * the live view is the client's, over the socket (another node's rig: that node's view).
+ */
 export default async function Page({ params }: Props) {
   const { rig } = await params;
-  if (!runtime().town.rigs.get(rig)) notFound();
+  const { town, townReads } = runtime();
+  if (!town.rigs.get(rig) && !(await townReads.elsewhere(rig))) notFound();
   return <RigPage rig={rig} />;
 }

@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { MergeRequestPage } from '@/components/MergeRequestPage';
 import { runtime } from '@/lib/runtime';
+import type { MergeRequestDetail } from '@/contracts/town';
 
 export const dynamic = 'force-dynamic';
 
@@ -12,10 +13,18 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
   return { title: `${id} · ${rig} · Gas Town Fleet` };
 }
 
-/** A merge request's page: what it is, where it stands, and each check's exit status, duration and output. */
+/**
+ * A merge request's page: what it is, where it stands, and each check's exit status, duration
+ * and output. In a cluster, a request of another node's rig is that node's answer.
+ */
 export default async function Page({ params }: Props) {
   const { rig, id } = await params;
-  const detail = await runtime().queries.mergeRequest(rig, id);
+  const { queries, townReads } = runtime();
+  const relayed = await townReads.fromOwner<MergeRequestDetail>(
+    rig,
+    `/api/rigs/${encodeURIComponent(rig)}/mq/${encodeURIComponent(id)}`,
+  );
+  const detail = relayed.here ? await queries.mergeRequest(rig, id) : relayed.body;
   if (!detail) notFound();
   return <MergeRequestPage detail={detail} />;
 }
