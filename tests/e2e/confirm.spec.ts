@@ -131,7 +131,10 @@ test.describe('confirmations and remedies', () => {
     await page.getByTestId('park-toggle').click();
     await page.getByTestId('confirm-ok').click();
     await expect.poll(async () => (await rigJson()).rig.status).toBe('parked');
+    // The page learns of the park from the rig's stream: click Unpark once it says so.
+    await expect(page.getByTestId('park-toggle')).toHaveText('Unpark rig');
     await page.getByTestId('park-toggle').click(); // unparking resumes work: no confirmation
+    await expect(confirm).toHaveCount(0);
     await expect.poll(async () => (await rigJson()).rig.status).toBe('active');
 
     // Restart a working polecat: says what it stops.
