@@ -124,7 +124,7 @@ export function ActivityPage() {
         <section className={PANEL} aria-label="Operator actions">
           <h2 className={PANEL_TITLE}>Operator actions</h2>
           {!actions ? (
-            <p className={audit.error ? 'text-rose-500' : 'text-slate-500'}>
+            <p className={audit.error ? 'text-rose-700 dark:text-rose-500' : 'text-slate-500'}>
               {audit.error ? `Audit log unavailable: ${audit.error.message}` : 'Loading…'}
             </p>
           ) : actions.length === 0 ? (
@@ -173,7 +173,7 @@ export function ActivityPage() {
         <section className={PANEL} aria-label="Engine events">
           <h2 className={PANEL_TITLE}>Engine events</h2>
           {!events.data ? (
-            <p className={events.error ? 'text-rose-500' : 'text-slate-500'}>
+            <p className={events.error ? 'text-rose-700 dark:text-rose-500' : 'text-slate-500'}>
               {events.error ? `Events unavailable: ${events.error.message}` : 'Loading…'}
             </p>
           ) : events.data.length === 0 ? (

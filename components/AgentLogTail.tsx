@@ -71,7 +71,7 @@ export function AgentLogTail({ rig, polecats }: { rig: string; polecats: Polecat
         )}
       </label>
       {failed && (
-        <p className="text-xs text-rose-400" role="status">
+        <p className="text-xs text-rose-700 dark:text-rose-400" role="status">
           Log unavailable: retrying.
         </p>
       )}

@@ -126,7 +126,11 @@ export function AgentRuntimeForm({ rig }: { rig: RigView }) {
         {pending ? 'Saving…' : 'Save'}
       </button>
       {result && (
-        <p role="status" className={`text-xs ${result.ok ? 'text-emerald-400' : 'text-rose-400'}`} data-testid="agent-result">
+        <p
+          role="status"
+          className={`text-xs ${result.ok ? 'text-emerald-700 dark:text-emerald-400' : 'text-rose-700 dark:text-rose-400'}`}
+          data-testid="agent-result"
+        >
           {result.text}
         </p>
       )}

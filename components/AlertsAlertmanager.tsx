@@ -34,7 +34,10 @@ export function AlertsAlertmanager({ changes }: { changes: number }) {
           <p className="text-sm">
             To {data.stats.targets.join(', ')}: {data.stats.firing} firing re-posted every minute · {data.stats.delivered}{' '}
             delivered,{' '}
-            <span className={data.stats.failed > 0 ? 'font-semibold text-rose-400' : ''} data-testid="alertmanager-failed">
+            <span
+              className={data.stats.failed > 0 ? 'font-semibold text-rose-700 dark:text-rose-400' : ''}
+              data-testid="alertmanager-failed"
+            >
               {data.stats.failed} failed
             </span>
             , {data.stats.retries} retries

@@ -67,7 +67,7 @@ export function AlertsMetricChart({ timeScale }: { timeScale: number | null }) {
           ` · ${data.points.length} points of ${Math.round(data.stepMs / 1000)} s (${data.resolutionMs === 10_000 ? 'raw 10 s samples' : 'minute averages'})`}
       </p>
       {error ? (
-        <p className="text-sm text-rose-400">Series unavailable: {error}</p>
+        <p className="text-sm text-rose-700 dark:text-rose-400">Series unavailable: {error}</p>
       ) : !data ? (
         <p className="text-sm text-slate-500">Loading…</p>
       ) : data.points.length === 0 ? (

@@ -105,7 +105,7 @@ export function AlertsPage() {
 
       <section className={PANEL} aria-label="History" data-testid="alerts-history">
         <h2 className={PANEL_TITLE}>Past alerts</h2>
-        {history.error && <p className="text-sm text-rose-400">History unavailable: {history.error}</p>}
+        {history.error && <p className="text-sm text-rose-700 dark:text-rose-400">History unavailable: {history.error}</p>}
         {history.data && history.data.length === 0 && <p className="text-sm text-slate-500">No alert has resolved yet.</p>}
         {history.data && history.data.length > 0 && (
           <table className="w-full text-left text-sm">
@@ -167,7 +167,10 @@ export function AlertsPage() {
           <>
             <p className="text-sm">
               To {webhook.data.stats!.target}: {webhook.data.stats!.delivered} delivered,{' '}
-              <span className={webhook.data.stats!.failed > 0 ? 'font-semibold text-rose-400' : ''} data-testid="webhook-failed">
+              <span
+                className={webhook.data.stats!.failed > 0 ? 'font-semibold text-rose-700 dark:text-rose-400' : ''}
+                data-testid="webhook-failed"
+              >
                 {webhook.data.stats!.failed} failed
               </span>
               , {webhook.data.stats!.retries} retries

@@ -85,7 +85,7 @@ export function AlertsRulesEditor({
           real time.
         </p>
       )}
-      {error && <p className="text-sm text-rose-400">Rules unavailable: {error}</p>}
+      {error && <p className="text-sm text-rose-700 dark:text-rose-400">Rules unavailable: {error}</p>}
       {canAct && creating && (
         <NewRuleForm
           onCreate={(rule) => run('alert.rule.create', rule, `Rule ${rule.id} created`).then((ok) => ok && setCreating(false))}
@@ -160,7 +160,7 @@ export function AlertsRulesEditor({
       {result && (
         <p
           role="status"
-          className={`mt-2 text-sm ${result.ok ? 'text-emerald-400' : 'text-rose-400'}`}
+          className={`mt-2 text-sm ${result.ok ? 'text-emerald-700 dark:text-emerald-400' : 'text-rose-700 dark:text-rose-400'}`}
           data-testid="rules-result"
         >
           {result.text}

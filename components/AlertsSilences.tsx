@@ -167,7 +167,10 @@ export function AlertsSilences({
         </form>
       )}
       {result && (
-        <p role="status" className={`mt-2 text-sm ${result.ok ? 'text-emerald-400' : 'text-rose-400'}`}>
+        <p
+          role="status"
+          className={`mt-2 text-sm ${result.ok ? 'text-emerald-700 dark:text-emerald-400' : 'text-rose-700 dark:text-rose-400'}`}
+        >
           {result.text}
         </p>
       )}

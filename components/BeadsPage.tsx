@@ -97,7 +97,7 @@ export function BeadsPage() {
             </label>
           </div>
           {!beads ? (
-            <p className={query.error ? 'text-rose-500' : 'text-slate-500'} data-testid="loading">
+            <p className={query.error ? 'text-rose-700 dark:text-rose-500' : 'text-slate-500'} data-testid="loading">
               {query.error ? `Beads unavailable: ${query.error.message}` : 'Loading beads…'}
             </p>
           ) : beads.length === 0 ? (

@@ -148,7 +148,7 @@ export function ConvoyActions({ convoy, onChanged, live }: { convoy: ConvoyView;
         role="status"
         aria-live="polite"
         data-testid="convoy-action-result"
-        className={`min-h-5 text-sm ${result === null ? '' : result.ok ? 'text-emerald-400' : 'text-rose-400'}`}
+        className={`min-h-5 text-sm ${result === null ? '' : result.ok ? 'text-emerald-700 dark:text-emerald-400' : 'text-rose-700 dark:text-rose-400'}`}
       >
         {result?.text}
       </p>

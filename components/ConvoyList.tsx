@@ -31,7 +31,7 @@ export function ConvoyList() {
         browserNow={browserNow}
       />
       {!convoys ? (
-        <p className={query.error ? 'text-rose-400' : 'text-slate-500'} data-testid="loading">
+        <p className={query.error ? 'text-rose-700 dark:text-rose-400' : 'text-slate-500'} data-testid="loading">
           {query.error ? `Convoys unavailable: ${query.error.message}` : 'Loading convoys…'}
         </p>
       ) : (

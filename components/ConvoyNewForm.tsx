@@ -118,7 +118,12 @@ export function ConvoyNewForm({ rigs }: { rigs: string[] }) {
           {pending ? 'Creating…' : 'Create convoy'}
         </button>
       </div>
-      <p role="status" aria-live="polite" className="min-h-5 text-sm text-rose-400" data-testid="new-convoy-result">
+      <p
+        role="status"
+        aria-live="polite"
+        className="min-h-5 text-sm text-rose-700 dark:text-rose-400"
+        data-testid="new-convoy-result"
+      >
         {error}
       </p>
     </form>

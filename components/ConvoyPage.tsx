@@ -51,7 +51,10 @@ export function ConvoyPage({ id }: { id: string }) {
       />
 
       {!convoy ? (
-        <p className={query.error ? 'text-rose-400' : 'text-slate-500'} data-testid={query.error ? 'convoy-error' : 'loading'}>
+        <p
+          className={query.error ? 'text-rose-700 dark:text-rose-400' : 'text-slate-500'}
+          data-testid={query.error ? 'convoy-error' : 'loading'}
+        >
           {query.error
             ? query.error.status === 404
               ? `${query.error.message}. `

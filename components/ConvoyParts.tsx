@@ -135,7 +135,14 @@ const SIGNAL_SAMPLE = 10;
  */
 export function RateText({ rate, sample }: { rate: number | null; sample: number }) {
   if (rate === null || sample === 0) return <span className="text-slate-500">—, no attempts yet</span>;
-  const tone = sample < SIGNAL_SAMPLE ? '' : rate > 0.4 ? 'text-rose-400' : rate > 0.2 ? 'text-amber-400' : '';
+  const tone =
+    sample < SIGNAL_SAMPLE
+      ? ''
+      : rate > 0.4
+        ? 'text-rose-700 dark:text-rose-400'
+        : rate > 0.2
+          ? 'text-amber-700 dark:text-amber-400'
+          : '';
   return (
     <span className="tabular-nums" data-rate={rate} data-sample={sample}>
       <span className={tone}>{Math.round(rate * 100)}%</span>

@@ -125,8 +125,8 @@ export function WaveTable({ waves, now }: { waves: WaveView[]; now: number }) {
                 )}
               </td>
               <td className="py-1.5 pr-3 text-right">
-                {w.merged} · <span className={w.conflicts ? 'text-amber-400' : ''}>{w.conflicts}</span> ·{' '}
-                <span className={w.rejections ? 'text-rose-400' : ''}>{w.rejections}</span>
+                {w.merged} · <span className={w.conflicts ? 'text-amber-700 dark:text-amber-400' : ''}>{w.conflicts}</span> ·{' '}
+                <span className={w.rejections ? 'text-rose-700 dark:text-rose-400' : ''}>{w.rejections}</span>
               </td>
               <td className="py-1.5">
                 <RateText rate={w.conflictRate} sample={attempts(w)} />

@@ -75,7 +75,7 @@ export function CostsPage() {
         browserNow={browserNow}
       />
       {!costs ? (
-        <p className={query.error ? 'text-rose-400' : 'text-slate-500'} data-testid="loading">
+        <p className={query.error ? 'text-rose-700 dark:text-rose-400' : 'text-slate-500'} data-testid="loading">
           {query.error ? `Costs unavailable: ${query.error.message}` : 'Loading costs…'}
         </p>
       ) : (
@@ -301,7 +301,7 @@ function BudgetBar({ costs, compact }: { costs: CostsView; compact?: boolean }) 
         {formatTokens(today.tokens)} tokens today
         {today.unpricedTokens > 0 && ` (${formatTokens(today.unpricedTokens)} unpriced)`}
         {threshold !== null && (
-          <span className={budget.overThreshold ? 'font-medium text-amber-400' : ''}>
+          <span className={budget.overThreshold ? 'font-medium text-amber-700 dark:text-amber-400' : ''}>
             {' '}
             · alert at {formatUsd(threshold)}
             {budget.overThreshold && ' — crossed'}
@@ -396,7 +396,7 @@ function BudgetForm({ budget, onChanged }: { budget: CostsView['budget']; onChan
         role="status"
         aria-live="polite"
         data-testid="budget-result"
-        className={`min-h-5 text-sm ${result === null ? '' : result.ok ? 'text-emerald-400' : 'text-rose-400'}`}
+        className={`min-h-5 text-sm ${result === null ? '' : result.ok ? 'text-emerald-700 dark:text-emerald-400' : 'text-rose-700 dark:text-rose-400'}`}
       >
         {result?.text}
       </p>

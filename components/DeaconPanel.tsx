@@ -11,7 +11,7 @@ const GATE_LIMIT_MS = 60_000;
 function Value({ ms, limit, testId }: { ms: number | null; limit: number; testId?: string }) {
   if (ms === null) return <span className="text-slate-500">—</span>;
   return (
-    <span className={ms > limit ? 'font-semibold text-rose-400' : ''} data-testid={testId}>
+    <span className={ms > limit ? 'font-semibold text-rose-700 dark:text-rose-400' : ''} data-testid={testId}>
       {formatDuration(ms)}
     </span>
   );

@@ -125,7 +125,7 @@ export function LabHistory({ rigs }: { rigs: string[] }) {
         <p
           role="status"
           aria-live="polite"
-          className={`text-sm ${error ? 'text-rose-400' : 'text-slate-500'}`}
+          className={`text-sm ${error ? 'text-rose-700 dark:text-rose-400' : 'text-slate-500'}`}
           data-testid="lab-history-status"
         >
           {error ??

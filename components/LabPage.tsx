@@ -233,7 +233,7 @@ export function LabPage() {
             role="status"
             aria-live="polite"
             data-testid="lab-message"
-            className={`text-sm ${message === null ? '' : message.ok ? 'text-emerald-500' : 'text-rose-400'}`}
+            className={`text-sm ${message === null ? '' : message.ok ? 'text-emerald-700 dark:text-emerald-500' : 'text-rose-700 dark:text-rose-400'}`}
           >
             {message?.text}
           </p>

@@ -109,7 +109,9 @@ export function MergeQueueTable({
                 <td className="py-1.5 pr-3 text-right tabular-nums" data-testid="queue-worker">
                   {mr.worker ?? '—'}
                 </td>
-                <td className={`py-1.5 pr-3 text-right tabular-nums ${mr.attempts > 1 ? 'text-amber-500' : ''}`}>
+                <td
+                  className={`py-1.5 pr-3 text-right tabular-nums ${mr.attempts > 1 ? 'text-amber-700 dark:text-amber-500' : ''}`}
+                >
                   {mr.attempts}
                 </td>
                 <td className="py-1.5 pr-3 text-right tabular-nums">{formatDuration(mr.ageMs + elapsedMs)}</td>

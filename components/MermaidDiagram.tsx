@@ -180,7 +180,9 @@ export function MermaidDiagram({ text, label, testId }: { text: string; label: s
         ) : (
           <div className="overflow-x-auto [&_svg]:mx-auto [&_svg]:h-auto" dangerouslySetInnerHTML={{ __html: svg }} />
         )}
-        {svg !== null && error && <p className="mt-1 text-xs text-amber-400">Showing the last good diagram: {error}</p>}
+        {svg !== null && error && (
+          <p className="mt-1 text-xs text-amber-700 dark:text-amber-400">Showing the last good diagram: {error}</p>
+        )}
       </figure>
     </>
   );

@@ -94,7 +94,7 @@ export function RefineryScaleControl({ rig, workers, queueDepth }: { rig: string
         role="status"
         aria-live="polite"
         data-testid="scale-result"
-        className={`min-h-5 text-sm ${result === null ? '' : result.ok ? 'text-emerald-400' : 'text-rose-400'}`}
+        className={`min-h-5 text-sm ${result === null ? '' : result.ok ? 'text-emerald-700 dark:text-emerald-400' : 'text-rose-700 dark:text-rose-400'}`}
       >
         {result?.text}
       </p>

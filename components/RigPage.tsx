@@ -86,7 +86,7 @@ export function RigPage({ rig }: { rig: string }) {
       </header>
 
       {error ? (
-        <p className="text-rose-400" data-testid="rig-error">
+        <p className="text-rose-700 dark:text-rose-400" data-testid="rig-error">
           {error}. <Link href="/">Back to the overview</Link>
         </p>
       ) : !detail ? (

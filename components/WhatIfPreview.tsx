@@ -48,7 +48,7 @@ function tone(row: Row, before: LabFigures, after: LabFigures): string {
   const b = row.value(before);
   const a = row.value(after);
   if (a === null || b === null || Math.abs(a - b) < 1e-9) return '';
-  return a > b === row.higherIsBetter ? 'text-emerald-500' : 'text-rose-400';
+  return a > b === row.higherIsBetter ? 'text-emerald-700 dark:text-emerald-500' : 'text-rose-700 dark:text-rose-400';
 }
 
 export function WhatIfPreview({
