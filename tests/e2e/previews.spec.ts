@@ -57,6 +57,7 @@ test.describe('previews', () => {
 
     // Apply the previewed count: the preview was of the rig before it, so it is out of date.
     await page.getByTestId('workers-apply').click();
+    await page.getByTestId('confirm-ok').click(); // scaling up asks first
     await expect(page.getByTestId('scale-result')).toHaveText('Refinery scaled to 2 workers');
     await expect(panel.getByTestId('whatif-preview-stale')).toBeVisible({ timeout: 30_000 });
     await expect(result).toHaveAttribute('data-stale', 'true');
