@@ -152,8 +152,9 @@ test.describe('every page', () => {
       await page.goto(`${server.url}/rigs/${RIG}`);
       await expect(page.getByTestId(`polecat-${hung.name}`)).toBeVisible({ timeout: 30_000 });
       await page.getByTestId('rig-remove-open').click();
-      await expect(page.getByTestId('rig-remove-confirm')).toBeVisible();
+      await expect(page.getByTestId('confirm-dialog')).toBeVisible();
       await audit(page, 'rig-supervision-remove', theme);
+      await page.getByTestId('confirm-cancel').click(); // a modal: the page behind it is inert
       await page.getByRole('button', { name: 'Split rig…', exact: true }).click();
       await expect(page.getByTestId('split-dialog')).toBeVisible();
       // Its suggested partitions and their live preview drawn: the dialog as an operator reads it.
