@@ -8,16 +8,15 @@
  * escalations, kept by their rig's owner: made or acted on through any node, listed the same
  * on every node, and taken up by the node that claims the rig when its owner (the leader) dies.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { startWebhookReceiver } from '../support/webhook-receiver';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AlertsView, AlertRule, Silence } from '../../contracts/alerts';
 import type { ConvoySummary, ConvoyView } from '../../contracts/convoys';
 import type { Convoy, Escalation } from '../../contracts/records';
-import type { WebhookPayload } from '../../server/alerts/webhook';
 import { ClusterNodes, owned, ownerOf, until, type ClusterNode } from '../support/cluster-nodes';
 import { sleep } from '../support/crash-server';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
@@ -49,20 +48,11 @@ describe('the leader’s records on nodes sharing PostgreSQL and Redis', { timeo
     if (root) await rm(root, { recursive: true, force: true });
   });
 
-  /** A webhook receiver on loopback: every alert delivery, in order. */
-  async function webhookReceiver(): Promise<{ url: string; received: WebhookPayload[] }> {
-    const received: WebhookPayload[] = [];
-    receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      req.on('end', () => {
-        const payload = JSON.parse(body) as WebhookPayload;
-        if (payload.kind === 'alert') received.push(payload);
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver!.listen(0, '127.0.0.1', resolve));
-    return { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, received };
+  /** A webhook receiver on loopback, closed after each test. */
+  async function webhookReceiver() {
+    const hook = await startWebhookReceiver();
+    receiver = hook.server;
+    return hook;
   }
 
   async function setUp(tag: string, env: Record<string, string> = {}): Promise<ClusterNodes> {

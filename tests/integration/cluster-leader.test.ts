@@ -7,16 +7,15 @@
  * without posting it again, and raises the node-down alert naming the rigs' new owners,
  * which clears once they are owned.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { startWebhookReceiver } from '../support/webhook-receiver';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AlertView } from '../../contracts/alerts';
 import type { ClusterView } from '../../contracts/cluster';
-import type { WebhookPayload } from '../../server/alerts/webhook';
 import { ClusterNodes, until, type ClusterNode } from '../support/cluster-nodes';
 import { sleep } from '../support/crash-server';
 
@@ -33,20 +32,11 @@ describe('the town-wide duties on the leader of two nodes', { timeout: 600_000 }
     if (root) await rm(root, { recursive: true, force: true });
   });
 
-  /** A webhook receiver on loopback: every alert delivery, in order. */
-  async function webhookReceiver(): Promise<{ url: string; received: WebhookPayload[] }> {
-    const received: WebhookPayload[] = [];
-    receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      req.on('end', () => {
-        const payload = JSON.parse(body) as WebhookPayload;
-        if (payload.kind === 'alert') received.push(payload);
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver!.listen(0, '127.0.0.1', resolve));
-    return { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, received };
+  /** A webhook receiver on loopback, closed after each test. */
+  async function webhookReceiver() {
+    const hook = await startWebhookReceiver();
+    receiver = hook.server;
+    return hook;
   }
 
   /** Two nodes on one SQLite file, heartbeats every 500 ms; samples every 10 s of engine time (1/6 s here). */
